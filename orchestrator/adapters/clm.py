@@ -1,0 +1,91 @@
+"""Ironclad adapter: launch the SOW workflow, read the executed contract record."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from orchestrator._wire import call
+from orchestrator.adapters.crm import Deal
+from orchestrator.model import Contract, ContractVersion, Milestone, RateCardVersion
+from orchestrator.money import Money, RoundingRule
+from orchestrator.runtime import Flow, Runtime
+
+API = "/public/api/v1"
+
+
+class ClmAdapter:
+    def __init__(self, runtime: Runtime, tenant: str) -> None:
+        self._rt = runtime
+        self._tenant = tenant
+
+    def launch_sow(self, deal: Deal) -> Flow[str]:
+        """Start contracting for a won deal; returns the workflow id."""
+        attributes: dict[str, Any] = {
+            "counterpartyName": deal.account_name,
+            "opportunityId": deal.opportunity_id,
+        }
+        if deal.amount is not None:
+            attributes["agreementValue"] = deal.amount
+        if deal.currency is not None:
+            attributes["currency"] = deal.currency
+        workflow = yield from call(
+            self._rt,
+            "clm",
+            self._tenant,
+            "POST",
+            API + "/workflows",
+            body={"template": "statementOfWork", "attributes": attributes},
+        )
+        return str(workflow["id"])
+
+    def contract(self, record_id: str) -> Flow[Contract]:
+        record = yield from call(self._rt, "clm", self._tenant, "GET", f"{API}/records/{record_id}")
+        return contract_from_record(record)
+
+
+def contract_from_record(record: dict[str, Any]) -> Contract:
+    props = {name: prop["value"] for name, prop in record["properties"].items()}
+    currency = props["contractCurrency"]
+    rule = RoundingRule(props["roundingRule"])
+    versions = []
+    for v in record["versions"]:
+        rates: dict[str, dict[str, Decimal]] = {}
+        for line in v["rateCard"]:
+            rates.setdefault(line["role"], {})[line["country"]] = Decimal(line["hourlyRate"])
+        card = RateCardVersion(
+            version=v["number"],
+            effective_from=date.fromisoformat(v["effectiveDate"]),
+            currency=currency,
+            rates=rates,
+        )
+        versions.append(
+            ContractVersion(
+                id=f"{record['id']}/v{v['number']}",
+                number=v["number"],
+                executed_at=datetime.fromisoformat(v["executedAt"]),
+                rate_card=card,
+            )
+        )
+    milestones = tuple(
+        Milestone(
+            id=m["id"],
+            title=m["title"],
+            amount=Money.of(Decimal(m["amount"]), currency, rule),
+            due=date.fromisoformat(m["dueDate"]),
+        )
+        for m in record["milestones"]
+    )
+    return Contract(
+        id=record["id"],
+        reference=props["sowReference"],
+        customer_name=props["counterpartyName"],
+        customer_country=props["counterpartyCountry"],
+        legal_entity_id=props["legalEntity"],
+        currency=currency,
+        rounding=rule,
+        opportunity_id=props["opportunityId"],
+        versions=tuple(versions),
+        milestones=milestones,
+    )

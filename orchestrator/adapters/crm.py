@@ -1,0 +1,47 @@
+"""Salesforce adapter: read the closed-won opportunity and its account."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from orchestrator._wire import call
+from orchestrator.runtime import Flow, Runtime
+
+API = "/services/data/v60.0"
+
+
+class Deal(BaseModel):
+    """A won opportunity: what was sold, to whom."""
+
+    model_config = ConfigDict(frozen=True)
+
+    opportunity_id: str
+    account_name: str
+    country: str | None
+    amount: Decimal | None
+    currency: str | None
+    is_won: bool
+
+
+class CrmAdapter:
+    def __init__(self, runtime: Runtime, tenant: str) -> None:
+        self._rt = runtime
+        self._tenant = tenant
+
+    def _get(self, path: str) -> Flow[Any]:
+        return (yield from call(self._rt, "crm", self._tenant, "GET", API + path))
+
+    def deal(self, opportunity_id: str) -> Flow[Deal]:
+        opportunity = yield from self._get(f"/sobjects/Opportunity/{opportunity_id}")
+        account = yield from self._get(f"/sobjects/Account/{opportunity['AccountId']}")
+        return Deal(
+            opportunity_id=opportunity["Id"],
+            account_name=account["Name"],
+            country=account.get("BillingCountry"),
+            amount=opportunity.get("Amount"),
+            currency=opportunity.get("CurrencyIsoCode"),
+            is_won=bool(opportunity["IsWon"]),
+        )

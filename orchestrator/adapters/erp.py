@@ -1,0 +1,94 @@
+"""Business Central adapter: customers in the right company, invoices posted with an
+idempotency key so that a retried create can never make a second invoice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator._wire import call
+from orchestrator.model import Contract, Invoice
+from orchestrator.runtime import Flow, Runtime
+
+API = "/api/v2.0"
+
+
+class ErpAdapter:
+    def __init__(self, runtime: Runtime, tenant: str) -> None:
+        self._rt = runtime
+        self._tenant = tenant
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Flow[Any]:
+        return (
+            yield from call(
+                self._rt,
+                "erp",
+                self._tenant,
+                method,
+                API + path,
+                body=body,
+                params=params,
+                headers=headers,
+            )
+        )
+
+    def companies(self) -> Flow[dict[str, str]]:
+        """Legal entity code (the company's short name) -> company id."""
+        body = yield from self._call("GET", "/companies")
+        return {company["name"]: company["id"] for company in body["value"]}
+
+    def ensure_customer(self, company_id: str, contract: Contract) -> Flow[str]:
+        """The customer for the contract's counterparty, created once per company."""
+        path = f"/companies({company_id})/customers"
+        name = contract.customer_name[:100]
+        found = yield from self._call("GET", path, params={"$filter": f"displayName eq '{name}'"})
+        if found["value"]:
+            return str(found["value"][0]["id"])
+        created = yield from self._call(
+            "POST",
+            path,
+            {
+                "displayName": name,
+                "country": contract.customer_country,
+                "currencyCode": contract.currency,
+            },
+        )
+        return str(created["id"])
+
+    def create_invoice(self, company_id: str, invoice: Invoice) -> Flow[dict[str, Any]]:
+        body = {
+            "customerId": invoice.customer_id,
+            "invoiceDate": invoice.invoice_date.isoformat(),
+            "currencyCode": invoice.currency,
+            "yourReference": f"{invoice.period} {invoice.contract_id}"[:35],
+            "salesInvoiceLines": [
+                {
+                    "lineType": "Resource",
+                    "description": line.description[:250],
+                    "quantity": line.quantity,
+                    "unitPrice": line.unit_price,
+                    "amountExcludingTax": line.amount,
+                    "sourceItemIds": list(line.source_ids),
+                    "contractVersionId": line.contract_version_id,
+                }
+                for line in invoice.lines
+            ],
+        }
+        created: dict[str, Any] = yield from self._call(
+            "POST",
+            f"/companies({company_id})/salesInvoices",
+            body,
+            headers={"idempotency-key": invoice.idempotency_key},
+        )
+        return created
+
+    def post_invoice(self, company_id: str, invoice_id: str) -> Flow[None]:
+        yield from self._call(
+            "POST", f"/companies({company_id})/salesInvoices({invoice_id})/Microsoft.NAV.post"
+        )

@@ -1,0 +1,182 @@
+"""Kantata adapter: projects, rate cards and milestones out; approved time and accepted
+milestones in. Kantata pages at most 200 records and side-loads related records by key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from orchestrator._wire import call
+from orchestrator.model import Contract, Milestone, RateCardVersion, Resource, TimeEntry
+from orchestrator.money import minor_unit
+from orchestrator.runtime import Flow, Runtime
+
+API = "/api/v1"
+PER_PAGE = "200"
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Kantata's ``*_in_cents``: the amount in the currency's minor unit, exactly."""
+    scaled = amount.scaleb(minor_unit(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} {currency} has more digits than the currency allows")
+    return int(scaled)
+
+
+class PsaAdapter:
+    def __init__(self, runtime: Runtime, tenant: str) -> None:
+        self._rt = runtime
+        self._tenant = tenant
+
+    def _call(
+        self, method: str, path: str, body: Any = None, params: Mapping[str, str] | None = None
+    ) -> Flow[Any]:
+        return (
+            yield from call(
+                self._rt, "psa", self._tenant, method, API + path, body=body, params=params
+            )
+        )
+
+    def _all(self, path: str, params: Mapping[str, str]) -> Flow[tuple[list[Any], dict[str, Any]]]:
+        """Every page of a listing: the records in order, and the side-loaded collections."""
+        rows: list[Any] = []
+        side: dict[str, Any] = {}
+        number = 1
+        while True:
+            body = yield from self._call(
+                "GET", path, params={**params, "page": str(number), "per_page": PER_PAGE}
+            )
+            kind = path.strip("/").split("/")[0]
+            rows += [body[kind][ref["id"]] for ref in body["results"]]
+            for name, records in body.items():
+                if name not in (kind, "results", "count", "meta"):
+                    side.setdefault(name, {}).update(records)
+            if number >= body["meta"]["page_count"]:
+                return rows, side
+            number += 1
+
+    def roles(self) -> Flow[dict[str, str]]:
+        """Role name -> PSA role id."""
+        rows, _ = yield from self._all("/roles", {})
+        return {row["name"]: row["id"] for row in rows}
+
+    def create_workspace(self, contract: Contract, start: date) -> Flow[str]:
+        body = yield from self._call(
+            "POST",
+            "/workspaces",
+            {
+                "workspace": {
+                    "title": f"{contract.reference} {contract.customer_name}",
+                    "currency": contract.currency,
+                    "start_date": start.isoformat(),
+                    "external_reference": contract.reference,
+                    "status": "In Planning",
+                }
+            },
+        )
+        return str(body["results"][0]["id"])
+
+    def add_rate_card(
+        self, workspace_id: str, card: RateCardVersion, role_ids: Mapping[str, str]
+    ) -> Flow[None]:
+        lines = [
+            {
+                "role_id": role_ids[role],
+                "location": country,
+                "rate_in_cents": to_minor(rate, card.currency),
+            }
+            for role, by_country in sorted(card.rates.items())
+            for country, rate in sorted(by_country.items())
+        ]
+        yield from self._call(
+            "POST",
+            "/rate_card_versions",
+            {
+                "rate_card_version": {
+                    "workspace_id": workspace_id,
+                    "version_number": card.version,
+                    "effective_date": card.effective_from.isoformat(),
+                    "currency": card.currency,
+                    "rate_card_roles": lines,
+                }
+            },
+        )
+
+    def add_milestone(self, workspace_id: str, milestone: Milestone) -> Flow[None]:
+        yield from self._call(
+            "POST",
+            "/billing_milestones",
+            {
+                "billing_milestone": {
+                    "workspace_id": workspace_id,
+                    "title": milestone.title,
+                    "amount_in_cents": to_minor(milestone.amount.amount, milestone.amount.currency),
+                    "date_to_invoice": milestone.due.isoformat(),
+                    "external_reference": milestone.id,
+                }
+            },
+        )
+
+    def activate(self, workspace_id: str) -> Flow[None]:
+        yield from self._call(
+            "PUT", f"/workspaces/{workspace_id}", {"workspace": {"status": "In Progress"}}
+        )
+
+    def submitted_time(self, submission_id: str) -> Flow[list[tuple[TimeEntry, Resource]]]:
+        """The time entries of an approved submission, with who worked them."""
+        body = yield from self._call("GET", f"/timesheet_submissions/{submission_id}")
+        submission = body["timesheet_submissions"][submission_id]
+        if submission["status"] != "approved":
+            return []
+        rows, side = yield from self._all(
+            "/time_entries", {"timesheet_submission_id": submission_id, "include": "user,role"}
+        )
+        approved_at = datetime.fromisoformat(submission["resolved_at"])
+        result = []
+        for row in rows:
+            user = side["users"][row["user_id"]]
+            role = side["roles"][row["role_id"]]
+            resource = Resource(
+                id=user["id"], name=user["full_name"], role=role["name"], country=user["location"]
+            )
+            entry = TimeEntry(
+                id=row["id"],
+                project_id=row["workspace_id"],
+                resource_id=user["id"],
+                work_date=date.fromisoformat(row["date_performed"]),
+                minutes=row["time_in_minutes"],
+                billable=row["billable"],
+                approved_at=approved_at,
+            )
+            result.append((entry, resource))
+        return result
+
+    def milestone(self, milestone_id: str) -> Flow[dict[str, Any]]:
+        body = yield from self._call("GET", f"/billing_milestones/{milestone_id}")
+        record: dict[str, Any] = body["billing_milestones"][milestone_id]
+        return record
+
+    def record_invoice(
+        self,
+        workspace_id: str,
+        invoice_date: date,
+        number: str,
+        entry_ids: list[str],
+        milestone_ids: list[str],
+    ) -> Flow[None]:
+        """Mark the billed items INVOICED in the PSA, so nobody bills them twice."""
+        yield from self._call(
+            "POST",
+            "/invoices",
+            {
+                "invoice": {
+                    "workspace_id": workspace_id,
+                    "invoice_date": invoice_date.isoformat(),
+                    "user_invoice_number": number,
+                    "time_entry_ids": entry_ids,
+                    "billing_milestone_ids": milestone_ids,
+                }
+            },
+        )

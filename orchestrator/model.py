@@ -1,0 +1,159 @@
+"""The canonical model: one vocabulary for the core, whatever each vendor calls things.
+
+Adapters translate vendor payloads into these models at the edge, so process flows never see a
+``rate_in_cents`` or an ``@odata.nextLink``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from orchestrator.money import Currency, Money, RoundingRule
+
+__all__ = [
+    "Contract",
+    "ContractVersion",
+    "Customer",
+    "Invoice",
+    "InvoiceLine",
+    "LegalEntity",
+    "Milestone",
+    "Project",
+    "RateCardVersion",
+    "Resource",
+    "TimeEntry",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LegalEntity(_Model):
+    """A company of the firm that contracts, issues invoices and books revenue."""
+
+    id: str
+    name: str
+    country: str
+    currency: Currency
+
+
+class Customer(_Model):
+    """A client as the ERP knows it, in the legal entity that bills it."""
+
+    id: str
+    name: str
+    country: str
+    legal_entity_id: str
+    currency: Currency
+    tax_id: str | None = None
+
+
+class RateCardVersion(_Model):
+    """Hourly rates by role and country, in force from ``effective_from``."""
+
+    version: int
+    effective_from: date
+    currency: Currency
+    rates: dict[str, dict[str, Decimal]] = Field(description="role -> country -> hourly rate")
+
+    def rate(self, role: str, country: str) -> Decimal | None:
+        return self.rates.get(role, {}).get(country)
+
+
+class Milestone(_Model):
+    """A fixed-fee deliverable billed once the client accepts it."""
+
+    id: str
+    title: str
+    amount: Money
+    due: date
+
+
+class ContractVersion(_Model):
+    """One executed version of a statement of work (the original, or an amendment)."""
+
+    id: str
+    number: int
+    executed_at: datetime
+    rate_card: RateCardVersion
+
+
+class Contract(_Model):
+    """An executed SOW: who bills whom, in what currency, by which rounding rule."""
+
+    id: str
+    reference: str
+    customer_name: str
+    customer_country: str
+    legal_entity_id: str
+    currency: Currency
+    rounding: RoundingRule
+    opportunity_id: str
+    versions: tuple[ContractVersion, ...]
+    milestones: tuple[Milestone, ...] = ()
+
+    def version_on(self, day: date) -> ContractVersion | None:
+        """The version whose rate card is in force on ``day`` (latest effective date wins)."""
+        in_force = [v for v in self.versions if v.rate_card.effective_from <= day]
+        return max(in_force, key=lambda v: (v.rate_card.effective_from, v.number), default=None)
+
+
+class Resource(_Model):
+    """A consultant as the PSA knows them: the role and country their rate depends on."""
+
+    id: str
+    name: str
+    role: str
+    country: str
+
+
+class Project(_Model):
+    """The PSA workspace delivering a contract."""
+
+    id: str
+    contract_id: str
+    customer_id: str
+    legal_entity_id: str
+
+
+class TimeEntry(_Model):
+    """Approved time, the main billable source item."""
+
+    id: str
+    project_id: str
+    resource_id: str
+    work_date: date
+    minutes: int
+    billable: bool
+    approved_at: datetime | None = None
+
+
+class InvoiceLine(_Model):
+    """One priced line; ``source_ids`` are the audit trail back to the PSA."""
+
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    source_ids: tuple[str, ...]
+    contract_version_id: str
+
+
+class Invoice(_Model):
+    """One invoice per contract per billing period."""
+
+    contract_id: str
+    customer_id: str
+    legal_entity_id: str
+    period: str
+    invoice_date: date
+    currency: Currency
+    lines: tuple[InvoiceLine, ...]
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"inv:{self.contract_id}:{self.period}"

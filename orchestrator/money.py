@@ -1,0 +1,98 @@
+"""Money: a ``Decimal`` amount in an ISO 4217 currency, rounded by an explicit rule.
+
+Floats never touch an amount. Every rounding names its rule, because "round to the cent" is
+ambiguous exactly where invoices disagree: at the half cent.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict
+
+__all__ = ["MINOR_UNITS", "Money", "RoundingRule", "minor_unit", "round_amount"]
+
+# ISO 4217 minor units of the currencies a firm is likely to bill in.
+MINOR_UNITS: dict[str, int] = {
+    "AUD": 2,
+    "BRL": 2,
+    "CAD": 2,
+    "CHF": 2,
+    "CNY": 2,
+    "DKK": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "HKD": 2,
+    "INR": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "MXN": 2,
+    "NOK": 2,
+    "NZD": 2,
+    "PLN": 2,
+    "SEK": 2,
+    "SGD": 2,
+    "USD": 2,
+    "ZAR": 2,
+    "BHD": 3,
+    "KWD": 3,
+}
+
+
+class RoundingRule(StrEnum):
+    """How an amount is brought to the currency's minor unit."""
+
+    HALF_UP = "half_up"
+    HALF_EVEN = "half_even"
+    DOWN = "down"
+
+    @property
+    def decimal_mode(self) -> str:
+        return {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}[
+            self.value
+        ]
+
+
+def minor_unit(currency: str) -> int:
+    """Digits after the decimal point for ``currency``; unknown codes are an error."""
+    try:
+        return MINOR_UNITS[currency]
+    except KeyError:
+        raise ValueError(f"unknown ISO 4217 currency {currency!r}") from None
+
+
+def round_amount(amount: Decimal, currency: str, rule: RoundingRule) -> Decimal:
+    """Round ``amount`` to the minor unit of ``currency`` by ``rule``."""
+    quantum = Decimal(1).scaleb(-minor_unit(currency))
+    return amount.quantize(quantum, rounding=rule.decimal_mode)
+
+
+def _known_currency(code: str) -> str:
+    minor_unit(code)
+    return code
+
+
+Currency = Annotated[str, AfterValidator(_known_currency)]
+
+
+class Money(BaseModel):
+    """An amount already rounded to its currency's minor unit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: Decimal
+    currency: Currency
+
+    @classmethod
+    def of(cls, amount: Decimal, currency: str, rule: RoundingRule) -> Money:
+        return cls(amount=round_amount(amount, currency, rule), currency=currency)
+
+    def __add__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot add {other.currency} to {self.currency}")
+        return Money(amount=self.amount + other.amount, currency=self.currency)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"

@@ -1,0 +1,57 @@
+"""How the reference core prices a billable item: the contract version in force on the work
+date, the rate for the consultant's role and country, the contract's rounding rule."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from orchestrator.model import Contract, InvoiceLine, Milestone, Resource, TimeEntry
+from orchestrator.money import round_amount
+
+__all__ = ["PricingError", "price_milestone", "price_time", "source_id"]
+
+MINUTES_PER_HOUR = Decimal(60)
+
+
+class PricingError(Exception):
+    """An item the contract gives no price for (no version in force, no rate for the role)."""
+
+
+def source_id(kind: str, psa_id: str) -> str:
+    """The audit-trail id of a PSA item, as invoice lines carry it."""
+    return f"psa:{kind}:{psa_id}"
+
+
+def price_time(entry: TimeEntry, resource: Resource, contract: Contract) -> InvoiceLine:
+    version = contract.version_on(entry.work_date)
+    if version is None:
+        raise PricingError(
+            f"no contract version of {contract.reference} in force on {entry.work_date}"
+        )
+    rate = version.rate_card.rate(resource.role, resource.country)
+    if rate is None:
+        raise PricingError(
+            f"{contract.reference} v{version.number} has no rate for "
+            f"{resource.role} in {resource.country}"
+        )
+    hours = Decimal(entry.minutes) / MINUTES_PER_HOUR
+    return InvoiceLine(
+        description=f"{entry.work_date} {resource.name}, {resource.role} ({resource.country})",
+        quantity=hours,
+        unit_price=rate,
+        amount=round_amount(hours * rate, contract.currency, contract.rounding),
+        source_ids=(source_id("time_entry", entry.id),),
+        contract_version_id=version.id,
+    )
+
+
+def price_milestone(psa_id: str, milestone: Milestone, contract: Contract) -> InvoiceLine:
+    version = contract.version_on(milestone.due) or contract.versions[0]
+    return InvoiceLine(
+        description=f"Milestone: {milestone.title}",
+        quantity=Decimal(1),
+        unit_price=milestone.amount.amount,
+        amount=milestone.amount.amount,
+        source_ids=(source_id("billing_milestone", psa_id),),
+        contract_version_id=version.id,
+    )

@@ -1,0 +1,288 @@
+"""The reference design: event-driven, API-led, one invoice per contract per billing period.
+
+Webhooks are acknowledged at once and handled in spawned flows, so a slow vendor never makes
+another vendor's webhook time out. Every invoice-impacting write carries an idempotency key.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import httpx
+
+from orchestrator._wire import decode, encode
+from orchestrator.adapters.clm import ClmAdapter
+from orchestrator.adapters.crm import CrmAdapter
+from orchestrator.adapters.erp import ErpAdapter
+from orchestrator.adapters.psa import PsaAdapter
+from orchestrator.model import Contract, Invoice, InvoiceLine, Resource, TimeEntry
+from orchestrator.pricing import PricingError, price_milestone, price_time
+from orchestrator.runtime import Flow, Runtime
+
+__all__ = ["ReferenceCore", "build"]
+
+
+@dataclass
+class _Engagement:
+    contract: Contract
+    workspace_id: str
+    company_id: str
+    customer_id: str
+
+
+@dataclass
+class _Billable:
+    key: str
+    engagement: _Engagement
+    due_by: date
+    line: InvoiceLine
+    psa_id: str
+    kind: str
+
+
+@dataclass
+class _State:
+    seen_events: dict[str, None] = field(default_factory=dict)
+    launched: dict[str, str] = field(default_factory=dict)
+    engagements: dict[str, _Engagement] = field(default_factory=dict)
+    by_workspace: dict[str, _Engagement] = field(default_factory=dict)
+    pending: dict[str, _Billable] = field(default_factory=dict)
+    billed: dict[str, str] = field(default_factory=dict)
+    exceptions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _period_end(period: str) -> date:
+    year, month = (int(part) for part in period.split("-"))
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+class ReferenceCore:
+    """Process flows plus the experience endpoints that trigger them."""
+
+    def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str] | None = None):
+        self._rt = runtime
+        self._crm = CrmAdapter(runtime, tenant)
+        self._clm = ClmAdapter(runtime, tenant)
+        self._psa = PsaAdapter(runtime, tenant)
+        self._erp = ErpAdapter(runtime, tenant)
+        self.options = dict(options or {})
+        self.state = _State()
+
+    # -- experience endpoints ----------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Webhook receivers, billing-run trigger and status, over HTTP-shaped requests."""
+        path, method = request.url.path, request.method
+        try:
+            if method == "POST" and path.startswith("/webhooks/"):
+                return self._webhook(path.removeprefix("/webhooks/"), decode(request.content))
+            if method == "POST" and path == "/billing-runs":
+                body = decode(request.content)
+                period, when = str(body["period"]), date.fromisoformat(body["invoiceDate"])
+                _period_end(period)
+                self._rt.spawn(self.billing_run(period, when), f"billing-run {period}")
+                return _json(202, {"accepted": True, "period": period})
+            if method == "GET" and path == "/status":
+                return _json(200, self.status())
+        except (KeyError, TypeError, ValueError) as exc:
+            return _json(
+                400, {"title": "Bad Request", "status": 400, "detail": str(exc)}, problem=True
+            )
+        return _json(404, {"title": "Not Found", "status": 404, "detail": path}, problem=True)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "engagements": len(self.state.engagements),
+            "pending_items": len(self.state.pending),
+            "billed_items": len(self.state.billed),
+            "exceptions": list(self.state.exceptions),
+        }
+
+    def _webhook(self, vendor: str, body: Any) -> httpx.Response:
+        events: list[tuple[str, Flow[None], str]] = []
+        if vendor == "crm":
+            for note in body["Notification"]:
+                opp = note["sObject"]["Id"]
+                events.append((f"crm:{note['Id']}", self.quote_to_contract(opp), f"deal {opp}"))
+        elif vendor == "clm":
+            payload = body["payload"]
+            if payload["event"] == "workflow_completed":
+                record = payload["recordId"]
+                events.append(
+                    (
+                        f"clm:{payload['workflowId']}:completed",
+                        self.contract_to_project(record),
+                        f"contract {record}",
+                    )
+                )
+        elif vendor == "psa":
+            subject = str(body["subject_id"])
+            if body["event_type"] == "timesheet_submission.approved":
+                events.append(
+                    (f"psa:{body['id']}", self.collect_time(subject), f"timesheet {subject}")
+                )
+            elif body["event_type"] == "billing_milestone.accepted":
+                events.append(
+                    (f"psa:{body['id']}", self.collect_milestone(subject), f"milestone {subject}")
+                )
+        else:
+            return _json(
+                404,
+                {"title": "Not Found", "status": 404, "detail": f"no receiver for {vendor}"},
+                problem=True,
+            )
+        for event_id, flow, name in events:
+            if event_id in self.state.seen_events:
+                flow.close()
+                continue
+            self.state.seen_events[event_id] = None
+            self._rt.spawn(flow, name)
+        return _json(202, {"accepted": len(events)})
+
+    # -- process flows -----------------------------------------------------------------------
+
+    def quote_to_contract(self, opportunity_id: str) -> Flow[None]:
+        """A closed-won deal starts a SOW workflow in the CLM, once."""
+        if opportunity_id in self.state.launched:
+            return
+        self.state.launched[opportunity_id] = ""
+        deal = yield from self._crm.deal(opportunity_id)
+        if not deal.is_won:
+            del self.state.launched[opportunity_id]
+            return
+        workflow_id = yield from self._clm.launch_sow(deal)
+        self.state.launched[opportunity_id] = workflow_id
+        self._rt.record("core.contract_requested", opportunity=opportunity_id, workflow=workflow_id)
+
+    def contract_to_project(self, record_id: str) -> Flow[None]:
+        """An executed SOW becomes an ERP customer and an active PSA project with its rates."""
+        contract = yield from self._clm.contract(record_id)
+        companies = yield from self._erp.companies()
+        company_id = companies.get(contract.legal_entity_id)
+        if company_id is None:
+            self._raise(
+                "no_company",
+                contract.reference,
+                f"no ERP company for legal entity {contract.legal_entity_id}",
+            )
+            return
+        customer_id = yield from self._erp.ensure_customer(company_id, contract)
+        roles = yield from self._psa.roles()
+        start = min(v.rate_card.effective_from for v in contract.versions)
+        workspace_id = yield from self._psa.create_workspace(contract, start)
+        for version in contract.versions:
+            yield from self._psa.add_rate_card(workspace_id, version.rate_card, roles)
+        for milestone in contract.milestones:
+            yield from self._psa.add_milestone(workspace_id, milestone)
+        yield from self._psa.activate(workspace_id)
+        engagement = _Engagement(contract, workspace_id, company_id, customer_id)
+        self.state.engagements[contract.id] = engagement
+        self.state.by_workspace[workspace_id] = engagement
+        self._rt.record("core.project_active", contract=contract.reference, workspace=workspace_id)
+
+    def collect_time(self, submission_id: str) -> Flow[None]:
+        """Approved time becomes priced, pending billable items."""
+        entries = yield from self._psa.submitted_time(submission_id)
+        for entry, resource in entries:
+            self._add_time(entry, resource)
+
+    def _add_time(self, entry: TimeEntry, resource: Resource) -> None:
+        if not entry.billable:
+            return
+        engagement = self.state.by_workspace.get(entry.project_id)
+        key = f"time_entry:{entry.id}"
+        if engagement is None:
+            self._raise("unknown_project", key, f"workspace {entry.project_id} is not known")
+            return
+        if key in self.state.billed or key in self.state.pending:
+            return
+        try:
+            line = price_time(entry, resource, engagement.contract)
+        except PricingError as exc:
+            self._raise("unpriced", key, str(exc))
+            return
+        self.state.pending[key] = _Billable(
+            key, engagement, entry.work_date, line, entry.id, "time_entry"
+        )
+
+    def collect_milestone(self, psa_id: str) -> Flow[None]:
+        record = yield from self._psa.milestone(psa_id)
+        key = f"billing_milestone:{psa_id}"
+        engagement = self.state.by_workspace.get(record["workspace_id"])
+        if engagement is None:
+            self._raise("unknown_project", key, f"workspace {record['workspace_id']} unknown")
+            return
+        if record["state"] != "accepted" or key in self.state.billed:
+            return
+        by_id = {m.id: m for m in engagement.contract.milestones}
+        milestone = by_id.get(record["external_reference"])
+        if milestone is None:
+            self._raise("unpriced", key, "milestone is not in the contract")
+            return
+        accepted = datetime.fromisoformat(record["accepted_at"]).date()
+        line = price_milestone(psa_id, milestone, engagement.contract)
+        self.state.pending[key] = _Billable(
+            key, engagement, accepted, line, psa_id, "billing_milestone"
+        )
+
+    def billing_run(self, period: str, invoice_date: date) -> Flow[None]:
+        """One invoice per contract for everything approved and due by the period's end."""
+        end = _period_end(period)
+        by_contract: dict[str, list[_Billable]] = {}
+        for item in self.state.pending.values():
+            if item.due_by <= end:
+                by_contract.setdefault(item.engagement.contract.id, []).append(item)
+        for contract_id in sorted(by_contract):
+            items = sorted(by_contract[contract_id], key=lambda i: (i.due_by, i.key))
+            engagement = items[0].engagement
+            invoice = Invoice(
+                contract_id=engagement.contract.reference,
+                customer_id=engagement.customer_id,
+                legal_entity_id=engagement.contract.legal_entity_id,
+                period=period,
+                invoice_date=invoice_date,
+                currency=engagement.contract.currency,
+                lines=tuple(item.line for item in items),
+            )
+            created = yield from self._erp.create_invoice(engagement.company_id, invoice)
+            yield from self._erp.post_invoice(engagement.company_id, created["id"])
+            yield from self._psa.record_invoice(
+                engagement.workspace_id,
+                invoice_date,
+                created["number"],
+                [i.psa_id for i in items if i.kind == "time_entry"],
+                [i.psa_id for i in items if i.kind == "billing_milestone"],
+            )
+            for item in items:
+                del self.state.pending[item.key]
+                self.state.billed[item.key] = created["number"]
+            self._rt.record(
+                "core.invoice_posted",
+                contract=invoice.contract_id,
+                period=period,
+                number=created["number"],
+                lines=len(items),
+            )
+
+    def _raise(self, reason: str, item: str, detail: str) -> None:
+        exception = {
+            "reason": reason,
+            "item": item,
+            "detail": detail,
+            "at": self._rt.now().isoformat(),
+        }
+        self.state.exceptions.append(exception)
+        self._rt.record("core.exception", **exception)
+
+
+def _json(status: int, body: Any, problem: bool = False) -> httpx.Response:
+    kind = "application/problem+json" if problem else "application/json"
+    return httpx.Response(status, content=encode(body), headers={"content-type": kind})
+
+
+def build(runtime: Runtime, tenant: str, options: dict[str, str] | None = None) -> ReferenceCore:
+    """The design entry point the simulator looks up by name (``--design reference``)."""
+    return ReferenceCore(runtime, tenant, options)
