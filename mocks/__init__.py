@@ -1,0 +1,1 @@
+"""Stateful vendor mocks: CRM, CLM, PSA, ERP (tax and payments follow)."""

@@ -1,0 +1,259 @@
+"""One request handler, two ways to serve it: an httpx transport and an ASGI app.
+
+The simulator calls a mock in-process through ``httpx.MockTransport(app.handle)``: no event
+loop, no thread hop, the hot path stays a function call. ``uvicorn`` serves the very same
+``handle`` through ``app.asgi``. Errors are RFC 9457 problem documents, never a 500 for a bad
+request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+import httpx
+import simplejson
+from pydantic import BaseModel, ValidationError
+
+__all__ = ["Call", "Problem", "Reply", "VendorApp", "invalid", "not_null"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Problem(Exception):
+    """An HTTP error the caller can act on, rendered as ``application/problem+json``."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str = "",
+        *,
+        errors: Iterable[Mapping[str, Any]] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {title}: {detail}")
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = list(errors)
+        self.headers = dict(headers or {})
+
+    def reply(self) -> Reply:
+        body: dict[str, Any] = {"type": "about:blank", "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        if self.errors:
+            body["errors"] = self.errors
+        return Reply(
+            self.status, body, {"content-type": "application/problem+json", **self.headers}
+        )
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Call:
+    """What a route handler sees of a request."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    content: bytes
+
+    @property
+    def tenant(self) -> str:
+        return self.headers.get("x-tenant", "default")
+
+    def json(self) -> Any:
+        if not self.content:
+            raise Problem(400, "Bad Request", "a JSON body is required")
+        try:
+            return simplejson.loads(self.content, use_decimal=True)
+        except ValueError as exc:
+            raise Problem(400, "Bad Request", f"body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise Problem(400, "Bad Request", "body is nested too deeply") from None
+
+    def parse(self, model: type[M], envelope: str | None = None) -> M:
+        """Validate the JSON body (optionally wrapped as ``{envelope: {...}}``) into ``model``."""
+        data = self.json()
+        prefix: tuple[str, ...] = ()
+        if envelope is not None:
+            if not isinstance(data, dict) or envelope not in data:
+                raise Problem(
+                    400,
+                    "Bad Request",
+                    f"body must be an object with a {envelope!r} member",
+                    errors=[{"field": envelope, "message": "required"}],
+                )
+            data, prefix = data[envelope], (envelope,)
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise invalid(exc, prefix) from None
+
+    def int_query(self, name: str, default: int, *, low: int = 0, high: int | None = None) -> int:
+        raw = self.query.get(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise Problem(
+                400,
+                "Bad Request",
+                f"query parameter {name!r} must be an integer",
+                errors=[{"field": name, "message": "expected an integer"}],
+            ) from None
+        if value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f">= {low}"
+            raise Problem(
+                400,
+                "Bad Request",
+                f"query parameter {name!r} must be {bound}",
+                errors=[{"field": name, "message": f"expected {bound}"}],
+            )
+        return value
+
+
+def invalid(exc: ValidationError, prefix: tuple[str, ...] = ()) -> Problem:
+    """A 422 naming every offending field of a pydantic validation error."""
+    errors = [
+        {"field": ".".join(str(p) for p in (*prefix, *err["loc"])), "message": err["msg"]}
+        for err in exc.errors(include_url=False)
+    ]
+    fields = ", ".join(e["field"] for e in errors)
+    return Problem(422, "Unprocessable Entity", f"invalid fields: {fields}", errors=errors)
+
+
+def not_null(value: Any) -> Any:
+    """A pydantic field validator for PATCH models: a required field may be left out, not nulled.
+
+    Use as ``check = field_validator("a", "b")(not_null)``; defaults are not validated, so an
+    omitted field still passes.
+    """
+    if value is None:
+        raise ValueError("this field cannot be null")
+    return value
+
+
+Handler = Callable[[Call], Reply]
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    regex = re.sub(
+        r"\{(\w+)\}", r"(?P<\1>[^/()]+)", re.escape(pattern).replace(r"\{", "{").replace(r"\}", "}")
+    )
+    return re.compile(f"^{regex}$")
+
+
+class VendorApp:
+    """A route table plus the two ways of serving it."""
+
+    def __init__(self, name: str, prefix: str = "") -> None:
+        self.name = name
+        self.prefix = prefix
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._patterns: list[tuple[str, str]] = []
+
+    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self._routes.append((method, _compile(self.prefix + pattern), handler))
+            self._patterns.append((method, self.prefix + pattern))
+            return handler
+
+        return register
+
+    def routes(self) -> list[tuple[str, str]]:
+        """Every registered (method, path template) pair, in registration order."""
+        return list(self._patterns)
+
+    def dispatch(self, call: Call) -> Reply:
+        allowed: list[str] = []
+        for method, regex, handler in self._routes:
+            match = regex.match(call.path)
+            if match is None:
+                continue
+            if method != call.method:
+                allowed.append(method)
+                continue
+            call.params = {k: unquote(v) for k, v in match.groupdict().items()}
+            try:
+                return handler(call)
+            except Problem as problem:
+                return problem.reply()
+        if allowed:
+            return Problem(
+                405,
+                "Method Not Allowed",
+                f"{call.method} {call.path}",
+                headers={"allow": ", ".join(sorted(set(allowed)))},
+            ).reply()
+        return Problem(404, "Not Found", f"no route for {call.method} {call.path}").reply()
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """The in-process entry point (use with ``httpx.MockTransport``)."""
+        call = Call(
+            method=request.method,
+            path=request.url.path,
+            params={},
+            query=dict(request.url.params),
+            headers=request.headers,
+            content=request.content,
+        )
+        reply = self.dispatch(call)
+        return _to_response(reply)
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    async def asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The same handler as an ASGI application (for uvicorn)."""
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = httpx.URL(path=scope.get("root_path", "") + scope["path"], query=query.encode())
+        request = httpx.Request(
+            scope["method"],
+            url.copy_with(scheme="http", host="mock"),
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+            content=b"".join(chunks),
+        )
+        response = self.handle(request)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": [(k.encode(), v.encode()) for k, v in response.headers.items()],
+            }
+        )
+        await send({"type": "http.response.body", "body": response.content})
+
+
+def _to_response(reply: Reply) -> httpx.Response:
+    headers = dict(reply.headers)
+    if reply.body is None:
+        return httpx.Response(reply.status, headers=headers)
+    headers.setdefault("content-type", "application/json")
+    content = simplejson.dumps(reply.body, use_decimal=True, separators=(",", ":")).encode()
+    return httpx.Response(reply.status, headers=headers, content=content)

@@ -1,0 +1,199 @@
+"""CLM mock mirroring Ironclad's public API: workflows that end in executed contract records.
+
+A workflow is launched (by the integration, from a closed-won deal), legal negotiates, and on
+signature the workflow completes into a record holding the executed SOW: rate card versions,
+milestones, currency and rounding rule. Completion fires a ``workflow_completed`` webhook.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mocks._http import Call, Problem, Reply, VendorApp
+from mocks._state import Clock, Tables, Webhook, WebhookSink, guid, iso, page, plain
+
+__all__ = ["ClmMock", "ExecutedTerms"]
+
+API = "/public/api/v1"
+MAX_PAGE_SIZE = 100
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LaunchAttributes(_Strict):
+    counterpartyName: str = Field(min_length=1)
+    opportunityId: str = Field(min_length=1)
+    agreementValue: Decimal | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+
+
+class WorkflowLaunch(_Strict):
+    template: Literal["statementOfWork"]
+    attributes: LaunchAttributes
+
+
+class RateLine(_Strict):
+    role: str
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    hourlyRate: Decimal = Field(gt=0)
+
+
+class ContractVersionTerms(_Strict):
+    number: int = Field(ge=1)
+    effectiveDate: date
+    rateCard: list[RateLine]
+
+
+class MilestoneTerms(_Strict):
+    id: str
+    title: str
+    amount: Decimal = Field(gt=0)
+    dueDate: date
+
+
+class ExecutedTerms(_Strict):
+    """What legal signs: the SOW's commercial terms (set through the CLM's editor)."""
+
+    counterpartyCountry: str = Field(pattern=r"^[A-Z]{2}$")
+    legalEntity: str
+    contractCurrency: str = Field(pattern=r"^[A-Z]{3}$")
+    roundingRule: Literal["half_up", "half_even", "down"]
+    billingModel: Literal["time_and_materials"] = "time_and_materials"
+    sowReference: str
+    versions: list[ContractVersionTerms] = Field(min_length=1)
+    milestones: list[MilestoneTerms] = []
+
+
+class RecordPatch(_Strict):
+    name: str | None = Field(default=None, min_length=1)
+
+
+class ClmMock:
+    """Contract workflows and records per tenant."""
+
+    vendor = "clm"
+
+    def __init__(self, clock: Clock, sink: WebhookSink | None = None) -> None:
+        self.clock = clock
+        self.sink = sink
+        self.tables = Tables()
+        self.app = VendorApp("clm")
+        app = self.app
+        app.route("POST", API + "/workflows")(self._launch)
+        app.route("GET", API + "/workflows")(self._list_workflows)
+        app.route("GET", API + "/workflows/{id}")(self._read_workflow)
+        app.route("GET", API + "/records")(self._list_records)
+        app.route("GET", API + "/records/{id}")(self._read_record)
+        app.route("PATCH", API + "/records/{id}")(self._update_record)
+
+    # -- direct use by the simulated legal team --------------------------------------------
+
+    def workflows(self, tenant: str) -> list[dict[str, Any]]:
+        return list(self.tables.all(tenant, "workflow"))
+
+    def execute(self, tenant: str, workflow_id: str, terms: ExecutedTerms) -> dict[str, Any]:
+        """Sign the SOW: complete the workflow into a contract record and notify."""
+        workflow = self.tables.get(tenant, "workflow", workflow_id, "workflow")
+        if workflow["status"] != "active":
+            raise ValueError(f"workflow {workflow_id} is {workflow['status']}, not active")
+        now = self.clock()
+        n = self.tables.next_number(tenant, "record")
+        data = plain(terms)
+        attrs = workflow["attributes"]
+        record = {
+            "id": guid(f"{tenant}:record", n),
+            "ironcladId": f"IC-{n}",
+            "type": "statementOfWork",
+            "name": f"SOW {terms.sowReference} - {attrs['counterpartyName']}",
+            "workflowId": workflow_id,
+            "lastUpdated": iso(now),
+            "properties": {
+                "counterpartyName": {"type": "string", "value": attrs["counterpartyName"]},
+                "counterpartyCountry": {"type": "string", "value": data["counterpartyCountry"]},
+                "opportunityId": {"type": "string", "value": attrs["opportunityId"]},
+                "legalEntity": {"type": "string", "value": data["legalEntity"]},
+                "contractCurrency": {"type": "string", "value": data["contractCurrency"]},
+                "roundingRule": {"type": "string", "value": data["roundingRule"]},
+                "billingModel": {"type": "string", "value": data["billingModel"]},
+                "sowReference": {"type": "string", "value": data["sowReference"]},
+                "agreementDate": {"type": "date", "value": now.date().isoformat()},
+            },
+            "versions": [{**v, "executedAt": iso(now)} for v in data["versions"]],
+            "milestones": data["milestones"],
+        }
+        self.tables.insert(tenant, "record", record)
+        workflow.update(
+            status="completed", step="archive", recordId=record["id"], completedAt=iso(now)
+        )
+        if self.sink is not None:
+            self.sink(
+                Webhook(
+                    "clm",
+                    tenant,
+                    "workflow_completed",
+                    {
+                        "payload": {
+                            "event": "workflow_completed",
+                            "workflowId": workflow_id,
+                            "recordId": record["id"],
+                            "timestamp": iso(now),
+                        }
+                    },
+                )
+            )
+        return record
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    def _launch(self, call: Call) -> Reply:
+        launch = call.parse(WorkflowLaunch)
+        n = self.tables.next_number(call.tenant, "workflow")
+        workflow = {
+            "id": guid(f"{call.tenant}:workflow", n),
+            "title": f"SOW - {launch.attributes.counterpartyName}",
+            "template": launch.template,
+            "status": "active",
+            "step": "review",
+            "attributes": plain(launch.attributes, exclude_none=True),
+            "created": iso(self.clock()),
+        }
+        self.tables.insert(call.tenant, "workflow", workflow)
+        return Reply(201, workflow)
+
+    def _listing(self, call: Call, kind: str) -> Reply:
+        number = call.int_query("page", 0, low=0)
+        size = call.int_query("pageSize", 20, low=1, high=MAX_PAGE_SIZE)
+        rows = list(self.tables.all(call.tenant, kind))
+        chunk, _ = page(rows, number + 1, size)
+        return Reply(200, {"page": number, "pageSize": size, "count": len(rows), "list": chunk})
+
+    def _list_workflows(self, call: Call) -> Reply:
+        return self._listing(call, "workflow")
+
+    def _read_workflow(self, call: Call) -> Reply:
+        return Reply(200, self.tables.get(call.tenant, "workflow", call.params["id"], "workflow"))
+
+    def _list_records(self, call: Call) -> Reply:
+        return self._listing(call, "record")
+
+    def _read_record(self, call: Call) -> Reply:
+        return Reply(200, self.tables.get(call.tenant, "record", call.params["id"], "record"))
+
+    def _update_record(self, call: Call) -> Reply:
+        record = self.tables.get(call.tenant, "record", call.params["id"], "record")
+        patch = call.parse(RecordPatch)
+        if patch.name is None:
+            raise Problem(
+                422,
+                "Unprocessable Entity",
+                "nothing to update",
+                errors=[{"field": "name", "message": "required"}],
+            )
+        record.update(name=patch.name, lastUpdated=iso(self.clock()))
+        return Reply(200, record)

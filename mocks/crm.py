@@ -1,0 +1,222 @@
+"""CRM mock mirroring Salesforce's sObject REST API (Account, Opportunity).
+
+What matters for billing: an Opportunity whose ``StageName`` becomes "Closed Won" sets
+``IsWon`` and fires an outbound message to subscribers, which is what starts contracting.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mocks._http import Call, Problem, Reply, VendorApp, not_null
+from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, page, plain
+
+__all__ = ["CrmMock"]
+
+API = "/services/data/v60.0"
+PAGE_SIZE = 200
+STAGES = (
+    "Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote",
+    "Negotiation/Review", "Closed Won", "Closed Lost",
+)  # fmt: skip
+_PREFIX = {"Account": "001", "Opportunity": "006"}
+_SOQL = re.compile(
+    r"^SELECT\s+(?P<fields>[\w\s,]+?)\s+FROM\s+(?P<sobject>\w+)"
+    r"(?:\s+WHERE\s+(?P<field>\w+)\s*=\s*'(?P<value>[^']*)')?\s*$",
+    re.IGNORECASE,
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AccountIn(_Strict):
+    Name: str = Field(min_length=1, max_length=255)
+    BillingStreet: str | None = None
+    BillingCity: str | None = None
+    BillingPostalCode: str | None = None
+    BillingCountry: str | None = Field(default=None, min_length=2, max_length=80)
+    Industry: str | None = None
+
+
+class AccountPatch(_Strict):
+    Name: str | None = Field(default=None, min_length=1, max_length=255)
+    BillingStreet: str | None = None
+    BillingCity: str | None = None
+    BillingPostalCode: str | None = None
+    BillingCountry: str | None = Field(default=None, min_length=2, max_length=80)
+    Industry: str | None = None
+
+    check = field_validator("Name")(not_null)
+
+
+Stage = Literal[
+    "Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote",
+    "Negotiation/Review", "Closed Won", "Closed Lost",
+]  # fmt: skip
+
+
+class OpportunityIn(_Strict):
+    Name: str = Field(min_length=1, max_length=120)
+    AccountId: str
+    StageName: Stage
+    CloseDate: date
+    Amount: Decimal | None = Field(default=None, ge=0)
+    CurrencyIsoCode: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    Description: str | None = None
+
+
+class OpportunityPatch(_Strict):
+    Name: str | None = Field(default=None, min_length=1, max_length=120)
+    StageName: Stage | None = None
+    CloseDate: date | None = None
+    Amount: Decimal | None = Field(default=None, ge=0)
+    Description: str | None = None
+
+    check = field_validator("Name", "StageName", "CloseDate")(not_null)
+
+
+_MODELS: dict[str, tuple[type[_Strict], type[_Strict]]] = {
+    "Account": (AccountIn, AccountPatch),
+    "Opportunity": (OpportunityIn, OpportunityPatch),
+}
+
+
+class CrmMock:
+    """A Salesforce org per tenant, with outbound messages on closed-won."""
+
+    vendor = "crm"
+
+    def __init__(self, clock: Clock, sink: WebhookSink | None = None) -> None:
+        self.clock = clock
+        self.sink = sink
+        self.tables = Tables()
+        self.app = VendorApp("crm")
+        app = self.app
+        app.route("POST", API + "/sobjects/{sobject}")(self._create)
+        app.route("GET", API + "/sobjects/{sobject}/{id}")(self._read)
+        app.route("PATCH", API + "/sobjects/{sobject}/{id}")(self._update)
+        app.route("GET", API + "/query")(self._query)
+
+    # -- direct use by the simulated sales team (their UI) ---------------------------------
+
+    def create(self, tenant: str, sobject: str, fields: dict[str, Any]) -> str:
+        return self._insert(tenant, sobject, _MODELS[sobject][0].model_validate(fields))["Id"]
+
+    def update(self, tenant: str, sobject: str, record_id: str, fields: dict[str, Any]) -> None:
+        patch = _MODELS[sobject][1].model_validate(fields)
+        self._apply(tenant, sobject, self._record(tenant, sobject, record_id), patch)
+
+    def record(self, tenant: str, sobject: str, record_id: str) -> dict[str, Any]:
+        return self._record(tenant, sobject, record_id)
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    def _sobject(self, call: Call) -> str:
+        sobject = call.params["sobject"]
+        if sobject not in _MODELS:
+            raise Problem(
+                404,
+                "Not Found",
+                f"sObject type {sobject!r} is not supported",
+                errors=[{"field": "sobject", "message": "NOT_FOUND"}],
+            )
+        return sobject
+
+    def _create(self, call: Call) -> Reply:
+        sobject = self._sobject(call)
+        record = self._insert(call.tenant, sobject, call.parse(_MODELS[sobject][0]))
+        return Reply(201, {"id": record["Id"], "success": True, "errors": []})
+
+    def _read(self, call: Call) -> Reply:
+        return Reply(200, self._record(call.tenant, self._sobject(call), call.params["id"]))
+
+    def _update(self, call: Call) -> Reply:
+        sobject = self._sobject(call)
+        record = self._record(call.tenant, sobject, call.params["id"])
+        self._apply(call.tenant, sobject, record, call.parse(_MODELS[sobject][1]))
+        return Reply(204)
+
+    def _query(self, call: Call) -> Reply:
+        soql = call.query.get("q", "")
+        match = _SOQL.match(soql.strip())
+        if match is None or match["sobject"] not in _MODELS:
+            raise Problem(
+                400,
+                "Bad Request",
+                "MALFORMED_QUERY: supported form is "
+                "SELECT f1, f2 FROM Account|Opportunity [WHERE Field = 'value']",
+                errors=[{"field": "q", "message": "MALFORMED_QUERY"}],
+            )
+        fields = [f.strip() for f in match["fields"].split(",")]
+        rows = list(self.tables.all(call.tenant, match["sobject"]))
+        if match["field"]:
+            rows = [r for r in rows if str(r.get(match["field"])) == match["value"]]
+        number = call.int_query("page", 1, low=1)
+        chunk, count = page(rows, number, PAGE_SIZE)
+        body: dict[str, Any] = {
+            "totalSize": len(rows),
+            "done": number >= count,
+            "records": [
+                {"attributes": r["attributes"], **{f: r.get(f) for f in fields}} for r in chunk
+            ],
+        }
+        if number < count:
+            body["nextRecordsUrl"] = f"{API}/query?{urlencode({'q': soql, 'page': number + 1})}"
+        return Reply(200, body)
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _record(self, tenant: str, sobject: str, record_id: str) -> dict[str, Any]:
+        return self.tables.get(tenant, sobject, record_id, label=sobject)
+
+    def _insert(self, tenant: str, sobject: str, data: _Strict) -> dict[str, Any]:
+        if isinstance(data, OpportunityIn):
+            self._record(tenant, "Account", data.AccountId)
+        n = self.tables.next_number(tenant, sobject)
+        record_id = f"{_PREFIX[sobject]}{n:015d}"
+        now = iso(self.clock())
+        record: dict[str, Any] = {
+            "attributes": {"type": sobject, "url": f"{API}/sobjects/{sobject}/{record_id}"},
+            "Id": record_id,
+            **plain(data),
+            "CreatedDate": now,
+            "LastModifiedDate": now,
+        }
+        if sobject == "Opportunity":
+            record.update(IsWon=False, IsClosed=False)
+        self.tables.insert(tenant, sobject, record, key="Id")
+        if sobject == "Opportunity":
+            self._stage_changed(tenant, record)
+        return record
+
+    def _apply(self, tenant: str, sobject: str, record: dict[str, Any], patch: _Strict) -> None:
+        record.update(plain(patch, exclude_unset=True))
+        record["LastModifiedDate"] = iso(self.clock())
+        if sobject == "Opportunity":
+            self._stage_changed(tenant, record)
+
+    def _stage_changed(self, tenant: str, record: dict[str, Any]) -> None:
+        was_won = record["IsWon"]
+        record["IsWon"] = record["StageName"] == "Closed Won"
+        record["IsClosed"] = record["StageName"] in ("Closed Won", "Closed Lost")
+        if record["IsWon"] and not was_won and self.sink is not None:
+            n = self.tables.next_number(tenant, "notification")
+            self.sink(
+                Webhook(
+                    "crm",
+                    tenant,
+                    "opportunity.closed_won",
+                    {
+                        "OrganizationId": f"00D{tenant[:12]:0>12}",
+                        "Notification": [{"Id": f"04l{n:015d}", "sObject": dict(record)}],
+                    },
+                )
+            )

@@ -1,0 +1,475 @@
+"""PSA mock mirroring Kantata OX: workspaces, time entries, timesheet submissions, billing
+milestones, rate card versions and invoices, in Kantata's side-loaded JSON.
+
+Time entries move ACTIVE -> LOCKED (submitted or approved) -> INVOICED, as in Xero Projects: a
+locked entry cannot be edited, an invoiced one cannot be invoiced again. Approving a submission
+fires ``timesheet_submission.approved``; accepting a milestone fires
+``billing_milestone.accepted``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mocks._http import Call, Problem, Reply, VendorApp, not_null
+from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, page, plain
+
+__all__ = ["PsaMock"]
+
+API = "/api/v1"
+MAX_PER_PAGE = 200
+_INCLUDES = {  # include name -> (collection, foreign key on the result)
+    "user": ("users", "user_id"),
+    "role": ("roles", "role_id"),
+    "workspace": ("workspaces", "workspace_id"),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkspaceIn(_Strict):
+    title: str = Field(min_length=1, max_length=255)
+    description: str | None = None
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    start_date: date | None = None
+    due_date: date | None = None
+    external_reference: str | None = None
+    status: Literal["Not Started", "In Planning", "In Progress", "Completed"] = "Not Started"
+
+
+class WorkspacePatch(_Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=255)
+    description: str | None = None
+    due_date: date | None = None
+    status: Literal["Not Started", "In Planning", "In Progress", "Completed"] | None = None
+
+    check = field_validator("title", "status")(not_null)
+
+
+class RateCardRoleIn(_Strict):
+    role_id: str
+    location: str = Field(pattern=r"^[A-Z]{2}$")
+    rate_in_cents: int = Field(gt=0)
+
+
+class RateCardVersionIn(_Strict):
+    workspace_id: str
+    version_number: int = Field(ge=1)
+    effective_date: date
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    rate_card_roles: list[RateCardRoleIn] = Field(min_length=1)
+
+
+class BillingMilestoneIn(_Strict):
+    workspace_id: str
+    title: str = Field(min_length=1)
+    amount_in_cents: int = Field(gt=0)
+    date_to_invoice: date
+    external_reference: str | None = None
+
+
+class TimeEntryPatch(_Strict):
+    time_in_minutes: int | None = Field(default=None, gt=0, le=24 * 60)
+    notes: str | None = None
+    billable: bool | None = None
+
+    check = field_validator("time_in_minutes", "billable")(not_null)
+
+
+class InvoiceIn(_Strict):
+    workspace_id: str
+    invoice_date: date
+    user_invoice_number: str | None = None
+    time_entry_ids: list[str] = []
+    billing_milestone_ids: list[str] = []
+    draft: bool = False
+
+
+def _truthy(name: str, raw: str | None) -> bool | None:
+    if raw is None:
+        return None
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise Problem(
+        400,
+        "Bad Request",
+        f"query parameter {name!r} must be true or false, got {raw!r}",
+        errors=[{"field": name, "message": "expected true or false"}],
+    )
+
+
+def _repeats(ids: list[str]) -> list[int]:
+    """Positions of ids already listed earlier in ``ids``."""
+    first: dict[str, int] = {}
+    return [k for k, i in enumerate(ids) if first.setdefault(i, k) != k]
+
+
+class PsaMock:
+    """A Kantata account per tenant."""
+
+    vendor = "psa"
+
+    def __init__(self, clock: Clock, sink: WebhookSink | None = None) -> None:
+        self.clock = clock
+        self.sink = sink
+        self.tables = Tables()
+        self.app = VendorApp("psa")
+        app = self.app
+        for kind in (
+            "workspaces",
+            "time_entries",
+            "timesheet_submissions",
+            "billing_milestones",
+            "rate_card_versions",
+            "invoices",
+            "users",
+            "roles",
+        ):
+            app.route("GET", f"{API}/{kind}")(self._lister(kind))
+            app.route("GET", f"{API}/{kind}/{{id}}")(self._reader(kind))
+        app.route("POST", API + "/workspaces")(self._create_workspace)
+        app.route("PUT", API + "/workspaces/{id}")(self._update_workspace)
+        app.route("POST", API + "/rate_card_versions")(self._create_rate_card_version)
+        app.route("POST", API + "/billing_milestones")(self._create_milestone)
+        app.route("PUT", API + "/time_entries/{id}")(self._update_time_entry)
+        app.route("POST", API + "/invoices")(self._create_invoice)
+
+    # -- direct use by the simulated firm (the PSA's own UI) --------------------------------
+
+    def _new(self, tenant: str, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+        now = iso(self.clock())
+        n = self.tables.next_number(tenant, kind)
+        record = {"id": str(n), **fields, "created_at": now, "updated_at": now}
+        return self.tables.insert(tenant, kind, record)
+
+    def add_role(self, tenant: str, name: str) -> str:
+        return self._new(tenant, "roles", {"name": name})["id"]
+
+    def add_user(self, tenant: str, full_name: str, email: str, role_id: str, location: str) -> str:
+        return self._new(
+            tenant,
+            "users",
+            {
+                "full_name": full_name,
+                "email_address": email,
+                "role_id": role_id,
+                "location": location,
+            },
+        )["id"]
+
+    def workspace_by_reference(self, tenant: str, reference: str) -> dict[str, Any] | None:
+        for workspace in self.tables.all(tenant, "workspaces"):
+            if workspace["external_reference"] == reference:
+                return workspace
+        return None
+
+    def log_time(
+        self,
+        tenant: str,
+        user_id: str,
+        workspace_id: str,
+        day: date,
+        minutes: int,
+        notes: str,
+        billable: bool = True,
+    ) -> str:
+        user = self.tables.get(tenant, "users", user_id, "user")
+        self.tables.get(tenant, "workspaces", workspace_id, "workspace")
+        return self._new(
+            tenant,
+            "time_entries",
+            {
+                "workspace_id": workspace_id,
+                "user_id": user_id,
+                "role_id": user["role_id"],
+                "date_performed": day.isoformat(),
+                "time_in_minutes": minutes,
+                "billable": billable,
+                "notes": notes,
+                "approved": False,
+                "status": "ACTIVE",
+                "invoice_id": None,
+                "timesheet_submission_id": None,
+            },
+        )["id"]
+
+    def correct_time(self, tenant: str, entry_id: str, minutes: int) -> None:
+        entry = self.tables.get(tenant, "time_entries", entry_id, "time entry")
+        if entry["status"] != "ACTIVE":
+            raise ValueError(f"time entry {entry_id} is {entry['status']}; only ACTIVE is editable")
+        entry.update(time_in_minutes=minutes, updated_at=iso(self.clock()))
+
+    def submit_timesheet(self, tenant: str, user_id: str, entry_ids: list[str]) -> str:
+        entries = [self.tables.get(tenant, "time_entries", i, "time entry") for i in entry_ids]
+        for entry in entries:
+            if entry["status"] != "ACTIVE":
+                raise ValueError(f"time entry {entry['id']} is {entry['status']}, not ACTIVE")
+        submission = self._new(
+            tenant,
+            "timesheet_submissions",
+            {
+                "user_id": user_id,
+                "status": "pending",
+                "line_item_ids": list(entry_ids),
+                "submitted_at": iso(self.clock()),
+                "resolved_at": None,
+                "comment": None,
+            },
+        )
+        for entry in entries:
+            entry.update(status="LOCKED", timesheet_submission_id=submission["id"])
+        return submission["id"]
+
+    def resolve_timesheet(
+        self, tenant: str, submission_id: str, approve: bool, comment: str | None = None
+    ) -> None:
+        submission = self.tables.get(tenant, "timesheet_submissions", submission_id)
+        if submission["status"] != "pending":
+            raise ValueError(f"submission {submission_id} is already {submission['status']}")
+        now = iso(self.clock())
+        submission.update(
+            status="approved" if approve else "rejected",
+            resolved_at=now,
+            comment=comment,
+            updated_at=now,
+        )
+        for entry_id in submission["line_item_ids"]:
+            entry = self.tables.get(tenant, "time_entries", entry_id)
+            if approve:
+                entry.update(approved=True, updated_at=now)
+            else:
+                entry.update(status="ACTIVE", timesheet_submission_id=None, updated_at=now)
+        if approve:
+            self._notify(tenant, "timesheet_submission.approved", submission_id, now)
+
+    def complete_milestone(self, tenant: str, milestone_id: str) -> None:
+        milestone = self.tables.get(tenant, "billing_milestones", milestone_id)
+        if milestone["state"] != "planned":
+            raise ValueError(f"milestone {milestone_id} is {milestone['state']}, not planned")
+        now = iso(self.clock())
+        milestone.update(state="completed", completed_at=now, updated_at=now)
+
+    def accept_milestone(self, tenant: str, milestone_id: str) -> None:
+        milestone = self.tables.get(tenant, "billing_milestones", milestone_id)
+        if milestone["state"] != "completed":
+            raise ValueError(f"milestone {milestone_id} is {milestone['state']}, not completed")
+        now = iso(self.clock())
+        milestone.update(state="accepted", accepted_at=now, updated_at=now)
+        self._notify(tenant, "billing_milestone.accepted", milestone_id, now)
+
+    def _notify(self, tenant: str, event: str, subject_id: str, at: str) -> None:
+        if self.sink is None:
+            return
+        n = self.tables.next_number(tenant, "event")
+        subject_type = event.split(".")[0]
+        self.sink(
+            Webhook(
+                "psa",
+                tenant,
+                event,
+                {
+                    "id": str(n),
+                    "event_type": event,
+                    "subject_type": subject_type,
+                    "subject_id": subject_id,
+                    "occurred_at": at,
+                },
+            )
+        )
+
+    # -- HTTP: reads -------------------------------------------------------------------------
+
+    def _envelope(
+        self,
+        call: Call,
+        kind: str,
+        rows: list[dict[str, Any]],
+        total: int | None = None,
+        page_info: dict[str, int] | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "count": len(rows) if total is None else total,
+            "results": [{"key": kind, "id": r["id"]} for r in rows],
+            kind: {r["id"]: r for r in rows},
+        }
+        if page_info is not None:
+            body["meta"] = page_info
+        for name in [n.strip() for n in call.query.get("include", "").split(",") if n.strip()]:
+            if name not in _INCLUDES:
+                raise Problem(
+                    400,
+                    "Bad Request",
+                    f"cannot include {name!r} here",
+                    errors=[{"field": "include", "message": f"unknown include {name}"}],
+                )
+            collection, key = _INCLUDES[name]
+            side = body.setdefault(collection, {})
+            for row in rows:
+                ref = row.get(key)
+                if ref is not None and ref not in side:
+                    side[ref] = self.tables.get(call.tenant, collection, ref)
+        return body
+
+    def _lister(self, kind: str) -> Any:
+        def list_records(call: Call) -> Reply:
+            rows = [r for r in self._candidates(call, kind) if self._matches(call, r)]
+            number = call.int_query("page", 1, low=1)
+            size = call.int_query("per_page", 20, low=1, high=MAX_PER_PAGE)
+            chunk, count = page(rows, number, size)
+            meta = {
+                "count": len(rows),
+                "page_count": count,
+                "page_number": number,
+                "page_size": size,
+            }
+            return Reply(200, self._envelope(call, kind, chunk, len(rows), meta))
+
+        return list_records
+
+    def _reader(self, kind: str) -> Any:
+        def read(call: Call) -> Reply:
+            label = kind.replace("_", " ").removesuffix("s").replace("entrie", "entry")
+            record = self.tables.get(call.tenant, kind, call.params["id"], label)
+            return Reply(200, self._envelope(call, kind, [record]))
+
+        return read
+
+    def _candidates(self, call: Call, kind: str) -> Any:
+        """Rows worth filtering: a submission's own entries when filtering by submission (the
+        common integration query), so it costs the submission's size, not the account's."""
+        submission_id = call.query.get("timesheet_submission_id")
+        if kind == "time_entries" and submission_id is not None:
+            submission = self.tables.table(call.tenant, "timesheet_submissions").get(submission_id)
+            entries = self.tables.table(call.tenant, "time_entries")
+            return [entries[i] for i in submission["line_item_ids"]] if submission else []
+        return self.tables.all(call.tenant, kind)
+
+    def _matches(self, call: Call, row: dict[str, Any]) -> bool:
+        q = call.query
+        for name in ("workspace_id", "timesheet_submission_id", "user_id", "status", "state"):
+            if name in q and str(row.get(name)) != q[name]:
+                return False
+        approved = _truthy("approved", q.get("approved"))
+        if approved is not None and row.get("approved") != approved:
+            return False
+        if _truthy("uninvoiced", q.get("uninvoiced")) and row.get("invoice_id") is not None:
+            return False
+        if "date_performed_between" in q:
+            start, _, end = q["date_performed_between"].partition(":")
+            if not start <= str(row.get("date_performed")) <= end:
+                return False
+        return True
+
+    # -- HTTP: writes ------------------------------------------------------------------------
+
+    def _create_workspace(self, call: Call) -> Reply:
+        data = plain(call.parse(WorkspaceIn, "workspace"))
+        workspace = self._new(call.tenant, "workspaces", {**data, "activated_at": None})
+        if workspace["status"] == "In Progress":
+            workspace["activated_at"] = workspace["created_at"]
+        return Reply(201, self._envelope(call, "workspaces", [workspace]))
+
+    def _update_workspace(self, call: Call) -> Reply:
+        workspace = self.tables.get(call.tenant, "workspaces", call.params["id"], "workspace")
+        patch = plain(call.parse(WorkspacePatch, "workspace"), exclude_unset=True)
+        now = iso(self.clock())
+        if patch.get("status") == "In Progress" and workspace["activated_at"] is None:
+            workspace["activated_at"] = now
+        workspace.update(patch, updated_at=now)
+        return Reply(200, self._envelope(call, "workspaces", [workspace]))
+
+    def _create_rate_card_version(self, call: Call) -> Reply:
+        data = call.parse(RateCardVersionIn, "rate_card_version")
+        self.tables.get(call.tenant, "workspaces", data.workspace_id, "workspace")
+        for line in data.rate_card_roles:
+            self.tables.get(call.tenant, "roles", line.role_id, "role")
+        version = self._new(call.tenant, "rate_card_versions", plain(data))
+        return Reply(201, self._envelope(call, "rate_card_versions", [version]))
+
+    def _create_milestone(self, call: Call) -> Reply:
+        data = call.parse(BillingMilestoneIn, "billing_milestone")
+        self.tables.get(call.tenant, "workspaces", data.workspace_id, "workspace")
+        milestone = self._new(
+            call.tenant,
+            "billing_milestones",
+            {
+                **plain(data),
+                "state": "planned",
+                "completed_at": None,
+                "accepted_at": None,
+                "invoice_id": None,
+            },
+        )
+        return Reply(201, self._envelope(call, "billing_milestones", [milestone]))
+
+    def _update_time_entry(self, call: Call) -> Reply:
+        entry = self.tables.get(call.tenant, "time_entries", call.params["id"], "time entry")
+        patch = plain(call.parse(TimeEntryPatch, "time_entry"), exclude_unset=True)
+        if entry["status"] != "ACTIVE":
+            raise Problem(
+                409,
+                "Conflict",
+                f"time entry {entry['id']} is {entry['status']} and cannot be edited",
+            )
+        entry.update(patch, updated_at=iso(self.clock()))
+        return Reply(200, self._envelope(call, "time_entries", [entry]))
+
+    def _create_invoice(self, call: Call) -> Reply:
+        """Record an invoice and mark its entries and milestones INVOICED, all or nothing."""
+        data = call.parse(InvoiceIn, "invoice")
+        tenant = call.tenant
+        self.tables.get(tenant, "workspaces", data.workspace_id, "workspace")
+        entries = [
+            self.tables.get(tenant, "time_entries", i, "time entry") for i in data.time_entry_ids
+        ]
+        milestones = [
+            self.tables.get(tenant, "billing_milestones", i, "billing milestone")
+            for i in data.billing_milestone_ids
+        ]
+        errors = [
+            {"field": f"invoice.{name}[{k}]", "message": "listed twice"}
+            for name, ids in (
+                ("time_entry_ids", data.time_entry_ids),
+                ("billing_milestone_ids", data.billing_milestone_ids),
+            )
+            for k in _repeats(ids)
+        ]
+        errors += [
+            {"field": f"invoice.time_entry_ids[{k}]", "message": why}
+            for k, e in enumerate(entries)
+            for why in self._uninvoiceable(e, data)
+        ]
+        errors += [
+            {"field": f"invoice.billing_milestone_ids[{k}]", "message": why}
+            for k, m in enumerate(milestones)
+            for why in (["already invoiced"] if m["invoice_id"] else [])
+            + ([] if m["state"] == "accepted" else ["not accepted"])
+        ]
+        if errors:
+            raise Problem(
+                422, "Unprocessable Entity", "some items cannot be invoiced", errors=errors
+            )
+        invoice = self._new(tenant, "invoices", plain(data))
+        for entry in entries:
+            entry.update(invoice_id=invoice["id"], status="INVOICED")
+        for milestone in milestones:
+            milestone.update(invoice_id=invoice["id"])
+        return Reply(201, self._envelope(call, "invoices", [invoice]))
+
+    @staticmethod
+    def _uninvoiceable(entry: dict[str, Any], data: InvoiceIn) -> list[str]:
+        reasons = []
+        if entry["invoice_id"] is not None:
+            reasons.append(f"already invoiced on invoice {entry['invoice_id']}")
+        if not entry["approved"]:
+            reasons.append("not approved")
+        if entry["workspace_id"] != data.workspace_id:
+            reasons.append("belongs to another workspace")
+        return reasons
