@@ -1,0 +1,1 @@
+"""The simulated world: SimPy actors, scenario loader, runner, oracle, metrics, CLI."""

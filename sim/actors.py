@@ -1,0 +1,205 @@
+"""The firm's people outside delivery: sales, legal, project managers and clients, finance.
+
+Each is one SimPy process over data, not a process per record.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from mocks.clm import ExecutedTerms
+from sim.business_calendar import at
+from sim.scenario import ContractSpec, MilestoneSpec
+from sim.seeds import stream
+from sim.truth import MilestoneTruth
+from sim.world import World
+
+__all__ = ["start_firm"]
+
+
+def start_firm(world: World) -> None:
+    """Start sales, legal, milestone delivery and finance."""
+    env = world.env
+    for contract in world.scenario.contracts:
+        env.process(_sell(world, contract))
+        for milestone in contract.milestones:
+            env.process(_deliver_milestone(world, contract, milestone))
+    env.process(_legal(world))
+    env.process(_finance(world))
+
+
+def _client_account(world: World, contract: ContractSpec) -> dict[str, Any]:
+    client = next(c for c in world.scenario.clients if c.id == contract.client)
+    fake = world.faker(client.locale, "client", client.id)
+    return {
+        "Name": client.name or fake.company(),
+        "BillingStreet": fake.street_address().replace("\n", ", "),
+        "BillingCity": fake.city(),
+        "BillingPostalCode": fake.postcode(),
+        "BillingCountry": client.country,
+        "Industry": client.industry,
+    }
+
+
+def _sell(world: World, contract: ContractSpec) -> Any:
+    """Sales opens the deal three weeks before it closes, then marks it closed-won."""
+    opened = max(world.scenario.starts, contract.close_date - timedelta(days=21))
+    yield world.until(at(opened, 9))
+    account_id = world.crm.create(world.tenant, "Account", _client_account(world, contract))
+    fields: dict[str, Any] = {
+        "Name": f"{contract.id} managed services",
+        "AccountId": account_id,
+        "StageName": "Prospecting",
+        "CloseDate": contract.close_date.isoformat(),
+        "CurrencyIsoCode": contract.currency,
+    }
+    if contract.deal_amount is not None:
+        fields["Amount"] = contract.deal_amount
+    opportunity = world.crm.create(world.tenant, "Opportunity", fields)
+    world.truth.opportunities[opportunity] = contract.id
+    yield world.until(at(contract.close_date, 15))
+    world.crm.update(world.tenant, "Opportunity", opportunity, {"StageName": "Closed Won"})
+    world.truth.deals_won[contract.id] = world.now()
+    world.trace.write("world.deal_won", contract=contract.id, opportunity=opportunity)
+
+
+def _terms(world: World, contract: ContractSpec) -> ExecutedTerms:
+    client = next(c for c in world.scenario.clients if c.id == contract.client)
+    return ExecutedTerms.model_validate(
+        {
+            "counterpartyCountry": client.country,
+            "legalEntity": contract.legal_entity,
+            "contractCurrency": contract.currency,
+            "roundingRule": contract.rounding,
+            "sowReference": contract.id,
+            "versions": [
+                {
+                    "number": v.number,
+                    "effectiveDate": v.effective,
+                    "rateCard": [
+                        {"role": role, "country": country, "hourlyRate": rate}
+                        for role, by_country in sorted(v.rates.items())
+                        for country, rate in sorted(by_country.items())
+                    ],
+                }
+                for v in contract.versions
+            ],
+            "milestones": [
+                {"id": m.id, "title": m.title, "amount": m.amount, "dueDate": m.due}
+                for m in contract.milestones
+            ],
+        }
+    )
+
+
+def _legal(world: World) -> Any:
+    """Legal picks up new SOW workflows twice a business day and signs after review."""
+    rng = stream(world.seed, "legal")
+    lag = world.scenario.behaviour.legal_lag_business_days
+    hq = world.scenario.legal_entities[0].country
+    contracts = {c.id: c for c in world.scenario.contracts}
+    picked: dict[str, None] = {}
+    day = world.scenario.starts
+    while day <= world.scenario.ends:
+        for hour in (9, 14):
+            yield world.until(at(day, hour))
+            if not world.calendar.is_business_day(hq, day):
+                continue
+            for workflow in world.clm.workflows(world.tenant):
+                if workflow["id"] in picked or workflow["status"] != "active":
+                    continue
+                picked[workflow["id"]] = None
+                contract_id = world.truth.opportunities.get(workflow["attributes"]["opportunityId"])
+                if contract_id is None:
+                    world.trace.write("world.unknown_workflow", workflow=workflow["id"])
+                    continue
+                sign_on = world.calendar.add_business_days(hq, day, rng.randint(lag.min, lag.max))
+                world.env.process(_sign(world, workflow["id"], contracts[contract_id], sign_on))
+        day += timedelta(days=1)
+
+
+def _sign(world: World, workflow_id: str, contract: ContractSpec, day: date) -> Any:
+    yield world.until(at(day, 16))
+    world.clm.execute(world.tenant, workflow_id, _terms(world, contract))
+    world.truth.executed[contract.id] = world.now()
+    world.trace.write("world.contract_executed", contract=contract.id, workflow=workflow_id)
+
+
+def _deliver_milestone(world: World, contract: ContractSpec, milestone: MilestoneSpec) -> Any:
+    """The PM completes the milestone when due; the client accepts it after review."""
+    rng = stream(world.seed, "milestone", contract.id, milestone.id)
+    client = next(c for c in world.scenario.clients if c.id == contract.client)
+    day = milestone.due
+    record = None
+    while record is None:
+        yield world.until(at(day, 16))
+        record = _psa_milestone(world, contract.id, milestone.id)
+        if record is None:
+            if day > world.scenario.ends:
+                world.trace.write(
+                    "world.milestone_missing", contract=contract.id, milestone=milestone.id
+                )
+                return
+            day += timedelta(days=1)
+    world.psa.complete_milestone(world.tenant, record["id"])
+    lag = world.scenario.behaviour.acceptance_lag_business_days
+    accept_on = world.calendar.add_business_days(client.country, day, rng.randint(lag.min, lag.max))
+    yield world.until(at(accept_on, 11))
+    world.psa.accept_milestone(world.tenant, record["id"])
+    source = f"psa:billing_milestone:{record['id']}"
+    world.truth.milestones[source] = MilestoneTruth(
+        source_id=source,
+        psa_id=record["id"],
+        contract=contract.id,
+        milestone=milestone.id,
+        amount=Decimal(milestone.amount),
+        accepted_at=world.now(),
+    )
+    world.trace.write(
+        "world.milestone_accepted",
+        contract=contract.id,
+        milestone=milestone.id,
+        psa_id=record["id"],
+    )
+
+
+def _psa_milestone(world: World, contract_id: str, milestone_id: str) -> dict[str, Any] | None:
+    workspace = world.psa.workspace_by_reference(world.tenant, contract_id)
+    if workspace is None:
+        return None
+    for record in world.psa.tables.all(world.tenant, "billing_milestones"):
+        if (
+            record["workspace_id"] == workspace["id"]
+            and record["external_reference"] == milestone_id
+        ):
+            return record
+    return None
+
+
+def billing_periods(world: World) -> list[tuple[str, date]]:
+    """(period, day of its billing run) for every month up to the end of the run-out."""
+    s = world.scenario
+    hq = s.legal_entities[0].country
+    runs = []
+    year, month = s.period.start.year, s.period.start.month
+    while True:
+        ny, nm = (year + 1, 1) if month == 12 else (year, month + 1)
+        run_day = world.calendar.nth_business_day(hq, ny, nm, s.billing.run_business_day)
+        if run_day > s.ends:
+            break
+        runs.append((f"{year:04d}-{month:02d}", run_day))
+        year, month = ny, nm
+    return runs
+
+
+def _finance(world: World) -> Any:
+    """Finance triggers the billing run for each month on the n-th business day after it."""
+    for period, run_day in billing_periods(world):
+        yield world.until(at(run_day, 6))
+        body = json.dumps({"period": period, "invoiceDate": run_day.isoformat()}).encode()
+        response = world.call_core("POST", "/billing-runs", body)
+        world.truth.billing_runs.append((period, world.now()))
+        world.trace.write("world.billing_run", period=period, status=response.status_code)

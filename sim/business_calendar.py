@@ -1,0 +1,42 @@
+"""Business days per country: weekends and national public holidays are not worked or billed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import holidays
+
+__all__ = ["BusinessCalendar", "at"]
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A UTC instant on ``day``: simulated actors keep office hours in UTC."""
+    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
+
+class BusinessCalendar:
+    """Holidays for the given countries over the given years, looked up without iteration."""
+
+    def __init__(self, countries: list[str], first_year: int, last_year: int) -> None:
+        years = list(range(first_year, last_year + 1))
+        self._holidays = {c: holidays.country_holidays(c, years=years) for c in sorted(countries)}
+
+    def holiday(self, country: str, day: date) -> str | None:
+        name = self._holidays[country].get(day)
+        return str(name) if name is not None else None
+
+    def is_business_day(self, country: str, day: date) -> bool:
+        return day.weekday() < 5 and day not in self._holidays[country]
+
+    def add_business_days(self, country: str, day: date, n: int) -> date:
+        """The n-th business day after ``day`` (``day`` itself when n is 0 and it is one)."""
+        while not self.is_business_day(country, day):
+            day += timedelta(days=1)
+        while n > 0:
+            day += timedelta(days=1)
+            if self.is_business_day(country, day):
+                n -= 1
+        return day
+
+    def nth_business_day(self, country: str, year: int, month: int, n: int) -> date:
+        return self.add_business_days(country, date(year, month, 1), n - 1)

@@ -1,0 +1,196 @@
+"""The ``q2c`` command line: run scenarios, validate them, build reports.
+
+Exit codes: 0 every invariant holds, 1 an invariant is violated, 2 the input is wrong.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sim.loader import ScenarioError, load_scenario, scenario_json_schema
+from sim.runner import RunResult, command_line, run, write_run
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Simulate quote-to-cash integrations and check every invoice.",
+)
+scenarios_app = typer.Typer(no_args_is_help=True, help="Validate, list and describe scenarios.")
+app.add_typer(scenarios_app, name="scenarios")
+console = Console()
+errors = Console(stderr=True)
+
+
+def _bad_input(message: str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(2)
+
+
+def _options(pairs: list[str]) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise _bad_input(f"--option expects KEY=VALUE, got {pair!r}")
+        options[key] = value
+    return options
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    seed: Annotated[int, typer.Option(help="Seed for every random choice in the run.")] = 1,
+    design: Annotated[str, typer.Option(help="'reference' or module:function.")] = "reference",
+    out: Annotated[Path | None, typer.Option(help="Run folder [default: runs/NAME-seedN]")] = None,
+    option: Annotated[list[str], typer.Option(help="Design option KEY=VALUE (repeatable).")] = [],  # noqa: B006
+    report: Annotated[bool, typer.Option(help="Also write report.html.")] = True,
+) -> None:
+    """Run SCENARIO against a design, judge every invoice, write the run folder."""
+    options = _options(option)
+    try:
+        spec = load_scenario(scenario)
+    except ScenarioError as exc:
+        errors.print(exc.render(), highlight=False, markup=False)
+        errors.print("Fix the fields above, then run `q2c scenarios validate FILE` to check.")
+        raise typer.Exit(2) from None
+    folder = out or Path("runs") / f"{spec.name}-seed{seed}"
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("simulated days"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"{spec.name} seed {seed}", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            result = run(spec, seed, design, options, progress)
+        except ValueError as exc:
+            raise _bad_input(str(exc)) from None
+    write_run(result, folder, command_line(str(scenario), seed, design, options))
+    if report:
+        from reports import build_report
+
+        build_report(folder)
+    _summary(result, folder)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def _summary(result: RunResult, folder: Path) -> None:
+    m = result.metrics
+    table = Table(title=f"{m['scenario']} - seed {m['seed']} - design {m['design']}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    items = m["items"]
+    for key in ("billable", "correct", "leaked", "duplicated", "misbilled", "held"):
+        table.add_row(f"items {key}", f"{items[key]:,}")
+    table.add_row("accuracy by count", f"{m['accuracy']['by_count']:.4%}")
+    table.add_row("accuracy by amount", f"{m['accuracy']['by_amount']:.4%}")
+    for currency, amounts in m["amounts"].items():
+        table.add_row(f"billable {currency}", f"{amounts['billable']}")
+        table.add_row(f"invoiced {currency}", f"{amounts['invoiced']}")
+    table.add_row("invoices / lines", f"{m['invoices']['count']} / {m['invoices']['lines']:,}")
+    p = m["cycle_times_hours"]["time_approved_to_invoiced"]
+    if p["count"]:
+        table.add_row("approved -> invoiced p50/p95 (h)", f"{p['p50']:.1f} / {p['p95']:.1f}")
+    calls = ", ".join(f"{v} {n}" for v, n in m["api_calls"].items())
+    table.add_row("API calls", calls)
+    table.add_row("calls per billable item", f"{m['calls_per_billable_item']}")
+    table.add_row("simulated events", f"{m['simulation']['events']:,}")
+    table.add_row("trace sha256", m["trace_sha256"][:16] + "...")
+    console.print(table)
+    violations = m["invariants"]["violations"]
+    if violations:
+        console.print(f"[bold red]{len(violations)} invariant violation(s):[/]")
+        for v in violations[:20]:
+            console.print(f"  {v['invariant']}: {v['item']} - {v['detail']}", markup=False)
+        if len(violations) > 20:
+            console.print(f"  ... and {len(violations) - 20} more in {folder / 'metrics.json'}")
+        console.print(f"Reproduce with: {(folder / 'command.txt').read_text().strip()}")
+    else:
+        console.print("[bold green]All invariants hold.[/]")
+    console.print(f"Run folder: {folder}")
+
+
+@scenarios_app.command("validate")
+def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files.")]) -> None:
+    """Check scenario files; print every problem with its line and field path."""
+    bad = 0
+    for file in files:
+        try:
+            spec = load_scenario(file)
+        except ScenarioError as exc:
+            bad += 1
+            errors.print(exc.render(), highlight=False, markup=False)
+            continue
+        people = sum(st.count for c in spec.contracts for st in c.staffing)
+        console.print(
+            f"{file}: ok ({len(spec.contracts)} contracts, {people} consultants, "
+            f"{spec.period.start} to {spec.period.end})",
+            highlight=False,
+        )
+    if bad:
+        raise typer.Exit(2)
+
+
+@scenarios_app.command("schema")
+def schema(out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None) -> None:
+    """Print the scenario format as JSON Schema (for editors)."""
+    text = scenario_json_schema()
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+
+
+def business_question(file: Path) -> str:
+    """The opening comment's 'Business question:' paragraph."""
+    lines = []
+    for line in file.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        text = line.lstrip("#").strip()
+        if not text and lines:
+            break
+        if text:
+            lines.append(text)
+    return " ".join(lines).removeprefix("Business question:").strip()
+
+
+@scenarios_app.command("list")
+def list_scenarios(
+    folder: Annotated[Path, typer.Argument(help="Folder of scenarios.")] = Path("scenarios"),
+) -> None:
+    """List scenario files with the business question each answers."""
+    table = Table(title=f"Scenarios in {folder}")
+    table.add_column("file")
+    table.add_column("business question")
+    for file in sorted(folder.glob("*.yaml")):
+        table.add_row(file.name, business_question(file) or "(no question stated)")
+    console.print(table)
+
+
+@app.command("report")
+def report_command(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
+    """Write report.html for a run folder."""
+    from reports import build_report
+
+    if not (run_dir / "metrics.json").is_file():
+        raise _bad_input(f"{run_dir} is not a run folder (no metrics.json); run `q2c run` first")
+    console.print(f"Report: {build_report(run_dir)}")
+
+
+if __name__ == "__main__":
+    app()

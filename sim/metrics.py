@@ -1,0 +1,160 @@
+"""Run metrics: what a finance leader and an architect want to know about one run.
+
+Everything here is computed from the oracle's verdicts, the ground truth and the vendors' own
+records; nothing from the core's memory. Values are deterministic (no wall time): the same run
+gives the same ``metrics.json``, byte for byte.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sim.oracle import OracleReport
+
+__all__ = ["ITEM_COLUMNS", "cycle_stats", "items_csv", "summarise"]
+
+VERDICTS = ("correct", "leaked", "duplicated", "misbilled", "held")
+ITEM_COLUMNS = (
+    "source_id",
+    "kind",
+    "contract",
+    "currency",
+    "work_date",
+    "month",
+    "expected_amount",
+    "billed_amount",
+    "times_billed",
+    "verdict",
+    "cause",
+    "approved_at",
+    "invoiced_at",
+    "cycle_hours",
+)
+
+
+def _hours(start: datetime, end: datetime) -> float:
+    return round((end - start).total_seconds() / 3600, 4)
+
+
+def cycle_stats(samples: list[float]) -> dict[str, Any]:
+    """Nearest-rank percentiles (p50/p95/p99) of hours; empty samples give nulls."""
+    ordered = sorted(samples)
+
+    def rank(p: int) -> float | None:
+        if not ordered:
+            return None
+        return ordered[max(0, -(-p * len(ordered) // 100) - 1)]
+
+    return {
+        "count": len(ordered),
+        "p50": rank(50),
+        "p95": rank(95),
+        "p99": rank(99),
+        "max": ordered[-1] if ordered else None,
+    }
+
+
+def summarise(report: OracleReport, project_cycles: list[float]) -> dict[str, Any]:
+    """The oracle-derived part of metrics.json."""
+    items = report.items
+    counts = {v: report.count(v) for v in VERDICTS}
+    amounts: dict[str, dict[str, Decimal]] = {}
+    for item in items:
+        money = amounts.setdefault(
+            item.currency,
+            {
+                k: Decimal(0)
+                for k in (
+                    "billable",
+                    "invoiced",
+                    "correct",
+                    "leaked",
+                    "duplicated",
+                    "misbilled",
+                    "held",
+                )
+            },
+        )
+        money["billable"] += item.expected
+        money["invoiced"] += item.billed or Decimal(0)
+        money[item.verdict] += (
+            item.expected
+            if item.verdict != "duplicated"
+            else ((item.billed or Decimal(0)) - item.expected)
+        )
+    ratios = [m["correct"] / m["billable"] for m in amounts.values() if m["billable"]]
+    by_cause: dict[str, Counter[str]] = {v: Counter() for v in ("misbilled", "leaked")}
+    for item in items:
+        if item.verdict in by_cause:
+            by_cause[item.verdict][item.cause] += 1
+    time_cycles = [
+        _hours(i.ready_at, i.invoiced_at)
+        for i in items
+        if i.kind == "time_entry" and i.ready_at and i.invoiced_at
+    ]
+    milestone_cycles = [
+        _hours(i.ready_at, i.invoiced_at)
+        for i in items
+        if i.kind == "billing_milestone" and i.ready_at and i.invoiced_at
+    ]
+    by_kind: dict[str, dict[str, int]] = {}
+    for item in items:
+        kind = by_kind.setdefault(item.kind, {"billable": 0, **dict.fromkeys(VERDICTS, 0)})
+        kind["billable"] += 1
+        kind[item.verdict] += 1
+    violations = [
+        {"invariant": v.invariant, "item": v.item, "detail": v.detail} for v in report.violations
+    ]
+    return {
+        "invariants": {"ok": not violations, "violations": violations},
+        "items": {"billable": len(items), **counts},
+        "items_by_kind": by_kind,
+        "accuracy": {
+            "by_count": round(counts["correct"] / len(items), 6) if items else 1.0,
+            "by_amount": float(round(min(ratios), 6)) if ratios else 1.0,
+            "by_amount_note": "the lowest ratio of correctly billed to billable amount across "
+            "currencies (amounts are never summed across currencies)",
+        },
+        "amounts": {cur: {k: str(v) for k, v in m.items()} for cur, m in sorted(amounts.items())},
+        "misbilled_by_cause": dict(sorted(by_cause["misbilled"].items())),
+        "leaked_by_cause": dict(sorted(by_cause["leaked"].items())),
+        "cycle_times_hours": {
+            "contract_executed_to_project_active": cycle_stats(project_cycles),
+            "time_approved_to_invoiced": cycle_stats(time_cycles),
+            "milestone_accepted_to_invoiced": cycle_stats(milestone_cycles),
+        },
+        "invoices": {"count": report.invoices, "lines": report.lines},
+    }
+
+
+def items_csv(report: OracleReport) -> str:
+    """One row per billable item: the oracle's verdict, for notebooks and the report."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ITEM_COLUMNS)
+    for i in report.items:
+        cycle = _hours(i.ready_at, i.invoiced_at) if i.ready_at and i.invoiced_at else ""
+        writer.writerow(
+            [
+                i.source_id,
+                i.kind,
+                i.contract,
+                i.currency,
+                i.day.isoformat(),
+                i.day.strftime("%Y-%m"),
+                i.expected,
+                "" if i.billed is None else i.billed,
+                i.times_billed,
+                i.verdict,
+                i.cause,
+                i.ready_at.isoformat() if i.ready_at else "",
+                i.invoiced_at.isoformat() if i.invoiced_at else "",
+                cycle,
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,327 @@
+"""The oracle: what every billable item should have cost, and what the ERP says it was billed.
+
+It prices ground truth with its own small code, from the scenario's contract terms, and never
+imports the core (an import-linter rule holds it to that). It compares item by item, through
+the source ids each invoice line carries:
+
+- correct: billed exactly once, at the right amount and currency, on a posted invoice;
+- leaked: approved and billable but never on a posted invoice;
+- duplicated: on more than one posted invoice line;
+- misbilled: billed once, but at the wrong amount or currency (the cause is diagnosed);
+- held: not billed on purpose, with a reason (no hold rules yet: always empty here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sim.scenario import ContractSpec, Scenario
+from sim.truth import GroundTruth
+
+__all__ = ["ItemVerdict", "OracleReport", "Violation", "check", "expected_time_amount"]
+
+# The oracle's own tables: deliberately not shared with the core.
+MINOR = {
+    "EUR": 2,
+    "GBP": 2,
+    "USD": 2,
+    "INR": 2,
+    "JPY": 0,
+    "CHF": 2,
+    "SEK": 2,
+    "PLN": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "SGD": 2,
+}
+ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
+
+
+def _round(amount: Decimal, currency: str, rule: str) -> Decimal:
+    return amount.quantize(Decimal(1).scaleb(-MINOR[currency]), rounding=ROUNDING[rule])
+
+
+def _version_on(contract: ContractSpec, day: date) -> int:
+    """Number of the contract version in force on ``day``: the latest one already effective."""
+    number = 0
+    for version in contract.versions:
+        if version.effective <= day:
+            number = version.number
+    return number
+
+
+def expected_time_amount(
+    contract: ContractSpec,
+    role: str,
+    country: str,
+    day: date,
+    minutes: int,
+    version: int | None = None,
+    rule: str | None = None,
+) -> Decimal:
+    """hours x rate of the version in force, rounded by the contract's rule."""
+    number = version if version is not None else _version_on(contract, day)
+    rates = contract.versions[number - 1].rates
+    exact = Decimal(minutes) * rates[role][country] / Decimal(60)
+    return _round(exact, contract.currency, rule or contract.rounding)
+
+
+@dataclass(frozen=True)
+class Violation:
+    invariant: str
+    item: str
+    detail: str
+
+
+@dataclass
+class ItemVerdict:
+    source_id: str
+    kind: str
+    contract: str
+    currency: str
+    day: date
+    expected: Decimal
+    billed: Decimal | None
+    times_billed: int
+    verdict: str
+    cause: str
+    ready_at: datetime | None
+    invoiced_at: datetime | None
+
+
+@dataclass
+class OracleReport:
+    items: list[ItemVerdict] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    invoices: int = 0
+    lines: int = 0
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for i in self.items if i.verdict == verdict)
+
+
+@dataclass
+class _Billing:
+    invoice: str
+    currency: str
+    amount: Decimal
+    version: str
+    posted_at: datetime | None
+
+
+def _billings(
+    invoices: Iterable[dict[str, Any]], report: OracleReport
+) -> dict[str, list[_Billing]]:
+    """source id -> every posted line billing it; lines billing several items are split."""
+    found: dict[str, list[_Billing]] = {}
+    for inv in invoices:
+        if inv["status"] not in ("Open", "Paid"):
+            continue
+        report.invoices += 1
+        posted = datetime.fromisoformat(inv["postedAt"]) if inv.get("postedAt") else None
+        for line in inv["salesInvoiceLines"]:
+            report.lines += 1
+            sources = line.get("sourceItemIds") or []
+            if not sources or not line.get("contractVersionId"):
+                report.violations.append(
+                    Violation(
+                        "audit_trail",
+                        f"{inv['number']}#{line['sequence']}",
+                        "invoice line names no source item or no contract version",
+                    )
+                )
+            share = Decimal(line["amountExcludingTax"]) / max(1, len(sources))
+            for source in sources:
+                found.setdefault(source, []).append(
+                    _Billing(
+                        inv["number"],
+                        inv["currencyCode"],
+                        share,
+                        line.get("contractVersionId", ""),
+                        posted,
+                    )
+                )
+    return found
+
+
+def check(
+    scenario: Scenario,
+    truth: GroundTruth,
+    invoices: list[dict[str, Any]],
+    contract_records: dict[str, str],
+) -> OracleReport:
+    """Judge every billable item; ``contract_records`` maps SOW reference -> CLM record id."""
+    report = OracleReport()
+    contracts = {c.id: c for c in scenario.contracts}
+    billed = _billings(invoices, report)
+    last_run = truth.billing_runs[-1][1] if truth.billing_runs else None
+    expected_ids: dict[str, None] = {}
+
+    for t in truth.time.values():
+        if not t.billable or (t.psa_id is not None and t.approved_at is None):
+            continue  # not billable, or still awaiting approval at the end of the run
+        c = contracts[t.contract]
+        amount = expected_time_amount(c, t.role, t.country, t.work_date, t.minutes)
+        version = _version_on(c, t.work_date)
+        report.items.append(
+            _judge(
+                t.source_id,
+                "time_entry",
+                c,
+                t.work_date,
+                amount,
+                t.approved_at,
+                billed.get(t.source_id, []),
+                last_run,
+                report,
+                f"{contract_records.get(c.id, '?')}/v{version}",
+                lambda rule, v, c=c, t=t: expected_time_amount(
+                    c, t.role, t.country, t.work_date, t.minutes, v, rule
+                ),
+            )
+        )
+        expected_ids[t.source_id] = None
+    for m in truth.milestones.values():
+        if m.accepted_at is None:
+            continue
+        c = contracts[m.contract]
+        amount = _round(m.amount, c.currency, c.rounding)
+        report.items.append(
+            _judge(
+                m.source_id,
+                "billing_milestone",
+                c,
+                m.accepted_at.date(),
+                amount,
+                m.accepted_at,
+                billed.get(m.source_id, []),
+                last_run,
+                report,
+                None,
+                None,
+            )
+        )
+        expected_ids[m.source_id] = None
+
+    for source, lines in billed.items():
+        if source not in expected_ids:
+            is_time = source.startswith("psa:time_entry:")
+            known = is_time and source.rsplit(":", 1)[-1] in truth.time_by_psa_id
+            why = "it was never approved" if known else "no such billable item exists"
+            report.violations.append(
+                Violation(
+                    "no_phantom_billing",
+                    source,
+                    f"billed on {', '.join(b.invoice for b in lines)} but {why}",
+                )
+            )
+    return report
+
+
+def _judge(
+    source: str,
+    kind: str,
+    c: ContractSpec,
+    day: date,
+    expected: Decimal,
+    ready: datetime | None,
+    lines: list[_Billing],
+    last_run: datetime | None,
+    report: OracleReport,
+    version_id: str | None,
+    reprice: Any,
+) -> ItemVerdict:
+    verdict = ItemVerdict(
+        source, kind, c.id, c.currency, day, expected, None, len(lines), "correct", "", ready, None
+    )
+    if lines:
+        verdict.billed = sum((b.amount for b in lines), Decimal(0))
+        verdict.invoiced_at = min((b.posted_at for b in lines if b.posted_at), default=None)
+    if not lines:
+        verdict.verdict = "leaked"
+        if ready is None:
+            verdict.cause = "never_logged_no_active_project"
+        elif last_run is not None and ready > last_run:
+            verdict.cause = "approved_after_last_billing_run"
+        else:
+            verdict.cause = "never_invoiced"
+        report.violations.append(
+            Violation(
+                "no_leakage", source, f"{expected} {c.currency} never invoiced ({verdict.cause})"
+            )
+        )
+        return verdict
+    if len(lines) > 1:
+        verdict.verdict, verdict.cause = "duplicated", "billed_more_than_once"
+        report.violations.append(
+            Violation(
+                "no_duplicates",
+                source,
+                f"billed {len(lines)} times ({', '.join(b.invoice for b in lines)})",
+            )
+        )
+        return verdict
+    line = lines[0]
+    cause = _diagnose(c, expected, line, version_id, reprice)
+    if cause:
+        verdict.verdict, verdict.cause = "misbilled", cause
+        report.violations.append(
+            Violation(
+                "no_misbilling",
+                source,
+                f"{cause}: billed {line.amount} {line.currency} on "
+                f"{line.invoice}, expected {expected} {c.currency}",
+            )
+        )
+    return verdict
+
+
+def _diagnose(
+    c: ContractSpec, expected: Decimal, line: _Billing, version_id: str | None, reprice: Any
+) -> str:
+    """Empty when the line is right; else the most specific cause that explains the amount."""
+    if line.currency != c.currency:
+        return "currency"
+    if line.amount == expected:
+        if version_id is not None and line.version != version_id:
+            return "contract_version_reference"
+        return ""
+    if reprice is not None:
+        for v in c.versions:
+            if reprice(None, v.number) == line.amount:
+                return "rate_version"
+        for rule in ROUNDING:
+            if reprice(rule, None) == line.amount:
+                return "rounding"
+    return "amount"
+
+
+def check_ledger(invoices: Iterable[dict[str, Any]], report: OracleReport) -> None:
+    """Receivables = invoices - credits - payments, and each total is the sum of its lines."""
+    for inv in invoices:
+        if inv["status"] not in ("Open", "Paid"):
+            continue
+        lines = sum(
+            (Decimal(x["amountExcludingTax"]) for x in inv["salesInvoiceLines"]), Decimal(0)
+        )
+        if lines != Decimal(inv["totalAmountExcludingTax"]):
+            report.violations.append(
+                Violation(
+                    "invoice_totals",
+                    inv["number"],
+                    f"lines sum to {lines}, invoice says {inv['totalAmountExcludingTax']}",
+                )
+            )
+        due = Decimal(inv["totalAmountIncludingTax"]) - Decimal(inv.get("paidAmount", 0) or 0)
+        if Decimal(inv["remainingAmount"]) != due:
+            report.violations.append(
+                Violation(
+                    "receivables",
+                    inv["number"],
+                    f"remaining {inv['remainingAmount']} but invoiced - paid = {due}",
+                )
+            )

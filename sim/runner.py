@@ -1,0 +1,147 @@
+"""Run one scenario with one seed against one design, judge it, write the run folder.
+
+The run folder holds ``metrics.json`` (deterministic), ``trace.jsonl`` (whose SHA-256 is in the
+metrics), ``items.csv`` (the oracle's verdict per billable item) and ``command.txt`` (the one
+line that reproduces the run).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sim.actors import billing_periods, start_firm
+from sim.business_calendar import at
+from sim.loader import load_scenario
+from sim.metrics import items_csv, summarise
+from sim.oracle import OracleReport, check, check_ledger
+from sim.scenario import Scenario
+from sim.workforce import hire, start_workforce
+from sim.world import World
+
+__all__ = ["RunResult", "run", "run_scenario"]
+
+Progress = Callable[[int, int], None]  # (simulated days done, days in all)
+
+
+@dataclass
+class RunResult:
+    metrics: dict[str, Any]
+    report: OracleReport
+    world: World
+    out: Path | None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.metrics["invariants"]["ok"])
+
+
+def run(
+    scenario: Scenario,
+    seed: int,
+    design: str = "reference",
+    options: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    doctor: Callable[[World], None] | None = None,
+) -> RunResult:
+    """Simulate and judge; ``doctor`` may tamper with the world before judging (tests do)."""
+    world = World(scenario, seed, design, dict(options or {}))
+    people = hire(world)
+    start_firm(world)
+    start_workforce(world, people)
+    runs = billing_periods(world)
+    end = at(scenario.ends, 23, 59)
+    if runs:
+        end = max(end, at(runs[-1][1], 23, 59))
+    days = (end - world.epoch).days + 1
+    for day in range(1, days + 1):
+        world.env.run(until=min(day * 86400.0, (end - world.epoch).total_seconds()))
+        if progress is not None:
+            progress(day, days)
+    if doctor is not None:
+        doctor(world)
+    return judge(world, people_count=len(people))
+
+
+def judge(world: World, people_count: int) -> RunResult:
+    s = world.scenario
+    invoices = world.erp.invoices(world.tenant)
+    records = {
+        r["properties"]["sowReference"]["value"]: r
+        for r in world.clm.tables.all(world.tenant, "record")
+    }
+    report = check(s, world.truth, invoices, {ref: r["id"] for ref, r in records.items()})
+    check_ledger(invoices, report)
+    project_cycles = []
+    for ref, record in records.items():
+        workspace = world.psa.workspace_by_reference(world.tenant, ref)
+        if workspace and workspace.get("activated_at"):
+            executed = datetime.fromisoformat(record["versions"][0]["executedAt"])
+            active = datetime.fromisoformat(workspace["activated_at"])
+            project_cycles.append(round((active - executed) / timedelta(hours=1), 4))
+    calls = dict(sorted(world.runtime.calls.items()))
+    billable = max(1, len(report.items))
+    metrics: dict[str, Any] = {
+        "scenario": s.name,
+        "seed": world.seed,
+        "design": world.design,
+        "options": dict(sorted(world.options.items())),
+        "period": {
+            "start": s.period.start.isoformat(),
+            "end": s.period.end.isoformat(),
+            "run_until": world.now().date().isoformat(),
+        },
+        "trace_sha256": world.trace.sha256(),
+        **summarise(report, project_cycles),
+        "api_calls": calls,
+        "api_errors": dict(sorted(world.runtime.errors.items())),
+        "calls_per_billable_item": round(sum(calls.values()) / billable, 4),
+        "core": {"failed_flows": world.runtime.failed_flows},
+        "simulation": {
+            "events": world.env.events_processed,
+            "trace_lines": len(world.trace),
+            "consultants": people_count,
+            "time_entries_logged": len(world.truth.time),
+            "webhooks_delivered": world.webhooks_delivered,
+            "billing_runs": len(world.truth.billing_runs),
+        },
+    }
+    return RunResult(metrics, report, world, None)
+
+
+def command_line(scenario_file: str, seed: int, design: str, options: dict[str, str]) -> str:
+    parts = ["q2c", "run", scenario_file, "--seed", str(seed), "--design", design]
+    for key, value in sorted(options.items()):
+        parts += ["--option", f"{key}={value}"]
+    return shlex.join(parts)
+
+
+def write_run(result: RunResult, out: Path, command: str) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2, sort_keys=True) + "\n")
+    result.world.trace.save(out / "trace.jsonl")
+    (out / "items.csv").write_text(items_csv(result.report))
+    (out / "command.txt").write_text(command + "\n")
+    result.out = out
+    return out
+
+
+def run_scenario(
+    file: str | Path,
+    seed: int,
+    design: str = "reference",
+    options: dict[str, str] | None = None,
+    out: Path | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Load, run, judge and (if ``out``) write the run folder."""
+    scenario = load_scenario(file)
+    result = run(scenario, seed, design, options, progress)
+    if out is not None:
+        write_run(result, out, command_line(str(file), seed, design, dict(options or {})))
+    return result

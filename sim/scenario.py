@@ -1,0 +1,308 @@
+"""The scenario format: a firm, its clients and contracts, its people and habits, one period.
+
+Scenarios are data, validated by pydantic. Field rules live on the models; rules that tie one
+part of a file to another (a staffed role needs a rate) live in ``cross_check`` so each error
+can name the exact field path that is wrong.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "BehaviourSpec",
+    "ClientSpec",
+    "ContractSpec",
+    "ContractVersionSpec",
+    "LegalEntitySpec",
+    "MilestoneSpec",
+    "Scenario",
+    "StaffingSpec",
+    "cross_check",
+]
+
+# The currencies the sandbox knows (ISO 4217) and their minor units. The oracle keeps its own
+# copy of this table on purpose; it must not share code with the core.
+CURRENCIES = {
+    "EUR": 2,
+    "GBP": 2,
+    "USD": 2,
+    "INR": 2,
+    "JPY": 0,
+    "CHF": 2,
+    "SEK": 2,
+    "PLN": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "SGD": 2,
+}
+
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")]
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Currency = Literal["EUR", "GBP", "USD", "INR", "JPY", "CHF", "SEK", "PLN", "CAD", "AUD", "SGD"]
+Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}_[A-Z]{2}$")]
+Rate = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IntRange(_Spec):
+    """An inclusive range, drawn uniformly."""
+
+    min: int = Field(ge=0)
+    max: int = Field(ge=0)
+
+
+class Period(_Spec):
+    start: date
+    end: date
+
+
+class LegalEntitySpec(_Spec):
+    id: Code
+    name: str = Field(min_length=1)
+    country: Country
+    currency: Currency
+    locale: Locale
+
+
+class ClientSpec(_Spec):
+    id: Code
+    country: Country
+    locale: Locale
+    legal_entity: Code = Field(description="the firm's legal entity that contracts and bills")
+    name: str | None = Field(default=None, description="filled by Faker when absent")
+    industry: str | None = None
+
+
+class ContractVersionSpec(_Spec):
+    number: int = Field(ge=1)
+    effective: date
+    rates: dict[str, dict[Country, Rate]] = Field(description="role -> country -> hourly rate")
+
+
+class MilestoneSpec(_Spec):
+    id: Code
+    title: str = Field(min_length=1)
+    amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+    due: date
+
+
+class StaffingSpec(_Spec):
+    role: str
+    country: Country
+    count: int = Field(ge=1, le=500)
+    start: date | None = None
+    end: date | None = None
+
+
+class ContractSpec(_Spec):
+    id: Code
+    client: Code
+    legal_entity: Code
+    currency: Currency
+    rounding: Literal["half_up", "half_even", "down"] = "half_up"
+    close_date: date
+    deal_amount: Annotated[Decimal, Field(ge=0)] | None = None
+    versions: list[ContractVersionSpec] = Field(min_length=1)
+    milestones: list[MilestoneSpec] = []
+    staffing: list[StaffingSpec] = Field(min_length=1)
+
+
+class BehaviourSpec(_Spec):
+    """How the firm's people work: the source of realistic lag and mess."""
+
+    entries_per_day: IntRange = IntRange(min=1, max=3)
+    quarter_hours_per_day: IntRange = Field(
+        default=IntRange(min=28, max=38), description="hours worked per day, in 15-minute steps"
+    )
+    approval_lag_business_days: IntRange = IntRange(min=0, max=4)
+    legal_lag_business_days: IntRange = IntRange(min=1, max=4)
+    acceptance_lag_business_days: IntRange = IntRange(min=1, max=6)
+    late_entry_rate: Probability = 0.03
+    late_entry_days: IntRange = IntRange(min=3, max=12)
+    correction_rate: Probability = 0.02
+    rejection_rate: Probability = 0.03
+    absence_rate: Probability = Field(default=0.04, description="chance of a day off (leave)")
+
+
+class BillingSpec(_Spec):
+    run_business_day: int = Field(default=3, ge=1, le=15, description="of the following month")
+
+
+class VendorSpec(_Spec):
+    latency_ms: int = Field(default=120, ge=0, le=60_000)
+
+
+class Scenario(_Spec):
+    name: Code
+    description: str = ""
+    tenant: Code = "firm"
+    period: Period
+    run_out_days: int = Field(default=40, ge=0, le=366)
+    legal_entities: list[LegalEntitySpec] = Field(min_length=1)
+    clients: list[ClientSpec] = Field(min_length=1)
+    roles: list[str] = Field(min_length=1)
+    contracts: list[ContractSpec] = Field(min_length=1)
+    behaviour: BehaviourSpec = BehaviourSpec()
+    billing: BillingSpec = BillingSpec()
+    vendors: dict[Literal["crm", "clm", "psa", "erp"], VendorSpec] = {}
+
+    @property
+    def starts(self) -> date:
+        """Simulation start: early enough for the first deal's sales cycle."""
+        first_close = min(c.close_date for c in self.contracts)
+        return min(self.period.start, first_close) - timedelta(days=30)
+
+    def staffing_window(self, contract: ContractSpec, staff: StaffingSpec) -> tuple[date, date]:
+        """When staff work: as stated, else from two weeks after the deal closes to period end."""
+        start = staff.start or max(self.period.start, contract.close_date + timedelta(days=14))
+        return start, staff.end or self.period.end
+
+    @property
+    def ends(self) -> date:
+        return self.period.end + timedelta(days=self.run_out_days)
+
+
+Issue = tuple[str, str]  # (field path, what was expected)
+
+
+def cross_check(s: Scenario) -> list[Issue]:
+    """Rules across the file; each issue names the field path and what was expected."""
+    issues: list[Issue] = []
+    p = s.period
+    if p.end < p.start:
+        issues.append(("period.end", f"a date on or after period.start ({p.start})"))
+    if (p.end - p.start).days > 3 * 366:
+        issues.append(("period.end", "a period of at most 3 years"))
+    issues += _unique("legal_entities", [e.id for e in s.legal_entities])
+    issues += _unique("clients", [c.id for c in s.clients])
+    issues += _unique("contracts", [c.id for c in s.contracts])
+    issues += _unique("roles", s.roles)
+    entities = {e.id: e for e in s.legal_entities}
+    clients = {c.id: c for c in s.clients}
+    for i, client in enumerate(s.clients):
+        if client.legal_entity not in entities:
+            issues.append(
+                (f"clients[{i}].legal_entity", f"one of the legal_entities ids {sorted(entities)}")
+            )
+    for i, c in enumerate(s.contracts):
+        here = f"contracts[{i}]"
+        if c.client not in clients:
+            issues.append((f"{here}.client", f"one of the clients ids {sorted(clients)}"))
+        entity = entities.get(c.legal_entity)
+        if entity is None:
+            issues.append(
+                (f"{here}.legal_entity", f"one of the legal_entities ids {sorted(entities)}")
+            )
+        elif entity.currency != c.currency:
+            issues.append(
+                (
+                    f"{here}.currency",
+                    f"{entity.currency}, the currency of legal "
+                    f"entity {entity.id} that issues the invoices",
+                )
+            )
+        if not s.starts <= c.close_date <= p.end:
+            issues.append(
+                (
+                    f"{here}.close_date",
+                    f"a date within the period ({p.start} to "
+                    f"{p.end}), or up to the run's start before it",
+                )
+            )
+        issues += _check_versions(s, c, here)
+        issues += _check_staffing(s, c, here)
+        issues += _unique(f"{here}.milestones", [m.id for m in c.milestones])
+        for j, m in enumerate(c.milestones):
+            if not p.start <= m.due <= p.end:
+                issues.append(
+                    (
+                        f"{here}.milestones[{j}].due",
+                        f"a date within the period ({p.start} to {p.end})",
+                    )
+                )
+    return issues
+
+
+def _check_versions(s: Scenario, c: ContractSpec, here: str) -> list[Issue]:
+    issues: list[Issue] = []
+    numbers = [v.number for v in c.versions]
+    if numbers != list(range(1, len(numbers) + 1)):
+        issues.append((f"{here}.versions", f"versions numbered 1, 2, ... in order, got {numbers}"))
+    for j, v in enumerate(c.versions):
+        if not s.starts <= v.effective <= s.period.end:
+            issues.append(
+                (
+                    f"{here}.versions[{j}].effective",
+                    f"a date within the period ({s.period.start} to {s.period.end})",
+                )
+            )
+        if j and v.effective <= c.versions[j - 1].effective:
+            issues.append(
+                (f"{here}.versions[{j}].effective", f"a date after versions[{j - 1}].effective")
+            )
+        for role in v.rates:
+            if role not in s.roles:
+                issues.append(
+                    (f"{here}.versions[{j}].rates.{role}", f"a role listed in roles {s.roles}")
+                )
+    first = min(v.effective for v in c.versions)
+    for k, staff in enumerate(c.staffing):
+        start, _ = s.staffing_window(c, staff)
+        if start < first:
+            issues.append(
+                (
+                    f"{here}.staffing[{k}].start",
+                    f"a date on or after the first version's effective date ({first})",
+                )
+            )
+        for j, v in enumerate(c.versions):
+            if staff.country not in v.rates.get(staff.role, {}):
+                issues.append(
+                    (
+                        f"{here}.versions[{j}].rates",
+                        f"a rate for role {staff.role!r} in {staff.country}, staffed by "
+                        f"{here}.staffing[{k}]",
+                    )
+                )
+    return issues
+
+
+def _check_staffing(s: Scenario, c: ContractSpec, here: str) -> list[Issue]:
+    issues: list[Issue] = []
+    for k, staff in enumerate(c.staffing):
+        path = f"{here}.staffing[{k}]"
+        if staff.role not in s.roles:
+            issues.append((f"{path}.role", f"a role listed in roles {s.roles}"))
+        for name in ("start", "end"):
+            value = getattr(staff, name)
+            if value is not None and not s.period.start <= value <= s.period.end:
+                issues.append(
+                    (
+                        f"{path}.{name}",
+                        f"a date within the period ({s.period.start} to {s.period.end})",
+                    )
+                )
+        if staff.start and staff.end and staff.end < staff.start:
+            issues.append((f"{path}.end", f"a date on or after {path}.start ({staff.start})"))
+        if staff.start and staff.start < c.close_date:
+            issues.append((f"{path}.start", f"a date on or after the close_date ({c.close_date})"))
+    return issues
+
+
+def _unique(path: str, ids: list[str]) -> list[Issue]:
+    seen: dict[str, int] = {}
+    issues = []
+    for i, value in enumerate(ids):
+        if value in seen:
+            issues.append((f"{path}[{i}]", f"a unique id; {value!r} is also {path}[{seen[value]}]"))
+        seen.setdefault(value, i)
+    return issues

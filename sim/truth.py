@@ -1,0 +1,57 @@
+"""Ground truth: what the simulated firm actually did, recorded by the actors as they act.
+
+The oracle prices this, never the core's own records: a billable item exists because a person
+worked and a manager approved, not because the integration says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+__all__ = ["GroundTruth", "MilestoneTruth", "TimeTruth"]
+
+
+@dataclass
+class TimeTruth:
+    """Work a consultant did; ``psa_id`` is set once it is logged in the PSA."""
+
+    work_id: str
+    psa_id: str | None
+    contract: str
+    consultant: str
+    role: str
+    country: str
+    work_date: date
+    minutes: int
+    billable: bool
+    logged_at: datetime | None = None
+    approved_at: datetime | None = None
+    corrected: bool = False
+    late: bool = False
+
+    @property
+    def source_id(self) -> str:
+        return f"psa:time_entry:{self.psa_id}" if self.psa_id else f"work:{self.work_id}"
+
+
+@dataclass
+class MilestoneTruth:
+    source_id: str
+    psa_id: str
+    contract: str
+    milestone: str
+    amount: Decimal
+    accepted_at: datetime | None = None
+
+
+@dataclass
+class GroundTruth:
+    time: dict[str, TimeTruth] = field(default_factory=dict)
+    time_by_psa_id: dict[str, TimeTruth] = field(default_factory=dict)
+    milestones: dict[str, MilestoneTruth] = field(default_factory=dict)
+    deals_won: dict[str, datetime] = field(default_factory=dict)
+    executed: dict[str, datetime] = field(default_factory=dict)
+    billing_runs: list[tuple[str, datetime]] = field(default_factory=list)
+    opportunities: dict[str, str] = field(default_factory=dict)
