@@ -157,7 +157,7 @@ def schema(out: Annotated[Path | None, typer.Option(help="Write to this file.")]
 
 def business_question(file: Path) -> str:
     """The opening comment's 'Business question:' paragraph."""
-    lines = []
+    lines: list[str] = []
     for line in file.read_text(encoding="utf-8").splitlines():
         if not line.startswith("#"):
             break

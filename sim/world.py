@@ -87,7 +87,12 @@ class World:
             self.erp.add_company(
                 self.tenant, entity.id, entity.country, entity.currency, entity.name
             )
-        mocks = {"crm": self.crm, "clm": self.clm, "psa": self.psa, "erp": self.erp}
+        mocks: dict[str, CrmMock | ClmMock | PsaMock | ErpMock] = {
+            "crm": self.crm,
+            "clm": self.clm,
+            "psa": self.psa,
+            "erp": self.erp,
+        }
         latency = {v: (s.vendors[v].latency_ms if v in s.vendors else 120) / 1000 for v in mocks}
         self.runtime = SimRuntime(
             self.env,
