@@ -61,6 +61,7 @@ class ExecutedTerms(_Strict):
     """What legal signs: the SOW's commercial terms (set through the CLM's editor)."""
 
     counterpartyCountry: str = Field(pattern=r"^[A-Z]{2}$")
+    counterpartyTaxId: str | None = None
     legalEntity: str
     contractCurrency: str = Field(pattern=r"^[A-Z]{3}$")
     roundingRule: Literal["half_up", "half_even", "down"]
@@ -116,6 +117,7 @@ class ClmMock:
             "properties": {
                 "counterpartyName": {"type": "string", "value": attrs["counterpartyName"]},
                 "counterpartyCountry": {"type": "string", "value": data["counterpartyCountry"]},
+                "counterpartyTaxId": {"type": "string", "value": data["counterpartyTaxId"]},
                 "opportunityId": {"type": "string", "value": attrs["opportunityId"]},
                 "legalEntity": {"type": "string", "value": data["legalEntity"]},
                 "contractCurrency": {"type": "string", "value": data["contractCurrency"]},

@@ -89,6 +89,7 @@ class Contract(_Model):
     reference: str
     customer_name: str
     customer_country: str
+    customer_tax_id: str | None = None
     legal_entity_id: str
     currency: Currency
     rounding: RoundingRule

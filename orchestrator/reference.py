@@ -15,7 +15,7 @@ import httpx
 
 from orchestrator._wire import decode, encode
 from orchestrator.adapters.clm import ClmAdapter
-from orchestrator.adapters.crm import CrmAdapter
+from orchestrator.adapters.crm import CrmAdapter, Deal
 from orchestrator.adapters.erp import ErpAdapter
 from orchestrator.adapters.psa import PsaAdapter
 from orchestrator.model import Contract, Invoice, InvoiceLine, Resource, TimeEntry
@@ -47,6 +47,7 @@ class _Billable:
 class _State:
     seen_events: dict[str, None] = field(default_factory=dict)
     launched: dict[str, str] = field(default_factory=dict)
+    deals: dict[str, Deal] = field(default_factory=dict)
     engagements: dict[str, _Engagement] = field(default_factory=dict)
     by_workspace: dict[str, _Engagement] = field(default_factory=dict)
     pending: dict[str, _Billable] = field(default_factory=dict)
@@ -150,6 +151,7 @@ class ReferenceCore:
             return
         self.state.launched[opportunity_id] = ""
         deal = yield from self._crm.deal(opportunity_id)
+        self.state.deals[opportunity_id] = deal
         if not deal.is_won:
             del self.state.launched[opportunity_id]
             return
@@ -169,7 +171,10 @@ class ReferenceCore:
                 f"no ERP company for legal entity {contract.legal_entity_id}",
             )
             return
-        customer_id = yield from self._erp.ensure_customer(company_id, contract)
+        deal = self.state.deals.get(contract.opportunity_id)
+        if deal is None:
+            deal = yield from self._crm.deal(contract.opportunity_id)
+        customer_id = yield from self._erp.ensure_customer(company_id, contract, deal)
         roles = yield from self._psa.roles()
         start = min(v.rate_card.effective_from for v in contract.versions)
         workspace_id = yield from self._psa.create_workspace(contract, start)

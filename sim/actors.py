@@ -31,9 +31,21 @@ def start_firm(world: World) -> None:
     env.process(_finance(world))
 
 
+def _tax_id(fake: Any, country: str) -> str:
+    """A plausible registration number: VAT id in Europe, EIN in the US, GSTIN in India."""
+    if hasattr(fake, "vat_id"):
+        return str(fake.vat_id()).replace(" ", "")
+    if country == "US":
+        return str(fake.ein())
+    if country == "IN":
+        return fake.bothify("27?????####?1Z#", letters="ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return fake.bothify(f"{country}#########")
+
+
 def _client_account(world: World, contract: ContractSpec) -> dict[str, Any]:
     client = next(c for c in world.scenario.clients if c.id == contract.client)
     fake = world.faker(client.locale, "client", client.id)
+    world.client_tax_ids[client.id] = _tax_id(fake, client.country)
     return {
         "Name": client.name or fake.company(),
         "BillingStreet": fake.street_address().replace("\n", ", "),
@@ -71,6 +83,7 @@ def _terms(world: World, contract: ContractSpec) -> ExecutedTerms:
     return ExecutedTerms.model_validate(
         {
             "counterpartyCountry": client.country,
+            "counterpartyTaxId": world.client_tax_ids.get(client.id),
             "legalEntity": contract.legal_entity,
             "contractCurrency": contract.currency,
             "roundingRule": contract.rounding,

@@ -104,6 +104,7 @@ class World:
         self.core = load_design(self.design)(self.runtime, self.tenant, dict(self.options))
         self.webhooks_delivered = 0
         self._fakers: dict[str, Faker] = {}
+        self.client_tax_ids: dict[str, str] = {}
 
     # -- clock and helpers -------------------------------------------------------------------
 

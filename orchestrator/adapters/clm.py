@@ -82,6 +82,7 @@ def contract_from_record(record: dict[str, Any]) -> Contract:
         reference=props["sowReference"],
         customer_name=props["counterpartyName"],
         customer_country=props["counterpartyCountry"],
+        customer_tax_id=props.get("counterpartyTaxId"),
         legal_entity_id=props["legalEntity"],
         currency=currency,
         rounding=rule,

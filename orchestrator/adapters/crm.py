@@ -21,6 +21,9 @@ class Deal(BaseModel):
     opportunity_id: str
     account_name: str
     country: str | None
+    street: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
     amount: Decimal | None
     currency: str | None
     is_won: bool
@@ -41,6 +44,9 @@ class CrmAdapter:
             opportunity_id=opportunity["Id"],
             account_name=account["Name"],
             country=account.get("BillingCountry"),
+            street=account.get("BillingStreet"),
+            city=account.get("BillingCity"),
+            postal_code=account.get("BillingPostalCode"),
             amount=opportunity.get("Amount"),
             currency=opportunity.get("CurrencyIsoCode"),
             is_won=bool(opportunity["IsWon"]),

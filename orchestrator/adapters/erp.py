@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator._wire import call
+from orchestrator.adapters.crm import Deal
 from orchestrator.model import Contract, Invoice
 from orchestrator.runtime import Flow, Runtime
 
@@ -43,22 +44,28 @@ class ErpAdapter:
         body = yield from self._call("GET", "/companies")
         return {company["name"]: company["id"] for company in body["value"]}
 
-    def ensure_customer(self, company_id: str, contract: Contract) -> Flow[str]:
+    def ensure_customer(self, company_id: str, contract: Contract, deal: Deal) -> Flow[str]:
         """The customer for the contract's counterparty, created once per company."""
         path = f"/companies({company_id})/customers"
         name = contract.customer_name[:100]
         found = yield from self._call("GET", path, params={"$filter": f"displayName eq '{name}'"})
         if found["value"]:
             return str(found["value"][0]["id"])
-        created = yield from self._call(
-            "POST",
-            path,
-            {
-                "displayName": name,
-                "country": contract.customer_country,
-                "currencyCode": contract.currency,
-            },
-        )
+        customer: dict[str, Any] = {
+            "displayName": name,
+            "country": contract.customer_country,
+            "currencyCode": contract.currency,
+        }
+        for field, value in (
+            ("addressLine1", deal.street),
+            ("city", deal.city),
+            ("postalCode", deal.postal_code),
+        ):
+            if value:
+                customer[field] = value
+        if contract.customer_tax_id:
+            customer["taxRegistrationNumber"] = contract.customer_tax_id
+        created = yield from self._call("POST", path, customer)
         return str(created["id"])
 
     def create_invoice(self, company_id: str, invoice: Invoice) -> Flow[dict[str, Any]]:
