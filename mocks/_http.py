@@ -232,7 +232,7 @@ class VendorApp:
             if not message.get("more_body"):
                 break
         query = scope.get("query_string", b"").decode("latin-1")
-        url = httpx.URL(path=scope.get("root_path", "") + scope["path"], query=query.encode())
+        url = httpx.URL(path=scope["path"], query=query.encode())
         request = httpx.Request(
             scope["method"],
             url.copy_with(scheme="http", host="mock"),
@@ -257,3 +257,32 @@ def _to_response(reply: Reply) -> httpx.Response:
     headers.setdefault("content-type", "application/json")
     content = simplejson.dumps(reply.body, use_decimal=True, separators=(",", ":")).encode()
     return httpx.Response(reply.status, headers=headers, content=content)
+
+
+class Mount:
+    """Several vendor apps behind one ASGI server, each under its own path prefix."""
+
+    def __init__(self, apps: Mapping[str, VendorApp]) -> None:
+        self.apps = {prefix.strip("/"): app for prefix, app in apps.items()}
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            return await next(iter(self.apps.values())).asgi(scope, receive, send)
+        path = scope["path"]
+        for prefix, app in self.apps.items():
+            if path == f"/{prefix}" or path.startswith(f"/{prefix}/"):
+                inner = {
+                    **scope,
+                    "path": path[len(prefix) + 1 :] or "/",
+                    "root_path": scope.get("root_path", "") + f"/{prefix}",
+                }
+                return await app.asgi(inner, receive, send)
+        response = _to_response(Problem(404, "Not Found", f"no vendor mounted at {path}").reply())
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": [(k.encode(), v.encode()) for k, v in response.headers.items()],
+            }
+        )
+        await send({"type": "http.response.body", "body": response.content})

@@ -91,6 +91,11 @@ class WallClockRuntime:
         self._threads.append(thread)
         thread.start()
 
+    def close(self) -> None:
+        """Wait for spawned flows, then close the HTTP client."""
+        self.join()
+        self._client.close()
+
     def join(self, timeout: float | None = None) -> None:
         """Wait for every spawned flow (tests and command-line use)."""
         for thread in list(self._threads):
