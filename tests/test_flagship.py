@@ -7,11 +7,12 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from sim.runner import run
+from sim.runner import RunResult, run
 from sim.scenario import Scenario
 
 from .conftest import FLAGSHIP, ROOT
@@ -21,8 +22,13 @@ SEED = 7
 
 
 @pytest.fixture(scope="module")
-def flagship_run(flagship: Scenario) -> dict:
-    return run(flagship, SEED).metrics
+def flagship_result(flagship: Scenario) -> RunResult:
+    return run(flagship, SEED)
+
+
+@pytest.fixture(scope="module")
+def flagship_run(flagship_result: RunResult) -> dict:
+    return flagship_result.metrics
 
 
 def test_flagship_bills_every_item_correctly(flagship_run: dict) -> None:
@@ -93,3 +99,33 @@ def test_cli_runs_are_identical_across_hash_seeds(flagship_run: dict, tmp_path: 
 def test_another_seed_gives_another_trace(flagship: Scenario, flagship_run: dict) -> None:
     """The seed matters: seed 8 draws other people, lags and entries."""
     assert run(flagship, SEED + 1).metrics["trace_sha256"] != flagship_run["trace_sha256"]
+
+
+def test_nobody_bills_a_weekend_or_a_national_holiday(flagship_result: RunResult) -> None:
+    """No work on Saturdays, Sundays or the consultant's own national holidays."""
+    world = flagship_result.world
+    days = [(t.country, t.work_date) for t in world.truth.time.values()]
+    assert all(day.weekday() < 5 for _, day in days)
+    assert not [d for d in days if world.calendar.holiday(*d)]
+    worked = set(days)
+    # 2026-05-25 is Whit Monday in DE, the spring bank holiday in GB, Memorial Day in the US,
+    # and an ordinary Monday in India.
+    for country in ("DE", "GB", "US"):
+        assert (country, date(2026, 5, 25)) not in worked
+    assert ("IN", date(2026, 5, 25)) in worked
+    assert ("IN", date(2026, 1, 26)) not in worked  # Republic Day
+    assert ("DE", date(2026, 1, 26)) in worked
+
+
+def test_the_firm_is_messy_like_a_real_one(flagship_result: RunResult) -> None:
+    """Late entries, corrections, rejected timesheets and approval lag all occur."""
+    world = flagship_result.world
+    times = list(world.truth.time.values())
+    assert sum(t.late for t in times) > 100
+    assert sum(t.corrected for t in times) > 50
+    assert world.trace.kinds["world.timesheet_rejected"] > 10
+    lags = sorted(
+        (t.approved_at - t.logged_at).days for t in times if t.approved_at and t.logged_at
+    )
+    assert lags[0] <= 3 and lags[-1] >= 10
+    assert len({t.consultant for t in times}) >= 40
