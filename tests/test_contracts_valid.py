@@ -1,0 +1,115 @@
+"""Our vendor contracts are valid OpenAPI 3.1 documents whose links and ids hang together."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate
+
+from tests.contract_support import CONTRACTS, METHODS, VENDORS, load_spec
+
+_LOCATIONS = ("path", "query", "header", "cookie")
+
+
+def _operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """operationId -> operation, over paths and webhooks."""
+    found: dict[str, dict[str, Any]] = {}
+    for section in ("paths", "webhooks"):
+        for item in spec.get(section, {}).values():
+            for method, operation in item.items():
+                if method in METHODS:
+                    assert operation["operationId"] not in found, operation["operationId"]
+                    found[operation["operationId"]] = {**operation, "_item": item}
+    return found
+
+
+def test_every_vendor_has_a_contract() -> None:
+    """contracts/ holds exactly one spec per mocked vendor."""
+    assert sorted(p.stem for p in CONTRACTS.glob("*.yaml")) == sorted(VENDORS)
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_contract_is_valid_openapi_31(vendor: str) -> None:
+    """The spec passes openapi-spec-validator as an OpenAPI 3.1 document."""
+    spec = load_spec(vendor)
+    assert spec["openapi"].startswith("3.1.")
+    validate(spec)
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_contract_names_its_real_vendor_and_deviations(vendor: str) -> None:
+    """info.description says which vendor it mirrors and lists where it deviates."""
+    description = load_spec(vendor)["info"]["description"]
+    assert "Mirrors" in description
+    assert "deviates" in description
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_links_point_at_real_operations_and_parameters(vendor: str) -> None:
+    """Every link targets an existing operationId and only sets parameters it declares."""
+    spec = load_spec(vendor)
+    operations = _operations(spec)
+    links = [
+        link
+        for item in spec["paths"].values()
+        for method, operation in item.items()
+        if method in METHODS
+        for response in operation["responses"].values()
+        for link in response.get("links", {}).values()
+    ]
+    assert links, f"{vendor}.yaml has no links for stateful testing"
+    for link in links:
+        target = operations[link["operationId"]]
+        declared = {
+            (p["in"], p["name"])
+            for p in target.get("parameters", []) + target["_item"].get("parameters", [])
+            for p in [_deref(spec, p)]
+        }
+        for name in link["parameters"]:
+            where, _, bare = name.partition(".")
+            if where in _LOCATIONS:
+                ok = (where, bare) in declared
+            else:  # an unqualified name may be in any location
+                ok = any(n == name for _, n in declared)
+            assert ok, f"{vendor}: link to {link['operationId']} sets unknown parameter {name}"
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_every_operation_documents_tenant_header(vendor: str) -> None:
+    """Every operation accepts the X-Tenant header that selects the tenant."""
+    spec = load_spec(vendor)
+    for template, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            names = {
+                _deref(spec, p)["name"]
+                for p in item.get("parameters", []) + operation.get("parameters", [])
+            }
+            assert "X-Tenant" in names, f"{method.upper()} {template} lacks X-Tenant"
+
+
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_error_responses_are_problem_documents(vendor: str) -> None:
+    """Every 4xx response is declared as application/problem+json."""
+    spec = load_spec(vendor)
+    for template, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            for status, response in operation["responses"].items():
+                if status.startswith("4"):
+                    content = _deref(spec, response)["content"]
+                    assert list(content) == ["application/problem+json"], (
+                        f"{method.upper()} {template} {status}"
+                    )
+
+
+def _deref(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node

@@ -1,0 +1,662 @@
+"""Vendor behaviour the integration relies on: tenants, errors, state machines, idempotency,
+line arithmetic and outbound webhooks. Every answer is also checked against its contract."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+import simplejson
+
+from mocks._state import Webhook
+from mocks.clm import ClmMock, ExecutedTerms
+from mocks.crm import CrmMock
+from mocks.erp import ErpMock
+from mocks.psa import PsaMock
+from tests.contract_support import Contract
+
+NOW = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+CRM = "/services/data/v60.0"
+CLM = "/public/api/v1"
+PSA = "/api/v1"
+
+
+def clock() -> datetime:
+    return NOW
+
+
+def _json(body: Any) -> bytes:
+    return bytes(simplejson.dumps(body, use_decimal=True), "utf-8")
+
+
+def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+def _fields(response: httpx.Response, status: int = 422) -> list[str]:
+    return [e["field"] for e in _problem(response, status)["errors"]]
+
+
+# -- worlds ---------------------------------------------------------------------------------
+
+
+def _crm() -> tuple[CrmMock, list[Webhook], httpx.Client]:
+    sink: list[Webhook] = []
+    crm = CrmMock(clock, sink.append)
+    return crm, sink, Contract("crm").client(crm.app)
+
+
+def _account(http: httpx.Client) -> str:
+    response = http.post(f"{CRM}/sobjects/Account", json={"Name": "Acme GmbH"})
+    return str(response.json()["id"])
+
+
+def _opportunity(http: httpx.Client, account: str, stage: str = "Prospecting") -> str:
+    body = {"Name": "SOW", "AccountId": account, "StageName": stage, "CloseDate": "2024-03-31"}
+    return str(http.post(f"{CRM}/sobjects/Opportunity", json=body).json()["id"])
+
+
+def _terms() -> ExecutedTerms:
+    return ExecutedTerms.model_validate(
+        {
+            "counterpartyCountry": "DE",
+            "legalEntity": "ACME-DE",
+            "contractCurrency": "EUR",
+            "roundingRule": "half_even",
+            "sowReference": "SOW-7",
+            "versions": [
+                {
+                    "number": 1,
+                    "effectiveDate": "2024-01-01",
+                    "rateCard": [{"role": "Engineer", "country": "DE", "hourlyRate": "110.00"}],
+                }
+            ],
+        }
+    )
+
+
+def _launch(http: httpx.Client) -> str:
+    body = {
+        "template": "statementOfWork",
+        "attributes": {"counterpartyName": "Acme", "opportunityId": "006000000000000001"},
+    }
+    return str(http.post(f"{CLM}/workflows", json=body).json()["id"])
+
+
+class PsaWorld:
+    """A PSA account with one engineer, one workspace and three ACTIVE time entries."""
+
+    def __init__(self) -> None:
+        self.sink: list[Webhook] = []
+        self.psa = PsaMock(clock, self.sink.append)
+        self.http = Contract("psa").client(self.psa.app)
+        self.role = self.psa.add_role("default", "Engineer")
+        self.user = self.psa.add_user("default", "Ada", "ada@example.com", self.role, "DE")
+        workspace = {"workspace": {"title": "Acme", "currency": "EUR"}}
+        self.ws = self.http.post(f"{PSA}/workspaces", json=workspace).json()["results"][0]["id"]
+        self.entries = [
+            self.psa.log_time("default", self.user, self.ws, date(2024, 3, d), 480, "work")
+            for d in (4, 5, 6)
+        ]
+
+    def entry(self, entry_id: str) -> dict[str, Any]:
+        body = self.http.get(f"{PSA}/time_entries/{entry_id}").json()
+        return dict(body["time_entries"][entry_id])
+
+    def edit(self, entry_id: str, **fields: Any) -> httpx.Response:
+        return self.http.put(f"{PSA}/time_entries/{entry_id}", json={"time_entry": fields})
+
+    def invoice(self, entries: list[str], milestones: list[str] | None = None) -> httpx.Response:
+        body = {
+            "invoice": {
+                "workspace_id": self.ws,
+                "invoice_date": "2024-03-31",
+                "time_entry_ids": entries,
+                "billing_milestone_ids": milestones or [],
+            }
+        }
+        return self.http.post(f"{PSA}/invoices", json=body)
+
+    def approve(self, entries: list[str]) -> str:
+        submission = self.psa.submit_timesheet("default", self.user, entries)
+        self.psa.resolve_timesheet("default", submission, approve=True)
+        return submission
+
+
+class ErpWorld:
+    """A Business Central tenant with a German company and one customer."""
+
+    def __init__(self) -> None:
+        self.erp = ErpMock(clock)
+        self.company = self.erp.add_company("default", "ACME-DE", "DE", "EUR")
+        self.co = f"/api/v2.0/companies({self.company})"
+        self.http = Contract("erp").client(self.erp.app)
+        customer = {"displayName": "Client", "country": "DE", "currencyCode": "EUR"}
+        self.customer = self.http.post(f"{self.co}/customers", json=customer).json()["id"]
+
+    def body(self, *lines: tuple[str, str, str], currency: str = "EUR") -> dict[str, Any]:
+        return {
+            "customerId": self.customer,
+            "invoiceDate": "2024-03-31",
+            "currencyCode": currency,
+            "salesInvoiceLines": [
+                {
+                    "description": "Engineer",
+                    "quantity": Decimal(q),
+                    "unitPrice": Decimal(p),
+                    "amountExcludingTax": Decimal(a),
+                    "sourceItemIds": ["te-1"],
+                    "contractVersionId": "v1",
+                }
+                for q, p, a in lines
+            ],
+        }
+
+    def create(self, body: dict[str, Any], key: str | None = None) -> httpx.Response:
+        headers = {"content-type": "application/json"}
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return self.http.post(f"{self.co}/salesInvoices", content=_json(body), headers=headers)
+
+
+# -- tenants --------------------------------------------------------------------------------
+
+
+def test_crm_record_of_another_tenant_is_not_found() -> None:
+    """A CRM record created in one tenant is a 404 from another tenant."""
+    crm, _, http = _crm()
+    account = _account(http)
+    other = Contract("crm").client(crm.app, tenant="globex")
+    _problem(other.get(f"{CRM}/sobjects/Account/{account}"), 404)
+    _problem(other.patch(f"{CRM}/sobjects/Account/{account}", json={"Name": "x"}), 404)
+    assert (
+        other.get(f"{CRM}/query", params={"q": "SELECT Id FROM Account"}).json()["totalSize"] == 0
+    )
+
+
+def test_clm_workflow_of_another_tenant_is_not_found() -> None:
+    """A CLM workflow launched in one tenant is a 404 and is not listed from another tenant."""
+    clm = ClmMock(clock, None)
+    workflow = _launch(Contract("clm").client(clm.app, tenant="acme"))
+    other = Contract("clm").client(clm.app, tenant="globex")
+    _problem(other.get(f"{CLM}/workflows/{workflow}"), 404)
+    assert other.get(f"{CLM}/workflows").json()["count"] == 0
+
+
+def test_psa_workspace_of_another_tenant_is_not_found() -> None:
+    """A PSA workspace (and its entries) is a 404 from another tenant, even with the same id."""
+    world = PsaWorld()
+    other = Contract("psa").client(world.psa.app, tenant="globex")
+    _problem(other.get(f"{PSA}/workspaces/{world.ws}"), 404)
+    _problem(other.get(f"{PSA}/time_entries/{world.entries[0]}"), 404)
+    assert other.get(f"{PSA}/time_entries").json()["count"] == 0
+
+
+def test_erp_company_of_another_tenant_is_not_found() -> None:
+    """An ERP company and its customers are a 404 from another tenant."""
+    world = ErpWorld()
+    other = Contract("erp").client(world.erp.app, tenant="globex")
+    _problem(other.get(f"/api/v2.0/companies({world.company})"), 404)
+    _problem(other.get(f"{world.co}/customers({world.customer})"), 404)
+    assert other.get("/api/v2.0/companies").json()["value"] == []
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+def test_wrong_type_is_a_422_naming_the_field() -> None:
+    """A field of the wrong type is a problem document naming that field."""
+    _, _, http = _crm()
+    assert _fields(http.post(f"{CRM}/sobjects/Account", json={"Name": 42})) == ["Name"]
+
+
+def test_unknown_field_is_a_422_naming_the_field() -> None:
+    """An unknown field is refused, by name, not silently dropped."""
+    world = ErpWorld()
+    body = {"displayName": "x", "country": "DE", "currencyCode": "EUR", "vatNo": "DE1"}
+    assert _fields(world.http.post(f"{world.co}/customers", json=body)) == ["vatNo"]
+
+
+def test_missing_field_is_a_422_naming_it_with_its_envelope() -> None:
+    """A missing field is named with the PSA envelope as prefix."""
+    world = PsaWorld()
+    response = world.http.post(f"{PSA}/workspaces", json={"workspace": {"title": "No currency"}})
+    assert _fields(response) == ["workspace.currency"]
+
+
+def test_missing_envelope_is_a_400_naming_it() -> None:
+    """A PSA body without its envelope member is a 400 naming the envelope."""
+    world = PsaWorld()
+    assert _fields(world.http.post(f"{PSA}/workspaces", json={"title": "x"}), 400) == ["workspace"]
+
+
+@pytest.mark.parametrize("field", ["Name", "StageName", "CloseDate"])
+def test_crm_patch_cannot_null_a_required_field(field: str) -> None:
+    """PATCH may clear optional fields, but nulling a required one is a 422 and changes nothing."""
+    _, _, http = _crm()
+    opp = _opportunity(http, _account(http))
+    assert _fields(http.patch(f"{CRM}/sobjects/Opportunity/{opp}", json={field: None})) == [field]
+    assert http.get(f"{CRM}/sobjects/Opportunity/{opp}").json()[field] is not None
+    cleared = http.patch(f"{CRM}/sobjects/Opportunity/{opp}", json={"Amount": None})
+    assert cleared.status_code == 204
+
+
+def test_bad_query_parameters_are_400s_naming_the_parameter() -> None:
+    """Out-of-range paging and bad booleans are 400s naming the parameter."""
+    world = PsaWorld()
+    assert _fields(world.http.get(f"{PSA}/time_entries", params={"per_page": 500}), 400) == [
+        "per_page"
+    ]
+    assert _fields(world.http.get(f"{PSA}/time_entries", params={"approved": "yes"}), 400) == [
+        "approved"
+    ]
+    erp = ErpWorld()
+    assert _fields(erp.http.get(f"{erp.co}/customers", params={"$top": "ten"}), 400) == ["$top"]
+
+
+def test_unsupported_method_is_405_with_allow() -> None:
+    """A known path with an unsupported method is a 405 that lists the allowed methods."""
+    world = PsaWorld()
+    response = world.psa.app.handle(
+        httpx.Request("DELETE", f"http://x{PSA}/time_entries/{world.entries[0]}")
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, PUT"
+
+
+GARBAGE = [
+    b"",
+    b"{",
+    b"not json",
+    b"\xff\xfe\x00",
+    b"[" * 100_000,
+    b"null",
+    b"[]",
+    b'"text"',
+    b"42",
+    b'{"workspace": 7, "time_entry": [], "invoice": "x"}',
+    b'{"Name": {"nested": true}, "displayName": [], "name": 1e999999}',
+    b'{"quantity": "lots", "salesInvoiceLines": [{"quantity": [], "unitPrice": {}}]}',
+]
+
+
+def _write_routes() -> list[tuple[httpx.Client, str, str]]:
+    """(checked client, method, concrete path) for every write route that takes a body."""
+    _, _, crm = _crm()
+    account = _account(crm)
+    clm_mock = ClmMock(clock, None)
+    clm = Contract("clm").client(clm_mock.app)
+    record = clm_mock.execute("default", _launch(clm), _terms())["id"]
+    psa = PsaWorld()
+    erp = ErpWorld()
+    return [
+        (crm, "POST", f"{CRM}/sobjects/Account"),
+        (crm, "POST", f"{CRM}/sobjects/Opportunity"),
+        (crm, "PATCH", f"{CRM}/sobjects/Account/{account}"),
+        (clm, "POST", f"{CLM}/workflows"),
+        (clm, "PATCH", f"{CLM}/records/{record}"),
+        (psa.http, "POST", f"{PSA}/workspaces"),
+        (psa.http, "PUT", f"{PSA}/workspaces/{psa.ws}"),
+        (psa.http, "POST", f"{PSA}/rate_card_versions"),
+        (psa.http, "POST", f"{PSA}/billing_milestones"),
+        (psa.http, "PUT", f"{PSA}/time_entries/{psa.entries[0]}"),
+        (psa.http, "POST", f"{PSA}/invoices"),
+        (erp.http, "POST", f"{erp.co}/customers"),
+        (erp.http, "PATCH", f"{erp.co}/customers({erp.customer})"),
+        (erp.http, "POST", f"{erp.co}/salesInvoices"),
+    ]
+
+
+def test_garbage_bodies_never_cause_a_server_error() -> None:
+    """Every write route answers garbage, deep nesting and wrong types with a 4xx problem."""
+    for http, method, path in _write_routes():
+        for content in GARBAGE:
+            response = http.request(method, path, content=content)
+            assert 400 <= response.status_code < 500, (method, path, content[:40])
+            assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_out_of_range_decimals_are_a_422_not_a_crash() -> None:
+    """Line amounts beyond Decimal's context (1e30, 1e999999) are refused as inconsistent."""
+    world = ErpWorld()
+    for line in [("1", "1", "1e30"), ("1e999999", "1e999999", "1")]:
+        response = world.create(world.body(line))
+        assert _fields(response) == ["salesInvoiceLines[0].amountExcludingTax"]
+
+
+# -- PSA state machine ---------------------------------------------------------------------
+
+
+def test_time_entry_moves_active_locked_invoiced() -> None:
+    """An entry is ACTIVE when logged, LOCKED when submitted, INVOICED once on an invoice."""
+    world = PsaWorld()
+    entry = world.entries[0]
+    assert world.entry(entry)["status"] == "ACTIVE"
+    submission = world.psa.submit_timesheet("default", world.user, [entry])
+    assert (world.entry(entry)["status"], world.entry(entry)["approved"]) == ("LOCKED", False)
+    world.psa.resolve_timesheet("default", submission, approve=True)
+    assert (world.entry(entry)["status"], world.entry(entry)["approved"]) == ("LOCKED", True)
+    invoice = world.invoice([entry])
+    assert invoice.status_code == 201
+    invoice_id = invoice.json()["results"][0]["id"]
+    assert (world.entry(entry)["status"], world.entry(entry)["invoice_id"]) == (
+        "INVOICED",
+        invoice_id,
+    )
+
+
+def test_invoicing_an_unapproved_entry_is_422_and_changes_nothing() -> None:
+    """Unapproved entries (ACTIVE or merely submitted) cannot be invoiced; nothing is invoiced."""
+    world = PsaWorld()
+    approved, submitted, active = world.entries
+    world.approve([approved])
+    world.psa.submit_timesheet("default", world.user, [submitted])
+    body = _problem(world.invoice([approved, submitted, active]), 422)
+    assert body["errors"] == [
+        {"field": "invoice.time_entry_ids[1]", "message": "not approved"},
+        {"field": "invoice.time_entry_ids[2]", "message": "not approved"},
+    ]
+    assert world.entry(approved)["status"] == "LOCKED"
+    assert world.http.get(f"{PSA}/invoices").json()["count"] == 0
+
+
+def test_invoicing_an_invoiced_entry_again_is_422() -> None:
+    """An INVOICED entry cannot go on a second invoice."""
+    world = PsaWorld()
+    world.approve(world.entries[:1])
+    first = world.invoice(world.entries[:1]).json()["results"][0]["id"]
+    fields = _problem(world.invoice(world.entries[:1]), 422)["errors"]
+    assert fields == [
+        {
+            "field": "invoice.time_entry_ids[0]",
+            "message": f"already invoiced on invoice {first}",
+        }
+    ]
+
+
+def test_listing_an_entry_twice_on_one_invoice_is_422() -> None:
+    """The same entry twice on one invoice would bill it twice: refused."""
+    world = PsaWorld()
+    world.approve(world.entries[:1])
+    twice = [world.entries[0], world.entries[0]]
+    assert _problem(world.invoice(twice), 422)["errors"] == [
+        {"field": "invoice.time_entry_ids[1]", "message": "listed twice"}
+    ]
+    assert world.entry(world.entries[0])["status"] == "LOCKED"
+
+
+def test_editing_a_locked_or_invoiced_entry_is_409() -> None:
+    """Only ACTIVE entries can be corrected: LOCKED and INVOICED ones are a 409."""
+    world = PsaWorld()
+    entry = world.entries[0]
+    assert world.edit(entry, time_in_minutes=450).json()["time_entries"][entry][
+        "time_in_minutes"
+    ] == (450)
+    world.approve([entry])
+    _problem(world.edit(entry, time_in_minutes=420), 409)
+    world.invoice([entry])
+    _problem(world.edit(entry, billable=False), 409)
+    assert world.entry(entry)["time_in_minutes"] == 450
+
+
+def test_rejected_timesheet_unlocks_its_entries() -> None:
+    """A rejected submission returns its entries to ACTIVE, editable and unapproved."""
+    world = PsaWorld()
+    entry = world.entries[0]
+    submission = world.psa.submit_timesheet("default", world.user, [entry])
+    world.psa.resolve_timesheet("default", submission, approve=False, comment="wrong project")
+    assert world.entry(entry)["status"] == "ACTIVE"
+    assert world.edit(entry, notes="moved").status_code == 200
+    assert world.sink == []
+
+
+def test_submitting_a_non_active_entry_is_refused() -> None:
+    """Submitting an already LOCKED entry raises and creates no submission."""
+    world = PsaWorld()
+    world.approve(world.entries[:1])
+    with pytest.raises(ValueError, match="not ACTIVE"):
+        world.psa.submit_timesheet("default", world.user, world.entries[:2])
+    assert world.http.get(f"{PSA}/timesheet_submissions").json()["count"] == 1
+    assert world.entry(world.entries[1])["status"] == "ACTIVE"
+
+
+def test_only_accepted_milestones_are_invoiced_once() -> None:
+    """A planned milestone is not invoiceable; an accepted one is, exactly once."""
+    world = PsaWorld()
+    body = {
+        "billing_milestone": {
+            "workspace_id": world.ws,
+            "title": "Go-live",
+            "amount_in_cents": 250000,
+            "date_to_invoice": "2024-03-31",
+        }
+    }
+    ms = world.http.post(f"{PSA}/billing_milestones", json=body).json()["results"][0]["id"]
+    assert _problem(world.invoice([], [ms]), 422)["errors"] == [
+        {"field": "invoice.billing_milestone_ids[0]", "message": "not accepted"}
+    ]
+    world.psa.complete_milestone("default", ms)
+    world.psa.accept_milestone("default", ms)
+    assert world.invoice([], [ms]).status_code == 201
+    assert _problem(world.invoice([], [ms]), 422)["errors"][0]["message"] == "already invoiced"
+
+
+def test_psa_pagination_limits_and_page_count() -> None:
+    """per_page is capped at 200 and meta.page_count covers every entry exactly once."""
+    world = PsaWorld()
+    for day in range(1, 29):
+        for _ in range(15):
+            world.psa.log_time("default", world.user, world.ws, date(2024, 2, day), 30, "x")
+    seen: list[str] = []
+    page, count = 1, 1
+    while page <= count:
+        body = world.http.get(f"{PSA}/time_entries", params={"per_page": 200, "page": page}).json()
+        count = body["meta"]["page_count"]
+        assert len(body["results"]) <= 200
+        seen += [r["id"] for r in body["results"]]
+        page += 1
+    assert count == 3
+    assert len(seen) == len(set(seen)) == 3 + 28 * 15
+
+
+# -- ERP ------------------------------------------------------------------------------------
+
+
+def test_same_idempotency_key_and_body_replays_the_first_response() -> None:
+    """A retried create with the same key and body replays the first 201 and makes no invoice."""
+    world = ErpWorld()
+    body = world.body(("8", "120", "960"))
+    first = world.create(body, key="inv-1")
+    assert first.status_code == 201 and "idempotent-replayed" not in first.headers
+    invoice = first.json()
+    world.http.post(f"{world.co}/salesInvoices({invoice['id']})/Microsoft.NAV.post")
+    again = world.create(body, key="inv-1")
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == invoice  # the stored first response, not today's posted state
+    assert len(world.http.get(f"{world.co}/salesInvoices").json()["value"]) == 1
+
+
+def test_same_idempotency_key_with_another_body_is_422() -> None:
+    """Reusing a key for a different invoice is refused, naming the header."""
+    world = ErpWorld()
+    world.create(world.body(("8", "120", "960")), key="inv-1")
+    response = world.create(world.body(("9", "120", "1080")), key="inv-1")
+    assert _fields(response) == ["Idempotency-Key"]
+    assert len(world.http.get(f"{world.co}/salesInvoices").json()["value"]) == 1
+
+
+def test_idempotency_keys_are_per_tenant_and_optional() -> None:
+    """Without a key every create is new; a key used in one tenant is fresh in another."""
+    world = ErpWorld()
+    body = world.body(("1", "10", "10"))
+    world.create(body)
+    world.create(body)
+    assert len(world.http.get(f"{world.co}/salesInvoices").json()["value"]) == 2
+    world.create(body, key="k")
+    other = Contract("erp").client(world.erp.app, tenant="globex")
+    co = world.erp.add_company("globex", "G", "DE", "EUR")
+    customer = {"displayName": "C", "country": "DE", "currencyCode": "EUR"}
+    cid = other.post(f"/api/v2.0/companies({co})/customers", json=customer).json()["id"]
+    made = other.post(
+        f"/api/v2.0/companies({co})/salesInvoices",
+        content=_json({**body, "customerId": cid}),
+        headers={"Idempotency-Key": "k", "content-type": "application/json"},
+    )
+    assert made.status_code == 201 and "idempotent-replayed" not in made.headers
+
+
+@pytest.mark.parametrize(
+    ("line", "currency", "ok"),
+    [
+        (("3", "33.335", "100.01"), "EUR", True),  # 100.005 rounded half up
+        (("3", "33.335", "100.00"), "EUR", True),  # 100.005 rounded half even / down
+        (("3", "33.335", "100.02"), "EUR", False),  # off by more than a cent
+        (("3", "33.335", "100.005"), "EUR", False),  # more decimals than EUR has
+        (("1.5", "1001", "1502"), "JPY", True),  # 1501.5 to whole yen
+        (("1.5", "1001", "1501.5"), "JPY", False),  # yen have no decimals
+        (("2", "0.125", "0.250"), "BHD", True),  # three-decimal dinar
+    ],
+)
+def test_line_amount_must_be_quantity_times_price_rounded(
+    line: tuple[str, str, str], currency: str, ok: bool
+) -> None:
+    """amountExcludingTax must equal quantity x unitPrice to the currency's minor unit."""
+    world = ErpWorld()
+    body = world.body(line, currency=currency)
+    response = world.create(body)
+    if ok:
+        assert response.status_code == 201
+        assert response.json()["totalAmountExcludingTax"] == float(line[2])
+    else:
+        assert _fields(response) == ["salesInvoiceLines[0].amountExcludingTax"]
+
+
+def test_unknown_currency_and_foreign_customer_are_422() -> None:
+    """An unset currency and another company's customer are refused by field."""
+    world = ErpWorld()
+    assert _fields(world.create(world.body(("1", "1", "1"), currency="XAU"))) == ["currencyCode"]
+    uk = world.erp.add_company("default", "ACME-UK", "GB", "GBP")
+    customer = {"displayName": "UK client", "country": "GB", "currencyCode": "GBP"}
+    foreign = world.http.post(f"/api/v2.0/companies({uk})/customers", json=customer).json()["id"]
+    assert _fields(world.create({**world.body(("1", "1", "1")), "customerId": foreign})) == [
+        "customerId"
+    ]
+
+
+def test_next_link_keeps_the_filter() -> None:
+    """Following @odata.nextLink pages through the filtered set, not the whole table."""
+    world = ErpWorld()
+    for n in range(5):
+        name = "Target" if n % 2 == 0 else f"Other {n}"
+        body = {"displayName": name, "country": "DE", "currencyCode": "EUR"}
+        world.http.post(f"{world.co}/customers", json=body)
+    query = {"$filter": "displayName eq 'Target'", "$top": "2"}
+    first = world.http.get(f"{world.co}/customers", params=query).json()
+    rest = world.http.get(first["@odata.nextLink"]).json()
+    names = [c["displayName"] for c in first["value"] + rest["value"]]
+    assert names == ["Target", "Target", "Target"]
+
+
+# -- CRM ------------------------------------------------------------------------------------
+
+
+def test_closed_won_fires_exactly_one_outbound_message() -> None:
+    """Moving an Opportunity to Closed Won sends one message; later edits send none."""
+    _, sink, http = _crm()
+    opp = _opportunity(http, _account(http))
+    assert sink == []
+    http.patch(f"{CRM}/sobjects/Opportunity/{opp}", json={"StageName": "Closed Won"})
+    http.patch(f"{CRM}/sobjects/Opportunity/{opp}", json={"Amount": 90000})
+    http.patch(f"{CRM}/sobjects/Opportunity/{opp}", json={"StageName": "Closed Won"})
+    assert [(w.vendor, w.tenant, w.event) for w in sink] == [
+        ("crm", "default", "opportunity.closed_won")
+    ]
+    message = sink[0].body
+    assert not Contract("crm").errors(
+        Contract("crm").webhook_schema("opportunity.closed_won"), _roundtrip(message)
+    )
+    assert message["Notification"][0]["sObject"]["Id"] == opp
+    assert message["Notification"][0]["sObject"]["IsWon"] is True
+
+
+def test_opportunity_created_closed_won_fires_once() -> None:
+    """An Opportunity created already Closed Won fires its message at creation."""
+    _, sink, http = _crm()
+    _opportunity(http, _account(http), stage="Closed Won")
+    assert [w.event for w in sink] == ["opportunity.closed_won"]
+
+
+def test_query_next_records_url_survives_special_characters() -> None:
+    """nextRecordsUrl encodes the SOQL, so a WHERE value with & and + pages correctly."""
+    crm, _, http = _crm()
+    for n in range(205):
+        crm.create("default", "Account", {"Name": f"A{n}", "Industry": "R&D + Test"})
+    crm.create("default", "Account", {"Name": "Other", "Industry": "R"})
+    q = "SELECT Id FROM Account WHERE Industry = 'R&D + Test'"
+    first = http.get(f"{CRM}/query", params={"q": q}).json()
+    second = http.get(first["nextRecordsUrl"]).json()
+    assert first["totalSize"] == 205
+    assert (len(second["records"]), second["done"]) == (5, True)
+
+
+# -- CLM ------------------------------------------------------------------------------------
+
+
+def test_clm_execute_fires_workflow_completed() -> None:
+    """Executing a workflow completes it into a record and fires workflow_completed once."""
+    sink: list[Webhook] = []
+    clm = ClmMock(clock, sink.append)
+    http = Contract("clm").client(clm.app)
+    workflow = _launch(http)
+    record = clm.execute("default", workflow, _terms())
+    assert [(w.vendor, w.event) for w in sink] == [("clm", "workflow_completed")]
+    payload = sink[0].body
+    spec = Contract("clm")
+    assert not spec.errors(spec.webhook_schema("workflow_completed"), _roundtrip(payload))
+    assert payload["payload"]["recordId"] == record["id"]
+    assert http.get(f"{CLM}/workflows/{workflow}").json()["recordId"] == record["id"]
+    with pytest.raises(ValueError, match="completed, not active"):
+        clm.execute("default", workflow, _terms())
+    assert len(sink) == 1
+
+
+# -- PSA webhooks ---------------------------------------------------------------------------
+
+
+def test_psa_fires_approval_and_acceptance_events() -> None:
+    """Approving a timesheet and accepting a milestone each fire one event per subject."""
+    world = PsaWorld()
+    submission = world.approve(world.entries[:2])
+    body = {
+        "billing_milestone": {
+            "workspace_id": world.ws,
+            "title": "Design",
+            "amount_in_cents": 100,
+            "date_to_invoice": "2024-03-31",
+        }
+    }
+    ms = world.http.post(f"{PSA}/billing_milestones", json=body).json()["results"][0]["id"]
+    world.psa.complete_milestone("default", ms)
+    world.psa.accept_milestone("default", ms)
+    assert [(w.event, w.body["subject_id"]) for w in world.sink] == [
+        ("timesheet_submission.approved", submission),
+        ("billing_milestone.accepted", ms),
+    ]
+    spec = Contract("psa")
+    for webhook in world.sink:
+        assert not spec.errors(spec.webhook_schema(webhook.event), _roundtrip(webhook.body))
+    with pytest.raises(ValueError, match="accepted, not planned"):
+        world.psa.complete_milestone("default", ms)
+
+
+def _roundtrip(body: Any) -> Any:
+    """The body as a subscriber would decode it from the wire."""
+    return simplejson.loads(simplejson.dumps(body, use_decimal=True))
