@@ -11,11 +11,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sim.loader import ScenarioError, load_scenario, scenario_json_schema
 from sim.runner import RunResult, command_line, run, write_run
+from sim.world import load_design
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -29,8 +31,14 @@ errors = Console(stderr=True)
 
 
 def _bad_input(message: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # The message quotes the user's input: escape it so '[' is text, not rich markup.
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
+
+
+def _scenario_problems(exc: ScenarioError) -> None:
+    """Every problem on its own unwrapped line, so FILE:LINE stays whole and greppable."""
+    errors.print(exc.render(), highlight=False, markup=False, soft_wrap=True)
 
 
 def _options(pairs: list[str]) -> dict[str, str]:
@@ -57,10 +65,16 @@ def run_command(
     try:
         spec = load_scenario(scenario)
     except ScenarioError as exc:
-        errors.print(exc.render(), highlight=False, markup=False)
+        _scenario_problems(exc)
         errors.print("Fix the fields above, then run `q2c scenarios validate FILE` to check.")
         raise typer.Exit(2) from None
+    try:
+        load_design(design)
+    except ValueError as exc:
+        raise _bad_input(f"{exc}. Built-in designs: reference.") from None
     folder = out or Path("runs") / f"{spec.name}-seed{seed}"
+    if folder.exists() and not folder.is_dir():
+        raise _bad_input(f"--out {folder} is a file; give a folder for the run")
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -75,10 +89,7 @@ def run_command(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        try:
-            result = run(spec, seed, design, options, progress)
-        except ValueError as exc:
-            raise _bad_input(str(exc)) from None
+        result = run(spec, seed, design, options, progress)
     write_run(result, folder, command_line(str(scenario), seed, design, options))
     if report:
         from reports import build_report
@@ -133,13 +144,14 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files.")
             spec = load_scenario(file)
         except ScenarioError as exc:
             bad += 1
-            errors.print(exc.render(), highlight=False, markup=False)
+            _scenario_problems(exc)
             continue
         people = sum(st.count for c in spec.contracts for st in c.staffing)
         console.print(
             f"{file}: ok ({len(spec.contracts)} contracts, {people} consultants, "
             f"{spec.period.start} to {spec.period.end})",
             highlight=False,
+            soft_wrap=True,
         )
     if bad:
         raise typer.Exit(2)
@@ -158,7 +170,7 @@ def schema(out: Annotated[Path | None, typer.Option(help="Write to this file.")]
 def business_question(file: Path) -> str:
     """The opening comment's 'Business question:' paragraph."""
     lines: list[str] = []
-    for line in file.read_text(encoding="utf-8").splitlines():
+    for line in file.read_text(encoding="utf-8", errors="replace").splitlines():
         if not line.startswith("#"):
             break
         text = line.lstrip("#").strip()
@@ -174,6 +186,8 @@ def list_scenarios(
     folder: Annotated[Path, typer.Argument(help="Folder of scenarios.")] = Path("scenarios"),
 ) -> None:
     """List scenario files with the business question each answers."""
+    if not folder.is_dir():
+        raise _bad_input(f"{folder} is not a folder of scenarios")
     table = Table(title=f"Scenarios in {folder}")
     table.add_column("file")
     table.add_column("business question")
@@ -185,11 +199,15 @@ def list_scenarios(
 @app.command("report")
 def report_command(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
     """Write report.html for a run folder."""
-    from reports import build_report
+    from reports import RunFolderError, build_report
 
     if not (run_dir / "metrics.json").is_file():
         raise _bad_input(f"{run_dir} is not a run folder (no metrics.json); run `q2c run` first")
-    console.print(f"Report: {build_report(run_dir)}")
+    try:
+        built = build_report(run_dir)
+    except RunFolderError as exc:
+        raise _bad_input(str(exc)) from None
+    console.print(f"Report: {built}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 __all__ = [
     "BehaviourSpec",
@@ -58,6 +58,12 @@ class IntRange(_Spec):
 
     min: int = Field(ge=0)
     max: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IntRange:
+        if self.max < self.min:
+            raise ValueError("a range whose max is at least its min")
+        return self
 
 
 class Period(_Spec):
@@ -182,9 +188,9 @@ def cross_check(s: Scenario) -> list[Issue]:
         issues.append(("period.end", f"a date on or after period.start ({p.start})"))
     if (p.end - p.start).days > 3 * 366:
         issues.append(("period.end", "a period of at most 3 years"))
-    issues += _unique("legal_entities", [e.id for e in s.legal_entities])
-    issues += _unique("clients", [c.id for c in s.clients])
-    issues += _unique("contracts", [c.id for c in s.contracts])
+    issues += _unique("legal_entities", [e.id for e in s.legal_entities], ".id")
+    issues += _unique("clients", [c.id for c in s.clients], ".id")
+    issues += _unique("contracts", [c.id for c in s.contracts], ".id")
     issues += _unique("roles", s.roles)
     entities = {e.id: e for e in s.legal_entities}
     clients = {c.id: c for c in s.clients}
@@ -220,7 +226,7 @@ def cross_check(s: Scenario) -> list[Issue]:
             )
         issues += _check_versions(s, c, here)
         issues += _check_staffing(s, c, here)
-        issues += _unique(f"{here}.milestones", [m.id for m in c.milestones])
+        issues += _unique(f"{here}.milestones", [m.id for m in c.milestones], ".id")
         for j, m in enumerate(c.milestones):
             if not p.start <= m.due <= p.end:
                 issues.append(
@@ -234,9 +240,11 @@ def cross_check(s: Scenario) -> list[Issue]:
 
 def _check_versions(s: Scenario, c: ContractSpec, here: str) -> list[Issue]:
     issues: list[Issue] = []
-    numbers = [v.number for v in c.versions]
-    if numbers != list(range(1, len(numbers) + 1)):
-        issues.append((f"{here}.versions", f"versions numbered 1, 2, ... in order, got {numbers}"))
+    for j, v in enumerate(c.versions):
+        if v.number != j + 1:  # the first out of place; later ones would only echo it
+            expected = f"{j + 1} (versions are numbered 1, 2, ... in order)"
+            issues.append((f"{here}.versions[{j}].number", expected))
+            break
     for j, v in enumerate(c.versions):
         if not s.starts <= v.effective <= s.period.end:
             issues.append(
@@ -298,11 +306,14 @@ def _check_staffing(s: Scenario, c: ContractSpec, here: str) -> list[Issue]:
     return issues
 
 
-def _unique(path: str, ids: list[str]) -> list[Issue]:
+def _unique(path: str, ids: list[str], field: str = "") -> list[Issue]:
+    """``path[i]field`` for every id already used earlier in the list."""
     seen: dict[str, int] = {}
     issues = []
     for i, value in enumerate(ids):
         if value in seen:
-            issues.append((f"{path}[{i}]", f"a unique id; {value!r} is also {path}[{seen[value]}]"))
+            issues.append(
+                (f"{path}[{i}]{field}", f"a unique id, not the one {path}[{seen[value]}] has")
+            )
         seen.setdefault(value, i)
     return issues
