@@ -180,3 +180,15 @@ def test_report_on_malformed_metrics_exits_2(tmp_path: Path) -> None:
     assert code == 2
     assert "metrics.json is not valid JSON" in err
     assert "Traceback" not in err
+
+
+def test_committed_json_schema_is_current() -> None:
+    """scenarios/scenario.schema.json (for editors) matches the scenario models exactly."""
+    from sim.loader import scenario_json_schema
+
+    from .conftest import ROOT
+
+    committed = (ROOT / "scenarios" / "scenario.schema.json").read_text()
+    assert committed == scenario_json_schema(), (
+        "run: q2c scenarios schema --out scenarios/scenario.schema.json"
+    )
