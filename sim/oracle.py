@@ -19,25 +19,14 @@ from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sim.scenario import ContractSpec, Scenario
+from sim.scenario import CURRENCIES, ContractSpec, Scenario
 from sim.truth import GroundTruth
 
 __all__ = ["ItemVerdict", "OracleReport", "Violation", "check", "expected_time_amount"]
 
-# The oracle's own tables: deliberately not shared with the core.
-MINOR = {
-    "EUR": 2,
-    "GBP": 2,
-    "USD": 2,
-    "INR": 2,
-    "JPY": 0,
-    "CHF": 2,
-    "SEK": 2,
-    "PLN": 2,
-    "CAD": 2,
-    "AUD": 2,
-    "SGD": 2,
-}
+# The oracle's own rounding table, deliberately not shared with the core; minor units come
+# from the scenario format (ISO 4217), which is ground truth, not code under test.
+MINOR = CURRENCIES
 ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
 
 
