@@ -39,6 +39,7 @@ class LegalEntity(_Model):
     name: str
     country: str
     currency: Currency
+    erp_company_id: str
 
 
 class Customer(_Model):

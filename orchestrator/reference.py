@@ -18,7 +18,16 @@ from orchestrator.adapters.clm import ClmAdapter
 from orchestrator.adapters.crm import CrmAdapter, Deal
 from orchestrator.adapters.erp import ErpAdapter
 from orchestrator.adapters.psa import PsaAdapter
-from orchestrator.model import Contract, Invoice, InvoiceLine, Resource, TimeEntry
+from orchestrator.model import (
+    Contract,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    LegalEntity,
+    Project,
+    Resource,
+    TimeEntry,
+)
 from orchestrator.pricing import PricingError, price_milestone, price_time
 from orchestrator.runtime import Flow, Runtime
 
@@ -28,9 +37,9 @@ __all__ = ["ReferenceCore", "build"]
 @dataclass
 class _Engagement:
     contract: Contract
-    workspace_id: str
-    company_id: str
-    customer_id: str
+    project: Project
+    entity: LegalEntity
+    customer: Customer
 
 
 @dataclass
@@ -162,19 +171,26 @@ class ReferenceCore:
     def contract_to_project(self, record_id: str) -> Flow[None]:
         """An executed SOW becomes an ERP customer and an active PSA project with its rates."""
         contract = yield from self._clm.contract(record_id)
-        companies = yield from self._erp.companies()
-        company_id = companies.get(contract.legal_entity_id)
-        if company_id is None:
+        entities = yield from self._erp.legal_entities()
+        entity = entities.get(contract.legal_entity_id)
+        if entity is None:
             self._raise(
-                "no_company",
+                "no_legal_entity",
                 contract.reference,
                 f"no ERP company for legal entity {contract.legal_entity_id}",
+            )
+            return
+        if entity.currency != contract.currency:
+            self._raise(
+                "currency_mismatch",
+                contract.reference,
+                f"{entity.id} invoices in {entity.currency}, the contract says {contract.currency}",
             )
             return
         deal = self.state.deals.get(contract.opportunity_id)
         if deal is None:
             deal = yield from self._crm.deal(contract.opportunity_id)
-        customer_id = yield from self._erp.ensure_customer(company_id, contract, deal)
+        customer = yield from self._erp.ensure_customer(entity, contract, deal)
         roles = yield from self._psa.roles()
         start = min(v.rate_card.effective_from for v in contract.versions)
         workspace_id = yield from self._psa.create_workspace(contract, start)
@@ -183,7 +199,13 @@ class ReferenceCore:
         for milestone in contract.milestones:
             yield from self._psa.add_milestone(workspace_id, milestone)
         yield from self._psa.activate(workspace_id)
-        engagement = _Engagement(contract, workspace_id, company_id, customer_id)
+        project = Project(
+            id=workspace_id,
+            contract_id=contract.id,
+            customer_id=customer.id,
+            legal_entity_id=entity.id,
+        )
+        engagement = _Engagement(contract, project, entity, customer)
         self.state.engagements[contract.id] = engagement
         self.state.by_workspace[workspace_id] = engagement
         self._rt.record("core.project_active", contract=contract.reference, workspace=workspace_id)
@@ -245,17 +267,18 @@ class ReferenceCore:
             engagement = items[0].engagement
             invoice = Invoice(
                 contract_id=engagement.contract.reference,
-                customer_id=engagement.customer_id,
+                customer_id=engagement.customer.id,
                 legal_entity_id=engagement.contract.legal_entity_id,
                 period=period,
                 invoice_date=invoice_date,
                 currency=engagement.contract.currency,
                 lines=tuple(item.line for item in items),
             )
-            created = yield from self._erp.create_invoice(engagement.company_id, invoice)
-            yield from self._erp.post_invoice(engagement.company_id, created["id"])
+            company = engagement.entity.erp_company_id
+            created = yield from self._erp.create_invoice(company, invoice)
+            yield from self._erp.post_invoice(company, created["id"])
             yield from self._psa.record_invoice(
-                engagement.workspace_id,
+                engagement.project.id,
                 invoice_date,
                 created["number"],
                 [i.psa_id for i in items if i.kind == "time_entry"],

@@ -7,7 +7,7 @@ from typing import Any
 
 from orchestrator._wire import call
 from orchestrator.adapters.crm import Deal
-from orchestrator.model import Contract, Invoice
+from orchestrator.model import Contract, Customer, Invoice, LegalEntity
 from orchestrator.runtime import Flow, Runtime
 
 API = "/api/v2.0"
@@ -39,34 +39,53 @@ class ErpAdapter:
             )
         )
 
-    def companies(self) -> Flow[dict[str, str]]:
-        """Legal entity code (the company's short name) -> company id."""
+    def legal_entities(self) -> Flow[dict[str, LegalEntity]]:
+        """The firm's legal entities by code (a company's short name is the entity's code)."""
         body = yield from self._call("GET", "/companies")
-        return {company["name"]: company["id"] for company in body["value"]}
+        return {
+            c["name"]: LegalEntity(
+                id=c["name"],
+                name=c["displayName"],
+                country=c["countryCode"],
+                currency=c["currencyCode"],
+                erp_company_id=c["id"],
+            )
+            for c in body["value"]
+        }
 
-    def ensure_customer(self, company_id: str, contract: Contract, deal: Deal) -> Flow[str]:
-        """The customer for the contract's counterparty, created once per company."""
-        path = f"/companies({company_id})/customers"
+    def ensure_customer(
+        self, entity: LegalEntity, contract: Contract, deal: Deal
+    ) -> Flow[Customer]:
+        """The customer for the contract's counterparty, created once per legal entity."""
+        path = f"/companies({entity.erp_company_id})/customers"
         name = contract.customer_name[:100]
         found = yield from self._call("GET", path, params={"$filter": f"displayName eq '{name}'"})
         if found["value"]:
-            return str(found["value"][0]["id"])
-        customer: dict[str, Any] = {
-            "displayName": name,
-            "country": contract.customer_country,
-            "currencyCode": contract.currency,
-        }
-        for field, value in (
-            ("addressLine1", deal.street),
-            ("city", deal.city),
-            ("postalCode", deal.postal_code),
-        ):
-            if value:
-                customer[field] = value
-        if contract.customer_tax_id:
-            customer["taxRegistrationNumber"] = contract.customer_tax_id
-        created = yield from self._call("POST", path, customer)
-        return str(created["id"])
+            record = found["value"][0]
+        else:
+            customer: dict[str, Any] = {
+                "displayName": name,
+                "country": contract.customer_country,
+                "currencyCode": contract.currency,
+            }
+            for key, value in (
+                ("addressLine1", deal.street),
+                ("city", deal.city),
+                ("postalCode", deal.postal_code),
+            ):
+                if value:
+                    customer[key] = value
+            if contract.customer_tax_id:
+                customer["taxRegistrationNumber"] = contract.customer_tax_id
+            record = yield from self._call("POST", path, customer)
+        return Customer(
+            id=record["id"],
+            name=record["displayName"],
+            country=record["country"],
+            legal_entity_id=entity.id,
+            currency=record["currencyCode"],
+            tax_id=record.get("taxRegistrationNumber"),
+        )
 
     def create_invoice(self, company_id: str, invoice: Invoice) -> Flow[dict[str, Any]]:
         body = {
