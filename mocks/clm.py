@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, Webhook, WebhookSink, guid, iso, page, plain
 
-__all__ = ["ClmMock", "ExecutedTerms"]
+__all__ = ["AmendmentTerms", "ClmMock", "ExecutedTerms"]
 
 API = "/public/api/v1"
 MAX_PAGE_SIZE = 100
@@ -67,6 +67,13 @@ class ExecutedTerms(_Strict):
     roundingRule: Literal["half_up", "half_even", "down"]
     billingModel: Literal["time_and_materials"] = "time_and_materials"
     sowReference: str
+    versions: list[ContractVersionTerms] = Field(min_length=1)
+    milestones: list[MilestoneTerms] = []
+
+
+class AmendmentTerms(_Strict):
+    """A change order: new contract versions (rates from a date) and added milestones."""
+
     versions: list[ContractVersionTerms] = Field(min_length=1)
     milestones: list[MilestoneTerms] = []
 
@@ -133,23 +140,50 @@ class ClmMock:
         workflow.update(
             status="completed", step="archive", recordId=record["id"], completedAt=iso(now)
         )
-        if self.sink is not None:
-            self.sink(
-                Webhook(
-                    "clm",
-                    tenant,
-                    "workflow_completed",
-                    {
-                        "payload": {
-                            "event": "workflow_completed",
-                            "workflowId": workflow_id,
-                            "recordId": record["id"],
-                            "timestamp": iso(now),
-                        }
-                    },
-                )
-            )
+        self._completed(tenant, workflow_id, record["id"], now)
         return record
+
+    def amend(self, tenant: str, record_id: str, terms: AmendmentTerms) -> dict[str, Any]:
+        """Sign a change order: an amendment workflow completes into new versions of the record."""
+        record = self.tables.get(tenant, "record", record_id, "record")
+        known = {v["number"] for v in record["versions"]}
+        data = plain(terms)
+        for k, version in enumerate(data["versions"]):
+            if version["number"] in known or version["number"] != len(known) + k + 1:
+                raise ValueError(
+                    f"amendment version {version['number']} does not follow "
+                    f"versions {sorted(known)} of record {record_id}"
+                )
+        now = self.clock()
+        n = self.tables.next_number(tenant, "workflow")
+        workflow_id = guid(f"{tenant}:workflow", n)
+        workflow: dict[str, Any] = {
+            "id": workflow_id,
+            "title": f"Amendment - {record['name']}",
+            "template": "amendment",
+            "status": "completed",
+            "step": "archive",
+            "attributes": {"parentRecordId": record_id},
+            "created": iso(now),
+            "recordId": record_id,
+            "completedAt": iso(now),
+        }
+        self.tables.insert(tenant, "workflow", workflow)
+        record["versions"] += [{**v, "executedAt": iso(now)} for v in data["versions"]]
+        record["milestones"] += data["milestones"]
+        record["lastUpdated"] = iso(now)
+        self._completed(tenant, workflow_id, record_id, now)
+        return record
+
+    def _completed(self, tenant: str, workflow_id: str, record_id: str, now: Any) -> None:
+        if self.sink is not None:
+            payload = {
+                "event": "workflow_completed",
+                "workflowId": workflow_id,
+                "recordId": record_id,
+                "timestamp": iso(now),
+            }
+            self.sink(Webhook("clm", tenant, "workflow_completed", {"payload": payload}))
 
     # -- HTTP --------------------------------------------------------------------------------
 

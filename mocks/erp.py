@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mocks._http import Call, Problem, Reply, VendorApp, not_null
 from mocks._state import Clock, Tables, guid, iso, plain
@@ -78,10 +78,17 @@ class InvoiceLineIn(_Strict):
     lineType: Literal["Resource", "Item", "Account", "Comment"] = "Resource"
     description: str = Field(max_length=250)
     quantity: Decimal = Field(gt=0)
-    unitPrice: Decimal = Field(ge=0)
+    unitPrice: Decimal
     amountExcludingTax: Decimal
     sourceItemIds: list[str] = Field(min_length=1)
     contractVersionId: str = Field(min_length=1)
+    billingRole: Literal["charge", "adjustment"] = "charge"
+
+    @model_validator(mode="after")
+    def _charges_are_not_negative(self) -> InvoiceLineIn:
+        if self.billingRole == "charge" and self.unitPrice < 0:
+            raise ValueError("unitPrice must be >= 0 on a charge line (use an adjustment line)")
+        return self
 
 
 class SalesInvoiceIn(_Strict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -143,6 +144,7 @@ class InvoiceLine(_Model):
     amount: Decimal
     source_ids: tuple[str, ...]
     contract_version_id: str
+    kind: Literal["charge", "adjustment"] = "charge"
 
 
 class Invoice(_Model):

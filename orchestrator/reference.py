@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from orchestrator._ledger import BillingLedger, Item
 from orchestrator._wire import decode, encode
 from orchestrator.adapters.clm import ClmAdapter
 from orchestrator.adapters.crm import CrmAdapter, Deal
@@ -22,7 +23,6 @@ from orchestrator.model import (
     Contract,
     Customer,
     Invoice,
-    InvoiceLine,
     LegalEntity,
     Project,
     Resource,
@@ -40,16 +40,8 @@ class _Engagement:
     project: Project
     entity: LegalEntity
     customer: Customer
-
-
-@dataclass
-class _Billable:
-    key: str
-    engagement: _Engagement
-    due_by: date
-    line: InvoiceLine
-    psa_id: str
-    kind: str
+    versions_in_psa: dict[int, None] = field(default_factory=dict)
+    milestones_in_psa: dict[str, None] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,8 +51,8 @@ class _State:
     deals: dict[str, Deal] = field(default_factory=dict)
     engagements: dict[str, _Engagement] = field(default_factory=dict)
     by_workspace: dict[str, _Engagement] = field(default_factory=dict)
-    pending: dict[str, _Billable] = field(default_factory=dict)
-    billed: dict[str, str] = field(default_factory=dict)
+    setting_up: dict[str, None] = field(default_factory=dict)
+    ledger: BillingLedger = field(default_factory=BillingLedger)
     exceptions: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -106,8 +98,8 @@ class ReferenceCore:
     def status(self) -> dict[str, Any]:
         return {
             "engagements": len(self.state.engagements),
-            "pending_items": len(self.state.pending),
-            "billed_items": len(self.state.billed),
+            "pending_items": len(self.state.ledger.pending),
+            "billed_items": len(self.state.ledger.billed),
             "exceptions": list(self.state.exceptions),
         }
 
@@ -124,7 +116,7 @@ class ReferenceCore:
                 events.append(
                     (
                         f"clm:{payload['workflowId']}:completed",
-                        self.contract_to_project(record),
+                        self.on_contract_record(record),
                         f"contract {record}",
                     )
                 )
@@ -191,14 +183,8 @@ class ReferenceCore:
         if deal is None:
             deal = yield from self._crm.deal(contract.opportunity_id)
         customer = yield from self._erp.ensure_customer(entity, contract, deal)
-        roles = yield from self._psa.roles()
         start = min(v.rate_card.effective_from for v in contract.versions)
         workspace_id = yield from self._psa.create_workspace(contract, start)
-        for version in contract.versions:
-            yield from self._psa.add_rate_card(workspace_id, version.rate_card, roles)
-        for milestone in contract.milestones:
-            yield from self._psa.add_milestone(workspace_id, milestone)
-        yield from self._psa.activate(workspace_id)
         project = Project(
             id=workspace_id,
             contract_id=contract.id,
@@ -206,9 +192,51 @@ class ReferenceCore:
             legal_entity_id=entity.id,
         )
         engagement = _Engagement(contract, project, entity, customer)
+        yield from self._sync_terms(engagement)
+        yield from self._psa.activate(workspace_id)
         self.state.engagements[contract.id] = engagement
         self.state.by_workspace[workspace_id] = engagement
         self._rt.record("core.project_active", contract=contract.reference, workspace=workspace_id)
+
+    def _sync_terms(self, engagement: _Engagement) -> Flow[None]:
+        """Push rate card versions and milestones the PSA does not have yet."""
+        roles = yield from self._psa.roles()
+        for version in engagement.contract.versions:
+            if version.number not in engagement.versions_in_psa:
+                yield from self._psa.add_rate_card(engagement.project.id, version.rate_card, roles)
+                engagement.versions_in_psa[version.number] = None
+        for milestone in engagement.contract.milestones:
+            if milestone.id not in engagement.milestones_in_psa:
+                yield from self._psa.add_milestone(engagement.project.id, milestone)
+                engagement.milestones_in_psa[milestone.id] = None
+
+    def on_contract_record(self, record_id: str) -> Flow[None]:
+        """A completed CLM workflow: a new SOW, or a change order to one we already deliver."""
+        while record_id in self.state.setting_up:  # the SOW's own set-up is still running
+            yield from self._rt.sleep(60)
+        if record_id in self.state.engagements:
+            yield from self.amend_contract(record_id)
+            return
+        self.state.setting_up[record_id] = None
+        try:
+            yield from self.contract_to_project(record_id)
+        finally:
+            del self.state.setting_up[record_id]
+
+    def amend_contract(self, record_id: str) -> Flow[None]:
+        """A change order: new versions reach the PSA, billed work is repriced and settled
+        by adjustment lines on the next invoice."""
+        engagement = self.state.engagements[record_id]
+        engagement.contract = yield from self._clm.contract(record_id)
+        yield from self._sync_terms(engagement)
+        latest = engagement.contract.versions[-1]
+        queued = self.state.ledger.adjustments(engagement, self._rt.now().date(), latest.id)
+        self._rt.record(
+            "core.contract_amended",
+            contract=engagement.contract.reference,
+            version=latest.number,
+            adjustments=len(queued),
+        )
 
     def collect_time(self, submission_id: str) -> Flow[None]:
         """Approved time becomes priced, pending billable items."""
@@ -224,15 +252,22 @@ class ReferenceCore:
         if engagement is None:
             self._raise("unknown_project", key, f"workspace {entry.project_id} is not known")
             return
-        if key in self.state.billed or key in self.state.pending:
+        if self.state.ledger.knows(key):
             return
         try:
-            line = price_time(entry, resource, engagement.contract)
+            price_time(entry, resource, engagement.contract)
         except PricingError as exc:
             self._raise("unpriced", key, str(exc))
             return
-        self.state.pending[key] = _Billable(
-            key, engagement, entry.work_date, line, entry.id, "time_entry"
+        self.state.ledger.add(
+            Item(
+                key,
+                engagement,
+                entry.work_date,
+                "time_entry",
+                entry.id,
+                lambda contract: price_time(entry, resource, contract),
+            )
         )
 
     def collect_milestone(self, psa_id: str) -> Flow[None]:
@@ -242,7 +277,7 @@ class ReferenceCore:
         if engagement is None:
             self._raise("unknown_project", key, f"workspace {record['workspace_id']} unknown")
             return
-        if record["state"] != "accepted" or key in self.state.billed:
+        if record["state"] != "accepted" or self.state.ledger.knows(key):
             return
         by_id = {m.id: m for m in engagement.contract.milestones}
         milestone = by_id.get(record["external_reference"])
@@ -250,50 +285,52 @@ class ReferenceCore:
             self._raise("unpriced", key, "milestone is not in the contract")
             return
         accepted = datetime.fromisoformat(record["accepted_at"]).date()
-        line = price_milestone(psa_id, milestone, engagement.contract)
-        self.state.pending[key] = _Billable(
-            key, engagement, accepted, line, psa_id, "billing_milestone"
+        self.state.ledger.add(
+            Item(
+                key,
+                engagement,
+                accepted,
+                "billing_milestone",
+                psa_id,
+                lambda contract: price_milestone(psa_id, milestone, contract),
+            )
         )
 
     def billing_run(self, period: str, invoice_date: date) -> Flow[None]:
         """One invoice per contract for everything approved and due by the period's end."""
-        end = _period_end(period)
-        by_contract: dict[str, list[_Billable]] = {}
-        for item in self.state.pending.values():
-            if item.due_by <= end:
-                by_contract.setdefault(item.engagement.contract.id, []).append(item)
-        for contract_id in sorted(by_contract):
-            items = sorted(by_contract[contract_id], key=lambda i: (i.due_by, i.key))
-            engagement = items[0].engagement
-            invoice = Invoice(
-                contract_id=engagement.contract.reference,
-                customer_id=engagement.customer.id,
-                legal_entity_id=engagement.contract.legal_entity_id,
-                period=period,
-                invoice_date=invoice_date,
-                currency=engagement.contract.currency,
-                lines=tuple(item.line for item in items),
-            )
-            company = engagement.entity.erp_company_id
-            created = yield from self._erp.create_invoice(company, invoice)
-            yield from self._erp.post_invoice(company, created["id"])
+        for items in self.state.ledger.due(_period_end(period)).values():
+            yield from self._invoice(items, period, invoice_date)
+
+    def _invoice(self, items: list[Item], period: str, invoice_date: date) -> Flow[None]:
+        engagement: _Engagement = items[0].engagement
+        priced = [(item, item.line()) for item in items]
+        invoice = Invoice(
+            contract_id=engagement.contract.reference,
+            customer_id=engagement.customer.id,
+            legal_entity_id=engagement.contract.legal_entity_id,
+            period=period,
+            invoice_date=invoice_date,
+            currency=engagement.contract.currency,
+            lines=tuple(line for _, line in priced),
+        )
+        company = engagement.entity.erp_company_id
+        created = yield from self._erp.create_invoice(company, invoice)
+        yield from self._erp.post_invoice(company, created["id"])
+        entries = [i.psa_id for i in items if i.kind == "time_entry"]
+        milestones = [i.psa_id for i in items if i.kind == "billing_milestone"]
+        if entries or milestones:
             yield from self._psa.record_invoice(
-                engagement.project.id,
-                invoice_date,
-                created["number"],
-                [i.psa_id for i in items if i.kind == "time_entry"],
-                [i.psa_id for i in items if i.kind == "billing_milestone"],
+                engagement.project.id, invoice_date, created["number"], entries, milestones
             )
-            for item in items:
-                del self.state.pending[item.key]
-                self.state.billed[item.key] = created["number"]
-            self._rt.record(
-                "core.invoice_posted",
-                contract=invoice.contract_id,
-                period=period,
-                number=created["number"],
-                lines=len(items),
-            )
+        for item, line in priced:
+            self.state.ledger.mark_billed(item, line, created["number"])
+        self._rt.record(
+            "core.invoice_posted",
+            contract=invoice.contract_id,
+            period=period,
+            number=created["number"],
+            lines=len(items),
+        )
 
     def _raise(self, reason: str, item: str, detail: str) -> None:
         exception = {

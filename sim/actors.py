@@ -10,9 +10,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from mocks.clm import ExecutedTerms
+from mocks.clm import AmendmentTerms, ExecutedTerms
 from sim.business_calendar import at
-from sim.scenario import ContractSpec, MilestoneSpec
+from sim.scenario import ContractSpec, ContractVersionSpec, MilestoneSpec
 from sim.seeds import stream
 from sim.truth import MilestoneTruth
 from sim.world import World
@@ -25,6 +25,7 @@ def start_firm(world: World) -> None:
     env = world.env
     for contract in world.scenario.contracts:
         env.process(_sell(world, contract))
+        env.process(_change_orders(world, contract))
         for milestone in contract.milestones:
             env.process(_deliver_milestone(world, contract, milestone))
     env.process(_legal(world))
@@ -78,8 +79,29 @@ def _sell(world: World, contract: ContractSpec) -> Any:
     world.trace.write("world.deal_won", contract=contract.id, opportunity=opportunity)
 
 
+def _version_terms(v: ContractVersionSpec) -> dict[str, Any]:
+    return {
+        "number": v.number,
+        "effectiveDate": v.effective,
+        "rateCard": [
+            {"role": role, "country": country, "hourlyRate": rate}
+            for role, by_country in sorted(v.rates.items())
+            for country, rate in sorted(by_country.items())
+        ],
+    }
+
+
+def _milestone_terms(contract: ContractSpec, version: int) -> list[dict[str, Any]]:
+    return [
+        {"id": m.id, "title": m.title, "amount": m.amount, "dueDate": m.due}
+        for m in contract.milestones
+        if m.version == version
+    ]
+
+
 def _terms(world: World, contract: ContractSpec) -> ExecutedTerms:
     client = next(c for c in world.scenario.clients if c.id == contract.client)
+    signed_with_sow = [v for v in contract.versions if v.signed is None]
     return ExecutedTerms.model_validate(
         {
             "counterpartyCountry": client.country,
@@ -88,24 +110,46 @@ def _terms(world: World, contract: ContractSpec) -> ExecutedTerms:
             "contractCurrency": contract.currency,
             "roundingRule": contract.rounding,
             "sowReference": contract.id,
-            "versions": [
-                {
-                    "number": v.number,
-                    "effectiveDate": v.effective,
-                    "rateCard": [
-                        {"role": role, "country": country, "hourlyRate": rate}
-                        for role, by_country in sorted(v.rates.items())
-                        for country, rate in sorted(by_country.items())
-                    ],
-                }
-                for v in contract.versions
-            ],
+            "versions": [_version_terms(v) for v in signed_with_sow],
             "milestones": [
-                {"id": m.id, "title": m.title, "amount": m.amount, "dueDate": m.due}
-                for m in contract.milestones
+                m for v in signed_with_sow for m in _milestone_terms(contract, v.number)
             ],
         }
     )
+
+
+def _change_orders(world: World, contract: ContractSpec) -> Any:
+    """Legal signs each change order in the CLM on its date (once the SOW record exists)."""
+    hq = world.scenario.legal_entities[0].country
+    for version in contract.versions:
+        if version.signed is None:
+            continue
+        day = world.calendar.add_business_days(hq, version.signed, 0)
+        record = None
+        while record is None:
+            yield world.until(at(day, 16))
+            record = next(
+                (
+                    r
+                    for r in world.clm.tables.all(world.tenant, "record")
+                    if r["properties"]["sowReference"]["value"] == contract.id
+                ),
+                None,
+            )
+            day += timedelta(days=1)
+        terms = AmendmentTerms.model_validate(
+            {
+                "versions": [_version_terms(version)],
+                "milestones": _milestone_terms(contract, version.number),
+            }
+        )
+        world.clm.amend(world.tenant, record["id"], terms)
+        world.trace.write(
+            "world.change_order_signed",
+            contract=contract.id,
+            version=version.number,
+            effective=version.effective.isoformat(),
+        )
 
 
 def _legal(world: World) -> Any:
@@ -142,40 +186,38 @@ def _sign(world: World, workflow_id: str, contract: ContractSpec, day: date) -> 
 
 
 def _deliver_milestone(world: World, contract: ContractSpec, milestone: MilestoneSpec) -> Any:
-    """The PM completes the milestone when due; the client accepts it after review."""
+    """The PM delivers the milestone when due and the client accepts it after review. Both are
+    recorded in the PSA when the PSA knows the milestone; the acceptance is real either way (a
+    milestone missing from the PSA is still owed, and leaks if never billed)."""
     rng = stream(world.seed, "milestone", contract.id, milestone.id)
     client = next(c for c in world.scenario.clients if c.id == contract.client)
-    day = milestone.due
-    record = None
-    while record is None:
-        yield world.until(at(day, 16))
-        record = _psa_milestone(world, contract.id, milestone.id)
-        if record is None:
-            if day > world.scenario.ends:
-                world.trace.write(
-                    "world.milestone_missing", contract=contract.id, milestone=milestone.id
-                )
-                return
-            day += timedelta(days=1)
-    world.psa.complete_milestone(world.tenant, record["id"])
+    yield world.until(at(milestone.due, 16))
+    record = _psa_milestone(world, contract.id, milestone.id)
+    if record is not None:
+        world.psa.complete_milestone(world.tenant, record["id"])
     lag = world.scenario.behaviour.acceptance_lag_business_days
-    accept_on = world.calendar.add_business_days(client.country, day, rng.randint(lag.min, lag.max))
+    accept_on = world.calendar.add_business_days(
+        client.country, milestone.due, rng.randint(lag.min, lag.max)
+    )
     yield world.until(at(accept_on, 11))
-    world.psa.accept_milestone(world.tenant, record["id"])
-    source = f"psa:billing_milestone:{record['id']}"
-    world.truth.milestones[source] = MilestoneTruth(
-        source_id=source,
-        psa_id=record["id"],
+    record = record or _psa_milestone(world, contract.id, milestone.id)
+    if record is not None and record["state"] == "planned":
+        world.psa.complete_milestone(world.tenant, record["id"])
+    if record is not None:
+        world.psa.accept_milestone(world.tenant, record["id"])
+    truth = MilestoneTruth(
         contract=contract.id,
         milestone=milestone.id,
         amount=Decimal(milestone.amount),
         accepted_at=world.now(),
+        psa_id=record["id"] if record is not None else None,
     )
+    world.truth.milestones[f"{contract.id}:{milestone.id}"] = truth
     world.trace.write(
         "world.milestone_accepted",
         contract=contract.id,
         milestone=milestone.id,
-        psa_id=record["id"],
+        psa_id=truth.psa_id,
     )
 
 

@@ -100,6 +100,7 @@ class _Billing:
     amount: Decimal
     version: str
     posted_at: datetime | None
+    role: str = "charge"
 
 
 def _billings(
@@ -132,6 +133,7 @@ def _billings(
                         share,
                         line.get("contractVersionId", ""),
                         posted,
+                        line.get("billingRole", "charge"),
                     )
                 )
     return found
@@ -224,15 +226,29 @@ def _judge(
     version_id: str | None,
     reprice: Any,
 ) -> ItemVerdict:
+    charges = [b for b in lines if b.role == "charge"]
     verdict = ItemVerdict(
-        source, kind, c.id, c.currency, day, expected, None, len(lines), "correct", "", ready, None
+        source,
+        kind,
+        c.id,
+        c.currency,
+        day,
+        expected,
+        None,
+        len(charges),
+        "correct",
+        "",
+        ready,
+        None,
     )
     if lines:
         verdict.billed = sum((b.amount for b in lines), Decimal(0))
-        verdict.invoiced_at = min((b.posted_at for b in lines if b.posted_at), default=None)
-    if not lines:
+        verdict.invoiced_at = min((b.posted_at for b in charges if b.posted_at), default=None)
+    if not charges:
         verdict.verdict = "leaked"
-        if ready is None:
+        if source.startswith("work:milestone:"):
+            verdict.cause = "milestone_not_in_psa"
+        elif ready is None:
             verdict.cause = "never_logged_no_active_project"
         elif last_run is not None and ready > last_run:
             verdict.cause = "approved_after_last_billing_run"
@@ -244,17 +260,26 @@ def _judge(
             )
         )
         return verdict
-    if len(lines) > 1:
+    if len(charges) > 1:
         verdict.verdict, verdict.cause = "duplicated", "billed_more_than_once"
         report.violations.append(
             Violation(
                 "no_duplicates",
                 source,
-                f"billed {len(lines)} times ({', '.join(b.invoice for b in lines)})",
+                f"billed {len(charges)} times ({', '.join(b.invoice for b in charges)})",
             )
         )
         return verdict
-    line = lines[0]
+    # A charge plus any adjustments: judged by what the client was billed in total, in the
+    # currency of every line, under the contract version named last.
+    currencies = {b.currency for b in lines}
+    line = _Billing(
+        ", ".join(dict.fromkeys(b.invoice for b in lines)),
+        charges[0].currency if len(currencies) == 1 else "mixed",
+        verdict.billed or Decimal(0),
+        lines[-1].version,
+        charges[0].posted_at,
+    )
     cause = _diagnose(c, expected, line, version_id, reprice)
     if cause:
         verdict.verdict, verdict.cause = "misbilled", cause

@@ -91,6 +91,11 @@ class ClientSpec(_Spec):
 class ContractVersionSpec(_Spec):
     number: int = Field(ge=1)
     effective: date
+    signed: date | None = Field(
+        default=None,
+        description="when a change order created this version (absent: part of the signed "
+        "SOW); an effective date before it makes the change retroactive",
+    )
     rates: dict[str, dict[Country, Rate]] = Field(description="role -> country -> hourly rate")
 
 
@@ -99,6 +104,7 @@ class MilestoneSpec(_Spec):
     title: str = Field(min_length=1)
     amount: Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
     due: date
+    version: int = Field(default=1, ge=1, description="the contract version that adds it")
 
 
 class StaffingSpec(_Spec):
@@ -262,6 +268,7 @@ def _check_versions(s: Scenario, c: ContractSpec, here: str) -> list[Issue]:
                 issues.append(
                     (f"{here}.versions[{j}].rates.{role}", f"a role listed in roles {s.roles}")
                 )
+    issues += _check_change_orders(s, c, here)
     first = min(v.effective for v in c.versions)
     for k, staff in enumerate(c.staffing):
         start, _ = s.staffing_window(c, staff)
@@ -281,6 +288,49 @@ def _check_versions(s: Scenario, c: ContractSpec, here: str) -> list[Issue]:
                         f"{here}.staffing[{k}]",
                     )
                 )
+    return issues
+
+
+def _check_change_orders(s: Scenario, c: ContractSpec, here: str) -> list[Issue]:
+    """Change orders come after the SOW, in order, within the period; so do their milestones."""
+    issues: list[Issue] = []
+    previous = c.close_date
+    for j, v in enumerate(c.versions):
+        path = f"{here}.versions[{j}].signed"
+        if v.signed is None:
+            if previous != c.close_date:
+                issues.append(
+                    (path, "a signing date: versions after a change order are change orders too")
+                )
+            continue
+        if j == 0:
+            issues.append((path, "no signing date on version 1 (it is signed with the SOW)"))
+        elif not previous <= v.signed <= s.period.end:
+            issues.append(
+                (
+                    path,
+                    f"a date from {previous} (the close date or the previous "
+                    f"change order) to the period's end ({s.period.end})",
+                )
+            )
+        previous = v.signed
+    for j, m in enumerate(c.milestones):
+        if m.version > len(c.versions):
+            issues.append(
+                (
+                    f"{here}.milestones[{j}].version",
+                    f"the number of one of the contract's {len(c.versions)} versions",
+                )
+            )
+            continue
+        signed = c.versions[m.version - 1].signed
+        if signed is not None and m.due < signed:
+            issues.append(
+                (
+                    f"{here}.milestones[{j}].due",
+                    f"a date on or after versions[{m.version - 1}].signed ({signed})",
+                )
+            )
     return issues
 
 

@@ -38,12 +38,19 @@ class TimeTruth:
 
 @dataclass
 class MilestoneTruth:
-    source_id: str
-    psa_id: str
+    """A deliverable the client accepted; ``psa_id`` is set if the PSA knows the milestone."""
+
     contract: str
     milestone: str
     amount: Decimal
-    accepted_at: datetime | None = None
+    accepted_at: datetime
+    psa_id: str | None = None
+
+    @property
+    def source_id(self) -> str:
+        if self.psa_id:
+            return f"psa:billing_milestone:{self.psa_id}"
+        return f"work:milestone:{self.contract}:{self.milestone}"
 
 
 @dataclass

@@ -29,3 +29,34 @@ class Forgetful(ReferenceCore):
 
 def forgetful(runtime: Runtime, tenant: str, options: dict[str, str]) -> Forgetful:
     return Forgetful(runtime, tenant, options)
+
+
+class StaleTerms(ReferenceCore):
+    """Ignores change orders: keeps billing the contract as first signed."""
+
+    def amend_contract(self, record_id: str) -> Flow[None]:
+        return
+        yield
+
+
+def stale_terms(runtime: Runtime, tenant: str, options: dict[str, str]) -> StaleTerms:
+    return StaleTerms(runtime, tenant, options)
+
+
+class Recharges(ReferenceCore):
+    """Settles a retroactive change by charging the repriced items again in full, instead of
+    adjusting by the difference: the classic double-billing after a rate change."""
+
+    def amend_contract(self, record_id: str) -> Flow[None]:
+        yield from super().amend_contract(record_id)
+        engagement = self.state.engagements[record_id]
+        for item in list(self.state.ledger.pending.values()):
+            if item.kind != "adjustment" or item.engagement is not engagement:
+                continue
+            source = self.state.ledger.billed[item.key.split("@")[0].removeprefix("adjustment:")]
+            full = source.line().model_copy(update={"description": "Re-billed at new rate"})
+            item.price = lambda _contract, line=full: line
+
+
+def recharges(runtime: Runtime, tenant: str, options: dict[str, str]) -> Recharges:
+    return Recharges(runtime, tenant, options)

@@ -102,6 +102,7 @@ class ErpAdapter:
                     "amountExcludingTax": line.amount,
                     "sourceItemIds": list(line.source_ids),
                     "contractVersionId": line.contract_version_id,
+                    "billingRole": line.kind,
                 }
                 for line in invoice.lines
             ],

@@ -1,0 +1,112 @@
+"""What the core owes the ERP: approved items waiting for an invoice, and what each billed item
+has been billed so far, so that a retroactive change order can be settled by difference.
+
+Items are priced when they are invoiced, not when they are approved: a change order signed in
+between then simply applies. Items already billed are repriced when the contract changes, and
+the difference becomes an adjustment line on the next invoice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from orchestrator.model import Contract, InvoiceLine, Project
+
+__all__ = ["BillingLedger", "Item"]
+
+Pricer = Callable[[Contract], InvoiceLine]
+
+
+@dataclass
+class Item:
+    """One billable source item (or an adjustment to one), owned by an engagement."""
+
+    key: str
+    engagement: Any  # the core's engagement record: has .contract and .project
+    due_by: date
+    kind: str  # time_entry | billing_milestone | adjustment
+    psa_id: str
+    price: Pricer
+    billed: Decimal = Decimal(0)
+    invoices: list[str] = field(default_factory=list)
+
+    @property
+    def project(self) -> Project:
+        project: Project = self.engagement.project
+        return project
+
+    def line(self) -> InvoiceLine:
+        return self.price(self.engagement.contract)
+
+
+class BillingLedger:
+    def __init__(self) -> None:
+        self.pending: dict[str, Item] = {}
+        self.billed: dict[str, Item] = {}
+
+    def knows(self, key: str) -> bool:
+        return key in self.pending or key in self.billed
+
+    def add(self, item: Item) -> None:
+        if not self.knows(item.key):
+            self.pending[item.key] = item
+
+    def due(self, by: date) -> dict[str, list[Item]]:
+        """Pending items due by ``by``, grouped by contract id, each group in a stable order."""
+        groups: dict[str, list[Item]] = {}
+        for item in self.pending.values():
+            if item.due_by <= by:
+                groups.setdefault(item.engagement.contract.id, []).append(item)
+        return {
+            cid: sorted(items, key=lambda i: (i.due_by, i.key))
+            for cid, items in sorted(groups.items())
+        }
+
+    def mark_billed(self, item: Item, line: InvoiceLine, invoice: str) -> None:
+        del self.pending[item.key]
+        if item.kind == "adjustment":
+            source = self.billed[item.key.split("@", 1)[0].removeprefix("adjustment:")]
+            source.billed += line.amount
+            source.invoices.append(invoice)
+            return
+        item.billed += line.amount
+        item.invoices.append(invoice)
+        self.billed[item.key] = item
+
+    def adjustments(self, engagement: Any, today: date, version_id: str) -> list[Item]:
+        """Reprice every billed time item of ``engagement``; queue the differences."""
+        queued = []
+        for item in list(self.billed.values()):
+            if item.engagement is not engagement or item.kind != "time_entry":
+                continue
+            repriced = item.line()
+            delta = repriced.amount - item.billed
+            key = f"adjustment:{item.key}@{version_id}"
+            if delta == 0 or self.knows(key):
+                continue
+            line = InvoiceLine(
+                description=f"Rate adjustment ({repriced.description})",
+                quantity=Decimal(1),
+                unit_price=delta,
+                amount=delta,
+                source_ids=repriced.source_ids,
+                contract_version_id=repriced.contract_version_id,
+                kind="adjustment",
+            )
+            adjustment = Item(key, engagement, today, "adjustment", item.psa_id, _fixed(line))
+            self.pending[key] = adjustment
+            queued.append(adjustment)
+        return queued
+
+
+def _fixed(line: InvoiceLine) -> Pricer:
+    """A pricer that always returns ``line``: an adjustment's amount is settled when queued."""
+
+    def price(_contract: Contract) -> InvoiceLine:
+        return line
+
+    return price
