@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mocks._exchange_rates import daily_rate
 from mocks._http import Call, Problem, Reply, VendorApp, not_null
 from mocks._state import Clock, Tables, guid, iso, plain
 
@@ -42,6 +43,9 @@ MINOR_UNITS = {
     "BHD": 3,
     "KWD": 3,
 }
+_RATE_FILTER = re.compile(
+    r"^currencyCode eq '(?P<currency>[A-Z]{3})' and startingDate eq (?P<day>\d{4}-\d{2}-\d{2})$"
+)
 _FILTER = re.compile(r"^(?P<field>\w+) eq '(?P<value>[^']*)'$")
 
 
@@ -122,6 +126,7 @@ class ErpMock:
         app.route("GET", CO + "/salesInvoices({id})")(self._reader("salesInvoices"))
         app.route("GET", CO + "/salesInvoices({id})/salesInvoiceLines")(self._list_lines)
         app.route("POST", CO + "/salesInvoices({id})/Microsoft.NAV.post")(self._post_invoice)
+        app.route("GET", CO + "/currencyExchangeRates")(self._exchange_rates)
 
     # -- set-up and inspection by the simulated firm ----------------------------------------
 
@@ -137,6 +142,11 @@ class ErpMock:
             "currencyCode": currency,
         }
         return self.tables.insert(tenant, "companies", company)["id"]
+
+    @staticmethod
+    def exchange_rate(currency: str, local: str, day: date) -> Decimal:
+        """The published rate: units of ``local`` for one ``currency`` on ``day``."""
+        return daily_rate(currency, local, day)
 
     def invoices(self, tenant: str) -> list[dict[str, Any]]:
         """Every sales invoice of every company, with its lines (for the oracle)."""
@@ -324,6 +334,39 @@ class ErpMock:
         }
         self.tables.insert(call.tenant, "salesInvoices", invoice)
         return Reply(201, invoice)
+
+    def _exchange_rates(self, call: Call) -> Reply:
+        """The daily rate of one currency against the company's own, for one day (a filter of
+        ``currencyCode eq 'XXX' and startingDate eq YYYY-MM-DD`` is required: the series is
+        daily and unbounded)."""
+        company = self._company(call)
+        match = _RATE_FILTER.match(call.query.get("$filter", ""))
+        if match is None:
+            raise Problem(
+                400,
+                "Bad Request",
+                "$filter must be: currencyCode eq 'XXX' and startingDate eq YYYY-MM-DD",
+                errors=[{"field": "$filter", "message": "unsupported filter"}],
+            )
+        try:
+            day = date.fromisoformat(match["day"])
+            rate = daily_rate(match["currency"], company["currencyCode"], day)
+        except (ValueError, KeyError) as exc:
+            raise Problem(
+                422,
+                "Unprocessable Entity",
+                str(exc).strip("'"),
+                errors=[{"field": "$filter", "message": "no such rate"}],
+            ) from None
+        row = {
+            "id": guid(f"{company['id']}:rate:{match['currency']}", day.toordinal()),
+            "currencyCode": match["currency"],
+            "startingDate": day.isoformat(),
+            "exchangeRateAmount": Decimal(1),
+            "relationalCurrencyCode": company["currencyCode"],
+            "relationalExchangeRateAmount": rate,
+        }
+        return Reply(200, {"value": [row]})
 
     def _list_lines(self, call: Call) -> Reply:
         return Reply(200, {"value": self._owned(call, "salesInvoices")["salesInvoiceLines"]})

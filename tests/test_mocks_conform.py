@@ -409,6 +409,20 @@ def test_erp_conforms() -> None:
         assert http.post(f"{path}/Microsoft.NAV.post").status_code == 204
         assert http.get(path).json()["status"] == "Open"
 
+        rates = f"{co}/currencyExchangeRates"
+        rate = http.get(
+            rates, params={"$filter": "currencyCode eq 'INR' and startingDate eq 2026-03-04"}
+        ).json()["value"][0]
+        assert (rate["relationalCurrencyCode"], rate["startingDate"]) == ("EUR", "2026-03-04")
+        assert 0 < rate["relationalExchangeRateAmount"] < 1
+        assert http.get(rates, params={"$filter": "currencyCode eq 'INR'"}).status_code == 400
+        assert (
+            http.get(
+                rates, params={"$filter": "currencyCode eq 'XXX' and startingDate eq 2026-03-04"}
+            ).status_code
+            == 422
+        )
+
         assert http.get("/api/v2.0/companies(nope)").status_code == 404
         assert http.get(f"{co}/customers", params={"$top": 0}).status_code == 400
         assert http.get(f"{co}/customers", params={"$filter": "id ne 'x'"}).status_code == 400
