@@ -1,0 +1,333 @@
+"""Tax engine mock mirroring Avalara AvaTax REST v2: transactions created (an estimate or a
+stored sales invoice), created-or-adjusted by document code, read, listed, committed and voided.
+
+A ``SalesOrder`` is an estimate: taxed and answered with status ``Temporary`` and id 0, never
+stored. A ``SalesInvoice`` is stored per tenant under (``companyCode``, ``code``) as ``Saved``,
+or ``Committed`` when the request says ``commit: true``. Adjusting a document (createoradjust,
+or create over an uncommitted one) stores a new revision with a new ``id`` and ``version`` + 1;
+the previous revision is kept with status ``Adjusted``. A committed document is adjusted only
+through createoradjust and only with an ``adjustmentReason``; a voided (``Cancelled``) one is
+never changed again. Which taxes apply and how they round is in ``mocks._tax_rules``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlencode
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+
+from mocks._http import Call, Problem, Reply, VendorApp
+from mocks._state import Clock, Tables, guid, iso
+from mocks._tax_rules import LineIn, RuleError, TaxRules, compute, source
+
+__all__ = ["TaxMock", "TaxRules"]
+
+API = "/api/v2"
+DOC = API + "/companies/{companyCode}/transactions/{transactionCode}"
+MAX_TOP = 1000
+_LIMIT = Decimal("1e12")
+_REASONS = Literal[
+    "NotAdjusted",
+    "SourcingIssue",
+    "ReconciledWithGeneralLedger",
+    "ExemptCertApplied",
+    "PriceAdjusted",
+    "ProductReturned",
+    "ProductExchanged",
+    "BadDebt",
+    "Other",
+    "Offline",
+]
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def _text(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value
+
+
+Number = Annotated[Decimal, BeforeValidator(_number), Field(ge=-_LIMIT, le=_LIMIT)]
+IsoDate = Annotated[date, BeforeValidator(_text)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddressIn(_Strict):
+    line1: str | None = Field(default=None, max_length=100)
+    city: str | None = Field(default=None, max_length=50)
+    region: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,3}$")
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    postalCode: str | None = Field(default=None, max_length=11)
+
+
+class AddressesIn(_Strict):
+    shipFrom: AddressIn
+    shipTo: AddressIn
+
+
+class LineItemIn(_Strict):
+    number: str | None = Field(default=None, min_length=1, max_length=50)
+    quantity: Number = Field(default=Decimal(1), ge=0)
+    amount: Number
+    taxCode: str | None = Field(default=None, max_length=25)
+    description: str | None = Field(default=None, max_length=2096)
+
+
+class CreateTransactionIn(_Strict):
+    type: Literal["SalesOrder", "SalesInvoice"] = "SalesOrder"
+    code: str | None = Field(default=None, min_length=1, max_length=50)
+    companyCode: str = Field(default="DEFAULT", min_length=1, max_length=50)
+    date: IsoDate
+    customerCode: str = Field(min_length=1, max_length=50)
+    currencyCode: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    businessIdentificationNo: str | None = Field(default=None, max_length=25)
+    purchaseOrderNo: str | None = Field(default=None, max_length=50)
+    addresses: AddressesIn
+    lines: list[LineItemIn] = Field(min_length=1, max_length=1000)
+    commit: StrictBool = False
+
+
+class CreateOrAdjustIn(_Strict):
+    createTransactionModel: CreateTransactionIn
+    adjustmentReason: _REASONS | None = None
+    adjustmentDescription: str | None = Field(default=None, max_length=255)
+
+
+class CommitIn(_Strict):
+    commit: StrictBool
+
+
+class VoidIn(_Strict):
+    code: Literal["DocVoided", "DocDeleted"]
+
+
+def _invalid(field: str, message: str, detail: str | None = None) -> Problem:
+    errors = [{"field": field, "message": message}]
+    return Problem(422, "Unprocessable Entity", detail or f"invalid field: {field}", errors=errors)
+
+
+def _conflict(code: str, detail: str) -> Problem:
+    errors = [{"field": "code", "message": detail}]
+    return Problem(409, "Conflict", f"transaction {code!r}: {detail}", errors=errors)
+
+
+class TaxMock:
+    """An AvaTax account per tenant, taxing with its own copy of ``rules``."""
+
+    vendor = "tax"
+
+    def __init__(self, clock: Clock, rules: TaxRules | None = None) -> None:
+        self.clock = clock
+        self.rules = (rules or TaxRules.default()).model_copy(deep=True)
+        self.tables = Tables()
+        self.app = VendorApp("tax")
+        app = self.app
+        app.route("POST", API + "/transactions/create")(self._create)
+        app.route("POST", API + "/transactions/createoradjust")(self._create_or_adjust)
+        app.route("GET", API + "/companies/{companyCode}/transactions")(self._list)
+        app.route("GET", DOC)(self._read)
+        app.route("POST", DOC + "/commit")(self._commit)
+        app.route("POST", DOC + "/void")(self._void)
+
+    # -- inspection by the simulator ------------------------------------------------------
+
+    def transactions(self, tenant: str) -> list[dict[str, Any]]:
+        """The current revision of every stored transaction, in order of first creation."""
+        return list(self.tables.all(tenant, "documents"))
+
+    def revisions(self, tenant: str) -> list[dict[str, Any]]:
+        """Every stored revision, adjusted ones included, in order of creation."""
+        return list(self.tables.all(tenant, "transactions"))
+
+    # -- HTTP -----------------------------------------------------------------------------
+
+    def _create(self, call: Call) -> Reply:
+        return Reply(200, self._transact(call.tenant, call.parse(CreateTransactionIn), "", None))
+
+    def _create_or_adjust(self, call: Call) -> Reply:
+        data = call.parse(CreateOrAdjustIn)
+        tx = data.createTransactionModel
+        return Reply(200, self._transact(call.tenant, tx, "createTransactionModel.", data))
+
+    def _transact(
+        self, tenant: str, tx: CreateTransactionIn, prefix: str, adjust: CreateOrAdjustIn | None
+    ) -> dict[str, Any]:
+        body = self._calculate(tx, prefix)
+        if tx.type == "SalesOrder":
+            code = tx.code or guid(
+                f"{tenant}:estimate", self.tables.next_number(tenant, "estimates")
+            )
+            body["code"] = code
+            return body
+        assert tx.code is not None  # checked by _calculate
+        docs = self.tables.table(tenant, "documents")
+        key = json.dumps([tx.companyCode, tx.code])
+        current = docs.get(key)
+        reason: str | None = "NotAdjusted"
+        description: str | None = None
+        if current is not None:
+            if current["status"] == "Cancelled":
+                raise _conflict(tx.code, "is voided (Cancelled) and cannot change")
+            if adjust is not None:
+                reason, description = adjust.adjustmentReason, adjust.adjustmentDescription
+            if current["status"] == "Committed":
+                if adjust is None:
+                    raise _conflict(tx.code, "is committed; adjust it through createoradjust")
+                if reason in (None, "NotAdjusted"):
+                    raise _invalid(
+                        "adjustmentReason",
+                        "required to adjust a committed transaction",
+                        f"transaction {tx.code!r} is committed: give an adjustmentReason",
+                    )
+            current["status"] = "Adjusted"
+        n = self.tables.next_number(tenant, "transactions")
+        body.update(
+            id=n,
+            status="Committed" if tx.commit else "Saved",
+            version=current["version"] + 1 if current is not None else 1,
+            adjustmentReason=reason or "NotAdjusted",
+            adjustmentDescription=description,
+        )
+        self.tables.table(tenant, "transactions")[str(n)] = body
+        docs[key] = body
+        return body
+
+    def _calculate(self, tx: CreateTransactionIn, prefix: str) -> dict[str, Any]:
+        """The taxed document as an estimate (id 0, ``Temporary``); a 422 when untaxable."""
+        if tx.type == "SalesInvoice" and tx.code is None:
+            raise _invalid(prefix + "code", "required for a SalesInvoice (the document code)")
+        minor = self.rules.minor_units.get(tx.currencyCode)
+        if minor is None:
+            raise _invalid(prefix + "currencyCode", f"currency {tx.currencyCode} is not set up")
+        quantum = Decimal(1).scaleb(-minor)
+        errors: list[dict[str, str]] = []
+        numbers: list[str] = []
+        seen: set[str] = set()  # membership only, never iterated
+        for k, line in enumerate(tx.lines):
+            number = line.number or str(k + 1)
+            if line.amount != line.amount.quantize(quantum):
+                message = f"more decimals than {tx.currencyCode} has ({minor})"
+                errors.append({"field": f"{prefix}lines.{k}.amount", "message": message})
+            if number in seen:
+                message = f"line number {number!r} is used twice"
+                errors.append({"field": f"{prefix}lines.{k}.number", "message": message})
+            numbers.append(number)
+            seen.add(number)
+        if errors:
+            fields = ", ".join(e["field"] for e in errors)
+            raise Problem(422, "Unprocessable Entity", f"invalid fields: {fields}", errors=errors)
+        ship_from, ship_to = tx.addresses.shipFrom, tx.addresses.shipTo
+        try:
+            sourcing = source(
+                self.rules,
+                (ship_from.country, ship_from.region),
+                (ship_to.country, ship_to.region),
+                tx.businessIdentificationNo,
+            )
+        except RuleError as exc:
+            raise _invalid(prefix + exc.field, exc.message) from None
+        items = [
+            LineIn(n, line.amount.quantize(quantum), line.taxCode)
+            for n, line in zip(numbers, tx.lines, strict=True)
+        ]
+        taxed, summary = compute(self.rules, sourcing, items, quantum)
+        lines = [
+            {
+                "lineNumber": item.number,
+                "quantity": line.quantity,
+                "lineAmount": item.amount,
+                **{k: v for k, v in result.items() if k != "details"},
+                "taxCode": line.taxCode,
+                "description": line.description,
+                "details": result["details"],
+            }
+            for item, line, result in zip(items, tx.lines, taxed, strict=True)
+        ]
+        zero = Decimal(0).quantize(quantum)
+        return {
+            "id": 0,
+            "code": tx.code,
+            "companyCode": tx.companyCode,
+            "date": tx.date.isoformat(),
+            "status": "Temporary",
+            "type": tx.type,
+            "customerCode": tx.customerCode,
+            "currencyCode": tx.currencyCode,
+            "businessIdentificationNo": tx.businessIdentificationNo,
+            "purchaseOrderNo": tx.purchaseOrderNo,
+            "totalAmount": sum((ln["lineAmount"] for ln in lines), zero),
+            "totalTax": sum((ln["tax"] for ln in lines), zero),
+            "totalTaxable": sum((ln["taxableAmount"] for ln in lines), zero),
+            "totalExempt": sum((ln["exemptAmount"] for ln in lines), zero),
+            "version": 1,
+            "adjustmentReason": "NotAdjusted",
+            "adjustmentDescription": None,
+            "modifiedDate": iso(self.clock()),
+            "lines": lines,
+            "summary": summary,
+            "messages": list(sourcing.messages),
+        }
+
+    def _document(self, call: Call) -> dict[str, Any]:
+        company, code = call.params["companyCode"], call.params["transactionCode"]
+        record = self.tables.table(call.tenant, "documents").get(json.dumps([company, code]))
+        if record is None:
+            raise Problem(
+                404,
+                "Not Found",
+                f"transaction {code!r} does not exist in company {company!r}",
+                errors=[{"field": "transactionCode", "message": f"no transaction {code!r}"}],
+            )
+        return record
+
+    def _read(self, call: Call) -> Reply:
+        return Reply(200, self._document(call))
+
+    def _list(self, call: Call) -> Reply:
+        if "$filter" in call.query:
+            raise Problem(
+                400,
+                "Bad Request",
+                "$filter is not supported by this mock",
+                errors=[{"field": "$filter", "message": "not supported"}],
+            )
+        top = call.int_query("$top", MAX_TOP, low=1, high=MAX_TOP)
+        skip = call.int_query("$skip", 0, low=0)
+        company = call.params["companyCode"]
+        rows = [r for r in self.tables.all(call.tenant, "documents") if r["companyCode"] == company]
+        body: dict[str, Any] = {"@recordsetCount": len(rows), "value": rows[skip : skip + top]}
+        if skip + top < len(rows):
+            query = urlencode({"$top": top, "$skip": skip + top}, safe="$")
+            body["@nextLink"] = f"{API}/companies/{quote(company, safe='')}/transactions?{query}"
+        return Reply(200, body)
+
+    def _commit(self, call: Call) -> Reply:
+        if not call.parse(CommitIn).commit:
+            raise _invalid("commit", "only true is supported (uncommit is not modelled)")
+        record = self._document(call)
+        if record["status"] == "Cancelled":
+            raise _conflict(record["code"], "is voided (Cancelled) and cannot be committed")
+        if record["status"] == "Saved":
+            record.update(status="Committed", modifiedDate=iso(self.clock()))
+        return Reply(200, record)
+
+    def _void(self, call: Call) -> Reply:
+        reason = call.parse(VoidIn).code
+        record = self._document(call)
+        if record["status"] == "Committed" and reason == "DocDeleted":
+            raise _conflict(record["code"], "is committed: void it with DocVoided, not DocDeleted")
+        if record["status"] != "Cancelled":
+            record.update(status="Cancelled", modifiedDate=iso(self.clock()))
+        return Reply(200, record)
