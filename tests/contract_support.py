@@ -14,7 +14,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import httpx
 import yaml
@@ -24,7 +24,14 @@ from referencing.jsonschema import DRAFT202012
 
 CONTRACTS = Path(__file__).resolve().parent.parent / "contracts"
 VENDORS = ("crm", "clm", "psa", "erp")
+# Every vendor with a spec in contracts/. The tax and payments mocks' conformance (routes equal
+# the spec's operations, every response validated) is in tests/test_tax_mock.py and
+# tests/test_payments_mock.py; fold them into VENDORS once tests/test_mocks_conform.py builds
+# a TaxMock and a PaymentsMock too.
+CONTRACTED = (*VENDORS, "tax", "payments")
 METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
 
 
 @functools.cache
@@ -40,6 +47,24 @@ def _escape(segment: str) -> str:
 def pointer(*segments: str) -> str:
     """A JSON pointer to the given segments."""
     return "".join("/" + _escape(s) for s in segments)
+
+
+def decode_form(content: bytes) -> dict[str, Any]:
+    """A form body with bracket notation as nested dicts of text (``a[b]=c``, ``a[]=x``).
+
+    Written independently of the payments mock's own decoder: the contract check must not
+    reuse the code it checks. ``a[]`` appends under the next index ("0", "1", ...).
+    """
+    root: dict[str, Any] = {}
+    for key, value in parse_qsl(content.decode("utf-8"), keep_blank_values=True):
+        head, _, rest = key.partition("[")
+        segments = [head, *rest.rstrip("]").split("][")] if rest else [head]
+        node = root
+        for segment in segments[:-1]:
+            node = node.setdefault(segment, {})
+        last = segments[-1] or str(len(node))
+        node[last] = value
+    return root
 
 
 def _template_regex(template: str) -> re.Pattern[str]:
@@ -94,12 +119,48 @@ class Contract:
             for e in self.validator(ptr).iter_errors(instance)
         ]
 
-    def request_schema(self, method: str, template: str) -> str:
+    def request_schema(self, method: str, template: str, media: str = JSON) -> str:
         operation = self.spec["paths"][template][method.lower()]
         assert "requestBody" in operation, f"{method} {template} declares no request body"
-        return pointer("paths", template, method.lower(), "requestBody", "content") + (
-            "/application~1json/schema"
-        )
+        return pointer("paths", template, method.lower(), "requestBody", "content", media, "schema")
+
+    def sent(self, request: httpx.Request, template: str) -> tuple[str, Any]:
+        """The request body as the spec describes it: (media type, decoded value).
+
+        Form fields arrive as text; each is read as the type its schema declares (an integer
+        field's digits as an integer, an array's indexed fields as a list).
+        """
+        media = request.headers.get("content-type", JSON).split(";")[0].strip()
+        if media != FORM:
+            return JSON, json.loads(request.content)
+        operation = self.spec["paths"][template][request.method.lower()]
+        schema = operation["requestBody"]["content"][FORM]["schema"]
+        return FORM, self._typed(schema, decode_form(request.content))
+
+    def _typed(self, schema: dict[str, Any], value: Any) -> Any:
+        while "$ref" in schema:
+            target: Any = self.spec
+            for part in schema["$ref"].removeprefix("#/").split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            schema = target
+        kinds = schema.get("type", [])
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        for branch in schema.get("oneOf", []) + schema.get("anyOf", []):
+            wanted = ("object", "array") if isinstance(value, dict) else ("string", "integer")
+            if branch.get("type") in wanted:
+                return self._typed(branch, value)
+        if isinstance(value, dict) and "array" in kinds:
+            indices = [str(n) for n in range(len(value))]
+            if sorted(value) == sorted(indices):
+                return [self._typed(schema.get("items", {}), value[i]) for i in indices]
+        if isinstance(value, dict) and "object" in kinds:
+            extra = schema.get("additionalProperties")
+            fallback = extra if isinstance(extra, dict) else {}
+            props = schema.get("properties", {})
+            return {k: self._typed(props.get(k, fallback), v) for k, v in value.items()}
+        if isinstance(value, str) and "integer" in kinds and re.fullmatch(r"-?[0-9]+", value):
+            return int(value)
+        return value
 
     def webhook_schema(self, event: str) -> str:
         return pointer("webhooks", event, "post", "requestBody", "content") + (
@@ -146,15 +207,15 @@ class Contract:
         problems = self.errors(ptr, response.json())
         assert not problems, f"{method} {template} {status} body breaks the spec: {problems}"
         if 200 <= status < 300 and request.content:
-            sent = json.loads(request.content)
-            problems = self.errors(self.request_schema(method, template), sent)
+            media, sent = self.sent(request, template)
+            problems = self.errors(self.request_schema(method, template, media), sent)
             assert not problems, (
                 f"{method} {template}: the mock accepted a body the spec rejects: {problems}"
             )
 
-    def rejects(self, method: str, template: str, body: Any) -> bool:
+    def rejects(self, method: str, template: str, body: Any, media: str = JSON) -> bool:
         """True when the spec's request schema refuses ``body`` (as the mock should too)."""
-        return bool(self.errors(self.request_schema(method, template), body))
+        return bool(self.errors(self.request_schema(method, template, media), body))
 
     def client(self, app: Any, tenant: str | None = None) -> httpx.Client:
         """An httpx client on the mock's in-process transport that checks every response."""

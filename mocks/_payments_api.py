@@ -1,0 +1,165 @@
+"""Stripe's API conventions for the payments mock: ids, idempotent POSTs and cursor-paged lists.
+
+Idempotency follows Stripe's documented rules: a POST may carry an ``Idempotency-Key`` (1 to
+255 characters, scoped to the account, i.e. the tenant). The first response of an endpoint
+that *began executing* is stored, errors included, and replayed for a retry with the same
+key, method, path and parameters (in any order), with ``Idempotent-Replayed: true``. A request
+whose parameters fail validation executes nothing, so nothing is stored for it. The same key
+with other parameters, or on another endpoint, is a 400 ``idempotency_error``. Keys are pruned
+once 24 hours of the injected clock have passed since their first use.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import string
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qsl
+
+import simplejson
+
+from mocks._http import Call, Reply
+from mocks._payments_forms import StripeProblem
+from mocks._state import Clock, Tables
+
+__all__ = [
+    "KEY_TTL",
+    "MAX_KEY_LENGTH",
+    "fingerprint",
+    "idempotent",
+    "list_page",
+    "only",
+    "stripe_id",
+]
+
+KEY_TTL = timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+_LIMIT = re.compile(r"^[0-9]{1,3}$")
+_ALPHABET = string.digits + string.ascii_letters
+Handler = Callable[[Call], Reply]
+
+
+def stripe_id(prefix: str, tenant: str, n: int, length: int = 14) -> str:
+    """A Stripe-shaped id (``cus_`` + 14 base-62 characters), deterministic in (tenant, n)."""
+    digest = hashlib.sha256(f"q2c:{prefix}:{tenant}:{n}".encode()).digest()
+    number = int.from_bytes(digest[:12])
+    chars = []
+    for _ in range(length):
+        number, digit = divmod(number, 62)
+        chars.append(_ALPHABET[digit])
+    return f"{prefix}_{''.join(chars)}"
+
+
+def fingerprint(call: Call) -> str:
+    """What makes two keyed requests "the same": method, path and the parameters, in any order."""
+    try:
+        params: Any = sorted(parse_qsl(call.content.decode("utf-8"), keep_blank_values=True))
+    except (UnicodeDecodeError, ValueError):
+        params = call.content.hex()
+    text = simplejson.dumps([call.method, call.path, params])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def idempotent(tables: Tables, clock: Clock, handler: Handler) -> Handler:
+    """Wrap a POST handler with Stripe's idempotency (see the module docstring)."""
+
+    def run(call: Call) -> Reply:
+        key = call.headers.get("idempotency-key")
+        if key is None:
+            return handler(call)
+        if not 1 <= len(key) <= MAX_KEY_LENGTH:
+            raise StripeProblem(
+                400,
+                f"Idempotency keys are 1 to {MAX_KEY_LENGTH} characters long.",
+                errors=[{"field": "Idempotency-Key", "message": "1 to 255 characters"}],
+            )
+        now = clock()
+        store = tables.table(call.tenant, "idempotency")
+        while store:  # oldest first: keys are stored as the clock advances
+            oldest, entry = next(iter(store.items()))
+            if now - entry["at"] < KEY_TTL:
+                break
+            del store[oldest]
+        seen = store.get(key)
+        digest = fingerprint(call)
+        if seen is not None:
+            if seen["fingerprint"] != digest:
+                raise StripeProblem(
+                    400,
+                    "Keys for idempotent requests can only be used with the same parameters "
+                    f"they were first used with; use another key than '{key}' for a "
+                    "different request.",
+                    kind="idempotency_error",
+                    errors=[{"field": "Idempotency-Key", "message": "used with other params"}],
+                )
+            replay = {**seen["headers"], "idempotent-replayed": "true"}
+            return Reply(seen["status"], copy.deepcopy(seen["body"]), replay)
+        try:
+            reply = handler(call)
+        except StripeProblem as problem:
+            if not problem.executed:
+                raise
+            reply = problem.reply()
+        store[key] = {
+            "at": now,
+            "fingerprint": digest,
+            "status": reply.status,
+            "body": copy.deepcopy(reply.body),  # a snapshot: later changes are not replayed
+            "headers": dict(reply.headers),
+        }
+        return reply
+
+    return run
+
+
+def only(call: Call, allowed: tuple[str, ...]) -> None:
+    """Stripe refuses query parameters it does not know."""
+    for name in call.query:
+        if name not in allowed:
+            raise StripeProblem(
+                400, f"Received unknown parameter: {name}", code="parameter_unknown", param=name
+            )
+
+
+def list_page(
+    call: Call,
+    table: dict[str, dict[str, Any]],
+    url: str,
+    filters: tuple[str, ...],
+    keep: Callable[[dict[str, Any]], bool],
+) -> Reply:
+    """A Stripe list: newest first, ``limit`` 1..100 (default 10), cursors by object id.
+
+    ``starting_after`` pages towards older objects, ``ending_before`` towards newer ones;
+    ``has_more`` says whether more objects lie beyond this page in that direction.
+    """
+    only(call, ("limit", "starting_after", "ending_before", *filters))
+    raw = call.query.get("limit", "10")
+    if not _LIMIT.match(raw) or not 1 <= int(raw) <= 100:
+        raise StripeProblem(400, "Invalid limit: must be an integer from 1 to 100", param="limit")
+    limit = int(raw)
+    ordered = list(reversed(table.values()))
+    position = {record["id"]: k for k, record in enumerate(ordered)}
+    rows = [record for record in ordered if keep(record)]
+    after, before = call.query.get("starting_after"), call.query.get("ending_before")
+    if after is not None and before is not None:
+        raise StripeProblem(
+            400,
+            "You may only specify one of these parameters: starting_after, ending_before.",
+            param="ending_before",
+        )
+    cursor, name = (after, "starting_after") if after is not None else (before, "ending_before")
+    if cursor is not None and cursor not in position:
+        raise StripeProblem(404, f"No such object: '{cursor}'", code="resource_missing", param=name)
+    if before is not None:
+        rows = [r for r in rows if position[r["id"]] < position[before]]
+        data = rows[-limit:]
+    else:
+        if after is not None:
+            rows = [r for r in rows if position[r["id"]] > position[after]]
+        data = rows[:limit]
+    return Reply(200, {"object": "list", "data": data, "has_more": len(rows) > limit, "url": url})

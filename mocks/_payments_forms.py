@@ -1,0 +1,290 @@
+"""Stripe's request and error vocabulary for the payments mock.
+
+Stripe takes ``application/x-www-form-urlencoded`` bodies whose nested parameters use bracket
+notation (``metadata[invoice]=INV-1``, ``payment_method_types[]=card`` or
+``payment_method_types[0]=card``) and answers errors as ``{"error": {type, code, param,
+message}}``. Here the errors are RFC 9457 problem documents that carry Stripe's error object as
+the ``error`` extension member, and ``errors`` names the offending parameter in the same
+bracket notation.
+"""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import parse_qsl
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+
+from mocks._http import Call, Problem, Reply
+
+__all__ = [
+    "BANK_TRANSFER",
+    "MINIMUM_AMOUNT",
+    "CancelIn",
+    "CustomerIn",
+    "FormInt",
+    "PaymentIntentIn",
+    "StripeProblem",
+    "as_list",
+    "decode_form",
+    "metadata",
+    "param_name",
+    "validate",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_FIELDS = 1000
+MAX_METADATA_KEYS = 50
+_KEY = re.compile(r"^(?P<name>[^\[\]]+)(?P<rest>(?:\[[^\[\]]*\])*)$")
+_SEGMENT = re.compile(r"\[([^\[\]]*)\]")
+_INTEGER = re.compile(r"^-?[0-9]+$")
+_CODES = {
+    "missing": "parameter_missing",
+    "extra_forbidden": "parameter_unknown",
+    "int_parsing": "parameter_invalid_integer",
+    "int_type": "parameter_invalid_integer",
+    # only integer params carry bounds here: amount >= 1 and amount <= 99999999
+    "greater_than_equal": "parameter_invalid_integer",
+    "less_than_equal": "amount_too_large",
+}
+
+
+class StripeProblem(Problem):
+    """A problem document carrying Stripe's error object (``type``, ``code``, ``param``).
+
+    ``executed`` tells the idempotency layer whether the endpoint began executing: Stripe
+    stores (and replays) the result of a keyed request only then, never for a request whose
+    parameters failed validation.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        kind: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+        errors: list[dict[str, str]] | None = None,
+        executed: bool = False,
+    ) -> None:
+        if errors is None:
+            errors = [{"field": param, "message": message}] if param else []
+        super().__init__(status, HTTPStatus(status).phrase, message, errors=errors)
+        self.executed = executed
+        self.error: dict[str, str] = {"type": kind, "message": message}
+        if code is not None:
+            self.error["code"] = code
+        if param is not None:
+            self.error["param"] = param
+
+    def reply(self) -> Reply:
+        reply = super().reply()
+        reply.body["error"] = dict(self.error)
+        return reply
+
+
+def param_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    """``("metadata", "invoice")`` -> ``metadata[invoice]``: Stripe's way of naming a param."""
+    head, *rest = (str(part) for part in loc)
+    return head + "".join(f"[{part}]" for part in rest)
+
+
+def _form_int(value: Any) -> Any:
+    if isinstance(value, str):
+        if not _INTEGER.match(value):
+            raise PydanticCustomError("int_parsing", "Invalid integer: {value}", {"value": value})
+        try:
+            return int(value)
+        except ValueError:  # more digits than int() accepts from text
+            raise PydanticCustomError("int_parsing", "Invalid integer: too many digits") from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("int_type", "Invalid integer")
+    return value
+
+
+FormInt = Annotated[int, BeforeValidator(_form_int)]
+"""An integer sent as form text: optional minus sign and ASCII digits only."""
+
+
+def validate(model: type[M], data: dict[str, Any]) -> M:
+    """Validate decoded form data; a failure is a 400 naming every offending param."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        found = exc.errors(include_url=False)
+        errors = [{"field": param_name(e["loc"]), "message": e["msg"]} for e in found]
+        first = found[0]
+        message = f"{first['msg']} ({errors[0]['field']})"
+        if first["type"] == "missing":
+            message = f"Missing required param: {errors[0]['field']}."
+        elif first["type"] == "extra_forbidden":
+            message = f"Received unknown parameter: {errors[0]['field']}"
+        raise StripeProblem(
+            400,
+            message,
+            code=_CODES.get(first["type"]),
+            param=errors[0]["field"],
+            errors=errors,
+        ) from None
+
+
+def _pairs(content: bytes) -> list[tuple[str, str]]:
+    try:
+        text = content.decode("utf-8")
+        return parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS)
+    except UnicodeDecodeError:
+        raise StripeProblem(400, "The request body is not valid UTF-8.") from None
+    except ValueError:  # more than MAX_FIELDS fields
+        raise StripeProblem(400, f"The request body has more than {MAX_FIELDS} fields.") from None
+
+
+def decode_form(call: Call) -> dict[str, Any]:
+    """The body as nested dicts of strings (``a[b]=c`` -> ``{"a": {"b": "c"}}``).
+
+    ``a[]=x`` appends under the next free index (``"0"``, ``"1"``, ...); ``as_list`` turns an
+    indexed dict into a list. A name given twice, or as both a value and an object, is a 400.
+    """
+    media = call.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media and media != "application/x-www-form-urlencoded":
+        raise StripeProblem(
+            400,
+            f"Request bodies must be application/x-www-form-urlencoded, not {media}.",
+            errors=[{"field": "Content-Type", "message": "expected a form body"}],
+        )
+    root: dict[str, Any] = {}
+    for key, value in _pairs(call.content):
+        match = _KEY.match(key)
+        if match is None:
+            raise StripeProblem(400, f"Invalid parameter name: {key}", param=key)
+        path = [match["name"], *_SEGMENT.findall(match["rest"])]
+        node = root
+        for depth, segment in enumerate(path):
+            last = depth == len(path) - 1
+            if segment == "":
+                if not last:
+                    raise StripeProblem(400, f"Unsupported array of objects: {key}", param=key)
+                segment = str(len(node))
+            name = param_name(path[: depth + 1])
+            if last:
+                if segment in node:
+                    raise StripeProblem(400, f"Parameter given more than once: {name}", param=name)
+                node[segment] = value
+            else:
+                child = node.setdefault(segment, {})
+                if not isinstance(child, dict):
+                    raise StripeProblem(
+                        400, f"Parameter given both as a value and as an object: {name}", param=name
+                    )
+                node = child
+    return root
+
+
+def as_list(data: dict[str, Any], name: str) -> None:
+    """Turn ``data[name]`` from an index-keyed dict (``{"0": a, "1": b}``) into a list, in place."""
+    if name not in data:
+        return
+    value = data[name]
+    indices = [str(n) for n in range(len(value))] if isinstance(value, dict) else []
+    if not isinstance(value, dict) or sorted(value) != sorted(indices):
+        raise StripeProblem(
+            400,
+            f"Invalid array: {name} must be sent as {name}[]=... or {name}[0]=..., {name}[1]=...",
+            param=name,
+        )
+    data[name] = [value[str(n)] for n in range(len(value))]
+
+
+def metadata(value: Any, current: dict[str, str] | None = None) -> dict[str, str]:
+    """Apply a ``metadata`` param to ``current``: ``metadata[k]=`` unsets k, ``metadata=`` all.
+
+    Stripe's limits: at most 50 keys, key names up to 40 characters, values up to 500
+    characters. A param that breaks them is refused before execution; a valid param that
+    would leave more than 50 keys on an existing object is refused as executed.
+    """
+    if value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise StripeProblem(400, "Invalid metadata: send metadata[key]=value", param="metadata")
+    if len(value) > MAX_METADATA_KEYS:
+        raise StripeProblem(400, "Invalid metadata: at most 50 keys", param="metadata")
+    result = dict(current or {})
+    for key, item in value.items():
+        name = f"metadata[{key}]"
+        if not isinstance(item, str):
+            raise StripeProblem(400, f"Invalid {name}: must be a string", param=name)
+        if len(key) > 40:
+            raise StripeProblem(400, f"Invalid {name}: keys are at most 40 characters", param=name)
+        if len(item) > 500:
+            raise StripeProblem(400, f"Invalid {name}: at most 500 characters", param=name)
+        if item == "":
+            result.pop(key, None)
+        else:
+            result[key] = item
+    if len(result) > MAX_METADATA_KEYS:
+        raise StripeProblem(
+            400, "Invalid metadata: at most 50 keys", param="metadata", executed=True
+        )
+    return result
+
+
+# -- the API's constants and request bodies ----------------------------------------
+
+Currency = Literal[
+    "aud", "cad", "chf", "dkk", "eur", "gbp", "inr", "jpy", "mxn", "nok", "pln", "sek", "sgd",
+    "usd",
+]  # fmt: skip
+MINIMUM_AMOUNT = {  # Stripe's minimum charge per currency, in minor units
+    "aud": 50, "cad": 50, "chf": 50, "dkk": 250, "eur": 50, "gbp": 30, "inr": 50, "jpy": 50,
+    "mxn": 1000, "nok": 300, "pln": 200, "sek": 300, "sgd": 50, "usd": 50,
+}  # fmt: skip
+BANK_TRANSFER = {  # currencies a customer_balance intent can be funded in, by bank transfer
+    "eur": "eu_bank_transfer",
+    "gbp": "gb_bank_transfer",
+    "jpy": "jp_bank_transfer",
+    "mxn": "mx_bank_transfer",
+    "usd": "us_bank_transfer",
+}
+
+MethodType = Literal["card", "customer_balance"]
+
+
+def _card() -> list[MethodType]:
+    return ["card"]
+
+
+class _Form(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CustomerIn(_Form):
+    email: str | None = Field(default=None, max_length=512)
+    name: str | None = Field(default=None, max_length=256)
+    description: str | None = Field(default=None, max_length=5000)
+    phone: str | None = Field(default=None, max_length=20)
+    balance: FormInt | None = None
+
+
+class PaymentIntentIn(_Form):
+    amount: FormInt = Field(ge=1, le=99_999_999)
+    currency: Currency
+    customer: str | None = Field(default=None, min_length=1, max_length=5000)
+    description: str | None = Field(default=None, max_length=1000)
+    payment_method_types: list[MethodType] = Field(default_factory=_card, min_length=1)
+
+    @field_validator("payment_method_types")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(value) != len(dict.fromkeys(value)):
+            raise ValueError("each payment method type may be listed once")
+        return value
+
+
+class CancelIn(_Form):
+    cancellation_reason: (
+        Literal["duplicate", "fraudulent", "requested_by_customer", "abandoned"] | None
+    ) = None

@@ -1,0 +1,391 @@
+"""Payments mock mirroring Stripe's API: customers, payment intents and events.
+
+Bodies are form-encoded with bracket notation, answers are JSON, amounts are integers in the
+currency's minor unit and currencies are lowercase ISO codes. Every POST honours Stripe's
+``Idempotency-Key``. The simulated firm's clients pay through ``fund`` (bank transfers to a
+``customer_balance`` intent may arrive in parts), ``fail`` and ``dispute``; each state change is
+stored as an event (``GET /v1/events``) and handed to the webhook sink.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from typing import Any
+
+from mocks._http import Call, Reply, VendorApp
+from mocks._payments_api import idempotent, list_page, only, stripe_id
+from mocks._payments_forms import (
+    BANK_TRANSFER,
+    MINIMUM_AMOUNT,
+    CancelIn,
+    CustomerIn,
+    PaymentIntentIn,
+    StripeProblem,
+    as_list,
+    decode_form,
+    metadata,
+    validate,
+)
+from mocks._state import Clock, Tables, Webhook, WebhookSink
+
+__all__ = ["API_VERSION", "PaymentsMock"]
+
+API_VERSION = "2024-06-20"
+CANCELABLE = ("requires_payment_method", "requires_action", "processing")
+FUNDABLE = ("requires_payment_method", "requires_action")
+DISPUTE_REASONS = (
+    "bank_cannot_process", "check_returned", "credit_not_processed", "customer_initiated",
+    "debit_not_authorized", "duplicate", "fraudulent", "general", "incorrect_account_details",
+    "insufficient_funds", "product_not_received", "product_unacceptable",
+    "subscription_canceled", "unrecognized",
+)  # fmt: skip
+
+
+class PaymentsMock:
+    """Stripe accounts per tenant (``X-Tenant``), in test mode."""
+
+    vendor = "payments"
+
+    def __init__(self, clock: Clock, sink: WebhookSink | None = None) -> None:
+        self.clock = clock
+        self.sink = sink
+        self.tables = Tables()
+        self.app = VendorApp("payments")
+        app = self.app
+        keyed = self._keyed
+        app.route("GET", "/v1/customers")(self._list_customers)
+        app.route("POST", "/v1/customers")(keyed(self._create_customer))
+        app.route("GET", "/v1/customers/{customer}")(self._read_customer)
+        app.route("POST", "/v1/customers/{customer}")(keyed(self._update_customer))
+        app.route("GET", "/v1/payment_intents")(self._list_intents)
+        app.route("POST", "/v1/payment_intents")(keyed(self._create_intent))
+        app.route("GET", "/v1/payment_intents/{intent}")(self._read_intent)
+        app.route("POST", "/v1/payment_intents/{intent}/cancel")(keyed(self._cancel))
+        app.route("GET", "/v1/events")(self._list_events)
+        app.route("GET", "/v1/events/{id}")(self._read_event)
+
+    # -- the firm's clients pay (in process) -------------------------------------------------
+
+    def fund(self, tenant: str, intent_id: str, amount: int) -> dict[str, Any]:
+        """A client pays ``amount`` (minor units) towards an intent; returns the intent.
+
+        A ``customer_balance`` intent may be funded in parts: each part short of the total
+        raises ``amount_received``, lowers ``amount_remaining`` and emits
+        ``payment_intent.partially_funded``; the part that completes it makes it
+        ``succeeded`` and emits ``payment_intent.succeeded``. A card intent is paid in full at
+        once. Paying more than what remains is refused with ``ValueError`` (nothing changes).
+        """
+        intent = self._helper_intent(tenant, intent_id)
+        if intent["status"] not in FUNDABLE:
+            raise ValueError(f"payment intent {intent_id} is {intent['status']}")
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise ValueError(f"amount must be a positive integer, not {amount!r}")
+        remaining = intent["amount"] - intent["amount_received"]
+        if amount > remaining:
+            raise ValueError(f"{amount} exceeds the {remaining} that remains on {intent_id}")
+        bank = "customer_balance" in intent["payment_method_types"]
+        if not bank and amount != remaining:
+            raise ValueError("a card payment pays the whole amount at once")
+        intent["amount_received"] += amount
+        intent["last_payment_error"] = None
+        if amount < remaining:
+            intent["status"] = "requires_action"
+            intent["next_action"] = self._instructions(intent)
+            self._emit(tenant, "payment_intent.partially_funded", intent)
+        else:
+            n = self.tables.next_number(tenant, "charges")
+            intent.update(
+                status="succeeded", next_action=None, latest_charge=stripe_id("ch", tenant, n)
+            )
+            self._emit(tenant, "payment_intent.succeeded", intent)
+        return copy.deepcopy(intent)
+
+    def fail(self, tenant: str, intent_id: str, reason: str = "card_declined") -> dict[str, Any]:
+        """A payment attempt fails: back to ``requires_payment_method`` with the error recorded.
+
+        An intent that already received part of its amount cannot fail (``ValueError``).
+        """
+        intent = self._helper_intent(tenant, intent_id)
+        if intent["status"] not in (*FUNDABLE, "processing"):
+            raise ValueError(f"payment intent {intent_id} is {intent['status']}")
+        if intent["amount_received"]:
+            raise ValueError(f"payment intent {intent_id} is partially funded")
+        card = "customer_balance" not in intent["payment_method_types"]
+        intent.update(
+            status="requires_payment_method",
+            next_action=None,
+            last_payment_error={
+                "type": "card_error" if card else "invalid_request_error",
+                "code": reason,
+                "message": f"The payment failed: {reason}.",
+            },
+        )
+        self._emit(tenant, "payment_intent.payment_failed", intent)
+        return copy.deepcopy(intent)
+
+    def dispute(self, tenant: str, intent_id: str, amount: int, reason: str) -> dict[str, Any]:
+        """The client disputes ``amount`` of a succeeded intent; returns the dispute."""
+        intent = self._helper_intent(tenant, intent_id)
+        if intent["status"] != "succeeded":
+            raise ValueError(f"payment intent {intent_id} is {intent['status']}, not succeeded")
+        if reason not in DISPUTE_REASONS:
+            raise ValueError(f"unknown dispute reason {reason!r}")
+        disputed = sum(
+            d["amount"]
+            for d in self.tables.all(tenant, "disputes")
+            if d["payment_intent"] == intent_id
+        )
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise ValueError(f"amount must be a positive integer, not {amount!r}")
+        if disputed + amount > intent["amount_received"]:
+            raise ValueError(f"{amount} exceeds the undisputed amount of {intent_id}")
+        n = self.tables.next_number(tenant, "disputes")
+        dispute = {
+            "id": stripe_id("dp", tenant, n),
+            "object": "dispute",
+            "amount": amount,
+            "charge": intent["latest_charge"],
+            "created": self._now(),
+            "currency": intent["currency"],
+            "is_charge_refundable": False,
+            "livemode": False,
+            "metadata": {},
+            "payment_intent": intent_id,
+            "reason": reason,
+            "status": "needs_response",
+        }
+        self.tables.insert(tenant, "disputes", dispute)
+        self._emit(tenant, "charge.dispute.created", dispute)
+        return copy.deepcopy(dispute)
+
+    # -- inspection --------------------------------------------------------------------------
+
+    def payment_intents(self, tenant: str) -> list[dict[str, Any]]:
+        return copy.deepcopy(list(self.tables.all(tenant, "payment_intents")))
+
+    def events(self, tenant: str) -> list[dict[str, Any]]:
+        """Every event of the tenant, oldest first."""
+        return copy.deepcopy(list(self.tables.all(tenant, "events")))
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _now(self) -> int:
+        return int(self.clock().timestamp())
+
+    def _helper_intent(self, tenant: str, intent_id: str) -> dict[str, Any]:
+        intent = self.tables.table(tenant, "payment_intents").get(intent_id)
+        if intent is None:
+            raise ValueError(f"no payment intent {intent_id!r} in tenant {tenant!r}")
+        return intent
+
+    def _find(self, call: Call, kind: str, record_id: str, param: str) -> dict[str, Any]:
+        record = self.tables.table(call.tenant, kind).get(record_id)
+        if record is None:
+            noun = {"customers": "customer", "payment_intents": "payment_intent"}.get(kind, "event")
+            raise StripeProblem(
+                404,
+                f"No such {noun}: '{record_id}'",
+                code="resource_missing",
+                param=param,
+                executed=True,
+            )
+        return record
+
+    def _emit(self, tenant: str, kind: str, obj: dict[str, Any], key: str | None = None) -> None:
+        n = self.tables.next_number(tenant, "events")
+        event = {
+            "id": stripe_id("evt", tenant, n, 24),
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": self._now(),
+            "data": {"object": copy.deepcopy(obj)},
+            "livemode": False,
+            "pending_webhooks": 0,
+            "request": {"id": None, "idempotency_key": key},
+            "type": kind,
+        }
+        self.tables.insert(tenant, "events", event)
+        if self.sink is not None:
+            self.sink(Webhook("payments", tenant, kind, copy.deepcopy(event)))
+
+    def _keyed(self, handler: Any) -> Any:
+        return idempotent(self.tables, lambda: self.clock(), handler)
+
+    def _instructions(self, intent: dict[str, Any]) -> dict[str, Any]:
+        reference = hashlib.sha256(intent["id"].encode()).hexdigest()[:12].upper()
+        return {
+            "type": "display_bank_transfer_instructions",
+            "display_bank_transfer_instructions": {
+                "amount_remaining": intent["amount"] - intent["amount_received"],
+                "currency": intent["currency"],
+                "reference": reference,
+                "type": BANK_TRANSFER[intent["currency"]],
+            },
+        }
+
+    # -- HTTP: customers ---------------------------------------------------------------------
+
+    def _list_customers(self, call: Call) -> Reply:
+        email = call.query.get("email")
+        table = self.tables.table(call.tenant, "customers")
+        return list_page(
+            call, table, "/v1/customers", ("email",), lambda r: email in (None, r["email"])
+        )
+
+    def _read_customer(self, call: Call) -> Reply:
+        only(call, ())
+        return Reply(200, self._find(call, "customers", call.params["customer"], "customer"))
+
+    def _create_customer(self, call: Call) -> Reply:
+        data = decode_form(call)
+        meta = metadata(data.pop("metadata", {}))
+        fields = validate(CustomerIn, data)
+        n = self.tables.next_number(call.tenant, "customers")
+        customer = {
+            "id": stripe_id("cus", call.tenant, n),
+            "object": "customer",
+            "balance": fields.balance or 0,
+            "created": self._now(),
+            "description": fields.description or None,
+            "email": fields.email or None,
+            "livemode": False,
+            "metadata": meta,
+            "name": fields.name or None,
+            "phone": fields.phone or None,
+        }
+        return Reply(200, self.tables.insert(call.tenant, "customers", customer))
+
+    def _update_customer(self, call: Call) -> Reply:
+        data = decode_form(call)
+        meta = data.pop("metadata", None)
+        if meta is not None:
+            metadata(meta)  # refuse a malformed param before execution
+        fields = validate(CustomerIn, data)
+        customer = self._find(call, "customers", call.params["customer"], "customer")
+        if meta is not None:
+            customer["metadata"] = metadata(meta, customer["metadata"])
+        for name, value in fields.model_dump(exclude_unset=True).items():
+            customer[name] = (value or 0) if name == "balance" else (value or None)
+        return Reply(200, customer)
+
+    # -- HTTP: payment intents ---------------------------------------------------------------
+
+    def _list_intents(self, call: Call) -> Reply:
+        owner = call.query.get("customer")
+        table = self.tables.table(call.tenant, "payment_intents")
+        return list_page(
+            call,
+            table,
+            "/v1/payment_intents",
+            ("customer",),
+            lambda r: owner in (None, r["customer"]),
+        )
+
+    def _read_intent(self, call: Call) -> Reply:
+        only(call, ())
+        return Reply(200, self._find(call, "payment_intents", call.params["intent"], "intent"))
+
+    def _create_intent(self, call: Call) -> Reply:
+        data = decode_form(call)
+        meta = metadata(data.pop("metadata", {}))
+        as_list(data, "payment_method_types")
+        fields = validate(PaymentIntentIn, data)
+        if fields.customer is not None:
+            self._find(call, "customers", fields.customer, "customer")
+        bank = "customer_balance" in fields.payment_method_types
+        if bank and fields.customer is None:
+            raise StripeProblem(
+                400,
+                "A customer is required to use the customer_balance payment method.",
+                param="customer",
+                executed=True,
+            )
+        if bank and fields.currency not in BANK_TRANSFER:
+            raise StripeProblem(
+                400,
+                f"customer_balance does not support currency {fields.currency}; "
+                f"use one of {', '.join(BANK_TRANSFER)}.",
+                param="currency",
+                executed=True,
+            )
+        minimum = MINIMUM_AMOUNT[fields.currency]
+        if fields.amount < minimum:
+            raise StripeProblem(
+                400,
+                f"Amount must be at least {minimum} {fields.currency} minor units.",
+                code="amount_too_small",
+                param="amount",
+                executed=True,
+            )
+        n = self.tables.next_number(call.tenant, "payment_intents")
+        intent_id = stripe_id("pi", call.tenant, n, 24)
+        secret = hashlib.sha256(f"secret:{intent_id}".encode()).hexdigest()[:24]
+        intent: dict[str, Any] = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": fields.amount,
+            "amount_capturable": 0,
+            "amount_received": 0,
+            "canceled_at": None,
+            "cancellation_reason": None,
+            "capture_method": "automatic",
+            "client_secret": f"{intent_id}_secret_{secret}",
+            "confirmation_method": "automatic",
+            "created": self._now(),
+            "currency": fields.currency,
+            "customer": fields.customer,
+            "description": fields.description or None,
+            "last_payment_error": None,
+            "latest_charge": None,
+            "livemode": False,
+            "metadata": meta,
+            "next_action": None,
+            "payment_method": None,
+            "payment_method_types": fields.payment_method_types,
+            "status": "requires_action" if bank else "requires_payment_method",
+        }
+        if bank:
+            intent["next_action"] = self._instructions(intent)
+        return Reply(200, self.tables.insert(call.tenant, "payment_intents", intent))
+
+    def _cancel(self, call: Call) -> Reply:
+        fields = validate(CancelIn, decode_form(call))
+        intent = self._find(call, "payment_intents", call.params["intent"], "intent")
+        if intent["status"] not in CANCELABLE:
+            raise StripeProblem(
+                400,
+                f"You cannot cancel this PaymentIntent because its status is "
+                f"{intent['status']}; only one of {', '.join(CANCELABLE)} can be canceled.",
+                code="payment_intent_unexpected_state",
+                param="intent",
+                executed=True,
+            )
+        intent.update(
+            status="canceled",
+            canceled_at=self._now(),
+            cancellation_reason=fields.cancellation_reason,
+            next_action=None,
+        )
+        self._emit(
+            call.tenant, "payment_intent.canceled", intent, call.headers.get("idempotency-key")
+        )
+        return Reply(200, intent)
+
+    # -- HTTP: events ------------------------------------------------------------------------
+
+    def _list_events(self, call: Call) -> Reply:
+        wanted = call.query.get("type")
+        prefix = wanted[:-1] if wanted is not None and wanted.endswith(".*") else None
+
+        def keep(event: dict[str, Any]) -> bool:
+            if prefix is not None:
+                return bool(event["type"].startswith(prefix))
+            return wanted in (None, event["type"])
+
+        table = self.tables.table(call.tenant, "events")
+        return list_page(call, table, "/v1/events", ("type",), keep)
+
+    def _read_event(self, call: Call) -> Reply:
+        only(call, ())
+        return Reply(200, self._find(call, "events", call.params["id"], "id"))
