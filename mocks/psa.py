@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mocks._http import Call, Problem, Reply, VendorApp, not_null
+from mocks._psa_expenses import ExpensesMixin
 from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, page, plain
 
 __all__ = ["PsaMock"]
@@ -86,6 +87,7 @@ class InvoiceIn(_Strict):
     invoice_date: date
     user_invoice_number: str | None = None
     time_entry_ids: list[str] = []
+    expense_ids: list[str] = []
     billing_milestone_ids: list[str] = []
     draft: bool = False
 
@@ -111,7 +113,7 @@ def _repeats(ids: list[str]) -> list[int]:
     return [k for k, i in enumerate(ids) if first.setdefault(i, k) != k]
 
 
-class PsaMock:
+class PsaMock(ExpensesMixin):
     """A Kantata account per tenant."""
 
     vendor = "psa"
@@ -131,6 +133,8 @@ class PsaMock:
             "invoices",
             "users",
             "roles",
+            "expenses",
+            "expense_reports",
         ):
             app.route("GET", f"{API}/{kind}")(self._lister(kind))
             app.route("GET", f"{API}/{kind}/{{id}}")(self._reader(kind))
@@ -349,11 +353,23 @@ class PsaMock:
             submission = self.tables.table(call.tenant, "timesheet_submissions").get(submission_id)
             entries = self.tables.table(call.tenant, "time_entries")
             return [entries[i] for i in submission["line_item_ids"]] if submission else []
+        report_id = call.query.get("expense_report_id")
+        if kind == "expenses" and report_id is not None:
+            report = self.tables.table(call.tenant, "expense_reports").get(report_id)
+            expenses = self.tables.table(call.tenant, "expenses")
+            return [expenses[i] for i in report["expense_ids"]] if report else []
         return self.tables.all(call.tenant, kind)
 
     def _matches(self, call: Call, row: dict[str, Any]) -> bool:
         q = call.query
-        for name in ("workspace_id", "timesheet_submission_id", "user_id", "status", "state"):
+        for name in (
+            "workspace_id",
+            "timesheet_submission_id",
+            "expense_report_id",
+            "user_id",
+            "status",
+            "state",
+        ):
             if name in q and str(row.get(name)) != q[name]:
                 return False
         approved = _truthy("approved", q.get("approved"))
@@ -433,10 +449,12 @@ class PsaMock:
             self.tables.get(tenant, "billing_milestones", i, "billing milestone")
             for i in data.billing_milestone_ids
         ]
+        expenses = [self.tables.get(tenant, "expenses", i, "expense") for i in data.expense_ids]
         errors = [
             {"field": f"invoice.{name}[{k}]", "message": "listed twice"}
             for name, ids in (
                 ("time_entry_ids", data.time_entry_ids),
+                ("expense_ids", data.expense_ids),
                 ("billing_milestone_ids", data.billing_milestone_ids),
             )
             for k in _repeats(ids)
@@ -444,6 +462,11 @@ class PsaMock:
         errors += [
             {"field": f"invoice.time_entry_ids[{k}]", "message": why}
             for k, e in enumerate(entries)
+            for why in self._uninvoiceable(e, data)
+        ]
+        errors += [
+            {"field": f"invoice.expense_ids[{k}]", "message": why}
+            for k, e in enumerate(expenses)
             for why in self._uninvoiceable(e, data)
         ]
         errors += [
@@ -457,7 +480,7 @@ class PsaMock:
                 422, "Unprocessable Entity", "some items cannot be invoiced", errors=errors
             )
         invoice = self._new(tenant, "invoices", plain(data))
-        for entry in entries:
+        for entry in [*entries, *expenses]:
             entry.update(invoice_id=invoice["id"], status="INVOICED")
         for milestone in milestones:
             milestone.update(invoice_id=invoice["id"])

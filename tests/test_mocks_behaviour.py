@@ -113,8 +113,13 @@ class PsaWorld:
     def edit(self, entry_id: str, **fields: Any) -> httpx.Response:
         return self.http.put(f"{PSA}/time_entries/{entry_id}", json={"time_entry": fields})
 
-    def invoice(self, entries: list[str], milestones: list[str] | None = None) -> httpx.Response:
-        body = {
+    def invoice(
+        self,
+        entries: list[str],
+        milestones: list[str] | None = None,
+        expenses: list[str] | None = None,
+    ) -> httpx.Response:
+        body: dict[str, Any] = {
             "invoice": {
                 "workspace_id": self.ws,
                 "invoice_date": "2024-03-31",
@@ -122,12 +127,36 @@ class PsaWorld:
                 "billing_milestone_ids": milestones or [],
             }
         }
+        if expenses is not None:
+            body["invoice"]["expense_ids"] = expenses
         return self.http.post(f"{PSA}/invoices", json=body)
 
     def approve(self, entries: list[str]) -> str:
         submission = self.psa.submit_timesheet("default", self.user, entries)
         self.psa.resolve_timesheet("default", submission, approve=True)
         return submission
+
+    def spend(self, amount_in_cents: int = 12_550, currency: str = "EUR") -> str:
+        return self.psa.log_expense(
+            "default",
+            self.user,
+            self.ws,
+            date(2024, 3, 4),
+            "Travel",
+            amount_in_cents,
+            currency,
+            "train to site",
+            receipt=True,
+        )
+
+    def expense(self, expense_id: str) -> dict[str, Any]:
+        body = self.http.get(f"{PSA}/expenses/{expense_id}").json()
+        return dict(body["expenses"][expense_id])
+
+    def approve_expenses(self, expenses: list[str]) -> str:
+        report = self.psa.submit_expense_report("default", self.user, expenses)
+        self.psa.resolve_expense_report("default", report, approve=True)
+        return report
 
 
 class ErpWorld:
@@ -655,6 +684,117 @@ def test_psa_fires_approval_and_acceptance_events() -> None:
         assert not spec.errors(spec.webhook_schema(webhook.event), _roundtrip(webhook.body))
     with pytest.raises(ValueError, match="accepted, not planned"):
         world.psa.complete_milestone("default", ms)
+
+
+# -- PSA expenses ----------------------------------------------------------------------------
+
+
+def test_expense_on_a_pending_report_is_locked_and_cannot_be_submitted_again() -> None:
+    """An expense on a pending report is LOCKED, unapproved, and refused on a second report."""
+    world = PsaWorld()
+    on_report, free = world.spend(), world.spend(4_200, "GBP")
+    assert world.expense(on_report)["status"] == "ACTIVE"
+    report = world.psa.submit_expense_report("default", world.user, [on_report])
+    locked = world.expense(on_report)
+    assert (locked["status"], locked["approved"], locked["expense_report_id"]) == (
+        "LOCKED",
+        False,
+        report,
+    )
+    with pytest.raises(ValueError, match="not ACTIVE"):
+        world.psa.submit_expense_report("default", world.user, [free, on_report])
+    assert world.http.get(f"{PSA}/expense_reports").json()["count"] == 1
+    assert world.expense(free)["status"] == "ACTIVE"
+    assert world.expense(on_report)["expense_report_id"] == report
+
+
+def test_an_expense_listed_twice_on_one_report_is_refused() -> None:
+    """A report cannot list the same expense twice (it would be listed, and billed, twice)."""
+    world = PsaWorld()
+    expense = world.spend()
+    with pytest.raises(ValueError, match="same expense twice"):
+        world.psa.submit_expense_report("default", world.user, [expense, expense])
+    assert world.http.get(f"{PSA}/expense_reports").json()["count"] == 0
+    assert world.expense(expense)["status"] == "ACTIVE"
+
+
+def test_rejected_expense_report_returns_its_expenses_to_active() -> None:
+    """A rejected report frees its expenses (ACTIVE, unapproved, on no report) and fires nothing."""
+    world = PsaWorld()
+    expense = world.spend()
+    report = world.psa.submit_expense_report("default", world.user, [expense])
+    world.psa.resolve_expense_report("default", report, approve=False)
+    freed = world.expense(expense)
+    assert (freed["status"], freed["approved"], freed["expense_report_id"]) == (
+        "ACTIVE",
+        False,
+        None,
+    )
+    read = world.http.get(f"{PSA}/expense_reports/{report}").json()["expense_reports"][report]
+    assert read["status"] == "rejected" and read["resolved_at"] is not None
+    on_report = world.http.get(f"{PSA}/expenses", params={"expense_report_id": report}).json()
+    assert on_report["count"] == 0
+    assert world.sink == []
+    assert world.psa.submit_expense_report("default", world.user, [expense]) != report
+
+
+def test_invoicing_an_unapproved_expense_is_422_naming_it() -> None:
+    """An expense on a pending report cannot be invoiced: 422 names it and nothing is invoiced."""
+    world = PsaWorld()
+    world.approve(world.entries[:1])
+    pending = world.spend()
+    world.psa.submit_expense_report("default", world.user, [pending])
+    body = _problem(world.invoice(world.entries[:1], expenses=[pending]), 422)
+    assert body["errors"] == [{"field": "invoice.expense_ids[0]", "message": "not approved"}]
+    assert world.expense(pending)["status"] == "LOCKED"
+    assert world.entry(world.entries[0])["status"] == "LOCKED"
+    assert world.http.get(f"{PSA}/invoices").json()["count"] == 0
+
+
+def test_invoicing_an_invoiced_expense_again_is_422() -> None:
+    """An INVOICED expense cannot go on a second invoice."""
+    world = PsaWorld()
+    expense = world.spend(18_500, "JPY")
+    world.approve_expenses([expense])
+    first = world.invoice([], expenses=[expense])
+    assert first.status_code == 201
+    first_id = first.json()["results"][0]["id"]
+    invoiced = world.expense(expense)
+    assert (invoiced["status"], invoiced["invoice_id"]) == ("INVOICED", first_id)
+    assert _problem(world.invoice([], expenses=[expense]), 422)["errors"] == [
+        {"field": "invoice.expense_ids[0]", "message": f"already invoiced on invoice {first_id}"}
+    ]
+    assert world.http.get(f"{PSA}/invoices").json()["count"] == 1
+
+
+def test_listing_an_expense_twice_on_one_invoice_is_422() -> None:
+    """The same expense twice on one invoice would bill it twice: refused, nothing invoiced."""
+    world = PsaWorld()
+    expense = world.spend()
+    world.approve_expenses([expense])
+    assert _problem(world.invoice([], expenses=[expense, expense]), 422)["errors"] == [
+        {"field": "invoice.expense_ids[1]", "message": "listed twice"}
+    ]
+    assert world.expense(expense)["status"] == "LOCKED"
+
+
+def test_approving_an_expense_report_fires_exactly_one_event() -> None:
+    """Approving a report fires one expense_report.approved naming it; nothing fires again."""
+    world = PsaWorld()
+    expenses = [world.spend(), world.spend(4_200, "GBP")]
+    report = world.approve_expenses(expenses)
+    assert [(w.vendor, w.tenant, w.event, w.body["subject_id"]) for w in world.sink] == [
+        ("psa", "default", "expense_report.approved", report)
+    ]
+    spec = Contract("psa")
+    event = _roundtrip(world.sink[0].body)
+    assert not spec.errors(spec.webhook_schema("expense_report.approved"), event)
+    assert event["subject_type"] == "expense_report"
+    assert all(world.expense(e)["approved"] for e in expenses)
+    with pytest.raises(ValueError, match="already approved"):
+        world.psa.resolve_expense_report("default", report, approve=True)
+    world.invoice([], expenses=expenses)
+    assert len(world.sink) == 1
 
 
 def _roundtrip(body: Any) -> Any:

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import simplejson
 
+from mocks._state import Webhook
 from mocks.clm import ClmMock, ExecutedTerms
 from mocks.crm import CrmMock
 from mocks.erp import ErpMock
@@ -178,16 +179,17 @@ def test_clm_conforms() -> None:
     assert spec.covered() == spec.operations()
 
 
-def _psa_world() -> tuple[PsaMock, dict[str, str]]:
-    psa = PsaMock(clock, lambda _: None)
+def _psa_world(events: list[Webhook] | None = None) -> tuple[PsaMock, dict[str, str]]:
+    psa = PsaMock(clock, (lambda _: None) if events is None else events.append)
     role = psa.add_role("default", "Engineer")
     user = psa.add_user("default", "Ada Lovelace", "ada@example.com", role, "DE")
     return psa, {"role": role, "user": user}
 
 
 def test_psa_conforms() -> None:
-    """PSA: workspaces, rates, milestones, time and invoices, side-loaded and paged."""
-    psa, ids = _psa_world()
+    """PSA: workspaces, rates, milestones, time, expenses and invoices, side-loaded and paged."""
+    events: list[Webhook] = []
+    psa, ids = _psa_world(events)
     spec = Contract("psa")
     api = "/api/v1"
     with spec.client(psa.app) as http:
@@ -285,6 +287,50 @@ def test_psa_conforms() -> None:
         )
         assert locked.status_code == 409
 
+        spent = [
+            psa.log_expense(
+                "default", ids["user"], ws, date(2024, 3, 4), "Travel", 12_550, "EUR", "train",
+                receipt=True,
+            ),
+            psa.log_expense(
+                "default", ids["user"], ws, date(2024, 3, 5), "Lodging", 18_500, "JPY", "hotel",
+                receipt=False,
+            ),
+            psa.log_expense(
+                "default", ids["user"], ws, date(2024, 3, 6), "Meals", 4_200, "GBP", "dinner",
+                receipt=True, billable=False,
+            ),
+        ]  # fmt: skip
+        report = psa.submit_expense_report("default", ids["user"], spent[:2])
+        psa.resolve_expense_report("default", report, approve=True)
+        on_report = [
+            http.get(
+                f"{api}/expenses",
+                params={"expense_report_id": report, "per_page": 1, "page": n, "include": "user"},
+            ).json()
+            for n in (1, 2)
+        ]
+        assert on_report[0]["meta"] == {
+            "count": 2,
+            "page_count": 2,
+            "page_number": 1,
+            "page_size": 1,
+        }
+        assert [r["id"] for page in on_report for r in page["results"]] == spent[:2]
+        assert list(on_report[1]["users"]) == [ids["user"]]
+        yen = http.get(f"{api}/expenses/{spent[1]}").json()["expenses"][spent[1]]
+        assert (yen["amount_in_cents"], yen["currency"], yen["receipt_id"]) == (18_500, "JPY", None)
+        assert (yen["status"], yen["approved"]) == ("LOCKED", True)
+        assert yen["expense_report_id"] == report
+        assert http.get(f"{api}/expenses", params={"per_page": 201}).status_code == 400
+        reports = http.get(
+            f"{api}/expense_reports", params={"status": "approved", "include": "user"}
+        ).json()
+        assert reports["results"] == [{"key": "expense_reports", "id": report}]
+        assert reports["expense_reports"][report]["expense_ids"] == spent[:2]
+        read_report = http.get(f"{api}/expense_reports/{report}").json()
+        assert read_report["expense_reports"][report]["status"] == "approved"
+
         invoice = http.post(
             f"{api}/invoices",
             json={
@@ -292,16 +338,23 @@ def test_psa_conforms() -> None:
                     "workspace_id": ws,
                     "invoice_date": "2024-03-31",
                     "time_entry_ids": entries[:2],
+                    "expense_ids": spent[:2],
                     "billing_milestone_ids": [ms],
                 }
             },
         )
         assert invoice.status_code == 201
         inv = invoice.json()["results"][0]["id"]
-        assert (
-            http.get(f"{api}/invoices/{inv}").json()["invoices"][inv]["time_entry_ids"]
-            == (entries[:2])
+        read_invoice = http.get(f"{api}/invoices/{inv}").json()["invoices"][inv]
+        assert (read_invoice["time_entry_ids"], read_invoice["expense_ids"]) == (
+            entries[:2],
+            spent[:2],
         )
+        invoiced = http.get(f"{api}/expenses", params={"status": "INVOICED"}).json()
+        assert [r["id"] for r in invoiced["results"]] == spent[:2]
+        assert {e["invoice_id"] for e in invoiced["expenses"].values()} == {inv}
+        open_expenses = http.get(f"{api}/expenses", params={"uninvoiced": "true"}).json()
+        assert [r["id"] for r in open_expenses["results"]] == [spent[2]]
         assert http.get(f"{api}/invoices", params={"workspace_id": ws}).json()["count"] == 1
         uninvoiced = http.get(f"{api}/time_entries", params={"uninvoiced": "1"}).json()
         assert [r["id"] for r in uninvoiced["results"]] == [entries[2]]
@@ -313,6 +366,11 @@ def test_psa_conforms() -> None:
         unapproved = {"invoice": {"workspace_id": ws, "invoice_date": "2024-03-31"}}
         unapproved["invoice"]["time_entry_ids"] = [entries[2]]
         assert http.post(f"{api}/invoices", json=unapproved).status_code == 422
+        unapproved["invoice"] = {**unapproved["invoice"], "time_entry_ids": []}
+        unapproved["invoice"]["expense_ids"] = [spent[2]]
+        assert http.post(f"{api}/invoices", json=unapproved).status_code == 422
+        assert http.get(f"{api}/expenses/999").status_code == 404
+        assert http.get(f"{api}/expense_reports/999").status_code == 404
         assert http.get(f"{api}/time_entries", params={"include": "client"}).status_code == 400
         assert http.get(f"{api}/time_entries", params={"approved": "maybe"}).status_code == 400
         assert http.get(f"{api}/workspaces/999").status_code == 404
@@ -329,6 +387,15 @@ def test_psa_conforms() -> None:
         }
         assert http.post(f"{api}/billing_milestones", json=orphan).status_code == 404
     assert spec.covered() == spec.operations()
+    assert [(w.event, w.body["subject_id"]) for w in events] == [
+        ("billing_milestone.accepted", ms),
+        ("timesheet_submission.approved", sub),
+        ("expense_report.approved", report),
+    ]
+    assert {w.event for w in events} == set(spec.spec["webhooks"])
+    for webhook in events:
+        body = simplejson.loads(simplejson.dumps(webhook.body))
+        assert not spec.errors(spec.webhook_schema(webhook.event), body), webhook.event
 
 
 def _line(quantity: str, price: str, amount: str) -> dict[str, Any]:
@@ -471,7 +538,11 @@ def _world(vendor: str) -> tuple[Any, dict[str, str]]:
             )
         ).json()["results"][0]["id"]
         entry = psa.log_time("default", ids["user"], ws, date(2024, 3, 4), 60, "x")
-        return psa, {"POST": "/api/v1/workspaces", "PUT": f"/api/v1/time_entries/{entry}"}
+        return psa, {
+            "POST": "/api/v1/workspaces",
+            "PUT": f"/api/v1/time_entries/{entry}",
+            "POST invoices": "/api/v1/invoices",
+        }
     erp = ErpMock(clock)
     co = erp.add_company("default", "ACME-DE", "DE", "EUR")
     return erp, {
@@ -499,6 +570,12 @@ _INVOICE_WITHOUT_LINES = {
         ("psa", "POST", "/api/v1/workspaces", {"workspace": {"title": "x", "currency": "eur"}}),
         ("psa", "PUT", "/api/v1/time_entries/{id}", {"time_entry": {"time_in_minutes": 1441}}),
         ("psa", "PUT", "/api/v1/time_entries/{id}", {"time_entry": {"billable": None}}),
+        (
+            "psa",
+            "POST invoices",
+            "/api/v1/invoices",
+            {"invoice": {"workspace_id": "1", "invoice_date": "2024-03-31", "expense_ids": "1"}},
+        ),
         (
             "erp",
             "POST customers",
