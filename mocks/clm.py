@@ -57,6 +57,12 @@ class MilestoneTerms(_Strict):
     dueDate: date
 
 
+class ExpensePolicyTerms(_Strict):
+    markupPercent: Decimal = Field(ge=0, le=100)
+    billableCategories: list[str]
+    receiptRequiredAbove: Decimal = Field(ge=0)
+
+
 class ExecutedTerms(_Strict):
     """What legal signs: the SOW's commercial terms (set through the CLM's editor)."""
 
@@ -69,6 +75,7 @@ class ExecutedTerms(_Strict):
     sowReference: str
     versions: list[ContractVersionTerms] = Field(min_length=1)
     milestones: list[MilestoneTerms] = []
+    expensePolicy: ExpensePolicyTerms | None = None
 
 
 class AmendmentTerms(_Strict):
@@ -135,6 +142,7 @@ class ClmMock:
             },
             "versions": [{**v, "executedAt": iso(now)} for v in data["versions"]],
             "milestones": data["milestones"],
+            "expensePolicy": data["expensePolicy"],
         }
         self.tables.insert(tenant, "record", record)
         workflow.update(

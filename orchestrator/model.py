@@ -18,6 +18,8 @@ __all__ = [
     "Contract",
     "ContractVersion",
     "Customer",
+    "Expense",
+    "ExpensePolicy",
     "Invoice",
     "InvoiceLine",
     "LegalEntity",
@@ -75,6 +77,14 @@ class Milestone(_Model):
     due: date
 
 
+class ExpensePolicy(_Model):
+    """Which expenses a contract bills, at what markup, and above what cost a receipt is due."""
+
+    markup_percent: Decimal
+    billable_categories: tuple[str, ...]
+    receipt_required_above: Decimal
+
+
 class ContractVersion(_Model):
     """One executed version of a statement of work (the original, or an amendment)."""
 
@@ -98,6 +108,7 @@ class Contract(_Model):
     opportunity_id: str
     versions: tuple[ContractVersion, ...]
     milestones: tuple[Milestone, ...] = ()
+    expense_policy: ExpensePolicy | None = None
 
     def version_on(self, day: date) -> ContractVersion | None:
         """The version whose rate card is in force on ``day`` (latest effective date wins)."""
@@ -132,6 +143,21 @@ class TimeEntry(_Model):
     work_date: date
     minutes: int
     billable: bool
+    approved_at: datetime | None = None
+
+
+class Expense(_Model):
+    """Approved spend, in the currency it was paid in; billed converted, with any markup."""
+
+    id: str
+    project_id: str
+    resource_id: str
+    day: date
+    category: str
+    currency: Currency
+    amount: Decimal
+    billable: bool
+    has_receipt: bool
     approved_at: datetime | None = None
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from orchestrator.model import Contract, InvoiceLine, Milestone, Resource, TimeEntry
+from orchestrator.model import Contract, Expense, InvoiceLine, Milestone, Resource, TimeEntry
 from orchestrator.money import round_amount
 
-__all__ = ["PricingError", "price_milestone", "price_time", "source_id"]
+__all__ = ["PricingError", "price_expense", "price_milestone", "price_time", "source_id"]
 
 MINUTES_PER_HOUR = Decimal(60)
 
@@ -41,6 +41,27 @@ def price_time(entry: TimeEntry, resource: Resource, contract: Contract) -> Invo
         unit_price=rate,
         amount=round_amount(hours * rate, contract.currency, contract.rounding),
         source_ids=(source_id("time_entry", entry.id),),
+        contract_version_id=version.id,
+    )
+
+
+def price_expense(expense: Expense, rate: Decimal, contract: Contract) -> InvoiceLine:
+    """Cost converted at the ERP's rate for the expense date, plus the contract's markup,
+    rounded once by the contract's rule."""
+    policy = contract.expense_policy
+    markup = policy.markup_percent if policy is not None else Decimal(0)
+    amount = round_amount(
+        expense.amount * rate * (1 + markup / 100), contract.currency, contract.rounding
+    )
+    version = contract.version_on(expense.day) or contract.versions[0]
+    note = f", +{markup}%" if markup else ""
+    return InvoiceLine(
+        description=f"Expense {expense.day} {expense.category}: {expense.amount} "
+        f"{expense.currency} at {rate}{note}",
+        quantity=Decimal(1),
+        unit_price=amount,
+        amount=amount,
+        source_ids=(source_id("expense", expense.id),),
         contract_version_id=version.id,
     )
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import httpx
 
+from orchestrator._collect import Collection
 from orchestrator._ledger import BillingLedger, Item
 from orchestrator._wire import decode, encode
 from orchestrator.adapters.clm import ClmAdapter
@@ -25,10 +26,7 @@ from orchestrator.model import (
     Invoice,
     LegalEntity,
     Project,
-    Resource,
-    TimeEntry,
 )
-from orchestrator.pricing import PricingError, price_milestone, price_time
 from orchestrator.runtime import Flow, Runtime
 
 __all__ = ["ReferenceCore", "build"]
@@ -61,7 +59,7 @@ def _period_end(period: str) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-class ReferenceCore:
+class ReferenceCore(Collection):
     """Process flows plus the experience endpoints that trigger them."""
 
     def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str] | None = None):
@@ -89,6 +87,8 @@ class ReferenceCore:
                 return _json(202, {"accepted": True, "period": period})
             if method == "GET" and path == "/status":
                 return _json(200, self.status())
+            if method == "GET" and path == "/exceptions":
+                return _json(200, {"exceptions": list(self.state.exceptions)})
         except (KeyError, TypeError, ValueError) as exc:
             return _json(
                 400, {"title": "Bad Request", "status": 400, "detail": str(exc)}, problem=True
@@ -129,6 +129,10 @@ class ReferenceCore:
             elif body["event_type"] == "billing_milestone.accepted":
                 events.append(
                     (f"psa:{body['id']}", self.collect_milestone(subject), f"milestone {subject}")
+                )
+            elif body["event_type"] == "expense_report.approved":
+                events.append(
+                    (f"psa:{body['id']}", self.collect_expenses(subject), f"expenses {subject}")
                 )
         else:
             return _json(
@@ -238,64 +242,6 @@ class ReferenceCore:
             adjustments=len(queued),
         )
 
-    def collect_time(self, submission_id: str) -> Flow[None]:
-        """Approved time becomes priced, pending billable items."""
-        entries = yield from self._psa.submitted_time(submission_id)
-        for entry, resource in entries:
-            self._add_time(entry, resource)
-
-    def _add_time(self, entry: TimeEntry, resource: Resource) -> None:
-        if not entry.billable:
-            return
-        engagement = self.state.by_workspace.get(entry.project_id)
-        key = f"time_entry:{entry.id}"
-        if engagement is None:
-            self._raise("unknown_project", key, f"workspace {entry.project_id} is not known")
-            return
-        if self.state.ledger.knows(key):
-            return
-        try:
-            price_time(entry, resource, engagement.contract)
-        except PricingError as exc:
-            self._raise("unpriced", key, str(exc))
-            return
-        self.state.ledger.add(
-            Item(
-                key,
-                engagement,
-                entry.work_date,
-                "time_entry",
-                entry.id,
-                lambda contract: price_time(entry, resource, contract),
-            )
-        )
-
-    def collect_milestone(self, psa_id: str) -> Flow[None]:
-        record = yield from self._psa.milestone(psa_id)
-        key = f"billing_milestone:{psa_id}"
-        engagement = self.state.by_workspace.get(record["workspace_id"])
-        if engagement is None:
-            self._raise("unknown_project", key, f"workspace {record['workspace_id']} unknown")
-            return
-        if record["state"] != "accepted" or self.state.ledger.knows(key):
-            return
-        by_id = {m.id: m for m in engagement.contract.milestones}
-        milestone = by_id.get(record["external_reference"])
-        if milestone is None:
-            self._raise("unpriced", key, "milestone is not in the contract")
-            return
-        accepted = datetime.fromisoformat(record["accepted_at"]).date()
-        self.state.ledger.add(
-            Item(
-                key,
-                engagement,
-                accepted,
-                "billing_milestone",
-                psa_id,
-                lambda contract: price_milestone(psa_id, milestone, contract),
-            )
-        )
-
     def billing_run(self, period: str, invoice_date: date) -> Flow[None]:
         """One invoice per contract for everything approved and due by the period's end."""
         for items in self.state.ledger.due(_period_end(period)).values():
@@ -318,9 +264,15 @@ class ReferenceCore:
         yield from self._erp.post_invoice(company, created["id"])
         entries = [i.psa_id for i in items if i.kind == "time_entry"]
         milestones = [i.psa_id for i in items if i.kind == "billing_milestone"]
-        if entries or milestones:
+        expenses = [i.psa_id for i in items if i.kind == "expense"]
+        if entries or milestones or expenses:
             yield from self._psa.record_invoice(
-                engagement.project.id, invoice_date, created["number"], entries, milestones
+                engagement.project.id,
+                invoice_date,
+                created["number"],
+                entries,
+                milestones,
+                expenses,
             )
         for item, line in priced:
             self.state.ledger.mark_billed(item, line, created["number"])
@@ -331,16 +283,6 @@ class ReferenceCore:
             number=created["number"],
             lines=len(items),
         )
-
-    def _raise(self, reason: str, item: str, detail: str) -> None:
-        exception = {
-            "reason": reason,
-            "item": item,
-            "detail": detail,
-            "at": self._rt.now().isoformat(),
-        }
-        self.state.exceptions.append(exception)
-        self._rt.record("core.exception", **exception)
 
 
 def _json(status: int, body: Any, problem: bool = False) -> httpx.Response:

@@ -114,8 +114,20 @@ def _terms(world: World, contract: ContractSpec) -> ExecutedTerms:
             "milestones": [
                 m for v in signed_with_sow for m in _milestone_terms(contract, v.number)
             ],
+            "expensePolicy": _expense_policy_terms(contract),
         }
     )
+
+
+def _expense_policy_terms(contract: ContractSpec) -> dict[str, Any] | None:
+    policy = contract.expense_policy
+    if policy is None:
+        return None
+    return {
+        "markupPercent": policy.markup_percent,
+        "billableCategories": policy.billable_categories,
+        "receiptRequiredAbove": policy.receipt_required_above,
+    }
 
 
 def _change_orders(world: World, contract: ContractSpec) -> Any:

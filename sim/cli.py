@@ -26,8 +26,8 @@ app = typer.Typer(
 )
 scenarios_app = typer.Typer(no_args_is_help=True, help="Validate, list and describe scenarios.")
 app.add_typer(scenarios_app, name="scenarios")
-console = Console()
-errors = Console(stderr=True)
+console = Console(emoji=False)
+errors = Console(stderr=True, emoji=False)
 
 
 def _bad_input(message: str) -> typer.Exit:

@@ -87,8 +87,15 @@ def summarise(report: OracleReport, project_cycles: list[float]) -> dict[str, An
             if item.verdict != "duplicated"
             else ((item.billed or Decimal(0)) - item.expected)
         )
-    ratios = [m["correct"] / m["billable"] for m in amounts.values() if m["billable"]]
-    by_cause: dict[str, Counter[str]] = {v: Counter() for v in ("misbilled", "leaked")}
+    # Held items are not due yet (held on purpose, with a reason): accuracy is measured over
+    # the items that were due for billing.
+    ratios = [
+        m["correct"] / (m["billable"] - m["held"])
+        for m in amounts.values()
+        if m["billable"] - m["held"]
+    ]
+    due = len(items) - counts["held"]
+    by_cause: dict[str, Counter[str]] = {v: Counter() for v in ("misbilled", "leaked", "held")}
     for item in items:
         if item.verdict in by_cause:
             by_cause[item.verdict][item.cause] += 1
@@ -115,14 +122,16 @@ def summarise(report: OracleReport, project_cycles: list[float]) -> dict[str, An
         "items": {"billable": len(items), **counts},
         "items_by_kind": by_kind,
         "accuracy": {
-            "by_count": round(counts["correct"] / len(items), 6) if items else 1.0,
+            "by_count": round(counts["correct"] / due, 6) if due else 1.0,
             "by_amount": float(round(min(ratios), 6)) if ratios else 1.0,
-            "by_amount_note": "the lowest ratio of correctly billed to billable amount across "
+            "by_amount_note": "items due for billing (billable, not held with a reason); the "
+            "lowest ratio of correctly billed to due amount across "
             "currencies (amounts are never summed across currencies)",
         },
         "amounts": {cur: {k: str(v) for k, v in m.items()} for cur, m in sorted(amounts.items())},
         "misbilled_by_cause": dict(sorted(by_cause["misbilled"].items())),
         "leaked_by_cause": dict(sorted(by_cause["leaked"].items())),
+        "held_by_reason": dict(sorted(by_cause["held"].items())),
         "cycle_times_hours": {
             "contract_executed_to_project_active": cycle_stats(project_cycles),
             "time_approved_to_invoiced": cycle_stats(time_cycles),

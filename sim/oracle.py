@@ -13,7 +13,7 @@ the source ids each invoice line carries:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
@@ -22,7 +22,14 @@ from typing import Any
 from sim.scenario import CURRENCIES, ContractSpec, Scenario
 from sim.truth import GroundTruth
 
-__all__ = ["ItemVerdict", "OracleReport", "Violation", "check", "expected_time_amount"]
+__all__ = [
+    "ItemVerdict",
+    "OracleReport",
+    "Violation",
+    "check",
+    "expected_expense_amount",
+    "expected_time_amount",
+]
 
 # The oracle's own rounding table, deliberately not shared with the core; minor units come
 # from the scenario format (ISO 4217), which is ground truth, not code under test.
@@ -139,14 +146,33 @@ def _billings(
     return found
 
 
+Rates = Callable[[str, str, date], Decimal]  # (from currency, to currency, day) -> rate
+
+
+def _markup(contract: ContractSpec) -> Decimal:
+    return contract.expense_policy.markup_percent if contract.expense_policy else Decimal(0)
+
+
+def expected_expense_amount(contract: ContractSpec, amount: Decimal, rate: Decimal) -> Decimal:
+    """Cost converted at the ERP's published rate, plus markup, rounded once by the contract."""
+    return _round(
+        amount * rate * (1 + _markup(contract) / 100), contract.currency, contract.rounding
+    )
+
+
 def check(
     scenario: Scenario,
     truth: GroundTruth,
     invoices: list[dict[str, Any]],
     contract_records: dict[str, str],
+    rates: Rates | None = None,
+    exceptions: dict[str, str] | None = None,
 ) -> OracleReport:
-    """Judge every billable item; ``contract_records`` maps SOW reference -> CLM record id."""
+    """Judge every billable item; ``contract_records`` maps SOW reference -> CLM record id,
+    ``rates`` gives the ERP's published exchange rates, ``exceptions`` the core's exception
+    queue (source id -> reason), where items held on purpose must be explained."""
     report = OracleReport()
+    queue = exceptions or {}
     contracts = {c.id: c for c in scenario.contracts}
     billed = _billings(invoices, report)
     last_run = truth.billing_runs[-1][1] if truth.billing_runs else None
@@ -170,9 +196,26 @@ def check(
                 last_run,
                 report,
                 f"{contract_records.get(c.id, '?')}/v{version}",
-                lambda rule, v, c=c, t=t: expected_time_amount(
-                    c, t.role, t.country, t.work_date, t.minutes, v, rule
-                ),
+                lambda c=c, t=t: [
+                    *(
+                        (
+                            "rate_version",
+                            expected_time_amount(
+                                c, t.role, t.country, t.work_date, t.minutes, version=v.number
+                            ),
+                        )
+                        for v in c.versions
+                    ),
+                    *(
+                        (
+                            "rounding",
+                            expected_time_amount(
+                                c, t.role, t.country, t.work_date, t.minutes, rule=rule
+                            ),
+                        )
+                        for rule in ROUNDING
+                    ),
+                ],
             )
         )
         expected_ids[t.source_id] = None
@@ -197,6 +240,35 @@ def check(
             )
         )
         expected_ids[m.source_id] = None
+
+    for e in truth.expenses.values():
+        c = contracts[e.contract]
+        policy = c.expense_policy
+        if policy is None or e.category not in policy.billable_categories:
+            continue  # not billable: billing it is a phantom
+        if e.psa_id is not None and e.approved_at is None:
+            continue  # still awaiting approval at the end of the run
+        if rates is None:
+            raise ValueError("judging expenses needs the ERP's published exchange rates")
+        amount = Decimal(e.amount_minor).scaleb(-MINOR[e.currency])
+        rate = rates(e.currency, c.currency, e.day)
+        hold = None
+        if not e.receipt and amount * rate > policy.receipt_required_above:
+            hold = "missing_receipt"
+        report.items.append(
+            _judge(
+                e.source_id, "expense", c, e.day, expected_expense_amount(c, amount, rate),
+                e.approved_at, billed.get(e.source_id, []), last_run, report, None,
+                lambda c=c, amount=amount, rate=rate: [
+                    ("markup", _round(amount * rate, c.currency, c.rounding)),
+                    ("fx_not_applied", _round(amount, c.currency, c.rounding)),
+                    *(("rounding", _round(amount * rate * (1 + _markup(c) / 100), c.currency,
+                                          rule)) for rule in ROUNDING),
+                ],
+                hold=hold, queued=queue.get(e.source_id),
+            )
+        )  # fmt: skip
+        expected_ids[e.source_id] = None
 
     for source, lines in billed.items():
         if source not in expected_ids:
@@ -225,6 +297,8 @@ def _judge(
     report: OracleReport,
     version_id: str | None,
     reprice: Any,
+    hold: str | None = None,
+    queued: str | None = None,
 ) -> ItemVerdict:
     charges = [b for b in lines if b.role == "charge"]
     verdict = ItemVerdict(
@@ -244,10 +318,14 @@ def _judge(
     if lines:
         verdict.billed = sum((b.amount for b in lines), Decimal(0))
         verdict.invoiced_at = min((b.posted_at for b in charges if b.posted_at), default=None)
+    if hold is not None:
+        return _judge_hold(verdict, hold, queued, bool(charges), report)
     if not charges:
         verdict.verdict = "leaked"
         if source.startswith("work:milestone:"):
             verdict.cause = "milestone_not_in_psa"
+        elif queued is not None:
+            verdict.cause = f"wrongly_held_{queued}"
         elif ready is None:
             verdict.cause = "never_logged_no_active_project"
         elif last_run is not None and ready > last_run:
@@ -294,6 +372,26 @@ def _judge(
     return verdict
 
 
+def _judge_hold(
+    verdict: ItemVerdict, hold: str, queued: str | None, billed: bool, report: OracleReport
+) -> ItemVerdict:
+    """An item the contract says must not be billed yet: held, and explained in the queue."""
+    if billed:
+        verdict.verdict, verdict.cause = "misbilled", f"billed_despite_{hold}"
+        report.violations.append(
+            Violation("holds_respected", verdict.source_id, f"billed although {hold} holds it")
+        )
+    elif queued == hold:
+        verdict.verdict, verdict.cause = "held", hold
+    else:
+        verdict.verdict, verdict.cause = "leaked", f"held_without_exception_{hold}"
+        report.violations.append(
+            Violation("no_leakage", verdict.source_id,
+                      f"not billed ({hold}) but not in the exception queue either")
+        )  # fmt: skip
+    return verdict
+
+
 def _diagnose(
     c: ContractSpec, expected: Decimal, line: _Billing, version_id: str | None, reprice: Any
 ) -> str:
@@ -305,12 +403,9 @@ def _diagnose(
             return "contract_version_reference"
         return ""
     if reprice is not None:
-        for v in c.versions:
-            if reprice(None, v.number) == line.amount:
-                return "rate_version"
-        for rule in ROUNDING:
-            if reprice(rule, None) == line.amount:
-                return "rounding"
+        for cause, amount in reprice():
+            if amount == line.amount:
+                return str(cause)
     return "amount"
 
 

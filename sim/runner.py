@@ -15,8 +15,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from sim.actors import billing_periods, start_firm
 from sim.business_calendar import at
+from sim.expenses import start_expenses
 from sim.loader import load_scenario
 from sim.metrics import items_csv, summarise
 from sim.oracle import OracleReport, check, check_ledger
@@ -54,6 +57,7 @@ def run(
     people = hire(world)
     start_firm(world)
     start_workforce(world, people)
+    start_expenses(world, people)
     runs = billing_periods(world)
     end = at(scenario.ends, 23, 59)
     if runs:
@@ -75,7 +79,14 @@ def judge(world: World, people_count: int) -> RunResult:
         r["properties"]["sowReference"]["value"]: r
         for r in world.clm.tables.all(world.tenant, "record")
     }
-    report = check(s, world.truth, invoices, {ref: r["id"] for ref, r in records.items()})
+    report = check(
+        s,
+        world.truth,
+        invoices,
+        {ref: r["id"] for ref, r in records.items()},
+        rates=world.erp.exchange_rate,
+        exceptions=exception_queue(world),
+    )
     check_ledger(invoices, report)
     project_cycles = []
     for ref, record in records.items():
@@ -112,6 +123,19 @@ def judge(world: World, people_count: int) -> RunResult:
         },
     }
     return RunResult(metrics, report, world, None)
+
+
+def exception_queue(world: World) -> dict[str, str]:
+    """The core's open exceptions (source id -> reason), read through its experience API;
+    a design without the endpoint has an empty queue."""
+    response = world.core.handle(httpx.Request("GET", "http://core/exceptions"))
+    if response.status_code != 200:
+        return {}
+    return {
+        e["item"]: e["reason"]
+        for e in response.json()["exceptions"]
+        if e.get("status", "open") == "open"
+    }
 
 
 def command_line(scenario_file: str, seed: int, design: str, options: dict[str, str]) -> str:

@@ -18,6 +18,7 @@ __all__ = [
     "ClientSpec",
     "ContractSpec",
     "ContractVersionSpec",
+    "ExpensePolicySpec",
     "LegalEntitySpec",
     "MilestoneSpec",
     "Scenario",
@@ -115,6 +116,20 @@ class StaffingSpec(_Spec):
     end: date | None = None
 
 
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+
+
+class ExpensePolicySpec(_Spec):
+    """How the contract bills expenses: which categories, at what markup, with what proof."""
+
+    markup_percent: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)] = Decimal(0)
+    billable_categories: list[str] = ["travel", "lodging", "meals"]
+    receipt_required_above: Money = Field(
+        default=Decimal("75.00"),
+        description="in the contract currency: a dearer expense without a receipt is held",
+    )
+
+
 class ContractSpec(_Spec):
     id: Code
     client: Code
@@ -126,10 +141,41 @@ class ContractSpec(_Spec):
     versions: list[ContractVersionSpec] = Field(min_length=1)
     milestones: list[MilestoneSpec] = []
     staffing: list[StaffingSpec] = Field(min_length=1)
+    expense_policy: ExpensePolicySpec | None = Field(
+        default=None, description="absent: consultants on this contract file no expenses"
+    )
+
+
+class AmountRange(_Spec):
+    """An inclusive range of amounts, in euros (converted to the spender's currency)."""
+
+    min: Money
+    max: Money
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AmountRange:
+        if self.max < self.min:
+            raise ValueError("a range whose max is at least its min")
+        return self
+
+
+class ExpenseBehaviourSpec(_Spec):
+    """What consultants spend, in their own country's currency, filed in a monthly report."""
+
+    per_consultant_per_month: IntRange = IntRange(min=0, max=3)
+    categories: dict[str, AmountRange] = {
+        "travel": AmountRange(min=Decimal("40.00"), max=Decimal("650.00")),
+        "lodging": AmountRange(min=Decimal("90.00"), max=Decimal("420.00")),
+        "meals": AmountRange(min=Decimal("8.00"), max=Decimal("95.00")),
+        "software": AmountRange(min=Decimal("15.00"), max=Decimal("240.00")),
+    }
+    missing_receipt_rate: Probability = 0.06
 
 
 class BehaviourSpec(_Spec):
     """How the firm's people work: the source of realistic lag and mess."""
+
+    expenses: ExpenseBehaviourSpec = ExpenseBehaviourSpec()
 
     entries_per_day: IntRange = IntRange(min=1, max=3)
     quarter_hours_per_day: IntRange = Field(

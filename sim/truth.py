@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-__all__ = ["GroundTruth", "MilestoneTruth", "TimeTruth"]
+__all__ = ["ExpenseTruth", "GroundTruth", "MilestoneTruth", "TimeTruth"]
 
 
 @dataclass
@@ -58,7 +58,28 @@ class GroundTruth:
     time: dict[str, TimeTruth] = field(default_factory=dict)
     time_by_psa_id: dict[str, TimeTruth] = field(default_factory=dict)
     milestones: dict[str, MilestoneTruth] = field(default_factory=dict)
+    expenses: dict[str, ExpenseTruth] = field(default_factory=dict)
     deals_won: dict[str, datetime] = field(default_factory=dict)
     executed: dict[str, datetime] = field(default_factory=dict)
     billing_runs: list[tuple[str, datetime]] = field(default_factory=list)
     opportunities: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ExpenseTruth:
+    """Money a consultant spent for a client, in the currency they paid in (minor units)."""
+
+    work_id: str
+    psa_id: str | None
+    contract: str
+    consultant: str
+    day: date
+    category: str
+    currency: str
+    amount_minor: int
+    receipt: bool
+    approved_at: datetime | None = None
+
+    @property
+    def source_id(self) -> str:
+        return f"psa:expense:{self.psa_id}" if self.psa_id else f"work:expense:{self.work_id}"

@@ -17,7 +17,7 @@ from sim.seeds import stream
 from sim.truth import TimeTruth
 from sim.world import World
 
-__all__ = ["Consultant", "hire", "start_workforce"]
+__all__ = ["Consultant", "active_workspace", "hire", "start_workforce"]
 
 DEFAULT_LOCALES = {
     "DE": "de_DE",
@@ -91,7 +91,7 @@ def _workdays(world: World, people: list[Consultant]) -> Any:
     while day <= last:
         yield world.until(at(day, 17))
         for person in people:
-            workspace = _active_workspace(world, person.contract)
+            workspace = active_workspace(world, person.contract)
             if person.start <= day <= person.end and _works(world, person, day, rng):
                 _log_day(world, person, day, rng, corrections)
             for held in [h for h in person.held if h[0] <= day]:
@@ -116,7 +116,7 @@ def _works(world: World, person: Consultant, day: date, rng: Any) -> bool:
     return rng.random() >= world.scenario.behaviour.absence_rate
 
 
-def _active_workspace(world: World, contract_id: str) -> str | None:
+def active_workspace(world: World, contract_id: str) -> str | None:
     workspace = world.psa.workspace_by_reference(world.tenant, contract_id)
     if workspace is None or workspace["status"] != "In Progress":
         return None
@@ -131,7 +131,7 @@ def _log_day(
     pieces = min(rng.randint(b.entries_per_day.min, b.entries_per_day.max), quarters)
     cuts = sorted(rng.sample(range(1, quarters), pieces - 1)) if pieces > 1 else []
     bounds = [0, *cuts, quarters]
-    workspace = _active_workspace(world, person.contract)
+    workspace = active_workspace(world, person.contract)
     for n, (a, z) in enumerate(itertools.pairwise(bounds)):
         work = TimeTruth(
             work_id=f"{person.psa_id}:{day.isoformat()}:{n}",

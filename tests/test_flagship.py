@@ -36,7 +36,10 @@ def test_flagship_bills_every_item_correctly(flagship_run: dict) -> None:
     m = flagship_run
     assert m["invariants"] == {"ok": True, "violations": []}
     assert m["items"]["billable"] >= 10_000
-    assert m["items"]["correct"] == m["items"]["billable"]
+    assert m["items"]["correct"] + m["items"]["held"] == m["items"]["billable"]
+    assert m["items"]["held"] == sum(m["held_by_reason"].values()) > 0
+    assert set(m["held_by_reason"]) == {"missing_receipt"}
+    assert m["items_by_kind"]["expense"]["correct"] > 100
     assert m["accuracy"]["by_count"] == 1.0
     assert m["accuracy"]["by_amount"] == 1.0
     assert set(m["amounts"]) == {"EUR", "GBP", "USD", "INR"}

@@ -8,7 +8,13 @@ from typing import Any
 
 from orchestrator._wire import call
 from orchestrator.adapters.crm import Deal
-from orchestrator.model import Contract, ContractVersion, Milestone, RateCardVersion
+from orchestrator.model import (
+    Contract,
+    ContractVersion,
+    ExpensePolicy,
+    Milestone,
+    RateCardVersion,
+)
 from orchestrator.money import Money, RoundingRule
 from orchestrator.runtime import Flow, Runtime
 
@@ -77,6 +83,14 @@ def contract_from_record(record: dict[str, Any]) -> Contract:
         )
         for m in record["milestones"]
     )
+    policy = record.get("expensePolicy")
+    expense_policy = None
+    if policy is not None:
+        expense_policy = ExpensePolicy(
+            markup_percent=Decimal(policy["markupPercent"]),
+            billable_categories=tuple(policy["billableCategories"]),
+            receipt_required_above=Decimal(policy["receiptRequiredAbove"]),
+        )
     return Contract(
         id=record["id"],
         reference=props["sowReference"],
@@ -89,4 +103,5 @@ def contract_from_record(record: dict[str, Any]) -> Contract:
         opportunity_id=props["opportunityId"],
         versions=tuple(versions),
         milestones=milestones,
+        expense_policy=expense_policy,
     )

@@ -3,6 +3,8 @@ idempotency key so that a retried create can never make a second invoice."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from orchestrator._wire import call
@@ -86,6 +88,18 @@ class ErpAdapter:
             currency=record["currencyCode"],
             tax_id=record.get("taxRegistrationNumber"),
         )
+
+    def exchange_rate(self, entity: LegalEntity, currency: str, day: date) -> Flow[Decimal]:
+        """The ERP's published rate: units of the entity's currency for one ``currency``."""
+        if currency == entity.currency:
+            return Decimal(1)
+        body = yield from self._call(
+            "GET",
+            f"/companies({entity.erp_company_id})/currencyExchangeRates",
+            params={"$filter": f"currencyCode eq '{currency}' and startingDate eq {day}"},
+        )
+        row = body["value"][0]
+        return Decimal(row["relationalExchangeRateAmount"]) / Decimal(row["exchangeRateAmount"])
 
     def create_invoice(self, company_id: str, invoice: Invoice) -> Flow[dict[str, Any]]:
         body = {

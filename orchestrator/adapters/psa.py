@@ -9,7 +9,14 @@ from decimal import Decimal
 from typing import Any
 
 from orchestrator._wire import call
-from orchestrator.model import Contract, Milestone, RateCardVersion, Resource, TimeEntry
+from orchestrator.model import (
+    Contract,
+    Expense,
+    Milestone,
+    RateCardVersion,
+    Resource,
+    TimeEntry,
+)
 from orchestrator.money import minor_unit
 from orchestrator.runtime import Flow, Runtime
 
@@ -153,6 +160,30 @@ class PsaAdapter:
             result.append((entry, resource))
         return result
 
+    def reported_expenses(self, report_id: str) -> Flow[list[Expense]]:
+        """The expenses of an approved expense report, in the currency each was paid in."""
+        body = yield from self._call("GET", f"/expense_reports/{report_id}")
+        report = body["expense_reports"][report_id]
+        if report["status"] != "approved":
+            return []
+        rows, _ = yield from self._all("/expenses", {"expense_report_id": report_id})
+        approved_at = datetime.fromisoformat(report["resolved_at"])
+        return [
+            Expense(
+                id=row["id"],
+                project_id=row["workspace_id"],
+                resource_id=row["user_id"],
+                day=date.fromisoformat(row["date"]),
+                category=row["category"],
+                currency=row["currency"],
+                amount=Decimal(row["amount_in_cents"]).scaleb(-minor_unit(row["currency"])),
+                billable=row["billable"],
+                has_receipt=row["receipt_id"] is not None,
+                approved_at=approved_at,
+            )
+            for row in rows
+        ]
+
     def milestone(self, milestone_id: str) -> Flow[dict[str, Any]]:
         body = yield from self._call("GET", f"/billing_milestones/{milestone_id}")
         record: dict[str, Any] = body["billing_milestones"][milestone_id]
@@ -165,6 +196,7 @@ class PsaAdapter:
         number: str,
         entry_ids: list[str],
         milestone_ids: list[str],
+        expense_ids: list[str],
     ) -> Flow[None]:
         """Mark the billed items INVOICED in the PSA, so nobody bills them twice."""
         yield from self._call(
@@ -177,6 +209,7 @@ class PsaAdapter:
                     "user_invoice_number": number,
                     "time_entry_ids": entry_ids,
                     "billing_milestone_ids": milestone_ids,
+                    "expense_ids": expense_ids,
                 }
             },
         )

@@ -1,0 +1,145 @@
+"""Collection flows: approved work, accepted milestones and approved expenses become
+billable items in the ledger, or exceptions with a reason when they cannot be billed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from orchestrator._ledger import BillingLedger, Item
+from orchestrator.adapters.erp import ErpAdapter
+from orchestrator.adapters.psa import PsaAdapter
+from orchestrator.model import Expense, Resource, TimeEntry
+from orchestrator.pricing import (
+    PricingError,
+    price_expense,
+    price_milestone,
+    price_time,
+    source_id,
+)
+from orchestrator.runtime import Flow, Runtime
+
+__all__ = ["Collection"]
+
+
+class Collection:
+    """Mixed into the reference core: it owns ``state`` (ledger, engagements, exceptions)."""
+
+    _rt: Runtime
+    _psa: PsaAdapter
+    _erp: ErpAdapter
+    state: Any
+
+    def collect_time(self, submission_id: str) -> Flow[None]:
+        """Approved time becomes priced, pending billable items."""
+        entries = yield from self._psa.submitted_time(submission_id)
+        for entry, resource in entries:
+            self._add_time(entry, resource)
+
+    def _add_time(self, entry: TimeEntry, resource: Resource) -> None:
+        if not entry.billable:
+            return
+        engagement = self.state.by_workspace.get(entry.project_id)
+        key = source_id("time_entry", entry.id)
+        if engagement is None:
+            self._raise("unknown_project", key, f"workspace {entry.project_id} is not known")
+            return
+        if self.state.ledger.knows(key):
+            return
+        try:
+            price_time(entry, resource, engagement.contract)
+        except PricingError as exc:
+            self._raise("unpriced", key, str(exc))
+            return
+        self.state.ledger.add(
+            Item(
+                key,
+                engagement,
+                entry.work_date,
+                "time_entry",
+                entry.id,
+                lambda contract: price_time(entry, resource, contract),
+            )
+        )
+
+    def collect_milestone(self, psa_id: str) -> Flow[None]:
+        record = yield from self._psa.milestone(psa_id)
+        key = source_id("billing_milestone", psa_id)
+        engagement = self.state.by_workspace.get(record["workspace_id"])
+        if engagement is None:
+            self._raise("unknown_project", key, f"workspace {record['workspace_id']} unknown")
+            return
+        if record["state"] != "accepted" or self.state.ledger.knows(key):
+            return
+        by_id = {m.id: m for m in engagement.contract.milestones}
+        milestone = by_id.get(record["external_reference"])
+        if milestone is None:
+            self._raise("unpriced", key, "milestone is not in the contract")
+            return
+        accepted = datetime.fromisoformat(record["accepted_at"]).date()
+        self.state.ledger.add(
+            Item(
+                key,
+                engagement,
+                accepted,
+                "billing_milestone",
+                psa_id,
+                lambda contract: price_milestone(psa_id, milestone, contract),
+            )
+        )
+
+    def collect_expenses(self, report_id: str) -> Flow[None]:
+        """Approved expenses: billable by the contract's policy, converted at the ERP's rate;
+        held with a reason when a receipt is due and missing."""
+        for expense in (yield from self._psa.reported_expenses(report_id)):
+            yield from self._add_expense(expense)
+
+    def _add_expense(self, expense: Expense) -> Flow[None]:
+        key = source_id("expense", expense.id)
+        engagement = self.state.by_workspace.get(expense.project_id)
+        if engagement is None:
+            self._raise("unknown_project", key, f"workspace {expense.project_id} is not known")
+            return
+        policy = engagement.contract.expense_policy
+        if (
+            not expense.billable
+            or policy is None
+            or expense.category not in policy.billable_categories
+        ):
+            self._rt.record("core.expense_not_billable", item=key, category=expense.category)
+            return
+        ledger: BillingLedger = self.state.ledger
+        if ledger.knows(key):
+            return
+        rate = yield from self._erp.exchange_rate(engagement.entity, expense.currency, expense.day)
+        cost = expense.amount * rate
+        if not expense.has_receipt and cost > policy.receipt_required_above:
+            self._raise(
+                "missing_receipt",
+                key,
+                f"{expense.amount} {expense.currency} ({cost:.2f} {engagement.contract.currency})"
+                f" without a receipt; the contract requires one above "
+                f"{policy.receipt_required_above}",
+            )
+            return
+        ledger.add(
+            Item(
+                key,
+                engagement,
+                expense.day,
+                "expense",
+                expense.id,
+                lambda contract: price_expense(expense, rate, contract),
+            )
+        )
+
+    def _raise(self, reason: str, item: str, detail: str) -> None:
+        exception = {
+            "status": "open",
+            "reason": reason,
+            "item": item,
+            "detail": detail,
+            "at": self._rt.now().isoformat(),
+        }
+        self.state.exceptions.append(exception)
+        self._rt.record("core.exception", **exception)
