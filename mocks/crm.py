@@ -42,6 +42,7 @@ class AccountIn(_Strict):
     BillingStreet: str | None = None
     BillingCity: str | None = None
     BillingPostalCode: str | None = None
+    BillingState: str | None = Field(default=None, max_length=80)
     BillingCountry: str | None = Field(default=None, min_length=2, max_length=80)
     Industry: str | None = None
 
@@ -51,6 +52,7 @@ class AccountPatch(_Strict):
     BillingStreet: str | None = None
     BillingCity: str | None = None
     BillingPostalCode: str | None = None
+    BillingState: str | None = Field(default=None, max_length=80)
     BillingCountry: str | None = Field(default=None, min_length=2, max_length=80)
     Industry: str | None = None
 

@@ -87,6 +87,8 @@ class InvoiceLineIn(_Strict):
     sourceItemIds: list[str] = Field(min_length=1)
     contractVersionId: str = Field(min_length=1)
     billingRole: Literal["charge", "adjustment"] = "charge"
+    taxCode: str | None = Field(default=None, max_length=20)
+    totalTaxAmount: Decimal = Decimal(0)
 
     @model_validator(mode="after")
     def _charges_are_not_negative(self) -> InvoiceLineIn:
@@ -131,7 +133,13 @@ class ErpMock:
     # -- set-up and inspection by the simulated firm ----------------------------------------
 
     def add_company(
-        self, tenant: str, name: str, country: str, currency: str, display_name: str = ""
+        self,
+        tenant: str,
+        name: str,
+        country: str,
+        currency: str,
+        display_name: str = "",
+        region: str | None = None,
     ) -> str:
         n = self.tables.next_number(tenant, "companies")
         company = {
@@ -139,6 +147,7 @@ class ErpMock:
             "name": name,
             "displayName": display_name or name,
             "countryCode": country,
+            "region": region,
             "currencyCode": currency,
         }
         return self.tables.insert(tenant, "companies", company)["id"]
@@ -301,6 +310,13 @@ class ErpMock:
                         f"{minor} decimals",
                     }
                 )
+            if line.totalTaxAmount != line.totalTaxAmount.quantize(quantum):
+                errors.append(
+                    {
+                        "field": f"salesInvoiceLines[{k}].totalTaxAmount",
+                        "message": f"must have at most {minor} decimals",
+                    }
+                )
         if errors:
             raise Problem(422, "Unprocessable Entity", "inconsistent line amounts", errors=errors)
         n = self.tables.next_number(call.tenant, "salesInvoices")
@@ -315,6 +331,11 @@ class ErpMock:
             for k, line in enumerate(data.salesInvoiceLines)
         ]
         total = sum((line.amountExcludingTax for line in data.salesInvoiceLines), Decimal(0))
+        tax = sum((line.totalTaxAmount for line in data.salesInvoiceLines), Decimal(0))
+        for line_record in lines:
+            line_record["amountIncludingTax"] = (
+                line_record["amountExcludingTax"] + line_record["totalTaxAmount"]
+            )
         header = plain(data, exclude={"salesInvoiceLines"})
         invoice = {
             "id": invoice_id,
@@ -325,9 +346,9 @@ class ErpMock:
             "customerName": customer["displayName"],
             "status": "Draft",
             "totalAmountExcludingTax": total,
-            "totalTaxAmount": Decimal(0),
-            "totalAmountIncludingTax": total,
-            "remainingAmount": total,
+            "totalTaxAmount": tax,
+            "totalAmountIncludingTax": total + tax,
+            "remainingAmount": total + tax,
             "postedAt": None,
             "lastModifiedDateTime": iso(self.clock()),
             "salesInvoiceLines": lines,

@@ -29,6 +29,7 @@ __all__ = ["TaxMock", "TaxRules"]
 API = "/api/v2"
 DOC = API + "/companies/{companyCode}/transactions/{transactionCode}"
 MAX_TOP = 1000
+MAX_LINES = 15_000  # AvaTax caps the lines of one transaction
 _LIMIT = Decimal("1e12")
 _REASONS = Literal[
     "NotAdjusted",
@@ -95,7 +96,7 @@ class CreateTransactionIn(_Strict):
     businessIdentificationNo: str | None = Field(default=None, max_length=25)
     purchaseOrderNo: str | None = Field(default=None, max_length=50)
     addresses: AddressesIn
-    lines: list[LineItemIn] = Field(min_length=1, max_length=1000)
+    lines: list[LineItemIn] = Field(min_length=1, max_length=MAX_LINES)
     commit: StrictBool = False
 
 

@@ -43,6 +43,7 @@ class LegalEntity(_Model):
     country: str
     currency: Currency
     erp_company_id: str
+    region: str | None = None
 
 
 class Customer(_Model):
@@ -54,6 +55,7 @@ class Customer(_Model):
     legal_entity_id: str
     currency: Currency
     tax_id: str | None = None
+    region: str | None = None
 
 
 class RateCardVersion(_Model):
@@ -171,6 +173,8 @@ class InvoiceLine(_Model):
     source_ids: tuple[str, ...]
     contract_version_id: str
     kind: Literal["charge", "adjustment"] = "charge"
+    tax: Decimal = Decimal(0)
+    tax_code: str | None = None
 
 
 class Invoice(_Model):

@@ -15,11 +15,12 @@ import httpx
 
 from orchestrator._collect import Collection
 from orchestrator._ledger import BillingLedger, Item
-from orchestrator._wire import decode, encode
+from orchestrator._wire import VendorError, decode, encode
 from orchestrator.adapters.clm import ClmAdapter
 from orchestrator.adapters.crm import CrmAdapter, Deal
 from orchestrator.adapters.erp import ErpAdapter
 from orchestrator.adapters.psa import PsaAdapter
+from orchestrator.adapters.tax import TaxAdapter
 from orchestrator.model import (
     Contract,
     Customer,
@@ -68,6 +69,7 @@ class ReferenceCore(Collection):
         self._clm = ClmAdapter(runtime, tenant)
         self._psa = PsaAdapter(runtime, tenant)
         self._erp = ErpAdapter(runtime, tenant)
+        self._tax = TaxAdapter(runtime, tenant)
         self.options = dict(options or {})
         self.state = _State()
 
@@ -259,9 +261,21 @@ class ReferenceCore(Collection):
             currency=engagement.contract.currency,
             lines=tuple(line for _, line in priced),
         )
+        document = f"{invoice.contract_id}-{period}"[:50]
+        try:
+            taxed = yield from self._tax.assess(
+                invoice, engagement.entity, engagement.customer, document
+            )
+        except VendorError as exc:  # never post untaxed: hold the invoice, retry next run
+            reason = "tax_unavailable" if exc.status >= 500 else "tax_rejected"
+            self._raise(reason, f"invoice:{invoice.contract_id}:{period}", str(exc))
+            return
+        invoice = invoice.model_copy(update={"lines": taxed})
+        priced = [(item, line) for (item, _), line in zip(priced, taxed, strict=True)]
         company = engagement.entity.erp_company_id
         created = yield from self._erp.create_invoice(company, invoice)
         yield from self._erp.post_invoice(company, created["id"])
+        yield from self._tax.commit(engagement.entity, document)
         entries = [i.psa_id for i in items if i.kind == "time_entry"]
         milestones = [i.psa_id for i in items if i.kind == "billing_milestone"]
         expenses = [i.psa_id for i in items if i.kind == "expense"]

@@ -32,8 +32,13 @@ def start_firm(world: World) -> None:
     env.process(_finance(world))
 
 
-def _tax_id(fake: Any, country: str) -> str:
-    """A plausible registration number: VAT id in Europe, EIN in the US, GSTIN in India."""
+def _tax_id(fake: Any, country: str, kind: str) -> str | None:
+    """A registration number as the firm holds it: a well-formed VAT id in Europe, an EIN in
+    the US, a GSTIN in India; or a mistyped one, or none."""
+    if kind == "none":
+        return None
+    if kind == "malformed":
+        return fake.bothify(f"{country}###")
     if hasattr(fake, "vat_id"):
         return str(fake.vat_id()).replace(" ", "")
     if country == "US":
@@ -46,12 +51,15 @@ def _tax_id(fake: Any, country: str) -> str:
 def _client_account(world: World, contract: ContractSpec) -> dict[str, Any]:
     client = next(c for c in world.scenario.clients if c.id == contract.client)
     fake = world.faker(client.locale, "client", client.id)
-    world.client_tax_ids[client.id] = _tax_id(fake, client.country)
+    tax_id = _tax_id(fake, client.country, client.vat_id)
+    if tax_id is not None:
+        world.client_tax_ids[client.id] = tax_id
     return {
         "Name": client.name or fake.company(),
         "BillingStreet": fake.street_address().replace("\n", ", "),
         "BillingCity": fake.city(),
         "BillingPostalCode": fake.postcode(),
+        "BillingState": client.region,
         "BillingCountry": client.country,
         "Industry": client.industry,
     }

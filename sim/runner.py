@@ -12,6 +12,7 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from sim.business_calendar import at
 from sim.expenses import start_expenses
 from sim.loader import load_scenario
 from sim.metrics import items_csv, summarise
-from sim.oracle import OracleReport, check, check_ledger
+from sim.oracle import OracleReport, check, check_ledger, check_tax
 from sim.scenario import Scenario
 from sim.workforce import hire, start_workforce
 from sim.world import World
@@ -88,6 +89,7 @@ def judge(world: World, people_count: int) -> RunResult:
         exceptions=exception_queue(world),
     )
     check_ledger(invoices, report)
+    check_tax(s, invoices, report, committed_tax(world))
     project_cycles = []
     for ref, record in records.items():
         workspace = world.psa.workspace_by_reference(world.tenant, ref)
@@ -123,6 +125,16 @@ def judge(world: World, people_count: int) -> RunResult:
         },
     }
     return RunResult(metrics, report, world, None)
+
+
+def committed_tax(world: World) -> dict[str, Decimal]:
+    """Total tax per currency on the tax engine's committed documents."""
+    totals: dict[str, Decimal] = {}
+    for document in world.tax.transactions(world.tenant):
+        if document["status"] == "Committed":
+            currency = document["currencyCode"]
+            totals[currency] = totals.get(currency, Decimal(0)) + Decimal(document["totalTax"])
+    return totals
 
 
 def exception_queue(world: World) -> dict[str, str]:

@@ -72,12 +72,16 @@ class Period(_Spec):
     end: date
 
 
+Region = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,3}$")]
+
+
 class LegalEntitySpec(_Spec):
     id: Code
     name: str = Field(min_length=1)
     country: Country
     currency: Currency
     locale: Locale
+    region: Region | None = Field(default=None, description="state, for US and Indian taxes")
 
 
 class ClientSpec(_Spec):
@@ -87,6 +91,10 @@ class ClientSpec(_Spec):
     legal_entity: Code = Field(description="the firm's legal entity that contracts and bills")
     name: str | None = Field(default=None, description="filled by Faker when absent")
     industry: str | None = None
+    region: Region | None = Field(default=None, description="state, for US and Indian taxes")
+    vat_id: Literal["valid", "malformed", "none"] = Field(
+        default="valid", description="the client's VAT/GST registration as the firm holds it"
+    )
 
 
 class ContractVersionSpec(_Spec):
@@ -195,6 +203,35 @@ class BillingSpec(_Spec):
     run_business_day: int = Field(default=3, ge=1, le=15, description="of the following month")
 
 
+TaxRate = Annotated[Decimal, Field(ge=0, lt=1, decimal_places=5)]
+EU_MEMBERS = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR",
+              "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI",
+              "SK")  # fmt: skip
+
+
+class TaxSpec(_Spec):
+    """The jurisdictions' rules the tax engine applies and the oracle checks against."""
+
+    vat_rates: dict[Country, TaxRate] = {
+        "DE": Decimal("0.19"), "FR": Decimal("0.20"), "NL": Decimal("0.21"),
+        "IT": Decimal("0.22"), "ES": Decimal("0.21"), "AT": Decimal("0.20"),
+        "BE": Decimal("0.21"), "IE": Decimal("0.23"), "PL": Decimal("0.23"),
+        "SE": Decimal("0.25"), "GB": Decimal("0.20"), "CH": Decimal("0.081"),
+    }  # fmt: skip
+    us_service_rates: dict[Region, TaxRate] = Field(
+        default={
+            "WA": Decimal("0.065"), "NM": Decimal("0.04875"), "SD": Decimal("0.042"),
+            "HI": Decimal("0.04"), "TX": Decimal("0.0625"), "CT": Decimal("0.0635"),
+        },
+        description="US states that tax services; every other state exempts them",
+    )  # fmt: skip
+    gst_rate: TaxRate = Decimal("0.18")
+    rounding: dict[Country, Literal["line", "document"]] = Field(
+        default={}, description="per taxing country: round each line's tax, or the total once"
+    )
+    default_rounding: Literal["line", "document"] = "line"
+
+
 class VendorSpec(_Spec):
     latency_ms: int = Field(default=120, ge=0, le=60_000)
 
@@ -211,7 +248,8 @@ class Scenario(_Spec):
     contracts: list[ContractSpec] = Field(min_length=1)
     behaviour: BehaviourSpec = BehaviourSpec()
     billing: BillingSpec = BillingSpec()
-    vendors: dict[Literal["crm", "clm", "psa", "erp"], VendorSpec] = {}
+    tax: TaxSpec = TaxSpec()
+    vendors: dict[Literal["crm", "clm", "psa", "erp", "tax"], VendorSpec] = {}
 
     @property
     def starts(self) -> date:
@@ -251,6 +289,7 @@ def cross_check(s: Scenario) -> list[Issue]:
             issues.append(
                 (f"clients[{i}].legal_entity", f"one of the legal_entities ids {sorted(entities)}")
             )
+    issues += _check_regions(s)
     for i, c in enumerate(s.contracts):
         here = f"contracts[{i}]"
         if c.client not in clients:
@@ -334,6 +373,31 @@ def _check_versions(s: Scenario, c: ContractSpec, here: str) -> list[Issue]:
                         f"{here}.staffing[{k}]",
                     )
                 )
+    return issues
+
+
+def _check_regions(s: Scenario) -> list[Issue]:
+    """US sales tax and Indian GST depend on the state: sellers and same-country buyers there
+    need one."""
+    issues: list[Issue] = []
+    entities = {e.id: e for e in s.legal_entities}
+    for i, e in enumerate(s.legal_entities):
+        if e.country in ("US", "IN") and e.region is None:
+            issues.append(
+                (
+                    f"legal_entities[{i}].region",
+                    f"the entity's state (taxes in {e.country} depend on it), e.g. WA or MH",
+                )
+            )
+    for i, c in enumerate(s.clients):
+        seller = entities.get(c.legal_entity)
+        if seller and c.country == seller.country in ("US", "IN") and c.region is None:
+            issues.append(
+                (
+                    f"clients[{i}].region",
+                    f"the client's state (taxes in {c.country} depend on it), e.g. WA or MH",
+                )
+            )
     return issues
 
 

@@ -22,6 +22,7 @@ from mocks.clm import ClmMock
 from mocks.crm import CrmMock
 from mocks.erp import ErpMock
 from mocks.psa import PsaMock
+from mocks.tax import TaxMock, TaxRules
 from sim.business_calendar import BusinessCalendar, at
 from sim.runtime import CountingEnvironment, SimRuntime
 from sim.scenario import Scenario
@@ -59,6 +60,21 @@ def load_design(name: str) -> DesignFactory:
     return factory
 
 
+def tax_rules(scenario: Scenario) -> TaxRules:
+    """The tax engine configured with the scenario's jurisdiction rules."""
+    base = TaxRules.default()
+    t = scenario.tax
+    return base.model_copy(
+        update={
+            "vat_rates": {**base.vat_rates, **t.vat_rates},
+            "us_service_rates": dict(t.us_service_rates),
+            "gst_rate": t.gst_rate,
+            "rounding": dict(t.rounding),
+            "default_rounding": t.default_rounding,
+        }
+    )
+
+
 @dataclass
 class World:
     scenario: Scenario
@@ -85,13 +101,16 @@ class World:
         self.erp = ErpMock(self.now)
         for entity in s.legal_entities:  # the firm's ERP is set up before the run
             self.erp.add_company(
-                self.tenant, entity.id, entity.country, entity.currency, entity.name
-            )
-        mocks: dict[str, CrmMock | ClmMock | PsaMock | ErpMock] = {
+                self.tenant, entity.id, entity.country, entity.currency, entity.name,
+                entity.region,
+            )  # fmt: skip
+        self.tax = TaxMock(self.now, tax_rules(s))
+        mocks: dict[str, CrmMock | ClmMock | PsaMock | ErpMock | TaxMock] = {
             "crm": self.crm,
             "clm": self.clm,
             "psa": self.psa,
             "erp": self.erp,
+            "tax": self.tax,
         }
         latency = {v: (s.vendors[v].latency_ms if v in s.vendors else 120) / 1000 for v in mocks}
         self.runtime = SimRuntime(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from orchestrator.reference import ReferenceCore
@@ -60,3 +62,25 @@ class Recharges(ReferenceCore):
 
 def recharges(runtime: Runtime, tenant: str, options: dict[str, str]) -> Recharges:
     return Recharges(runtime, tenant, options)
+
+
+class Untaxed(ReferenceCore):
+    """Skips the tax engine and posts invoices without tax: the one thing never to do."""
+
+    def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str]) -> None:
+        super().__init__(runtime, tenant, options)
+        self._tax = _NoTax()  # type: ignore[assignment]
+
+
+class _NoTax:
+    def assess(self, invoice: Any, *args: Any) -> Flow[tuple[Any, ...]]:
+        return invoice.lines
+        yield
+
+    def commit(self, *args: Any) -> Flow[None]:
+        return
+        yield
+
+
+def untaxed(runtime: Runtime, tenant: str, options: dict[str, str]) -> Untaxed:
+    return Untaxed(runtime, tenant, options)

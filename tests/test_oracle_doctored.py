@@ -33,12 +33,20 @@ def _time_line(world: World, want: Any) -> tuple[dict[str, Any], dict[str, Any],
     raise AssertionError("no line fits the doctoring; the small scenario changed?")
 
 
+VAT = {"EUR": Decimal("0.19"), "GBP": Decimal("0.20")}  # the small firm's DE and GB VAT
+
+
 def _set_amount(invoice: dict[str, Any], line: dict[str, Any], amount: Decimal) -> None:
-    """Change a line's amount and keep the invoice's totals consistent with it."""
+    """Change a line's amount and, like a careful forger, keep its tax and the invoice's
+    totals consistent with it (so only the amount itself is wrong)."""
+    tax = (amount * VAT[invoice["currencyCode"]]).quantize(Decimal("0.01"), "ROUND_HALF_UP")
     delta = amount - Decimal(line["amountExcludingTax"])
-    line["amountExcludingTax"] = amount
-    for key in ("totalAmountExcludingTax", "totalAmountIncludingTax", "remainingAmount"):
-        invoice[key] = Decimal(invoice[key]) + delta
+    tax_delta = tax - Decimal(line["totalTaxAmount"])
+    line["amountExcludingTax"], line["totalTaxAmount"] = amount, tax
+    invoice["totalAmountExcludingTax"] = Decimal(invoice["totalAmountExcludingTax"]) + delta
+    invoice["totalTaxAmount"] = Decimal(invoice["totalTaxAmount"]) + tax_delta
+    for key in ("totalAmountIncludingTax", "remainingAmount"):
+        invoice[key] = Decimal(invoice[key]) + delta + tax_delta
 
 
 def _verdicts(result: Any) -> dict[str, tuple[str, str]]:
@@ -50,7 +58,9 @@ def _only_wrong(result: Any, source: str, verdict: str, cause: str, invariant: s
     assert verdicts[source] == (verdict, cause)
     wrong = {s: v for s, v in verdicts.items() if v[0] != "correct"}
     assert wrong == {source: (verdict, cause)}
-    assert [v.invariant for v in result.report.violations] == [invariant]
+    # a doctored ERP also disagrees with the tax engine's committed tax, which is reported too
+    found = [v.invariant for v in result.report.violations if v.invariant != "tax_committed"]
+    assert found == [invariant]
     assert result.metrics["invariants"]["ok"] is False
     assert result.metrics["accuracy"]["by_count"] < 1.0
 
@@ -76,8 +86,12 @@ def test_duplicated_line_is_a_duplicate(small: Scenario) -> None:
         twin = copy.deepcopy(line)
         twin["sequence"] = 999_999
         other["salesInvoiceLines"].append(twin)
-        for key in ("totalAmountExcludingTax", "totalAmountIncludingTax", "remainingAmount"):
-            other[key] = Decimal(other[key]) + Decimal(twin["amountExcludingTax"])
+        other["totalAmountExcludingTax"] = Decimal(other["totalAmountExcludingTax"]) + Decimal(
+            twin["amountExcludingTax"]
+        )
+        other["totalTaxAmount"] = Decimal(other["totalTaxAmount"]) + Decimal(twin["totalTaxAmount"])
+        for key in ("totalAmountIncludingTax", "remainingAmount"):
+            other[key] = Decimal(other[key]) + Decimal(twin["amountIncludingTax"])
         hit["source"] = truth.source_id
 
     result = run(small, SEED, doctor=doctor)

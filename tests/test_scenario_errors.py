@@ -258,7 +258,7 @@ CASES = [
         "unknown-vendor-key",
         swap("billing:\n", "vendors: {sap: {latency_ms: 5}}\nbilling:\n"),
         "vendors.sap",
-        '"crm", "clm", "psa" or "erp"',
+        '"crm", "clm", "psa", "erp" or "tax"',
         "vendors:",
         got="'sap'",
     ),

@@ -21,6 +21,7 @@ from mocks.clm import ClmMock, ExecutedTerms
 from mocks.crm import CrmMock
 from mocks.erp import ErpMock
 from mocks.psa import PsaMock
+from mocks.tax import TaxMock
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import WallClockRuntime
 
@@ -40,8 +41,15 @@ class Served:
         self.clm = ClmMock(_wall_clock, self.webhooks.append)
         self.psa = PsaMock(_wall_clock, self.webhooks.append)
         self.erp = ErpMock(_wall_clock)
+        self.tax = TaxMock(_wall_clock)
         app = Mount(
-            {"crm": self.crm.app, "clm": self.clm.app, "psa": self.psa.app, "erp": self.erp.app}
+            {
+                "crm": self.crm.app,
+                "clm": self.clm.app,
+                "psa": self.psa.app,
+                "erp": self.erp.app,
+                "tax": self.tax.app,
+            }
         )
         config = uvicorn.Config(
             app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False
@@ -86,7 +94,7 @@ def _deliver(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> 
 
 def test_reference_core_bills_a_cycle_in_real_time_over_sockets(served: Served) -> None:
     """Deal -> SOW -> project -> approved time and milestone -> posted invoice, over HTTP."""
-    runtime = WallClockRuntime({v: served.base(v) for v in ("crm", "clm", "psa", "erp")})
+    runtime = WallClockRuntime({v: served.base(v) for v in ("crm", "clm", "psa", "erp", "tax")})
     try:
         _cycle(ReferenceCore(runtime, TENANT), runtime, served)
     finally:
@@ -164,5 +172,9 @@ def _cycle(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> No
         (f"psa:time_entry:{entry}",): Decimal("12.12"),
         (f"psa:billing_milestone:{milestone['id']}",): Decimal("1000.00"),
     }
+    # German VAT from the tax engine: 12.12 x 19% = 2.3028 -> 2.30, plus 190.00; committed
+    assert invoice["totalTaxAmount"] == Decimal("192.30")
+    (document,) = served.tax.transactions(TENANT)
+    assert (document["status"], document["totalTax"]) == ("Committed", Decimal("192.30"))
     assert served.psa.tables.get(TENANT, "time_entries", entry)["status"] == "INVOICED"
     assert core.status()["exceptions"] == []

@@ -24,6 +24,7 @@ class Deal(BaseModel):
     street: str | None = None
     city: str | None = None
     postal_code: str | None = None
+    region: str | None = None
     amount: Decimal | None
     currency: str | None
     is_won: bool
@@ -47,6 +48,7 @@ class CrmAdapter:
             street=account.get("BillingStreet"),
             city=account.get("BillingCity"),
             postal_code=account.get("BillingPostalCode"),
+            region=account.get("BillingState"),
             amount=opportunity.get("Amount"),
             currency=opportunity.get("CurrencyIsoCode"),
             is_won=bool(opportunity["IsWon"]),

@@ -51,6 +51,7 @@ class ErpAdapter:
                 country=c["countryCode"],
                 currency=c["currencyCode"],
                 erp_company_id=c["id"],
+                region=c.get("region"),
             )
             for c in body["value"]
         }
@@ -87,6 +88,7 @@ class ErpAdapter:
             legal_entity_id=entity.id,
             currency=record["currencyCode"],
             tax_id=record.get("taxRegistrationNumber"),
+            region=deal.region,
         )
 
     def exchange_rate(self, entity: LegalEntity, currency: str, day: date) -> Flow[Decimal]:
@@ -117,6 +119,8 @@ class ErpAdapter:
                     "sourceItemIds": list(line.source_ids),
                     "contractVersionId": line.contract_version_id,
                     "billingRole": line.kind,
+                    "totalTaxAmount": line.tax,
+                    "taxCode": line.tax_code,
                 }
                 for line in invoice.lines
             ],

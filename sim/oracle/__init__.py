@@ -1,0 +1,29 @@
+"""The oracle: what every billable item should have cost, and what the ERP says it was billed.
+
+It prices ground truth with its own small code, from the scenario's contract terms, and never
+imports the core (an import-linter rule holds it to that). See ``_items`` for the item-by-item
+verdicts and ``_tax`` for the tax each posted invoice should carry.
+"""
+
+from sim.oracle._items import (
+    ItemVerdict,
+    OracleReport,
+    Violation,
+    check,
+    check_ledger,
+    expected_expense_amount,
+    expected_time_amount,
+)
+from sim.oracle._tax import check_tax, expected_levies
+
+__all__ = [
+    "ItemVerdict",
+    "OracleReport",
+    "Violation",
+    "check",
+    "check_ledger",
+    "check_tax",
+    "expected_expense_amount",
+    "expected_levies",
+    "expected_time_amount",
+]
