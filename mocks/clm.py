@@ -76,6 +76,7 @@ class ExecutedTerms(_Strict):
     versions: list[ContractVersionTerms] = Field(min_length=1)
     milestones: list[MilestoneTerms] = []
     expensePolicy: ExpensePolicyTerms | None = None
+    purchaseOrderRequired: bool = False
 
 
 class AmendmentTerms(_Strict):
@@ -139,6 +140,11 @@ class ClmMock:
                 "billingModel": {"type": "string", "value": data["billingModel"]},
                 "sowReference": {"type": "string", "value": data["sowReference"]},
                 "agreementDate": {"type": "date", "value": now.date().isoformat()},
+                "purchaseOrderRequired": {
+                    "type": "boolean",
+                    "value": data["purchaseOrderRequired"],
+                },
+                "purchaseOrderNumber": {"type": "string", "value": None},
             },
             "versions": [{**v, "executedAt": iso(now)} for v in data["versions"]],
             "milestones": data["milestones"],
@@ -182,6 +188,12 @@ class ClmMock:
         record["lastUpdated"] = iso(now)
         self._completed(tenant, workflow_id, record_id, now)
         return record
+
+    def set_purchase_order(self, tenant: str, record_id: str, number: str) -> None:
+        """Record the client's PO on the contract (as the contract manager does on receipt)."""
+        record = self.tables.get(tenant, "record", record_id, "record")
+        record["properties"]["purchaseOrderNumber"]["value"] = number
+        record["lastUpdated"] = iso(self.clock())
 
     def _completed(self, tenant: str, workflow_id: str, record_id: str, now: Any) -> None:
         if self.sink is not None:

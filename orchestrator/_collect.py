@@ -133,13 +133,26 @@ class Collection:
             )
         )
 
-    def _raise(self, reason: str, item: str, detail: str) -> None:
-        exception = {
+    def _raise(self, reason: str, item: str, detail: str, items: list[str] | None = None) -> None:
+        """Open an exception (or refresh the open one for the same reason and subject)."""
+        exception: dict[str, Any] = {
             "status": "open",
             "reason": reason,
             "item": item,
             "detail": detail,
             "at": self._rt.now().isoformat(),
         }
+        if items is not None:
+            exception["items"] = list(items)
+        for existing in self.state.exceptions:
+            if (existing["status"], existing["reason"], existing["item"]) == ("open", reason, item):
+                existing.update(exception)
+                return
         self.state.exceptions.append(exception)
-        self._rt.record("core.exception", **exception)
+        self._rt.record("core.exception", **{k: v for k, v in exception.items() if k != "items"})
+
+    def _resolve(self, reason: str, item: str) -> None:
+        for existing in self.state.exceptions:
+            if (existing["status"], existing["reason"], existing["item"]) == ("open", reason, item):
+                existing.update(status="resolved", resolved_at=self._rt.now().isoformat())
+                self._rt.record("core.exception_resolved", reason=reason, item=item)

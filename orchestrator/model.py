@@ -111,6 +111,8 @@ class Contract(_Model):
     versions: tuple[ContractVersion, ...]
     milestones: tuple[Milestone, ...] = ()
     expense_policy: ExpensePolicy | None = None
+    purchase_order_required: bool = False
+    purchase_order: str | None = None
 
     def version_on(self, day: date) -> ContractVersion | None:
         """The version whose rate card is in force on ``day`` (latest effective date wins)."""
@@ -187,6 +189,7 @@ class Invoice(_Model):
     invoice_date: date
     currency: Currency
     lines: tuple[InvoiceLine, ...]
+    purchase_order: str | None = None
 
     @property
     def idempotency_key(self) -> str:

@@ -247,7 +247,40 @@ class ReferenceCore(Collection):
     def billing_run(self, period: str, invoice_date: date) -> Flow[None]:
         """One invoice per contract for everything approved and due by the period's end."""
         for items in self.state.ledger.due(_period_end(period)).values():
+            engagement: _Engagement = items[0].engagement
+            if engagement.contract.purchase_order_required:
+                purchase_order = yield from self._purchase_order(engagement, items)
+                if purchase_order is None:
+                    continue
             yield from self._invoice(items, period, invoice_date)
+
+    def _purchase_order(self, engagement: _Engagement, items: list[Item]) -> Flow[str | None]:
+        """The client's PO number, re-read from the CLM until it arrives; meanwhile the
+        invoice waits in the exception queue with every item it would bill."""
+        subject = f"contract:{engagement.contract.reference}"
+        if engagement.contract.purchase_order is None:
+            engagement.contract = yield from self._clm.contract(engagement.contract.id)
+        purchase_order = engagement.contract.purchase_order
+        if purchase_order is None:
+            held = sorted(
+                {i.key.split("@")[0].removeprefix("adjustment:") for i in items}
+                | set(self._held_for(subject))
+            )
+            self._raise(
+                "missing_po",
+                subject,
+                "the client requires a PO number on every invoice and has not sent one",
+                items=held,
+            )
+        else:
+            self._resolve("missing_po", subject)
+        return purchase_order
+
+    def _held_for(self, subject: str) -> list[str]:
+        for exception in self.state.exceptions:
+            if (exception["status"], exception["item"]) == ("open", subject):
+                return list(exception.get("items", []))
+        return []
 
     def _invoice(self, items: list[Item], period: str, invoice_date: date) -> Flow[None]:
         engagement: _Engagement = items[0].engagement
@@ -260,6 +293,7 @@ class ReferenceCore(Collection):
             invoice_date=invoice_date,
             currency=engagement.contract.currency,
             lines=tuple(line for _, line in priced),
+            purchase_order=engagement.contract.purchase_order,
         )
         document = f"{invoice.contract_id}-{period}"[:50]
         try:

@@ -26,6 +26,8 @@ def start_firm(world: World) -> None:
     for contract in world.scenario.contracts:
         env.process(_sell(world, contract))
         env.process(_change_orders(world, contract))
+        if contract.purchase_order is not None and contract.purchase_order.arrives is not None:
+            env.process(_purchase_order(world, contract))
         for milestone in contract.milestones:
             env.process(_deliver_milestone(world, contract, milestone))
     env.process(_legal(world))
@@ -123,6 +125,7 @@ def _terms(world: World, contract: ContractSpec) -> ExecutedTerms:
                 m for v in signed_with_sow for m in _milestone_terms(contract, v.number)
             ],
             "expensePolicy": _expense_policy_terms(contract),
+            "purchaseOrderRequired": contract.purchase_order is not None,
         }
     )
 
@@ -136,6 +139,31 @@ def _expense_policy_terms(contract: ContractSpec) -> dict[str, Any] | None:
         "billableCategories": policy.billable_categories,
         "receiptRequiredAbove": policy.receipt_required_above,
     }
+
+
+def _sow_record(world: World, contract_id: str) -> dict[str, Any] | None:
+    return next(
+        (
+            r
+            for r in world.clm.tables.all(world.tenant, "record")
+            if r["properties"]["sowReference"]["value"] == contract_id
+        ),
+        None,
+    )
+
+
+def _purchase_order(world: World, contract: ContractSpec) -> Any:
+    """The client's PO arrives; the contract manager records it on the contract in the CLM."""
+    po = contract.purchase_order
+    assert po is not None and po.arrives is not None
+    day = po.arrives
+    yield world.until(at(day, 12))
+    while (record := _sow_record(world, contract.id)) is None:  # SOW not yet signed
+        day += timedelta(days=1)
+        yield world.until(at(day, 12))
+    world.clm.set_purchase_order(world.tenant, record["id"], po.number)
+    world.truth.purchase_orders[contract.id] = (po.number, world.now())
+    world.trace.write("world.purchase_order_received", contract=contract.id, number=po.number)
 
 
 def _change_orders(world: World, contract: ContractSpec) -> Any:

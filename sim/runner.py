@@ -23,7 +23,7 @@ from sim.business_calendar import at
 from sim.expenses import start_expenses
 from sim.loader import load_scenario
 from sim.metrics import items_csv, summarise
-from sim.oracle import OracleReport, check, check_ledger, check_tax
+from sim.oracle import OracleReport, check, check_ledger, check_purchase_orders, check_tax
 from sim.scenario import Scenario
 from sim.workforce import hire, start_workforce
 from sim.world import World
@@ -90,6 +90,7 @@ def judge(world: World, people_count: int) -> RunResult:
     )
     check_ledger(invoices, report)
     check_tax(s, invoices, report, committed_tax(world))
+    check_purchase_orders(s, world.truth, invoices, report)
     project_cycles = []
     for ref, record in records.items():
         workspace = world.psa.workspace_by_reference(world.tenant, ref)
@@ -143,11 +144,12 @@ def exception_queue(world: World) -> dict[str, str]:
     response = world.core.handle(httpx.Request("GET", "http://core/exceptions"))
     if response.status_code != 200:
         return {}
-    return {
-        e["item"]: e["reason"]
-        for e in response.json()["exceptions"]
-        if e.get("status", "open") == "open"
-    }
+    queue: dict[str, str] = {}
+    for e in response.json()["exceptions"]:
+        if e.get("status", "open") == "open":
+            for item in [e["item"], *e.get("items", [])]:
+                queue.setdefault(item, e["reason"])
+    return queue
 
 
 def command_line(scenario_file: str, seed: int, design: str, options: dict[str, str]) -> str:

@@ -138,6 +138,15 @@ class ExpensePolicySpec(_Spec):
     )
 
 
+class PurchaseOrderSpec(_Spec):
+    """The client requires its purchase order number on every invoice."""
+
+    number: str = Field(min_length=1, max_length=35)
+    arrives: date | None = Field(
+        default=None, description="when the client sends it; absent: never during the run"
+    )
+
+
 class ContractSpec(_Spec):
     id: Code
     client: Code
@@ -151,6 +160,9 @@ class ContractSpec(_Spec):
     staffing: list[StaffingSpec] = Field(min_length=1)
     expense_policy: ExpensePolicySpec | None = Field(
         default=None, description="absent: consultants on this contract file no expenses"
+    )
+    purchase_order: PurchaseOrderSpec | None = Field(
+        default=None, description="present: no invoice without the client's PO number"
     )
 
 
@@ -316,6 +328,14 @@ def cross_check(s: Scenario) -> list[Issue]:
                 )
             )
         issues += _check_versions(s, c, here)
+        po = c.purchase_order
+        if po is not None and po.arrives is not None and not c.close_date <= po.arrives <= s.ends:
+            issues.append(
+                (
+                    f"{here}.purchase_order.arrives",
+                    f"a date from the close date ({c.close_date}) to the run's end ({s.ends})",
+                )
+            )
         issues += _check_staffing(s, c, here)
         issues += _unique(f"{here}.milestones", [m.id for m in c.milestones], ".id")
         for j, m in enumerate(c.milestones):

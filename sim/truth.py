@@ -63,6 +63,7 @@ class GroundTruth:
     executed: dict[str, datetime] = field(default_factory=dict)
     billing_runs: list[tuple[str, datetime]] = field(default_factory=list)
     opportunities: dict[str, str] = field(default_factory=dict)
+    purchase_orders: dict[str, tuple[str, datetime]] = field(default_factory=dict)
 
 
 @dataclass

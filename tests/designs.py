@@ -84,3 +84,40 @@ class _NoTax:
 
 def untaxed(runtime: Runtime, tenant: str, options: dict[str, str]) -> Untaxed:
     return Untaxed(runtime, tenant, options)
+
+
+class IgnoresPurchaseOrders(ReferenceCore):
+    """Invoices whether or not the client's PO has arrived."""
+
+    def _purchase_order(self, engagement: Any, items: Any) -> Flow[str | None]:
+        return engagement.contract.purchase_order or ""
+        yield
+
+
+def ignores_purchase_orders(
+    runtime: Runtime, tenant: str, options: dict[str, str]
+) -> IgnoresPurchaseOrders:
+    return IgnoresPurchaseOrders(runtime, tenant, options)
+
+
+class IgnoresReceipts(ReferenceCore):
+    """Bills every approved expense, receipt or not."""
+
+    def _add_expense(self, expense: Any) -> Flow[None]:
+        yield from super()._add_expense(expense.model_copy(update={"has_receipt": True}))
+
+
+def ignores_receipts(runtime: Runtime, tenant: str, options: dict[str, str]) -> IgnoresReceipts:
+    return IgnoresReceipts(runtime, tenant, options)
+
+
+class QuietHolds(ReferenceCore):
+    """Holds receipt-less expenses, as it should, but tells nobody (no exception raised)."""
+
+    def _raise(self, reason: str, item: str, detail: str, items: Any = None) -> None:
+        if reason != "missing_receipt":
+            super()._raise(reason, item, detail, items)
+
+
+def quiet_holds(runtime: Runtime, tenant: str, options: dict[str, str]) -> QuietHolds:
+    return QuietHolds(runtime, tenant, options)

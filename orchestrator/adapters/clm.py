@@ -104,4 +104,6 @@ def contract_from_record(record: dict[str, Any]) -> Contract:
         versions=tuple(versions),
         milestones=milestones,
         expense_policy=expense_policy,
+        purchase_order_required=bool(props.get("purchaseOrderRequired", False)),
+        purchase_order=props.get("purchaseOrderNumber"),
     )

@@ -109,6 +109,7 @@ class ErpAdapter:
             "invoiceDate": invoice.invoice_date.isoformat(),
             "currencyCode": invoice.currency,
             "yourReference": f"{invoice.period} {invoice.contract_id}"[:35],
+            "externalDocumentNumber": invoice.purchase_order,
             "salesInvoiceLines": [
                 {
                     "lineType": "Resource",

@@ -45,6 +45,8 @@ class TaxAdapter:
             ],
             "commit": False,
         }  # fmt: skip
+        if invoice.purchase_order:
+            model["purchaseOrderNo"] = invoice.purchase_order
         if customer.tax_id:
             model["businessIdentificationNo"] = customer.tax_id[:25]
         document = yield from call(

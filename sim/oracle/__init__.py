@@ -5,6 +5,7 @@ imports the core (an import-linter rule holds it to that). See ``_items`` for th
 verdicts and ``_tax`` for the tax each posted invoice should carry.
 """
 
+from sim.oracle._holds import check_purchase_orders
 from sim.oracle._items import (
     ItemVerdict,
     OracleReport,
@@ -22,6 +23,7 @@ __all__ = [
     "Violation",
     "check",
     "check_ledger",
+    "check_purchase_orders",
     "check_tax",
     "expected_expense_amount",
     "expected_levies",

@@ -173,6 +173,16 @@ def check(
     queue (source id -> reason), where items held on purpose must be explained."""
     report = OracleReport()
     queue = exceptions or {}
+    contracts_ = {c.id: c for c in scenario.contracts}
+    last = truth.billing_runs[-1][1] if truth.billing_runs else None
+    po_hold = {
+        cid: "missing_po"
+        for cid, c in contracts_.items()
+        if c.purchase_order is not None
+        and (
+            cid not in truth.purchase_orders or last is None or truth.purchase_orders[cid][1] > last
+        )
+    }
     contracts = {c.id: c for c in scenario.contracts}
     billed = _billings(invoices, report)
     last_run = truth.billing_runs[-1][1] if truth.billing_runs else None
@@ -216,6 +226,8 @@ def check(
                         for rule in ROUNDING
                     ),
                 ],
+                hold=po_hold.get(c.id),
+                queued=queue.get(t.source_id),
             )
         )
         expected_ids[t.source_id] = None
@@ -237,6 +249,8 @@ def check(
                 report,
                 None,
                 None,
+                hold=po_hold.get(c.id),
+                queued=queue.get(m.source_id),
             )
         )
         expected_ids[m.source_id] = None
@@ -252,7 +266,7 @@ def check(
             raise ValueError("judging expenses needs the ERP's published exchange rates")
         amount = Decimal(e.amount_minor).scaleb(-MINOR[e.currency])
         rate = rates(e.currency, c.currency, e.day)
-        hold = None
+        hold = po_hold.get(c.id)
         if not e.receipt and amount * rate > policy.receipt_required_above:
             hold = "missing_receipt"
         report.items.append(
