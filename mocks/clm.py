@@ -63,6 +63,11 @@ class ExpensePolicyTerms(_Strict):
     receiptRequiredAbove: Decimal = Field(ge=0)
 
 
+class ServiceLevelTerms(_Strict):
+    creditPerBreach: Decimal = Field(gt=0)
+    monthlyCap: Decimal = Field(gt=0)
+
+
 class ExecutedTerms(_Strict):
     """What legal signs: the SOW's commercial terms (set through the CLM's editor)."""
 
@@ -77,6 +82,7 @@ class ExecutedTerms(_Strict):
     milestones: list[MilestoneTerms] = []
     expensePolicy: ExpensePolicyTerms | None = None
     purchaseOrderRequired: bool = False
+    serviceLevel: ServiceLevelTerms | None = None
 
 
 class AmendmentTerms(_Strict):
@@ -149,6 +155,8 @@ class ClmMock:
             "versions": [{**v, "executedAt": iso(now)} for v in data["versions"]],
             "milestones": data["milestones"],
             "expensePolicy": data["expensePolicy"],
+            "serviceLevel": data["serviceLevel"],
+            "breaches": [],
         }
         self.tables.insert(tenant, "record", record)
         workflow.update(
@@ -194,6 +202,21 @@ class ClmMock:
         record = self.tables.get(tenant, "record", record_id, "record")
         record["properties"]["purchaseOrderNumber"]["value"] = number
         record["lastUpdated"] = iso(self.clock())
+
+    def record_breach(self, tenant: str, record_id: str, day: date, description: str) -> str:
+        """Log a missed service level against the contract's SLA obligation and notify."""
+        record = self.tables.get(tenant, "record", record_id, "record")
+        now = self.clock()
+        n = self.tables.next_number(tenant, "breach")
+        breach = {"id": guid(f"{tenant}:breach", n), "date": day.isoformat(),
+                  "description": description, "recordedAt": iso(now)}  # fmt: skip
+        record["breaches"].append(breach)
+        record["lastUpdated"] = iso(now)
+        if self.sink is not None:
+            payload = {"event": "obligation_breached", "recordId": record_id,
+                       "breachId": breach["id"], "timestamp": iso(now)}  # fmt: skip
+            self.sink(Webhook("clm", tenant, "obligation_breached", {"payload": payload}))
+        return str(breach["id"])
 
     def _completed(self, tenant: str, workflow_id: str, record_id: str, now: Any) -> None:
         if self.sink is not None:

@@ -3,13 +3,15 @@ billable items in the ledger, or exceptions with a reason when they cannot be bi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from orchestrator._ledger import BillingLedger, Item
+from orchestrator.adapters.clm import ClmAdapter
 from orchestrator.adapters.erp import ErpAdapter
 from orchestrator.adapters.psa import PsaAdapter
-from orchestrator.model import Expense, Resource, TimeEntry
+from orchestrator.model import Expense, InvoiceLine, Resource, TimeEntry
 from orchestrator.pricing import (
     PricingError,
     price_expense,
@@ -19,7 +21,12 @@ from orchestrator.pricing import (
 )
 from orchestrator.runtime import Flow, Runtime
 
-__all__ = ["Collection"]
+__all__ = ["Collection", "source_id_of_breach"]
+
+
+def source_id_of_breach(breach_id: str) -> str:
+    """The audit-trail id of a missed service level, as its credit line carries it."""
+    return f"clm:breach:{breach_id}"
 
 
 class Collection:
@@ -28,6 +35,7 @@ class Collection:
     _rt: Runtime
     _psa: PsaAdapter
     _erp: ErpAdapter
+    _clm: ClmAdapter
     state: Any
 
     def collect_time(self, submission_id: str) -> Flow[None]:
@@ -132,6 +140,41 @@ class Collection:
                 lambda contract: price_expense(expense, rate, contract),
             )
         )
+
+    def collect_breach(self, record_id: str, breach_id: str) -> Flow[None]:
+        """A missed service level earns the client its credit, up to the month's cap; the
+        credit is a negative line on the next invoice."""
+        while record_id in self.state.setting_up:
+            yield from self._rt.sleep(60)
+        engagement = self.state.engagements.get(record_id)
+        key = source_id_of_breach(breach_id)
+        if engagement is None:
+            self._raise("unknown_contract", key, f"contract record {record_id} is not set up")
+            return
+        terms = engagement.contract.service_level
+        breach = yield from self._clm.breach(record_id, breach_id)
+        if terms is None or breach is None:
+            self._raise("no_service_level", key, "breach on a contract without SLA terms")
+            return
+        day = date.fromisoformat(breach["date"])
+        month = (engagement.contract.id, f"{day:%Y-%m}")
+        granted = self.state.credits_granted.get(month, Decimal(0))
+        credit = min(terms.credit_per_breach, terms.monthly_cap - granted)
+        if credit <= 0 or self.state.ledger.knows(key):
+            self._rt.record("core.credit_capped", item=key, month=month[1])
+            return
+        self.state.credits_granted[month] = granted + credit
+        version = engagement.contract.version_on(day) or engagement.contract.versions[0]
+        line = InvoiceLine(
+            description=f"Service credit: {breach['description']} on {day}",
+            quantity=Decimal(1),
+            unit_price=-credit,
+            amount=-credit,
+            source_ids=(key,),
+            contract_version_id=version.id,
+            kind="credit",
+        )
+        self.state.ledger.add(Item(key, engagement, day, "credit", breach_id, lambda _c: line))
 
     def _raise(self, reason: str, item: str, detail: str, items: list[str] | None = None) -> None:
         """Open an exception (or refresh the open one for the same reason and subject)."""

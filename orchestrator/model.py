@@ -27,6 +27,7 @@ __all__ = [
     "Project",
     "RateCardVersion",
     "Resource",
+    "ServiceLevel",
     "TimeEntry",
 ]
 
@@ -87,6 +88,13 @@ class ExpensePolicy(_Model):
     receipt_required_above: Decimal
 
 
+class ServiceLevel(_Model):
+    """SLA terms: a fixed credit per missed service level, capped per calendar month."""
+
+    credit_per_breach: Decimal
+    monthly_cap: Decimal
+
+
 class ContractVersion(_Model):
     """One executed version of a statement of work (the original, or an amendment)."""
 
@@ -113,6 +121,7 @@ class Contract(_Model):
     expense_policy: ExpensePolicy | None = None
     purchase_order_required: bool = False
     purchase_order: str | None = None
+    service_level: ServiceLevel | None = None
 
     def version_on(self, day: date) -> ContractVersion | None:
         """The version whose rate card is in force on ``day`` (latest effective date wins)."""
@@ -174,7 +183,7 @@ class InvoiceLine(_Model):
     amount: Decimal
     source_ids: tuple[str, ...]
     contract_version_id: str
-    kind: Literal["charge", "adjustment"] = "charge"
+    kind: Literal["charge", "adjustment", "credit"] = "charge"
     tax: Decimal = Decimal(0)
     tax_code: str | None = None
 

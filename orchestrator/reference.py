@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -53,6 +54,7 @@ class _State:
     setting_up: dict[str, None] = field(default_factory=dict)
     ledger: BillingLedger = field(default_factory=BillingLedger)
     exceptions: list[dict[str, Any]] = field(default_factory=list)
+    credits_granted: dict[tuple[str, str], Decimal] = field(default_factory=dict)
 
 
 def _period_end(period: str) -> date:
@@ -121,6 +123,11 @@ class ReferenceCore(Collection):
                         self.on_contract_record(record),
                         f"contract {record}",
                     )
+                )
+            elif payload["event"] == "obligation_breached":
+                record, breach = payload["recordId"], payload["breachId"]
+                events.append(
+                    (f"clm:breach:{breach}", self.collect_breach(record, breach), f"sla {breach}")
                 )
         elif vendor == "psa":
             subject = str(body["subject_id"])

@@ -14,7 +14,7 @@ from mocks.clm import AmendmentTerms, ExecutedTerms
 from sim.business_calendar import at
 from sim.scenario import ContractSpec, ContractVersionSpec, MilestoneSpec
 from sim.seeds import stream
-from sim.truth import MilestoneTruth
+from sim.truth import BreachTruth, MilestoneTruth
 from sim.world import World
 
 __all__ = ["start_firm"]
@@ -28,6 +28,8 @@ def start_firm(world: World) -> None:
         env.process(_change_orders(world, contract))
         if contract.purchase_order is not None and contract.purchase_order.arrives is not None:
             env.process(_purchase_order(world, contract))
+        if contract.service_level is not None:
+            env.process(_service_breaches(world, contract))
         for milestone in contract.milestones:
             env.process(_deliver_milestone(world, contract, milestone))
     env.process(_legal(world))
@@ -126,6 +128,12 @@ def _terms(world: World, contract: ContractSpec) -> ExecutedTerms:
             ],
             "expensePolicy": _expense_policy_terms(contract),
             "purchaseOrderRequired": contract.purchase_order is not None,
+            "serviceLevel": None
+            if contract.service_level is None
+            else {
+                "creditPerBreach": contract.service_level.credit_per_breach,
+                "monthlyCap": contract.service_level.monthly_cap,
+            },
         }
     )
 
@@ -164,6 +172,22 @@ def _purchase_order(world: World, contract: ContractSpec) -> Any:
     world.clm.set_purchase_order(world.tenant, record["id"], po.number)
     world.truth.purchase_orders[contract.id] = (po.number, world.now())
     world.trace.write("world.purchase_order_received", contract=contract.id, number=po.number)
+
+
+def _service_breaches(world: World, contract: ContractSpec) -> Any:
+    """The client's service desk reports each missed service level; it is logged in the CLM
+    against the SLA obligation (or, with no contract record yet, owed all the same)."""
+    assert contract.service_level is not None
+    for number, day in enumerate(sorted(contract.service_level.breaches), start=1):
+        yield world.until(at(day, 14))
+        breach = BreachTruth(contract.id, number, day, world.now())
+        record = _sow_record(world, contract.id)
+        if record is not None:
+            breach.clm_id = world.clm.record_breach(
+                world.tenant, record["id"], day, f"Service level missed ({contract.id} #{number})"
+            )
+        world.truth.breaches.append(breach)
+        world.trace.write("world.service_level_breached", contract=contract.id, number=number)
 
 
 def _change_orders(world: World, contract: ContractSpec) -> Any:

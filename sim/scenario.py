@@ -138,6 +138,14 @@ class ExpensePolicySpec(_Spec):
     )
 
 
+class ServiceLevelSpec(_Spec):
+    """SLA terms: each breach earns the client a fixed credit, capped per calendar month."""
+
+    credit_per_breach: Money = Field(gt=0, description="in the contract currency")
+    monthly_cap: Money = Field(gt=0, description="most credit the client earns in one month")
+    breaches: list[date] = Field(default=[], description="when the service level was missed")
+
+
 class PurchaseOrderSpec(_Spec):
     """The client requires its purchase order number on every invoice."""
 
@@ -164,6 +172,7 @@ class ContractSpec(_Spec):
     purchase_order: PurchaseOrderSpec | None = Field(
         default=None, description="present: no invoice without the client's PO number"
     )
+    service_level: ServiceLevelSpec | None = None
 
 
 class AmountRange(_Spec):
@@ -328,6 +337,16 @@ def cross_check(s: Scenario) -> list[Issue]:
                 )
             )
         issues += _check_versions(s, c, here)
+        if c.service_level is not None:
+            for j, day in enumerate(c.service_level.breaches):
+                if not c.close_date <= day <= s.period.end:
+                    issues.append(
+                        (
+                            f"{here}.service_level.breaches[{j}]",
+                            f"a date from the close date ({c.close_date}) to the "
+                            f"period's end ({s.period.end})",
+                        )
+                    )
         po = c.purchase_order
         if po is not None and po.arrives is not None and not c.close_date <= po.arrives <= s.ends:
             issues.append(

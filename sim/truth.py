@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-__all__ = ["ExpenseTruth", "GroundTruth", "MilestoneTruth", "TimeTruth"]
+__all__ = ["BreachTruth", "ExpenseTruth", "GroundTruth", "MilestoneTruth", "TimeTruth"]
 
 
 @dataclass
@@ -59,11 +59,31 @@ class GroundTruth:
     time_by_psa_id: dict[str, TimeTruth] = field(default_factory=dict)
     milestones: dict[str, MilestoneTruth] = field(default_factory=dict)
     expenses: dict[str, ExpenseTruth] = field(default_factory=dict)
+    breaches: list[BreachTruth] = field(default_factory=list)
     deals_won: dict[str, datetime] = field(default_factory=dict)
     executed: dict[str, datetime] = field(default_factory=dict)
     billing_runs: list[tuple[str, datetime]] = field(default_factory=list)
     opportunities: dict[str, str] = field(default_factory=dict)
     purchase_orders: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+
+
+@dataclass
+class BreachTruth:
+    """A missed service level, recorded in the CLM against the contract's SLA obligation."""
+
+    contract: str
+    number: int
+    day: date
+    recorded_at: datetime
+    clm_id: str | None = None
+
+    @property
+    def source_id(self) -> str:
+        return (
+            f"clm:breach:{self.clm_id}"
+            if self.clm_id
+            else f"work:breach:{self.contract}:{self.number}"
+        )
 
 
 @dataclass

@@ -14,6 +14,7 @@ from orchestrator.model import (
     ExpensePolicy,
     Milestone,
     RateCardVersion,
+    ServiceLevel,
 )
 from orchestrator.money import Money, RoundingRule
 from orchestrator.runtime import Flow, Runtime
@@ -45,6 +46,14 @@ class ClmAdapter:
             body={"template": "statementOfWork", "attributes": attributes},
         )
         return str(workflow["id"])
+
+    def breach(self, record_id: str, breach_id: str) -> Flow[dict[str, Any] | None]:
+        """A missed service level logged on the contract record, if it is there."""
+        record = yield from call(self._rt, "clm", self._tenant, "GET", f"{API}/records/{record_id}")
+        found: dict[str, Any] | None = next(
+            (b for b in record.get("breaches", []) if b["id"] == breach_id), None
+        )
+        return found
 
     def contract(self, record_id: str) -> Flow[Contract]:
         record = yield from call(self._rt, "clm", self._tenant, "GET", f"{API}/records/{record_id}")
@@ -106,4 +115,10 @@ def contract_from_record(record: dict[str, Any]) -> Contract:
         expense_policy=expense_policy,
         purchase_order_required=bool(props.get("purchaseOrderRequired", False)),
         purchase_order=props.get("purchaseOrderNumber"),
+        service_level=None
+        if record.get("serviceLevel") is None
+        else ServiceLevel(
+            credit_per_breach=Decimal(record["serviceLevel"]["creditPerBreach"]),
+            monthly_cap=Decimal(record["serviceLevel"]["monthlyCap"]),
+        ),
     )

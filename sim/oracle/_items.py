@@ -284,6 +284,28 @@ def check(
         )  # fmt: skip
         expected_ids[e.source_id] = None
 
+    granted: dict[tuple[str, str], Decimal] = {}
+    for b in sorted(truth.breaches, key=lambda b: (b.contract, b.day, b.number)):
+        c = contracts[b.contract]
+        if c.service_level is None:
+            continue
+        month = (c.id, f"{b.day:%Y-%m}")
+        credit = min(
+            c.service_level.credit_per_breach,
+            c.service_level.monthly_cap - granted.get(month, Decimal(0)),
+        )
+        if credit <= 0:
+            continue  # the month's cap is reached: nothing is owed for this breach
+        granted[month] = granted.get(month, Decimal(0)) + credit
+        report.items.append(
+            _judge(
+                b.source_id, "credit", c, b.day, -_round(credit, c.currency, c.rounding),
+                b.recorded_at, billed.get(b.source_id, []), last_run, report, None, None,
+                hold=po_hold.get(c.id), queued=queue.get(b.source_id),
+            )
+        )  # fmt: skip
+        expected_ids[b.source_id] = None
+
     for source, lines in billed.items():
         if source not in expected_ids:
             is_time = source.startswith("psa:time_entry:")
@@ -314,7 +336,7 @@ def _judge(
     hold: str | None = None,
     queued: str | None = None,
 ) -> ItemVerdict:
-    charges = [b for b in lines if b.role == "charge"]
+    charges = [b for b in lines if b.role in ("charge", "credit")]
     verdict = ItemVerdict(
         source,
         kind,
@@ -369,7 +391,7 @@ def _judge(
         ", ".join(dict.fromkeys(b.invoice for b in lines)),
         charges[0].currency if len(currencies) == 1 else "mixed",
         verdict.billed or Decimal(0),
-        lines[-1].version,
+        _latest(lines).version,
         charges[0].posted_at,
     )
     cause = _diagnose(c, expected, line, version_id, reprice)
@@ -384,6 +406,19 @@ def _judge(
             )
         )
     return verdict
+
+
+def _timestamp(moment: datetime | None) -> float:
+    return moment.timestamp() if moment is not None else 0.0
+
+
+def _latest(lines: list[_Billing]) -> _Billing:
+    """The line posted last (an adjustment after its charge), whatever the listing order."""
+    order = sorted(
+        range(len(lines)),
+        key=lambda k: (_timestamp(lines[k].posted_at), k),
+    )
+    return lines[order[-1]]
 
 
 def _judge_hold(
@@ -423,28 +458,41 @@ def _diagnose(
     return "amount"
 
 
-def check_ledger(invoices: Iterable[dict[str, Any]], report: OracleReport) -> None:
-    """Receivables = invoices - credits - payments, and each total is the sum of its lines."""
+def check_ledger(
+    invoices: Iterable[dict[str, Any]],
+    report: OracleReport,
+    applied: dict[str, Decimal] | None = None,
+) -> None:
+    """Each invoice's totals are the sums of its lines (net, tax, gross), and what is still
+    owed is gross minus what was applied to it (``applied``: invoice id -> posted credit
+    memos plus posted payments, read from the ERP's own records of them)."""
     for inv in invoices:
         if inv["status"] not in ("Open", "Paid"):
             continue
-        lines = sum(
-            (Decimal(x["amountExcludingTax"]) for x in inv["salesInvoiceLines"]), Decimal(0)
+        rows = inv["salesInvoiceLines"]
+        net = sum((Decimal(x["amountExcludingTax"]) for x in rows), Decimal(0))
+        tax = sum((Decimal(x.get("totalTaxAmount", 0)) for x in rows), Decimal(0))
+        header = (
+            Decimal(inv["totalAmountExcludingTax"]),
+            Decimal(inv.get("totalTaxAmount", 0)),
+            Decimal(inv["totalAmountIncludingTax"]),
         )
-        if lines != Decimal(inv["totalAmountExcludingTax"]):
+        if header != (net, tax, net + tax):
             report.violations.append(
                 Violation(
                     "invoice_totals",
                     inv["number"],
-                    f"lines sum to {lines}, invoice says {inv['totalAmountExcludingTax']}",
+                    f"lines give net {net}, tax {tax}, gross {net + tax}; the invoice says "
+                    f"{header[0]}, {header[1]}, {header[2]}",
                 )
             )
-        due = Decimal(inv["totalAmountIncludingTax"]) - Decimal(inv.get("paidAmount", 0) or 0)
+        paid = (applied or {}).get(inv["id"], Decimal(0))
+        due = net + tax - paid
         if Decimal(inv["remainingAmount"]) != due:
             report.violations.append(
                 Violation(
                     "receivables",
                     inv["number"],
-                    f"remaining {inv['remainingAmount']} but invoiced - paid = {due}",
+                    f"remaining {inv['remainingAmount']} but invoiced - credited - paid = {due}",
                 )
             )
