@@ -88,7 +88,7 @@ def judge(world: World, people_count: int) -> RunResult:
         rates=world.erp.exchange_rate,
         exceptions=exception_queue(world),
     )
-    check_ledger(invoices, report)
+    check_ledger(invoices, report, applied_to_invoices(world))
     check_tax(s, invoices, report, committed_tax(world))
     check_purchase_orders(s, world.truth, invoices, report)
     project_cycles = []
@@ -126,6 +126,20 @@ def judge(world: World, people_count: int) -> RunResult:
         },
     }
     return RunResult(metrics, report, world, None)
+
+
+def applied_to_invoices(world: World) -> dict[str, Decimal]:
+    """Invoice id -> posted credit memos and payments applied to it, from the ERP's records."""
+    applied: dict[str, Decimal] = {}
+    for memo in world.erp.credit_memos(world.tenant):
+        if memo["status"] != "Draft" and memo.get("invoiceId"):
+            total = Decimal(memo["totalAmountIncludingTax"])
+            applied[memo["invoiceId"]] = applied.get(memo["invoiceId"], Decimal(0)) + total
+    for payment in world.erp.payments(world.tenant):
+        if payment["status"] == "Posted":
+            target = payment["appliesToInvoiceId"]
+            applied[target] = applied.get(target, Decimal(0)) + Decimal(payment["amount"])
+    return applied
 
 
 def committed_tax(world: World) -> dict[str, Decimal]:

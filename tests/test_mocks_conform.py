@@ -415,7 +415,7 @@ def _json(body: Any) -> bytes:
 
 
 def test_erp_conforms() -> None:
-    """ERP: companies, customers paged by $top/$skip, invoices created idempotently and posted."""
+    """ERP: companies, customers paged by $top/$skip, invoices, payments and credit memos."""
     erp = ErpMock(clock)
     de = erp.add_company("default", "ACME-DE", "DE", "EUR")
     erp.add_company("default", "ACME-UK", "GB", "GBP")
@@ -475,6 +475,89 @@ def test_erp_conforms() -> None:
         assert http.post(f"{path}/Microsoft.NAV.post").status_code == 204
         assert http.post(f"{path}/Microsoft.NAV.post").status_code == 204
         assert http.get(path).json()["status"] == "Open"
+
+        journals = http.get(f"{co}/customerPaymentJournals").json()["value"]
+        assert [j["code"] for j in journals] == ["CASH"]
+        journal = f"{co}/customerPaymentJournals({journals[0]['id']})"
+        pays = f"{journal}/customerPayments"
+        pay = {
+            "customerId": customers[0],
+            "appliesToInvoiceId": invoice["id"],
+            "amount": Decimal("1000.00"),
+            "postingDate": "2024-04-15",
+            "externalDocumentNumber": "BANK-4711",
+        }
+        keyed = {"Idempotency-Key": "pay-2024-04-acme", "Content-Type": "application/json"}
+        entered = http.post(pays, content=_json(pay), headers=keyed)
+        assert entered.status_code == 201
+        payment = entered.json()
+        assert payment["status"] == "Draft"
+        assert payment["appliesToInvoiceNumber"] == invoice["number"]
+        again = http.post(pays, content=_json(pay), headers=keyed)
+        assert again.json() == payment and again.headers["idempotent-replayed"] == "true"
+        assert http.get(f"{pays}({payment['id']})").json() == payment
+        drafts = http.get(pays, params={"$filter": "status eq 'Draft'"}).json()
+        assert [p["id"] for p in drafts["value"]] == [payment["id"]]
+        assert http.post(f"{journal}/Microsoft.NAV.post").status_code == 204
+        paid = http.get(path).json()
+        assert (paid["paidAmount"], paid["remainingAmount"]) == (1000, pytest.approx(1169.98))
+
+        memos = f"{co}/salesCreditMemos"
+        memo_body = {
+            "customerNumber": paid["customerNumber"],
+            "invoiceId": invoice["id"],
+            "creditMemoDate": "2024-04-20",
+            "currencyCode": "EUR",
+            "salesCreditMemoLines": [_line("2.5", "99.99", "249.98")],
+        }
+        memo_key = {"Idempotency-Key": "cm-2024-04-acme", "Content-Type": "application/json"}
+        made_memo = http.post(memos, content=_json(memo_body), headers=memo_key)
+        assert made_memo.status_code == 201
+        memo = made_memo.json()
+        assert http.post(memos, content=_json(memo_body), headers=memo_key).json() == memo
+        memo_path = f"{memos}({memo['id']})"
+        assert "salesCreditMemoLines" not in http.get(memo_path).json()
+        wide = http.get(memo_path, params={"$expand": "salesCreditMemoLines"}).json()
+        assert wide["salesCreditMemoLines"] == memo["salesCreditMemoLines"]
+        memo_lines = http.get(f"{memo_path}/salesCreditMemoLines").json()["value"]
+        assert [line["documentId"] for line in memo_lines] == [memo["id"]]
+        listed_memos = http.get(memos, params={"$expand": "salesCreditMemoLines"}).json()
+        assert [m["id"] for m in listed_memos["value"]] == [memo["id"]]
+        assert http.post(f"{memo_path}/Microsoft.NAV.post").status_code == 204
+        assert http.post(f"{memo_path}/Microsoft.NAV.post").status_code == 204
+        assert http.get(memo_path).json()["status"] == "Paid"
+        assert http.get(path).json()["remainingAmount"] == pytest.approx(920.00)
+
+        late = http.post(pays, content=_json({**pay, "amount": 900})).json()
+        cut = {**memo_body, "salesCreditMemoLines": [_line("1", "100", "100.00")]}
+        cut_memo = http.post(memos, content=_json(cut)).json()["id"]
+        assert http.post(f"{memos}({cut_memo})/Microsoft.NAV.post").status_code == 204
+        unfit = http.post(f"{journal}/Microsoft.NAV.post").json()
+        assert [e["field"] for e in unfit["errors"]] == [f"customerPayments({late['id']}).amount"]
+        big = {**memo_body, "salesCreditMemoLines": [_line("10", "100", "1000.00")]}
+        big_memo = http.post(memos, content=_json(big)).json()["id"]
+        assert http.post(f"{memos}({big_memo})/Microsoft.NAV.post").status_code == 422
+        assert http.post(pays, content=_json({**pay, "amount": 5000})).status_code == 422
+        ghost_invoice = {**pay, "appliesToInvoiceId": "no-such-invoice"}
+        assert http.post(pays, content=_json(ghost_invoice)).status_code == 404
+        assert http.post(pays, content=b"not json").status_code == 400
+        nowhere = f"{co}/customerPaymentJournals(nope)"
+        assert http.get(f"{nowhere}/customerPayments").status_code == 404
+        assert http.post(f"{nowhere}/customerPayments", content=_json(pay)).status_code == 404
+        assert http.post(f"{nowhere}/Microsoft.NAV.post").status_code == 404
+        assert http.get(f"{pays}(nope)").status_code == 404
+        assert http.get(pays, params={"$top": 0}).status_code == 400
+        assert http.get(f"{co}/customerPaymentJournals", params={"$skip": -1}).status_code == 400
+        assert http.get("/api/v2.0/companies(nope)/customerPaymentJournals").status_code == 404
+        assert http.get(memos, params={"$filter": "x"}).status_code == 400
+        odd = {**memo_body, "salesCreditMemoLines": [_line("3", "33.335", "100.02")]}
+        assert http.post(memos, content=_json(odd)).status_code == 422
+        nobody = {**memo_body, "customerNumber": "C99999"}
+        assert http.post(memos, content=_json(nobody)).status_code == 404
+        assert http.post(memos, content=b"{").status_code == 400
+        assert http.get(f"{memos}(nope)").status_code == 404
+        assert http.get(f"{memos}(nope)/salesCreditMemoLines").status_code == 404
+        assert http.post(f"{memos}(nope)/Microsoft.NAV.post").status_code == 404
 
         rates = f"{co}/currencyExchangeRates"
         rate = http.get(
@@ -545,9 +628,17 @@ def _world(vendor: str) -> tuple[Any, dict[str, str]]:
         }
     erp = ErpMock(clock)
     co = erp.add_company("default", "ACME-DE", "DE", "EUR")
+    journals = erp.app.handle(
+        httpx.Request("GET", f"http://x/api/v2.0/companies({co})/customerPaymentJournals")
+    ).json()["value"]
     return erp, {
         "POST customers": f"/api/v2.0/companies({co})/customers",
         "POST salesInvoices": f"/api/v2.0/companies({co})/salesInvoices",
+        "POST customerPayments": (
+            f"/api/v2.0/companies({co})/customerPaymentJournals({journals[0]['id']})"
+            "/customerPayments"
+        ),
+        "POST salesCreditMemos": f"/api/v2.0/companies({co})/salesCreditMemos",
     }
 
 
@@ -557,6 +648,23 @@ _INVOICE_WITHOUT_LINES = {
     "currencyCode": "EUR",
     "salesInvoiceLines": [],
 }
+_CREDIT_MEMO_WITHOUT_CUSTOMER = {
+    "creditMemoDate": "2024-01-01",
+    "currencyCode": "EUR",
+    "salesCreditMemoLines": [
+        {
+            "description": "x",
+            "quantity": 1,
+            "unitPrice": 1,
+            "amountExcludingTax": 1,
+            "sourceItemIds": ["te-1"],
+            "contractVersionId": "v1",
+        }
+    ],
+}
+_PAYMENTS = (
+    "/api/v2.0/companies({company_id})/customerPaymentJournals({journal_id})/customerPayments"
+)
 
 
 @pytest.mark.parametrize(
@@ -587,6 +695,20 @@ _INVOICE_WITHOUT_LINES = {
             "POST salesInvoices",
             "/api/v2.0/companies({company_id})/salesInvoices",
             _INVOICE_WITHOUT_LINES,
+        ),
+        (
+            "erp",
+            "POST customerPayments",
+            _PAYMENTS,
+            {"customerId": "c", "appliesToInvoiceId": "i", "amount": 0},
+        ),
+        ("erp", "POST customerPayments", _PAYMENTS, {"customerId": "c", "amount": 1}),
+        ("erp", "POST customerPayments", _PAYMENTS, {"appliesToInvoiceNumber": None, "amount": 1}),
+        (
+            "erp",
+            "POST salesCreditMemos",
+            "/api/v2.0/companies({company_id})/salesCreditMemos",
+            _CREDIT_MEMO_WITHOUT_CUSTOMER,
         ),
     ],
 )

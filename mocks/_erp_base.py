@@ -1,0 +1,350 @@
+"""What every Business Central document of the ERP mock shares: company scoping, OData-style
+lists, idempotent creation, line pricing, and applying cash and credits to an invoice.
+
+The ERP mock's resources (``mocks.erp``, ``mocks._erp_cash``, ``mocks._erp_credits``) are
+mixins over ``ErpBase``. An invoice's ``remainingAmount`` is kept equal to
+``totalAmountIncludingTax - creditedAmount - paidAmount`` by ``settle``, the only place that
+changes it after creation.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Literal
+from urllib.parse import quote, urlencode
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from mocks._http import Call, Problem, Reply, VendorApp
+from mocks._state import Clock, Tables, guid, plain
+
+__all__ = [
+    "API",
+    "CO",
+    "MINOR_UNITS",
+    "ErpBase",
+    "LineIn",
+    "Strict",
+    "currency_field",
+    "line_records",
+    "priced_lines",
+    "quantum",
+    "unprocessable",
+]
+
+API = "/api/v2.0"
+CO = API + "/companies({company_id})"
+MAX_TOP = 1000
+MINOR_UNITS = {
+    "EUR": 2,
+    "GBP": 2,
+    "USD": 2,
+    "INR": 2,
+    "JPY": 0,
+    "CHF": 2,
+    "SEK": 2,
+    "PLN": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "SGD": 2,
+    "BHD": 3,
+    "KWD": 3,
+}
+LINES = ("salesInvoiceLines", "salesCreditMemoLines")
+_FILTER = re.compile(r"^(?P<field>\w+) eq '(?P<value>[^']*)'$")
+Handler = Callable[[Call], Reply]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def currency_field() -> Any:
+    return Field(pattern=r"^[A-Z]{3}$")
+
+
+class LineIn(Strict):
+    """A sales document line (invoices and credit memos share the model)."""
+
+    lineType: Literal["Resource", "Item", "Account", "Comment"] = "Resource"
+    description: str = Field(max_length=250)
+    quantity: Decimal = Field(gt=0)
+    unitPrice: Decimal
+    amountExcludingTax: Decimal
+    sourceItemIds: list[str] = Field(min_length=1)
+    contractVersionId: str = Field(min_length=1)
+    billingRole: Literal["charge", "adjustment", "credit"] = "charge"
+    taxCode: str | None = Field(default=None, max_length=20)
+    totalTaxAmount: Decimal = Decimal(0)
+
+    @model_validator(mode="after")
+    def _charges_are_not_negative(self) -> LineIn:
+        if self.billingRole == "charge" and self.unitPrice < 0:
+            raise ValueError(
+                "unitPrice must be >= 0 on a charge line (use an adjustment or a credit line)"
+            )
+        return self
+
+
+def unprocessable(detail: str, field: str, message: str) -> Problem:
+    return Problem(
+        422, "Unprocessable Entity", detail, errors=[{"field": field, "message": message}]
+    )
+
+
+def quantum(currency: str) -> Decimal:
+    """The currency's minor unit (0.01 for EUR), or a 422 naming ``currencyCode``."""
+    minor = MINOR_UNITS.get(currency)
+    if minor is None:
+        raise unprocessable(
+            f"currency {currency} is not set up", "currencyCode", "unknown currency"
+        )
+    return Decimal(1).scaleb(-minor)
+
+
+def priced_lines(lines: list[LineIn], currency: str, field: str) -> dict[str, Decimal]:
+    """A document's totals, or a 422 naming each inconsistent line amount (``field`` names the
+    lines member): ``amountExcludingTax`` must be ``quantity x unitPrice`` to the currency's
+    minor unit and ``totalTaxAmount`` must have no more decimals than the currency has."""
+    unit = quantum(currency)
+    minor = MINOR_UNITS[currency]
+    errors = []
+    for k, line in enumerate(lines):
+        exact: Decimal | str = "out of range"
+        try:
+            exact = line.quantity * line.unitPrice
+            consistent = (
+                line.amountExcludingTax == line.amountExcludingTax.quantize(unit)
+                and abs(exact - line.amountExcludingTax) < unit
+            )
+        except ArithmeticError:  # beyond Decimal's context (values like 1e30 or 1e999999)
+            consistent = False
+        if not consistent:
+            errors.append(
+                {
+                    "field": f"{field}[{k}].amountExcludingTax",
+                    "message": f"must be quantity x unitPrice ({exact}) rounded to "
+                    f"{minor} decimals",
+                }
+            )
+        if line.totalTaxAmount != line.totalTaxAmount.quantize(unit):
+            errors.append(
+                {
+                    "field": f"{field}[{k}].totalTaxAmount",
+                    "message": f"must have at most {minor} decimals",
+                }
+            )
+    if errors:
+        raise Problem(422, "Unprocessable Entity", "inconsistent line amounts", errors=errors)
+    net = sum((line.amountExcludingTax for line in lines), Decimal(0))
+    tax = sum((line.totalTaxAmount for line in lines), Decimal(0))
+    return {
+        "totalAmountExcludingTax": net,
+        "totalTaxAmount": tax,
+        "totalAmountIncludingTax": net + tax,
+    }
+
+
+def line_records(lines: list[LineIn], document_id: str) -> list[dict[str, Any]]:
+    """The stored lines of a document, numbered 10000, 20000, ... ."""
+    records = []
+    for k, line in enumerate(lines):
+        record = {
+            "id": guid(f"{document_id}:line", k + 1),
+            "documentId": document_id,
+            "sequence": 10000 * (k + 1),
+            **plain(line),
+        }
+        record["amountIncludingTax"] = line.amountExcludingTax + line.totalTaxAmount
+        records.append(record)
+    return records
+
+
+class ErpBase:
+    """Company-scoped lookups and lists shared by every ERP resource."""
+
+    vendor = "erp"
+    clock: Clock
+    tables: Tables
+    app: VendorApp
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def _company(self, call: Call) -> dict[str, Any]:
+        return self.tables.get(call.tenant, "companies", call.params["company_id"], "company")
+
+    def _scoped(self, call: Call, kind: str) -> list[dict[str, Any]]:
+        company_id = self._company(call)["id"]
+        return [r for r in self.tables.all(call.tenant, kind) if r["companyId"] == company_id]
+
+    def _owned(self, call: Call, kind: str, param: str = "id") -> dict[str, Any]:
+        """The record named by path parameter ``param``, which must be in the path's company."""
+        company = self._company(call)
+        label = kind.removesuffix("s")
+        record = self.tables.get(call.tenant, kind, call.params[param], label)
+        if record["companyId"] != company["id"]:
+            raise Problem(
+                404,
+                "Not Found",
+                f"{label} {record['id']!r} does not exist in company {company['id']!r}",
+            )
+        return record
+
+    def _referenced(
+        self,
+        call: Call,
+        company: dict[str, Any],
+        kind: str,
+        by_id: tuple[str, str | None],
+        by_number: tuple[str, str | None],
+    ) -> tuple[dict[str, Any], str]:
+        """A record a body refers to by id or by number (both must then agree), and the name
+        of the field that referred to it. Unknown is a 404 and another company's a 422, each
+        naming the field."""
+        (id_field, record_id), (number_field, number) = by_id, by_number
+        field = id_field if record_id is not None else number_field
+        label = kind.removesuffix("s")
+        if record_id is not None:
+            record = self.tables.table(call.tenant, kind).get(record_id)
+        else:
+            record = next(
+                (r for r in self.tables.all(call.tenant, kind) if r["number"] == number), None
+            )
+        if record is None:
+            raise Problem(
+                404,
+                "Not Found",
+                f"{label} {record_id or number!r} does not exist",
+                errors=[{"field": field, "message": "no such record"}],
+            )
+        if number is not None and record["number"] != number:
+            raise unprocessable(
+                f"{number_field} {number!r} is not the number of {label} {record_id!r}",
+                number_field,
+                f"does not match {id_field}",
+            )
+        if record["companyId"] != company["id"]:
+            raise unprocessable(
+                f"{label} {record['number']} belongs to another company",
+                field,
+                "not in this company",
+            )
+        return record, field
+
+    def _customer(
+        self, call: Call, company: dict[str, Any], customer_id: str | None, number: str | None
+    ) -> dict[str, Any]:
+        """The customer a body names by ``customerId`` or ``customerNumber``."""
+        if customer_id is None and number is None:
+            raise unprocessable(
+                "customerId or customerNumber is required", "customerId", "required"
+            )
+        customer, _ = self._referenced(
+            call, company, "customers", ("customerId", customer_id), ("customerNumber", number)
+        )
+        return customer
+
+    # -- presentation --------------------------------------------------------------------
+
+    def _view(self, call: Call, record: dict[str, Any]) -> dict[str, Any]:
+        """The record, without its lines unless ``$expand`` asks for them."""
+        hidden = [k for k in LINES if k in record and call.query.get("$expand") != k]
+        if hidden:
+            return {k: v for k, v in record.items() if k not in hidden}
+        return record
+
+    def _lister(self, kind: str, parent: tuple[str, str, str] | None = None) -> Handler:
+        """A paged OData list of the company's ``kind`` records; with ``parent`` = (parent
+        kind, path parameter, foreign key) only those of one parent record (a journal's
+        payments)."""
+
+        def list_records(call: Call) -> Reply:
+            path = f"{API}/companies({call.params['company_id']})"
+            if parent is None:
+                rows = self._scoped(call, kind)
+            else:
+                parent_kind, param, key = parent
+                owner = self._owned(call, parent_kind, param)
+                rows = [r for r in self.tables.all(call.tenant, kind) if r[key] == owner["id"]]
+                path += f"/{parent_kind}({call.params[param]})"
+            if "$filter" in call.query:
+                match = _FILTER.match(call.query["$filter"])
+                if match is None:
+                    raise Problem(
+                        400,
+                        "Bad Request",
+                        "supported $filter form: field eq 'value'",
+                        errors=[{"field": "$filter", "message": "unsupported filter"}],
+                    )
+                rows = [r for r in rows if str(r.get(match["field"])) == match["value"]]
+            top = call.int_query("$top", 100, low=1, high=MAX_TOP)
+            skip = call.int_query("$skip", 0, low=0)
+            body: dict[str, Any] = {"value": [self._view(call, r) for r in rows[skip : skip + top]]}
+            if skip + top < len(rows):
+                query = {k: call.query[k] for k in ("$filter", "$expand") if k in call.query}
+                query.update({"$top": str(top), "$skip": str(skip + top)})
+                link = urlencode(query, safe="$'", quote_via=quote)
+                body["@odata.nextLink"] = f"{path}/{kind}?{link}"
+            return Reply(200, body)
+
+        return list_records
+
+    def _reader(self, kind: str) -> Handler:
+        def read(call: Call) -> Reply:
+            return Reply(200, self._view(call, self._owned(call, kind)))
+
+        return read
+
+    # -- writes --------------------------------------------------------------------------
+
+    def _idempotent(self, call: Call, create: Handler) -> Reply:
+        """Run ``create`` once per ``Idempotency-Key``: a retry with the same key, path and
+        body replays the stored first success (``idempotent-replayed: true``); the same key
+        with another path or body is a 422. Failures are not stored."""
+        key = call.headers.get("idempotency-key")
+        if key is None:
+            return create(call)
+        fingerprint = hashlib.sha256(call.path.encode() + b"\n" + call.content).hexdigest()
+        seen = self.tables.table(call.tenant, "idempotency").get(key)
+        if seen is not None:
+            if seen["fingerprint"] != fingerprint:
+                raise unprocessable(
+                    f"Idempotency-Key {key!r} was already used with different parameters",
+                    "Idempotency-Key",
+                    "reused",
+                )
+            body = copy.deepcopy(seen["body"])
+            return Reply(seen["status"], body, {"idempotent-replayed": "true"})
+        reply = create(call)
+        snapshot = copy.deepcopy(reply.body)  # later posting must not change what is replayed
+        self.tables.insert(
+            call.tenant,
+            "idempotency",
+            {"id": key, "fingerprint": fingerprint, "status": reply.status, "body": snapshot},
+        )
+        return reply
+
+    def settle(
+        self,
+        invoice: dict[str, Any],
+        now: str,
+        *,
+        paid: Decimal = Decimal(0),
+        credited: Decimal = Decimal(0),
+    ) -> None:
+        """Apply a posted payment or credit memo to an invoice: ``remainingAmount`` becomes
+        ``totalAmountIncludingTax - creditedAmount - paidAmount``; at 0 the invoice is Paid."""
+        invoice["paidAmount"] += paid
+        invoice["creditedAmount"] += credited
+        remaining = (
+            invoice["totalAmountIncludingTax"] - invoice["creditedAmount"] - invoice["paidAmount"]
+        )
+        invoice.update(
+            remainingAmount=remaining,
+            status="Paid" if remaining == 0 else "Open",
+            lastModifiedDateTime=now,
+        )

@@ -1,0 +1,152 @@
+"""Business Central sales credit memos (with lines, deep insert), for the ERP mock.
+
+A credit memo is priced like an invoice (same line model and checks) and may name the invoice
+it corrects (``invoiceId`` or ``invoiceNumber``): one of the same company, customer and
+currency. Posting it (``Microsoft.NAV.post``) applies its ``totalAmountIncludingTax`` to that
+invoice, which must then be posted (Open or Paid) and still owe at least that much; a credit
+memo applied in full is ``Paid``, one that names no invoice stays ``Open`` (unapplied credit).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from mocks._erp_base import (
+    CO,
+    ErpBase,
+    LineIn,
+    Strict,
+    currency_field,
+    line_records,
+    priced_lines,
+    unprocessable,
+)
+from mocks._http import Call, Reply, not_null
+from mocks._state import guid, iso, plain
+
+__all__ = ["CreditMemosMixin"]
+
+MEMOS = CO + "/salesCreditMemos"
+MEMO = MEMOS + "({id})"
+
+
+class SalesCreditMemoIn(Strict):
+    customerId: str | None = None
+    customerNumber: str | None = Field(default=None, max_length=20)
+    creditMemoDate: date
+    dueDate: date | None = None
+    currencyCode: str = currency_field()
+    externalDocumentNumber: str | None = Field(default=None, max_length=35)
+    invoiceId: str | None = None
+    invoiceNumber: str | None = Field(default=None, max_length=20)
+    salesCreditMemoLines: list[LineIn] = Field(min_length=1)
+
+    check = field_validator("customerId", "customerNumber")(not_null)
+
+
+class CreditMemosMixin(ErpBase):
+    """Sales credit memos and their lines."""
+
+    def _credit_memo_routes(self) -> None:
+        app = self.app
+        app.route("GET", MEMOS)(self._lister("salesCreditMemos"))
+        app.route("POST", MEMOS)(self._create_credit_memo)
+        app.route("GET", MEMO)(self._reader("salesCreditMemos"))
+        app.route("GET", MEMO + "/salesCreditMemoLines")(self._list_credit_memo_lines)
+        app.route("POST", MEMO + "/Microsoft.NAV.post")(self._post_credit_memo)
+
+    def credit_memos(self, tenant: str) -> list[dict[str, Any]]:
+        """Every sales credit memo of every company, with its lines (for the oracle)."""
+        return list(self.tables.all(tenant, "salesCreditMemos"))
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    def _list_credit_memo_lines(self, call: Call) -> Reply:
+        return Reply(200, {"value": self._owned(call, "salesCreditMemos")["salesCreditMemoLines"]})
+
+    def _create_credit_memo(self, call: Call) -> Reply:
+        return self._idempotent(call, self._new_credit_memo)
+
+    def _new_credit_memo(self, call: Call) -> Reply:
+        company = self._company(call)
+        data = call.parse(SalesCreditMemoIn)
+        customer = self._customer(call, company, data.customerId, data.customerNumber)
+        invoice: dict[str, Any] | None = None
+        if data.invoiceId is not None or data.invoiceNumber is not None:
+            invoice, field = self._referenced(
+                call,
+                company,
+                "salesInvoices",
+                ("invoiceId", data.invoiceId),
+                ("invoiceNumber", data.invoiceNumber),
+            )
+            if invoice["customerId"] != customer["id"]:
+                raise unprocessable(
+                    f"invoice {invoice['number']} is for customer {invoice['customerNumber']}, "
+                    f"not {customer['number']}",
+                    field,
+                    "another customer's invoice",
+                )
+            if invoice["currencyCode"] != data.currencyCode:
+                raise unprocessable(
+                    f"invoice {invoice['number']} is in {invoice['currencyCode']}",
+                    "currencyCode",
+                    "must be the invoice's currency",
+                )
+        totals = priced_lines(data.salesCreditMemoLines, data.currencyCode, "salesCreditMemoLines")
+        if totals["totalAmountIncludingTax"] < 0:
+            raise unprocessable(
+                f"the credit memo totals {totals['totalAmountIncludingTax']}; it must be 0 or more",
+                "salesCreditMemoLines",
+                "negative total",
+            )
+        n = self.tables.next_number(call.tenant, "salesCreditMemos")
+        memo_id = guid(f"{call.tenant}:salesCreditMemo", n)
+        memo = {
+            "id": memo_id,
+            "number": f"S-CR{n:06d}",
+            "companyId": company["id"],
+            **plain(data, exclude={"salesCreditMemoLines"}),
+            "customerId": customer["id"],
+            "customerNumber": customer["number"],
+            "customerName": customer["displayName"],
+            "invoiceId": invoice["id"] if invoice else None,
+            "invoiceNumber": invoice["number"] if invoice else None,
+            "status": "Draft",
+            **totals,
+            "postedAt": None,
+            "lastModifiedDateTime": iso(self.clock()),
+            "salesCreditMemoLines": line_records(data.salesCreditMemoLines, memo_id),
+        }
+        self.tables.insert(call.tenant, "salesCreditMemos", memo)
+        return Reply(201, memo)
+
+    def _post_credit_memo(self, call: Call) -> Reply:
+        """Draft -> Open (or Paid when applied to its invoice); posted memos are left alone."""
+        memo = self._owned(call, "salesCreditMemos")
+        if memo["status"] != "Draft":
+            return Reply(204)
+        now = iso(self.clock())
+        if memo["invoiceId"] is None:
+            memo.update(status="Open", postedAt=now, lastModifiedDateTime=now)
+            return Reply(204)
+        invoice = self.tables.get(call.tenant, "salesInvoices", memo["invoiceId"])
+        if invoice["status"] not in ("Open", "Paid"):
+            raise unprocessable(
+                f"invoice {invoice['number']} is {invoice['status']}; post it first",
+                "invoiceId",
+                "not posted",
+            )
+        if memo["totalAmountIncludingTax"] > invoice["remainingAmount"]:
+            raise unprocessable(
+                f"credit memo {memo['number']} totals {memo['totalAmountIncludingTax']} but "
+                f"invoice {invoice['number']} owes only {invoice['remainingAmount']}",
+                "totalAmountIncludingTax",
+                f"at most {invoice['remainingAmount']}",
+            )
+        self.settle(invoice, now, credited=memo["totalAmountIncludingTax"])
+        memo.update(status="Paid", postedAt=now, lastModifiedDateTime=now)
+        return Reply(204)
