@@ -121,3 +121,30 @@ class QuietHolds(ReferenceCore):
 
 def quiet_holds(runtime: Runtime, tenant: str, options: dict[str, str]) -> QuietHolds:
     return QuietHolds(runtime, tenant, options)
+
+
+class CreditsTwice(ReferenceCore):
+    """Puts every service credit on two invoices: the client is credited twice."""
+
+    def _invoice(self, items: Any, period: str, invoice_date: Any) -> Flow[None]:
+        credits = [i for i in items if i.kind == "credit"]
+        yield from super()._invoice(items, period, invoice_date)
+        for credit in credits:  # queue it again for the next invoice
+            credit.key = credit.key + "#again"
+            self.state.ledger.pending[credit.key] = credit
+
+
+def credits_twice(runtime: Runtime, tenant: str, options: dict[str, str]) -> CreditsTwice:
+    return CreditsTwice(runtime, tenant, options)
+
+
+class Uncapped(ReferenceCore):
+    """Grants the full credit for every breach, ignoring the contract's monthly cap."""
+
+    def collect_breach(self, record_id: str, breach_id: str) -> Flow[None]:
+        self.state.credits_granted.clear()
+        yield from super().collect_breach(record_id, breach_id)
+
+
+def uncapped(runtime: Runtime, tenant: str, options: dict[str, str]) -> Uncapped:
+    return Uncapped(runtime, tenant, options)
