@@ -83,6 +83,7 @@ class ExecutedTerms(_Strict):
     expensePolicy: ExpensePolicyTerms | None = None
     purchaseOrderRequired: bool = False
     serviceLevel: ServiceLevelTerms | None = None
+    paymentTermsDays: int = Field(default=30, ge=0, le=365)
 
 
 class AmendmentTerms(_Strict):
@@ -151,6 +152,7 @@ class ClmMock:
                     "value": data["purchaseOrderRequired"],
                 },
                 "purchaseOrderNumber": {"type": "string", "value": None},
+                "paymentTermsDays": {"type": "number", "value": data["paymentTermsDays"]},
             },
             "versions": [{**v, "executedAt": iso(now)} for v in data["versions"]],
             "milestones": data["milestones"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 import simplejson
 
@@ -44,13 +45,18 @@ def call(
     body: Any = None,
     params: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
+    form: list[tuple[str, str]] | None = None,
 ) -> Flow[Any]:
-    """One JSON request; returns the decoded body or raises ``VendorError``."""
+    """One request with a JSON body (or a form, for vendors that take one); returns the
+    decoded JSON answer or raises ``VendorError``."""
     all_headers = {"x-tenant": tenant, "accept": "application/json", **(headers or {})}
     content = None
     if body is not None:
         content = encode(body)
         all_headers["content-type"] = "application/json"
+    elif form is not None:
+        content = urlencode(form).encode()
+        all_headers["content-type"] = "application/x-www-form-urlencoded"
     response = yield from runtime.send(
         vendor, method, path, content=content, params=params, headers=all_headers
     )

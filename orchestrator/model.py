@@ -122,6 +122,7 @@ class Contract(_Model):
     purchase_order_required: bool = False
     purchase_order: str | None = None
     service_level: ServiceLevel | None = None
+    payment_terms_days: int = 30
 
     def version_on(self, day: date) -> ContractVersion | None:
         """The version whose rate card is in force on ``day`` (latest effective date wins)."""
@@ -199,6 +200,7 @@ class Invoice(_Model):
     currency: Currency
     lines: tuple[InvoiceLine, ...]
     purchase_order: str | None = None
+    due_date: date | None = None
 
     @property
     def idempotency_key(self) -> str:

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from orchestrator._cash import Cash
 from orchestrator._collect import Collection
 from orchestrator._ledger import BillingLedger, Item
 from orchestrator._wire import VendorError, decode, encode
 from orchestrator.adapters.clm import ClmAdapter
 from orchestrator.adapters.crm import CrmAdapter, Deal
 from orchestrator.adapters.erp import ErpAdapter
+from orchestrator.adapters.payments import PaymentsAdapter
 from orchestrator.adapters.psa import PsaAdapter
 from orchestrator.adapters.tax import TaxAdapter
 from orchestrator.model import (
@@ -55,6 +57,10 @@ class _State:
     ledger: BillingLedger = field(default_factory=BillingLedger)
     exceptions: list[dict[str, Any]] = field(default_factory=list)
     credits_granted: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    stripe_customers: dict[str, str] = field(default_factory=dict)
+    invoices: dict[str, tuple[_Engagement, str]] = field(default_factory=dict)
+    intents: dict[str, str] = field(default_factory=dict)
+    cash_applied: dict[str, int] = field(default_factory=dict)
 
 
 def _period_end(period: str) -> date:
@@ -62,7 +68,7 @@ def _period_end(period: str) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-class ReferenceCore(Collection):
+class ReferenceCore(Collection, Cash):
     """Process flows plus the experience endpoints that trigger them."""
 
     def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str] | None = None):
@@ -72,6 +78,7 @@ class ReferenceCore(Collection):
         self._psa = PsaAdapter(runtime, tenant)
         self._erp = ErpAdapter(runtime, tenant)
         self._tax = TaxAdapter(runtime, tenant)
+        self._payments = PaymentsAdapter(runtime, tenant)
         self.options = dict(options or {})
         self.state = _State()
 
@@ -143,6 +150,8 @@ class ReferenceCore(Collection):
                 events.append(
                     (f"psa:{body['id']}", self.collect_expenses(subject), f"expenses {subject}")
                 )
+        elif vendor == "payments":
+            events.append((f"payments:{body['id']}", self.on_payment_event(body), body["type"]))
         else:
             return _json(
                 404,
@@ -301,6 +310,7 @@ class ReferenceCore(Collection):
             currency=engagement.contract.currency,
             lines=tuple(line for _, line in priced),
             purchase_order=engagement.contract.purchase_order,
+            due_date=invoice_date + timedelta(days=engagement.contract.payment_terms_days),
         )
         document = f"{invoice.contract_id}-{period}"[:50]
         try:
@@ -338,6 +348,10 @@ class ReferenceCore(Collection):
             number=created["number"],
             lines=len(items),
         )
+        try:
+            yield from self.request_payment(engagement, created)
+        except VendorError as exc:  # the invoice stands; collecting it needs a person
+            self._raise("payment_request_failed", f"invoice:{created['number']}", str(exc))
 
 
 def _json(status: int, body: Any, problem: bool = False) -> httpx.Response:

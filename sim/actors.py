@@ -128,6 +128,7 @@ def _terms(world: World, contract: ContractSpec) -> ExecutedTerms:
             ],
             "expensePolicy": _expense_policy_terms(contract),
             "purchaseOrderRequired": contract.purchase_order is not None,
+            "paymentTermsDays": contract.payment_terms_days,
             "serviceLevel": None
             if contract.service_level is None
             else {

@@ -10,13 +10,13 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sim.oracle import OracleReport
 
-__all__ = ["ITEM_COLUMNS", "cycle_stats", "items_csv", "summarise"]
+__all__ = ["ITEM_COLUMNS", "cash_metrics", "cycle_stats", "items_csv", "summarise"]
 
 VERDICTS = ("correct", "leaked", "duplicated", "misbilled", "held")
 ITEM_COLUMNS = (
@@ -167,3 +167,58 @@ def items_csv(report: OracleReport) -> str:
             ]
         )
     return out.getvalue()
+
+
+def cash_metrics(
+    invoices: list[dict[str, Any]],
+    payments: list[dict[str, Any]],
+    period_start: date,
+    end: datetime,
+    disputes: int,
+) -> dict[str, Any]:
+    """Receivables, DSO and AR aging per currency at the end of the run, and how long invoices
+    took to be paid in full (all from the ERP's own records)."""
+    by_currency: dict[str, dict[str, Any]] = {}
+    paid_at: dict[str, datetime] = {}
+    for p in payments:
+        if p["status"] == "Posted" and p.get("postedAt"):
+            moment = datetime.fromisoformat(p["postedAt"])
+            invoice = p["appliesToInvoiceId"]
+            paid_at[invoice] = max(paid_at.get(invoice, moment), moment)
+    cycles = []
+    days = max(1, (end.date() - period_start).days)
+    for inv in invoices:
+        if inv["status"] not in ("Open", "Paid"):
+            continue
+        cur = by_currency.setdefault(inv["currencyCode"], {
+            "invoiced": Decimal(0), "collected": Decimal(0), "receivables": Decimal(0),
+            "aging": dict.fromkeys(("not_due", "1_30", "31_60", "61_90", "over_90"),
+                                   Decimal(0))})  # fmt: skip
+        remaining = Decimal(inv["remainingAmount"])
+        cur["invoiced"] += Decimal(inv["totalAmountIncludingTax"])
+        cur["receivables"] += remaining
+        due = date.fromisoformat(inv.get("dueDate") or inv["invoiceDate"])
+        late = (end.date() - due).days
+        bucket = ("not_due" if late <= 0 else "1_30" if late <= 30 else "31_60" if late <= 60
+                  else "61_90" if late <= 90 else "over_90")  # fmt: skip
+        cur["aging"][bucket] += remaining
+        if inv["status"] == "Paid" and inv["id"] in paid_at and inv.get("postedAt"):
+            cycles.append(_hours(datetime.fromisoformat(inv["postedAt"]), paid_at[inv["id"]]))
+    for p in payments:
+        if p["status"] == "Posted":
+            currency = next((i["currencyCode"] for i in invoices
+                             if i["id"] == p["appliesToInvoiceId"]), None)  # fmt: skip
+            if currency in by_currency:
+                by_currency[currency]["collected"] += Decimal(p["amount"])
+    result: dict[str, Any] = {}
+    for currency, cur in sorted(by_currency.items()):
+        dso = (
+            float(round(cur["receivables"] / cur["invoiced"] * days, 1)) if cur["invoiced"] else 0.0
+        )
+        result[currency] = {
+            "invoiced": str(cur["invoiced"]), "collected": str(cur["collected"]),
+            "receivables": str(cur["receivables"]), "dso_days": dso,
+            "aging": {k: str(v) for k, v in cur["aging"].items()},
+        }  # fmt: skip
+    return {"by_currency": result, "invoiced_to_paid_hours": cycle_stats(cycles),
+            "disputes": disputes}  # fmt: skip

@@ -20,10 +20,18 @@ import httpx
 
 from sim.actors import billing_periods, start_firm
 from sim.business_calendar import at
+from sim.clients import start_clients
 from sim.expenses import start_expenses
 from sim.loader import load_scenario
-from sim.metrics import items_csv, summarise
-from sim.oracle import OracleReport, check, check_ledger, check_purchase_orders, check_tax
+from sim.metrics import cash_metrics, items_csv, summarise
+from sim.oracle import (
+    OracleReport,
+    check,
+    check_cash,
+    check_ledger,
+    check_purchase_orders,
+    check_tax,
+)
 from sim.scenario import Scenario
 from sim.workforce import hire, start_workforce
 from sim.world import World
@@ -59,6 +67,7 @@ def run(
     start_firm(world)
     start_workforce(world, people)
     start_expenses(world, people)
+    start_clients(world)
     runs = billing_periods(world)
     end = at(scenario.ends, 23, 59)
     if runs:
@@ -91,6 +100,7 @@ def judge(world: World, people_count: int) -> RunResult:
     check_ledger(invoices, report, applied_to_invoices(world))
     check_tax(s, invoices, report, committed_tax(world))
     check_purchase_orders(s, world.truth, invoices, report)
+    check_cash(world.truth, invoices, world.erp.payments(world.tenant), report)
     project_cycles = []
     for ref, record in records.items():
         workspace = world.psa.workspace_by_reference(world.tenant, ref)
@@ -112,6 +122,14 @@ def judge(world: World, people_count: int) -> RunResult:
         },
         "trace_sha256": world.trace.sha256(),
         **summarise(report, project_cycles),
+        "cash": cash_metrics(
+            invoices,
+            world.erp.payments(world.tenant),
+            s.period.start,
+            world.now(),
+            len(world.truth.disputes),
+        ),
+        "tax": tax_totals(invoices),
         "api_calls": calls,
         "api_errors": dict(sorted(world.runtime.errors.items())),
         "calls_per_billable_item": round(sum(calls.values()) / billable, 4),
@@ -126,6 +144,16 @@ def judge(world: World, people_count: int) -> RunResult:
         },
     }
     return RunResult(metrics, report, world, None)
+
+
+def tax_totals(invoices: list[dict[str, Any]]) -> dict[str, str]:
+    """Tax on posted invoices, per currency."""
+    totals: dict[str, Decimal] = {}
+    for inv in invoices:
+        if inv["status"] in ("Open", "Paid"):
+            cur = inv["currencyCode"]
+            totals[cur] = totals.get(cur, Decimal(0)) + Decimal(inv["totalTaxAmount"])
+    return {cur: str(total) for cur, total in sorted(totals.items())}
 
 
 def applied_to_invoices(world: World) -> dict[str, Decimal]:

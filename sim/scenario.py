@@ -173,6 +173,7 @@ class ContractSpec(_Spec):
         default=None, description="present: no invoice without the client's PO number"
     )
     service_level: ServiceLevelSpec | None = None
+    payment_terms_days: int = Field(default=30, ge=0, le=120)
 
 
 class AmountRange(_Spec):
@@ -201,8 +202,27 @@ class ExpenseBehaviourSpec(_Spec):
     missing_receipt_rate: Probability = 0.06
 
 
+class PaymentBehaviourSpec(_Spec):
+    """How clients pay: shares of invoices paid on time, late, in part first, or disputed."""
+
+    on_time: Probability = 0.6
+    late: Probability = 0.25
+    partial: Probability = 0.1
+    disputed: Probability = 0.05
+    early_days: IntRange = Field(default=IntRange(min=0, max=5), description="before due")
+    late_days: IntRange = Field(default=IntRange(min=5, max=40), description="after due")
+
+    @model_validator(mode="after")
+    def _shares(self) -> PaymentBehaviourSpec:
+        if self.on_time + self.late + self.partial + self.disputed > 1.0000001:
+            raise ValueError("shares (on_time + late + partial + disputed) of at most 1")
+        return self
+
+
 class BehaviourSpec(_Spec):
     """How the firm's people work: the source of realistic lag and mess."""
+
+    payments: PaymentBehaviourSpec = PaymentBehaviourSpec()
 
     expenses: ExpenseBehaviourSpec = ExpenseBehaviourSpec()
 

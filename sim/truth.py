@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-__all__ = ["BreachTruth", "ExpenseTruth", "GroundTruth", "MilestoneTruth", "TimeTruth"]
+__all__ = [
+    "BreachTruth",
+    "ExpenseTruth",
+    "GroundTruth",
+    "MilestoneTruth",
+    "PaymentTruth",
+    "TimeTruth",
+]
 
 
 @dataclass
@@ -54,12 +61,26 @@ class MilestoneTruth:
 
 
 @dataclass
+class PaymentTruth:
+    """Money a client sent towards an invoice, through the payment platform."""
+
+    invoice_id: str
+    invoice_number: str
+    intent: str
+    currency: str
+    amount_minor: int
+    at: datetime
+
+
+@dataclass
 class GroundTruth:
     time: dict[str, TimeTruth] = field(default_factory=dict)
     time_by_psa_id: dict[str, TimeTruth] = field(default_factory=dict)
     milestones: dict[str, MilestoneTruth] = field(default_factory=dict)
     expenses: dict[str, ExpenseTruth] = field(default_factory=dict)
     breaches: list[BreachTruth] = field(default_factory=list)
+    payments: list[PaymentTruth] = field(default_factory=list)
+    disputes: list[tuple[str, int]] = field(default_factory=list)
     deals_won: dict[str, datetime] = field(default_factory=dict)
     executed: dict[str, datetime] = field(default_factory=dict)
     billing_runs: list[tuple[str, datetime]] = field(default_factory=list)

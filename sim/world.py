@@ -21,6 +21,7 @@ from mocks._state import Webhook
 from mocks.clm import ClmMock
 from mocks.crm import CrmMock
 from mocks.erp import ErpMock
+from mocks.payments import PaymentsMock
 from mocks.psa import PsaMock
 from mocks.tax import TaxMock, TaxRules
 from sim.business_calendar import BusinessCalendar, at
@@ -105,12 +106,14 @@ class World:
                 entity.region,
             )  # fmt: skip
         self.tax = TaxMock(self.now, tax_rules(s))
-        mocks: dict[str, CrmMock | ClmMock | PsaMock | ErpMock | TaxMock] = {
+        self.payments = PaymentsMock(self.now, self._courier)
+        mocks: dict[str, CrmMock | ClmMock | PsaMock | ErpMock | TaxMock | PaymentsMock] = {
             "crm": self.crm,
             "clm": self.clm,
             "psa": self.psa,
             "erp": self.erp,
             "tax": self.tax,
+            "payments": self.payments,
         }
         latency = {v: (s.vendors[v].latency_ms if v in s.vendors else 120) / 1000 for v in mocks}
         self.runtime = SimRuntime(

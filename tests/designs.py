@@ -148,3 +148,18 @@ class Uncapped(ReferenceCore):
 
 def uncapped(runtime: Runtime, tenant: str, options: dict[str, str]) -> Uncapped:
     return Uncapped(runtime, tenant, options)
+
+
+class MisappliesCash(ReferenceCore):
+    """Applies every payment to the first invoice it ever issued the same client."""
+
+    def _apply_cash(self, intent: dict[str, Any]) -> Flow[None]:
+        invoice_id = intent["metadata"]["invoice_id"]
+        engagement, _ = self.state.invoices[invoice_id]
+        first = next(i for i, (e, _) in self.state.invoices.items() if e is engagement)
+        misdirected = {**intent, "metadata": {**intent["metadata"], "invoice_id": first}}
+        yield from super()._apply_cash(misdirected)
+
+
+def misapplies_cash(runtime: Runtime, tenant: str, options: dict[str, str]) -> MisappliesCash:
+    return MisappliesCash(runtime, tenant, options)

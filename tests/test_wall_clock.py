@@ -20,6 +20,7 @@ from mocks._state import Webhook
 from mocks.clm import ClmMock, ExecutedTerms
 from mocks.crm import CrmMock
 from mocks.erp import ErpMock
+from mocks.payments import PaymentsMock
 from mocks.psa import PsaMock
 from mocks.tax import TaxMock
 from orchestrator.reference import ReferenceCore
@@ -42,6 +43,7 @@ class Served:
         self.psa = PsaMock(_wall_clock, self.webhooks.append)
         self.erp = ErpMock(_wall_clock)
         self.tax = TaxMock(_wall_clock)
+        self.payments = PaymentsMock(_wall_clock, self.webhooks.append)
         app = Mount(
             {
                 "crm": self.crm.app,
@@ -49,6 +51,7 @@ class Served:
                 "psa": self.psa.app,
                 "erp": self.erp.app,
                 "tax": self.tax.app,
+                "payments": self.payments.app,
             }
         )
         config = uvicorn.Config(
@@ -94,7 +97,9 @@ def _deliver(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> 
 
 def test_reference_core_bills_a_cycle_in_real_time_over_sockets(served: Served) -> None:
     """Deal -> SOW -> project -> approved time and milestone -> posted invoice, over HTTP."""
-    runtime = WallClockRuntime({v: served.base(v) for v in ("crm", "clm", "psa", "erp", "tax")})
+    runtime = WallClockRuntime(
+        {v: served.base(v) for v in ("crm", "clm", "psa", "erp", "tax", "payments")}
+    )
     try:
         _cycle(ReferenceCore(runtime, TENANT), runtime, served)
     finally:
@@ -177,4 +182,12 @@ def _cycle(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> No
     (document,) = served.tax.transactions(TENANT)
     assert (document["status"], document["totalTax"]) == ("Committed", Decimal("192.30"))
     assert served.psa.tables.get(TENANT, "time_entries", entry)["status"] == "INVOICED"
+
+    # the client pays the payment request by bank transfer; the core applies the cash
+    (intent,) = served.payments.payment_intents(TENANT)
+    assert intent["amount"] == 120442  # 1,012.12 + 192.30 VAT, in cents
+    served.payments.fund(TENANT, intent["id"], intent["amount"])
+    _deliver(core, runtime, served)
+    (paid,) = served.erp.invoices(TENANT)
+    assert (paid["status"], paid["remainingAmount"]) == ("Paid", Decimal("0.00"))
     assert core.status()["exceptions"] == []

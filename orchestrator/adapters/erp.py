@@ -110,6 +110,7 @@ class ErpAdapter:
             "currencyCode": invoice.currency,
             "yourReference": f"{invoice.period} {invoice.contract_id}"[:35],
             "externalDocumentNumber": invoice.purchase_order,
+            **({"dueDate": invoice.due_date.isoformat()} if invoice.due_date else {}),
             "salesInvoiceLines": [
                 {
                     "lineType": "Resource",
@@ -133,6 +134,38 @@ class ErpAdapter:
             headers={"idempotency-key": invoice.idempotency_key},
         )
         return created
+
+    def apply_payment(
+        self,
+        entity: LegalEntity,
+        customer_id: str,
+        invoice_id: str,
+        amount: Decimal,
+        day: date,
+        reference: str,
+        key: str,
+    ) -> Flow[None]:
+        """Record cash received against the invoice it pays and post it (BC posts journals)."""
+        journals = yield from self._call(
+            "GET", f"/companies({entity.erp_company_id})/customerPaymentJournals"
+        )
+        journal = f"/companies({entity.erp_company_id})/customerPaymentJournals" + (
+            f"({journals['value'][0]['id']})"
+        )
+        yield from self._call(
+            "POST",
+            f"{journal}/customerPayments",
+            {
+                "customerId": customer_id,
+                "appliesToInvoiceId": invoice_id,
+                "amount": amount,
+                "postingDate": day.isoformat(),
+                "externalDocumentNumber": reference[:35],
+                "description": f"Payment {reference}"[:100],
+            },
+            headers={"idempotency-key": key},
+        )
+        yield from self._call("POST", f"{journal}/Microsoft.NAV.post")
 
     def post_invoice(self, company_id: str, invoice_id: str) -> Flow[None]:
         yield from self._call(

@@ -5,6 +5,7 @@ imports the core (an import-linter rule holds it to that). See ``_items`` for th
 verdicts and ``_tax`` for the tax each posted invoice should carry.
 """
 
+from sim.oracle._cash import check_cash
 from sim.oracle._holds import check_purchase_orders
 from sim.oracle._items import (
     ItemVerdict,
@@ -22,6 +23,7 @@ __all__ = [
     "OracleReport",
     "Violation",
     "check",
+    "check_cash",
     "check_ledger",
     "check_purchase_orders",
     "check_tax",

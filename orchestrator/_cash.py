@@ -1,0 +1,76 @@
+"""Invoice -> cash: ask the client to pay each posted invoice through the payment platform,
+and apply the money that arrives to the ERP invoice it pays.
+
+Stripe reports money as it arrives (``partially_funded``, then ``succeeded``); the core applies
+only what is new since it last applied cash for that intent, with an idempotency key made of
+the intent and the amount received, so a replayed or duplicated event never applies twice.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from orchestrator.adapters.erp import ErpAdapter
+from orchestrator.adapters.payments import PaymentsAdapter
+from orchestrator.money import minor_unit
+from orchestrator.runtime import Flow, Runtime
+
+__all__ = ["Cash"]
+
+
+class Cash:
+    """Mixed into the reference core: it owns ``state`` and the adapters."""
+
+    _rt: Runtime
+    _erp: ErpAdapter
+    _payments: PaymentsAdapter
+    state: Any
+
+    def _raise(self, reason: str, item: str, detail: str, items: list[str] | None = None) -> None:
+        raise NotImplementedError
+
+    def request_payment(self, engagement: Any, invoice: dict[str, Any]) -> Flow[None]:
+        customer = engagement.customer
+        stripe_customer = self.state.stripe_customers.get(customer.id)
+        if stripe_customer is None:
+            stripe_customer = yield from self._payments.ensure_customer(customer)
+            self.state.stripe_customers[customer.id] = stripe_customer
+        self.state.invoices[invoice["id"]] = (engagement, invoice["number"])
+        intents = yield from self._payments.request_payment(
+            stripe_customer, invoice, engagement.contract.currency
+        )
+        self._rt.record("core.payment_requested", invoice=invoice["number"], intents=len(intents))
+
+    def on_payment_event(self, event: dict[str, Any]) -> Flow[None]:
+        kind, obj = event["type"], event["data"]["object"]
+        if kind in ("payment_intent.partially_funded", "payment_intent.succeeded"):
+            yield from self._apply_cash(obj)
+        elif kind == "charge.dispute.created":
+            invoice = self.state.intents.get(obj["payment_intent"], "unknown invoice")
+            self._raise("payment_disputed", f"invoice:{invoice}",
+                        f"the client disputes {obj['amount']} ({obj['reason']}) on "
+                        f"{obj['payment_intent']}")  # fmt: skip
+
+    def _apply_cash(self, intent: dict[str, Any]) -> Flow[None]:
+        invoice_id = intent.get("metadata", {}).get("invoice_id")
+        known = self.state.invoices.get(invoice_id)
+        if known is None:
+            self._raise("unmatched_payment", intent["id"], "a payment for no invoice we issued")
+            return
+        engagement, number = known
+        self.state.intents[intent["id"]] = number
+        received = int(intent["amount_received"])
+        applied = self.state.cash_applied.get(intent["id"], 0)
+        if received <= applied:
+            return  # an older or repeated event: that money is already applied
+        self.state.cash_applied[intent["id"]] = received
+        currency = engagement.contract.currency
+        amount = Decimal(received - applied).scaleb(-minor_unit(currency))
+        yield from self._erp.apply_payment(
+            engagement.entity, engagement.customer.id, invoice_id, amount,
+            self._rt.now().date(), intent["id"], key=f"pay:{intent['id']}:{received}",
+        )  # fmt: skip
+        self._rt.record(
+            "core.cash_applied", invoice=number, amount=str(amount), intent=intent["id"]
+        )
