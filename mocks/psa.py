@@ -156,7 +156,15 @@ class PsaMock(ExpensesMixin):
     def add_role(self, tenant: str, name: str) -> str:
         return self._new(tenant, "roles", {"name": name})["id"]
 
-    def add_user(self, tenant: str, full_name: str, email: str, role_id: str, location: str) -> str:
+    def add_user(
+        self,
+        tenant: str,
+        full_name: str,
+        email: str,
+        role_id: str,
+        location: str,
+        subcontractor_vendor: str | None = None,
+    ) -> str:
         return self._new(
             tenant,
             "users",
@@ -165,6 +173,7 @@ class PsaMock(ExpensesMixin):
                 "email_address": email,
                 "role_id": role_id,
                 "location": location,
+                "subcontractor_vendor": subcontractor_vendor,
             },
         )["id"]
 

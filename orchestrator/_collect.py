@@ -59,16 +59,17 @@ class Collection:
         except PricingError as exc:
             self._raise("unpriced", key, str(exc))
             return
-        self.state.ledger.add(
-            Item(
-                key,
-                engagement,
-                entry.work_date,
-                "time_entry",
-                entry.id,
-                lambda contract: price_time(entry, resource, contract),
-            )
+        item = Item(
+            key,
+            engagement,
+            entry.work_date,
+            "time_entry",
+            entry.id,
+            lambda contract: price_time(entry, resource, contract),
         )
+        if resource.subcontractor_vendor is not None:
+            item.needs_approval = (resource.id, f"{entry.work_date:%Y-%m}")
+        self.state.ledger.add(item)
 
     def collect_milestone(self, psa_id: str) -> Flow[None]:
         record = yield from self._psa.milestone(psa_id)
@@ -104,6 +105,9 @@ class Collection:
 
     def _add_expense(self, expense: Expense) -> Flow[None]:
         key = source_id("expense", expense.id)
+        if expense.category == "subcontractor_cost":  # the firm approved a vendor's bill
+            self.state.subcontractor_approved[(expense.resource_id, f"{expense.day:%Y-%m}")] = None
+            return
         engagement = self.state.by_workspace.get(expense.project_id)
         if engagement is None:
             self._raise("unknown_project", key, f"workspace {expense.project_id} is not known")

@@ -33,6 +33,9 @@ class Item:
     price: Pricer
     billed: Decimal = Decimal(0)
     invoices: list[str] = field(default_factory=list)
+    needs_approval: tuple[str, str] | None = (
+        None  # (subcontractor, month) whose cost must be approved
+    )
 
     @property
     def project(self) -> Project:

@@ -137,6 +137,7 @@ class Resource(_Model):
     name: str
     role: str
     country: str
+    subcontractor_vendor: str | None = None
 
 
 class Project(_Model):

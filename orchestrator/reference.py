@@ -61,6 +61,7 @@ class _State:
     invoices: dict[str, tuple[_Engagement, str]] = field(default_factory=dict)
     intents: dict[str, str] = field(default_factory=dict)
     cash_applied: dict[str, int] = field(default_factory=dict)
+    subcontractor_approved: dict[tuple[str, str], None] = field(default_factory=dict)
 
 
 def _period_end(period: str) -> date:
@@ -263,12 +264,29 @@ class ReferenceCore(Collection, Cash):
     def billing_run(self, period: str, invoice_date: date) -> Flow[None]:
         """One invoice per contract for everything approved and due by the period's end."""
         for items in self.state.ledger.due(_period_end(period)).values():
+            items = self._approved_subcontracting(items)
+            if not items:
+                continue
             engagement: _Engagement = items[0].engagement
             if engagement.contract.purchase_order_required:
                 purchase_order = yield from self._purchase_order(engagement, items)
                 if purchase_order is None:
                     continue
             yield from self._invoice(items, period, invoice_date)
+
+    def _approved_subcontracting(self, items: list[Item]) -> list[Item]:
+        """Subcontractors' time waits until the firm has approved that vendor's cost for the
+        month; the waiting items are listed in the exception queue, with the reason."""
+        approved = self.state.subcontractor_approved
+        waiting = [i for i in items if i.needs_approval and i.needs_approval not in approved]
+        subject = f"subcontracting:{items[0].engagement.contract.reference}"
+        if waiting:
+            self._raise("unapproved_subcontractor_cost", subject,
+                        f"{len(waiting)} subcontractor items wait for their cost approval",
+                        items=[i.key for i in waiting])  # fmt: skip
+        else:
+            self._resolve("unapproved_subcontractor_cost", subject)
+        return [i for i in items if i not in waiting]
 
     def _purchase_order(self, engagement: _Engagement, items: list[Item]) -> Flow[str | None]:
         """The client's PO number, re-read from the CLM until it arrives; meanwhile the

@@ -31,6 +31,59 @@ def start_expenses(world: World, people: list[Consultant]) -> None:
     spenders = [p for p in people if p.contract in policies]
     if spenders:
         world.env.process(_month_ends(world, spenders))
+    subcontractors = [p for p in people if p.vendor is not None]
+    if subcontractors:
+        world.env.process(_vendor_bills(world, subcontractors))
+
+
+def _vendor_bills(world: World, people: list[Consultant]) -> Any:
+    """At each month end a subcontracting firm bills its people's cost for the month (hours x
+    the contract rate x the cost share); the firm approves the bill after review, or disputes
+    it and leaves it unapproved. Until then, that person's month may not be billed on."""
+    s = world.scenario
+    b = s.behaviour.subcontractors
+    rng = stream(world.seed, "vendor-bills")
+    contracts = {c.id: c for c in s.contracts}
+    year, month = s.period.start.year, s.period.start.month
+    while date(year, month, 1) <= s.period.end:
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        yield world.until(at(last + timedelta(days=3), 12))
+        for person in people:
+            minutes = sum(t.minutes for t in world.truth.time.values()
+                          if t.consultant == person.psa_id and t.work_date.year == year
+                          and t.work_date.month == month)  # fmt: skip
+            workspace = active_workspace(world, person.contract)
+            if not minutes or workspace is None:
+                continue
+            contract = contracts[person.contract]
+            rate = contract.versions[-1].rates[person.role][person.country]
+            cost = (Decimal(minutes) / 60 * rate * b.cost_share).quantize(Decimal("0.01"))
+            minor = int(cost.scaleb(CURRENCIES[contract.currency]))
+            bill = world.psa.log_expense(
+                world.tenant, person.psa_id, workspace, last, "subcontractor_cost", minor,
+                contract.currency, f"{person.vendor} invoice {year}-{month:02d}", receipt=True,
+                billable=False,
+            )  # fmt: skip
+            report = world.psa.submit_expense_report(world.tenant, person.psa_id, [bill])
+            key = (person.psa_id, f"{year}-{month:02d}")
+            world.truth.subcontractor_costs[key] = None
+            if rng.random() >= b.dispute_rate:
+                world.env.process(_approve_bill(world, person, report, key, rng))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _approve_bill(
+    world: World, person: Consultant, report: str, key: tuple[str, str], rng: Any
+) -> Any:
+    lag = world.scenario.behaviour.subcontractors.approval_lag_business_days
+    day = world.calendar.add_business_days(
+        world.scenario.legal_entities[0].country, world.now().date(),
+        rng.randint(lag.min, lag.max),
+    )  # fmt: skip
+    yield world.until(at(day, 9, 30))
+    world.psa.resolve_expense_report(world.tenant, report, approve=True)
+    world.truth.subcontractor_costs[key] = world.now()
+    world.trace.write("world.subcontractor_cost_approved", user=person.psa_id, month=key[1])
 
 
 def _local_currency(world: World, country: str) -> str:

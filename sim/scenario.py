@@ -120,6 +120,9 @@ class StaffingSpec(_Spec):
     role: str
     country: Country
     count: int = Field(ge=1, le=500)
+    subcontractor: str | None = Field(
+        default=None, description="the subcontracting firm these people come from"
+    )
     start: date | None = None
     end: date | None = None
 
@@ -219,8 +222,20 @@ class PaymentBehaviourSpec(_Spec):
         return self
 
 
+class SubcontractorBehaviourSpec(_Spec):
+    """Subcontracting firms bill their cost monthly; the firm approves it, late or never."""
+
+    cost_share: Annotated[Decimal, Field(gt=0, le=1)] = Decimal("0.70")
+    approval_lag_business_days: IntRange = IntRange(min=3, max=12)
+    dispute_rate: Probability = Field(
+        default=0.1, description="share of monthly bills the firm never approves in the run"
+    )
+
+
 class BehaviourSpec(_Spec):
     """How the firm's people work: the source of realistic lag and mess."""
+
+    subcontractors: SubcontractorBehaviourSpec = SubcontractorBehaviourSpec()
 
     payments: PaymentBehaviourSpec = PaymentBehaviourSpec()
 

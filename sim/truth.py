@@ -37,6 +37,7 @@ class TimeTruth:
     approved_at: datetime | None = None
     corrected: bool = False
     late: bool = False
+    subcontractor: bool = False
 
     @property
     def source_id(self) -> str:
@@ -80,6 +81,7 @@ class GroundTruth:
     expenses: dict[str, ExpenseTruth] = field(default_factory=dict)
     breaches: list[BreachTruth] = field(default_factory=list)
     payments: list[PaymentTruth] = field(default_factory=list)
+    subcontractor_costs: dict[tuple[str, str], datetime | None] = field(default_factory=dict)
     disputes: list[tuple[str, int]] = field(default_factory=list)
     deals_won: dict[str, datetime] = field(default_factory=dict)
     executed: dict[str, datetime] = field(default_factory=dict)

@@ -52,6 +52,7 @@ class Consultant:
     contract: str
     start: date
     end: date
+    vendor: str | None = None
     unsubmitted: list[str] = field(default_factory=list)
     held: list[tuple[date, str, str]] = field(default_factory=list)
 
@@ -69,11 +70,21 @@ def hire(world: World) -> list[Consultant]:
                 name = fake.name()
                 email = f"{contract.id.lower()}.{k}.{n}@firm.example"
                 psa_id = world.psa.add_user(
-                    world.tenant, name, email, role_ids[staff.role], staff.country
-                )
+                    world.tenant, name, email, role_ids[staff.role], staff.country,
+                    staff.subcontractor,
+                )  # fmt: skip
                 start, end = s.staffing_window(contract, staff)
                 people.append(
-                    Consultant(psa_id, name, staff.role, staff.country, contract.id, start, end)
+                    Consultant(
+                        psa_id,
+                        name,
+                        staff.role,
+                        staff.country,
+                        contract.id,
+                        start,
+                        end,
+                        vendor=staff.subcontractor,
+                    )
                 )
     return people
 
@@ -143,6 +154,7 @@ def _log_day(
             work_date=day,
             minutes=15 * (z - a),
             billable=True,
+            subcontractor=person.vendor is not None,
         )
         world.truth.time[work.work_id] = work
         task = rng.choice(TASKS)

@@ -163,3 +163,16 @@ class MisappliesCash(ReferenceCore):
 
 def misapplies_cash(runtime: Runtime, tenant: str, options: dict[str, str]) -> MisappliesCash:
     return MisappliesCash(runtime, tenant, options)
+
+
+class IgnoresSubcontractorApproval(ReferenceCore):
+    """Bills subcontractors' time without waiting for their cost to be approved."""
+
+    def _approved_subcontracting(self, items: Any) -> Any:
+        return items
+
+
+def ignores_subcontractor_approval(
+    runtime: Runtime, tenant: str, options: dict[str, str]
+) -> IgnoresSubcontractorApproval:
+    return IgnoresSubcontractorApproval(runtime, tenant, options)

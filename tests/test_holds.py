@@ -68,3 +68,35 @@ def test_core_holding_silently_leaks(po_holds: Scenario) -> None:
     m = run(po_holds, 1, design="tests.designs:quiet_holds").metrics
     assert m["leaked_by_cause"] == {"held_without_exception_missing_receipt": m["items"]["leaked"]}
     assert m["items"]["leaked"] > 0
+
+
+@pytest.fixture(scope="module")
+def subcontracting() -> Scenario:
+    return load_scenario(ROOT / "scenarios" / "subcontractor-heavy.yaml")
+
+
+def test_subcontractor_time_waits_for_cost_approval(subcontracting: Scenario) -> None:
+    """Disputed vendor bills hold exactly their people's month, explained; the rest bills."""
+    result = run(subcontracting, 1)
+    m = result.metrics
+    assert m["invariants"] == {"ok": True, "violations": []}
+    held = [i for i in result.report.items if i.verdict == "held"]
+    assert held and {i.cause for i in held} == {"unapproved_subcontractor_cost"}
+    last_run = result.world.truth.billing_runs[-1][1]
+    for item in held:
+        truth = result.world.truth.time_by_psa_id[item.source_id.rsplit(":", 1)[1]]
+        assert truth.subcontractor
+        approved = result.world.truth.subcontractor_costs[
+            (truth.consultant, f"{truth.work_date:%Y-%m}")
+        ]
+        assert approved is None or approved > last_run  # disputed, or approved too late
+    assert m["items_by_kind"]["time_entry"]["correct"] > m["items"]["held"]
+
+
+def test_core_billing_unapproved_subcontracting_is_caught(subcontracting: Scenario) -> None:
+    """Billing subcontractors before their cost is approved breaks the hold."""
+    m = run(subcontracting, 1, design="tests.designs:ignores_subcontractor_approval").metrics
+    assert m["misbilled_by_cause"] == {
+        "billed_despite_unapproved_subcontractor_cost": m["items"]["misbilled"]
+    }
+    assert m["items"]["misbilled"] > 0

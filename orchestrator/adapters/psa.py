@@ -146,7 +146,11 @@ class PsaAdapter:
             user = side["users"][row["user_id"]]
             role = side["roles"][row["role_id"]]
             resource = Resource(
-                id=user["id"], name=user["full_name"], role=role["name"], country=user["location"]
+                id=user["id"],
+                name=user["full_name"],
+                role=role["name"],
+                country=user["location"],
+                subcontractor_vendor=user.get("subcontractor_vendor"),
             )
             entry = TimeEntry(
                 id=row["id"],

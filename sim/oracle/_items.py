@@ -226,7 +226,7 @@ def check(
                         for rule in ROUNDING
                     ),
                 ],
-                hold=po_hold.get(c.id),
+                hold=po_hold.get(c.id) or _subcontracting_hold(truth, t, last),
                 queued=queue.get(t.source_id),
             )
         )
@@ -419,6 +419,17 @@ def _latest(lines: list[_Billing]) -> _Billing:
         key=lambda k: (_timestamp(lines[k].posted_at), k),
     )
     return lines[order[-1]]
+
+
+def _subcontracting_hold(truth: GroundTruth, t: Any, last: datetime | None) -> str | None:
+    """A subcontractor's time bills only once the firm approved the vendor's cost for that
+    month, by the last billing run."""
+    if not t.subcontractor:
+        return None
+    approved = truth.subcontractor_costs.get((t.consultant, f"{t.work_date:%Y-%m}"))
+    if approved is None or last is None or approved > last:
+        return "unapproved_subcontractor_cost"
+    return None
 
 
 def _judge_hold(
