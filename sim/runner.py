@@ -32,7 +32,7 @@ from sim.oracle import (
     check_purchase_orders,
     check_tax,
 )
-from sim.scenario import Scenario
+from sim.scenario import CURRENCIES, Scenario
 from sim.workforce import hire, start_workforce
 from sim.world import World
 
@@ -130,6 +130,7 @@ def judge(world: World, people_count: int) -> RunResult:
             len(world.truth.disputes),
         ),
         "tax": tax_totals(invoices),
+        "fx": fx_totals(world, report),
         "api_calls": calls,
         "api_errors": dict(sorted(world.runtime.errors.items())),
         "calls_per_billable_item": round(sum(calls.values()) / billable, 4),
@@ -144,6 +145,26 @@ def judge(world: World, people_count: int) -> RunResult:
         },
     }
     return RunResult(metrics, report, world, None)
+
+
+def fx_totals(world: World, report: OracleReport) -> dict[str, Any]:
+    """Expenses converted into each invoice currency: what was paid, in which currencies, and
+    what it bills at the ERP's rates (including markup), from the oracle's verdicts."""
+    paid = {e.source_id: e for e in world.truth.expenses.values()}
+    totals: dict[str, dict[str, Any]] = {}
+    for item in report.items:
+        source = paid.get(item.source_id)
+        if item.kind != "expense" or source is None or source.currency == item.currency:
+            continue
+        into = totals.setdefault(item.currency, {"billed": Decimal(0), "paid_in": {}})
+        into["billed"] += item.expected
+        spent = Decimal(source.amount_minor).scaleb(-CURRENCIES[source.currency])
+        into["paid_in"][source.currency] = into["paid_in"].get(source.currency, Decimal(0)) + spent
+    return {
+        cur: {"billed": str(t["billed"]),
+              "paid_in": {k: str(v) for k, v in sorted(t["paid_in"].items())}}
+        for cur, t in sorted(totals.items())
+    }  # fmt: skip
 
 
 def tax_totals(invoices: list[dict[str, Any]]) -> dict[str, str]:

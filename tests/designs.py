@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -176,3 +177,20 @@ def ignores_subcontractor_approval(
     runtime: Runtime, tenant: str, options: dict[str, str]
 ) -> IgnoresSubcontractorApproval:
     return IgnoresSubcontractorApproval(runtime, tenant, options)
+
+
+class ForgetsMarkup(ReferenceCore):
+    """Bills expenses at cost, forgetting the contract's markup."""
+
+    def _add_expense(self, expense: Any) -> Flow[None]:
+        engagement = self.state.by_workspace.get(expense.project_id)
+        if engagement is not None and engagement.contract.expense_policy is not None:
+            policy = engagement.contract.expense_policy.model_copy(
+                update={"markup_percent": Decimal(0)}
+            )
+            engagement.contract = engagement.contract.model_copy(update={"expense_policy": policy})
+        yield from super()._add_expense(expense)
+
+
+def forgets_markup(runtime: Runtime, tenant: str, options: dict[str, str]) -> ForgetsMarkup:
+    return ForgetsMarkup(runtime, tenant, options)
