@@ -55,7 +55,7 @@ MINOR_UNITS = {
     "KWD": 3,
 }
 LINES = ("salesInvoiceLines", "salesCreditMemoLines")
-_FILTER = re.compile(r"^(?P<field>\w+) eq '(?P<value>[^']*)'$")
+_FILTER = re.compile(r"^(?P<field>\w+) eq '(?P<value>(?:[^']|'')*)'$")  # OData: '' is a quote
 Handler = Callable[[Call], Reply]
 
 
@@ -280,7 +280,8 @@ class ErpBase:
                         "supported $filter form: field eq 'value'",
                         errors=[{"field": "$filter", "message": "unsupported filter"}],
                     )
-                rows = [r for r in rows if str(r.get(match["field"])) == match["value"]]
+                wanted = match["value"].replace("''", "'")
+                rows = [r for r in rows if str(r.get(match["field"])) == wanted]
             top = call.int_query("$top", 100, low=1, high=MAX_TOP)
             skip = call.int_query("$skip", 0, low=0)
             body: dict[str, Any] = {"value": [self._view(call, r) for r in rows[skip : skip + top]]}

@@ -87,7 +87,12 @@ class BillingLedger:
             if item.engagement is not engagement or item.kind != "time_entry":
                 continue
             repriced = item.line()
-            delta = repriced.amount - item.billed
+            queued_already = sum(
+                (a.line().amount for k, a in self.pending.items()
+                 if k.startswith(f"adjustment:{item.key}@")),
+                Decimal(0),
+            )  # fmt: skip
+            delta = repriced.amount - item.billed - queued_already
             key = f"adjustment:{item.key}@{version_id}"
             if delta == 0 or self.knows(key):
                 continue

@@ -31,6 +31,7 @@ from orchestrator.model import (
     LegalEntity,
     Project,
 )
+from orchestrator.pricing import PricingError
 from orchestrator.runtime import Flow, Runtime
 
 __all__ = ["ReferenceCore", "build"]
@@ -107,6 +108,13 @@ class ReferenceCore(Collection, Cash):
             )
         return _json(404, {"title": "Not Found", "status": 404, "detail": path}, problem=True)
 
+    def _guard(self, flow: Flow[None], name: str) -> Flow[None]:
+        """A flow a vendor refused ends in the exception queue, never silently."""
+        try:
+            yield from flow
+        except (VendorError, PricingError) as exc:
+            self._raise("flow_failed", name, f"{type(exc).__name__}: {exc}")
+
     def status(self) -> dict[str, Any]:
         return {
             "engagements": len(self.state.engagements),
@@ -164,7 +172,7 @@ class ReferenceCore(Collection, Cash):
                 flow.close()
                 continue
             self.state.seen_events[event_id] = None
-            self._rt.spawn(flow, name)
+            self._rt.spawn(self._guard(flow, name), name)
         return _json(202, {"accepted": len(events)})
 
     # -- process flows -----------------------------------------------------------------------

@@ -62,7 +62,8 @@ class ErpAdapter:
         """The customer for the contract's counterparty, created once per legal entity."""
         path = f"/companies({entity.erp_company_id})/customers"
         name = contract.customer_name[:100]
-        found = yield from self._call("GET", path, params={"$filter": f"displayName eq '{name}'"})
+        quoted = name.replace("'", "''")  # OData string literal: a quote is doubled
+        found = yield from self._call("GET", path, params={"$filter": f"displayName eq '{quoted}'"})
         if found["value"]:
             record = found["value"][0]
         else:

@@ -460,7 +460,18 @@ def _diagnose(
         return "currency"
     if line.amount == expected:
         if version_id is not None and line.version != version_id:
-            return "contract_version_reference"
+            # a version whose rates price the item the same (an unchanged rate in a change
+            # order) is as good a reference as the one in force
+            named = line.version.rpartition("/v")[2]
+            same = (
+                reprice is not None
+                and named.isdigit()
+                and any(
+                    cause == "rate_version" and n == int(named) and amount == expected
+                    for n, (cause, amount) in enumerate(reprice(), start=1)
+                )
+            )
+            return "" if same else "contract_version_reference"
         return ""
     if reprice is not None:
         for cause, amount in reprice():
