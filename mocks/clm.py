@@ -48,6 +48,7 @@ class ContractVersionTerms(_Strict):
     number: int = Field(ge=1)
     effectiveDate: date
     rateCard: list[RateLine]
+    budget: Decimal | None = Field(default=None, ge=0)
 
 
 class MilestoneTerms(_Strict):

@@ -41,6 +41,7 @@ class WorkspaceIn(_Strict):
     due_date: date | None = None
     external_reference: str | None = None
     status: Literal["Not Started", "In Planning", "In Progress", "Completed"] = "Not Started"
+    price_in_cents: int | None = Field(default=None, ge=0)
 
 
 class WorkspacePatch(_Strict):
@@ -48,6 +49,7 @@ class WorkspacePatch(_Strict):
     description: str | None = None
     due_date: date | None = None
     status: Literal["Not Started", "In Planning", "In Progress", "Completed"] | None = None
+    price_in_cents: int | None = Field(default=None, ge=0)
 
     check = field_validator("title", "status")(not_null)
 

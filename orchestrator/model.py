@@ -102,6 +102,7 @@ class ContractVersion(_Model):
     number: int
     executed_at: datetime
     rate_card: RateCardVersion
+    budget: Money | None = None
 
 
 class Contract(_Model):

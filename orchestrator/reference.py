@@ -31,6 +31,7 @@ from orchestrator.model import (
     LegalEntity,
     Project,
 )
+from orchestrator.money import Money
 from orchestrator.pricing import PricingError
 from orchestrator.runtime import Flow, Runtime
 
@@ -45,6 +46,7 @@ class _Engagement:
     customer: Customer
     versions_in_psa: dict[int, None] = field(default_factory=dict)
     milestones_in_psa: dict[str, None] = field(default_factory=dict)
+    budget_in_psa: Money | None = None
 
 
 @dataclass
@@ -236,6 +238,10 @@ class ReferenceCore(Collection, Cash):
             if version.number not in engagement.versions_in_psa:
                 yield from self._psa.add_rate_card(engagement.project.id, version.rate_card, roles)
                 engagement.versions_in_psa[version.number] = None
+        budgets = [v.budget for v in engagement.contract.versions if v.budget is not None]
+        if budgets and budgets[-1] != engagement.budget_in_psa:
+            yield from self._psa.set_budget(engagement.project.id, budgets[-1])
+            engagement.budget_in_psa = budgets[-1]
         for milestone in engagement.contract.milestones:
             if milestone.id not in engagement.milestones_in_psa:
                 yield from self._psa.add_milestone(engagement.project.id, milestone)

@@ -95,6 +95,7 @@ def _version_terms(v: ContractVersionSpec) -> dict[str, Any]:
     return {
         "number": v.number,
         "effectiveDate": v.effective,
+        "budget": v.budget,
         "rateCard": [
             {"role": role, "country": country, "hourlyRate": rate}
             for role, by_country in sorted(v.rates.items())

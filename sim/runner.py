@@ -31,6 +31,7 @@ from sim.oracle import (
     check_ledger,
     check_purchase_orders,
     check_tax,
+    check_terms_propagated,
 )
 from sim.scenario import CURRENCIES, Scenario
 from sim.workforce import hire, start_workforce
@@ -101,6 +102,12 @@ def judge(world: World, people_count: int) -> RunResult:
     check_tax(s, invoices, report, committed_tax(world))
     check_purchase_orders(s, world.truth, invoices, report)
     check_cash(world.truth, invoices, world.erp.payments(world.tenant), report)
+    check_terms_propagated(
+        s,
+        list(world.psa.tables.all(world.tenant, "workspaces")),
+        list(world.psa.tables.all(world.tenant, "rate_card_versions")),
+        report,
+    )
     project_cycles = []
     for ref, record in records.items():
         workspace = world.psa.workspace_by_reference(world.tenant, ref)

@@ -106,6 +106,9 @@ class ContractVersionSpec(_Spec):
         "SOW); an effective date before it makes the change retroactive",
     )
     rates: dict[str, dict[Country, Rate]] = Field(description="role -> country -> hourly rate")
+    budget: Money | None = Field(
+        default=None, description="time-and-materials budget from this version on (PSA)"
+    )
 
 
 class MilestoneSpec(_Spec):

@@ -60,6 +60,14 @@ def test_reference_core_settles_a_retroactive_change_by_adjustment(honest: RunRe
         assert adjustment["contractVersionId"].endswith("/v2")
 
 
+def test_change_orders_reach_the_psa(honest: RunResult) -> None:
+    """Every version's rate card and the raised budget (1.45 million euros) are in the PSA."""
+    (workspace,) = honest.world.psa.tables.all(honest.world.tenant, "workspaces")
+    assert workspace["price_in_cents"] == 145_000_000
+    cards = honest.world.psa.tables.all(honest.world.tenant, "rate_card_versions")
+    assert sorted(c["version_number"] for c in cards) == [1, 2, 3]
+
+
 def test_forward_change_order_prices_new_work_and_adds_its_milestone(honest: RunResult) -> None:
     """June work is charged at v3 rates from the start, and v3's added milestone is billed."""
     lines = _lines(honest)
@@ -77,6 +85,9 @@ def test_core_ignoring_change_orders_is_misbilled_by_rate_version(retro: Scenari
     # the milestone only the change order adds never reached the PSA, so it was never billed
     assert m["items"]["leaked"] == 1
     assert m["leaked_by_cause"] == {"milestone_not_in_psa": 1}
+    # nor do its new rate cards and budget reach the PSA
+    propagated = [v for v in m["invariants"]["violations"] if v["invariant"] == "terms_propagated"]
+    assert len(propagated) == 2
     assert m["invariants"]["ok"] is False
 
 

@@ -81,6 +81,9 @@ def contract_from_record(record: dict[str, Any]) -> Contract:
                 number=v["number"],
                 executed_at=datetime.fromisoformat(v["executedAt"]),
                 rate_card=card,
+                budget=None
+                if v.get("budget") is None
+                else Money.of(Decimal(v["budget"]), currency, rule),
             )
         )
     milestones = tuple(

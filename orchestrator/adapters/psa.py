@@ -17,7 +17,7 @@ from orchestrator.model import (
     Resource,
     TimeEntry,
 )
-from orchestrator.money import minor_unit
+from orchestrator.money import Money, minor_unit
 from orchestrator.runtime import Flow, Runtime
 
 API = "/api/v1"
@@ -124,6 +124,13 @@ class PsaAdapter:
                     "external_reference": milestone.id,
                 }
             },
+        )
+
+    def set_budget(self, workspace_id: str, budget: Money) -> Flow[None]:
+        yield from self._call(
+            "PUT",
+            f"/workspaces/{workspace_id}",
+            {"workspace": {"price_in_cents": to_minor(budget.amount, budget.currency)}},
         )
 
     def activate(self, workspace_id: str) -> Flow[None]:

@@ -17,6 +17,7 @@ from sim.oracle._items import (
     expected_time_amount,
 )
 from sim.oracle._tax import check_tax, expected_levies
+from sim.oracle._terms import check_terms_propagated
 
 __all__ = [
     "ItemVerdict",
@@ -27,6 +28,7 @@ __all__ = [
     "check_ledger",
     "check_purchase_orders",
     "check_tax",
+    "check_terms_propagated",
     "expected_expense_amount",
     "expected_levies",
     "expected_time_amount",
