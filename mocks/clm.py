@@ -85,6 +85,7 @@ class ExecutedTerms(_Strict):
     purchaseOrderRequired: bool = False
     serviceLevel: ServiceLevelTerms | None = None
     paymentTermsDays: int = Field(default=30, ge=0, le=365)
+    retroSettlement: Literal["adjustment_lines", "credit_and_reissue"] = "adjustment_lines"
 
 
 class AmendmentTerms(_Strict):
@@ -154,6 +155,7 @@ class ClmMock:
                 },
                 "purchaseOrderNumber": {"type": "string", "value": None},
                 "paymentTermsDays": {"type": "number", "value": data["paymentTermsDays"]},
+                "retroSettlement": {"type": "string", "value": data["retroSettlement"]},
             },
             "versions": [{**v, "executedAt": iso(now)} for v in data["versions"]],
             "milestones": data["milestones"],

@@ -33,6 +33,7 @@ class Item:
     price: Pricer
     billed: Decimal = Decimal(0)
     invoices: list[str] = field(default_factory=list)
+    charged: list[InvoiceLine] = field(default_factory=list)  # charge lines still standing
     needs_approval: tuple[str, str] | None = (
         None  # (subcontractor, month) whose cost must be approved
     )
@@ -71,14 +72,39 @@ class BillingLedger:
 
     def mark_billed(self, item: Item, line: InvoiceLine, invoice: str) -> None:
         del self.pending[item.key]
-        if item.kind == "adjustment":
-            source = self.billed[item.key.split("@", 1)[0].removeprefix("adjustment:")]
+        if item.kind in ("adjustment", "reissue"):
+            source = self.billed[item.key.split("@", 1)[0].split(":", 1)[1]]
             source.billed += line.amount
             source.invoices.append(invoice)
+            if item.kind == "reissue":
+                source.charged.append(line)
             return
         item.billed += line.amount
         item.invoices.append(invoice)
+        item.charged.append(line)
         self.billed[item.key] = item
+
+    def repriced(self, engagement: Any) -> list[Item]:
+        """Billed time items of ``engagement`` whose price the contract now sets otherwise, and
+        that are not already waiting to be reissued."""
+        return [
+            item
+            for item in self.billed.values()
+            if item.engagement is engagement
+            and item.kind == "time_entry"
+            and item.charged
+            and not any(k.startswith(f"reissue:{item.key}@") for k in self.pending)
+            and item.line().amount != item.billed
+        ]
+
+    def credited(self, items: list[Item], today: date, version_id: str) -> None:
+        """The items' charges were credited in full: queue each to be charged again."""
+        for item in items:
+            item.billed = Decimal(0)
+            item.charged.clear()
+            key = f"reissue:{item.key}@{version_id}"
+            self.pending[key] = Item(key, item.engagement, today, "reissue", item.psa_id,
+                                     item.price)  # fmt: skip
 
     def adjustments(self, engagement: Any, today: date, version_id: str) -> list[Item]:
         """Reprice every billed time item of ``engagement``; queue the differences."""

@@ -124,6 +124,7 @@ class Contract(_Model):
     purchase_order: str | None = None
     service_level: ServiceLevel | None = None
     payment_terms_days: int = 30
+    retro_settlement: Literal["adjustment_lines", "credit_and_reissue"] = "adjustment_lines"
 
     def version_on(self, day: date) -> ContractVersion | None:
         """The version whose rate card is in force on ``day`` (latest effective date wins)."""

@@ -14,8 +14,10 @@ from typing import Any
 
 import httpx
 
+from orchestrator._amend import ChangeOrders
 from orchestrator._cash import Cash
 from orchestrator._collect import Collection
+from orchestrator._holds import Holds
 from orchestrator._ledger import BillingLedger, Item
 from orchestrator._wire import VendorError, decode, encode
 from orchestrator.adapters.clm import ClmAdapter
@@ -72,7 +74,7 @@ def _period_end(period: str) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-class ReferenceCore(Collection, Cash):
+class ReferenceCore(Collection, ChangeOrders, Holds, Cash):
     """Process flows plus the experience endpoints that trigger them."""
 
     def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str] | None = None):
@@ -231,50 +233,6 @@ class ReferenceCore(Collection, Cash):
         self.state.by_workspace[workspace_id] = engagement
         self._rt.record("core.project_active", contract=contract.reference, workspace=workspace_id)
 
-    def _sync_terms(self, engagement: _Engagement) -> Flow[None]:
-        """Push rate card versions and milestones the PSA does not have yet."""
-        roles = yield from self._psa.roles()
-        for version in engagement.contract.versions:
-            if version.number not in engagement.versions_in_psa:
-                yield from self._psa.add_rate_card(engagement.project.id, version.rate_card, roles)
-                engagement.versions_in_psa[version.number] = None
-        budgets = [v.budget for v in engagement.contract.versions if v.budget is not None]
-        if budgets and budgets[-1] != engagement.budget_in_psa:
-            yield from self._psa.set_budget(engagement.project.id, budgets[-1])
-            engagement.budget_in_psa = budgets[-1]
-        for milestone in engagement.contract.milestones:
-            if milestone.id not in engagement.milestones_in_psa:
-                yield from self._psa.add_milestone(engagement.project.id, milestone)
-                engagement.milestones_in_psa[milestone.id] = None
-
-    def on_contract_record(self, record_id: str) -> Flow[None]:
-        """A completed CLM workflow: a new SOW, or a change order to one we already deliver."""
-        while record_id in self.state.setting_up:  # the SOW's own set-up is still running
-            yield from self._rt.sleep(60)
-        if record_id in self.state.engagements:
-            yield from self.amend_contract(record_id)
-            return
-        self.state.setting_up[record_id] = None
-        try:
-            yield from self.contract_to_project(record_id)
-        finally:
-            del self.state.setting_up[record_id]
-
-    def amend_contract(self, record_id: str) -> Flow[None]:
-        """A change order: new versions reach the PSA, billed work is repriced and settled
-        by adjustment lines on the next invoice."""
-        engagement = self.state.engagements[record_id]
-        engagement.contract = yield from self._clm.contract(record_id)
-        yield from self._sync_terms(engagement)
-        latest = engagement.contract.versions[-1]
-        queued = self.state.ledger.adjustments(engagement, self._rt.now().date(), latest.id)
-        self._rt.record(
-            "core.contract_amended",
-            contract=engagement.contract.reference,
-            version=latest.number,
-            adjustments=len(queued),
-        )
-
     def billing_run(self, period: str, invoice_date: date) -> Flow[None]:
         """One invoice per contract for everything approved and due by the period's end."""
         for items in self.state.ledger.due(_period_end(period)).values():
@@ -287,48 +245,6 @@ class ReferenceCore(Collection, Cash):
                 if purchase_order is None:
                     continue
             yield from self._invoice(items, period, invoice_date)
-
-    def _approved_subcontracting(self, items: list[Item]) -> list[Item]:
-        """Subcontractors' time waits until the firm has approved that vendor's cost for the
-        month; the waiting items are listed in the exception queue, with the reason."""
-        approved = self.state.subcontractor_approved
-        waiting = [i for i in items if i.needs_approval and i.needs_approval not in approved]
-        subject = f"subcontracting:{items[0].engagement.contract.reference}"
-        if waiting:
-            self._raise("unapproved_subcontractor_cost", subject,
-                        f"{len(waiting)} subcontractor items wait for their cost approval",
-                        items=[i.key for i in waiting])  # fmt: skip
-        else:
-            self._resolve("unapproved_subcontractor_cost", subject)
-        return [i for i in items if i not in waiting]
-
-    def _purchase_order(self, engagement: _Engagement, items: list[Item]) -> Flow[str | None]:
-        """The client's PO number, re-read from the CLM until it arrives; meanwhile the
-        invoice waits in the exception queue with every item it would bill."""
-        subject = f"contract:{engagement.contract.reference}"
-        if engagement.contract.purchase_order is None:
-            engagement.contract = yield from self._clm.contract(engagement.contract.id)
-        purchase_order = engagement.contract.purchase_order
-        if purchase_order is None:
-            held = sorted(
-                {i.key.split("@")[0].removeprefix("adjustment:") for i in items}
-                | set(self._held_for(subject))
-            )
-            self._raise(
-                "missing_po",
-                subject,
-                "the client requires a PO number on every invoice and has not sent one",
-                items=held,
-            )
-        else:
-            self._resolve("missing_po", subject)
-        return purchase_order
-
-    def _held_for(self, subject: str) -> list[str]:
-        for exception in self.state.exceptions:
-            if (exception["status"], exception["item"]) == ("open", subject):
-                return list(exception.get("items", []))
-        return []
 
     def _invoice(self, items: list[Item], period: str, invoice_date: date) -> Flow[None]:
         engagement: _Engagement = items[0].engagement

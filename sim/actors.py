@@ -130,6 +130,7 @@ def _terms(world: World, contract: ContractSpec) -> ExecutedTerms:
             "expensePolicy": _expense_policy_terms(contract),
             "purchaseOrderRequired": contract.purchase_order is not None,
             "paymentTermsDays": contract.payment_terms_days,
+            "retroSettlement": contract.retro_settlement,
             "serviceLevel": None
             if contract.service_level is None
             else {

@@ -97,9 +97,10 @@ def judge(world: World, people_count: int) -> RunResult:
         {ref: r["id"] for ref, r in records.items()},
         rates=world.erp.exchange_rate,
         exceptions=exception_queue(world),
+        credit_memos=world.erp.credit_memos(world.tenant),
     )
     check_ledger(invoices, report, applied_to_invoices(world))
-    check_tax(s, invoices, report, committed_tax(world))
+    check_tax(s, invoices, report, committed_tax(world), world.erp.credit_memos(world.tenant))
     check_purchase_orders(s, world.truth, invoices, report)
     check_cash(world.truth, invoices, world.erp.payments(world.tenant), report)
     check_terms_propagated(

@@ -180,6 +180,11 @@ class ContractSpec(_Spec):
     )
     service_level: ServiceLevelSpec | None = None
     payment_terms_days: int = Field(default=30, ge=0, le=120)
+    retro_settlement: Literal["adjustment_lines", "credit_and_reissue"] = Field(
+        default="adjustment_lines",
+        description="how a retroactive change order settles work already invoiced: the "
+        "difference on the next invoice, or a credit note for the old charges and a reissue",
+    )
 
 
 class AmountRange(_Spec):

@@ -194,3 +194,16 @@ class ForgetsMarkup(ReferenceCore):
 
 def forgets_markup(runtime: Runtime, tenant: str, options: dict[str, str]) -> ForgetsMarkup:
     return ForgetsMarkup(runtime, tenant, options)
+
+
+class AdjustsInstead(ReferenceCore):
+    """Settles every retroactive change by adjustment lines, whatever the contract says."""
+
+    def _credit_and_reissue(self, engagement: Any, version_id: str) -> Flow[None]:
+        self.state.ledger.adjustments(engagement, self._rt.now().date(), version_id)
+        return
+        yield
+
+
+def adjusts_instead(runtime: Runtime, tenant: str, options: dict[str, str]) -> AdjustsInstead:
+    return AdjustsInstead(runtime, tenant, options)

@@ -96,3 +96,47 @@ def test_core_recharging_instead_of_adjusting_is_caught_as_duplicates(retro: Sce
     m = run(retro, 1, design="tests.designs:recharges").metrics
     assert m["items"]["duplicated"] > 100
     assert {v["invariant"] for v in m["invariants"]["violations"]} == {"no_duplicates"}
+
+
+@pytest.fixture(scope="module")
+def credit_and_reissue(retro: Scenario) -> Scenario:
+    """The same contract, settling retroactive changes by a credit note and a reissue."""
+    contracts = [
+        c.model_copy(update={"retro_settlement": "credit_and_reissue"}) for c in retro.contracts
+    ]
+    return retro.model_copy(update={"contracts": contracts})
+
+
+def test_credit_note_and_reissue_settle_a_retroactive_change(
+    credit_and_reissue: Scenario,
+) -> None:
+    """Each repriced item is charged at v1, credited on a credit note (with its tax given back
+    in the tax engine), and charged again at v2: net one charge at the v2 price."""
+    result = run(credit_and_reissue, 1)
+    assert result.metrics["invariants"] == {"ok": True, "violations": []}
+    world = result.world
+    (memo,) = world.erp.credit_memos(world.tenant)
+    assert memo["status"] != "Draft" and len(memo["salesCreditMemoLines"]) > 100
+    credited = {x["sourceItemIds"][0] for x in memo["salesCreditMemoLines"]}
+    charges = Counter(
+        x["sourceItemIds"][0]
+        for inv in world.erp.invoices(world.tenant)
+        for x in inv["salesInvoiceLines"]
+        if x["billingRole"] == "charge"
+    )
+    assert all(charges[source] == 2 for source in credited)
+    assert not [
+        x
+        for inv in world.erp.invoices(world.tenant)
+        for x in inv["salesInvoiceLines"]
+        if x["billingRole"] == "adjustment"
+    ]
+    returned = [d for d in world.tax.transactions(world.tenant) if d["totalTax"] < 0]
+    assert [d["status"] for d in returned] == ["Committed"]
+
+
+def test_settling_the_wrong_way_is_caught(credit_and_reissue: Scenario) -> None:
+    """Adjustment lines where the contract says credit note and reissue: 'settlement_method'."""
+    m = run(credit_and_reissue, 1, design="tests.designs:adjusts_instead").metrics
+    assert m["misbilled_by_cause"] == {"settlement_method": m["items"]["misbilled"]}
+    assert m["items"]["misbilled"] > 100

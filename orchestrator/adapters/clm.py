@@ -119,6 +119,7 @@ def contract_from_record(record: dict[str, Any]) -> Contract:
         purchase_order_required=bool(props.get("purchaseOrderRequired", False)),
         purchase_order=props.get("purchaseOrderNumber"),
         payment_terms_days=int(props.get("paymentTermsDays", 30)),
+        retro_settlement=props.get("retroSettlement", "adjustment_lines"),
         service_level=None
         if record.get("serviceLevel") is None
         else ServiceLevel(

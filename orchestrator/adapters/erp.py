@@ -9,7 +9,7 @@ from typing import Any
 
 from orchestrator._wire import call
 from orchestrator.adapters.crm import Deal
-from orchestrator.model import Contract, Customer, Invoice, LegalEntity
+from orchestrator.model import Contract, Customer, Invoice, InvoiceLine, LegalEntity
 from orchestrator.runtime import Flow, Runtime
 
 API = "/api/v2.0"
@@ -112,21 +112,7 @@ class ErpAdapter:
             "yourReference": f"{invoice.period} {invoice.contract_id}"[:35],
             "externalDocumentNumber": invoice.purchase_order,
             **({"dueDate": invoice.due_date.isoformat()} if invoice.due_date else {}),
-            "salesInvoiceLines": [
-                {
-                    "lineType": "Resource",
-                    "description": line.description[:250],
-                    "quantity": line.quantity,
-                    "unitPrice": line.unit_price,
-                    "amountExcludingTax": line.amount,
-                    "sourceItemIds": list(line.source_ids),
-                    "contractVersionId": line.contract_version_id,
-                    "billingRole": line.kind,
-                    "totalTaxAmount": line.tax,
-                    "taxCode": line.tax_code,
-                }
-                for line in invoice.lines
-            ],
+            "salesInvoiceLines": [_line(line) for line in invoice.lines],
         }
         created: dict[str, Any] = yield from self._call(
             "POST",
@@ -168,7 +154,51 @@ class ErpAdapter:
         )
         yield from self._call("POST", f"{journal}/Microsoft.NAV.post")
 
+    def credit(
+        self,
+        entity: LegalEntity,
+        customer_id: str,
+        lines: list[InvoiceLine],
+        day: date,
+        reference: str,
+        key: str,
+    ) -> Flow[dict[str, Any]]:
+        """Post a credit memo for ``lines`` (a credit note on the customer's account)."""
+        company = f"/companies({entity.erp_company_id})"
+        memo = yield from self._call(
+            "POST", f"{company}/salesCreditMemos",
+            {
+                "customerId": customer_id,
+                "creditMemoDate": day.isoformat(),
+                "currencyCode": entity.currency,
+                "externalDocumentNumber": reference[:35],
+                "salesCreditMemoLines": [_line(line) for line in lines],
+            },
+            headers={"idempotency-key": key},
+        )  # fmt: skip
+        yield from self._call(
+            "POST", f"{company}/salesCreditMemos({memo['id']})/Microsoft.NAV.post"
+        )
+        created: dict[str, Any] = memo
+        return created
+
     def post_invoice(self, company_id: str, invoice_id: str) -> Flow[None]:
         yield from self._call(
             "POST", f"/companies({company_id})/salesInvoices({invoice_id})/Microsoft.NAV.post"
         )
+
+
+def _line(line: InvoiceLine) -> dict[str, Any]:
+    """An invoice or credit memo line in Business Central's shape, with our audit fields."""
+    return {
+        "lineType": "Resource",
+        "description": line.description[:250],
+        "quantity": line.quantity,
+        "unitPrice": line.unit_price,
+        "amountExcludingTax": line.amount,
+        "sourceItemIds": list(line.source_ids),
+        "contractVersionId": line.contract_version_id,
+        "billingRole": line.kind,
+        "totalTaxAmount": line.tax,
+        "taxCode": line.tax_code,
+    }

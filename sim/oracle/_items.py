@@ -111,17 +111,22 @@ class _Billing:
 
 
 def _billings(
-    invoices: Iterable[dict[str, Any]], report: OracleReport
+    invoices: Iterable[dict[str, Any]],
+    report: OracleReport,
+    credit_memos: Iterable[dict[str, Any]] = (),
 ) -> dict[str, list[_Billing]]:
-    """source id -> every posted line billing it; lines billing several items are split."""
+    """source id -> every posted line billing it (and every credit memo line reversing a
+    charge, as a negative 'reversal'); lines billing several items are split."""
     found: dict[str, list[_Billing]] = {}
-    for inv in invoices:
+    documents = [(inv, "salesInvoiceLines", False) for inv in invoices]
+    documents += [(memo, "salesCreditMemoLines", True) for memo in credit_memos]
+    for inv, lines_key, reverses in documents:
         if inv["status"] not in ("Open", "Paid"):
             continue
-        report.invoices += 1
+        report.invoices += 0 if reverses else 1
         posted = datetime.fromisoformat(inv["postedAt"]) if inv.get("postedAt") else None
-        for line in inv["salesInvoiceLines"]:
-            report.lines += 1
+        for line in inv[lines_key]:
+            report.lines += 0 if reverses else 1
             sources = line.get("sourceItemIds") or []
             if not sources or not line.get("contractVersionId"):
                 report.violations.append(
@@ -132,6 +137,8 @@ def _billings(
                     )
                 )
             share = Decimal(line["amountExcludingTax"]) / max(1, len(sources))
+            if reverses:
+                share = -share
             for source in sources:
                 found.setdefault(source, []).append(
                     _Billing(
@@ -140,7 +147,7 @@ def _billings(
                         share,
                         line.get("contractVersionId", ""),
                         posted,
-                        line.get("billingRole", "charge"),
+                        "reversal" if reverses else line.get("billingRole", "charge"),
                     )
                 )
     return found
@@ -167,6 +174,7 @@ def check(
     contract_records: dict[str, str],
     rates: Rates | None = None,
     exceptions: dict[str, str] | None = None,
+    credit_memos: list[dict[str, Any]] | None = None,
 ) -> OracleReport:
     """Judge every billable item; ``contract_records`` maps SOW reference -> CLM record id,
     ``rates`` gives the ERP's published exchange rates, ``exceptions`` the core's exception
@@ -184,7 +192,7 @@ def check(
         )
     }
     contracts = {c.id: c for c in scenario.contracts}
-    billed = _billings(invoices, report)
+    billed = _billings(invoices, report, credit_memos or [])
     last_run = truth.billing_runs[-1][1] if truth.billing_runs else None
     expected_ids: dict[str, None] = {}
 
@@ -337,6 +345,10 @@ def _judge(
     queued: str | None = None,
 ) -> ItemVerdict:
     charges = [b for b in lines if b.role in ("charge", "credit")]
+    reversals = [b for b in lines if b.role == "reversal"]
+    for _ in reversals:  # a credit note cancels one charge
+        if charges:
+            charges = charges[1:]
     verdict = ItemVerdict(
         source,
         kind,
@@ -384,6 +396,14 @@ def _judge(
             )
         )
         return verdict
+    settled = _settlement(c, lines)
+    if settled:
+        verdict.verdict, verdict.cause = "misbilled", settled
+        report.violations.append(
+            Violation("no_misbilling", source, f"{settled}: the contract settles retroactive "
+                      f"changes by {c.retro_settlement.replace('_', ' ')}")
+        )  # fmt: skip
+        return verdict
     # A charge plus any adjustments: judged by what the client was billed in total, in the
     # currency of every line, under the contract version named last.
     currencies = {b.currency for b in lines}
@@ -419,6 +439,16 @@ def _latest(lines: list[_Billing]) -> _Billing:
         key=lambda k: (_timestamp(lines[k].posted_at), k),
     )
     return lines[order[-1]]
+
+
+def _settlement(c: ContractSpec, lines: list[_Billing]) -> str:
+    """Empty when a repriced item was settled the way its contract says."""
+    roles = {b.role for b in lines}
+    if c.retro_settlement == "adjustment_lines" and "reversal" in roles:
+        return "settlement_method"
+    if c.retro_settlement == "credit_and_reissue" and "adjustment" in roles:
+        return "settlement_method"
+    return ""
 
 
 def _subcontracting_hold(truth: GroundTruth, t: Any, last: datetime | None) -> str | None:

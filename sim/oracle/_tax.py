@@ -73,6 +73,7 @@ def check_tax(
     invoices: Iterable[dict[str, Any]],
     report: OracleReport,
     committed: dict[str, Decimal],
+    credit_memos: Iterable[dict[str, Any]] = (),
 ) -> None:
     """Judge each posted invoice's tax; a wrong tax mis-bills every item on the invoice.
     ``committed`` is the total tax the tax engine has committed, per currency."""
@@ -126,6 +127,9 @@ def check_tax(
                 if sid in verdicts
             ]
         _misbill(items, cause)
+    for memo in credit_memos:  # a credit note gives its tax back
+        if memo["status"] != "Draft":
+            posted[memo["currencyCode"]] -= Decimal(memo["totalTaxAmount"])
     for currency in sorted(set(posted) | set(committed)):
         if posted.get(currency, Decimal(0)) != committed.get(currency, Decimal(0)):
             report.violations.append(Violation(

@@ -1,0 +1,112 @@
+"""Change orders: a completed CLM workflow is a new SOW or an amendment to one; amendments
+bring new rate card versions, milestones and budgets to the PSA, and a retroactive one settles
+work already invoiced the way the contract says (adjustment lines, or credit note + reissue).
+
+One flow per contract runs at a time, so two change orders signed together never interleave.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator._ledger import BillingLedger
+from orchestrator.adapters.clm import ClmAdapter
+from orchestrator.adapters.erp import ErpAdapter
+from orchestrator.adapters.psa import PsaAdapter
+from orchestrator.adapters.tax import TaxAdapter
+from orchestrator.model import Invoice
+from orchestrator.runtime import Flow, Runtime
+
+__all__ = ["ChangeOrders"]
+
+
+class ChangeOrders:
+    """Mixed into the reference core: it owns ``state`` and the adapters."""
+
+    _rt: Runtime
+    _clm: ClmAdapter
+    _psa: PsaAdapter
+    _erp: ErpAdapter
+    _tax: TaxAdapter
+    state: Any
+
+    def contract_to_project(self, record_id: str) -> Flow[None]:
+        raise NotImplementedError
+
+    def _sync_terms(self, engagement: Any) -> Flow[None]:
+        """Push rate card versions and milestones the PSA does not have yet."""
+        roles = yield from self._psa.roles()
+        for version in engagement.contract.versions:
+            if version.number not in engagement.versions_in_psa:
+                yield from self._psa.add_rate_card(engagement.project.id, version.rate_card, roles)
+                engagement.versions_in_psa[version.number] = None
+        budgets = [v.budget for v in engagement.contract.versions if v.budget is not None]
+        if budgets and budgets[-1] != engagement.budget_in_psa:
+            yield from self._psa.set_budget(engagement.project.id, budgets[-1])
+            engagement.budget_in_psa = budgets[-1]
+        for milestone in engagement.contract.milestones:
+            if milestone.id not in engagement.milestones_in_psa:
+                yield from self._psa.add_milestone(engagement.project.id, milestone)
+                engagement.milestones_in_psa[milestone.id] = None
+
+    def _credit_and_reissue(self, engagement: Any, version_id: str) -> Flow[None]:
+        """Credit every charge the change order reprices (a credit note, taxed by the engine)
+        and queue the items to be charged again at the terms now in force."""
+        ledger: BillingLedger = self.state.ledger
+        items = ledger.repriced(engagement)
+        if not items:
+            return
+        today = self._rt.now().date()
+        charged = [line for item in items for line in item.charged]
+        code = f"CN-{engagement.contract.reference}-{version_id.rsplit('/', 1)[-1]}"[:50]
+        reversal = Invoice(
+            contract_id=engagement.contract.reference, customer_id=engagement.customer.id,
+            legal_entity_id=engagement.entity.id, period=f"{today:%Y-%m}", invoice_date=today,
+            currency=engagement.contract.currency,
+            lines=tuple(line.model_copy(update={"amount": -line.amount,
+                                                "unit_price": -line.unit_price})
+                        for line in charged),
+        )  # fmt: skip
+        taxed = yield from self._tax.assess(reversal, engagement.entity, engagement.customer, code)
+        credit_lines = [
+            line.model_copy(update={"tax": -t.tax, "tax_code": t.tax_code})
+            for line, t in zip(charged, taxed, strict=True)
+        ]
+        memo = yield from self._erp.credit(
+            engagement.entity, engagement.customer.id, credit_lines, today, code, key=code
+        )
+        yield from self._tax.commit(engagement.entity, code)
+        self.state.ledger.credited(items, today, version_id)
+        self._rt.record("core.credit_note", contract=engagement.contract.reference,
+                        number=memo["number"], items=len(items))  # fmt: skip
+
+    def on_contract_record(self, record_id: str) -> Flow[None]:
+        """A completed CLM workflow: a new SOW, or a change order to one we already deliver."""
+        while record_id in self.state.setting_up:  # one flow per contract at a time: two
+            yield from self._rt.sleep(60)  # change orders signed together must not interleave
+        self.state.setting_up[record_id] = None
+        try:
+            if record_id in self.state.engagements:
+                yield from self.amend_contract(record_id)
+            else:
+                yield from self.contract_to_project(record_id)
+        finally:
+            del self.state.setting_up[record_id]
+
+    def amend_contract(self, record_id: str) -> Flow[None]:
+        """A change order: new versions reach the PSA, billed work is repriced and settled
+        by adjustment lines on the next invoice."""
+        engagement = self.state.engagements[record_id]
+        engagement.contract = yield from self._clm.contract(record_id)
+        yield from self._sync_terms(engagement)
+        latest = engagement.contract.versions[-1]
+        if engagement.contract.retro_settlement == "credit_and_reissue":
+            yield from self._credit_and_reissue(engagement, latest.id)
+            return
+        queued = self.state.ledger.adjustments(engagement, self._rt.now().date(), latest.id)
+        self._rt.record(
+            "core.contract_amended",
+            contract=engagement.contract.reference,
+            version=latest.number,
+            adjustments=len(queued),
+        )
