@@ -111,9 +111,11 @@ def summarise(report: OracleReport, project_cycles: list[float]) -> dict[str, An
     ]
     by_kind: dict[str, dict[str, int]] = {}
     for item in items:
-        kind = by_kind.setdefault(item.kind, {"billable": 0, **dict.fromkeys(VERDICTS, 0)})
-        kind["billable"] += 1
-        kind[item.verdict] += 1
+        kinds = [item.kind, "adjustment"] if item.resettled else [item.kind]
+        for name in kinds:  # 'adjustment': items a retroactive change order re-settled
+            kind = by_kind.setdefault(name, {"billable": 0, **dict.fromkeys(VERDICTS, 0)})
+            kind["billable"] += 1
+            kind[item.verdict] += 1
     violations = [
         {"invariant": v.invariant, "item": v.item, "detail": v.detail} for v in report.violations
     ]

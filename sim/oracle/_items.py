@@ -87,6 +87,7 @@ class ItemVerdict:
     cause: str
     ready_at: datetime | None
     invoiced_at: datetime | None
+    resettled: bool = False  # a retroactive change order adjusted or credited and reissued it
 
 
 @dataclass
@@ -363,6 +364,7 @@ def _judge(
         ready,
         None,
     )
+    verdict.resettled = any(b.role in ("adjustment", "reversal") for b in lines)
     if lines:
         verdict.billed = sum((b.amount for b in lines), Decimal(0))
         verdict.invoiced_at = min((b.posted_at for b in charges if b.posted_at), default=None)
