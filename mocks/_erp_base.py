@@ -235,6 +235,25 @@ class ErpBase:
             )
         return record, field
 
+    def _customers_invoice(
+        self,
+        call: Call,
+        company: dict[str, Any],
+        customer: dict[str, Any],
+        by_id: tuple[str, str | None],
+        by_number: tuple[str, str | None],
+    ) -> tuple[dict[str, Any], str]:
+        """An invoice a payment or credit memo refers to, which must be the customer's own."""
+        invoice, field = self._referenced(call, company, "salesInvoices", by_id, by_number)
+        if invoice["customerId"] != customer["id"]:
+            raise unprocessable(
+                f"invoice {invoice['number']} is for customer {invoice['customerNumber']}, "
+                f"not {customer['number']}",
+                field,
+                "another customer's invoice",
+            )
+        return invoice, field
+
     def _customer(
         self, call: Call, company: dict[str, Any], customer_id: str | None, number: str | None
     ) -> dict[str, Any]:

@@ -95,20 +95,13 @@ class CashMixin(ErpBase):
                 "a payment must apply to an invoice", "appliesToInvoiceId", "required"
             )
         customer = self._customer(call, company, data.customerId, data.customerNumber)
-        invoice, field = self._referenced(
+        invoice, field = self._customers_invoice(
             call,
             company,
-            "salesInvoices",
+            customer,
             ("appliesToInvoiceId", data.appliesToInvoiceId),
             ("appliesToInvoiceNumber", data.appliesToInvoiceNumber),
         )
-        if invoice["customerId"] != customer["id"]:
-            raise unprocessable(
-                f"invoice {invoice['number']} is for customer {invoice['customerNumber']}, "
-                f"not {customer['number']}",
-                field,
-                "another customer's invoice",
-            )
         if invoice["status"] != "Open":
             raise unprocessable(
                 f"invoice {invoice['number']} is {invoice['status']}; only Open invoices take "

@@ -76,20 +76,13 @@ class CreditMemosMixin(ErpBase):
         customer = self._customer(call, company, data.customerId, data.customerNumber)
         invoice: dict[str, Any] | None = None
         if data.invoiceId is not None or data.invoiceNumber is not None:
-            invoice, field = self._referenced(
+            invoice, _ = self._customers_invoice(
                 call,
                 company,
-                "salesInvoices",
+                customer,
                 ("invoiceId", data.invoiceId),
                 ("invoiceNumber", data.invoiceNumber),
             )
-            if invoice["customerId"] != customer["id"]:
-                raise unprocessable(
-                    f"invoice {invoice['number']} is for customer {invoice['customerNumber']}, "
-                    f"not {customer['number']}",
-                    field,
-                    "another customer's invoice",
-                )
             if invoice["currencyCode"] != data.currencyCode:
                 raise unprocessable(
                     f"invoice {invoice['number']} is in {invoice['currencyCode']}",
