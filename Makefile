@@ -22,7 +22,7 @@ test: $(STAMP)  ## the whole test suite (lint, layers, types, units, simulations
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)  ## performance benchmarks (pytest-benchmark)
-	$(BIN)/python -m pytest tests/benchmarks -m benchmark --benchmark-only --benchmark-columns=min,median,max,rounds
+	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable --benchmark-only --benchmark-columns=min,median,max,rounds
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -12,8 +12,7 @@ import httpx
 import pytest
 
 from mocks.erp import ErpMock
-from sim.oracle import check
-from sim.runner import run
+from sim.runner import judge, run
 from sim.scenario import Scenario
 
 pytestmark = pytest.mark.benchmark
@@ -28,15 +27,10 @@ def test_flagship_run(benchmark: Any, flagship: Scenario) -> None:
 
 
 def test_oracle_on_flagship(benchmark: Any, flagship: Scenario) -> None:
-    """The oracle alone over the flagship's 12k+ items."""
+    """Judging the flagship run: the oracle's checks and the metrics over 13k+ items."""
     world = run(flagship, 7).world
-    invoices = world.erp.invoices(world.tenant)
-    records = {
-        r["properties"]["sowReference"]["value"]: r["id"]
-        for r in world.clm.tables.all(world.tenant, "record")
-    }
-    report = benchmark(check, flagship, world.truth, invoices, records)
-    assert not report.violations
+    result = benchmark(judge, world, people_count=0)
+    assert result.ok
 
 
 def _erp() -> tuple[ErpMock, str]:
