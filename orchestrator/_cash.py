@@ -64,13 +64,18 @@ class Cash:
         applied = self.state.cash_applied.get(intent["id"], 0)
         if received <= applied:
             return  # an older or repeated event: that money is already applied
-        self.state.cash_applied[intent["id"]] = received
         currency = engagement.contract.currency
         amount = Decimal(received - applied).scaleb(-minor_unit(currency))
-        yield from self._erp.apply_payment(
-            engagement.entity, engagement.customer.id, invoice_id, amount,
-            self._rt.now().date(), intent["id"], key=f"pay:{intent['id']}:{received}",
-        )  # fmt: skip
+        self.state.cash_applied[intent["id"]] = received  # claimed, so a later event adds on
+        try:
+            yield from self._erp.apply_payment(
+                engagement.entity, engagement.customer.id, invoice_id, amount,
+                self._rt.now().date(), intent["id"], key=f"pay:{intent['id']}:{received}",
+            )  # fmt: skip
+        except Exception:
+            if self.state.cash_applied.get(intent["id"]) == received:
+                self.state.cash_applied[intent["id"]] = applied  # not applied: a retry will
+            raise
         self._rt.record(
             "core.cash_applied", invoice=number, amount=str(amount), intent=intent["id"]
         )

@@ -6,6 +6,7 @@ Adapters translate vendor payloads into these models at the edge, so process flo
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
@@ -207,4 +208,8 @@ class Invoice(_Model):
 
     @property
     def idempotency_key(self) -> str:
-        return f"inv:{self.contract_id}:{self.period}"
+        """Same items, same key: a retry after a lost answer finds the invoice it created;
+        an invoice with other items (next month's run) is another invoice."""
+        sources = sorted(s for line in self.lines for s in line.source_ids)
+        digest = hashlib.sha256("\n".join(sources).encode()).hexdigest()[:16]
+        return f"inv:{self.contract_id}:{self.period}:{digest}"

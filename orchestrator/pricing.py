@@ -11,6 +11,7 @@ from orchestrator.money import round_amount
 __all__ = ["PricingError", "price_expense", "price_milestone", "price_time", "source_id"]
 
 MINUTES_PER_HOUR = Decimal(60)
+HOURS_SHOWN = Decimal("0.000001")
 
 
 class PricingError(Exception):
@@ -34,12 +35,15 @@ def price_time(entry: TimeEntry, resource: Resource, contract: Contract) -> Invo
             f"{contract.reference} v{version.number} has no rate for "
             f"{resource.role} in {resource.country}"
         )
-    hours = Decimal(entry.minutes) / MINUTES_PER_HOUR
+    # minutes x rate / 60, divided last: hours like 8/60 have no exact decimal, and rounding
+    # a rounded product breaks half-cent cases; the quantity shown is rounded for display only
+    exact = Decimal(entry.minutes) * rate / MINUTES_PER_HOUR
+    hours = (Decimal(entry.minutes) / MINUTES_PER_HOUR).quantize(HOURS_SHOWN)
     return InvoiceLine(
         description=f"{entry.work_date} {resource.name}, {resource.role} ({resource.country})",
         quantity=hours,
         unit_price=rate,
-        amount=round_amount(hours * rate, contract.currency, contract.rounding),
+        amount=round_amount(exact, contract.currency, contract.rounding),
         source_ids=(source_id("time_entry", entry.id),),
         contract_version_id=version.id,
     )

@@ -34,7 +34,6 @@ from orchestrator.model import (
     Project,
 )
 from orchestrator.money import Money
-from orchestrator.pricing import PricingError
 from orchestrator.runtime import Flow, Runtime
 
 __all__ = ["ReferenceCore", "build"]
@@ -112,11 +111,13 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash):
             )
         return _json(404, {"title": "Not Found", "status": 404, "detail": path}, problem=True)
 
-    def _guard(self, flow: Flow[None], name: str) -> Flow[None]:
-        """A flow a vendor refused ends in the exception queue, never silently."""
+    def _guard(self, flow: Flow[None], name: str, event_id: str) -> Flow[None]:
+        """A flow that fails ends in the exception queue, never silently, and its event may
+        be delivered again and handled then (at-least-once, not at-most-once)."""
         try:
             yield from flow
-        except (VendorError, PricingError) as exc:
+        except Exception as exc:
+            self.state.seen_events.pop(event_id, None)
             self._raise("flow_failed", name, f"{type(exc).__name__}: {exc}")
 
     def status(self) -> dict[str, Any]:
@@ -176,7 +177,7 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash):
                 flow.close()
                 continue
             self.state.seen_events[event_id] = None
-            self._rt.spawn(self._guard(flow, name), name)
+            self._rt.spawn(self._guard(flow, name, event_id), name)
         return _json(202, {"accepted": len(events)})
 
     # -- process flows -----------------------------------------------------------------------
@@ -185,13 +186,17 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash):
         """A closed-won deal starts a SOW workflow in the CLM, once."""
         if opportunity_id in self.state.launched:
             return
-        self.state.launched[opportunity_id] = ""
-        deal = yield from self._crm.deal(opportunity_id)
-        self.state.deals[opportunity_id] = deal
-        if not deal.is_won:
-            del self.state.launched[opportunity_id]
-            return
-        workflow_id = yield from self._clm.launch_sow(deal)
+        self.state.launched[opportunity_id] = ""  # claimed: a duplicate event waits out
+        try:
+            deal = yield from self._crm.deal(opportunity_id)
+            self.state.deals[opportunity_id] = deal
+            if not deal.is_won:
+                del self.state.launched[opportunity_id]
+                return
+            workflow_id = yield from self._clm.launch_sow(deal)
+        except Exception:
+            del self.state.launched[opportunity_id]  # a redelivered event tries again
+            raise
         self.state.launched[opportunity_id] = workflow_id
         self._rt.record("core.contract_requested", opportunity=opportunity_id, workflow=workflow_id)
 
@@ -240,11 +245,15 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash):
             if not items:
                 continue
             engagement: _Engagement = items[0].engagement
-            if engagement.contract.purchase_order_required:
-                purchase_order = yield from self._purchase_order(engagement, items)
-                if purchase_order is None:
-                    continue
-            yield from self._invoice(items, period, invoice_date)
+            subject = f"invoice:{engagement.contract.reference}:{period}"
+            try:  # one contract's failure must not stop the others' invoices
+                if engagement.contract.purchase_order_required:
+                    purchase_order = yield from self._purchase_order(engagement, items)
+                    if purchase_order is None:
+                        continue
+                yield from self._invoice(items, period, invoice_date)
+            except Exception as exc:  # the items stay pending: the next run retries them
+                self._raise("billing_failed", subject, f"{type(exc).__name__}: {exc}")
 
     def _invoice(self, items: list[Item], period: str, invoice_date: date) -> Flow[None]:
         engagement: _Engagement = items[0].engagement
@@ -260,35 +269,26 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash):
             purchase_order=engagement.contract.purchase_order,
             due_date=invoice_date + timedelta(days=engagement.contract.payment_terms_days),
         )
-        document = f"{invoice.contract_id}-{period}"[:50]
+        subject = f"invoice:{invoice.contract_id}:{period}"
+        document = f"{invoice.contract_id}-{invoice.idempotency_key[-16:]}"[-50:]
         try:
             taxed = yield from self._tax.assess(
                 invoice, engagement.entity, engagement.customer, document
             )
         except VendorError as exc:  # never post untaxed: hold the invoice, retry next run
             reason = "tax_unavailable" if exc.status >= 500 else "tax_rejected"
-            self._raise(reason, f"invoice:{invoice.contract_id}:{period}", str(exc))
+            self._raise(reason, subject, str(exc))
             return
+        for reason in ("tax_unavailable", "tax_rejected", "billing_failed"):
+            self._resolve(reason, subject)
         invoice = invoice.model_copy(update={"lines": taxed})
         priced = [(item, line) for (item, _), line in zip(priced, taxed, strict=True)]
         company = engagement.entity.erp_company_id
         created = yield from self._erp.create_invoice(company, invoice)
         yield from self._erp.post_invoice(company, created["id"])
-        yield from self._tax.commit(engagement.entity, document)
-        entries = [i.psa_id for i in items if i.kind == "time_entry"]
-        milestones = [i.psa_id for i in items if i.kind == "billing_milestone"]
-        expenses = [i.psa_id for i in items if i.kind == "expense"]
-        if entries or milestones or expenses:
-            yield from self._psa.record_invoice(
-                engagement.project.id,
-                invoice_date,
-                created["number"],
-                entries,
-                milestones,
-                expenses,
-            )
-        for item, line in priced:
+        for item, line in priced:  # posted: billed, whatever happens to the follow-ups below
             self.state.ledger.mark_billed(item, line, created["number"])
+        yield from self._follow_up(engagement, items, created, document, invoice_date)
         self._rt.record(
             "core.invoice_posted",
             contract=invoice.contract_id,
@@ -296,10 +296,39 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash):
             number=created["number"],
             lines=len(items),
         )
-        try:
-            yield from self.request_payment(engagement, created)
-        except VendorError as exc:  # the invoice stands; collecting it needs a person
-            self._raise("payment_request_failed", f"invoice:{created['number']}", str(exc))
+
+    def _follow_up(
+        self,
+        engagement: _Engagement,
+        items: list[Item],
+        created: dict[str, Any],
+        document: str,
+        invoice_date: date,
+    ) -> Flow[None]:
+        """After posting: commit the tax, mark the PSA items invoiced, ask for payment. Each
+        may fail on its own; the invoice stands, and the failure waits in the queue."""
+        number = created["number"]
+        steps: list[tuple[str, Flow[None]]] = [
+            ("tax_commit_failed", self._tax.commit(engagement.entity, document)),
+            ("psa_not_marked", self._psa.record_invoice(
+                engagement.project.id, invoice_date, number,
+                [i.psa_id for i in items if i.kind == "time_entry"],
+                [i.psa_id for i in items if i.kind == "billing_milestone"],
+                [i.psa_id for i in items if i.kind == "expense"],
+            ) if any(i.kind in ("time_entry", "billing_milestone", "expense") for i in items)
+             else _nothing()),
+            ("payment_request_failed", self.request_payment(engagement, created)),
+        ]  # fmt: skip
+        for reason, step in steps:
+            try:
+                yield from step
+            except VendorError as exc:
+                self._raise(reason, f"invoice:{number}", str(exc))
+
+
+def _nothing() -> Flow[None]:
+    return
+    yield
 
 
 def _json(status: int, body: Any, problem: bool = False) -> httpx.Response:

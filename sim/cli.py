@@ -75,6 +75,10 @@ def run_command(
     folder = out or Path("runs") / f"{spec.name}-seed{seed}"
     if folder.exists() and not folder.is_dir():
         raise _bad_input(f"--out {folder} is a file; give a folder for the run")
+    try:  # find out now, not after the run, that the folder cannot be written
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _bad_input(f"cannot write the run folder {folder}: {exc.strerror}") from None
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -70,7 +70,8 @@ def _pay(world: World, invoice_id: str, intents: list[dict[str, Any]]) -> Any:
 def _fund(
     world: World, invoice_id: str, intents: list[dict[str, Any]], day: date, share: float
 ) -> Any:
-    """Pay ``share`` of what is still owed on each intent (card intents: all or nothing)."""
+    """Pay what is still owed on each intent, or half of it when ``share`` is below 1 (card
+    intents: all or nothing)."""
     yield world.until(at(day, 11))
     for intent in intents:
         current = next(
@@ -80,7 +81,7 @@ def _fund(
         if owed <= 0:
             continue
         bank = "customer_balance" in current["payment_method_types"]
-        amount = owed if share >= 1 or not bank else max(1, int(owed * share))
+        amount = owed if share >= 1 or not bank else max(1, owed // 2)
         if not bank and share < 1 and intent is not intents[0]:
             continue  # by card, a part payment is some instalments paid in full
         world.payments.fund(world.tenant, intent["id"], amount)

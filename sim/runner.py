@@ -138,6 +138,7 @@ def judge(world: World, people_count: int) -> RunResult:
             len(world.truth.disputes),
         ),
         "tax": tax_totals(invoices),
+        "credit_notes": credit_note_totals(world.erp.credit_memos(world.tenant)),
         "fx": fx_totals(world, report),
         "api_calls": calls,
         "api_errors": dict(sorted(world.runtime.errors.items())),
@@ -173,6 +174,21 @@ def fx_totals(world: World, report: OracleReport) -> dict[str, Any]:
               "paid_in": {k: str(v) for k, v in sorted(t["paid_in"].items())}}
         for cur, t in sorted(totals.items())
     }  # fmt: skip
+
+
+def credit_note_totals(memos: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Posted credit notes per currency, and how much of them sits on customers' accounts
+    (issued against no invoice: owed back to the client, to refund or allocate)."""
+    totals: dict[str, dict[str, Decimal]] = {}
+    for memo in memos:
+        if memo["status"] == "Draft":
+            continue
+        cur = totals.setdefault(memo["currencyCode"], {"issued": Decimal(0),
+                                                       "on_account": Decimal(0)})  # fmt: skip
+        cur["issued"] += Decimal(memo["totalAmountIncludingTax"])
+        if not memo.get("invoiceId"):
+            cur["on_account"] += Decimal(memo["totalAmountIncludingTax"])
+    return {c: {k: str(v) for k, v in t.items()} for c, t in sorted(totals.items())}
 
 
 def tax_totals(invoices: list[dict[str, Any]]) -> dict[str, str]:

@@ -380,6 +380,7 @@ def cross_check(s: Scenario) -> list[Issue]:
                 )
             )
         issues += _check_versions(s, c, here)
+        issues += _check_minor_units(c, here)
         if c.service_level is not None:
             for j, day in enumerate(c.service_level.breaches):
                 if not c.close_date <= day <= s.period.end:
@@ -456,6 +457,31 @@ def _check_versions(s: Scenario, c: ContractSpec, here: str) -> list[Issue]:
                     )
                 )
     return issues
+
+
+def _check_minor_units(c: ContractSpec, here: str) -> list[Issue]:
+    """Prices and amounts may not be finer than the contract currency's minor unit (a JPY rate
+    has no decimals)."""
+    quantum = Decimal(1).scaleb(-CURRENCIES[c.currency])
+    amounts: list[tuple[str, Decimal | None]] = []
+    for j, v in enumerate(c.versions):
+        amounts += [
+            (f"{here}.versions[{j}].rates.{role}.{country}", rate)
+            for role, by_country in v.rates.items()
+            for country, rate in by_country.items()
+        ]
+        amounts.append((f"{here}.versions[{j}].budget", v.budget))
+    amounts += [(f"{here}.milestones[{j}].amount", m.amount) for j, m in enumerate(c.milestones)]
+    if c.service_level is not None:
+        amounts += [
+            (f"{here}.service_level.credit_per_breach", c.service_level.credit_per_breach),
+            (f"{here}.service_level.monthly_cap", c.service_level.monthly_cap),
+        ]
+    return [
+        (path, f"an amount in whole {c.currency} minor units ({quantum}), not {value}")
+        for path, value in amounts
+        if value is not None and value != value.quantize(quantum)
+    ]
 
 
 def _check_regions(s: Scenario) -> list[Issue]:

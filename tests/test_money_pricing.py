@@ -105,3 +105,32 @@ def test_price_time_refuses_what_the_contract_does_not_price() -> None:
     stranger = Resource(id="u", name="Sam", role="architect", country="IN")
     with pytest.raises(PricingError, match="no rate for architect in IN"):
         price_time(_entry(date(2026, 2, 2), 60), stranger, _contract())
+
+
+@pytest.mark.parametrize(
+    ("minutes", "rate", "rule", "expected"),
+    [
+        (8, "50.10", RoundingRule.DOWN, "6.68"),  # 8 x 50.10 / 60 = 6.68 exactly
+        (10, "50.07", RoundingRule.HALF_EVEN, "8.34"),  # 8.345 -> 8.34 (4 is even)
+        (10, "50.07", RoundingRule.HALF_UP, "8.35"),
+        (7, "99.99", RoundingRule.HALF_UP, "11.67"),  # 11.6655 -> 11.67
+    ],
+)
+def test_price_time_divides_last(
+    minutes: int, rate: str, rule: RoundingRule, expected: str
+) -> None:
+    """Minute-level entries: minutes x rate / 60 rounded once, never via inexact hours."""
+    contract = _contract().model_copy(update={"rounding": rule})
+    card = RateCardVersion(
+        version=1,
+        effective_from=date(2026, 1, 1),
+        currency="EUR",
+        rates={"engineer": {"IN": D(rate)}},
+    )
+    contract = contract.model_copy(
+        update={"versions": (contract.versions[0].model_copy(update={"rate_card": card}),)}
+    )
+    who = Resource(id="u", name="Asha", role="engineer", country="IN")
+    line = price_time(_entry(date(2026, 2, 2), minutes), who, contract)
+    assert line.amount == D(expected)
+    assert abs(line.quantity * line.unit_price - line.amount) < D("0.01")

@@ -15,23 +15,9 @@ import pytest
 
 from reports import RunFolderError, build_report
 from reports.__main__ import main
+from sim.metrics import ITEM_COLUMNS
 
-ITEM_FIELDS = [
-    "source_id",
-    "kind",
-    "contract",
-    "currency",
-    "work_date",
-    "month",
-    "expected_amount",
-    "billed_amount",
-    "times_billed",
-    "verdict",
-    "cause",
-    "approved_at",
-    "invoiced_at",
-    "cycle_hours",
-]
+ITEM_FIELDS = list(ITEM_COLUMNS)  # the columns the simulator writes, not a copy of them
 
 METRICS: dict[str, Any] = {
     "scenario": "global-engineering-msa",
