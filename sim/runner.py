@@ -28,6 +28,7 @@ from sim.oracle import (
     OracleReport,
     check,
     check_cash,
+    check_customer_balances,
     check_ledger,
     check_purchase_orders,
     check_tax,
@@ -100,6 +101,9 @@ def judge(world: World, people_count: int) -> RunResult:
         credit_memos=world.erp.credit_memos(world.tenant),
     )
     check_ledger(invoices, report, applied_to_invoices(world))
+    check_customer_balances(
+        invoices, world.erp.credit_memos(world.tenant), world.erp.payments(world.tenant), report
+    )
     check_tax(s, invoices, report, committed_tax(world), world.erp.credit_memos(world.tenant))
     check_purchase_orders(s, world.truth, invoices, report)
     check_cash(world.truth, invoices, world.erp.payments(world.tenant), report)

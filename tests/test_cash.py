@@ -52,3 +52,32 @@ def test_disputes_reach_the_exception_queue(small: Scenario) -> None:
     assert result.metrics["cash"]["disputes"] == len(result.world.truth.disputes) > 0
     reasons = set(exception_queue(result.world).values())
     assert "payment_disputed" in reasons
+
+
+def test_customer_balance_is_invoices_less_credits_less_payments() -> None:
+    """Hand-worked: invoice 100.00, credit note on account 20.00, payment 30.00 applied:
+    the ERP must show 70.00 owed on the invoice and 50.00 for the customer; a payment the
+    invoice does not reflect breaks the customer's balance."""
+    from sim.oracle import OracleReport, check_customer_balances
+
+    invoice = {
+        "status": "Open",
+        "customerId": "c1",
+        "totalAmountIncludingTax": Decimal("100.00"),
+        "remainingAmount": Decimal("70.00"),
+    }
+    memo = {
+        "status": "Open",
+        "customerId": "c1",
+        "invoiceId": None,
+        "totalAmountIncludingTax": Decimal("20.00"),
+    }
+    payment = {"status": "Posted", "customerId": "c1", "amount": Decimal("30.00")}
+    report = OracleReport()
+    check_customer_balances([invoice], [memo], [payment], report)
+    assert report.violations == []
+    report = OracleReport()
+    check_customer_balances(
+        [{**invoice, "remainingAmount": Decimal("100.00")}], [memo], [payment], report
+    )
+    assert [(v.invariant, v.item) for v in report.violations] == [("receivables", "customer:c1")]

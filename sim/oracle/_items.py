@@ -512,6 +512,44 @@ def _diagnose(
     return "amount"
 
 
+def check_customer_balances(
+    invoices: Iterable[dict[str, Any]],
+    credit_memos: Iterable[dict[str, Any]],
+    payments: Iterable[dict[str, Any]],
+    report: OracleReport,
+) -> None:
+    """Per customer: what the ERP says is owed (open invoice amounts less credit notes on
+    account) equals invoices - credits - payments, from the documents themselves."""
+    owed: dict[str, Decimal] = {}
+    books: dict[str, Decimal] = {}
+
+    def add(table: dict[str, Decimal], customer: str, amount: Decimal) -> None:
+        table[customer] = table.get(customer, Decimal(0)) + amount
+
+    for inv in invoices:
+        if inv["status"] in ("Open", "Paid"):
+            add(owed, inv["customerId"], Decimal(inv["remainingAmount"]))
+            add(books, inv["customerId"], Decimal(inv["totalAmountIncludingTax"]))
+    for memo in credit_memos:
+        if memo["status"] != "Draft":
+            add(books, memo["customerId"], -Decimal(memo["totalAmountIncludingTax"]))
+            if not memo.get("invoiceId"):
+                add(owed, memo["customerId"], -Decimal(memo["totalAmountIncludingTax"]))
+    for payment in payments:
+        if payment["status"] == "Posted":
+            add(books, payment["customerId"], -Decimal(payment["amount"]))
+    for customer in sorted(set(owed) | set(books)):
+        if owed.get(customer, Decimal(0)) != books.get(customer, Decimal(0)):
+            report.violations.append(
+                Violation(
+                    "receivables",
+                    f"customer:{customer}",
+                    f"the ERP shows {owed.get(customer, 0)} owed; invoices - credits - "
+                    f"payments = {books.get(customer, 0)}",
+                )
+            )
+
+
 def check_ledger(
     invoices: Iterable[dict[str, Any]],
     report: OracleReport,
