@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sim.scenario import Scenario, cross_check
+from sim.scenario import Scenario
+from sim.scenario_rules import cross_check
 
 __all__ = ["ScenarioError", "load_scenario", "scenario_json_schema"]
 

@@ -30,8 +30,8 @@ from sim.scenario import (
     Scenario,
     StaffingSpec,
     TaxSpec,
-    cross_check,
 )
+from sim.scenario_rules import cross_check
 from sim.truth import ExpenseTruth, GroundTruth, MilestoneTruth, TimeTruth
 
 D = Decimal

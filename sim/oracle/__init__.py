@@ -7,16 +7,9 @@ verdicts and ``_tax`` for the tax each posted invoice should carry.
 
 from sim.oracle._cash import check_cash
 from sim.oracle._holds import check_purchase_orders
-from sim.oracle._items import (
-    ItemVerdict,
-    OracleReport,
-    Violation,
-    check,
-    check_customer_balances,
-    check_ledger,
-    expected_expense_amount,
-    expected_time_amount,
-)
+from sim.oracle._items import ItemVerdict, OracleReport, Violation, check
+from sim.oracle._ledger import check_customer_balances, check_ledger
+from sim.oracle._pricing import expected_expense_amount, expected_time_amount
 from sim.oracle._tax import check_tax, expected_levies
 from sim.oracle._terms import check_terms_propagated
 

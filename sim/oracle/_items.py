@@ -7,19 +7,33 @@ the source ids each invoice line carries:
 - correct: billed exactly once, at the right amount and currency, on a posted invoice;
 - leaked: approved and billable but never on a posted invoice;
 - duplicated: on more than one posted invoice line;
-- misbilled: billed once, but at the wrong amount or currency (the cause is diagnosed);
-- held: not billed on purpose, with a reason (no hold rules yet: always empty here).
+- misbilled: billed once, but at the wrong amount or currency, or through a hold, or settled
+  the wrong way (the cause is diagnosed);
+- held: not billed on purpose (missing PO, missing receipt, unapproved subcontractor cost) and
+  listed with that reason in the core's exception queue: explained, not leaked.
+
+Taxes, the ledger, cash, purchase orders and contract terms are judged in the sibling modules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from sim.scenario import CURRENCIES, ContractSpec, Scenario
+from sim.oracle._pricing import (
+    MINOR,
+    ROUNDING,
+    Rates,
+    _markup,
+    _round,
+    _version_on,
+    expected_expense_amount,
+    expected_time_amount,
+)
+from sim.scenario import ContractSpec, Scenario
 from sim.truth import GroundTruth
 
 __all__ = [
@@ -31,41 +45,9 @@ __all__ = [
     "expected_time_amount",
 ]
 
+
 # The oracle's own rounding table, deliberately not shared with the core; minor units come
 # from the scenario format (ISO 4217), which is ground truth, not code under test.
-MINOR = CURRENCIES
-ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
-
-
-def _round(amount: Decimal, currency: str, rule: str) -> Decimal:
-    return amount.quantize(Decimal(1).scaleb(-MINOR[currency]), rounding=ROUNDING[rule])
-
-
-def _version_on(contract: ContractSpec, day: date) -> int:
-    """Number of the contract version in force on ``day``: the latest one already effective."""
-    number = 0
-    for version in contract.versions:
-        if version.effective <= day:
-            number = version.number
-    return number
-
-
-def expected_time_amount(
-    contract: ContractSpec,
-    role: str,
-    country: str,
-    day: date,
-    minutes: int,
-    version: int | None = None,
-    rule: str | None = None,
-) -> Decimal:
-    """hours x rate of the version in force, rounded by the contract's rule."""
-    number = version if version is not None else _version_on(contract, day)
-    rates = contract.versions[number - 1].rates
-    exact = Decimal(minutes) * rates[role][country] / Decimal(60)
-    return _round(exact, contract.currency, rule or contract.rounding)
-
-
 @dataclass(frozen=True)
 class Violation:
     invariant: str
@@ -154,20 +136,6 @@ def _billings(
     return found
 
 
-Rates = Callable[[str, str, date], Decimal]  # (from currency, to currency, day) -> rate
-
-
-def _markup(contract: ContractSpec) -> Decimal:
-    return contract.expense_policy.markup_percent if contract.expense_policy else Decimal(0)
-
-
-def expected_expense_amount(contract: ContractSpec, amount: Decimal, rate: Decimal) -> Decimal:
-    """Cost converted at the ERP's published rate, plus markup, rounded once by the contract."""
-    return _round(
-        amount * rate * (1 + _markup(contract) / 100), contract.currency, contract.rounding
-    )
-
-
 def check(
     scenario: Scenario,
     truth: GroundTruth,
@@ -182,19 +150,17 @@ def check(
     queue (source id -> reason), where items held on purpose must be explained."""
     report = OracleReport()
     queue = exceptions or {}
-    contracts_ = {c.id: c for c in scenario.contracts}
-    last = truth.billing_runs[-1][1] if truth.billing_runs else None
+    contracts = {c.id: c for c in scenario.contracts}
+    last = last_run = truth.billing_runs[-1][1] if truth.billing_runs else None
     po_hold = {
         cid: "missing_po"
-        for cid, c in contracts_.items()
+        for cid, c in contracts.items()
         if c.purchase_order is not None
         and (
             cid not in truth.purchase_orders or last is None or truth.purchase_orders[cid][1] > last
         )
     }
-    contracts = {c.id: c for c in scenario.contracts}
     billed = _billings(invoices, report, credit_memos or [])
-    last_run = truth.billing_runs[-1][1] if truth.billing_runs else None
     expected_ids: dict[str, None] = {}
 
     for t in truth.time.values():
@@ -510,81 +476,3 @@ def _diagnose(
             if amount == line.amount:
                 return str(cause)
     return "amount"
-
-
-def check_customer_balances(
-    invoices: Iterable[dict[str, Any]],
-    credit_memos: Iterable[dict[str, Any]],
-    payments: Iterable[dict[str, Any]],
-    report: OracleReport,
-) -> None:
-    """Per customer: what the ERP says is owed (open invoice amounts less credit notes on
-    account) equals invoices - credits - payments, from the documents themselves."""
-    owed: dict[str, Decimal] = {}
-    books: dict[str, Decimal] = {}
-
-    def add(table: dict[str, Decimal], customer: str, amount: Decimal) -> None:
-        table[customer] = table.get(customer, Decimal(0)) + amount
-
-    for inv in invoices:
-        if inv["status"] in ("Open", "Paid"):
-            add(owed, inv["customerId"], Decimal(inv["remainingAmount"]))
-            add(books, inv["customerId"], Decimal(inv["totalAmountIncludingTax"]))
-    for memo in credit_memos:
-        if memo["status"] != "Draft":
-            add(books, memo["customerId"], -Decimal(memo["totalAmountIncludingTax"]))
-            if not memo.get("invoiceId"):
-                add(owed, memo["customerId"], -Decimal(memo["totalAmountIncludingTax"]))
-    for payment in payments:
-        if payment["status"] == "Posted":
-            add(books, payment["customerId"], -Decimal(payment["amount"]))
-    for customer in sorted(set(owed) | set(books)):
-        if owed.get(customer, Decimal(0)) != books.get(customer, Decimal(0)):
-            report.violations.append(
-                Violation(
-                    "receivables",
-                    f"customer:{customer}",
-                    f"the ERP shows {owed.get(customer, 0)} owed; invoices - credits - "
-                    f"payments = {books.get(customer, 0)}",
-                )
-            )
-
-
-def check_ledger(
-    invoices: Iterable[dict[str, Any]],
-    report: OracleReport,
-    applied: dict[str, Decimal] | None = None,
-) -> None:
-    """Each invoice's totals are the sums of its lines (net, tax, gross), and what is still
-    owed is gross minus what was applied to it (``applied``: invoice id -> posted credit
-    memos plus posted payments, read from the ERP's own records of them)."""
-    for inv in invoices:
-        if inv["status"] not in ("Open", "Paid"):
-            continue
-        rows = inv["salesInvoiceLines"]
-        net = sum((Decimal(x["amountExcludingTax"]) for x in rows), Decimal(0))
-        tax = sum((Decimal(x.get("totalTaxAmount", 0)) for x in rows), Decimal(0))
-        header = (
-            Decimal(inv["totalAmountExcludingTax"]),
-            Decimal(inv.get("totalTaxAmount", 0)),
-            Decimal(inv["totalAmountIncludingTax"]),
-        )
-        if header != (net, tax, net + tax):
-            report.violations.append(
-                Violation(
-                    "invoice_totals",
-                    inv["number"],
-                    f"lines give net {net}, tax {tax}, gross {net + tax}; the invoice says "
-                    f"{header[0]}, {header[1]}, {header[2]}",
-                )
-            )
-        paid = (applied or {}).get(inv["id"], Decimal(0))
-        due = net + tax - paid
-        if Decimal(inv["remainingAmount"]) != due:
-            report.violations.append(
-                Violation(
-                    "receivables",
-                    inv["number"],
-                    f"remaining {inv['remainingAmount']} but invoiced - credited - paid = {due}",
-                )
-            )

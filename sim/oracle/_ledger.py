@@ -1,0 +1,91 @@
+"""The ERP's books must add up: each invoice's totals are the sums of its lines, what is still
+owed on it is its gross less what was applied to it, and per customer what is owed is
+invoices - credits - payments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from sim.oracle._items import OracleReport, Violation
+
+__all__ = ["check_customer_balances", "check_ledger"]
+
+
+def check_customer_balances(
+    invoices: Iterable[dict[str, Any]],
+    credit_memos: Iterable[dict[str, Any]],
+    payments: Iterable[dict[str, Any]],
+    report: OracleReport,
+) -> None:
+    """Per customer: what the ERP says is owed (open invoice amounts less credit notes on
+    account) equals invoices - credits - payments, from the documents themselves."""
+    owed: dict[str, Decimal] = {}
+    books: dict[str, Decimal] = {}
+
+    def add(table: dict[str, Decimal], customer: str, amount: Decimal) -> None:
+        table[customer] = table.get(customer, Decimal(0)) + amount
+
+    for inv in invoices:
+        if inv["status"] in ("Open", "Paid"):
+            add(owed, inv["customerId"], Decimal(inv["remainingAmount"]))
+            add(books, inv["customerId"], Decimal(inv["totalAmountIncludingTax"]))
+    for memo in credit_memos:
+        if memo["status"] != "Draft":
+            add(books, memo["customerId"], -Decimal(memo["totalAmountIncludingTax"]))
+            if not memo.get("invoiceId"):
+                add(owed, memo["customerId"], -Decimal(memo["totalAmountIncludingTax"]))
+    for payment in payments:
+        if payment["status"] == "Posted":
+            add(books, payment["customerId"], -Decimal(payment["amount"]))
+    for customer in sorted(set(owed) | set(books)):
+        if owed.get(customer, Decimal(0)) != books.get(customer, Decimal(0)):
+            report.violations.append(
+                Violation(
+                    "receivables",
+                    f"customer:{customer}",
+                    f"the ERP shows {owed.get(customer, 0)} owed; invoices - credits - "
+                    f"payments = {books.get(customer, 0)}",
+                )
+            )
+
+
+def check_ledger(
+    invoices: Iterable[dict[str, Any]],
+    report: OracleReport,
+    applied: dict[str, Decimal] | None = None,
+) -> None:
+    """Each invoice's totals are the sums of its lines (net, tax, gross), and what is still
+    owed is gross minus what was applied to it (``applied``: invoice id -> posted credit
+    memos plus posted payments, read from the ERP's own records of them)."""
+    for inv in invoices:
+        if inv["status"] not in ("Open", "Paid"):
+            continue
+        rows = inv["salesInvoiceLines"]
+        net = sum((Decimal(x["amountExcludingTax"]) for x in rows), Decimal(0))
+        tax = sum((Decimal(x.get("totalTaxAmount", 0)) for x in rows), Decimal(0))
+        header = (
+            Decimal(inv["totalAmountExcludingTax"]),
+            Decimal(inv.get("totalTaxAmount", 0)),
+            Decimal(inv["totalAmountIncludingTax"]),
+        )
+        if header != (net, tax, net + tax):
+            report.violations.append(
+                Violation(
+                    "invoice_totals",
+                    inv["number"],
+                    f"lines give net {net}, tax {tax}, gross {net + tax}; the invoice says "
+                    f"{header[0]}, {header[1]}, {header[2]}",
+                )
+            )
+        paid = (applied or {}).get(inv["id"], Decimal(0))
+        due = net + tax - paid
+        if Decimal(inv["remainingAmount"]) != due:
+            report.violations.append(
+                Violation(
+                    "receivables",
+                    inv["number"],
+                    f"remaining {inv['remainingAmount']} but invoiced - credited - paid = {due}",
+                )
+            )
