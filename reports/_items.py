@@ -26,6 +26,7 @@ class MonthTotals:
 
     billable: Decimal = _ZERO
     invoiced: Decimal = _ZERO
+    held: Decimal = _ZERO  # billable but held on purpose (explained, not missing)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def _add_row(
     totals = by_month[currency][month]
     totals.billable += Decimal(get("expected_amount") or 0)
     totals.invoiced += Decimal(get("billed_amount") or 0)
+    if verdict == "held":
+        totals.held += Decimal(get("expected_amount") or 0)
     if get("cycle_hours"):
         cycles[kind].append(float(get("cycle_hours")))
     summary.rows += 1

@@ -137,18 +137,20 @@ def monthly(items: ItemSummary | None) -> list[dict[str, Any]]:
         rows = []
         for month in fmt.month_range(list(months)):
             totals = months.get(month, MonthTotals())
-            gap = totals.invoiced - totals.billable
+            gap = totals.invoiced + totals.held - totals.billable  # held is explained
             rows.append(
                 {
                     "month": fmt.month_label(month),
                     "billable": fmt.money(totals.billable),
                     "invoiced": fmt.money(totals.invoiced),
+                    "held": fmt.money(totals.held) if totals.held else "",
                     "gap": fmt.money(gap, signed=True) if gap else "",
                     "bad": gap != 0,
                 }
             )
         billable = sum((t.billable for t in months.values()), Decimal(0))
         invoiced = sum((t.invoiced for t in months.values()), Decimal(0))
+        held = sum((t.held for t in months.values()), Decimal(0))
         sections.append(
             {
                 "currency": currency,
@@ -156,6 +158,7 @@ def monthly(items: ItemSummary | None) -> list[dict[str, Any]]:
                 "rows": rows,
                 "total_billable": fmt.money(billable),
                 "total_invoiced": fmt.money(invoiced),
+                "total_held": fmt.money(held) if held else "",
             }
         )
     return sections
