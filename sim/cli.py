@@ -17,6 +17,7 @@ from rich.table import Table
 
 from sim.loader import ScenarioError, load_scenario, scenario_json_schema
 from sim.runner import RunResult, command_line, run, write_run
+from sim.spec_diff import SpecError, diff_files
 from sim.world import load_design
 
 app = typer.Typer(
@@ -26,6 +27,8 @@ app = typer.Typer(
 )
 scenarios_app = typer.Typer(no_args_is_help=True, help="Validate, list and describe scenarios.")
 app.add_typer(scenarios_app, name="scenarios")
+contracts_app = typer.Typer(no_args_is_help=True, help="Compare OpenAPI contracts.")
+app.add_typer(contracts_app, name="contracts")
 console = Console(emoji=False)
 errors = Console(stderr=True, emoji=False)
 
@@ -212,6 +215,33 @@ def report_command(run_dir: Annotated[Path, typer.Argument(help="A run folder.")
     except RunFolderError as exc:
         raise _bad_input(str(exc)) from None
     console.print(f"Report: {built}")
+
+
+@contracts_app.command("diff")
+def contracts_diff(
+    old: Annotated[Path, typer.Argument(help="The old OpenAPI document (YAML or JSON).")],
+    new: Annotated[Path, typer.Argument(help="The new OpenAPI document (YAML or JSON).")],
+) -> None:
+    """List the breaking and non-breaking changes from OLD to NEW; exit 1 on a breaking one."""
+    try:
+        changes = diff_files(old, new)
+    except SpecError as exc:
+        raise _bad_input(str(exc)) from None
+    breaking = sum(c.kind == "breaking" for c in changes)
+    if changes:
+        table = Table(title=f"{old} -> {new}")
+        table.add_column("kind")
+        table.add_column("where", overflow="fold")
+        table.add_column("what", overflow="fold")
+        for change in sorted(changes, key=lambda c: c.kind != "breaking"):
+            style = "bold red" if change.kind == "breaking" else "green"
+            table.add_row(f"[{style}]{change.kind}[/]", escape(change.where), escape(change.what))
+        console.print(table)
+    console.print(
+        f"{breaking} breaking, {len(changes) - breaking} non-breaking change(s).",
+        highlight=False,
+    )
+    raise typer.Exit(1 if breaking else 0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,388 @@
+"""Drift between two OpenAPI 3.x documents: which changes break a client of the old one.
+
+Operations are matched on method and path, where paths that differ only in the names of their
+``{parameters}`` are the same path. Schemas are compared in the direction data flows:
+
+- what a client *sends* (request bodies, parameters) must still be accepted: a removed or
+  renamed property, a new required property or parameter, a narrowed enum or type breaks;
+  a widened enum or type (``integer`` -> ``number``, adding ``"null"``) and a new optional
+  property or parameter do not;
+- what a client *reads* (2xx response bodies) must still be there: a removed or renamed
+  property, one no longer required, a new enum value or type breaks; an added property does not.
+
+Only local ``$ref``s (``#/...``) are followed; a ``$ref`` cycle stops the comparison there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
+DOC_KEYS = {"description", "summary", "title", "example", "examples", "externalDocs", "$comment"}
+BREAKING: Literal["breaking"] = "breaking"
+SAFE: Literal["non-breaking"] = "non-breaking"
+
+# (kind, where relative to the compared root, what)
+Found = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: Literal["breaking", "non-breaking"]
+    where: str
+    what: str
+
+
+class SpecError(Exception):
+    """The file is missing or is not an OpenAPI document."""
+
+
+def load(path: Path) -> dict[str, Any]:
+    """An OpenAPI document read from YAML or JSON."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = json.loads(text) if text.lstrip().startswith("{") else yaml.load(text, loader)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise SpecError(f"{path} is not valid YAML or JSON: {exc}") from None
+    if not isinstance(data, dict) or not str(data.get("openapi", "")).startswith("3."):
+        raise SpecError(f"{path} is not an OpenAPI 3.x document (no 'openapi: 3.x' field)")
+    if not isinstance(data.get("paths", {}), dict):
+        raise SpecError(f"{path}: 'paths' is not a mapping")
+    return data
+
+
+def _types(schema: dict[str, Any]) -> set[str]:
+    kinds = schema.get("type", [])
+    found = {kinds} if isinstance(kinds, str) else set(kinds)
+    if not found and "properties" in schema:
+        found = {"object"}
+    if not found and "items" in schema:
+        found = {"array"}
+    if found and schema.get("nullable") is True:  # OpenAPI 3.0
+        found.add("null")
+    return found
+
+
+def _covers(kinds: set[str], kind: str) -> bool:
+    return kind in kinds or (kind == "integer" and "number" in kinds)
+
+
+def _show(values: list[Any]) -> str:
+    return ", ".join(json.dumps(v, default=str) for v in values)
+
+
+class Side:
+    """One document: follows its local ``$ref``s."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+        self._canon: dict[str, str] = {}
+
+    def target(self, ref: str) -> Any:
+        node: Any = self.spec
+        for part in ref.removeprefix("#/").split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        return node
+
+    def resolve(self, node: Any) -> tuple[dict[str, Any], str | None, bool]:
+        """(schema, last $ref followed, True if it is that $ref's target unchanged)."""
+        ref: str | None = None
+        pure = True
+        seen: set[str] = set()
+        extra: dict[str, Any] = {}
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if not ref.startswith("#/") or ref in seen:
+                return {}, ref, False
+            seen.add(ref)
+            siblings = {k: v for k, v in node.items() if k != "$ref"}
+            pure = pure and not (set(siblings) - DOC_KEYS)
+            extra = {**siblings, **extra}
+            try:
+                node = self.target(ref)
+            except (KeyError, IndexError, ValueError, TypeError):
+                return {}, ref, False
+        if not isinstance(node, dict):
+            return {}, ref, False
+        return ({**node, **extra} if extra else node), ref, pure
+
+    def flat(self, node: Any) -> tuple[dict[str, Any], str | None, bool]:
+        """``resolve`` with one level of ``allOf`` merged into the schema."""
+        schema, ref, pure = self.resolve(node)
+        if "allOf" not in schema:
+            return schema, ref, pure
+        merged = {k: v for k, v in schema.items() if k != "allOf"}
+        props: dict[str, Any] = {}
+        required: list[str] = []
+        for part in schema["allOf"]:
+            sub, _, _ = self.resolve(part)
+            props.update(sub.get("properties", {}))
+            required += sub.get("required", [])
+            for key in ("type", "enum", "items"):
+                if key in sub:
+                    merged.setdefault(key, sub[key])
+        merged["properties"] = {**props, **schema.get("properties", {})}
+        merged["required"] = required + list(schema.get("required", []))
+        return merged, ref, False
+
+    def canonical(self, node: Any, stack: frozenset[str] = frozenset()) -> str:
+        """The schema fully resolved as sorted JSON, without documentation keys."""
+        if isinstance(node, list):
+            return "[" + ",".join(self.canonical(v, stack) for v in node) + "]"
+        if not isinstance(node, dict):
+            return json.dumps(node, default=str)
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if ref in stack or not ref.startswith("#/"):
+                return json.dumps({"$ref": ref})
+            if ref not in self._canon:
+                try:
+                    target = self.target(ref)
+                except (KeyError, IndexError, ValueError, TypeError):
+                    target = {}
+                self._canon[ref] = self.canonical(target, stack | {ref})
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return self._canon[ref] + ("&" + self.canonical(rest, stack) if rest else "")
+        items = sorted((k, v) for k, v in node.items() if k not in DOC_KEYS)
+        return "{" + ",".join(f"{json.dumps(k)}:{self.canonical(v, stack)}" for k, v in items) + "}"
+
+
+class Differ:
+    def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        self.old = Side(old)
+        self.new = Side(new)
+        self._memo: dict[tuple[str, str, bool], list[Found]] = {}
+
+    # -- schemas ---------------------------------------------------------------------------
+
+    def schema(
+        self, old_node: Any, new_node: Any, sending: bool, stack: frozenset[Any] = frozenset()
+    ) -> list[Found]:
+        """Changes from old to new; ``sending`` is True where the client writes the data."""
+        old, old_ref, old_pure = self.old.flat(old_node)
+        new, new_ref, new_pure = self.new.flat(new_node)
+        pair = (old_ref, new_ref)
+        if pair != (None, None):
+            if pair in stack:
+                return []
+            stack = stack | {pair}
+        key = (old_ref, new_ref, sending) if old_ref and new_ref and old_pure and new_pure else None
+        if key is not None and key in self._memo:
+            return self._memo[key]
+        found = self._types(old, new, sending) + self._enum(old, new, sending)
+        found += self._properties(old, new, sending, stack)
+        if "items" in old and "items" in new:
+            found += [
+                (kind, "[]" + where, what)
+                for kind, where, what in self.schema(old["items"], new["items"], sending, stack)
+            ]
+        if key is not None:
+            self._memo[key] = found
+        return found
+
+    def _types(self, old: dict[str, Any], new: dict[str, Any], sending: bool) -> list[Found]:
+        was, now = _types(old), _types(new)
+        if not was or not now or was == now:
+            return []
+        # sending: the new side must accept every old type; reading: produce only old types
+        wider, narrower = (was, now) if sending else (now, was)
+        lost = sorted(k for k in wider if not _covers(narrower, k))
+        change = f"type changed from {'|'.join(sorted(was))} to {'|'.join(sorted(now))}"
+        return [(BREAKING if lost else SAFE, "", change)]
+
+    def _enum(self, old: dict[str, Any], new: dict[str, Any], sending: bool) -> list[Found]:
+        was, now = old.get("enum"), new.get("enum")
+        found: list[Found] = []
+        if was is not None and now is not None:
+            removed = [v for v in was if v not in now]
+            added = [v for v in now if v not in was]
+            if removed:
+                what = f"enum narrowed: {_show(removed)} removed"
+                found.append((BREAKING if sending else SAFE, "", what))
+            if added:
+                what = f"enum widened: {_show(added)} added"
+                found.append((SAFE if sending else BREAKING, "", what))
+        elif was is None and now is not None:
+            found.append((BREAKING if sending else SAFE, "", f"enum added: {_show(now)}"))
+        elif was is not None and now is None:
+            found.append((SAFE if sending else BREAKING, "", "enum removed (any value allowed)"))
+        return found
+
+    def _properties(
+        self, old: dict[str, Any], new: dict[str, Any], sending: bool, stack: frozenset[Any]
+    ) -> list[Found]:
+        was, now = old.get("properties") or {}, new.get("properties") or {}
+        was_required, now_required = set(old.get("required", [])), set(new.get("required", []))
+        removed = [name for name in was if name not in now]
+        added = [name for name in now if name not in was]
+        found: list[Found] = []
+        for name in removed:
+            shape = self.old.canonical(was[name])
+            twin = next((a for a in added if self.new.canonical(now[a]) == shape), None)
+            if twin is not None:
+                added.remove(twin)
+                found.append((BREAKING, f".{name}", f"renamed {name} -> {twin}"))
+                if sending and twin in now_required and name not in was_required:
+                    found.append((BREAKING, f".{twin}", "new required property"))
+            else:
+                found.append((BREAKING, f".{name}", "property removed"))
+        for name in added:
+            if sending and name in now_required:
+                found.append((BREAKING, f".{name}", "new required property"))
+            else:
+                found.append((SAFE, f".{name}", "property added"))
+        for name in was:
+            if name not in now:
+                continue
+            if sending and name in now_required and name not in was_required:
+                found.append((BREAKING, f".{name}", "property is now required"))
+            if not sending and name in was_required and name not in now_required:
+                found.append((BREAKING, f".{name}", "property no longer always present"))
+            for kind, where, what in self.schema(was[name], now[name], sending, stack):
+                found.append((kind, f".{name}{where}", what))
+        return found
+
+    # -- operations ------------------------------------------------------------------------
+
+    def operations(self, side: Side) -> dict[tuple[str, str], tuple[str, dict[str, Any], Any]]:
+        """(METHOD, path with blank parameter names) -> (path, operation, path item)."""
+        found = {}
+        for path, item in (side.spec.get("paths") or {}).items():
+            item, _, _ = side.resolve(item)
+            for method, operation in item.items():
+                if method in METHODS and isinstance(operation, dict):
+                    key = (method.upper(), re.sub(r"\{[^}/]*\}", "{}", str(path)))
+                    found[key] = (str(path), operation, item)
+        return found
+
+    def parameters(
+        self, side: Side, path: str, operation: dict[str, Any], item: dict[str, Any]
+    ) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+        """(location, name or path position) -> (display name, parameter)."""
+        slots = re.findall(r"\{([^}/]*)\}", path)
+        found = {}
+        for raw in list(item.get("parameters", [])) + list(operation.get("parameters", [])):
+            param, _, _ = side.resolve(raw)
+            name, where = str(param.get("name", "")), str(param.get("in", ""))
+            if where == "path" and name in slots:
+                key = (where, f"#{slots.index(name)}")
+            else:
+                key = (where, name.lower() if where == "header" else name)
+            found[key] = (name, param)
+        return found
+
+    def diff(self) -> list[Change]:
+        changes: list[Change] = []
+        old_ops, new_ops = self.operations(self.old), self.operations(self.new)
+        for key, (path, old_op, old_item) in old_ops.items():
+            label = f"{key[0]} {path}"
+            if key not in new_ops:
+                changes.append(Change(BREAKING, label, "operation removed"))
+                continue
+            new_path, new_op, new_item = new_ops[key]
+            label = f"{key[0]} {new_path}"
+            found = self._parameters(path, old_op, old_item, new_path, new_op, new_item)
+            found += self._body(old_op, new_op)
+            found += self._responses(old_op, new_op)
+            for kind, where, what in found:
+                where = f"{label} {where}" if where else label
+                change = Change(BREAKING if kind == BREAKING else SAFE, where, what)
+                if change not in changes:
+                    changes.append(change)
+        for key, (path, _, _) in new_ops.items():
+            if key not in old_ops:
+                changes.append(Change(SAFE, f"{key[0]} {path}", "operation added"))
+        return changes
+
+    def _parameters(self, *args: Any) -> list[Found]:
+        old_path, old_op, old_item, new_path, new_op, new_item = args
+        was = self.parameters(self.old, old_path, old_op, old_item)
+        now = self.parameters(self.new, new_path, new_op, new_item)
+        found: list[Found] = []
+        for key, (name, param) in now.items():
+            where = f"parameters.{key[0]}.{name}"
+            if key not in was:
+                required = bool(param.get("required"))
+                what = "new required parameter" if required else "optional parameter added"
+                found.append((BREAKING if required else SAFE, where, what))
+                continue
+            old = was[key][1]
+            if param.get("required") and not old.get("required"):
+                found.append((BREAKING, where, "parameter is now required"))
+            old_schema, new_schema = old.get("schema", {}), param.get("schema", {})
+            for kind, sub, what in self.schema(old_schema, new_schema, True):
+                found.append((kind, where + sub, what))
+        for key, (name, _) in was.items():
+            if key not in now:
+                found.append((SAFE, f"parameters.{key[0]}.{name}", "parameter removed"))
+        return found
+
+    def _body(self, old_op: dict[str, Any], new_op: dict[str, Any]) -> list[Found]:
+        old, _, _ = self.old.resolve(old_op.get("requestBody", {}))
+        new, _, _ = self.new.resolve(new_op.get("requestBody", {}))
+        if not old and not new:
+            return []
+        if not new:
+            return [(BREAKING, "requestBody", "request body removed")]
+        if not old:
+            required = bool(new.get("required"))
+            return [(BREAKING if required else SAFE, "requestBody", "request body added")]
+        found: list[Found] = []
+        if new.get("required") and not old.get("required"):
+            found.append((BREAKING, "requestBody", "request body is now required"))
+        old_content, new_content = old.get("content") or {}, new.get("content") or {}
+        for media, entry in old_content.items():
+            if media not in new_content:
+                found.append((BREAKING, "requestBody", f"media type {media} removed"))
+                continue
+            old_schema, new_schema = entry.get("schema", {}), new_content[media].get("schema", {})
+            for kind, where, what in self.schema(old_schema, new_schema, True):
+                found.append((kind, "requestBody" + where, what))
+        return found
+
+    def _responses(self, old_op: dict[str, Any], new_op: dict[str, Any]) -> list[Found]:
+        was = {str(k): v for k, v in (old_op.get("responses") or {}).items()}
+        now = {str(k): v for k, v in (new_op.get("responses") or {}).items()}
+        found: list[Found] = []
+        for status, raw in was.items():
+            where = f"responses.{status}"
+            if status not in now:
+                found.append((BREAKING, where, f"status {status} removed"))
+                continue
+            if not status.startswith("2"):
+                continue
+            old, _, _ = self.old.resolve(raw)
+            new, _, _ = self.new.resolve(now[status])
+            new_content = new.get("content") or {}
+            for media, entry in (old.get("content") or {}).items():
+                if media not in new_content:
+                    found.append((BREAKING, where, f"media type {media} removed"))
+                    continue
+                new_schema = new_content[media].get("schema", {})
+                for kind, sub, what in self.schema(entry.get("schema", {}), new_schema, False):
+                    found.append((kind, where + sub, what))
+        for status in now:
+            if status not in was:
+                found.append((SAFE, f"responses.{status}", f"status {status} added"))
+        return found
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Every change from the ``old`` document to the ``new`` one, per operation."""
+    return Differ(old, new).diff()
+
+
+def diff_files(old: Path, new: Path) -> list[Change]:
+    """``diff`` of two files; raises ``SpecError`` for a missing or unparseable one."""
+    return diff(load(old), load(new))
