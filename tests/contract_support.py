@@ -234,3 +234,17 @@ class Contract:
 
     def covered(self) -> set[tuple[str, str]]:
         return {(method, template) for method, template, _ in self.seen}
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The problem+json body of an error response, after checking its status and media type."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+def fields(response: httpx.Response, status: int = 422) -> list[str]:
+    """The fields a problem+json error names."""
+    return [e["field"] for e in problem(response, status)["errors"]]

@@ -17,6 +17,8 @@ from mocks.crm import CrmMock
 from mocks.erp import ErpMock
 from mocks.psa import PsaMock
 from tests.contract_support import Contract
+from tests.contract_support import fields as _fields
+from tests.contract_support import problem as _problem
 
 NOW = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 CRM = "/services/data/v60.0"
@@ -30,18 +32,6 @@ def clock() -> datetime:
 
 def _json(body: Any) -> bytes:
     return bytes(simplejson.dumps(body, use_decimal=True), "utf-8")
-
-
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def _fields(response: httpx.Response, status: int = 422) -> list[str]:
-    return [e["field"] for e in _problem(response, status)["errors"]]
 
 
 # -- worlds ---------------------------------------------------------------------------------

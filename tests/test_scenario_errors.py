@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from sim.cli import app
 from sim.loader import Problem, ScenarioError, load_scenario
+from tests.cli_support import invoke as run_cli
 
 FLAGSHIP = Path(__file__).resolve().parents[1] / "scenarios" / "global-engineering-msa.yaml"
 TEXT = FLAGSHIP.read_text(encoding="utf-8")
@@ -361,15 +360,10 @@ def where(written: Written, case: Case) -> str:
     return f"{prefix}: {case.path or '<top level>'}: expected "
 
 
-runner = CliRunner()
-
-
 def invoke(args: list[str]) -> tuple[int, str]:
     """Run the CLI in-process; (exit code, stderr). Any exception but an exit is a failure."""
-    result = runner.invoke(app, args)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"q2c {' '.join(args)} raised") from result.exception
-    return result.exit_code, result.stderr
+    code, _, stderr = run_cli(*args)
+    return code, stderr
 
 
 def test_flagship_is_valid() -> None:

@@ -10,31 +10,15 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from sim.cli import app
 from sim.spec_diff import Change, diff, diff_files
+from tests.cli_support import invoke, words
 
 ROOT = Path(__file__).resolve().parents[1]
 ERP = ROOT / "contracts" / "erp.yaml"
 ERP_V2 = ROOT / "contracts" / "erp-v2.yaml"
 VENDOR_SPECS = Path("/work/shared/vendor-specs")
 XERO = VENDOR_SPECS / "xero-accounting.yaml"
-
-runner = CliRunner()
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    """Run q2c in-process; (exit code, stdout, stderr). Any exception but an exit fails."""
-    result = runner.invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"q2c {' '.join(args)} raised") from result.exception
-    return result.exit_code, result.stdout, result.stderr
-
-
-def words(text: str) -> str:
-    """Text with table borders dropped and whitespace collapsed, so wrapped cells read on."""
-    return " ".join(text.translate(str.maketrans("│┃║|", "    ")).split())
 
 
 def base() -> dict[str, Any]:

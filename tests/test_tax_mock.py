@@ -18,6 +18,8 @@ from pydantic import ValidationError
 
 from mocks.tax import TaxMock, TaxRules
 from tests.contract_support import Contract
+from tests.contract_support import fields as _fields
+from tests.contract_support import problem as _problem
 
 NOW = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 CREATE = "/api/v2/transactions/create"
@@ -93,18 +95,6 @@ def _ok(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = simplejson.loads(response.content, use_decimal=True)
     return body
-
-
-def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def _fields(response: httpx.Response, status: int = 422) -> list[str]:
-    return [e["field"] for e in _problem(response, status)["errors"]]
 
 
 def _taxes(doc: dict[str, Any]) -> list[Decimal]:
