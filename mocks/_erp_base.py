@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mocks._http import Call, Problem, Reply, VendorApp
-from mocks._state import Clock, Tables, guid, plain
+from mocks._state import Clock, Tables, guid, iso, plain
 
 __all__ = [
     "API",
@@ -234,6 +234,38 @@ class ErpBase:
                 "not in this company",
             )
         return record, field
+
+    def _new_document(
+        self,
+        call: Call,
+        kind: str,
+        number_prefix: str,
+        company: dict[str, Any],
+        customer: dict[str, Any],
+        data: Any,
+        lines_field: str,
+        totals: dict[str, Decimal],
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """A new draft sales document (invoice or credit memo) with its priced lines, stored."""
+        n = self.tables.next_number(call.tenant, kind)
+        document_id = guid(f"{call.tenant}:{kind.removesuffix('s')}", n)
+        document = {
+            "id": document_id,
+            "number": f"{number_prefix}{n:06d}",
+            "companyId": company["id"],
+            **plain(data, exclude={lines_field}),
+            "customerId": customer["id"],
+            "customerNumber": customer["number"],
+            "customerName": customer["displayName"],
+            **extra,
+            "status": "Draft",
+            **totals,
+            "postedAt": None,
+            "lastModifiedDateTime": iso(self.clock()),
+            lines_field: line_records(getattr(data, lines_field), document_id),
+        }
+        return self.tables.insert(call.tenant, kind, document)
 
     def _customers_invoice(
         self,

@@ -20,12 +20,11 @@ from mocks._erp_base import (
     LineIn,
     Strict,
     currency_field,
-    line_records,
     priced_lines,
     unprocessable,
 )
 from mocks._http import Call, Reply, not_null
-from mocks._state import guid, iso, plain
+from mocks._state import iso
 
 __all__ = ["CreditMemosMixin"]
 
@@ -96,25 +95,11 @@ class CreditMemosMixin(ErpBase):
                 "salesCreditMemoLines",
                 "negative total",
             )
-        n = self.tables.next_number(call.tenant, "salesCreditMemos")
-        memo_id = guid(f"{call.tenant}:salesCreditMemo", n)
-        memo = {
-            "id": memo_id,
-            "number": f"S-CR{n:06d}",
-            "companyId": company["id"],
-            **plain(data, exclude={"salesCreditMemoLines"}),
-            "customerId": customer["id"],
-            "customerNumber": customer["number"],
-            "customerName": customer["displayName"],
-            "invoiceId": invoice["id"] if invoice else None,
-            "invoiceNumber": invoice["number"] if invoice else None,
-            "status": "Draft",
-            **totals,
-            "postedAt": None,
-            "lastModifiedDateTime": iso(self.clock()),
-            "salesCreditMemoLines": line_records(data.salesCreditMemoLines, memo_id),
-        }
-        self.tables.insert(call.tenant, "salesCreditMemos", memo)
+        memo = self._new_document(
+            call, "salesCreditMemos", "S-CR", company, customer, data, "salesCreditMemoLines",
+            totals, invoiceId=invoice["id"] if invoice else None,
+            invoiceNumber=invoice["number"] if invoice else None,
+        )  # fmt: skip
         return Reply(201, memo)
 
     def _post_credit_memo(self, call: Call) -> Reply:

@@ -26,7 +26,6 @@ from mocks._erp_base import (
     LineIn,
     Strict,
     currency_field,
-    line_records,
     priced_lines,
     unprocessable,
 )
@@ -173,25 +172,11 @@ class ErpMock(CashMixin, CreditMemosMixin):
                 "customer belongs to another company", "customerId", "not in this company"
             )
         totals = priced_lines(data.salesInvoiceLines, data.currencyCode, "salesInvoiceLines")
-        n = self.tables.next_number(call.tenant, "salesInvoices")
-        invoice_id = guid(f"{call.tenant}:salesInvoice", n)
-        invoice = {
-            "id": invoice_id,
-            "number": f"S-INV{n:06d}",
-            "companyId": company["id"],
-            **plain(data, exclude={"salesInvoiceLines"}),
-            "customerNumber": customer["number"],
-            "customerName": customer["displayName"],
-            "status": "Draft",
-            **totals,
-            "paidAmount": Decimal(0),
-            "creditedAmount": Decimal(0),
-            "remainingAmount": totals["totalAmountIncludingTax"],
-            "postedAt": None,
-            "lastModifiedDateTime": iso(self.clock()),
-            "salesInvoiceLines": line_records(data.salesInvoiceLines, invoice_id),
-        }
-        self.tables.insert(call.tenant, "salesInvoices", invoice)
+        invoice = self._new_document(
+            call, "salesInvoices", "S-INV", company, customer, data, "salesInvoiceLines",
+            totals, paidAmount=Decimal(0), creditedAmount=Decimal(0),
+            remainingAmount=totals["totalAmountIncludingTax"],
+        )  # fmt: skip
         return Reply(201, invoice)
 
     def _exchange_rates(self, call: Call) -> Reply:
