@@ -161,6 +161,10 @@ class PaymentsMock:
 
     # -- inspection --------------------------------------------------------------------------
 
+    def payment_intent(self, tenant: str, intent_id: str) -> dict[str, Any]:
+        """One intent, as the client's bank sees it (a copy)."""
+        return copy.deepcopy(self._helper_intent(tenant, intent_id))
+
     def payment_intents(self, tenant: str) -> list[dict[str, Any]]:
         return copy.deepcopy(list(self.tables.all(tenant, "payment_intents")))
 

@@ -37,10 +37,8 @@ def _accounts_payable(world: World) -> Any:
 
 
 def _due_date(world: World, invoice_id: str) -> date:
-    for invoice in world.erp.invoices(world.tenant):
-        if invoice["id"] == invoice_id:
-            return date.fromisoformat(invoice["dueDate"] or invoice["invoiceDate"])
-    raise KeyError(f"no ERP invoice {invoice_id}")
+    invoice = world.erp.tables.get(world.tenant, "salesInvoices", invoice_id, "invoice")
+    return date.fromisoformat(invoice["dueDate"] or invoice["invoiceDate"])
 
 
 def _pay(world: World, invoice_id: str, intents: list[dict[str, Any]]) -> Any:
@@ -74,9 +72,7 @@ def _fund(
     intents: all or nothing)."""
     yield world.until(at(day, 11))
     for intent in intents:
-        current = next(
-            i for i in world.payments.payment_intents(world.tenant) if i["id"] == intent["id"]
-        )
+        current = world.payments.payment_intent(world.tenant, intent["id"])
         owed = current["amount"] - current["amount_received"]
         if owed <= 0:
             continue

@@ -19,6 +19,9 @@ class ErpAdapter:
     def __init__(self, runtime: Runtime, tenant: str) -> None:
         self._rt = runtime
         self._tenant = tenant
+        # published facts that do not change: read once
+        self._journals: dict[str, str] = {}
+        self._rates: dict[tuple[str, str, date], Decimal] = {}
 
     def _call(
         self,
@@ -96,13 +99,18 @@ class ErpAdapter:
         """The ERP's published rate: units of the entity's currency for one ``currency``."""
         if currency == entity.currency:
             return Decimal(1)
-        body = yield from self._call(
-            "GET",
-            f"/companies({entity.erp_company_id})/currencyExchangeRates",
-            params={"$filter": f"currencyCode eq '{currency}' and startingDate eq {day}"},
-        )
-        row = body["value"][0]
-        return Decimal(row["relationalExchangeRateAmount"]) / Decimal(row["exchangeRateAmount"])
+        known = (entity.erp_company_id, currency, day)
+        if known not in self._rates:
+            body = yield from self._call(
+                "GET",
+                f"/companies({entity.erp_company_id})/currencyExchangeRates",
+                params={"$filter": f"currencyCode eq '{currency}' and startingDate eq {day}"},
+            )
+            row = body["value"][0]
+            self._rates[known] = Decimal(row["relationalExchangeRateAmount"]) / Decimal(
+                row["exchangeRateAmount"]
+            )
+        return self._rates[known]
 
     def create_invoice(self, company_id: str, invoice: Invoice) -> Flow[dict[str, Any]]:
         body = {
@@ -133,12 +141,13 @@ class ErpAdapter:
         key: str,
     ) -> Flow[None]:
         """Record cash received against the invoice it pays and post it (BC posts journals)."""
-        journals = yield from self._call(
-            "GET", f"/companies({entity.erp_company_id})/customerPaymentJournals"
-        )
-        journal = f"/companies({entity.erp_company_id})/customerPaymentJournals" + (
-            f"({journals['value'][0]['id']})"
-        )
+        journal = self._journals.get(entity.erp_company_id)
+        if journal is None:
+            path = f"/companies({entity.erp_company_id})/customerPaymentJournals"
+            journals = yield from self._call("GET", path)
+            journal = self._journals[entity.erp_company_id] = (
+                f"{path}({journals['value'][0]['id']})"
+            )
         yield from self._call(
             "POST",
             f"{journal}/customerPayments",
