@@ -90,6 +90,18 @@ def test_reference_core_taxes_every_invoice(small: Scenario) -> None:
         assert abs(Decimal(invoice["totalTaxAmount"]) - net * rate) < D("0.01") * len(
             invoice["salesInvoiceLines"]
         )
+        for line in invoice["salesInvoiceLines"]:  # line rounding, half up, to the cent
+            exact = Decimal(line["amountExcludingTax"]) * rate
+            assert line["totalTaxAmount"] == exact.quantize(D("0.01"), "ROUND_HALF_UP")
+    committed = sum(
+        Decimal(d["totalTax"])
+        for d in result.world.tax.transactions(result.world.tenant)
+        if d["status"] == "Committed"
+    )
+    posted = sum(
+        Decimal(i["totalTaxAmount"]) for i in result.world.erp.invoices(result.world.tenant)
+    )
+    assert committed == posted > 0
 
 
 def test_untaxed_core_is_caught(small: Scenario) -> None:
