@@ -54,8 +54,7 @@ def cross_check(s: Scenario) -> list[Issue]:
             issues.append(
                 (
                     f"{here}.close_date",
-                    f"a date within the period ({p.start} to "
-                    f"{p.end}), or up to the run's start before it",
+                    f"{_in_period(s)}, or up to the run's start before it",
                 )
             )
         issues += _check_versions(s, c, here)
@@ -85,7 +84,7 @@ def cross_check(s: Scenario) -> list[Issue]:
                 issues.append(
                     (
                         f"{here}.milestones[{j}].due",
-                        f"a date within the period ({p.start} to {p.end})",
+                        _in_period(s),
                     )
                 )
     return issues
@@ -103,7 +102,7 @@ def _check_versions(s: Scenario, c: ContractSpec, here: str) -> list[Issue]:
             issues.append(
                 (
                     f"{here}.versions[{j}].effective",
-                    f"a date within the period ({s.period.start} to {s.period.end})",
+                    _in_period(s),
                 )
             )
         if j and v.effective <= c.versions[j - 1].effective:
@@ -243,7 +242,7 @@ def _check_staffing(s: Scenario, c: ContractSpec, here: str) -> list[Issue]:
                 issues.append(
                     (
                         f"{path}.{name}",
-                        f"a date within the period ({s.period.start} to {s.period.end})",
+                        _in_period(s),
                     )
                 )
         if staff.start and staff.end and staff.end < staff.start:
@@ -251,6 +250,10 @@ def _check_staffing(s: Scenario, c: ContractSpec, here: str) -> list[Issue]:
         if staff.start and staff.start < c.close_date:
             issues.append((f"{path}.start", f"a date on or after the close_date ({c.close_date})"))
     return issues
+
+
+def _in_period(s: Scenario) -> str:
+    return f"a date within the period ({s.period.start} to {s.period.end})"
 
 
 def _unique(path: str, ids: list[str], field: str = "") -> list[Issue]:
