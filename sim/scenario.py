@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from sim.scenario_faults import FaultsSpec
+
 __all__ = [
     "BehaviourSpec",
     "ClientSpec",
@@ -312,7 +314,10 @@ class Scenario(_Spec):
     behaviour: BehaviourSpec = BehaviourSpec()
     billing: BillingSpec = BillingSpec()
     tax: TaxSpec = TaxSpec()
-    vendors: dict[Literal["crm", "clm", "psa", "erp", "tax"], VendorSpec] = {}
+    vendors: dict[Literal["crm", "clm", "psa", "erp", "tax", "payments"], VendorSpec] = {}
+    faults: FaultsSpec = Field(
+        default=FaultsSpec(), description="vendor faults, webhook chaos, crash (absent: none)"
+    )
 
     @property
     def starts(self) -> date:

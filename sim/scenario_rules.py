@@ -4,9 +4,12 @@ no decimals, ...). Field-level rules live on the models in ``sim.scenario``."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
+from sim.business_calendar import at
 from sim.scenario import CURRENCIES, ContractSpec, Scenario
+from sim.scenario_faults import QuotaSpec, VendorFaultsSpec
 
 __all__ = ["Issue", "cross_check"]
 
@@ -87,6 +90,7 @@ def cross_check(s: Scenario) -> list[Issue]:
                         _in_period(s),
                     )
                 )
+    issues += _check_faults(s)
     return issues
 
 
@@ -267,3 +271,64 @@ def _unique(path: str, ids: list[str], field: str = "") -> list[Issue]:
             )
         seen.setdefault(value, i)
     return issues
+
+
+def _check_faults(s: Scenario) -> list[Issue]:
+    """Fault times fall within the run, outages are ordered, drift is the ERP's alone."""
+    issues: list[Issue] = []
+    f = s.faults
+    run_from, run_to = at(s.starts, 0), at(s.ends + timedelta(days=1), 0)
+    run = f"a moment within the run ({run_from.isoformat()} to {run_to.isoformat()})"
+    if f.heal is not None and not s.starts <= f.heal <= s.ends:
+        issues.append(("faults.heal", f"a date within the run ({s.starts} to {s.ends})"))
+    for vendor, spec in f.vendors.items():
+        issues += _check_vendor_faults(s, f"faults.vendors.{vendor}", vendor, spec, run)
+    crash = f.crash
+    if crash is not None:
+        if crash.at is None and crash.after_call is None:
+            issues.append(("faults.crash", "a crash moment: 'at' or 'after_call' (or both)"))
+        if crash.at is not None and not run_from <= crash.at < run_to:
+            issues.append(("faults.crash.at", run))
+    return issues
+
+
+def _check_vendor_faults(
+    s: Scenario, here: str, vendor: str, spec: VendorFaultsSpec, run: str
+) -> list[Issue]:
+    issues: list[Issue] = []
+    if spec.schema_drift is not None:
+        if vendor != "erp":
+            issues.append(
+                (f"{here}.schema_drift", "no schema drift here: only the ERP has a v2 shape")
+            )
+        elif not s.starts <= spec.schema_drift.from_ <= s.ends:
+            issues.append(
+                (f"{here}.schema_drift.from", f"a date within the run ({s.starts} to {s.ends})")
+            )
+    if spec.latency is not None and spec.latency.p99_ms < spec.latency.median_ms:
+        issues.append((f"{here}.latency.p99_ms", f"at least median_ms ({spec.latency.median_ms})"))
+    if spec.quota is not None:
+        issues += _check_quota(f"{here}.quota", spec.quota)
+    run_from, run_to = at(s.starts, 0), at(s.ends + timedelta(days=1), 0)
+    for j, outage in enumerate(spec.outages):
+        path = f"{here}.outages[{j}]"
+        if not run_from <= outage.start < run_to:
+            issues.append((f"{path}.start", run))
+        if outage.end <= outage.start:
+            issues.append((f"{path}.end", f"a moment after start ({outage.start.isoformat()})"))
+        elif j and outage.start < spec.outages[j - 1].end:
+            issues.append(
+                (
+                    f"{path}.start",
+                    f"a moment on or after outages[{j - 1}].end "
+                    f"({spec.outages[j - 1].end.isoformat()}): outages in order, not overlapping",
+                )
+            )
+    return issues
+
+
+def _check_quota(here: str, quota: QuotaSpec) -> list[Issue]:
+    if (quota.limit is None) != (quota.window_s is None):
+        missing = "window_s" if quota.window_s is None else "limit"
+        return [(f"{here}.{missing}", "both limit and window_s, or neither (the preset's)")]
+    return []

@@ -257,7 +257,7 @@ CASES = [
         "unknown-vendor-key",
         swap("billing:\n", "vendors: {sap: {latency_ms: 5}}\nbilling:\n"),
         "vendors.sap",
-        '"crm", "clm", "psa", "erp" or "tax"',
+        '"crm", "clm", "psa", "erp", "tax" or "payments"',
         "vendors:",
         got="'sap'",
     ),
