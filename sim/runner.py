@@ -146,6 +146,8 @@ def judge(world: World, people_count: int) -> RunResult:
         "fx": fx_totals(world, report),
         "api_calls": calls,
         "api_errors": dict(sorted(world.runtime.errors.items())),
+        "vendors": world.runtime.vendor_metrics(),
+        "faults_fired": world.runtime.faults_fired(),
         "calls_per_billable_item": round(sum(calls.values()) / billable, 4),
         "core": {"failed_flows": world.runtime.failed_flows},
         "simulation": {

@@ -4,6 +4,13 @@ A vendor call waits the vendor's latency in simulated time, then runs the mock's
 plain function call through its httpx transport. Every call is counted and traced; a flow that
 raises is traced as failed (its items will then show up as leakage in the oracle) rather than
 stopping the world.
+
+A vendor with a fault layer (``mocks._faults.FaultyVendor``) is called through it instead: the
+latency is drawn per call and spent in two halves, the request's way there (the vendor handles
+it on arrival) and the answer's way back, so a flow closed in between (a crash) may already
+have changed the vendor. A refused connection raises ``httpx.ConnectError``; a lost answer, or
+one slower than the caller's 30 s timeout, raises ``httpx.ReadTimeout`` at the timeout, after
+the vendor handled the request. Vendors without a layer keep the one-wait fast path.
 """
 
 from __future__ import annotations
@@ -16,10 +23,15 @@ from typing import Any
 import httpx
 import simpy
 
+from mocks._faults import FaultyVendor
 from orchestrator.runtime import Flow
 from sim.trace import Trace
 
-__all__ = ["CountingEnvironment", "SimRuntime"]
+__all__ = ["TIMEOUT_S", "VENDOR_COUNTS", "CountingEnvironment", "SimRuntime"]
+
+TIMEOUT_S = 30.0  # the caller's read timeout (httpx's and the wall-clock runtime's default)
+VENDOR_COUNTS = ("calls", "http_429", "retries", "errors_5xx", "errors_4xx", "timeouts",
+                 "refused", "outage_calls")  # fmt: skip
 
 
 class CountingEnvironment(simpy.Environment):
@@ -42,6 +54,7 @@ class SimRuntime:
         transports: Mapping[str, httpx.BaseTransport],
         latency_s: Mapping[str, float],
         trace: Trace,
+        faults: Mapping[str, FaultyVendor] | None = None,
     ) -> None:
         self.env = env
         self.epoch = epoch
@@ -50,6 +63,9 @@ class SimRuntime:
         self._trace = trace
         self.calls: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()
+        self.faults = dict(faults or {})
+        # per vendor, what went wrong (VENDOR_COUNTS; the calls are ``self.calls``)
+        self.counts: dict[str, Counter[str]] = {k: Counter() for k in VENDOR_COUNTS[1:]}
         self.failed_flows = 0
 
     def now(self) -> datetime:
@@ -78,6 +94,12 @@ class SimRuntime:
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> Flow[httpx.Response]:
+        if headers is not None and headers.get("x-attempt", "1") != "1":
+            self._count_retry(vendor, headers["x-attempt"])
+        layer = self.faults.get(vendor)
+        if layer is not None:
+            return (yield from self._send_through(layer, vendor, method, path, content, params,
+                                                  headers))  # fmt: skip
         yield self.env.timeout(self._latency.get(vendor, 0.0))
         request = httpx.Request(
             method, f"http://{vendor}.mock{path}", params=params, headers=headers, content=content
@@ -86,11 +108,93 @@ class SimRuntime:
         response.read()
         self.calls[vendor] += 1
         if response.status_code >= 400:
-            self.errors[vendor] += 1
+            self._count_error(vendor, response.status_code)
         self._trace.write(
             "api", vendor=vendor, method=method, path=path, status=response.status_code
         )
         return response
+
+    def _send_through(
+        self,
+        layer: FaultyVendor,
+        vendor: str,
+        method: str,
+        path: str,
+        content: bytes | None,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+    ) -> Flow[httpx.Response]:
+        """One call through the vendor's fault layer (see the module docstring)."""
+        drawn = layer.latency_s()
+        latency = self._latency.get(vendor, 0.0) if drawn is None else drawn
+        there = min(latency, TIMEOUT_S) / 2
+        yield self.env.timeout(there)  # the request half
+        request = httpx.Request(
+            method, f"http://{vendor}.mock{path}", params=params, headers=headers, content=content
+        )
+        self.calls[vendor] += 1
+        arrival = layer.arrive(request)
+        # the vendor has handled the request here (unless refused): the crash-after-call point
+        try:
+            if arrival.fault in ("outage", "refused"):
+                self.counts["outage_calls"][vendor] += 1
+            response = arrival.response
+            if response is None:
+                self.counts["refused"][vendor] += 1
+                self._trace.write("api", vendor=vendor, method=method, path=path, status=None,
+                                  fault="refused")  # fmt: skip
+                raise httpx.ConnectError(f"{vendor}: connection refused", request=request)
+            response.read()
+            if arrival.lost or latency > TIMEOUT_S:
+                yield self.env.timeout(TIMEOUT_S - there)
+                self.counts["timeouts"][vendor] += 1
+                self._trace.write("api", vendor=vendor, method=method, path=path,
+                                  status=response.status_code, fault="timeout")  # fmt: skip
+                raise httpx.ReadTimeout(f"{vendor}: no answer in {TIMEOUT_S:g} s", request=request)
+            yield self.env.timeout(latency - there)  # the response half
+        finally:
+            layer.depart(arrival)
+        if response.status_code >= 400:
+            self._count_error(vendor, response.status_code)
+        if arrival.fault is None:
+            self._trace.write(
+                "api", vendor=vendor, method=method, path=path, status=response.status_code
+            )
+        else:
+            self._trace.write("api", vendor=vendor, method=method, path=path,
+                              status=response.status_code, fault=arrival.fault)  # fmt: skip
+        return response
+
+    def _count_error(self, vendor: str, status: int) -> None:
+        self.errors[vendor] += 1
+        if status == 429:
+            self.counts["http_429"][vendor] += 1
+        elif status >= 500:
+            self.counts["errors_5xx"][vendor] += 1
+        else:
+            self.counts["errors_4xx"][vendor] += 1
+
+    def _count_retry(self, vendor: str, attempt: str) -> None:
+        try:
+            if int(attempt) >= 2:
+                self.counts["retries"][vendor] += 1
+        except ValueError:
+            pass
+
+    def vendor_metrics(self) -> dict[str, dict[str, int]]:
+        """Per vendor: calls, 429s, retries, 5xx and other 4xx errors, timeouts, refused
+        connections and calls made during an outage (metrics.json's ``vendors``)."""
+        return {
+            v: {"calls": self.calls[v], **{k: self.counts[k][v] for k in VENDOR_COUNTS[1:]}}
+            for v in sorted(self._transports)
+        }
+
+    def faults_fired(self) -> dict[str, int]:
+        """How often each kind of fault fired, over all vendors."""
+        fired: Counter[str] = Counter()
+        for layer in self.faults.values():
+            fired.update(layer.fired)
+        return dict(sorted(fired.items()))
 
     def record(self, kind: str, **fields: Any) -> None:
         self._trace.write(kind, **fields)

@@ -1,0 +1,418 @@
+"""A fault layer in front of a vendor mock: the vendor breaking the way real vendors break.
+
+``FaultyVendor`` wraps a ``VendorApp`` without touching it and decides, per request and in the
+clock it is given (simulated or wall), whether the request is refused, answered 503 (outage),
+429 (quota or concurrency), 500/502 (error burst), or handled by the mock, and then whether the
+answer is lost (the mock committed, the caller never hears) or reshaped (schema drift). Rules
+are added, listed and removed at run time, Toxiproxy-style, so the simulator (from the
+scenario's ``faults:``) and ``q2c serve``'s admin API drive the same code. Every random choice
+comes from the ``random.Random`` it is given, one stream per rule, so runs replay exactly.
+
+The simulator calls ``arrive``/``depart`` (it renders a refusal as ``httpx.ConnectError`` and a
+lost answer as ``httpx.ReadTimeout`` after the caller's timeout). Served over HTTP (``handle``,
+``asgi``), nothing can be refused from inside an app and a client's timeout is not ours to
+know, so a refusal is a 503 with ``x-fault: refused`` and a lost answer is a 504 problem+json
+with ``x-fault: lost-response`` after the mock committed: the same unknown outcome to a caller.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import random
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from mocks._faults_drift import drifts, v1_request, v2_response
+from mocks._http import Problem, VendorApp, _to_response
+
+__all__ = [
+    "QUOTA_PRESETS",
+    "Arrival",
+    "ErrorRule",
+    "FaultyVendor",
+    "LatencyRule",
+    "LostResponseRule",
+    "OutageRule",
+    "QuotaRule",
+    "QuotaWindow",
+    "Rule",
+    "SchemaDriftRule",
+    "parse_rule",
+]
+
+Clock = Callable[[], datetime]
+Z99 = 2.3263478740408408  # the standard normal's 99th percentile
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QuotaWindow(_Rule):
+    limit: int = Field(ge=1)
+    window_s: float = Field(gt=0)
+    applies_to: Literal["all", "reads", "writes"] = "all"
+
+
+class QuotaRule(_Rule):
+    """Per-tenant sliding windows and a cap on calls in flight; over either: 429."""
+
+    kind: Literal["quota"] = "quota"
+    windows: list[QuotaWindow] = []
+    concurrency: int | None = Field(default=None, ge=1)
+
+
+class OutageRule(_Rule):
+    kind: Literal["outage"] = "outage"
+    start: datetime
+    end: datetime
+    mode: Literal["http", "refused"] = "http"
+
+
+class ErrorRule(_Rule):
+    kind: Literal["errors"] = "errors"
+    rate: float = Field(ge=0, le=1)
+    burst: int = Field(default=1, ge=1)
+    statuses: list[Literal[500, 502, 503, 504]] = Field(default=[500, 502], min_length=1)
+
+
+class LostResponseRule(_Rule):
+    kind: Literal["lost_responses"] = "lost_responses"
+    rate: float = Field(ge=0, le=1)
+    methods: list[Literal["GET", "POST", "PATCH", "PUT", "DELETE"]] = ["POST", "PATCH", "DELETE"]
+
+
+class LatencyRule(_Rule):
+    """Lognormal latency fitted to a median and a 99th percentile (a heavy right tail)."""
+
+    kind: Literal["latency"] = "latency"
+    median_ms: float = Field(gt=0)
+    p99_ms: float = Field(gt=0)
+
+
+class SchemaDriftRule(_Rule):
+    """From ``start`` the vendor speaks its v2 shape (ERP: contracts/erp-v2.yaml)."""
+
+    kind: Literal["schema_drift"] = "schema_drift"
+    start: datetime
+
+
+Rule = Annotated[
+    QuotaRule | OutageRule | ErrorRule | LostResponseRule | LatencyRule | SchemaDriftRule,
+    Field(discriminator="kind"),
+]
+_RULE: TypeAdapter[Any] = TypeAdapter(Rule)
+
+
+def parse_rule(data: Any) -> Rule:
+    """A rule from JSON-shaped data (``{"kind": "quota", ...}``); raises pydantic's
+    ValidationError naming the bad field (``mocks._http.invalid`` turns it into a 422)."""
+    rule: Rule = _RULE.validate_python(data)
+    return rule
+
+
+def _quota(windows: list[tuple[int, float, str]], concurrency: int | None) -> QuotaRule:
+    return QuotaRule(
+        windows=[QuotaWindow(limit=n, window_s=s, applies_to=a) for n, s, a in windows],  # type: ignore[arg-type]
+        concurrency=concurrency,
+    )
+
+
+# The vendors' published limits (see ../shared/vendor-specs/README.md and the vendors' docs):
+QUOTA_PRESETS: dict[str, QuotaRule] = {
+    # Business Central online, "API limits": 6,000 requests per user in a 5-minute sliding
+    # window, at most 100 simultaneous requests; 429 when exceeded.
+    "business_central": _quota([(6000, 300, "all")], 100),
+    # Stripe, "Rate limits": 25 read and 25 write operations per second in test mode, counted
+    # apart (live mode: 100 each); concurrency is not published as a number.
+    "stripe_test": _quota([(25, 1, "reads"), (25, 1, "writes")], None),
+    "stripe_live": _quota([(100, 1, "reads"), (100, 1, "writes")], None),
+    # DocuSign eSignature, "API rules and limits": 3,000 calls per hour per account plus a
+    # burst limit of 500 calls in 30 seconds.
+    "docusign": _quota([(3000, 3600, "all"), (500, 30, "all")], None),
+    # Salesforce Enterprise Edition, "API Request Limits and Allocations": 100,000 requests per
+    # rolling 24 hours (before per-licence additions), 25 concurrent long-running requests in
+    # production (we cap all requests in flight at 25; Salesforce answers 403
+    # REQUEST_LIMIT_EXCEEDED where we answer 429, the shared contract for every vendor).
+    "salesforce": _quota([(100_000, 86_400, "all")], 25),
+    # Xero, "OAuth 2.0 API limits": per tenant 60 calls a minute, 5,000 a day, 5 concurrent.
+    # Also the model for any vendor without published limits (AvaTax, Kantata).
+    "xero": _quota([(60, 60, "all"), (5000, 86_400, "all")], 5),
+}
+
+
+def quota(
+    preset: str,
+    limit: int | None = None,
+    window_s: float | None = None,
+    concurrency: int | None = None,
+    extra: list[QuotaWindow] | None = None,
+) -> QuotaRule:
+    """A preset's limits, with its main window and concurrency cap replaced where given and
+    ``extra`` windows added."""
+    base = QUOTA_PRESETS[preset]
+    windows = list(base.windows)
+    if limit is not None and window_s is not None:
+        windows = [QuotaWindow(limit=limit, window_s=window_s)]
+    return QuotaRule(
+        windows=windows + list(extra or []),
+        concurrency=concurrency if concurrency is not None else base.concurrency,
+    )
+
+
+@dataclass(slots=True)
+class Arrival:
+    """What became of one request: ``response`` None means the connection was refused;
+    ``lost`` means the vendor handled it but the caller never gets the answer."""
+
+    response: httpx.Response | None
+    lost: bool = False
+    fault: str | None = None  # the kind of fault that fired on it (the last, if several)
+    tenant: str | None = None  # set while the call holds a concurrency slot
+
+
+@dataclass
+class _State:
+    rule: Rule
+    rng: random.Random
+    windows: dict[tuple[str, int], deque[float]]
+    burst_left: int = 0
+
+
+def _problem(status: int, title: str, detail: str, headers: dict[str, str]) -> httpx.Response:
+    return _to_response(Problem(status, title, detail, headers=headers).reply())
+
+
+class FaultyVendor:
+    """A vendor app behind fault rules; see the module docstring."""
+
+    def __init__(
+        self, app: VendorApp, clock: Clock, rng: random.Random, heal_at: datetime | None = None
+    ) -> None:
+        self.app = app
+        self.name = app.name
+        self.clock = clock
+        self.heal_at = heal_at
+        self.fired: Counter[str] = Counter()
+        self._rng = rng
+        self._rules: dict[str, _State] = {}
+        self._next_id = 1
+        self._in_flight: Counter[str] = Counter()
+
+    # -- the control API (also served by q2c serve's admin endpoints) ------------------------
+
+    def add(self, rule: Rule, rng: random.Random | None = None) -> str:
+        """Install a rule; returns its id. Each rule draws from its own random stream: ``rng``,
+        or one drawn from the layer's (the simulator names one per rule, so that adding a rule
+        never shifts another's draws)."""
+        rule_id = f"{rule.kind}-{self._next_id}"
+        self._next_id += 1
+        stream = rng if rng is not None else random.Random(self._rng.getrandbits(64))
+        self._rules[rule_id] = _State(rule, stream, {})
+        return rule_id
+
+    def list(self) -> list[dict[str, Any]]:
+        """Installed rules as JSON-ready dicts, each with its ``id``, in the order added."""
+        return [{"id": i, **s.rule.model_dump(mode="json")} for i, s in self._rules.items()]
+
+    def remove(self, rule_id: str) -> bool:
+        return self._rules.pop(rule_id, None) is not None
+
+    def clear(self) -> None:
+        self._rules.clear()
+
+    def _active(self, now: datetime) -> builtins.list[_State]:
+        if self.heal_at is not None and now >= self.heal_at:
+            return []
+        return list(self._rules.values())
+
+    # -- per request ---------------------------------------------------------------------------
+
+    def latency_s(self) -> float | None:
+        """This call's latency in seconds, drawn from the latency rule (None: no rule). After
+        healing the latency is the median, without a draw."""
+        for state in self._rules.values():
+            rule = state.rule
+            if isinstance(rule, LatencyRule):
+                if self.heal_at is not None and self.clock() >= self.heal_at:
+                    return rule.median_ms / 1000
+                sigma = math.log(max(rule.p99_ms, rule.median_ms) / rule.median_ms) / Z99
+                drawn = state.rng.lognormvariate(math.log(rule.median_ms), sigma)
+                if drawn >= rule.p99_ms:
+                    self.fired["latency_tail"] += 1
+                return drawn / 1000
+        return None
+
+    def arrive(self, request: httpx.Request) -> Arrival:
+        """Decide and (unless refused or rejected) let the mock handle the request. A call
+        admitted under a concurrency cap holds its slot until ``depart``."""
+        now = self.clock()
+        active = self._active(now)
+        if not active:
+            return Arrival(self.app.handle(request))
+        tenant = request.headers.get("x-tenant", "default")
+        for state in active:
+            rule = state.rule
+            if isinstance(rule, OutageRule) and rule.start <= now < rule.end:
+                if rule.mode == "refused":
+                    self.fired["refused"] += 1
+                    return Arrival(None, fault="refused")
+                self.fired["outage"] += 1
+                wait = min(3600, math.ceil((rule.end - now).total_seconds()))
+                detail = f"{self.name} is down for maintenance"
+                return Arrival(
+                    _problem(
+                        503, "Service Unavailable", detail, {"retry-after": str(max(1, wait))}
+                    ),
+                    fault="outage",
+                )
+        held: str | None = None
+        limits: dict[str, str] = {}
+        for state in active:
+            if isinstance(state.rule, QuotaRule):
+                rejected, limits = self._over_quota(state, state.rule, tenant, request.method, now)
+                if rejected is not None:
+                    return Arrival(rejected, fault=limits["fault"])
+                if state.rule.concurrency is not None:
+                    held = tenant
+        drift: SchemaDriftRule | None = None
+        for state in active:
+            rule = state.rule
+            if isinstance(rule, ErrorRule):
+                if state.burst_left or state.rng.random() < rule.rate:
+                    state.burst_left = (state.burst_left or rule.burst) - 1
+                    self.fired["error"] += 1
+                    status = state.rng.choice(rule.statuses)
+                    title = "Internal Server Error" if status == 500 else "Bad Gateway"
+                    failed = _problem(status, title, f"{self.name} failed", {})
+                    return Arrival(failed, fault="error")
+            elif isinstance(rule, SchemaDriftRule) and now >= rule.start:
+                drift = rule
+        drifted = drift is not None and drifts(request.url.path)
+        if drifted:
+            rewritten = v1_request(request)
+            if isinstance(rewritten, Problem):
+                self.fired["schema_drift"] += 1
+                return Arrival(_to_response(rewritten.reply()), fault="schema_drift")
+            request = rewritten
+        if held is not None:
+            self._in_flight[held] += 1
+        response = self.app.handle(request)
+        fault = None
+        if drifted:
+            response = v2_response(response, request.url.path)
+            self.fired["schema_drift"] += 1
+            fault = "schema_drift"
+        if limits:
+            response.headers.update(limits)
+        lost = False
+        for state in active:
+            rule = state.rule
+            if (
+                isinstance(rule, LostResponseRule)
+                and request.method in rule.methods
+                and state.rng.random() < rule.rate
+            ):
+                self.fired["lost_response"] += 1
+                lost, fault = True, "lost_response"
+        return Arrival(response, lost, fault, held)
+
+    def depart(self, arrival: Arrival) -> None:
+        """The call is over (answered, timed out or abandoned): free its concurrency slot."""
+        if arrival.tenant is not None:
+            self._in_flight[arrival.tenant] -= 1
+            arrival.tenant = None
+
+    def _over_quota(
+        self, state: _State, rule: QuotaRule, tenant: str, method: str, now: datetime
+    ) -> tuple[httpx.Response | None, dict[str, str]]:
+        """A 429 if the call breaks a window or the concurrency cap, else count the call in
+        and give the rate-limit headers of the window with the fewest calls left (on a 429,
+        the second item names the fault instead)."""
+        t = now.timestamp()
+        write = method not in ("GET", "HEAD")
+        counted: list[deque[float]] = []
+        remaining, reset, tightest = math.inf, 0.0, 0
+        for index, window in enumerate(rule.windows):
+            if window.applies_to == ("reads" if write else "writes"):
+                continue
+            calls = state.windows.get((tenant, index))
+            if calls is None:
+                calls = state.windows[(tenant, index)] = deque()
+            while calls and calls[0] <= t - window.window_s:
+                calls.popleft()
+            if len(calls) >= window.limit:
+                self.fired["quota"] += 1
+                wait = max(1, math.ceil(calls[0] + window.window_s - t))
+                return _problem(
+                    429,
+                    "Too Many Requests",
+                    f"more than {window.limit} calls in {window.window_s:g} s",
+                    _limit_headers(window.limit, 0, wait, retry=True),
+                ), {"fault": "quota"}
+            counted.append(calls)
+            left = window.limit - len(calls) - 1
+            if left < remaining:
+                remaining, tightest = left, window.limit
+                reset = (calls[0] if calls else t) + window.window_s - t
+        if rule.concurrency is not None and self._in_flight[tenant] >= rule.concurrency:
+            self.fired["concurrency"] += 1
+            return _problem(
+                429,
+                "Too Many Requests",
+                f"more than {rule.concurrency} concurrent calls",
+                _limit_headers(rule.concurrency, 0, 1, retry=True),
+            ), {"fault": "concurrency"}
+        for calls in counted:
+            calls.append(t)
+        if not counted:
+            return None, {}
+        return None, _limit_headers(tightest, int(remaining), reset, retry=False)
+
+    # -- served over HTTP ------------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """One request end to end, for an HTTP server (see the module docstring)."""
+        arrival = self.arrive(request)
+        self.depart(arrival)
+        if arrival.response is None:
+            return _problem(
+                503,
+                "Service Unavailable",
+                f"{self.name} refused the connection",
+                {"x-fault": "refused"},
+            )
+        if arrival.lost:
+            return _problem(
+                504,
+                "Gateway Timeout",
+                f"{self.name} did not answer in time",
+                {"x-fault": "lost-response"},
+            )
+        return arrival.response
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    async def asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The faulty vendor as an ASGI app: ``VendorApp.asgi`` only calls ``self.handle``,
+        so it serves this layer's ``handle`` unchanged."""
+        await VendorApp.asgi(self, scope, receive, send)  # type: ignore[arg-type]
+
+
+def _limit_headers(limit: int, remaining: int, reset: float, retry: bool) -> dict[str, str]:
+    headers = {
+        "x-ratelimit-limit": str(limit),
+        "x-ratelimit-remaining": str(max(0, remaining)),
+        "x-ratelimit-reset": str(max(0, math.ceil(reset))),
+    }
+    if retry:
+        headers["retry-after"] = headers["x-ratelimit-reset"]
+    return headers
