@@ -12,11 +12,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import httpx
 import simplejson
 from pydantic import BaseModel, ValidationError
+
+from mocks._contract import SPEC_PATH, rendered
 
 __all__ = ["Call", "Problem", "Reply", "VendorApp", "invalid", "not_null"]
 
@@ -70,6 +72,7 @@ class Call:
     query: Mapping[str, str]
     headers: Mapping[str, str]
     content: bytes
+    root_path: str = ""  # the prefix the app is mounted under when served (``/erp``)
 
     @property
     def tenant(self) -> str:
@@ -149,6 +152,7 @@ def not_null(value: Any) -> Any:
 
 
 Handler = Callable[[Call], Reply]
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar without percent-encoding
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -161,9 +165,10 @@ def _compile(pattern: str) -> re.Pattern[str]:
 class VendorApp:
     """A route table plus the two ways of serving it."""
 
-    def __init__(self, name: str, prefix: str = "") -> None:
+    def __init__(self, name: str, prefix: str = "", spec: str | None = None) -> None:
         self.name = name
         self.prefix = prefix
+        self.spec = spec if spec is not None else name  # contracts/<spec>.yaml
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._patterns: list[tuple[str, str]] = []
 
@@ -180,6 +185,8 @@ class VendorApp:
         return list(self._patterns)
 
     def dispatch(self, call: Call) -> Reply:
+        if call.path == self.prefix + SPEC_PATH and call.method in ("GET", "HEAD"):
+            return Reply(200, _Raw(rendered(self.spec, call.root_path)))
         allowed: list[str] = []
         for method, regex, handler in self._routes:
             match = regex.match(call.path)
@@ -211,6 +218,7 @@ class VendorApp:
             query=dict(request.url.params),
             headers=request.headers,
             content=request.content,
+            root_path=request.extensions.get("root_path", ""),
         )
         reply = self.dispatch(call)
         return _to_response(reply)
@@ -232,12 +240,15 @@ class VendorApp:
             if not message.get("more_body"):
                 break
         query = scope.get("query_string", b"").decode("latin-1")
-        url = httpx.URL(path=scope["path"], query=query.encode())
+        # the decoded path may hold any character a client percent-encoded: encode it again
+        path = quote(scope["path"], safe=_PATH_SAFE)
+        url = httpx.URL(scheme="http", host="mock", path=path, query=query.encode())
         request = httpx.Request(
             scope["method"],
-            url.copy_with(scheme="http", host="mock"),
+            url,
             headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
             content=b"".join(chunks),
+            extensions={"root_path": scope.get("root_path", "")},
         )
         response = self.handle(request)
         await send(
@@ -250,10 +261,20 @@ class VendorApp:
         await send({"type": "http.response.body", "body": response.content})
 
 
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    """A JSON body already encoded (the published spec), sent as is."""
+
+    content: bytes
+
+
 def _to_response(reply: Reply) -> httpx.Response:
     headers = dict(reply.headers)
     if reply.body is None:
         return httpx.Response(reply.status, headers=headers)
+    if isinstance(reply.body, _Raw):
+        headers.setdefault("content-type", "application/json")
+        return httpx.Response(reply.status, headers=headers, content=reply.body.content)
     headers.setdefault("content-type", "application/json")
     content = simplejson.dumps(reply.body, use_decimal=True, separators=(",", ":")).encode()
     return httpx.Response(reply.status, headers=headers, content=content)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from mocks._http import Mount
+from mocks.catalog import build
 from tests.contract_support import CONTRACTED, CONTRACTS, METHODS, load_spec
 
 _LOCATIONS = ("path", "query", "header", "cookie")
@@ -128,3 +134,38 @@ def _deref(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
             target = target[part.replace("~1", "/").replace("~0", "~")]
         node = target
     return node
+
+
+def _clock() -> datetime:
+    return datetime(2024, 3, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("vendor", CONTRACTED)
+def test_mock_serves_its_own_spec(vendor: str) -> None:
+    """GET /openapi.json answers the vendor's contract as JSON, equal to contracts/<vendor>.yaml."""
+    app = build(vendor, _clock).app
+    with httpx.Client(transport=app.transport(), base_url="http://mock") as http:
+        response = http.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    served = response.json()
+    expected = json.loads(json.dumps(load_spec(vendor), default=str))
+    assert served == expected
+    validate(served)
+
+
+def test_mounted_spec_names_its_prefix() -> None:
+    """Served under /erp, the spec's server is /erp, so its operations resolve under the mount."""
+    served = build("erp", _clock)
+    app = Mount({"erp": served.app})
+
+    async def fetch() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as http:
+            return await http.get("/erp/openapi.json")
+
+    response = asyncio.run(fetch())
+    assert response.status_code == 200
+    assert [s["url"] for s in response.json()["servers"]] == ["/erp"]
+    direct = httpx.Client(transport=served.app.transport(), base_url="http://mock")
+    assert [s["url"] for s in direct.get("/openapi.json").json()["servers"]] == ["/"]
