@@ -12,16 +12,18 @@ from typing import Any
 
 from mocks.clm import AmendmentTerms, ExecutedTerms
 from sim.business_calendar import at
+from sim.courier import CoreRefused
+from sim.operations import TRIGGER_RETRY_S
 from sim.scenario import ContractSpec, ContractVersionSpec, MilestoneSpec
 from sim.seeds import stream
 from sim.truth import BreachTruth, MilestoneTruth
 from sim.world import World
 
-__all__ = ["start_firm"]
+__all__ = ["billing_periods", "start_firm"]
 
 
 def start_firm(world: World) -> None:
-    """Start sales, legal, milestone delivery and finance."""
+    """Start sales, legal, milestone delivery, finance and operations."""
     env = world.env
     for contract in world.scenario.contracts:
         env.process(_sell(world, contract))
@@ -34,6 +36,7 @@ def start_firm(world: World) -> None:
             env.process(_deliver_milestone(world, contract, milestone))
     env.process(_legal(world))
     env.process(_finance(world))
+    world.ops.start()
 
 
 def _tax_id(fake: Any, country: str, kind: str) -> str | None:
@@ -326,10 +329,16 @@ def billing_periods(world: World) -> list[tuple[str, date]]:
 
 
 def _finance(world: World) -> Any:
-    """Finance triggers the billing run for each month on the n-th business day after it."""
+    """Finance triggers the billing run for each month on the n-th business day after it;
+    while the core is down (connection refused) it tries again every 15 minutes."""
     for period, run_day in billing_periods(world):
         yield world.until(at(run_day, 6))
         body = json.dumps({"period": period, "invoiceDate": run_day.isoformat()}).encode()
-        response = world.call_core("POST", "/billing-runs", body)
+        while True:
+            try:
+                response = world.call_core("POST", "/billing-runs", body)
+                break
+            except CoreRefused:
+                yield world.env.timeout(TRIGGER_RETRY_S)
         world.truth.billing_runs.append((period, world.now()))
         world.trace.write("world.billing_run", period=period, status=response.status_code)

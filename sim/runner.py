@@ -24,6 +24,7 @@ from sim.clients import start_clients
 from sim.expenses import start_expenses
 from sim.loader import load_scenario
 from sim.metrics import cash_metrics, items_csv, summarise
+from sim.operations import resilience_metrics
 from sim.oracle import (
     OracleReport,
     check,
@@ -79,9 +80,13 @@ def run(
         world.env.run(until=min(day * 86400.0, (end - world.epoch).total_seconds()))
         if progress is not None:
             progress(day, days)
+    world.finish()
     if doctor is not None:
         doctor(world)
-    return judge(world, people_count=len(people))
+    try:
+        return judge(world, people_count=len(people))
+    finally:
+        world.close()
 
 
 def judge(world: World, people_count: int) -> RunResult:
@@ -150,6 +155,7 @@ def judge(world: World, people_count: int) -> RunResult:
         "faults_fired": world.runtime.faults_fired(),
         "calls_per_billable_item": round(sum(calls.values()) / billable, 4),
         "core": {"failed_flows": world.runtime.failed_flows},
+        **resilience_metrics(world),
         "simulation": {
             "events": world.env.events_processed,
             "trace_lines": len(world.trace),

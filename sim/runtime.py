@@ -16,7 +16,7 @@ the vendor handled the request. Vendors without a layer keep the one-wait fast p
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,10 +25,12 @@ import simpy
 
 from mocks._faults import FaultyVendor
 from orchestrator.runtime import Flow
+from sim.scenario_faults import CrashAfterCall
 from sim.trace import Trace
 
 __all__ = ["TIMEOUT_S", "VENDOR_COUNTS", "CountingEnvironment", "SimRuntime"]
 
+_HANDLED = (None, "lost_response", "schema_drift")  # the vendor handled the call
 TIMEOUT_S = 30.0  # the caller's read timeout (httpx's and the wall-clock runtime's default)
 VENDOR_COUNTS = ("calls", "http_429", "retries", "errors_5xx", "errors_4xx", "timeouts",
                  "refused", "outage_calls")  # fmt: skip
@@ -67,6 +69,13 @@ class SimRuntime:
         # per vendor, what went wrong (VENDOR_COUNTS; the calls are ``self.calls``)
         self.counts: dict[str, Counter[str]] = {k: Counter() for k in VENDOR_COUNTS[1:]}
         self.failed_flows = 0
+        # crash and restart (sim.world drives it): flows belong to the core generation that
+        # spawned them; a crash starts a new generation and the old flows die at their next
+        # resume, as a killed process's threads would.
+        self.generation = 0
+        self.crash_point: CrashAfterCall | None = None
+        self.on_crash: Callable[[str], None] | None = None
+        self._crash_matches = 0
 
     def now(self) -> datetime:
         return self.epoch + timedelta(seconds=self.env.now)
@@ -77,12 +86,51 @@ class SimRuntime:
     def spawn(self, flow: Flow[Any], name: str) -> None:
         self.env.process(self._guarded(flow, name))
 
+    def crash(self) -> None:
+        """The core's process dies: every flow spawned before now is closed at its next resume
+        (``GeneratorExit``, which ``except Exception`` does not catch), never to run again."""
+        self.generation += 1
+
     def _guarded(self, flow: Flow[Any], name: str) -> Flow[None]:
+        """Drive ``flow`` step by step (not ``yield from``) so that a crash can end it between
+        two steps; a flow that raises is traced as failed and the world goes on."""
+        generation = self.generation
+        value: Any = None
+        error: Exception | None = None
         try:
-            yield from flow
+            while True:
+                if self.generation != generation:
+                    flow.close()
+                    return
+                if error is None:
+                    event = flow.send(value)
+                else:
+                    event, error = flow.throw(error), None
+                try:
+                    value = yield event
+                except Exception as exc:  # a failed event: the flow gets to handle it
+                    value, error = None, exc
+        except StopIteration:
+            return
         except Exception as exc:  # a core bug or an unhandled vendor error: trace it, go on
             self.failed_flows += 1
             self._trace.write("core.flow_failed", flow=name, error=f"{type(exc).__name__}: {exc}")
+
+    def _crash_after(self, vendor: str, method: str, path: str) -> bool:
+        """Count a call the vendor has handled; crash the core if it is the configured one.
+        True if the core just crashed (the caller must then not see the response)."""
+        point = self.crash_point
+        if point is None or point.vendor != vendor or not path.startswith(point.path_prefix):
+            return False
+        if point.method is not None and point.method != method:
+            return False
+        self._crash_matches += 1
+        if self._crash_matches < point.nth or self.on_crash is None:
+            return False
+        self.crash_point = None
+        generation = self.generation
+        self.on_crash(f"after {method} {vendor} {path} (call {self._crash_matches})")
+        return self.generation != generation
 
     def send(
         self,
@@ -106,6 +154,8 @@ class SimRuntime:
         )
         response = self._transports[vendor].handle_request(request)
         response.read()
+        if self.crash_point is not None and self._crash_after(vendor, method, path):
+            yield self.env.timeout(0)  # the crash lands before the core sees the response
         self.calls[vendor] += 1
         if response.status_code >= 400:
             self._count_error(vendor, response.status_code)
@@ -145,6 +195,8 @@ class SimRuntime:
                                   fault="refused")  # fmt: skip
                 raise httpx.ConnectError(f"{vendor}: connection refused", request=request)
             response.read()
+            if self.crash_point is not None and arrival.fault in _HANDLED:
+                self._crash_after(vendor, method, path)  # the flow dies in the wait below
             if arrival.lost or latency > TIMEOUT_S:
                 yield self.env.timeout(TIMEOUT_S - there)
                 self.counts["timeouts"][vendor] += 1

@@ -1,23 +1,26 @@
 """The simulated world: the firm's vendors (mocks), its people (actors) and the core under test,
 wired on one SimPy clock.
 
-Webhooks go from a mock to the core through a courier that delivers each one after a short,
-simulated network delay; the core's answer is traced like any other HTTP exchange.
+Webhooks go from a mock to the core through the courier (``sim.courier``): at least once, on
+each vendor's retry schedule, with the scenario's webhook chaos. The core itself may crash
+(``faults.crash``): its flows die, the world's calls to it are refused for the downtime, then
+the world builds a fresh core with the same factory, which resumes from its durable store.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import httpx
-import simplejson
 from faker import Faker
 
-from mocks._state import Webhook
 from mocks.clm import ClmMock
 from mocks.crm import CrmMock
 from mocks.erp import ErpMock
@@ -25,15 +28,17 @@ from mocks.payments import PaymentsMock
 from mocks.psa import PsaMock
 from mocks.tax import TaxMock, TaxRules
 from sim.business_calendar import BusinessCalendar, at
+from sim.courier import CoreRefused, Courier
+from sim.operations import Operations
 from sim.runtime import CountingEnvironment, SimRuntime
 from sim.scenario import Scenario
 from sim.seeds import derive_seed
 from sim.trace import Trace
 from sim.truth import GroundTruth
+from sim.vendor_faults import fault_layers
 
-__all__ = ["DESIGNS", "Core", "World", "load_design"]
+__all__ = ["DESIGNS", "Core", "World", "heal_moment", "load_design"]
 
-WEBHOOK_DELAY_S = 2.0
 DESIGNS = {"reference": "orchestrator.reference:build"}
 
 
@@ -96,9 +101,14 @@ class World:
             | {st.country for c in s.contracts for st in c.staffing}
         )
         self.calendar = BusinessCalendar(countries, s.starts.year, s.ends.year + 1)
-        self.crm = CrmMock(self.now, self._courier)
-        self.clm = ClmMock(self.now, self._courier)
-        self.psa = PsaMock(self.now, self._courier)
+        self.heal_at = heal_moment(self)
+        self.courier = Courier(
+            self.env, self.now, self.call_core, self.trace, self.seed,
+            s.faults.webhooks, self.heal_at,
+        )  # fmt: skip
+        self.crm = CrmMock(self.now, self.courier)
+        self.clm = ClmMock(self.now, self.courier)
+        self.psa = PsaMock(self.now, self.courier)
         self.erp = ErpMock(self.now)
         for entity in s.legal_entities:  # the firm's ERP is set up before the run
             self.erp.add_company(
@@ -106,7 +116,7 @@ class World:
                 entity.region,
             )  # fmt: skip
         self.tax = TaxMock(self.now, tax_rules(s))
-        self.payments = PaymentsMock(self.now, self._courier)
+        self.payments = PaymentsMock(self.now, self.courier)
         mocks: dict[str, CrmMock | ClmMock | PsaMock | ErpMock | TaxMock | PaymentsMock] = {
             "crm": self.crm,
             "clm": self.clm,
@@ -116,15 +126,27 @@ class World:
             "payments": self.payments,
         }
         latency = {v: (s.vendors[v].latency_ms if v in s.vendors else 120) / 1000 for v in mocks}
+        apps = {v: m.app for v, m in mocks.items()}
+        self.faults = fault_layers(s.faults, apps, self.now, self.seed, self.heal_at)
         self.runtime = SimRuntime(
             self.env,
             self.epoch,
             {v: m.app.transport() for v, m in mocks.items()},
             latency,
             self.trace,
+            self.faults,
         )
-        self.core = load_design(self.design)(self.runtime, self.tenant, dict(self.options))
-        self.webhooks_delivered = 0
+        self._factory = load_design(self.design)
+        self.core_options = dict(self.options)  # the user's options, plus the store path
+        self._store_dir: str | None = None
+        if s.faults.crash is not None and "store" not in self.options:
+            self._store_dir = tempfile.mkdtemp(prefix="q2c-store-")
+            self.core_options["store"] = os.path.join(self._store_dir, "core.sqlite3")
+        self._core: Core | None = self._factory(self.runtime, self.tenant, self.core_options)
+        self.crashes: list[dict[str, str]] = []
+        self.ops = Operations(self)
+        if s.faults.crash is not None:
+            self._arm_crash()
         self._fakers: dict[str, Faker] = {}
         self.client_tax_ids: dict[str, str] = {}
 
@@ -146,26 +168,91 @@ class World:
         return fake
 
     def call_core(self, method: str, path: str, content: bytes) -> httpx.Response:
+        """One request from the world to the core; raises ``CoreRefused`` while it is down."""
         request = httpx.Request(
             method,
             f"http://core{path}",
             content=content,
             headers={"content-type": "application/json"},
         )
-        response = self.core.handle(request)
+        if self._core is None:
+            self.trace.write("core.request", method=method, path=path, status="refused")
+            raise CoreRefused("connection refused: the core is down", request=request)
+        response = self._core.handle(request)
         self.trace.write("core.request", method=method, path=path, status=response.status_code)
         return response
 
-    # -- webhooks ----------------------------------------------------------------------------
+    @property
+    def core(self) -> Core:
+        """The running core (after the run, the last one started)."""
+        if self._core is None:
+            raise CoreRefused("connection refused: the core is down")
+        return self._core
 
-    def _courier(self, webhook: Webhook) -> None:
-        self.env.process(self._deliver(webhook))
+    @property
+    def core_up(self) -> bool:
+        return self._core is not None
 
-    def _deliver(self, webhook: Webhook) -> Any:
-        yield self.env.timeout(WEBHOOK_DELAY_S)
-        content = simplejson.dumps(webhook.body, use_decimal=True, sort_keys=True).encode()
-        response = self.call_core("POST", f"/webhooks/{webhook.vendor}", content)
-        self.webhooks_delivered += 1
-        self.trace.write(
-            "webhook", vendor=webhook.vendor, event=webhook.event, status=response.status_code
-        )
+    @property
+    def webhooks_delivered(self) -> int:
+        """Webhook POSTs the core received (every try of every copy)."""
+        return self.courier.attempts
+
+    # -- crash and restart ---------------------------------------------------------------------
+
+    def _arm_crash(self) -> None:
+        crash = self.scenario.faults.crash
+        assert crash is not None
+        if crash.after_call is not None:
+            self.runtime.crash_point = crash.after_call
+            self.runtime.on_crash = self.crash
+        if crash.at is not None:
+            self.env.process(self._crash_at(crash.at))
+
+    def _crash_at(self, moment: datetime) -> Any:
+        yield self.until(moment)
+        self.crash(f"at {moment.isoformat()}")
+
+    def crash(self, cause: str) -> None:
+        """Kill the core (once per run, never after ``faults.heal``): its flows die, requests
+        to it are refused, and after the downtime a fresh core starts from its store."""
+        crash = self.scenario.faults.crash
+        if crash is None or self.crashes or self._core is None or self.now() >= self.heal_at:
+            return
+        self.runtime.crash_point = None  # a crash 'at' a moment and 'after_call': the first
+        self.runtime.crash()
+        self._core = None
+        self.crashes.append({"at": self.now().isoformat(), "cause": cause})
+        self.trace.write("core.crashed", cause=cause, generation=self.runtime.generation)
+        self.env.process(self._restart(crash.downtime_minutes * 60))
+
+    def _restart(self, downtime_s: float) -> Any:
+        yield self.env.timeout(downtime_s)
+        self._start_core("downtime over")
+
+    def _start_core(self, why: str) -> None:
+        self._core = self._factory(self.runtime, self.tenant, dict(self.core_options))
+        self.trace.write("core.restarted", generation=self.runtime.generation, why=why)
+
+    def finish(self) -> None:
+        """The run is over: a core still down is started, so that its queues can be read."""
+        if self._core is None:
+            self._start_core("run over")
+
+    def close(self) -> None:
+        """Remove the run's temporary store (after judging)."""
+        if self._store_dir is not None:
+            shutil.rmtree(self._store_dir, ignore_errors=True)
+            self._store_dir = None
+
+
+def heal_moment(world: World) -> datetime:
+    """From when no fault fires: 00:00 on ``faults.heal``, or on the day after the last billing
+    run when the scenario names no day."""
+    from sim.actors import billing_periods  # the actors import the world
+
+    heal = world.scenario.faults.heal
+    if heal is None:
+        runs = billing_periods(world)
+        heal = runs[-1][1] + timedelta(days=1) if runs else world.scenario.ends + timedelta(days=1)
+    return at(heal, 0)
