@@ -40,14 +40,17 @@ class ChangeOrders:
             if version.number not in engagement.versions_in_psa:
                 yield from self._psa.add_rate_card(engagement.project.id, version.rate_card, roles)
                 engagement.versions_in_psa[version.number] = None
+                self.state.save(engagement)
         budgets = [v.budget for v in engagement.contract.versions if v.budget is not None]
         if budgets and budgets[-1] != engagement.budget_in_psa:
             yield from self._psa.set_budget(engagement.project.id, budgets[-1])
             engagement.budget_in_psa = budgets[-1]
+            self.state.save(engagement)
         for milestone in engagement.contract.milestones:
             if milestone.id not in engagement.milestones_in_psa:
                 yield from self._psa.add_milestone(engagement.project.id, milestone)
                 engagement.milestones_in_psa[milestone.id] = None
+                self.state.save(engagement)
 
     def _credit_and_reissue(self, engagement: Any, version_id: str) -> Flow[None]:
         """Credit every charge the change order reprices (a credit note, taxed by the engine)
@@ -98,6 +101,7 @@ class ChangeOrders:
         by adjustment lines on the next invoice."""
         engagement = self.state.engagements[record_id]
         engagement.contract = yield from self._clm.contract(record_id)
+        self.state.save(engagement)
         yield from self._sync_terms(engagement)
         latest = engagement.contract.versions[-1]
         if engagement.contract.retro_settlement == "credit_and_reissue":

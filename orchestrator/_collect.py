@@ -13,9 +13,11 @@ from orchestrator.adapters.erp import ErpAdapter
 from orchestrator.adapters.psa import PsaAdapter
 from orchestrator.model import Expense, InvoiceLine, Resource, TimeEntry
 from orchestrator.pricing import (
+    ExpensePrice,
+    FixedPrice,
+    MilestonePrice,
     PricingError,
-    price_expense,
-    price_milestone,
+    TimePrice,
     price_time,
     source_id,
 )
@@ -43,6 +45,7 @@ class Collection:
         entries = yield from self._psa.submitted_time(submission_id)
         for entry, resource in entries:
             self._add_time(entry, resource)
+        self.state.collected[f"timesheet:{submission_id}"] = None
 
     def _add_time(self, entry: TimeEntry, resource: Resource) -> None:
         if not entry.billable:
@@ -65,7 +68,7 @@ class Collection:
             entry.work_date,
             "time_entry",
             entry.id,
-            lambda contract: price_time(entry, resource, contract),
+            TimePrice(entry, resource),
         )
         if resource.subcontractor_vendor is not None:
             item.needs_approval = (resource.id, f"{entry.work_date:%Y-%m}")
@@ -80,6 +83,7 @@ class Collection:
             return
         if record["state"] != "accepted" or self.state.ledger.knows(key):
             return
+        self.state.collected[f"milestone:{psa_id}"] = None
         by_id = {m.id: m for m in engagement.contract.milestones}
         milestone = by_id.get(record["external_reference"])
         if milestone is None:
@@ -93,7 +97,7 @@ class Collection:
                 accepted,
                 "billing_milestone",
                 psa_id,
-                lambda contract: price_milestone(psa_id, milestone, contract),
+                MilestonePrice(psa_id, milestone),
             )
         )
 
@@ -102,6 +106,7 @@ class Collection:
         held with a reason when a receipt is due and missing."""
         for expense in (yield from self._psa.reported_expenses(report_id)):
             yield from self._add_expense(expense)
+        self.state.collected[f"expenses:{report_id}"] = None
 
     def _add_expense(self, expense: Expense) -> Flow[None]:
         key = source_id("expense", expense.id)
@@ -141,7 +146,7 @@ class Collection:
                 expense.day,
                 "expense",
                 expense.id,
-                lambda contract: price_expense(expense, rate, contract),
+                ExpensePrice(expense, rate),
             )
         )
 
@@ -178,7 +183,7 @@ class Collection:
             contract_version_id=version.id,
             kind="credit",
         )
-        self.state.ledger.add(Item(key, engagement, day, "credit", breach_id, lambda _c: line))
+        self.state.ledger.add(Item(key, engagement, day, "credit", breach_id, FixedPrice(line)))
 
     def _raise(self, reason: str, item: str, detail: str, items: list[str] | None = None) -> None:
         """Open an exception (or refresh the open one for the same reason and subject)."""
@@ -191,15 +196,13 @@ class Collection:
         }
         if items is not None:
             exception["items"] = list(items)
-        for existing in self.state.exceptions:
-            if (existing["status"], existing["reason"], existing["item"]) == ("open", reason, item):
-                existing.update(exception)
-                return
-        self.state.exceptions.append(exception)
-        self._rt.record("core.exception", **{k: v for k, v in exception.items() if k != "items"})
+        known = self.state.exceptions.find_open(reason, item)
+        self.state.exceptions.open(exception)
+        if known is None:
+            self._rt.record(
+                "core.exception", **{k: v for k, v in exception.items() if k != "items"}
+            )
 
     def _resolve(self, reason: str, item: str) -> None:
-        for existing in self.state.exceptions:
-            if (existing["status"], existing["reason"], existing["item"]) == ("open", reason, item):
-                existing.update(status="resolved", resolved_at=self._rt.now().isoformat())
-                self._rt.record("core.exception_resolved", reason=reason, item=item)
+        if self.state.exceptions.resolve(reason, item, self._rt.now().isoformat()):
+            self._rt.record("core.exception_resolved", reason=reason, item=item)

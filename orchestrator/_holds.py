@@ -45,6 +45,7 @@ class Holds:
         subject = f"contract:{engagement.contract.reference}"
         if engagement.contract.purchase_order is None:
             engagement.contract = yield from self._clm.contract(engagement.contract.id)
+            self.state.save(engagement)
         purchase_order: str | None = engagement.contract.purchase_order
         if purchase_order is None:
             held = sorted(

@@ -14,7 +14,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from orchestrator._store import DurableMap, Store
 from orchestrator.model import Contract, InvoiceLine, Project
+from orchestrator.pricing import FixedPrice
 
 __all__ = ["BillingLedger", "Item"]
 
@@ -48,9 +50,13 @@ class Item:
 
 
 class BillingLedger:
-    def __init__(self) -> None:
-        self.pending: dict[str, Item] = {}
-        self.billed: dict[str, Item] = {}
+    """Pending and billed items, written through to the core's store (``touch`` marks an item
+    changed in place)."""
+
+    def __init__(self, store: Store | None = None) -> None:
+        store = store or Store(None)
+        self.pending = DurableMap(store, "pending")
+        self.billed = DurableMap(store, "billed")
 
     def knows(self, key: str) -> bool:
         return key in self.pending or key in self.billed
@@ -78,6 +84,7 @@ class BillingLedger:
             source.invoices.append(invoice)
             if item.kind == "reissue":
                 source.charged.append(line)
+            self.billed.touch(source.key)
             return
         item.billed += line.amount
         item.invoices.append(invoice)
@@ -102,6 +109,7 @@ class BillingLedger:
         for item in items:
             item.billed = Decimal(0)
             item.charged.clear()
+            self.billed.touch(item.key)
             key = f"reissue:{item.key}@{version_id}"
             self.pending[key] = Item(key, item.engagement, today, "reissue", item.psa_id,
                                      item.price)  # fmt: skip
@@ -131,16 +139,7 @@ class BillingLedger:
                 contract_version_id=repriced.contract_version_id,
                 kind="adjustment",
             )
-            adjustment = Item(key, engagement, today, "adjustment", item.psa_id, _fixed(line))
+            adjustment = Item(key, engagement, today, "adjustment", item.psa_id, FixedPrice(line))
             self.pending[key] = adjustment
             queued.append(adjustment)
         return queued
-
-
-def _fixed(line: InvoiceLine) -> Pricer:
-    """A pricer that always returns ``line``: an adjustment's amount is settled when queued."""
-
-    def price(_contract: Contract) -> InvoiceLine:
-        return line
-
-    return price

@@ -14,7 +14,7 @@ import simplejson
 
 from orchestrator.runtime import Flow, Runtime
 
-__all__ = ["VendorError", "call"]
+__all__ = ["ContractViolation", "VendorError", "call"]
 
 
 class VendorError(Exception):
@@ -25,6 +25,14 @@ class VendorError(Exception):
         self.vendor = vendor
         self.status = status
         self.problem = problem
+
+
+class ContractViolation(VendorError):
+    """A vendor answered in a shape its contract does not allow (a renamed field, a total that
+    does not add up): the core stops rather than bill from a misread answer."""
+
+    def __init__(self, vendor: str, method: str, path: str, problem: str) -> None:
+        super().__init__(vendor, method, path, 502, f"contract violation: {problem}")
 
 
 def encode(body: Any) -> bytes:

@@ -3,12 +3,23 @@ date, the rate for the consultant's role and country, the contract's rounding ru
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from orchestrator.model import Contract, Expense, InvoiceLine, Milestone, Resource, TimeEntry
 from orchestrator.money import round_amount
 
-__all__ = ["PricingError", "price_expense", "price_milestone", "price_time", "source_id"]
+__all__ = [
+    "ExpensePrice",
+    "FixedPrice",
+    "MilestonePrice",
+    "PricingError",
+    "TimePrice",
+    "price_expense",
+    "price_milestone",
+    "price_time",
+    "source_id",
+]
 
 MINUTES_PER_HOUR = Decimal(60)
 HOURS_SHOWN = Decimal("0.000001")
@@ -80,3 +91,43 @@ def price_milestone(psa_id: str, milestone: Milestone, contract: Contract) -> In
         source_ids=(source_id("billing_milestone", psa_id),),
         contract_version_id=version.id,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TimePrice:
+    """Prices one time entry on whatever contract version applies when it is invoiced (plain
+    data rather than a closure, so the core's durable store can keep it)."""
+
+    entry: TimeEntry
+    resource: Resource
+
+    def __call__(self, contract: Contract) -> InvoiceLine:
+        return price_time(self.entry, self.resource, contract)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpensePrice:
+    expense: Expense
+    rate: Decimal
+
+    def __call__(self, contract: Contract) -> InvoiceLine:
+        return price_expense(self.expense, self.rate, contract)
+
+
+@dataclass(frozen=True, slots=True)
+class MilestonePrice:
+    psa_id: str
+    milestone: Milestone
+
+    def __call__(self, contract: Contract) -> InvoiceLine:
+        return price_milestone(self.psa_id, self.milestone, contract)
+
+
+@dataclass(frozen=True, slots=True)
+class FixedPrice:
+    """A line settled when it was queued (adjustments, service credits)."""
+
+    line: InvoiceLine
+
+    def __call__(self, _contract: Contract) -> InvoiceLine:
+        return self.line

@@ -6,91 +6,63 @@ another vendor's webhook time out. Every invoice-impacting write carries an idem
 
 from __future__ import annotations
 
-import calendar
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from typing import Any
 
 import httpx
 
 from orchestrator._amend import ChangeOrders
+from orchestrator._billing import Billing, period_end
 from orchestrator._cash import Cash
 from orchestrator._collect import Collection
 from orchestrator._holds import Holds
-from orchestrator._ledger import BillingLedger, Item
-from orchestrator._wire import VendorError, decode, encode
+from orchestrator._inbox import Envelope
+from orchestrator._reconcile import Reconciliation
+from orchestrator._resilience import ResilientRuntime
+from orchestrator._state import CoreState, Engagement
+from orchestrator._store import Store
+from orchestrator._wire import decode, encode
 from orchestrator.adapters.clm import ClmAdapter
-from orchestrator.adapters.crm import CrmAdapter, Deal
+from orchestrator.adapters.crm import CrmAdapter
 from orchestrator.adapters.erp import ErpAdapter
 from orchestrator.adapters.payments import PaymentsAdapter
 from orchestrator.adapters.psa import PsaAdapter
 from orchestrator.adapters.tax import TaxAdapter
-from orchestrator.model import (
-    Contract,
-    Customer,
-    Invoice,
-    LegalEntity,
-    Project,
-)
-from orchestrator.money import Money
+from orchestrator.model import Project
 from orchestrator.runtime import Flow, Runtime
 
 __all__ = ["ReferenceCore", "build"]
 
 
-@dataclass
-class _Engagement:
-    contract: Contract
-    project: Project
-    entity: LegalEntity
-    customer: Customer
-    versions_in_psa: dict[int, None] = field(default_factory=dict)
-    milestones_in_psa: dict[str, None] = field(default_factory=dict)
-    budget_in_psa: Money | None = None
-
-
-@dataclass
-class _State:
-    seen_events: dict[str, None] = field(default_factory=dict)
-    launched: dict[str, str] = field(default_factory=dict)
-    deals: dict[str, Deal] = field(default_factory=dict)
-    engagements: dict[str, _Engagement] = field(default_factory=dict)
-    by_workspace: dict[str, _Engagement] = field(default_factory=dict)
-    setting_up: dict[str, None] = field(default_factory=dict)
-    ledger: BillingLedger = field(default_factory=BillingLedger)
-    exceptions: list[dict[str, Any]] = field(default_factory=list)
-    credits_granted: dict[tuple[str, str], Decimal] = field(default_factory=dict)
-    stripe_customers: dict[str, str] = field(default_factory=dict)
-    invoices: dict[str, tuple[_Engagement, str]] = field(default_factory=dict)
-    intents: dict[str, str] = field(default_factory=dict)
-    cash_applied: dict[str, int] = field(default_factory=dict)
-    subcontractor_approved: dict[tuple[str, str], None] = field(default_factory=dict)
-
-
-def _period_end(period: str) -> date:
-    year, month = (int(part) for part in period.split("-"))
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-class ReferenceCore(Collection, ChangeOrders, Holds, Cash):
+class ReferenceCore(Collection, ChangeOrders, Holds, Cash, Billing, Reconciliation):
     """Process flows plus the experience endpoints that trigger them."""
 
     def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str] | None = None):
-        self._rt = runtime
-        self._crm = CrmAdapter(runtime, tenant)
-        self._clm = ClmAdapter(runtime, tenant)
-        self._psa = PsaAdapter(runtime, tenant)
-        self._erp = ErpAdapter(runtime, tenant)
-        self._tax = TaxAdapter(runtime, tenant)
-        self._payments = PaymentsAdapter(runtime, tenant)
         self.options = dict(options or {})
-        self.state = _State()
+        self.store = Store(self.options.get("store") or None)
+        self.state = CoreState(self.store)
+        self.resilience = ResilientRuntime(
+            runtime,
+            retries=_flag(self.options, "retries"),
+            idempotency=_flag(self.options, "idempotency"),
+            before_wait=self.store.flush,
+        )
+        self.reconciling = _flag(self.options, "reconciliation")
+        self._rt = self.resilience
+        self._crm = CrmAdapter(self._rt, tenant)
+        self._clm = ClmAdapter(self._rt, tenant)
+        self._psa = PsaAdapter(self._rt, tenant)
+        self._erp = ErpAdapter(self._rt, tenant)
+        self._tax = TaxAdapter(self._rt, tenant)
+        self._payments = PaymentsAdapter(self._rt, tenant)
+        if self.state.inbox.unfinished() or len(self.state.outbox):
+            self._rt.spawn(self._resume(), "resume")
 
     # -- experience endpoints ----------------------------------------------------------------
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        """Webhook receivers, billing-run trigger and status, over HTTP-shaped requests."""
+        """Webhook receivers, billing-run and reconciliation triggers, status; every accepted
+        event is durable before it is acknowledged."""
         path, method = request.url.path, request.method
         try:
             if method == "POST" and path.startswith("/webhooks/"):
@@ -98,9 +70,12 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash):
             if method == "POST" and path == "/billing-runs":
                 body = decode(request.content)
                 period, when = str(body["period"]), date.fromisoformat(body["invoiceDate"])
-                _period_end(period)
-                self._rt.spawn(self.billing_run(period, when), f"billing-run {period}")
+                period_end(period)
+                self._accept(f"billing-run:{period}:{when}", "billing_run", (period, when))
                 return _json(202, {"accepted": True, "period": period})
+            if method == "POST" and path == "/reconciliations":
+                self._rt.spawn(self.reconcile(), "reconciliation")
+                return _json(202, {"accepted": True})
             if method == "GET" and path == "/status":
                 return _json(200, self.status())
             if method == "GET" and path == "/exceptions":
@@ -109,76 +84,99 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash):
             return _json(
                 400, {"title": "Bad Request", "status": 400, "detail": str(exc)}, problem=True
             )
+        finally:
+            self.store.flush()
         return _json(404, {"title": "Not Found", "status": 404, "detail": path}, problem=True)
 
-    def _guard(self, flow: Flow[None], name: str, event_id: str) -> Flow[None]:
-        """A flow that fails ends in the exception queue, never silently, and its event may
-        be delivered again and handled then (at-least-once, not at-most-once)."""
-        try:
-            yield from flow
-        except Exception as exc:
-            self.state.seen_events.pop(event_id, None)
-            self._raise("flow_failed", name, f"{type(exc).__name__}: {exc}")
-
     def status(self) -> dict[str, Any]:
+        rt = self.resilience
         return {
             "engagements": len(self.state.engagements),
             "pending_items": len(self.state.ledger.pending),
             "billed_items": len(self.state.ledger.billed),
             "exceptions": list(self.state.exceptions),
+            "resilience": {
+                "dead_letters": len(self.state.inbox.dead_letters()),
+                "outbox": len(self.state.outbox),
+                "replays": self.state.inbox.replays,
+                "reconciliation_fixes": self.reconciliation_fixes,
+                "retries": dict(sorted(rt.retries.items())),
+                "circuit_opens": dict(sorted(rt.circuit_opens.items())),
+                "throttled": dict(sorted(rt.throttled.items())),
+            },
         }
 
     def _webhook(self, vendor: str, body: Any) -> httpx.Response:
-        events: list[tuple[str, Flow[None], str]] = []
+        events: list[tuple[str, str, tuple[Any, ...]]] = []
         if vendor == "crm":
             for note in body["Notification"]:
-                opp = note["sObject"]["Id"]
-                events.append((f"crm:{note['Id']}", self.quote_to_contract(opp), f"deal {opp}"))
+                events.append((f"crm:{note['Id']}", "deal", (note["sObject"]["Id"],)))
         elif vendor == "clm":
             payload = body["payload"]
             if payload["event"] == "workflow_completed":
-                record = payload["recordId"]
-                events.append(
-                    (
-                        f"clm:{payload['workflowId']}:completed",
-                        self.on_contract_record(record),
-                        f"contract {record}",
-                    )
-                )
+                events.append((f"clm:{payload['workflowId']}:completed", "contract_record",
+                               (payload["recordId"],)))  # fmt: skip
             elif payload["event"] == "obligation_breached":
                 record, breach = payload["recordId"], payload["breachId"]
-                events.append(
-                    (f"clm:breach:{breach}", self.collect_breach(record, breach), f"sla {breach}")
-                )
+                events.append((f"clm:breach:{breach}", "breach", (record, breach)))
         elif vendor == "psa":
             subject = str(body["subject_id"])
-            if body["event_type"] == "timesheet_submission.approved":
-                events.append(
-                    (f"psa:{body['id']}", self.collect_time(subject), f"timesheet {subject}")
-                )
-            elif body["event_type"] == "billing_milestone.accepted":
-                events.append(
-                    (f"psa:{body['id']}", self.collect_milestone(subject), f"milestone {subject}")
-                )
-            elif body["event_type"] == "expense_report.approved":
-                events.append(
-                    (f"psa:{body['id']}", self.collect_expenses(subject), f"expenses {subject}")
-                )
+            work = _PSA_EVENTS.get(body["event_type"])
+            if work is not None:
+                events.append((f"psa:{body['id']}", work, (subject,)))
         elif vendor == "payments":
-            events.append((f"payments:{body['id']}", self.on_payment_event(body), body["type"]))
+            events.append((f"payments:{body['id']}", "payment_event", (body,)))
         else:
             return _json(
                 404,
                 {"title": "Not Found", "status": 404, "detail": f"no receiver for {vendor}"},
                 problem=True,
             )
-        for event_id, flow, name in events:
-            if event_id in self.state.seen_events:
-                flow.close()
-                continue
-            self.state.seen_events[event_id] = None
-            self._rt.spawn(self._guard(flow, name, event_id), name)
+        for event_id, work, args in events:
+            self._accept(event_id, work, args)
         return _json(202, {"accepted": len(events)})
+
+    def _accept(self, event_id: str, work: str, args: tuple[Any, ...]) -> None:
+        envelope = self.state.inbox.accept(event_id, work, args)
+        if envelope is not None:  # else: a duplicate of work we have or had
+            self._rt.spawn(self._drive(envelope), f"{work} {event_id}")
+
+    def _flow_for(self, envelope: Envelope) -> Flow[None]:
+        work, args = envelope.work, envelope.args
+        flows: dict[str, Any] = {
+            "deal": self.quote_to_contract,
+            "contract_record": self.on_contract_record,
+            "breach": self.collect_breach,
+            "timesheet": self.collect_time,
+            "milestone": self.collect_milestone,
+            "expenses": self.collect_expenses,
+            "payment_event": self.on_payment_event,
+            "billing_run": self.billing_run,
+        }
+        flow: Flow[None] = flows[work](*args)
+        return flow
+
+    def _drive(self, envelope: Envelope) -> Flow[None]:
+        """Run the envelope's work. A failure ends in the exception queue and the dead-letter
+        queue, never silently; the vendor's redelivery or a replay takes it up again."""
+        try:
+            yield from self._flow_for(envelope)
+        except Exception as exc:
+            detail = f"{type(exc).__name__}: {exc}"
+            self.state.inbox.dead(envelope, detail)
+            self._raise("flow_failed", f"{envelope.work} {envelope.id}", detail)
+            self._rt.record("core.dead_letter", event=envelope.id, work=envelope.work)
+        else:
+            self.state.inbox.done(envelope)
+            self._resolve("flow_failed", f"{envelope.work} {envelope.id}")
+
+    def _resume(self) -> Flow[None]:
+        """A restarted core finishes what its predecessor accepted or decided."""
+        self._rt.record("core.resumed", unfinished=len(self.state.inbox.unfinished()),
+                        outbox=len(self.state.outbox))  # fmt: skip
+        yield from self.finish_outbox()
+        for envelope in self.state.inbox.unfinished():
+            self._rt.spawn(self._drive(envelope), f"resume {envelope.work} {envelope.id}")
 
     # -- process flows -----------------------------------------------------------------------
 
@@ -231,104 +229,24 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash):
             customer_id=customer.id,
             legal_entity_id=entity.id,
         )
-        engagement = _Engagement(contract, project, entity, customer)
+        engagement = Engagement(contract, project, entity, customer)
         yield from self._sync_terms(engagement)
         yield from self._psa.activate(workspace_id)
         self.state.engagements[contract.id] = engagement
         self.state.by_workspace[workspace_id] = engagement
         self._rt.record("core.project_active", contract=contract.reference, workspace=workspace_id)
 
-    def billing_run(self, period: str, invoice_date: date) -> Flow[None]:
-        """One invoice per contract for everything approved and due by the period's end."""
-        for items in self.state.ledger.due(_period_end(period)).values():
-            items = self._approved_subcontracting(items)
-            if not items:
-                continue
-            engagement: _Engagement = items[0].engagement
-            subject = f"invoice:{engagement.contract.reference}:{period}"
-            try:  # one contract's failure must not stop the others' invoices
-                if engagement.contract.purchase_order_required:
-                    purchase_order = yield from self._purchase_order(engagement, items)
-                    if purchase_order is None:
-                        continue
-                yield from self._invoice(items, period, invoice_date)
-            except Exception as exc:  # the items stay pending: the next run retries them
-                self._raise("billing_failed", subject, f"{type(exc).__name__}: {exc}")
 
-    def _invoice(self, items: list[Item], period: str, invoice_date: date) -> Flow[None]:
-        engagement: _Engagement = items[0].engagement
-        priced = [(item, item.line()) for item in items]
-        invoice = Invoice(
-            contract_id=engagement.contract.reference,
-            customer_id=engagement.customer.id,
-            legal_entity_id=engagement.contract.legal_entity_id,
-            period=period,
-            invoice_date=invoice_date,
-            currency=engagement.contract.currency,
-            lines=tuple(line for _, line in priced),
-            purchase_order=engagement.contract.purchase_order,
-            due_date=invoice_date + timedelta(days=engagement.contract.payment_terms_days),
-        )
-        subject = f"invoice:{invoice.contract_id}:{period}"
-        document = f"{invoice.contract_id}-{invoice.idempotency_key[-16:]}"[-50:]
-        try:
-            taxed = yield from self._tax.assess(
-                invoice, engagement.entity, engagement.customer, document
-            )
-        except VendorError as exc:  # never post untaxed: hold the invoice, retry next run
-            reason = "tax_unavailable" if exc.status >= 500 else "tax_rejected"
-            self._raise(reason, subject, str(exc))
-            return
-        for reason in ("tax_unavailable", "tax_rejected", "billing_failed"):
-            self._resolve(reason, subject)
-        invoice = invoice.model_copy(update={"lines": taxed})
-        priced = [(item, line) for (item, _), line in zip(priced, taxed, strict=True)]
-        company = engagement.entity.erp_company_id
-        created = yield from self._erp.create_invoice(company, invoice)
-        yield from self._erp.post_invoice(company, created["id"])
-        for item, line in priced:  # posted: billed, whatever happens to the follow-ups below
-            self.state.ledger.mark_billed(item, line, created["number"])
-        yield from self._follow_up(engagement, items, created, document, invoice_date)
-        self._rt.record(
-            "core.invoice_posted",
-            contract=invoice.contract_id,
-            period=period,
-            number=created["number"],
-            lines=len(items),
-        )
-
-    def _follow_up(
-        self,
-        engagement: _Engagement,
-        items: list[Item],
-        created: dict[str, Any],
-        document: str,
-        invoice_date: date,
-    ) -> Flow[None]:
-        """After posting: commit the tax, mark the PSA items invoiced, ask for payment. Each
-        may fail on its own; the invoice stands, and the failure waits in the queue."""
-        number = created["number"]
-        steps: list[tuple[str, Flow[None]]] = [
-            ("tax_commit_failed", self._tax.commit(engagement.entity, document)),
-            ("psa_not_marked", self._psa.record_invoice(
-                engagement.project.id, invoice_date, number,
-                [i.psa_id for i in items if i.kind == "time_entry"],
-                [i.psa_id for i in items if i.kind == "billing_milestone"],
-                [i.psa_id for i in items if i.kind == "expense"],
-            ) if any(i.kind in ("time_entry", "billing_milestone", "expense") for i in items)
-             else _nothing()),
-            ("payment_request_failed", self.request_payment(engagement, created)),
-        ]  # fmt: skip
-        for reason, step in steps:
-            try:
-                yield from step
-            except VendorError as exc:
-                self._raise(reason, f"invoice:{number}", str(exc))
+_PSA_EVENTS = {
+    "timesheet_submission.approved": "timesheet",
+    "billing_milestone.accepted": "milestone",
+    "expense_report.approved": "expenses",
+}
 
 
-def _nothing() -> Flow[None]:
-    return
-    yield
+def _flag(options: dict[str, str], name: str) -> bool:
+    """A design switch, on unless the option says false/off/0/no."""
+    return options.get(name, "true").strip().lower() not in ("false", "off", "0", "no")
 
 
 def _json(status: int, body: Any, problem: bool = False) -> httpx.Response:

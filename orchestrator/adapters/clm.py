@@ -59,6 +59,20 @@ class ClmAdapter:
         record = yield from call(self._rt, "clm", self._tenant, "GET", f"{API}/records/{record_id}")
         return contract_from_record(record)
 
+    def records(self) -> Flow[list[dict[str, Any]]]:
+        """Every executed contract record, all pages."""
+        rows: list[dict[str, Any]] = []
+        number = 0
+        while True:
+            body = yield from call(
+                self._rt, "clm", self._tenant, "GET", f"{API}/records",
+                params={"page": str(number), "pageSize": "100"},
+            )  # fmt: skip
+            rows += body["list"]
+            if not body["list"] or len(rows) >= body["count"]:
+                return rows
+            number += 1
+
 
 def contract_from_record(record: dict[str, Any]) -> Contract:
     props = {name: prop["value"] for name, prop in record["properties"].items()}

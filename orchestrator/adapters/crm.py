@@ -53,3 +53,18 @@ class CrmAdapter:
             currency=opportunity.get("CurrencyIsoCode"),
             is_won=bool(opportunity["IsWon"]),
         )
+
+    def won_deals(self) -> Flow[list[str]]:
+        """Ids of every closed-won opportunity (SOQL, following ``nextRecordsUrl``)."""
+        ids: list[str] = []
+        page = 1
+        while True:
+            body = yield from call(
+                self._rt, "crm", self._tenant, "GET", API + "/query",
+                params={"q": "SELECT Id FROM Opportunity WHERE IsWon = 'True'",
+                        "page": str(page)},
+            )  # fmt: skip
+            ids += [str(r["Id"]) for r in body["records"]]
+            if body.get("done", True):
+                return ids
+            page += 1

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from orchestrator._wire import call
+from orchestrator._wire import ContractViolation, call
 from orchestrator.adapters.crm import Deal
 from orchestrator.model import Contract, Customer, Invoice, InvoiceLine, LegalEntity
 from orchestrator.runtime import Flow, Runtime
@@ -190,6 +190,38 @@ class ErpAdapter:
         )
         created: dict[str, Any] = memo
         return created
+
+    def created_lines(self, company_id: str, created: dict[str, Any]) -> Flow[list[Any]]:
+        """The lines of an invoice just made (read back when the answer does not carry them)."""
+        lines = created.get("salesInvoiceLines")
+        if lines is None:
+            body = yield from self._call(
+                "GET", f"/companies({company_id})/salesInvoices({created['id']})/salesInvoiceLines"
+            )
+            lines = body.get("value") if isinstance(body, dict) else None
+        if not isinstance(lines, list):
+            raise ContractViolation("erp", "GET", "salesInvoiceLines", "no list of lines")
+        return lines
+
+    def check_echo(self, invoice: Invoice, created: dict[str, Any], lines: list[Any]) -> None:
+        """The ERP's invoice must say what we sent, line by line: a vendor that renamed a field
+        or dropped a line is caught here, before anything is posted."""
+        problems: list[str] = []
+        for key in ("id", "number", "totalAmountIncludingTax"):
+            if key not in created:
+                problems.append(f"answer has no {key!r}")
+        if created.get("currencyCode") != invoice.currency:
+            problems.append(f"currency {created.get('currencyCode')!r} != {invoice.currency!r}")
+        if len(lines) != len(invoice.lines):
+            problems.append(f"{len(lines)} lines, {len(invoice.lines)} sent")
+        for n, (got, sent) in enumerate(zip(lines, invoice.lines, strict=False)):
+            want = _line(sent)
+            for name in ("description", "amountExcludingTax", "sourceItemIds"):
+                if not isinstance(got, dict) or got.get(name) != want[name]:
+                    problems.append(f"line {n}: {name} is not what was sent")
+                    break
+        if problems:
+            raise ContractViolation("erp", "POST", "salesInvoices", "; ".join(problems[:5]))
 
     def post_invoice(self, company_id: str, invoice_id: str) -> Flow[None]:
         yield from self._call(

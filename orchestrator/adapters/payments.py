@@ -70,3 +70,15 @@ class PaymentsAdapter:
             )
             ids.append(str(intent["id"]))
         return ids
+
+    def intents(self) -> Flow[list[dict[str, Any]]]:
+        """Every payment intent of the account, newest first (Stripe's cursor paging)."""
+        rows: list[dict[str, Any]] = []
+        params = {"limit": "100"}
+        while True:
+            body = yield from call(self._rt, "payments", self._tenant, "GET",
+                                   "/v1/payment_intents", params=params)  # fmt: skip
+            rows += body["data"]
+            if not body.get("has_more") or not body["data"]:
+                return rows
+            params = {"limit": "100", "starting_after": body["data"][-1]["id"]}

@@ -70,6 +70,12 @@ class PsaAdapter:
         return {row["name"]: row["id"] for row in rows}
 
     def create_workspace(self, contract: Contract, start: date) -> Flow[str]:
+        """The contract's workspace: found by its reference if an earlier attempt made it
+        (its answer lost, or the core restarted), created otherwise."""
+        rows, _ = yield from self._all("/workspaces", {})
+        for row in rows:
+            if row.get("external_reference") == contract.reference:
+                return str(row["id"])
         body = yield from self._call(
             "POST",
             "/workspaces",
@@ -224,3 +230,13 @@ class PsaAdapter:
                 }
             },
         )
+
+    def count(self, kind: str, params: Mapping[str, str]) -> Flow[int]:
+        """How many ``kind`` records match, from one one-record page."""
+        body = yield from self._call("GET", f"/{kind}", params={**params, "per_page": "1"})
+        return int(body["meta"]["count"])
+
+    def ids(self, kind: str, params: Mapping[str, str]) -> Flow[list[str]]:
+        """Ids of every matching ``kind`` record, all pages."""
+        rows, _ = yield from self._all(f"/{kind}", params)
+        return [str(row["id"]) for row in rows]

@@ -1,0 +1,231 @@
+"""Billing runs: one invoice per contract per period, made through a durable outbox.
+
+Before the core asks the ERP for an invoice it writes the priced, taxed invoice and the items it
+bills to its outbox. Whatever happens next (a lost answer, a crash, an outage longer than the
+retry policy), the next billing run, the reconciliation job or a restarted core first finishes
+what the outbox holds, sending the very same invoice with the very same idempotency key: the
+ERP answers with the invoice it already made, and no item is billed twice or forgotten.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from orchestrator._ledger import Item
+from orchestrator._wire import ContractViolation, VendorError
+from orchestrator.adapters.erp import ErpAdapter
+from orchestrator.adapters.payments import PaymentsAdapter
+from orchestrator.adapters.psa import PsaAdapter
+from orchestrator.adapters.tax import TaxAdapter
+from orchestrator.model import Invoice
+from orchestrator.runtime import Flow, Runtime
+
+__all__ = ["Billing", "Outgoing", "period_end"]
+
+
+def period_end(period: str) -> date:
+    year, month = (int(part) for part in period.split("-"))
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+@dataclass
+class Outgoing:
+    """An invoice the core has decided to issue: what it bills and how far it got."""
+
+    invoice: Invoice  # priced and taxed
+    items: tuple[str, ...]  # ledger keys, in line order
+    document: str  # the tax document code
+    contract_id: str  # the engagement's key
+    status: str = "decided"  # decided -> created -> posted (then removed)
+    erp_id: str = ""
+    number: str = ""
+    total: Decimal = Decimal(0)  # gross, as the ERP computed it
+
+
+class Billing:
+    """Mixed into the reference core: it owns ``state`` and the adapters."""
+
+    _rt: Runtime
+    _erp: ErpAdapter
+    _tax: TaxAdapter
+    _psa: PsaAdapter
+    _payments: PaymentsAdapter
+    state: Any
+
+    def _raise(self, reason: str, item: str, detail: str, items: list[str] | None = None) -> None:
+        raise NotImplementedError
+
+    def _resolve(self, reason: str, item: str) -> None:
+        raise NotImplementedError
+
+    def _approved_subcontracting(self, items: list[Item]) -> list[Item]:
+        raise NotImplementedError
+
+    def _purchase_order(self, engagement: Any, items: list[Item]) -> Flow[str | None]:
+        raise NotImplementedError
+
+    def request_payment(self, engagement: Any, invoice: dict[str, Any]) -> Flow[None]:
+        raise NotImplementedError
+
+    def billing_run(self, period: str, invoice_date: date) -> Flow[None]:
+        """One invoice per contract for everything approved and due by the period's end."""
+        failures = yield from self.finish_outbox()
+        reserved = {key for outgoing in self.state.outbox.values() for key in outgoing.items}
+        for items in self.state.ledger.due(period_end(period)).values():
+            items = [i for i in items if i.key not in reserved]  # already on a decided invoice
+            items = self._approved_subcontracting(items) if items else items
+            if not items:
+                continue
+            engagement = items[0].engagement
+            subject = f"invoice:{engagement.contract.reference}:{period}"
+            try:  # one contract's failure must not stop the others' invoices
+                if engagement.contract.purchase_order_required:
+                    purchase_order = yield from self._purchase_order(engagement, items)
+                    if purchase_order is None:
+                        continue
+                yield from self._invoice(items, period, invoice_date)
+            except Exception as exc:  # the items stay pending: a replay or next run bills them
+                self._raise("billing_failed", subject, f"{type(exc).__name__}: {exc}")
+                failures += 1
+        if failures:  # the run is not done: the dead-letter queue keeps it for replay
+            raise BillingIncomplete(f"{failures} contract(s) of {period} not invoiced")
+
+    def finish_outbox(self) -> Flow[int]:
+        """Issue every invoice decided but not finished; returns how many still are not."""
+        failures = 0
+        for key in sorted(self.state.outbox):
+            outgoing = self.state.outbox.get(key)
+            if outgoing is None or key in self.state.issuing:
+                continue  # gone, or being issued by another flow right now
+            try:
+                yield from self._issue(key, outgoing)
+            except Exception as exc:
+                subject = f"invoice:{outgoing.invoice.contract_id}:{outgoing.invoice.period}"
+                self._raise("billing_failed", subject, f"{type(exc).__name__}: {exc}")
+                failures += 1
+        return failures
+
+    def _invoice(self, items: list[Item], period: str, invoice_date: date) -> Flow[None]:
+        engagement = items[0].engagement
+        priced = [(item, item.line()) for item in items]
+        invoice = Invoice(
+            contract_id=engagement.contract.reference,
+            customer_id=engagement.customer.id,
+            legal_entity_id=engagement.contract.legal_entity_id,
+            period=period,
+            invoice_date=invoice_date,
+            currency=engagement.contract.currency,
+            lines=tuple(line for _, line in priced),
+            purchase_order=engagement.contract.purchase_order,
+            due_date=invoice_date + timedelta(days=engagement.contract.payment_terms_days),
+        )
+        subject = f"invoice:{invoice.contract_id}:{period}"
+        document = f"{invoice.contract_id}-{invoice.idempotency_key[-16:]}"[-50:]
+        try:
+            taxed = yield from self._tax.assess(
+                invoice, engagement.entity, engagement.customer, document
+            )
+        except VendorError as exc:  # never post untaxed: hold the invoice, retry next run
+            reason = "tax_unavailable" if exc.status >= 500 else "tax_rejected"
+            self._raise(reason, subject, str(exc))
+            raise
+        for reason in ("tax_unavailable", "tax_rejected", "billing_failed"):
+            self._resolve(reason, subject)
+        key = invoice.idempotency_key
+        self.state.outbox[key] = Outgoing(
+            invoice.model_copy(update={"lines": taxed}),
+            tuple(item.key for item in items),
+            document,
+            engagement.contract.id,
+        )
+        yield from self._issue(key, self.state.outbox[key])
+
+    def _issue(self, key: str, outgoing: Outgoing) -> Flow[None]:
+        """Create, check and post the outbox's invoice, mark its items billed, follow up."""
+        self.state.issuing[key] = None
+        try:
+            yield from self._issue_once(key, outgoing)
+        finally:
+            self.state.issuing.pop(key, None)
+
+    def _issue_once(self, key: str, outgoing: Outgoing) -> Flow[None]:
+        engagement = self.state.engagements[outgoing.contract_id]
+        company = engagement.entity.erp_company_id
+        invoice = outgoing.invoice
+        if outgoing.status == "decided":
+            created = yield from self._erp.create_invoice(company, invoice)
+            lines = yield from self._erp.created_lines(company, created)
+            try:  # a vendor that changed shape: stop before posting, hold, say why
+                self._erp.check_echo(invoice, created, lines)
+            except ContractViolation as exc:
+                self._raise("contract_violation", f"invoice:{invoice.contract_id}:"
+                            f"{invoice.period}", str(exc), items=list(outgoing.items))  # fmt: skip
+                raise
+            outgoing.status, outgoing.erp_id = "created", created["id"]
+            outgoing.number, outgoing.total = created["number"], created["totalAmountIncludingTax"]
+            self.state.outbox.touch(key)
+        if outgoing.status == "created":
+            yield from self._erp.post_invoice(company, outgoing.erp_id)
+            ledger = self.state.ledger
+            for item_key, line in zip(outgoing.items, invoice.lines, strict=True):
+                item = ledger.pending.get(item_key)
+                if item is not None:  # posted: billed, whatever happens to the follow-ups
+                    ledger.mark_billed(item, line, outgoing.number)
+            outgoing.status = "posted"
+            self.state.outbox.touch(key)
+        items = [self.state.ledger.billed.get(k) for k in outgoing.items]
+        created = {"id": outgoing.erp_id, "number": outgoing.number,
+                   "totalAmountIncludingTax": outgoing.total}  # fmt: skip
+        yield from self._follow_up(
+            engagement, [i for i in items if i is not None], created, outgoing.document,
+            invoice.invoice_date,
+        )  # fmt: skip
+        del self.state.outbox[key]
+        self._rt.record(
+            "core.invoice_posted",
+            contract=invoice.contract_id,
+            period=invoice.period,
+            number=outgoing.number,
+            lines=len(outgoing.items),
+        )
+
+    def _follow_up(
+        self,
+        engagement: Any,
+        items: list[Item],
+        created: dict[str, Any],
+        document: str,
+        invoice_date: date,
+    ) -> Flow[None]:
+        """After posting: commit the tax, mark the PSA items invoiced, ask for payment. Each
+        may fail on its own; the invoice stands, and the failure waits in the queue."""
+        number = created["number"]
+        steps: list[tuple[str, Flow[None]]] = [
+            ("tax_commit_failed", self._tax.commit(engagement.entity, document)),
+            ("psa_not_marked", self._psa.record_invoice(
+                engagement.project.id, invoice_date, number,
+                [i.psa_id for i in items if i.kind == "time_entry"],
+                [i.psa_id for i in items if i.kind == "billing_milestone"],
+                [i.psa_id for i in items if i.kind == "expense"],
+            ) if any(i.kind in ("time_entry", "billing_milestone", "expense") for i in items)
+             else _nothing()),
+            ("payment_request_failed", self.request_payment(engagement, created)),
+        ]  # fmt: skip
+        for reason, step in steps:
+            try:
+                yield from step
+            except VendorError as exc:
+                self._raise(reason, f"invoice:{number}", str(exc))
+
+
+class BillingIncomplete(Exception):
+    """Some contracts of a billing run could not be invoiced (each has its exception)."""
+
+
+def _nothing() -> Flow[None]:
+    return
+    yield

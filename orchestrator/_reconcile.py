@@ -1,0 +1,130 @@
+"""Reconciliation: compare what the vendors say happened with what the core knows, and re-drive
+what is missing. Webhooks get lost; this job is the polling fallback that finds the work anyway.
+
+- CRM won deals vs contracting launched; CLM executed records (and their versions) vs the
+  engagements the core delivers;
+- PSA approved timesheets, approved expense reports and accepted milestones vs what the core
+  collected (counted first, in one cheap call each; listed only when the counts differ);
+- payments received in Stripe vs cash applied in the ERP.
+
+Each gap becomes ordinary work in the inbox (so it is de-duplicated, retried and dead-lettered
+like a webhook). Replaying dead letters and finishing the outbox belong to the retry mechanism
+and run here too, unless retries are switched off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.adapters.clm import ClmAdapter
+from orchestrator.adapters.crm import CrmAdapter
+from orchestrator.adapters.payments import PaymentsAdapter
+from orchestrator.adapters.psa import PsaAdapter
+from orchestrator.runtime import Flow, Runtime
+
+__all__ = ["Reconciliation"]
+
+# PSA work the core collects: (listing, filter of finished records, inbox work name)
+_PSA_WORK = (
+    ("timesheet_submissions", {"status": "approved"}, "timesheet"),
+    ("expense_reports", {"status": "approved"}, "expenses"),
+    ("billing_milestones", {"state": "accepted"}, "milestone"),
+)
+
+
+class Reconciliation:
+    """Mixed into the reference core."""
+
+    _rt: Runtime
+    _crm: CrmAdapter
+    _clm: ClmAdapter
+    _psa: PsaAdapter
+    _payments: PaymentsAdapter
+    state: Any
+    resilience: Any
+    reconciling: bool
+    reconciliation_fixes = 0
+
+    def _raise(self, reason: str, item: str, detail: str, items: list[str] | None = None) -> None:
+        raise NotImplementedError
+
+    def _resolve(self, reason: str, item: str) -> None:
+        raise NotImplementedError
+
+    def _accept(self, event_id: str, work: str, args: tuple[Any, ...]) -> None:
+        raise NotImplementedError
+
+    def finish_outbox(self) -> Flow[int]:
+        raise NotImplementedError
+
+    def _drive(self, envelope: Any) -> Flow[None]:
+        raise NotImplementedError
+
+    def _apply_cash(self, intent: dict[str, Any]) -> Flow[None]:
+        raise NotImplementedError
+
+    def reconcile(self) -> Flow[None]:
+        if self.resilience.retries_enabled:
+            for envelope in self.state.inbox.dead_letters():
+                self.state.inbox.replay(envelope)
+                self._rt.record("core.replay", event=envelope.id, work=envelope.work)
+                self._rt.spawn(self._drive(envelope), f"replay {envelope.work} {envelope.id}")
+            yield from self.finish_outbox()
+        if not self.reconciling:
+            return
+        steps = (
+            ("deals", self._reconcile_deals),
+            ("contracts", self._reconcile_contracts),
+            ("psa", self._reconcile_psa),
+            ("payments", self._reconcile_payments),
+        )
+        for name, step in steps:
+            try:
+                yield from step()
+            except Exception as exc:  # the next run tries again; meanwhile it is visible
+                self._raise("reconciliation_failed", name, f"{type(exc).__name__}: {exc}")
+            else:
+                self._resolve("reconciliation_failed", name)
+
+    def _fix(self, event_id: str, work: str, args: tuple[Any, ...], why: str) -> None:
+        if event_id in {e.id for e in self.state.inbox}:
+            return
+        self.reconciliation_fixes += 1
+        self._rt.record("core.reconciled", event=event_id, work=work, why=why)
+        self._accept(event_id, work, args)
+
+    def _reconcile_deals(self) -> Flow[None]:
+        for opportunity in (yield from self._crm.won_deals()):
+            if opportunity not in self.state.launched:
+                self._fix(f"reconcile:deal:{opportunity}", "deal", (opportunity,),
+                          "won deal without contracting")  # fmt: skip
+
+    def _reconcile_contracts(self) -> Flow[None]:
+        for record in (yield from self._clm.records()):
+            record_id = str(record["id"])
+            versions = len(record.get("versions", []))
+            engagement = self.state.engagements.get(record_id)
+            if engagement is None or len(engagement.contract.versions) < versions:
+                self._fix(f"reconcile:record:{record_id}:{versions}", "contract_record",
+                          (record_id,), "contract terms the PSA does not have")  # fmt: skip
+
+    def _reconcile_psa(self) -> Flow[None]:
+        for kind, finished, work in _PSA_WORK:
+            known = sum(1 for key in self.state.collected if key.startswith(f"{work}:"))
+            if (yield from self._psa.count(kind, finished)) <= known:
+                continue
+            for psa_id in (yield from self._psa.ids(kind, finished)):
+                if f"{work}:{psa_id}" not in self.state.collected:
+                    self._fix(f"reconcile:{work}:{psa_id}", work, (psa_id,),
+                              f"{kind} finished in the PSA, never collected")  # fmt: skip
+
+    def _reconcile_payments(self) -> Flow[None]:
+        for intent in (yield from self._payments.intents()):
+            received = int(intent.get("amount_received", 0))
+            if received > self.state.cash_applied.get(intent["id"], 0):
+                invoice = intent.get("metadata", {}).get("invoice_id")
+                if invoice in self.state.invoices:
+                    self.reconciliation_fixes += 1
+                    self._rt.record("core.reconciled", event=intent["id"], work="cash",
+                                    why="money received, not applied")  # fmt: skip
+                    yield from self._apply_cash(intent)

@@ -1,0 +1,153 @@
+"""The core's durable state: keyed records in one SQLite file (WAL), written ahead of I/O.
+
+A core that crashes between "the ERP made the invoice" and "the ledger says billed" must come
+back knowing what it had decided. Writes are buffered and flushed in one transaction whenever
+the core is about to wait (a vendor call or a sleep): a process only stops while it waits, so
+everything decided before a wait survives it, and a half-made decision never does.
+
+Values are pickled; records that point at an engagement store its key instead (the codec's
+``persistent_id``), so an engagement is written once and shared again on load.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import sqlite3
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any
+
+__all__ = ["DurableMap", "Store"]
+
+Reference = Callable[[Any], str | None]
+Resolve = Callable[[str], Any]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS record (
+    space TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (space, key)
+) WITHOUT ROWID
+"""
+
+
+class Store:
+    """Spaces of keyed records; ``path=None`` keeps them in memory (nothing survives)."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path or ":memory:", isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+        self._pending: dict[tuple[str, str], Any] = {}
+        self._deleted = object()
+        self.reference: Reference = lambda _obj: None
+        self.resolve: Resolve = lambda key: None
+        self.flushes = 0
+
+    @property
+    def durable(self) -> bool:
+        return self.path is not None
+
+    def put(self, space: str, key: str, value: Any) -> None:
+        if self.durable:
+            self._pending[(space, key)] = value
+
+    def delete(self, space: str, key: str) -> None:
+        if self.durable:
+            self._pending[(space, key)] = self._deleted
+
+    def flush(self) -> None:
+        """Write every buffered change in one transaction."""
+        if not self._pending:
+            return
+        rows, gone = [], []
+        for (space, key), value in self._pending.items():
+            if value is self._deleted:
+                gone.append((space, key))
+            else:
+                rows.append((space, key, self._dump(value)))
+        self._pending.clear()
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany("DELETE FROM record WHERE space = ? AND key = ?", gone)
+            self._db.executemany(
+                "INSERT OR REPLACE INTO record (space, key, value) VALUES (?, ?, ?)", rows
+            )
+        self.flushes += 1
+
+    def load(self, space: str) -> dict[str, Any]:
+        """Every record of ``space``, in key order."""
+        rows = self._db.execute(
+            "SELECT key, value FROM record WHERE space = ? ORDER BY key", (space,)
+        )
+        return {key: self._load(value) for key, value in rows}
+
+    def close(self) -> None:
+        self.flush()
+        self._db.close()
+
+    def _dump(self, value: Any) -> bytes:
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        reference = self.reference
+        pickler.persistent_id = lambda obj: None if obj is value else reference(obj)  # type: ignore[method-assign]
+        pickler.dump(value)
+        return buffer.getvalue()
+
+    def _load(self, blob: bytes) -> Any:
+        unpickler = pickle.Unpickler(io.BytesIO(blob))
+        unpickler.persistent_load = self.resolve  # type: ignore[method-assign]
+        return unpickler.load()
+
+
+def _encode(key: Any) -> str:
+    return key if isinstance(key, str) else json.dumps(key)
+
+
+def _decode(text: str) -> Any:
+    if not text.startswith("["):
+        return text
+    return tuple(json.loads(text))
+
+
+class DurableMap(MutableMapping[Any, Any]):
+    """A dict that writes through to one space of a store (keys: str or tuples of str).
+
+    A value changed in place is not seen: call ``touch(key)`` after mutating it.
+    """
+
+    def __init__(self, store: Store, space: str) -> None:
+        self._store = store
+        self._space = space
+        self._data: dict[Any, Any] = {_decode(k): v for k, v in store.load(space).items()}
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._data[key] = value
+        self._store.put(self._space, _encode(key), value)
+
+    def __delitem__(self, key: Any) -> None:
+        del self._data[key]
+        self._store.delete(self._space, _encode(key))
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def touch(self, key: Any) -> None:
+        """Write ``key``'s value again (it was changed in place)."""
+        self._store.put(self._space, _encode(key), self._data[key])
