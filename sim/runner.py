@@ -31,6 +31,7 @@ from sim.oracle import (
     check_cash,
     check_customer_balances,
     check_ledger,
+    check_orphan_drafts,
     check_purchase_orders,
     check_tax,
     check_terms_propagated,
@@ -105,6 +106,7 @@ def judge(world: World, people_count: int) -> RunResult:
         exceptions=exception_queue(world),
         credit_memos=world.erp.credit_memos(world.tenant),
     )
+    check_orphan_drafts(invoices, report)
     check_ledger(invoices, report, applied_to_invoices(world))
     check_customer_balances(
         invoices, world.erp.credit_memos(world.tenant), world.erp.payments(world.tenant), report

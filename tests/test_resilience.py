@@ -1,0 +1,187 @@
+"""The core's resilience layer on its own: retries, Retry-After, unknown outcomes, idempotency
+keys, circuits and pacing, on a scripted vendor and a virtual clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from orchestrator._resilience import (
+    OutcomeUnknown,
+    Quota,
+    ResilientRuntime,
+    RetryPolicy,
+    VendorUnavailable,
+)
+from orchestrator.runtime import Flow, run_flow
+
+Script = Callable[[int, str, str, dict[str, str]], httpx.Response | Exception]
+
+
+class VirtualRuntime:
+    """Blocking runtime on a virtual clock: sleeping moves time, sending runs a script."""
+
+    def __init__(self, script: Script) -> None:
+        self.t = 0.0
+        self.script = script
+        self.sent: list[tuple[float, str, str, dict[str, str]]] = []
+        self.records: list[tuple[str, dict[str, Any]]] = []
+
+    def now(self) -> datetime:
+        return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=self.t)
+
+    def sleep(self, seconds: float) -> Flow[None]:
+        self.t += seconds
+        return
+        yield
+
+    def spawn(self, flow: Flow[Any], name: str) -> None:
+        run_flow(flow)
+
+    def send(
+        self,
+        vendor: str,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Flow[httpx.Response]:
+        sent = dict(headers or {})
+        self.sent.append((self.t, method, path, sent))
+        outcome = self.script(len(self.sent), method, path, sent)
+        self.t += 0.1
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+        yield
+
+    def record(self, kind: str, **fields: Any) -> None:
+        self.records.append((kind, fields))
+
+
+def _answers(*outcomes: httpx.Response | Exception) -> Script:
+    def script(n: int, method: str, path: str, headers: dict[str, str]) -> Any:
+        return outcomes[min(n, len(outcomes)) - 1]
+
+    return script
+
+
+def _status(code: int, **headers: str) -> httpx.Response:
+    return httpx.Response(code, headers=headers, json={"status": code})
+
+
+def _send(rt: ResilientRuntime, method: str = "GET", path: str = "/x", **headers: str) -> Any:
+    return run_flow(rt.send("erp", method, path, headers=headers))
+
+
+def test_a_429_is_retried_no_sooner_than_retry_after() -> None:
+    """A quota refusal waits at least the vendor's Retry-After, then succeeds."""
+    inner = VirtualRuntime(_answers(_status(429, **{"retry-after": "90"}), _status(200)))
+    response = _send(ResilientRuntime(inner, quotas={}))
+    assert response.status_code == 200
+    assert inner.sent[1][0] - inner.sent[0][0] >= 90
+    assert inner.sent[1][3]["x-attempt"] == "2" and "x-attempt" not in inner.sent[0][3]
+
+
+def test_backoff_is_exponential_capped_and_jittered() -> None:
+    """Waits between tries double from the base, stay within +-25% and under the cap."""
+    inner = VirtualRuntime(_answers(*[_status(503)] * 7, _status(200)))
+    policy = RetryPolicy(base_s=10, cap_s=100, breaker_threshold=99)
+    _send(ResilientRuntime(inner, policy=policy, quotas={}))
+    gaps = [b[0] - a[0] - 0.1 for a, b in zip(inner.sent, inner.sent[1:], strict=False)]
+    for attempt, gap in enumerate(gaps, start=1):
+        ceiling = min(100, 10 * 2 ** (attempt - 1))
+        assert 0.75 * ceiling - 1e-6 <= gap <= 1.25 * ceiling + 1e-6
+
+
+def test_retries_stop_at_the_attempt_limit_with_the_vendors_answer() -> None:
+    """An outage longer than the policy ends with the last error answer, after N tries."""
+    inner = VirtualRuntime(_answers(_status(503)))
+    policy = RetryPolicy(attempts=4, breaker_threshold=99)
+    response = _send(ResilientRuntime(inner, policy=policy, quotas={}))
+    assert response.status_code == 503 and len(inner.sent) == 4
+
+
+def test_a_refused_connection_is_retried_then_reported_unavailable() -> None:
+    """Connection refused on every try: VendorUnavailable (a 503 VendorError), not a crash."""
+    inner = VirtualRuntime(_answers(httpx.ConnectError("refused")))
+    with pytest.raises(VendorUnavailable) as caught:
+        _send(ResilientRuntime(inner, policy=RetryPolicy(attempts=3), quotas={}))
+    assert caught.value.status == 503 and len(inner.sent) == 3
+
+
+def test_a_timed_out_write_without_a_key_is_not_repeated() -> None:
+    """Unknown outcome on an unkeyed POST: stop with OutcomeUnknown rather than risk a double."""
+    inner = VirtualRuntime(_answers(httpx.ReadTimeout("lost"), _status(201)))
+    with pytest.raises(OutcomeUnknown):
+        _send(ResilientRuntime(inner, quotas={}), "POST", "/customers")
+    assert len(inner.sent) == 1
+
+
+def test_a_timed_out_keyed_write_is_repeated_with_the_same_key() -> None:
+    """A keyed POST is safe to repeat: same Idempotency-Key on the second try."""
+    inner = VirtualRuntime(_answers(httpx.ReadTimeout("lost"), _status(201)))
+    response = _send(ResilientRuntime(inner, quotas={}), "POST", "/invoices",
+                     **{"idempotency-key": "inv:1"})  # fmt: skip
+    assert response.status_code == 201
+    assert [s[3]["idempotency-key"] for s in inner.sent] == ["inv:1", "inv:1"]
+
+
+def test_idempotency_false_drops_keys_but_still_retries() -> None:
+    """The naive design: no key on the wire, and a lost answer is sent again anyway."""
+    inner = VirtualRuntime(_answers(httpx.ReadTimeout("lost"), _status(201)))
+    rt = ResilientRuntime(inner, idempotency=False, quotas={})
+    _send(rt, "POST", "/invoices", **{"idempotency-key": "inv:1"})
+    assert len(inner.sent) == 2 and all("idempotency-key" not in s[3] for s in inner.sent)
+
+
+def test_retries_false_gives_up_at_once() -> None:
+    """With retries switched off the first failure is the answer."""
+    inner = VirtualRuntime(_answers(_status(503), _status(200)))
+    response = _send(ResilientRuntime(inner, retries=False, quotas={}))
+    assert response.status_code == 503 and len(inner.sent) == 1
+
+
+def test_a_500_on_an_unsafe_write_is_returned_not_repeated() -> None:
+    """A 500 on an unkeyed POST may have done the work: the caller gets it, no second try."""
+    inner = VirtualRuntime(_answers(_status(500), _status(201)))
+    response = _send(ResilientRuntime(inner, quotas={}), "POST", "/customers")
+    assert response.status_code == 500 and len(inner.sent) == 1
+
+
+def test_the_circuit_opens_and_holds_calls_for_the_cool_off() -> None:
+    """After the threshold of failures no call goes out until the cool-off has passed."""
+    inner = VirtualRuntime(_answers(*[_status(503)] * 3, _status(200)))
+    policy = RetryPolicy(base_s=1, cap_s=1, breaker_threshold=3, breaker_cool_off_s=300)
+    rt = ResilientRuntime(inner, policy=policy, quotas={})
+    _send(rt)
+    assert rt.circuit_opens["erp"] == 1
+    assert inner.sent[3][0] - inner.sent[2][0] >= 300
+
+
+def test_pacing_keeps_within_the_vendors_quota() -> None:
+    """No sliding window ever holds more calls than 90% of the published limit."""
+    inner = VirtualRuntime(_answers(_status(200)))
+    rt = ResilientRuntime(inner, quotas={"erp": Quota(limit=20, window_s=10.0)})
+    for _ in range(60):
+        _send(rt)
+    times = [s[0] for s in inner.sent]
+    in_window = [sum(1 for t in times if start <= t < start + 10 - 1e-6) for start in times]
+    assert max(in_window) <= 18
+    assert rt.throttled["erp"] > 0
+
+
+def test_a_spent_window_pauses_until_its_reset() -> None:
+    """x-ratelimit-remaining: 0 with a reset of 45 s: the next call waits 45 s."""
+    spent = _status(200, **{"x-ratelimit-remaining": "0", "x-ratelimit-reset": "45"})
+    inner = VirtualRuntime(_answers(spent, _status(200)))
+    rt = ResilientRuntime(inner, quotas={})
+    _send(rt)
+    _send(rt)
+    assert inner.sent[1][0] - inner.sent[0][0] >= 45
