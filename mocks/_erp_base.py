@@ -55,7 +55,8 @@ MINOR_UNITS = {
     "KWD": 3,
 }
 LINES = ("salesInvoiceLines", "salesCreditMemoLines")
-_FILTER = re.compile(r"^(?P<field>\w+) eq '(?P<value>(?:[^']|'')*)'$")  # OData: '' is a quote
+# OData: a quote inside the value is doubled ('')
+_FILTER = re.compile(r"(?P<field>[A-Za-z0-9_]+) eq '(?P<value>(?:[^']|'')*)'")
 Handler = Callable[[Call], Reply]
 
 
@@ -131,7 +132,11 @@ def priced_lines(lines: list[LineIn], currency: str, field: str) -> dict[str, De
                     f"{minor} decimals",
                 }
             )
-        if line.totalTaxAmount != line.totalTaxAmount.quantize(unit):
+        try:
+            whole_units = line.totalTaxAmount == line.totalTaxAmount.quantize(unit)
+        except ArithmeticError:  # more digits than Decimal's context holds
+            whole_units = False
+        if not whole_units:
             errors.append(
                 {
                     "field": f"{field}[{k}].totalTaxAmount",
@@ -323,7 +328,7 @@ class ErpBase:
                 rows = [r for r in self.tables.all(call.tenant, kind) if r[key] == owner["id"]]
                 path += f"/{parent_kind}({call.params[param]})"
             if "$filter" in call.query:
-                match = _FILTER.match(call.query["$filter"])
+                match = _FILTER.fullmatch(call.query["$filter"])
                 if match is None:
                     raise Problem(
                         400,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -26,10 +27,19 @@ STAGES = (
     "Negotiation/Review", "Closed Won", "Closed Lost",
 )  # fmt: skip
 _PREFIX = {"Account": "001", "Opportunity": "006"}
+
+
+def _keyword(word: str) -> str:
+    """A SOQL keyword in any case, spelled so that a JSON Schema pattern can say it too."""
+    return "".join(f"[{c.upper()}{c.lower()}]" for c in word)
+
+
+_NAME = "[A-Za-z0-9_]+"
+# The one supported form; contracts/crm.yaml states the same expression as the `q` pattern.
 _SOQL = re.compile(
-    r"^SELECT\s+(?P<fields>[\w\s,]+?)\s+FROM\s+(?P<sobject>\w+)"
-    r"(?:\s+WHERE\s+(?P<field>\w+)\s*=\s*'(?P<value>[^']*)')?\s*$",
-    re.IGNORECASE,
+    rf"{_keyword('select')} +(?P<fields>{_NAME}(?: *, *{_NAME})*)"
+    rf" +{_keyword('from')} +(?P<sobject>Account|Opportunity)"
+    rf"(?: +{_keyword('where')} +(?P<field>{_NAME}) *= *'(?P<value>[^']*)')? *"
 )
 
 
@@ -102,9 +112,11 @@ class CrmMock:
         self.tables = Tables()
         self.app = VendorApp("crm")
         app = self.app
-        app.route("POST", API + "/sobjects/{sobject}")(self._create)
-        app.route("GET", API + "/sobjects/{sobject}/{id}")(self._read)
-        app.route("PATCH", API + "/sobjects/{sobject}/{id}")(self._update)
+        for sobject in _MODELS:  # one path per sObject type, as Salesforce describes them
+            base = f"{API}/sobjects/{sobject}"
+            app.route("POST", base)(partial(self._create, sobject=sobject))
+            app.route("GET", base + "/{id}")(partial(self._read, sobject=sobject))
+            app.route("PATCH", base + "/{id}")(partial(self._update, sobject=sobject))
         app.route("GET", API + "/query")(self._query)
 
     # -- direct use by the simulated sales team (their UI) ---------------------------------
@@ -121,35 +133,22 @@ class CrmMock:
 
     # -- HTTP --------------------------------------------------------------------------------
 
-    def _sobject(self, call: Call) -> str:
-        sobject = call.params["sobject"]
-        if sobject not in _MODELS:
-            raise Problem(
-                404,
-                "Not Found",
-                f"sObject type {sobject!r} is not supported",
-                errors=[{"field": "sobject", "message": "NOT_FOUND"}],
-            )
-        return sobject
-
-    def _create(self, call: Call) -> Reply:
-        sobject = self._sobject(call)
+    def _create(self, call: Call, sobject: str) -> Reply:
         record = self._insert(call.tenant, sobject, call.parse(_MODELS[sobject][0]))
         return Reply(201, {"id": record["Id"], "success": True, "errors": []})
 
-    def _read(self, call: Call) -> Reply:
-        return Reply(200, self._record(call.tenant, self._sobject(call), call.params["id"]))
+    def _read(self, call: Call, sobject: str) -> Reply:
+        return Reply(200, self._record(call.tenant, sobject, call.params["id"]))
 
-    def _update(self, call: Call) -> Reply:
-        sobject = self._sobject(call)
+    def _update(self, call: Call, sobject: str) -> Reply:
         record = self._record(call.tenant, sobject, call.params["id"])
         self._apply(call.tenant, sobject, record, call.parse(_MODELS[sobject][1]))
         return Reply(204)
 
     def _query(self, call: Call) -> Reply:
         soql = call.query.get("q", "")
-        match = _SOQL.match(soql.strip())
-        if match is None or match["sobject"] not in _MODELS:
+        match = _SOQL.fullmatch(soql)
+        if match is None:
             raise Problem(
                 400,
                 "Bad Request",

@@ -38,7 +38,8 @@ from mocks._state import Clock, Tables, guid, iso, plain
 __all__ = ["ErpMock"]
 
 _RATE_FILTER = re.compile(
-    r"^currencyCode eq '(?P<currency>[A-Z]{3})' and startingDate eq (?P<day>\d{4}-\d{2}-\d{2})$"
+    r"currencyCode eq '(?P<currency>[A-Z]{3})'"
+    r" and startingDate eq (?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})"
 )
 
 
@@ -184,7 +185,7 @@ class ErpMock(CashMixin, CreditMemosMixin):
         ``currencyCode eq 'XXX' and startingDate eq YYYY-MM-DD`` is required: the series is
         daily and unbounded)."""
         company = self._company(call)
-        match = _RATE_FILTER.match(call.query.get("$filter", ""))
+        match = _RATE_FILTER.fullmatch(call.query.get("$filter", ""))
         if match is None:
             raise Problem(
                 400,
