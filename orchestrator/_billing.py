@@ -72,7 +72,17 @@ class Billing:
         raise NotImplementedError
 
     def billing_run(self, period: str, invoice_date: date) -> Flow[None]:
-        """One invoice per contract for everything approved and due by the period's end."""
+        """One invoice per contract for everything approved and due by the period's end.
+        Runs never overlap (a replayed run and the next month's would pick the same items)."""
+        while self.state.billing:
+            yield from self._rt.sleep(60)
+        self.state.billing[period] = None
+        try:
+            yield from self._billing_run(period, invoice_date)
+        finally:
+            self.state.billing.clear()
+
+    def _billing_run(self, period: str, invoice_date: date) -> Flow[None]:
         failures = yield from self.finish_outbox()
         reserved = {key for outgoing in self.state.outbox.values() for key in outgoing.items}
         for items in self.state.ledger.due(period_end(period)).values():
@@ -89,7 +99,7 @@ class Billing:
                         continue
                 yield from self._invoice(items, period, invoice_date)
             except Exception as exc:  # the items stay pending: a replay or next run bills them
-                self._raise("billing_failed", subject, f"{type(exc).__name__}: {exc}")
+                self._failed(subject, exc, [i.key for i in items])
                 failures += 1
         if failures:  # the run is not done: the dead-letter queue keeps it for replay
             raise BillingIncomplete(f"{failures} contract(s) of {period} not invoiced")
@@ -105,9 +115,20 @@ class Billing:
                 yield from self._issue(key, outgoing)
             except Exception as exc:
                 subject = f"invoice:{outgoing.invoice.contract_id}:{outgoing.invoice.period}"
-                self._raise("billing_failed", subject, f"{type(exc).__name__}: {exc}")
+                self._failed(subject, exc, list(outgoing.items))
                 failures += 1
         return failures
+
+    def _failed(self, subject: str, exc: Exception, items: list[str]) -> None:
+        """A transient failure (outage, quota, timeout) is retried and replayed until it
+        heals; a vendor rejecting what we send (a 4xx other than 408/409/429: its contract
+        changed, or ours is wrong) will not heal by itself, so the items are held for a
+        person, each named in the exception."""
+        detail = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, VendorError) and _rejected(exc):
+            self._raise("contract_violation", subject, detail, items=items)
+        else:
+            self._raise("billing_failed", subject, detail)
 
     def _invoice(self, items: list[Item], period: str, invoice_date: date) -> Flow[None]:
         engagement = items[0].engagement
@@ -157,7 +178,12 @@ class Billing:
         company = engagement.entity.erp_company_id
         invoice = outgoing.invoice
         if outgoing.status == "decided":
-            created = yield from self._erp.create_invoice(company, invoice)
+            try:
+                created = yield from self._erp.create_invoice(company, invoice)
+            except VendorError as exc:
+                if _rejected(exc):  # the ERP made nothing: undo the decision, decide afresh
+                    del self.state.outbox[key]
+                raise
             lines = yield from self._erp.created_lines(company, created)
             try:  # a vendor that changed shape: stop before posting, hold, say why
                 self._erp.check_echo(invoice, created, lines)
@@ -220,6 +246,11 @@ class Billing:
                 yield from step
             except VendorError as exc:
                 self._raise(reason, f"invoice:{number}", str(exc))
+
+
+def _rejected(exc: VendorError) -> bool:
+    """The vendor refused the request as it stands (it did nothing, and will not by itself)."""
+    return 400 <= exc.status < 500 and exc.status not in (408, 409, 429)
 
 
 class BillingIncomplete(Exception):

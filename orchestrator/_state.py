@@ -90,6 +90,7 @@ class CoreState:
         self.deals = DurableMap(store, "deals")
         self.setting_up: dict[str, None] = {}  # flows in progress: nothing to keep
         self.issuing: dict[str, None] = {}
+        self.billing: dict[str, None] = {}  # the billing run in progress, if any
         self.ledger = BillingLedger(store)
         self.inbox = Inbox(store)
         self.exceptions = ExceptionQueue(store)

@@ -35,6 +35,7 @@ from sim.oracle import (
     check_purchase_orders,
     check_tax,
     check_terms_propagated,
+    excuse_vendor_holds,
 )
 from sim.scenario import CURRENCIES, Scenario
 from sim.workforce import hire, start_workforce
@@ -107,6 +108,7 @@ def judge(world: World, people_count: int) -> RunResult:
         credit_memos=world.erp.credit_memos(world.tenant),
     )
     check_orphan_drafts(invoices, report)
+    excuse_vendor_holds(report, vendor_broken_at_end(world))
     check_ledger(invoices, report, applied_to_invoices(world))
     check_customer_balances(
         invoices, world.erp.credit_memos(world.tenant), world.erp.payments(world.tenant), report
@@ -168,6 +170,17 @@ def judge(world: World, people_count: int) -> RunResult:
         },
     }
     return RunResult(metrics, report, world, None)
+
+
+def vendor_broken_at_end(world: World) -> list[str]:
+    """Hold reasons a vendor fault still in force at the end of the run justifies: the ERP's
+    schema drift (the core cannot invoice in a shape it was not built for)."""
+    erp = world.scenario.faults.vendors.get("erp")
+    drift = erp.schema_drift if erp is not None else None
+    end = world.now()
+    if drift is None or world.heal_at <= end or drift.from_ > end.date():
+        return []
+    return ["contract_violation"]
 
 
 def fx_totals(world: World, report: OracleReport) -> dict[str, Any]:

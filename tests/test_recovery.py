@@ -128,3 +128,30 @@ def test_an_erp_outage_leaks_without_retries(small: Scenario) -> None:
     """The same outage with retries=false: the last period is never invoiced."""
     result = run(_month_end_outage(small), seed=1, options={"retries": "false"})
     assert result.metrics["items"]["leaked"] > 0
+
+
+def test_schema_drift_is_held_and_dead_lettered_never_misbilled(small: Scenario) -> None:
+    """From May the ERP speaks its v2 contract and never heals: the core's invoices are
+    rejected, it holds every item with reason contract_violation and dead-letters the run;
+    nothing is mis-billed, duplicated or silently lost."""
+    drifting = _with_faults(
+        small,
+        {"heal": "2027-01-01", "vendors": {"erp": {"schema_drift": {"from": "2026-05-01"}}}},
+    )
+    result = run(drifting, seed=1)
+    items = result.metrics["items"]
+    assert items["held"] > 0 and items["misbilled"] == items["duplicated"] == 0
+    assert items["leaked"] == 0
+    assert result.metrics["resilience"]["dead_letters"] > 0
+    reasons = {e["reason"] for e in result.world.core.status()["exceptions"]}
+    assert "contract_violation" in reasons
+
+
+def test_schema_drift_heals_into_one_invoice_per_contract(small: Scenario) -> None:
+    """When the drift heals, replays bill the held period once: one invoice per contract."""
+    drifting = _with_faults(small, {"vendors": {"erp": {"schema_drift": {"from": "2026-05-01"}}}})
+    result = run(drifting, seed=1)
+    assert result.metrics["invariants"]["violations"] == []
+    posted = [i for i in result.world.erp.invoices(result.world.tenant) if i["status"] != "Draft"]
+    periods = Counter((i["customerId"], i["yourReference"].split()[0]) for i in posted)
+    assert max(periods.values()) == 1

@@ -13,6 +13,7 @@ from sim.oracle._ledger import check_customer_balances, check_ledger
 from sim.oracle._pricing import expected_expense_amount, expected_time_amount
 from sim.oracle._tax import check_tax, expected_levies
 from sim.oracle._terms import check_terms_propagated
+from sim.oracle._vendor_holds import excuse_vendor_holds
 
 __all__ = [
     "ItemVerdict",
@@ -21,11 +22,12 @@ __all__ = [
     "check",
     "check_cash",
     "check_customer_balances",
-    "check_orphan_drafts",
     "check_ledger",
+    "check_orphan_drafts",
     "check_purchase_orders",
     "check_tax",
     "check_terms_propagated",
+    "excuse_vendor_holds",
     "expected_expense_amount",
     "expected_levies",
     "expected_time_amount",
