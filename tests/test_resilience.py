@@ -185,3 +185,43 @@ def test_a_spent_window_pauses_until_its_reset() -> None:
     _send(rt)
     _send(rt)
     assert inner.sent[1][0] - inner.sent[0][0] >= 45
+
+
+def _invoice_and_echo() -> tuple[Any, dict[str, Any]]:
+    from datetime import date
+    from decimal import Decimal
+
+    from orchestrator.adapters.erp import _line
+    from orchestrator.model import Invoice, InvoiceLine
+
+    line = InvoiceLine(description="Engineer 7.5 h", quantity=Decimal("7.5"),
+                       unit_price=Decimal("110.10"), amount=Decimal("825.75"),
+                       source_ids=("psa:time_entry:1",), contract_version_id="r/v1")  # fmt: skip
+    invoice = Invoice(contract_id="C-1", customer_id="cus", legal_entity_id="DE01",
+                      period="2026-03", invoice_date=date(2026, 4, 3), currency="EUR",
+                      lines=(line,))  # fmt: skip
+    created = {"id": "i1", "number": "S-1", "totalAmountIncludingTax": Decimal("982.64"),
+               "currencyCode": "EUR", "salesInvoiceLines": [_line(line)]}  # fmt: skip
+    return invoice, created
+
+
+def test_an_invoice_echoed_as_sent_passes_the_check() -> None:
+    """The ERP's answer repeats our lines: nothing to report."""
+    from orchestrator.adapters.erp import ErpAdapter
+
+    invoice, created = _invoice_and_echo()
+    ErpAdapter(VirtualRuntime(_answers(_status(200))), "t").check_echo(
+        invoice, created, created["salesInvoiceLines"]
+    )
+
+
+def test_a_renamed_line_field_is_a_contract_violation() -> None:
+    """v2's lineDescription instead of description: caught before anything is posted."""
+    from orchestrator._wire import ContractViolation
+    from orchestrator.adapters.erp import ErpAdapter
+
+    invoice, created = _invoice_and_echo()
+    lines = [{**created["salesInvoiceLines"][0]}]
+    lines[0]["lineDescription"] = lines[0].pop("description")
+    with pytest.raises(ContractViolation, match="description"):
+        ErpAdapter(VirtualRuntime(_answers(_status(200))), "t").check_echo(invoice, created, lines)
