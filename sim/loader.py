@@ -169,6 +169,8 @@ def _expected(err: dict[str, Any]) -> tuple[str, str | None]:
         return f"an amount with at most {ctx['decimal_places']} decimal places", got
     if kind == "decimal_max_digits":
         return f"a number of at most {ctx['max_digits']} digits", got
+    if kind.startswith("datetime_"):
+        return "a moment written YYYY-MM-DDTHH:MM:SS (UTC unless it has an offset)", got
     if kind.startswith("date_"):
         return "a date written YYYY-MM-DD (e.g. 2026-03-31)", got
     if kind in ("int_parsing", "int_from_float", "int_type"):

@@ -181,7 +181,7 @@ class FaultsSpec(_Spec):
     heal: date | None = Field(
         default=None,
         description="from 00:00 on this date no fault fires (absent: the day after the last "
-        "billing run)",
+        "billing run; after the run's end: faults never heal)",
     )
     vendors: dict[FaultVendor, VendorFaultsSpec] = {}
     webhooks: dict[WebhookVendor, WebhookChaosSpec] = {}

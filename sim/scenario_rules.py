@@ -279,8 +279,8 @@ def _check_faults(s: Scenario) -> list[Issue]:
     f = s.faults
     run_from, run_to = at(s.starts, 0), at(s.ends + timedelta(days=1), 0)
     run = f"a moment within the run ({run_from.isoformat()} to {run_to.isoformat()})"
-    if f.heal is not None and not s.starts <= f.heal <= s.ends:
-        issues.append(("faults.heal", f"a date within the run ({s.starts} to {s.ends})"))
+    if f.heal is not None and f.heal < s.starts:  # after the run's end: faults never heal
+        issues.append(("faults.heal", f"a date on or after the run's start ({s.starts})"))
     for vendor, spec in f.vendors.items():
         issues += _check_vendor_faults(s, f"faults.vendors.{vendor}", vendor, spec, run)
     crash = f.crash
@@ -306,7 +306,9 @@ def _check_vendor_faults(
                 (f"{here}.schema_drift.from", f"a date within the run ({s.starts} to {s.ends})")
             )
     if spec.latency is not None and spec.latency.p99_ms < spec.latency.median_ms:
-        issues.append((f"{here}.latency.p99_ms", f"at least median_ms ({spec.latency.median_ms})"))
+        issues.append(
+            (f"{here}.latency.p99_ms", f"at least median_ms ({spec.latency.median_ms:g})")
+        )
     if spec.quota is not None:
         issues += _check_quota(f"{here}.quota", spec.quota)
     run_from, run_to = at(s.starts, 0), at(s.ends + timedelta(days=1), 0)
