@@ -44,6 +44,7 @@ class Outgoing:
     erp_id: str = ""
     number: str = ""
     total: Decimal = Decimal(0)  # gross, as the ERP computed it
+    followed_up: tuple[str, ...] = ()  # follow-up steps done (not repeated after a restart)
 
 
 class Billing:
@@ -207,9 +208,8 @@ class Billing:
         created = {"id": outgoing.erp_id, "number": outgoing.number,
                    "totalAmountIncludingTax": outgoing.total}  # fmt: skip
         yield from self._follow_up(
-            engagement, [i for i in items if i is not None], created, outgoing.document,
-            invoice.invoice_date,
-        )  # fmt: skip
+            engagement, [i for i in items if i is not None], created, outgoing, key
+        )
         del self.state.outbox[key]
         self._rt.record(
             "core.invoice_posted",
@@ -224,14 +224,16 @@ class Billing:
         engagement: Any,
         items: list[Item],
         created: dict[str, Any],
-        document: str,
-        invoice_date: date,
+        outgoing: Outgoing,
+        key: str,
     ) -> Flow[None]:
         """After posting: commit the tax, mark the PSA items invoiced, ask for payment. Each
-        may fail on its own; the invoice stands, and the failure waits in the queue."""
+        may fail on its own; the invoice stands, and the failure waits in the queue. A step
+        done is noted in the outbox, so a restarted core does not repeat it."""
         number = created["number"]
+        invoice_date = outgoing.invoice.invoice_date
         steps: list[tuple[str, Flow[None]]] = [
-            ("tax_commit_failed", self._tax.commit(engagement.entity, document)),
+            ("tax_commit_failed", self._tax.commit(engagement.entity, outgoing.document)),
             ("psa_not_marked", self._psa.record_invoice(
                 engagement.project.id, invoice_date, number,
                 [i.psa_id for i in items if i.kind == "time_entry"],
@@ -242,10 +244,16 @@ class Billing:
             ("payment_request_failed", self.request_payment(engagement, created)),
         ]  # fmt: skip
         for reason, step in steps:
+            if reason in outgoing.followed_up:
+                step.close()
+                continue
             try:
                 yield from step
             except VendorError as exc:
                 self._raise(reason, f"invoice:{number}", str(exc))
+            else:
+                outgoing.followed_up += (reason,)
+                self.state.outbox.touch(key)
 
 
 def _rejected(exc: VendorError) -> bool:

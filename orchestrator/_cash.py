@@ -61,21 +61,27 @@ class Cash:
         engagement, number = known
         self.state.intents[intent["id"]] = number
         received = int(intent["amount_received"])
-        applied = self.state.cash_applied.get(intent["id"], 0)
+        durable = self.state.cash_applied.get(intent["id"], 0)
+        applied = self.state.cash_claims.get(intent["id"], durable)
         if received <= applied:
-            return  # an older or repeated event: that money is already applied
+            return  # an older or repeated event: that money is applied or being applied
         currency = engagement.contract.currency
         amount = Decimal(received - applied).scaleb(-minor_unit(currency))
-        self.state.cash_applied[intent["id"]] = received  # claimed, so a later event adds on
+        self.state.cash_claims[intent["id"]] = received  # claimed: a later event adds on
         try:
             yield from self._erp.apply_payment(
                 engagement.entity, engagement.customer.id, invoice_id, amount,
                 self._rt.now().date(), intent["id"], key=f"pay:{intent['id']}:{received}",
             )  # fmt: skip
         except Exception:
-            if self.state.cash_applied.get(intent["id"]) == received:
-                self.state.cash_applied[intent["id"]] = applied  # not applied: a retry will
+            if self.state.cash_claims.get(intent["id"]) == received:
+                self.state.cash_claims[intent["id"]] = applied  # not applied: a retry will
             raise
+        # written only once the ERP has it: a core that dies in between applies it again
+        # under the same key after restart, which the ERP answers with the first payment
+        self.state.cash_applied[intent["id"]] = max(
+            self.state.cash_applied.get(intent["id"], 0), received
+        )
         self._rt.record(
             "core.cash_applied", invoice=number, amount=str(amount), intent=intent["id"]
         )

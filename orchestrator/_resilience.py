@@ -202,6 +202,8 @@ class ResilientRuntime:
                 pace.in_flight -= 1
             if failure != "429":
                 self._failed(vendor)
+            else:
+                self._release_probe(vendor)
             if failure == "timeout" and not safe:
                 raise OutcomeUnknown(vendor, method, path)
             waited = self._clock() - started
@@ -286,6 +288,12 @@ class ResilientRuntime:
         circuit = self._circuits.get(vendor)
         if circuit is not None:
             circuit.failures, circuit.probing, circuit.open_until = 0, False, 0.0
+
+    def _release_probe(self, vendor: str) -> None:
+        """A throttled probe proves nothing either way: let the next call probe again."""
+        circuit = self._circuits.get(vendor)
+        if circuit is not None:
+            circuit.probing = False
 
     def _failed(self, vendor: str) -> None:
         circuit = self._circuits.setdefault(vendor, _Circuit())

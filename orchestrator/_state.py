@@ -98,7 +98,8 @@ class CoreState:
         self.stripe_customers = DurableMap(store, "stripe_customers")
         self.invoices = DurableMap(store, "invoices")
         self.intents = DurableMap(store, "intents")
-        self.cash_applied = DurableMap(store, "cash_applied")
+        self.cash_applied = DurableMap(store, "cash_applied")  # confirmed by the ERP
+        self.cash_claims: dict[str, int] = {}  # being applied now
         self.subcontractor_approved = DurableMap(store, "subcontractor_approved")
         self.outbox = DurableMap(store, "outbox")
         self.collected = DurableMap(store, "collected")  # PSA submissions/reports/milestones

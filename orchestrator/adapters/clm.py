@@ -37,6 +37,9 @@ class ClmAdapter:
             attributes["agreementValue"] = deal.amount
         if deal.currency is not None:
             attributes["currency"] = deal.currency
+        for existing in (yield from self._pages("workflows")):  # an earlier try made it?
+            if existing.get("attributes", {}).get("opportunityId") == deal.opportunity_id:
+                return str(existing["id"])
         workflow = yield from call(
             self._rt,
             "clm",
@@ -60,12 +63,15 @@ class ClmAdapter:
         return contract_from_record(record)
 
     def records(self) -> Flow[list[dict[str, Any]]]:
-        """Every executed contract record, all pages."""
+        """Every executed contract record."""
+        return (yield from self._pages("records"))
+
+    def _pages(self, kind: str) -> Flow[list[dict[str, Any]]]:
         rows: list[dict[str, Any]] = []
         number = 0
         while True:
             body = yield from call(
-                self._rt, "clm", self._tenant, "GET", f"{API}/records",
+                self._rt, "clm", self._tenant, "GET", f"{API}/{kind}",
                 params={"page": str(number), "pageSize": "100"},
             )  # fmt: skip
             rows += body["list"]
