@@ -5,6 +5,7 @@ Exit codes: 0 every invariant holds, 1 an invariant is violated, 2 the input is 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -62,6 +63,14 @@ def run_command(
     out: Annotated[Path | None, typer.Option(help="Run folder [default: runs/NAME-seedN]")] = None,
     option: Annotated[list[str], typer.Option(help="Design option KEY=VALUE (repeatable).")] = [],  # noqa: B006
     report: Annotated[bool, typer.Option(help="Also write report.html.")] = True,
+    swarm_draw: Annotated[
+        bool,
+        typer.Option(
+            "--swarm-draw",
+            help="Draw this seed's faults inside the scenario's faults envelope, as q2c swarm "
+            "does (reproduces a swarm seed).",
+        ),
+    ] = False,
 ) -> None:
     """Run SCENARIO against a design, judge every invoice, write the run folder."""
     options = _options(option)
@@ -71,6 +80,10 @@ def run_command(
         _scenario_problems(exc)
         errors.print("Fix the fields above, then run `q2c scenarios validate FILE` to check.")
         raise typer.Exit(2) from None
+    if swarm_draw:
+        from sim.fault_draw import draw_scenario
+
+        spec = draw_scenario(spec, seed)
     try:
         load_design(design)
     except ValueError as exc:
@@ -97,13 +110,58 @@ def run_command(
             bar.update(task, completed=done, total=total)
 
         result = run(spec, seed, design, options, progress)
-    write_run(result, folder, command_line(str(scenario), seed, design, options))
+    command = command_line(str(scenario), seed, design, options)
+    write_run(result, folder, command + (" --swarm-draw" if swarm_draw else ""))
     if report:
         from reports import build_report
 
         build_report(folder)
     _summary(result, folder)
     raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command("swarm")
+def swarm_command(
+    scenario: Annotated[
+        Path,
+        typer.Argument(
+            help="Scenario file (YAML); its faults: section is the envelope each seed draws from."
+        ),
+    ],
+    seeds: Annotated[int, typer.Option(min=1, help="How many seeds to run.")] = 30,
+    first: Annotated[int, typer.Option(min=0, help="The first seed.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Parallel processes [default: CPUs].")] = (
+        os.cpu_count() or 1
+    ),
+    design: Annotated[str, typer.Option(help="'reference' or module:function.")] = "reference",
+    option: Annotated[list[str], typer.Option(help="Design option KEY=VALUE (repeatable).")] = [],  # noqa: B006
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for swarm.json [default: runs/swarm-NAME]")
+    ] = None,
+) -> None:
+    """Run SCENARIO over many seeds, each with its own faults; exit 1 if any seed fails."""
+    from sim.swarm import present_swarm
+
+    options = _options(option)
+    try:
+        spec = load_scenario(scenario)
+    except ScenarioError as exc:
+        _scenario_problems(exc)
+        raise typer.Exit(2) from None
+    try:
+        load_design(design)
+    except ValueError as exc:
+        raise _bad_input(f"{exc}. Built-in designs: reference.") from None
+    folder = out or Path("runs") / f"swarm-{spec.name}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _bad_input(f"cannot write the swarm folder {folder}: {exc.strerror}") from None
+    seed_range = range(first, first + seeds)
+    code = present_swarm(
+        console, errors, str(scenario), spec, seed_range, design, options, workers, folder
+    )
+    raise typer.Exit(code)
 
 
 def _summary(result: RunResult, folder: Path) -> None:

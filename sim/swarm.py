@@ -1,0 +1,279 @@
+"""Swarm testing, as TigerBeetle's VOPR does it: many seeds in parallel processes, each with
+its own fault settings drawn inside the scenario's faults envelope (``sim.fault_draw``), each
+run through a safety phase (faults on) and a liveness phase (from ``faults.heal``, none), then
+judged by the oracle. ``q2c swarm`` prints a table, writes ``swarm.json`` and, for every
+failing seed, the one ``q2c run ... --swarm-draw`` line that reproduces it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import multiprocessing
+import shlex
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sim.fault_draw import draw_scenario, drawn_kinds
+from sim.loader import load_scenario
+from sim.runner import run
+from sim.scenario import Scenario
+
+__all__ = [
+    "SeedOutcome",
+    "fired_faults",
+    "present_swarm",
+    "reproduce_command",
+    "run_seed",
+    "swarm",
+]
+
+
+def reproduce_command(file: str, seed: int, design: str, options: dict[str, str]) -> str:
+    """The one line that reruns this seed with the faults it drew."""
+    parts = ["q2c", "run", file, "--seed", str(seed), "--swarm-draw"]
+    if design != "reference":
+        parts += ["--design", design]
+    for key, value in sorted(options.items()):
+        parts += ["--option", f"{key}={value}"]
+    return shlex.join(parts)
+
+
+@dataclass
+class SeedOutcome:
+    """One seed of a swarm, judged."""
+
+    seed: int
+    drawn: list[str]
+    fired: dict[str, int]
+    violations: int
+    by_invariant: dict[str, int]
+    leaked: int
+    duplicated: int
+    misbilled: int
+    trace_sha256: str
+    wall_s: float
+    command: str
+    faults: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.violations > 0 or self.error is not None
+
+
+@functools.cache
+def _scenario(file: str) -> Scenario:
+    return load_scenario(file)
+
+
+def fired_faults(metrics: dict[str, Any]) -> dict[str, int]:
+    """Faults that actually fired in a run, by kind (vendor faults, webhook chaos, crashes)."""
+    fired: dict[str, int] = {k: int(v) for k, v in metrics.get("faults_fired", {}).items() if v}
+    for what in ("duplicated", "dropped", "delayed"):
+        total = sum(w.get(what, 0) for w in metrics.get("webhooks", {}).values())
+        if total:
+            fired[f"webhook_{what}"] = total
+    if metrics.get("crashes"):
+        fired["crash"] = len(metrics["crashes"])
+    return dict(sorted(fired.items()))
+
+
+def run_seed(file: str, seed: int, design: str, options: dict[str, str]) -> SeedOutcome:
+    """Draw this seed's faults, run, judge (a top-level function: process pools pickle it)."""
+    started = time.perf_counter()
+    scenario = draw_scenario(_scenario(file), seed)
+    command = reproduce_command(file, seed, design, options)
+    faults = scenario.faults.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    try:
+        metrics = run(scenario, seed, design, options).metrics
+    except Exception as exc:  # a simulator failure fails the seed; the swarm goes on
+        return SeedOutcome(
+            seed=seed, drawn=drawn_kinds(scenario.faults), fired={}, violations=0,
+            by_invariant={}, leaked=0, duplicated=0, misbilled=0, trace_sha256="",
+            wall_s=round(time.perf_counter() - started, 3), command=command, faults=faults,
+            error=f"{type(exc).__name__}: {exc}",
+        )  # fmt: skip
+    violations = metrics["invariants"]["violations"]
+    by_invariant: dict[str, int] = {}
+    for v in violations:
+        by_invariant[v["invariant"]] = by_invariant.get(v["invariant"], 0) + 1
+    items = metrics["items"]
+    return SeedOutcome(
+        seed=seed,
+        drawn=drawn_kinds(scenario.faults),
+        fired=fired_faults(metrics),
+        violations=len(violations),
+        by_invariant=dict(sorted(by_invariant.items())),
+        leaked=items["leaked"],
+        duplicated=items["duplicated"],
+        misbilled=items["misbilled"],
+        trace_sha256=metrics["trace_sha256"],
+        wall_s=round(time.perf_counter() - started, 3),
+        command=command,
+        faults=faults,
+    )
+
+
+def swarm(
+    file: str,
+    seeds: range,
+    design: str = "reference",
+    options: dict[str, str] | None = None,
+    workers: int = 1,
+    done: Callable[[SeedOutcome], None] | None = None,
+) -> list[SeedOutcome]:
+    """Run every seed (in ``workers`` spawned processes when more than one), in seed order."""
+    opts = dict(options or {})
+    outcomes: list[SeedOutcome] = []
+    for outcome in _outcomes(file, seeds, design, opts, workers):
+        outcomes.append(outcome)
+        if done is not None:
+            done(outcome)
+    return sorted(outcomes, key=lambda o: o.seed)
+
+
+def _outcomes(
+    file: str, seeds: range, design: str, options: dict[str, str], workers: int
+) -> Iterator[SeedOutcome]:
+    if workers <= 1 or len(seeds) <= 1:
+        for seed in seeds:
+            yield run_seed(file, seed, design, options)
+        return
+    context = multiprocessing.get_context("spawn")  # no fork: safe with threads, same everywhere
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(run_seed, file, seed, design, options) for seed in seeds]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def swarm_report(
+    file: str,
+    scenario: Scenario,
+    outcomes: list[SeedOutcome],
+    design: str,
+    options: dict[str, str],
+    workers: int,
+    wall_s: float,
+) -> dict[str, Any]:
+    """What ``swarm.json`` holds: the envelope, every seed's outcome and the totals."""
+    fired: dict[str, int] = {}
+    for o in outcomes:
+        for kind, n in o.fired.items():
+            fired[kind] = fired.get(kind, 0) + n
+    failing = [o for o in outcomes if o.failed]
+    return {
+        "scenario": scenario.name,
+        "file": file,
+        "design": design,
+        "options": dict(sorted(options.items())),
+        "workers": workers,
+        "envelope": scenario.faults.model_dump(mode="json", by_alias=True, exclude_defaults=True),
+        "summary": {
+            "seeds": len(outcomes),
+            "failing_seeds": [o.seed for o in failing],
+            "violations": sum(o.violations for o in outcomes),
+            "faults_fired": dict(sorted(fired.items())),
+            "wall_s": round(wall_s, 3),
+        },
+        "seeds": [asdict(o) for o in outcomes],
+    }
+
+
+def write_swarm(report: dict[str, Any], out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "swarm.json"
+    path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+SHOWN_ROWS = 50  # beyond this many seeds the table shows the failing ones only
+
+
+def present_swarm(
+    console: Console,
+    errors: Console,
+    file: str,
+    scenario: Scenario,
+    seeds: range,
+    design: str,
+    options: dict[str, str],
+    workers: int,
+    out: Path,
+) -> int:
+    """``q2c swarm``'s body: progress, table, swarm.json, reproduce lines; the exit code."""
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("seeds  {task.fields[failing]} failing"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"{scenario.name} x {len(seeds)} seeds", total=len(seeds), failing=0)
+        failing = 0
+
+        def done(outcome: SeedOutcome) -> None:
+            nonlocal failing
+            failing += outcome.failed
+            bar.update(task, advance=1, failing=failing)
+
+        outcomes = swarm(file, seeds, design, options, workers, done)
+    report = swarm_report(
+        file, scenario, outcomes, design, options, workers, time.perf_counter() - started
+    )
+    path = write_swarm(report, out)
+    console.print(_table(scenario, outcomes))
+    summary = report["summary"]
+    fired = ", ".join(f"{k} {n}" for k, n in summary["faults_fired"].items()) or "none"
+    console.print(f"Faults fired over the swarm: {fired}", highlight=False, soft_wrap=True)
+    failed = [o for o in outcomes if o.failed]
+    console.print(
+        f"{len(outcomes)} seeds, {len(failed)} failing, {summary['violations']} violations, "
+        f"{summary['wall_s']:.1f} s wall on {workers} worker(s). Report: {path}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if failed:
+        console.print("[bold red]Reproduce a failing seed with:[/]")
+        for o in failed:
+            console.print(f"  {o.command}", markup=False, highlight=False, soft_wrap=True)
+        return 1
+    console.print("[bold green]Every invariant holds on every seed.[/]")
+    return 0
+
+
+def _table(scenario: Scenario, outcomes: list[SeedOutcome]) -> Table:
+    shown = outcomes if len(outcomes) <= SHOWN_ROWS else [o for o in outcomes if o.failed]
+    hidden = len(outcomes) - len(shown)
+    title = f"swarm: {scenario.name}"
+    if hidden:
+        title += f" ({hidden} passing seeds not shown; see swarm.json)"
+    table = Table(title=title)
+    for name in ("seed", "faults drawn", "faults fired", "violations",
+                 "leaked/dup/mis", "wall s"):  # fmt: skip
+        table.add_column(name, justify="right" if name in ("seed", "violations", "wall s")
+                         else "left", overflow="fold")  # fmt: skip
+    for o in shown:
+        violations = o.error or str(o.violations)
+        style = "red" if o.failed else ""
+        table.add_row(
+            str(o.seed),
+            ", ".join(o.drawn) or "-",
+            ", ".join(f"{k} {n}" for k, n in o.fired.items()) or "-",
+            f"[{style}]{escape(violations)}[/]" if style else violations,
+            f"{o.leaked}/{o.duplicated}/{o.misbilled}",
+            f"{o.wall_s:.2f}",
+        )
+    return table
