@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/global-engineering-msa.yaml
 SEED ?= 7
 
-.PHONY: demo test bench lint format typecheck clean
+.PHONY: demo test bench contract lint format typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: $(STAMP)  ## the whole test suite (lint, layers, types, units, simulations
 
 bench: $(STAMP)  ## performance benchmarks (pytest-benchmark)
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable --benchmark-only --benchmark-columns=min,median,max,rounds
+
+contract: $(STAMP)  ## the full Schemathesis contract suite (>= 100 examples per operation)
+	$(BIN)/python -m pytest -m contract tests/test_schemathesis_mocks.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -10,14 +10,13 @@ Posted lines stay listed (status ``Posted``), unlike Business Central, which del
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, field_validator
 
 from mocks._erp_base import CO, MINOR_UNITS, ErpBase, Strict, quantum, unprocessable
-from mocks._http import Call, Problem, Reply, not_null
+from mocks._http import Call, IsoDate, Problem, Reply, not_null
 from mocks._state import guid, iso, plain
 
 __all__ = ["CashMixin"]
@@ -29,7 +28,7 @@ JOURNAL = JOURNALS + "({journal_id})"
 class CustomerPaymentIn(Strict):
     customerId: str | None = None
     customerNumber: str | None = Field(default=None, max_length=20)
-    postingDate: date | None = None
+    postingDate: IsoDate | None = None
     documentNumber: str | None = Field(default=None, max_length=20)
     externalDocumentNumber: str | None = Field(default=None, max_length=35)
     amount: Decimal = Field(gt=0)

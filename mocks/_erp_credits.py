@@ -9,7 +9,6 @@ memo applied in full is ``Paid``, one that names no invoice stays ``Open`` (unap
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -23,7 +22,7 @@ from mocks._erp_base import (
     priced_lines,
     unprocessable,
 )
-from mocks._http import Call, Reply, not_null
+from mocks._http import Call, IsoDate, Reply, not_null
 from mocks._state import iso
 
 __all__ = ["CreditMemosMixin"]
@@ -35,8 +34,8 @@ MEMO = MEMOS + "({id})"
 class SalesCreditMemoIn(Strict):
     customerId: str | None = None
     customerNumber: str | None = Field(default=None, max_length=20)
-    creditMemoDate: date
-    dueDate: date | None = None
+    creditMemoDate: IsoDate
+    dueDate: IsoDate | None = None
     currencyCode: str = currency_field()
     externalDocumentNumber: str | None = Field(default=None, max_length=35)
     invoiceId: str | None = None

@@ -8,19 +8,31 @@ request.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, unquote
 
 import httpx
 import simplejson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
 
 from mocks._contract import SPEC_PATH, rendered
 
-__all__ = ["Call", "Problem", "Reply", "VendorApp", "invalid", "not_null"]
+__all__ = [
+    "Call",
+    "IsoDate",
+    "Problem",
+    "Reply",
+    "VendorApp",
+    "WholeNumber",
+    "invalid",
+    "not_null",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -60,6 +72,36 @@ class Reply:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+
+
+class Query(Mapping[str, str]):
+    """A request's query parameters. No parameter of ours is a list, so reading one that was
+    given more than once is a 400 naming it; repeated parameters nobody reads are ignored, as
+    unknown ones are."""
+
+    __slots__ = ("_params",)
+
+    def __init__(self, params: httpx.QueryParams) -> None:
+        self._params = params
+
+    def __getitem__(self, name: str) -> str:
+        values = self._params.get_list(name)
+        if not values:
+            raise KeyError(name)
+        if len(values) > 1:
+            raise Problem(
+                400,
+                "Bad Request",
+                f"query parameter {name!r} is given more than once",
+                errors=[{"field": name, "message": "given more than once"}],
+            )
+        return values[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._params.keys())
+
+    def __len__(self) -> int:
+        return len(self._params)
 
 
 @dataclass(slots=True)
@@ -140,6 +182,28 @@ def invalid(exc: ValidationError, prefix: tuple[str, ...] = ()) -> Problem:
     return Problem(422, "Unprocessable Entity", f"invalid fields: {fields}", errors=errors)
 
 
+def _iso_text(value: Any) -> Any:
+    if not isinstance(value, str | date):  # a date object comes from in-process callers
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+def _whole(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a whole JSON number")
+    if isinstance(value, int):
+        return value
+    if not math.isfinite(value) or value != int(value):
+        raise ValueError("must be a whole number")
+    return int(value)
+
+
+# A JSON date is text: pydantic alone would also read 0 as 1970-01-01.
+IsoDate = Annotated[date, BeforeValidator(_iso_text)]
+# JSON Schema's integer: 5 and 5.0 alike, but neither true nor 5.5.
+WholeNumber = Annotated[int, BeforeValidator(_whole)]
+
+
 def not_null(value: Any) -> Any:
     """A pydantic field validator for PATCH models: a required field may be left out, not nulled.
 
@@ -156,10 +220,12 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar without percent-encoding
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
+    """A path template as a regex matched whole: a parameter is anything within its segment
+    (an OData key such as ``companies({id})`` takes all up to the segment's last ``)``)."""
     regex = re.sub(
-        r"\{(\w+)\}", r"(?P<\1>[^/()]+)", re.escape(pattern).replace(r"\{", "{").replace(r"\}", "}")
+        r"\{(\w+)\}", r"(?P<\1>[^/]+)", re.escape(pattern).replace(r"\{", "{").replace(r"\}", "}")
     )
-    return re.compile(f"^{regex}$")
+    return re.compile(regex, re.DOTALL)
 
 
 class VendorApp:
@@ -169,6 +235,8 @@ class VendorApp:
         self.name = name
         self.prefix = prefix
         self.spec = spec if spec is not None else name  # contracts/<spec>.yaml
+        # how this vendor words a problem raised by shared code (Stripe adds its error object)
+        self.refine: Callable[[Problem], Problem] = lambda problem: problem
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._patterns: list[tuple[str, str]] = []
 
@@ -189,7 +257,7 @@ class VendorApp:
             return Reply(200, _Raw(rendered(self.spec, call.root_path)))
         allowed: list[str] = []
         for method, regex, handler in self._routes:
-            match = regex.match(call.path)
+            match = regex.fullmatch(call.path)
             if match is None:
                 continue
             if method != call.method:
@@ -199,15 +267,18 @@ class VendorApp:
             try:
                 return handler(call)
             except Problem as problem:
-                return problem.reply()
+                return self.refine(problem).reply()
         if allowed:
-            return Problem(
-                405,
-                "Method Not Allowed",
-                f"{call.method} {call.path}",
-                headers={"allow": ", ".join(sorted(set(allowed)))},
+            return self.refine(
+                Problem(
+                    405,
+                    "Method Not Allowed",
+                    f"{call.method} {call.path}",
+                    headers={"allow": ", ".join(sorted(set(allowed)))},
+                )
             ).reply()
-        return Problem(404, "Not Found", f"no route for {call.method} {call.path}").reply()
+        missing = Problem(404, "Not Found", f"no route for {call.method} {call.path}")
+        return self.refine(missing).reply()
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         """The in-process entry point (use with ``httpx.MockTransport``)."""
@@ -215,7 +286,7 @@ class VendorApp:
             method=request.method,
             path=request.url.path,
             params={},
-            query=dict(request.url.params),
+            query=Query(request.url.params),
             headers=request.headers,
             content=request.content,
             root_path=request.extensions.get("root_path", ""),

@@ -88,6 +88,21 @@ class StripeProblem(Problem):
         return reply
 
 
+def as_stripe(problem: Problem) -> Problem:
+    """A problem raised by shared code (routing, query parsing, auth) with Stripe's error
+    object added, so that every error of the payments mock has the same shape."""
+    if isinstance(problem, StripeProblem):
+        return problem
+    param = problem.errors[0]["field"] if problem.errors else None
+    kind = "invalid_request_error"
+    stripe = StripeProblem(
+        problem.status, problem.detail or problem.title, kind=kind, param=param,
+        errors=[{str(k): str(v) for k, v in e.items()} for e in problem.errors],
+    )  # fmt: skip
+    stripe.headers = dict(problem.headers)
+    return stripe
+
+
 def param_name(loc: tuple[Any, ...] | list[Any]) -> str:
     """``("metadata", "invoice")`` -> ``metadata[invoice]``: Stripe's way of naming a param."""
     head, *rest = (str(part) for part in loc)

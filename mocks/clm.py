@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mocks._http import Call, Problem, Reply, VendorApp
+from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber
 from mocks._state import Clock, Tables, Webhook, WebhookSink, guid, iso, page, plain
 
 __all__ = ["AmendmentTerms", "ClmMock", "ExecutedTerms"]
@@ -45,8 +45,8 @@ class RateLine(_Strict):
 
 
 class ContractVersionTerms(_Strict):
-    number: int = Field(ge=1)
-    effectiveDate: date
+    number: WholeNumber = Field(ge=1)
+    effectiveDate: IsoDate
     rateCard: list[RateLine]
     budget: Decimal | None = Field(default=None, ge=0)
 
@@ -55,7 +55,7 @@ class MilestoneTerms(_Strict):
     id: str
     title: str
     amount: Decimal = Field(gt=0)
-    dueDate: date
+    dueDate: IsoDate
 
 
 class ExpensePolicyTerms(_Strict):
@@ -84,7 +84,7 @@ class ExecutedTerms(_Strict):
     expensePolicy: ExpensePolicyTerms | None = None
     purchaseOrderRequired: bool = False
     serviceLevel: ServiceLevelTerms | None = None
-    paymentTermsDays: int = Field(default=30, ge=0, le=365)
+    paymentTermsDays: WholeNumber = Field(default=30, ge=0, le=365)
     retroSettlement: Literal["adjustment_lines", "credit_and_reissue"] = "adjustment_lines"
 
 

@@ -7,7 +7,6 @@ What matters for billing: an Opportunity whose ``StageName`` becomes "Closed Won
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 from functools import partial
 from typing import Any, Literal
@@ -15,7 +14,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mocks._http import Call, Problem, Reply, VendorApp, not_null
+from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, not_null
 from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, page, plain
 
 __all__ = ["CrmMock"]
@@ -79,7 +78,7 @@ class OpportunityIn(_Strict):
     Name: str = Field(min_length=1, max_length=120)
     AccountId: str
     StageName: Stage
-    CloseDate: date
+    CloseDate: IsoDate
     Amount: Decimal | None = Field(default=None, ge=0)
     CurrencyIsoCode: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     Description: str | None = None
@@ -88,7 +87,7 @@ class OpportunityIn(_Strict):
 class OpportunityPatch(_Strict):
     Name: str | None = Field(default=None, min_length=1, max_length=120)
     StageName: Stage | None = None
-    CloseDate: date | None = None
+    CloseDate: IsoDate | None = None
     Amount: Decimal | None = Field(default=None, ge=0)
     Description: str | None = None
 

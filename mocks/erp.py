@@ -32,7 +32,7 @@ from mocks._erp_base import (
 from mocks._erp_cash import CashMixin
 from mocks._erp_credits import CreditMemosMixin
 from mocks._exchange_rates import daily_rate
-from mocks._http import Call, Problem, Reply, VendorApp, not_null
+from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, not_null
 from mocks._state import Clock, Tables, guid, iso, plain
 
 __all__ = ["ErpMock"]
@@ -67,8 +67,8 @@ class CustomerPatch(Strict):
 
 class SalesInvoiceIn(Strict):
     customerId: str
-    invoiceDate: date
-    dueDate: date | None = None
+    invoiceDate: IsoDate
+    dueDate: IsoDate | None = None
     currencyCode: str = currency_field()
     externalDocumentNumber: str | None = Field(default=None, max_length=35)
     yourReference: str | None = Field(default=None, max_length=35)

@@ -23,6 +23,7 @@ from mocks._payments_forms import (
     PaymentIntentIn,
     StripeProblem,
     as_list,
+    as_stripe,
     decode_form,
     metadata,
     validate,
@@ -52,6 +53,7 @@ class PaymentsMock:
         self.sink = sink
         self.tables = Tables()
         self.app = VendorApp("payments")
+        self.app.refine = as_stripe
         app = self.app
         keyed = self._keyed
         app.route("GET", "/v1/customers")(self._list_customers)

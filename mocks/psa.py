@@ -9,12 +9,13 @@ fires ``timesheet_submission.approved``; accepting a milestone fires
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mocks._http import Call, Problem, Reply, VendorApp, not_null
+from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber, not_null
 from mocks._psa_expenses import ExpensesMixin
 from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, page, plain
 
@@ -27,6 +28,8 @@ _INCLUDES = {  # include name -> (collection, foreign key on the result)
     "role": ("roles", "role_id"),
     "workspace": ("workspaces", "workspace_id"),
 }
+_INCLUDE = re.compile(r"(user|role|workspace)(,(user|role|workspace))*")
+_BETWEEN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}:[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class _Strict(BaseModel):
@@ -37,19 +40,19 @@ class WorkspaceIn(_Strict):
     title: str = Field(min_length=1, max_length=255)
     description: str | None = None
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    start_date: date | None = None
-    due_date: date | None = None
+    start_date: IsoDate | None = None
+    due_date: IsoDate | None = None
     external_reference: str | None = None
     status: Literal["Not Started", "In Planning", "In Progress", "Completed"] = "Not Started"
-    price_in_cents: int | None = Field(default=None, ge=0)
+    price_in_cents: WholeNumber | None = Field(default=None, ge=0)
 
 
 class WorkspacePatch(_Strict):
     title: str | None = Field(default=None, min_length=1, max_length=255)
     description: str | None = None
-    due_date: date | None = None
+    due_date: IsoDate | None = None
     status: Literal["Not Started", "In Planning", "In Progress", "Completed"] | None = None
-    price_in_cents: int | None = Field(default=None, ge=0)
+    price_in_cents: WholeNumber | None = Field(default=None, ge=0)
 
     check = field_validator("title", "status")(not_null)
 
@@ -57,13 +60,13 @@ class WorkspacePatch(_Strict):
 class RateCardRoleIn(_Strict):
     role_id: str
     location: str = Field(pattern=r"^[A-Z]{2}$")
-    rate_in_cents: int = Field(gt=0)
+    rate_in_cents: WholeNumber = Field(gt=0)
 
 
 class RateCardVersionIn(_Strict):
     workspace_id: str
-    version_number: int = Field(ge=1)
-    effective_date: date
+    version_number: WholeNumber = Field(ge=1)
+    effective_date: IsoDate
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     rate_card_roles: list[RateCardRoleIn] = Field(min_length=1)
 
@@ -71,13 +74,13 @@ class RateCardVersionIn(_Strict):
 class BillingMilestoneIn(_Strict):
     workspace_id: str
     title: str = Field(min_length=1)
-    amount_in_cents: int = Field(gt=0)
-    date_to_invoice: date
+    amount_in_cents: WholeNumber = Field(gt=0)
+    date_to_invoice: IsoDate
     external_reference: str | None = None
 
 
 class TimeEntryPatch(_Strict):
-    time_in_minutes: int | None = Field(default=None, gt=0, le=24 * 60)
+    time_in_minutes: WholeNumber | None = Field(default=None, gt=0, le=24 * 60)
     notes: str | None = None
     billable: bool | None = None
 
@@ -86,7 +89,7 @@ class TimeEntryPatch(_Strict):
 
 class InvoiceIn(_Strict):
     workspace_id: str
-    invoice_date: date
+    invoice_date: IsoDate
     user_invoice_number: str | None = None
     time_entry_ids: list[str] = []
     expense_ids: list[str] = []
@@ -94,12 +97,26 @@ class InvoiceIn(_Strict):
     draft: bool = False
 
 
+def _check_filters(call: Call) -> None:
+    """Refuse a malformed filter before any row is read (an empty account must say 400 too)."""
+    _truthy("approved", call.query.get("approved"))
+    _truthy("uninvoiced", call.query.get("uninvoiced"))
+    between = call.query.get("date_performed_between")
+    if between is not None and _BETWEEN.fullmatch(between) is None:
+        raise Problem(
+            400,
+            "Bad Request",
+            "date_performed_between must be YYYY-MM-DD:YYYY-MM-DD",
+            errors=[{"field": "date_performed_between", "message": "expected two dates"}],
+        )
+
+
 def _truthy(name: str, raw: str | None) -> bool | None:
     if raw is None:
         return None
-    if raw.lower() in ("true", "1"):
+    if raw == "true":
         return True
-    if raw.lower() in ("false", "0"):
+    if raw == "false":
         return False
     raise Problem(
         400,
@@ -316,14 +333,15 @@ class PsaMock(ExpensesMixin):
         }
         if page_info is not None:
             body["meta"] = page_info
-        for name in [n.strip() for n in call.query.get("include", "").split(",") if n.strip()]:
-            if name not in _INCLUDES:
-                raise Problem(
-                    400,
-                    "Bad Request",
-                    f"cannot include {name!r} here",
-                    errors=[{"field": "include", "message": f"unknown include {name}"}],
-                )
+        include = call.query.get("include")
+        if include is not None and _INCLUDE.fullmatch(include) is None:
+            raise Problem(
+                400,
+                "Bad Request",
+                f"include must be names from {', '.join(_INCLUDES)} separated by commas",
+                errors=[{"field": "include", "message": "unknown include"}],
+            )
+        for name in include.split(",") if include else []:
             collection, key = _INCLUDES[name]
             side = body.setdefault(collection, {})
             for row in rows:
@@ -334,6 +352,7 @@ class PsaMock(ExpensesMixin):
 
     def _lister(self, kind: str) -> Any:
         def list_records(call: Call) -> Reply:
+            _check_filters(call)
             rows = [r for r in self._candidates(call, kind) if self._matches(call, r)]
             number = call.int_query("page", 1, low=1)
             size = call.int_query("per_page", 20, low=1, high=MAX_PER_PAGE)

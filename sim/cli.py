@@ -28,7 +28,7 @@ app = typer.Typer(
 )
 scenarios_app = typer.Typer(no_args_is_help=True, help="Validate, list and describe scenarios.")
 app.add_typer(scenarios_app, name="scenarios")
-contracts_app = typer.Typer(no_args_is_help=True, help="Compare OpenAPI contracts.")
+contracts_app = typer.Typer(no_args_is_help=True, help="Check and compare OpenAPI contracts.")
 app.add_typer(contracts_app, name="contracts")
 console = Console(emoji=False)
 errors = Console(stderr=True, emoji=False)
@@ -273,6 +273,27 @@ def report_command(run_dir: Annotated[Path, typer.Argument(help="A run folder.")
     except RunFolderError as exc:
         raise _bad_input(str(exc)) from None
     console.print(f"Report: {built}")
+
+
+@contracts_app.command("check")
+def contracts_check(
+    vendor: Annotated[
+        list[str] | None, typer.Option("--vendor", help="Only this vendor (repeatable).")
+    ] = None,
+    examples: Annotated[int, typer.Option(min=1, help="Examples per operation.")] = 25,
+    seed: Annotated[int, typer.Option(help="Schemathesis seed.")] = 1,
+) -> None:
+    """Run Schemathesis against every mock in process; a table per vendor and operation."""
+    from mocks.catalog import VENDORS
+
+    unknown = [v for v in vendor or [] if v not in VENDORS]
+    if unknown:
+        raise _bad_input(f"unknown vendor {unknown[0]!r}: use one of {', '.join(VENDORS)}")
+    try:
+        from sim.conformance import check
+    except ImportError as exc:
+        raise _bad_input(f"{exc}; install the dev extras: pip install -e '.[dev]'") from None
+    raise typer.Exit(check(vendor or [], examples=examples, seed=seed, console=console))
 
 
 @contracts_app.command("diff")

@@ -360,7 +360,7 @@ def test_psa_conforms() -> None:
         open_expenses = http.get(f"{api}/expenses", params={"uninvoiced": "true"}).json()
         assert [r["id"] for r in open_expenses["results"]] == [spent[2]]
         assert http.get(f"{api}/invoices", params={"workspace_id": ws}).json()["count"] == 1
-        uninvoiced = http.get(f"{api}/time_entries", params={"uninvoiced": "1"}).json()
+        uninvoiced = http.get(f"{api}/time_entries", params={"uninvoiced": "true"}).json()
         assert [r["id"] for r in uninvoiced["results"]] == [entries[2]]
         assert http.get(f"{api}/users", params={"include": "role"}).json()["roles"]
         assert http.get(f"{api}/users/{ids['user']}").status_code == 200
