@@ -21,6 +21,7 @@ import httpx
 from sim.actors import billing_periods, start_firm
 from sim.business_calendar import at
 from sim.clients import start_clients
+from sim.consumer_contracts import VENDORS
 from sim.expenses import start_expenses
 from sim.loader import load_scenario
 from sim.metrics import cash_metrics, items_csv, summarise
@@ -155,6 +156,9 @@ def judge(world: World, people_count: int) -> RunResult:
         "fx": fx_totals(world, report),
         "api_calls": calls,
         "api_errors": dict(sorted(world.runtime.errors.items())),
+        "contract_violations": {
+            vendor: world.runtime.contract_violations[vendor] for vendor in sorted(VENDORS)
+        },
         "vendors": world.runtime.vendor_metrics(),
         "faults_fired": world.runtime.faults_fired(),
         "calls_per_billable_item": round(sum(calls.values()) / billable, 4),

@@ -25,6 +25,7 @@ import simpy
 
 from mocks._faults import FaultyVendor
 from orchestrator.runtime import Flow
+from sim.consumer_contracts import ContractValidator
 from sim.scenario_faults import CrashAfterCall
 from sim.trace import Trace
 
@@ -76,6 +77,9 @@ class SimRuntime:
         self.crash_point: CrashAfterCall | None = None
         self.on_crash: Callable[[str], None] | None = None
         self._crash_matches = 0
+        # consumer-side contract checks (sim.world sets them): what the core sends and accepts
+        self.contracts: ContractValidator | None = None
+        self.contract_violations: Counter[str] = Counter()
 
     def now(self) -> datetime:
         return self.epoch + timedelta(seconds=self.env.now)
@@ -116,6 +120,32 @@ class SimRuntime:
             self.failed_flows += 1
             self._trace.write("core.flow_failed", flow=name, error=f"{type(exc).__name__}: {exc}")
 
+    def _check_request(
+        self,
+        vendor: str,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None,
+        content: bytes | None,
+    ) -> None:
+        if self.contracts is not None:
+            lowered = {k.lower(): v for k, v in (headers or {}).items()}
+            self._violations(vendor, self.contracts.check_request(
+                vendor, method, path, lowered, content))  # fmt: skip
+
+    def _check_response(
+        self, vendor: str, method: str, path: str, response: httpx.Response
+    ) -> None:
+        if self.contracts is not None:
+            self._violations(vendor, self.contracts.check_response(
+                vendor, method, path, response.status_code, response.headers,
+                response.content))  # fmt: skip
+
+    def _violations(self, vendor: str, found: list[str]) -> None:
+        for detail in found:
+            self.contract_violations[vendor] += 1
+            self._trace.write("contract.violation", vendor=vendor, detail=detail)
+
     def _crash_after(self, vendor: str, method: str, path: str) -> bool:
         """Count a call the vendor has handled; crash the core if it is the configured one.
         True if the core just crashed (the caller must then not see the response)."""
@@ -152,8 +182,10 @@ class SimRuntime:
         request = httpx.Request(
             method, f"http://{vendor}.mock{path}", params=params, headers=headers, content=content
         )
+        self._check_request(vendor, method, path, headers, content)
         response = self._transports[vendor].handle_request(request)
         response.read()
+        self._check_response(vendor, method, path, response)
         if self.crash_point is not None and self._crash_after(vendor, method, path):
             yield self.env.timeout(0)  # the crash lands before the core sees the response
         self.calls[vendor] += 1
@@ -183,6 +215,7 @@ class SimRuntime:
             method, f"http://{vendor}.mock{path}", params=params, headers=headers, content=content
         )
         self.calls[vendor] += 1
+        self._check_request(vendor, method, path, headers, content)
         arrival = layer.arrive(request)
         # the vendor has handled the request here (unless refused): the crash-after-call point
         try:
@@ -206,6 +239,7 @@ class SimRuntime:
             yield self.env.timeout(latency - there)  # the response half
         finally:
             layer.depart(arrival)
+        self._check_response(vendor, method, path, response)
         if response.status_code >= 400:
             self._count_error(vendor, response.status_code)
         if arrival.fault is None:

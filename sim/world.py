@@ -28,6 +28,7 @@ from mocks.payments import PaymentsMock
 from mocks.psa import PsaMock
 from mocks.tax import TaxMock, TaxRules
 from sim.business_calendar import BusinessCalendar, at
+from sim.consumer_contracts import shared_validator
 from sim.courier import CoreRefused, Courier
 from sim.operations import Operations
 from sim.runtime import CountingEnvironment, SimRuntime
@@ -136,6 +137,7 @@ class World:
             self.trace,
             self.faults,
         )
+        self.runtime.contracts = shared_validator()
         self._factory = load_design(self.design)
         self.core_options = dict(self.options)  # the user's options, plus the store path
         self._store_dir: str | None = None

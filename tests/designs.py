@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from orchestrator.adapters.erp import ErpAdapter
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import Flow, Runtime
 
@@ -207,3 +208,31 @@ class AdjustsInstead(ReferenceCore):
 
 def adjusts_instead(runtime: Runtime, tenant: str, options: dict[str, str]) -> AdjustsInstead:
     return AdjustsInstead(runtime, tenant, options)
+
+
+class _SloppyErp(ErpAdapter):
+    """Sends each new invoice with a field Business Central does not have."""
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Flow[Any]:
+        if method == "POST" and path.endswith("/salesInvoices"):
+            body = {**body, "invoiceNotes": "thanks for your business"}
+        return (yield from super()._call(method, path, body, params, headers))
+
+
+class SloppyPayload(ReferenceCore):
+    """The reference core with a misspelt adapter: its invoice requests break the contract."""
+
+    def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str]) -> None:
+        super().__init__(runtime, tenant, options)
+        self._erp = _SloppyErp(self._rt, tenant)
+
+
+def sloppy_payload(runtime: Runtime, tenant: str, options: dict[str, str]) -> SloppyPayload:
+    return SloppyPayload(runtime, tenant, options)
