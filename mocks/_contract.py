@@ -48,4 +48,18 @@ def rendered(name: str, root_path: str = "") -> bytes:
     for server in servers:
         server["url"] = root_path or "/"
     document["servers"] = servers
+    if root_path:  # token URLs are paths on the server too
+        components = dict(document.get("components", {}))
+        schemes = {}
+        for name, scheme in components.get("securitySchemes", {}).items():
+            flows = {
+                kind: {**flow, "tokenUrl": root_path + flow["tokenUrl"]}
+                if str(flow.get("tokenUrl", "")).startswith("/")
+                else flow
+                for kind, flow in scheme.get("flows", {}).items()
+            }
+            schemes[name] = {**scheme, "flows": flows} if flows else scheme
+        if schemes:
+            components["securitySchemes"] = schemes
+            document["components"] = components
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

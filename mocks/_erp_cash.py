@@ -47,14 +47,22 @@ class CashMixin(ErpBase):
 
     def _cash_routes(self) -> None:
         app = self.app
-        app.route("GET", JOURNALS)(self._lister("customerPaymentJournals"))
+        app.route("GET", JOURNALS, scope="erp:payments.read")(
+            self._lister("customerPaymentJournals")
+        )
         payments = self._lister(
             "customerPayments", parent=("customerPaymentJournals", "journal_id", "journalId")
         )
-        app.route("GET", JOURNAL + "/customerPayments")(payments)
-        app.route("POST", JOURNAL + "/customerPayments")(self._create_payment)
-        app.route("GET", JOURNAL + "/customerPayments({id})")(self._read_payment)
-        app.route("POST", JOURNAL + "/Microsoft.NAV.post")(self._post_journal)
+        app.route("GET", JOURNAL + "/customerPayments", scope="erp:payments.read")(payments)
+        app.route("POST", JOURNAL + "/customerPayments", scope="erp:payments.write")(
+            self._create_payment
+        )
+        app.route("GET", JOURNAL + "/customerPayments({id})", scope="erp:payments.read")(
+            self._read_payment
+        )
+        app.route("POST", JOURNAL + "/Microsoft.NAV.post", scope="erp:payments.write")(
+            self._post_journal
+        )
 
     def _add_journal(self, tenant: str, company_id: str) -> None:
         n = self.tables.next_number(tenant, "customerPaymentJournals")

@@ -50,11 +50,15 @@ class CreditMemosMixin(ErpBase):
 
     def _credit_memo_routes(self) -> None:
         app = self.app
-        app.route("GET", MEMOS)(self._lister("salesCreditMemos"))
-        app.route("POST", MEMOS)(self._create_credit_memo)
-        app.route("GET", MEMO)(self._reader("salesCreditMemos"))
-        app.route("GET", MEMO + "/salesCreditMemoLines")(self._list_credit_memo_lines)
-        app.route("POST", MEMO + "/Microsoft.NAV.post")(self._post_credit_memo)
+        app.route("GET", MEMOS, scope="erp:credits.read")(self._lister("salesCreditMemos"))
+        app.route("POST", MEMOS, scope="erp:credits.write")(self._create_credit_memo)
+        app.route("GET", MEMO, scope="erp:credits.read")(self._reader("salesCreditMemos"))
+        app.route("GET", MEMO + "/salesCreditMemoLines", scope="erp:credits.read")(
+            self._list_credit_memo_lines
+        )
+        app.route("POST", MEMO + "/Microsoft.NAV.post", scope="erp:credits.write")(
+            self._post_credit_memo
+        )
 
     def credit_memos(self, tenant: str) -> list[dict[str, Any]]:
         """Every sales credit memo of every company, with its lines (for the oracle)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 from urllib.parse import quote, unquote
 
 import httpx
@@ -115,9 +115,12 @@ class Call:
     headers: Mapping[str, str]
     content: bytes
     root_path: str = ""  # the prefix the app is mounted under when served (``/erp``)
+    granted_tenant: str | None = None  # the bearer token's tenant, when auth is enforced
 
     @property
     def tenant(self) -> str:
+        if self.granted_tenant is not None:
+            return self.granted_tenant
         return self.headers.get("x-tenant", "default")
 
     def json(self) -> Any:
@@ -216,6 +219,17 @@ def not_null(value: Any) -> Any:
 
 
 Handler = Callable[[Call], Reply]
+
+
+class Gate(Protocol):
+    """Decides whether a call may use a scoped operation (``mocks._auth.Authority``)."""
+
+    def admit(self, call: Call, scope: str) -> str | None:
+        """The tenant the call acts in (``None``: the ``X-Tenant`` header's), or raise a
+        401/403 ``Problem``."""
+        ...
+
+
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar without percent-encoding
 
 
@@ -237,13 +251,21 @@ class VendorApp:
         self.spec = spec if spec is not None else name  # contracts/<spec>.yaml
         # how this vendor words a problem raised by shared code (Stripe adds its error object)
         self.refine: Callable[[Problem], Problem] = lambda problem: problem
-        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._routes: list[tuple[str, re.Pattern[str], Handler, str | None]] = []
         self._patterns: list[tuple[str, str]] = []
+        self._scopes: dict[tuple[str, str], str | None] = {}
+        self.gate: Gate | None = None  # the OAuth check of scoped routes (mocks._auth)
 
-    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
+    def route(
+        self, method: str, pattern: str, scope: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        """Register a handler; ``scope`` is the OAuth scope the operation needs (``None``:
+        public, as the token endpoint is)."""
+
         def register(handler: Handler) -> Handler:
-            self._routes.append((method, _compile(self.prefix + pattern), handler))
+            self._routes.append((method, _compile(self.prefix + pattern), handler, scope))
             self._patterns.append((method, self.prefix + pattern))
+            self._scopes[(method, self.prefix + pattern)] = scope
             return handler
 
         return register
@@ -252,11 +274,15 @@ class VendorApp:
         """Every registered (method, path template) pair, in registration order."""
         return list(self._patterns)
 
+    def scopes(self) -> dict[tuple[str, str], str | None]:
+        """The scope each (method, path template) needs (``None``: public)."""
+        return dict(self._scopes)
+
     def dispatch(self, call: Call) -> Reply:
         if call.path == self.prefix + SPEC_PATH and call.method in ("GET", "HEAD"):
             return Reply(200, _Raw(rendered(self.spec, call.root_path)))
         allowed: list[str] = []
-        for method, regex, handler in self._routes:
+        for method, regex, handler, scope in self._routes:
             match = regex.fullmatch(call.path)
             if match is None:
                 continue
@@ -265,6 +291,8 @@ class VendorApp:
                 continue
             call.params = {k: unquote(v) for k, v in match.groupdict().items()}
             try:
+                if scope is not None and self.gate is not None:
+                    call.granted_tenant = self.gate.admit(call, scope)
                 return handler(call)
             except Problem as problem:
                 return self.refine(problem).reply()

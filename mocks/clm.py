@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mocks._auth import secure
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber
 from mocks._state import Clock, Tables, Webhook, WebhookSink, guid, iso, page, plain
 
@@ -104,18 +105,21 @@ class ClmMock:
 
     vendor = "clm"
 
-    def __init__(self, clock: Clock, sink: WebhookSink | None = None) -> None:
+    def __init__(
+        self, clock: Clock, sink: WebhookSink | None = None, *, enforce_auth: bool = False
+    ) -> None:
         self.clock = clock
         self.sink = sink
         self.tables = Tables()
         self.app = VendorApp("clm")
         app = self.app
-        app.route("POST", API + "/workflows")(self._launch)
-        app.route("GET", API + "/workflows")(self._list_workflows)
-        app.route("GET", API + "/workflows/{id}")(self._read_workflow)
-        app.route("GET", API + "/records")(self._list_records)
-        app.route("GET", API + "/records/{id}")(self._read_record)
-        app.route("PATCH", API + "/records/{id}")(self._update_record)
+        app.route("POST", API + "/workflows", scope="clm:workflows.write")(self._launch)
+        app.route("GET", API + "/workflows", scope="clm:workflows.read")(self._list_workflows)
+        app.route("GET", API + "/workflows/{id}", scope="clm:workflows.read")(self._read_workflow)
+        app.route("GET", API + "/records", scope="clm:records.read")(self._list_records)
+        app.route("GET", API + "/records/{id}", scope="clm:records.read")(self._read_record)
+        app.route("PATCH", API + "/records/{id}", scope="clm:records.write")(self._update_record)
+        self.auth = secure(self.app, clock, enforce=enforce_auth)
 
     # -- direct use by the simulated legal team --------------------------------------------
 

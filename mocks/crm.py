@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mocks._auth import secure
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, not_null
 from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, page, plain
 
@@ -105,7 +106,9 @@ class CrmMock:
 
     vendor = "crm"
 
-    def __init__(self, clock: Clock, sink: WebhookSink | None = None) -> None:
+    def __init__(
+        self, clock: Clock, sink: WebhookSink | None = None, *, enforce_auth: bool = False
+    ) -> None:
         self.clock = clock
         self.sink = sink
         self.tables = Tables()
@@ -113,10 +116,17 @@ class CrmMock:
         app = self.app
         for sobject in _MODELS:  # one path per sObject type, as Salesforce describes them
             base = f"{API}/sobjects/{sobject}"
-            app.route("POST", base)(partial(self._create, sobject=sobject))
-            app.route("GET", base + "/{id}")(partial(self._read, sobject=sobject))
-            app.route("PATCH", base + "/{id}")(partial(self._update, sobject=sobject))
-        app.route("GET", API + "/query")(self._query)
+            app.route("POST", base, scope="crm:records.write")(
+                partial(self._create, sobject=sobject)
+            )
+            app.route("GET", base + "/{id}", scope="crm:records.read")(
+                partial(self._read, sobject=sobject)
+            )
+            app.route("PATCH", base + "/{id}", scope="crm:records.write")(
+                partial(self._update, sobject=sobject)
+            )
+        app.route("GET", API + "/query", scope="crm:records.read")(self._query)
+        self.auth = secure(self.app, clock, enforce=enforce_auth)
 
     # -- direct use by the simulated sales team (their UI) ---------------------------------
 

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from mocks._auth import secure
 from mocks._erp_base import (
     API,
     CO,
@@ -78,25 +79,40 @@ class SalesInvoiceIn(Strict):
 class ErpMock(CashMixin, CreditMemosMixin):
     """Business Central environments per tenant; companies are the firm's legal entities."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, *, enforce_auth: bool = False) -> None:
         self.clock = clock
         self.tables = Tables()
         self.app = VendorApp("erp")
         app = self.app
-        app.route("GET", API + "/companies")(self._list_companies)
-        app.route("GET", API + "/companies({id})")(self._read_company)
-        app.route("GET", CO + "/customers")(self._lister("customers"))
-        app.route("POST", CO + "/customers")(self._create_customer)
-        app.route("GET", CO + "/customers({id})")(self._reader("customers"))
-        app.route("PATCH", CO + "/customers({id})")(self._update_customer)
-        app.route("GET", CO + "/salesInvoices")(self._lister("salesInvoices"))
-        app.route("POST", CO + "/salesInvoices")(self._create_invoice)
-        app.route("GET", CO + "/salesInvoices({id})")(self._reader("salesInvoices"))
-        app.route("GET", CO + "/salesInvoices({id})/salesInvoiceLines")(self._list_lines)
-        app.route("POST", CO + "/salesInvoices({id})/Microsoft.NAV.post")(self._post_invoice)
-        app.route("GET", CO + "/currencyExchangeRates")(self._exchange_rates)
+        app.route("GET", API + "/companies", scope="erp:companies.read")(self._list_companies)
+        app.route("GET", API + "/companies({id})", scope="erp:companies.read")(self._read_company)
+        app.route("GET", CO + "/customers", scope="erp:customers.read")(self._lister("customers"))
+        app.route("POST", CO + "/customers", scope="erp:customers.write")(self._create_customer)
+        app.route("GET", CO + "/customers({id})", scope="erp:customers.read")(
+            self._reader("customers")
+        )
+        app.route("PATCH", CO + "/customers({id})", scope="erp:customers.write")(
+            self._update_customer
+        )
+        app.route("GET", CO + "/salesInvoices", scope="erp:invoices.read")(
+            self._lister("salesInvoices")
+        )
+        app.route("POST", CO + "/salesInvoices", scope="erp:invoices.write")(self._create_invoice)
+        app.route("GET", CO + "/salesInvoices({id})", scope="erp:invoices.read")(
+            self._reader("salesInvoices")
+        )
+        app.route("GET", CO + "/salesInvoices({id})/salesInvoiceLines", scope="erp:invoices.read")(
+            self._list_lines
+        )
+        app.route(
+            "POST", CO + "/salesInvoices({id})/Microsoft.NAV.post", scope="erp:invoices.write"
+        )(self._post_invoice)
+        app.route("GET", CO + "/currencyExchangeRates", scope="erp:currencies.read")(
+            self._exchange_rates
+        )
         self._cash_routes()
         self._credit_memo_routes()
+        self.auth = secure(self.app, clock, enforce=enforce_auth)
 
     # -- set-up and inspection by the simulated firm ----------------------------------------
 

@@ -13,6 +13,7 @@ import copy
 import hashlib
 from typing import Any
 
+from mocks._auth import secure
 from mocks._http import Call, Reply, VendorApp
 from mocks._payments_api import idempotent, list_page, only, stripe_id
 from mocks._payments_forms import (
@@ -48,7 +49,9 @@ class PaymentsMock:
 
     vendor = "payments"
 
-    def __init__(self, clock: Clock, sink: WebhookSink | None = None) -> None:
+    def __init__(
+        self, clock: Clock, sink: WebhookSink | None = None, *, enforce_auth: bool = False
+    ) -> None:
         self.clock = clock
         self.sink = sink
         self.tables = Tables()
@@ -56,16 +59,31 @@ class PaymentsMock:
         self.app.refine = as_stripe
         app = self.app
         keyed = self._keyed
-        app.route("GET", "/v1/customers")(self._list_customers)
-        app.route("POST", "/v1/customers")(keyed(self._create_customer))
-        app.route("GET", "/v1/customers/{customer}")(self._read_customer)
-        app.route("POST", "/v1/customers/{customer}")(keyed(self._update_customer))
-        app.route("GET", "/v1/payment_intents")(self._list_intents)
-        app.route("POST", "/v1/payment_intents")(keyed(self._create_intent))
-        app.route("GET", "/v1/payment_intents/{intent}")(self._read_intent)
-        app.route("POST", "/v1/payment_intents/{intent}/cancel")(keyed(self._cancel))
-        app.route("GET", "/v1/events")(self._list_events)
-        app.route("GET", "/v1/events/{id}")(self._read_event)
+        app.route("GET", "/v1/customers", scope="payments:customers.read")(self._list_customers)
+        app.route("POST", "/v1/customers", scope="payments:customers.write")(
+            keyed(self._create_customer)
+        )
+        app.route("GET", "/v1/customers/{customer}", scope="payments:customers.read")(
+            self._read_customer
+        )
+        app.route("POST", "/v1/customers/{customer}", scope="payments:customers.write")(
+            keyed(self._update_customer)
+        )
+        app.route("GET", "/v1/payment_intents", scope="payments:payment_intents.read")(
+            self._list_intents
+        )
+        app.route("POST", "/v1/payment_intents", scope="payments:payment_intents.write")(
+            keyed(self._create_intent)
+        )
+        app.route("GET", "/v1/payment_intents/{intent}", scope="payments:payment_intents.read")(
+            self._read_intent
+        )
+        app.route(
+            "POST", "/v1/payment_intents/{intent}/cancel", scope="payments:payment_intents.write"
+        )(keyed(self._cancel))
+        app.route("GET", "/v1/events", scope="payments:events.read")(self._list_events)
+        app.route("GET", "/v1/events/{id}", scope="payments:events.read")(self._read_event)
+        self.auth = secure(self.app, clock, enforce=enforce_auth)
 
     # -- the firm's clients pay (in process) -------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mocks._auth import secure
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber, not_null
 from mocks._psa_expenses import ExpensesMixin
 from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, page, plain
@@ -27,6 +28,18 @@ _INCLUDES = {  # include name -> (collection, foreign key on the result)
     "user": ("users", "user_id"),
     "role": ("roles", "role_id"),
     "workspace": ("workspaces", "workspace_id"),
+}
+_READ_SCOPES = {  # collection -> the OAuth scope that reads it
+    "workspaces": "psa:workspaces.read",
+    "time_entries": "psa:time.read",
+    "timesheet_submissions": "psa:time.read",
+    "expenses": "psa:expenses.read",
+    "expense_reports": "psa:expenses.read",
+    "billing_milestones": "psa:milestones.read",
+    "rate_card_versions": "psa:rates.read",
+    "invoices": "psa:invoices.read",
+    "users": "psa:people.read",
+    "roles": "psa:people.read",
 }
 _INCLUDE = re.compile(r"(user|role|workspace)(,(user|role|workspace))*")
 _BETWEEN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}:[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -137,7 +150,9 @@ class PsaMock(ExpensesMixin):
 
     vendor = "psa"
 
-    def __init__(self, clock: Clock, sink: WebhookSink | None = None) -> None:
+    def __init__(
+        self, clock: Clock, sink: WebhookSink | None = None, *, enforce_auth: bool = False
+    ) -> None:
         self.clock = clock
         self.sink = sink
         self.tables = Tables()
@@ -155,14 +170,23 @@ class PsaMock(ExpensesMixin):
             "expenses",
             "expense_reports",
         ):
-            app.route("GET", f"{API}/{kind}")(self._lister(kind))
-            app.route("GET", f"{API}/{kind}/{{id}}")(self._reader(kind))
-        app.route("POST", API + "/workspaces")(self._create_workspace)
-        app.route("PUT", API + "/workspaces/{id}")(self._update_workspace)
-        app.route("POST", API + "/rate_card_versions")(self._create_rate_card_version)
-        app.route("POST", API + "/billing_milestones")(self._create_milestone)
-        app.route("PUT", API + "/time_entries/{id}")(self._update_time_entry)
-        app.route("POST", API + "/invoices")(self._create_invoice)
+            app.route("GET", f"{API}/{kind}", scope=_READ_SCOPES[kind])(self._lister(kind))
+            app.route("GET", f"{API}/{kind}/{{id}}", scope=_READ_SCOPES[kind])(self._reader(kind))
+        app.route("POST", API + "/workspaces", scope="psa:workspaces.write")(self._create_workspace)
+        app.route("PUT", API + "/workspaces/{id}", scope="psa:workspaces.write")(
+            self._update_workspace
+        )
+        app.route("POST", API + "/rate_card_versions", scope="psa:rates.write")(
+            self._create_rate_card_version
+        )
+        app.route("POST", API + "/billing_milestones", scope="psa:milestones.write")(
+            self._create_milestone
+        )
+        app.route("PUT", API + "/time_entries/{id}", scope="psa:time.write")(
+            self._update_time_entry
+        )
+        app.route("POST", API + "/invoices", scope="psa:invoices.write")(self._create_invoice)
+        self.auth = secure(self.app, clock, enforce=enforce_auth)
 
     # -- direct use by the simulated firm (the PSA's own UI) --------------------------------
 

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
+from mocks._auth import secure
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso
 from mocks._tax_rules import LineIn, RuleError, TaxRules, compute, source
@@ -129,18 +130,27 @@ class TaxMock:
 
     vendor = "tax"
 
-    def __init__(self, clock: Clock, rules: TaxRules | None = None) -> None:
+    def __init__(
+        self, clock: Clock, rules: TaxRules | None = None, *, enforce_auth: bool = False
+    ) -> None:
         self.clock = clock
         self.rules = (rules or TaxRules.default()).model_copy(deep=True)
         self.tables = Tables()
         self.app = VendorApp("tax")
         app = self.app
-        app.route("POST", API + "/transactions/create")(self._create)
-        app.route("POST", API + "/transactions/createoradjust")(self._create_or_adjust)
-        app.route("GET", API + "/companies/{companyCode}/transactions")(self._list)
-        app.route("GET", DOC)(self._read)
-        app.route("POST", DOC + "/commit")(self._commit)
-        app.route("POST", DOC + "/void")(self._void)
+        app.route("POST", API + "/transactions/create", scope="tax:transactions.write")(
+            self._create
+        )
+        app.route("POST", API + "/transactions/createoradjust", scope="tax:transactions.write")(
+            self._create_or_adjust
+        )
+        app.route(
+            "GET", API + "/companies/{companyCode}/transactions", scope="tax:transactions.read"
+        )(self._list)
+        app.route("GET", DOC, scope="tax:transactions.read")(self._read)
+        app.route("POST", DOC + "/commit", scope="tax:transactions.write")(self._commit)
+        app.route("POST", DOC + "/void", scope="tax:transactions.write")(self._void)
+        self.auth = secure(self.app, clock, enforce=enforce_auth)
 
     # -- inspection by the simulator ------------------------------------------------------
 

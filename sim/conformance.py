@@ -15,6 +15,7 @@ when a suite runs.
 from __future__ import annotations
 
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,8 @@ from typing import Any
 from mocks.catalog import VENDORS, Mock, build
 
 __all__ = [
+    "CLIENT_ID",
+    "CLIENT_SECRET",
     "CONFIG",
     "PHASES",
     "TENANT",
@@ -38,7 +41,9 @@ __all__ = [
 
 CONFIG = Path(__file__).resolve().parent.parent / "schemathesis.toml"
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
-TENANT = "default"
+TENANT = "contract"
+# The sandbox client schemathesis.toml fetches tokens with (q2c serve registers it too).
+CLIENT_ID, CLIENT_SECRET = "q2c-contract", "q2c-contract-secret"
 NOW = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
 
@@ -68,6 +73,7 @@ class VendorScore:
     errors: list[str]
     seconds: float
     requests: int
+    statuses: Counter[int] = field(default_factory=Counter)  # answers by status code
 
     @property
     def failures(self) -> list[Failure]:
@@ -83,9 +89,12 @@ def _clock() -> datetime:
 
 
 def fixture(vendor: str, clock: Callable[[], datetime] = _clock, **options: Any) -> Mock:
-    """A fresh mock with what its API cannot create itself: the ERP's companies (set up by the
-    firm, not over the API) and the PSA's people and roles (rate cards and time refer to them)."""
+    """A fresh mock enforcing OAuth, with the contract client registered in ``TENANT`` and what
+    its API cannot create itself: the ERP's companies (set up by the firm, not over the API)
+    and the PSA's people and roles (rate cards and time refer to them)."""
+    options.setdefault("enforce_auth", True)
     mock = build(vendor, clock, lambda _: None, **options)
+    mock.auth.register(CLIENT_ID, CLIENT_SECRET, TENANT)
     if vendor == "erp":
         assert hasattr(mock, "add_company")
         mock.add_company(TENANT, "ACME-DE", "DE", "EUR", "Acme Engineering GmbH")
@@ -136,12 +145,13 @@ def run_vendor(
     if vendor not in VENDORS:
         raise ValueError(f"unknown vendor {vendor!r}: use one of {', '.join(VENDORS)}")
     target = mock if mock is not None else fixture(vendor)
-    requests = [0]
+    statuses: Counter[int] = Counter()
     handle = target.app.handle
 
     def counted(request: Any) -> Any:
-        requests[0] += 1
-        return handle(request)
+        response = handle(request)
+        statuses[response.status_code] += 1
+        return response
 
     target.app.handle = counted  # type: ignore[method-assign]
     config = schemathesis_config(examples=examples, seed=seed, phases=phases, max_steps=max_steps)
@@ -162,7 +172,8 @@ def run_vendor(
         elif isinstance(event, events.FatalError):
             errors.append(f"fatal: {event.exception}")
     target.app.handle = handle  # type: ignore[method-assign]
-    return VendorScore(vendor, operations, errors, perf_counter() - started, requests[0])
+    seconds = perf_counter() - started
+    return VendorScore(vendor, operations, errors, seconds, statuses.total(), statuses)
 
 
 def _score(

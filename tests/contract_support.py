@@ -90,13 +90,14 @@ class Contract:
 
     # -- lookups --------------------------------------------------------------------------
 
-    def operations(self) -> set[tuple[str, str]]:
-        """Every (METHOD, path template) the spec declares."""
+    def operations(self, public: bool = True) -> set[tuple[str, str]]:
+        """Every (METHOD, path template) the spec declares; without the public ones (the OAuth
+        token endpoint, ``security: []``) when ``public`` is false."""
         return {
             (method.upper(), template)
             for template, item in self.spec["paths"].items()
-            for method in item
-            if method in METHODS
+            for method, operation in item.items()
+            if method in METHODS and (public or operation.get("security") != [])
         }
 
     def template(self, path: str) -> str:

@@ -36,9 +36,10 @@ def test_check_reports_a_mock_that_breaks_its_contract(monkeypatch: pytest.Monke
 
     def broken(vendor: str, *args: Any, **kwargs: Any) -> Any:
         mock = fixture(vendor, *args, **kwargs)
+        teapot = lambda call: Reply(418, {"oops": True})  # noqa: E731
         mock.app._routes = [
-            (method, regex, (lambda call: Reply(418, {"oops": True})) if method == "GET" else h)
-            for method, regex, h in mock.app._routes
+            (method, regex, teapot if method == "GET" else handler, scope)
+            for method, regex, handler, scope in mock.app._routes
         ]
         return mock
 

@@ -36,6 +36,10 @@ def _assert_conforms(score: VendorScore, examples: int) -> None:
     assert not untested, f"{score.vendor}: operations never exercised: {untested}"
     assert all(s.checks_passed > 0 for s in score.operations.values())
     assert sum(s.examples for s in score.operations.values()) >= examples * len(score.operations)
+    # a run that never got past the auth gate would pass every check vacuously
+    answered = sum(n for status, n in score.statuses.items() if 200 <= status < 300)
+    assert answered >= len(score.operations), f"{score.vendor}: {dict(score.statuses)}"
+    assert score.statuses[401] < score.requests / 3, f"{score.vendor}: {dict(score.statuses)}"
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
