@@ -10,25 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator._ledger import BillingLedger
-from orchestrator.adapters.clm import ClmAdapter
-from orchestrator.adapters.erp import ErpAdapter
-from orchestrator.adapters.psa import PsaAdapter
-from orchestrator.adapters.tax import TaxAdapter
+from orchestrator._parts import CoreParts
 from orchestrator.model import Invoice
-from orchestrator.runtime import Flow, Runtime
+from orchestrator.runtime import Flow
 
 __all__ = ["ChangeOrders"]
 
 
-class ChangeOrders:
+class ChangeOrders(CoreParts):
     """Mixed into the reference core: it owns ``state`` and the adapters."""
-
-    _rt: Runtime
-    _clm: ClmAdapter
-    _psa: PsaAdapter
-    _erp: ErpAdapter
-    _tax: TaxAdapter
-    state: Any
 
     def contract_to_project(self, record_id: str) -> Flow[None]:
         raise NotImplementedError

@@ -16,13 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from orchestrator._ledger import Item
+from orchestrator._parts import CoreParts
 from orchestrator._wire import ContractViolation, VendorError
-from orchestrator.adapters.erp import ErpAdapter
-from orchestrator.adapters.payments import PaymentsAdapter
-from orchestrator.adapters.psa import PsaAdapter
-from orchestrator.adapters.tax import TaxAdapter
 from orchestrator.model import Invoice
-from orchestrator.runtime import Flow, Runtime
+from orchestrator.runtime import Flow
 
 __all__ = ["Billing", "Outgoing", "period_end"]
 
@@ -47,21 +44,8 @@ class Outgoing:
     followed_up: tuple[str, ...] = ()  # follow-up steps done (not repeated after a restart)
 
 
-class Billing:
+class Billing(CoreParts):
     """Mixed into the reference core: it owns ``state`` and the adapters."""
-
-    _rt: Runtime
-    _erp: ErpAdapter
-    _tax: TaxAdapter
-    _psa: PsaAdapter
-    _payments: PaymentsAdapter
-    state: Any
-
-    def _raise(self, reason: str, item: str, detail: str, items: list[str] | None = None) -> None:
-        raise NotImplementedError
-
-    def _resolve(self, reason: str, item: str) -> None:
-        raise NotImplementedError
 
     def _approved_subcontracting(self, items: list[Item]) -> list[Item]:
         raise NotImplementedError

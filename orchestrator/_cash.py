@@ -11,24 +11,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from orchestrator.adapters.erp import ErpAdapter
-from orchestrator.adapters.payments import PaymentsAdapter
+from orchestrator._parts import CoreParts
 from orchestrator.money import minor_unit
-from orchestrator.runtime import Flow, Runtime
+from orchestrator.runtime import Flow
 
 __all__ = ["Cash"]
 
 
-class Cash:
+class Cash(CoreParts):
     """Mixed into the reference core: it owns ``state`` and the adapters."""
-
-    _rt: Runtime
-    _erp: ErpAdapter
-    _payments: PaymentsAdapter
-    state: Any
-
-    def _raise(self, reason: str, item: str, detail: str, items: list[str] | None = None) -> None:
-        raise NotImplementedError
 
     def request_payment(self, engagement: Any, invoice: dict[str, Any]) -> Flow[None]:
         customer = engagement.customer

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from orchestrator._ledger import BillingLedger, Item
-from orchestrator.adapters.clm import ClmAdapter
-from orchestrator.adapters.erp import ErpAdapter
-from orchestrator.adapters.psa import PsaAdapter
+from orchestrator._parts import CoreParts
 from orchestrator.model import Expense, InvoiceLine, Resource, TimeEntry
 from orchestrator.pricing import (
     ExpensePrice,
@@ -21,7 +18,7 @@ from orchestrator.pricing import (
     price_time,
     source_id,
 )
-from orchestrator.runtime import Flow, Runtime
+from orchestrator.runtime import Flow
 
 __all__ = ["Collection", "source_id_of_breach"]
 
@@ -31,14 +28,8 @@ def source_id_of_breach(breach_id: str) -> str:
     return f"clm:breach:{breach_id}"
 
 
-class Collection:
+class Collection(CoreParts):
     """Mixed into the reference core: it owns ``state`` (ledger, engagements, exceptions)."""
-
-    _rt: Runtime
-    _psa: PsaAdapter
-    _erp: ErpAdapter
-    _clm: ClmAdapter
-    state: Any
 
     def collect_time(self, submission_id: str) -> Flow[None]:
         """Approved time becomes priced, pending billable items."""
@@ -184,25 +175,3 @@ class Collection:
             kind="credit",
         )
         self.state.ledger.add(Item(key, engagement, day, "credit", breach_id, FixedPrice(line)))
-
-    def _raise(self, reason: str, item: str, detail: str, items: list[str] | None = None) -> None:
-        """Open an exception (or refresh the open one for the same reason and subject)."""
-        exception: dict[str, Any] = {
-            "status": "open",
-            "reason": reason,
-            "item": item,
-            "detail": detail,
-            "at": self._rt.now().isoformat(),
-        }
-        if items is not None:
-            exception["items"] = list(items)
-        known = self.state.exceptions.find_open(reason, item)
-        self.state.exceptions.open(exception)
-        if known is None:
-            self._rt.record(
-                "core.exception", **{k: v for k, v in exception.items() if k != "items"}
-            )
-
-    def _resolve(self, reason: str, item: str) -> None:
-        if self.state.exceptions.resolve(reason, item, self._rt.now().isoformat()):
-            self._rt.record("core.exception_resolved", reason=reason, item=item)

@@ -7,23 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator._ledger import Item
-from orchestrator.adapters.clm import ClmAdapter
+from orchestrator._parts import CoreParts
 from orchestrator.runtime import Flow
 
 __all__ = ["Holds"]
 
 
-class Holds:
+class Holds(CoreParts):
     """Mixed into the reference core: it owns ``state`` and the adapters."""
-
-    _clm: ClmAdapter
-    state: Any
-
-    def _raise(self, reason: str, item: str, detail: str, items: list[str] | None = None) -> None:
-        raise NotImplementedError
-
-    def _resolve(self, reason: str, item: str) -> None:
-        raise NotImplementedError
 
     def _approved_subcontracting(self, items: list[Item]) -> list[Item]:
         """Subcontractors' time waits until the firm has approved that vendor's cost for the

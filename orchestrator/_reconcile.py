@@ -16,11 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.adapters.clm import ClmAdapter
-from orchestrator.adapters.crm import CrmAdapter
-from orchestrator.adapters.payments import PaymentsAdapter
-from orchestrator.adapters.psa import PsaAdapter
-from orchestrator.runtime import Flow, Runtime
+from orchestrator._parts import CoreParts
+from orchestrator.runtime import Flow
 
 __all__ = ["Reconciliation"]
 
@@ -32,24 +29,12 @@ _PSA_WORK = (
 )
 
 
-class Reconciliation:
+class Reconciliation(CoreParts):
     """Mixed into the reference core."""
 
-    _rt: Runtime
-    _crm: CrmAdapter
-    _clm: ClmAdapter
-    _psa: PsaAdapter
-    _payments: PaymentsAdapter
-    state: Any
     resilience: Any
     reconciling: bool
     reconciliation_fixes = 0
-
-    def _raise(self, reason: str, item: str, detail: str, items: list[str] | None = None) -> None:
-        raise NotImplementedError
-
-    def _resolve(self, reason: str, item: str) -> None:
-        raise NotImplementedError
 
     def _accept(self, event_id: str, work: str, args: tuple[Any, ...]) -> None:
         raise NotImplementedError
