@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/global-engineering-msa.yaml
 SEED ?= 7
 
-.PHONY: demo test bench contract lint format typecheck clean
+.PHONY: demo test bench contract swarm soak lint format typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,17 @@ bench: $(STAMP)  ## performance benchmarks (pytest-benchmark)
 
 contract: $(STAMP)  ## the full Schemathesis contract suite (>= 100 examples per operation)
 	$(BIN)/python -m pytest -m contract tests/test_schemathesis_mocks.py
+
+FAULT_SCENARIOS := month-end-erp-outage rate-limit-storm webhook-chaos lost-responses tax-engine-outage crash-restart
+SOAK_SEEDS ?= 500
+
+swarm: $(STAMP)  ## 30-seed swarms of every fault scenario, each fault kind fired (CI runs it)
+	$(BIN)/python -m pytest -m swarm
+
+soak: $(STAMP)  ## q2c swarm on every fault scenario, $(SOAK_SEEDS) seeds each (tens of minutes)
+	@status=0; for s in $(FAULT_SCENARIOS); do \
+		$(BIN)/q2c swarm scenarios/$$s.yaml --seeds $(SOAK_SEEDS) --out runs/soak/$$s || status=1; \
+	done; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -83,8 +83,9 @@ class Operations:
 
 def resilience_metrics(world: World) -> dict[str, Any]:
     """Webhook delivery counts, crashes, and the core's own resilience figures (dead letters
-    over time, replays, reconciliation fixes, retries and circuit opens per vendor), zeros for
-    a design whose status has no ``resilience`` block."""
+    over time, replays, reconciliation fixes, retries, circuit opens and quota waits per
+    vendor, its outbox at the end), zeros for a design whose status has no ``resilience``
+    block."""
     status = world.ops.status() or {}
     block = status.get("resilience", {})
     return {
@@ -98,5 +99,7 @@ def resilience_metrics(world: World) -> dict[str, Any]:
             "reconciliations_triggered": world.ops.reconciliations,
             "retries": dict(sorted(block.get("retries", {}).items())),
             "circuit_opens": dict(sorted(block.get("circuit_opens", {}).items())),
+            "throttled": dict(sorted(block.get("throttled", {}).items())),
+            "outbox": int(block.get("outbox", 0)),
         },
     }

@@ -77,7 +77,9 @@ def _scenario(file: str) -> Scenario:
 
 
 def fired_faults(metrics: dict[str, Any]) -> dict[str, int]:
-    """Faults that actually fired in a run, by kind (vendor faults, webhook chaos, crashes)."""
+    """Faults that actually fired in a run, by kind (vendor faults, webhook chaos, crashes),
+    plus ``quota_paced``: calls the core held back because a quota was spent (the quota bit
+    even when the core's pacing meant the vendor never had to answer 429)."""
     fired: dict[str, int] = {k: int(v) for k, v in metrics.get("faults_fired", {}).items() if v}
     for what in ("duplicated", "dropped", "delayed"):
         total = sum(w.get(what, 0) for w in metrics.get("webhooks", {}).values())
@@ -85,6 +87,9 @@ def fired_faults(metrics: dict[str, Any]) -> dict[str, int]:
             fired[f"webhook_{what}"] = total
     if metrics.get("crashes"):
         fired["crash"] = len(metrics["crashes"])
+    paced = sum(metrics.get("resilience", {}).get("throttled", {}).values())
+    if paced:  # a quota the core saw coming and waited for: it bit, without a 429
+        fired["quota_paced"] = paced
     return dict(sorted(fired.items()))
 
 

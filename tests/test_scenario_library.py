@@ -27,6 +27,14 @@ EXPECTED = (
     "milestone-fixed-fee",
     "subcontractor-heavy",
     "acquisition-onboarding",
+    # issue 4's fault scenarios: each runs here with its whole faults envelope switched on
+    # (tests/test_swarm_scenarios.py draws settings inside it per seed)
+    "month-end-erp-outage",
+    "rate-limit-storm",
+    "webhook-chaos",
+    "lost-responses",
+    "tax-engine-outage",
+    "crash-restart",
 )
 SHOWN = 5  # violations quoted in a failure message
 
@@ -36,15 +44,20 @@ def _scenario(file: Path) -> Scenario:
     return load_scenario(file)
 
 
+def _marks(file: Path, seed: int) -> list[pytest.MarkDecorator]:
+    """The flagship's runs take seconds each, so: slow. A fault scenario runs seeds 1-2 in the
+    default suite and 3-5 with the swarm marker (its bounded swarm covers more draws)."""
+    if file == FLAGSHIP:
+        return [pytest.mark.slow]
+    if seed > 2 and _scenario(file).faults.configured:
+        return [pytest.mark.swarm]
+    return []
+
+
 def _runs() -> list[object]:
-    """Every scenario file x every seed; the flagship's runs take seconds each, so: slow."""
+    """Every scenario file x every seed."""
     return [
-        pytest.param(
-            file,
-            seed,
-            id=f"{file.stem}-seed{seed}",
-            marks=[pytest.mark.slow] if file == FLAGSHIP else [],
-        )
+        pytest.param(file, seed, id=f"{file.stem}-seed{seed}", marks=_marks(file, seed))
         for file in FILES
         for seed in SEEDS
     ]
