@@ -248,7 +248,8 @@ class VendorApp:
     def __init__(self, name: str, prefix: str = "", spec: str | None = None) -> None:
         self.name = name
         self.prefix = prefix
-        self.spec = spec if spec is not None else name  # contracts/<spec>.yaml
+        # contracts/<spec>.yaml, served at /openapi.json ("": none, as for the admin API)
+        self.spec = spec if spec is not None else name
         # how this vendor words a problem raised by shared code (Stripe adds its error object)
         self.refine: Callable[[Problem], Problem] = lambda problem: problem
         self._routes: list[tuple[str, re.Pattern[str], Handler, str | None]] = []
@@ -279,7 +280,7 @@ class VendorApp:
         return dict(self._scopes)
 
     def dispatch(self, call: Call) -> Reply:
-        if call.path == self.prefix + SPEC_PATH and call.method in ("GET", "HEAD"):
+        if self.spec and call.path == self.prefix + SPEC_PATH and call.method in ("GET", "HEAD"):
             return Reply(200, _Raw(rendered(self.spec, call.root_path)))
         allowed: list[str] = []
         for method, regex, handler, scope in self._routes:

@@ -275,6 +275,51 @@ def report_command(run_dir: Annotated[Path, typer.Argument(help="A run folder.")
     console.print(f"Report: {built}")
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to bind (loopback only by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Seed the mocks from this scenario (YAML).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the fault layers' random draws.")] = 7,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="Allow a non-loopback --host (and admin).")
+    ] = False,
+    admin_token: Annotated[
+        str | None,
+        typer.Option(envvar="Q2C_ADMIN_TOKEN", help="Admin API token (default: random)."),
+    ] = None,
+) -> None:
+    """Serve all six mocks over HTTP under /crm /clm /psa /erp /tax /payments, with an admin API."""
+    import secrets
+
+    from sim.serve import is_loopback, serve
+
+    if not is_loopback(host):
+        if not allow_remote:
+            raise _bad_input(f"--host {host} is not loopback: add --allow-remote to bind it")
+        errors.print(
+            f"[bold yellow]warning:[/] serving on {escape(host)}: the mocks and the admin API "
+            "are reachable from other machines",
+            highlight=False,
+        )
+    spec = None
+    if scenario is not None:
+        try:
+            spec = load_scenario(scenario)
+        except ScenarioError as exc:
+            _scenario_problems(exc)
+            raise typer.Exit(2) from None
+    token = admin_token or secrets.token_urlsafe(24)
+    serve(
+        host=host, port=port, scenario=spec, seed=seed, admin_token=token,
+        allow_remote=allow_remote, console=console,
+    )  # fmt: skip
+
+
 @contracts_app.command("check")
 def contracts_check(
     vendor: Annotated[
