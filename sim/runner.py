@@ -69,24 +69,24 @@ def run(
 ) -> RunResult:
     """Simulate and judge; ``doctor`` may tamper with the world before judging (tests do)."""
     world = World(scenario, seed, design, dict(options or {}))
-    people = hire(world)
-    start_firm(world)
-    start_workforce(world, people)
-    start_expenses(world, people)
-    start_clients(world)
-    runs = billing_periods(world)
-    end = at(scenario.ends, 23, 59)
-    if runs:
-        end = max(end, at(runs[-1][1], 23, 59))
-    days = (end - world.epoch).days + 1
-    for day in range(1, days + 1):
-        world.env.run(until=min(day * 86400.0, (end - world.epoch).total_seconds()))
-        if progress is not None:
-            progress(day, days)
-    world.finish()
-    if doctor is not None:
-        doctor(world)
-    try:
+    try:  # the world's temporary store goes whatever happens
+        people = hire(world)
+        start_firm(world)
+        start_workforce(world, people)
+        start_expenses(world, people)
+        start_clients(world)
+        runs = billing_periods(world)
+        end = at(scenario.ends, 23, 59)
+        if runs:
+            end = max(end, at(runs[-1][1], 23, 59))
+        days = (end - world.epoch).days + 1
+        for day in range(1, days + 1):
+            world.env.run(until=min(day * 86400.0, (end - world.epoch).total_seconds()))
+            if progress is not None:
+                progress(day, days)
+        world.finish()
+        if doctor is not None:
+            doctor(world)
         return judge(world, people_count=len(people))
     finally:
         world.close()

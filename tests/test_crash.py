@@ -182,3 +182,33 @@ def test_reference_core_survives_a_crash_mid_billing_run(small: Scenario) -> Non
     assert result.world.trace.kinds["core.crashed"] == 1
     assert result.world.trace.kinds["core.restarted"] == 1
     assert result.metrics["invariants"]["violations"] == []
+
+
+def _core_requests(trace_text: str, path: str) -> list[str]:
+    return [line[7:26] for line in trace_text.splitlines() if f'"path":"{path}"' in line]
+
+
+def test_operations_reconcile_daily_at_four_only_when_there_are_faults(small: Scenario) -> None:
+    """With faults, ops POSTs /reconciliations every day at 04:00, healed or not; without
+    faults the trace has none (it stays what it was before operations existed)."""
+    clean = run(small, 1)
+    assert _core_requests(clean.world.trace.content().decode(), "/reconciliations") == []
+    assert clean.metrics["resilience"]["reconciliations_triggered"] == 0
+    faults = {"heal": "2026-05-01", "webhooks": {"psa": {"drop": 0.5}}}
+    result = run(_with_faults(small, faults), 1)
+    times = _core_requests(result.world.trace.content().decode(), "/reconciliations")
+    days = (result.world.scenario.ends - result.world.scenario.starts).days + 1
+    assert len(times) == days and all(t.endswith("T04:00:00") for t in times)
+    assert result.metrics["resilience"]["reconciliations_triggered"] == days
+
+
+def test_a_design_without_resilience_endpoints_still_runs(small: Scenario) -> None:
+    """The idle design answers nothing useful to /status or /reconciliations: zeros, no error."""
+    faults = {"webhooks": {"crm": {"duplicate": 1.0}}}
+    m = run(_with_faults(small, faults), 1, "tests.designs:idle").metrics
+    resilience = m["resilience"]
+    assert resilience["dead_letters_over_time"] == [] and resilience["dead_letters"] == 0
+    assert (resilience["replays"], resilience["reconciliation_fixes"]) == (0, 0)
+    assert resilience["retries"] == {} and resilience["circuit_opens"] == {}
+    assert resilience["reconciliations_triggered"] > 0  # the idle design accepts anything
+    assert m["webhooks"]["crm"]["duplicated"] == 2
