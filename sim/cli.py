@@ -18,7 +18,7 @@ from rich.table import Table
 
 from sim.loader import ScenarioError, load_scenario, scenario_json_schema
 from sim.runner import RunResult, command_line, run, write_run
-from sim.spec_diff import SpecError, diff_files
+from sim.spec_diff import SpecError, diff_files, summarize
 from sim.world import load_design
 
 app = typer.Typer(
@@ -352,17 +352,21 @@ def contracts_diff(
     except SpecError as exc:
         raise _bad_input(str(exc)) from None
     breaking = sum(c.kind == "breaking" for c in changes)
+    edits = summarize(changes)
     if changes:
         table = Table(title=f"{old} -> {new}")
         table.add_column("kind")
         table.add_column("where", overflow="fold")
         table.add_column("what", overflow="fold")
-        for change in sorted(changes, key=lambda c: c.kind != "breaking"):
-            style = "bold red" if change.kind == "breaking" else "green"
-            table.add_row(f"[{style}]{change.kind}[/]", escape(change.where), escape(change.what))
+        for edit in edits:
+            style = "bold red" if edit.change.kind == "breaking" else "green"
+            table.add_row(
+                f"[{style}]{edit.change.kind}[/]", escape(edit.where), escape(edit.change.what)
+            )
         console.print(table)
     console.print(
-        f"{breaking} breaking, {len(changes) - breaking} non-breaking change(s).",
+        f"{breaking} breaking, {len(changes) - breaking} non-breaking change(s)"
+        + (f" from {len(edits)} edit(s)." if len(edits) != len(changes) else "."),
         highlight=False,
     )
     raise typer.Exit(1 if breaking else 0)

@@ -15,9 +15,10 @@ Only local ``$ref``s (``#/...``) are followed; a ``$ref`` cycle stops the compar
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,11 +33,32 @@ SAFE: Literal["non-breaking"] = "non-breaking"
 Found = tuple[str, str, str]
 
 
+_ORIGIN = "\x1f"  # separates a finding's text from the named schema it was found in
+
+
 @dataclass(frozen=True)
 class Change:
     kind: Literal["breaking", "non-breaking"]
     where: str
     what: str
+    # the named schema and property changed (``LineItem.Description``); not part of equality
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Changes that are one edit seen from many places (a shared schema used everywhere)."""
+
+    change: Change  # the first place it was seen
+    places: int
+    operations: int
+
+    @property
+    def where(self) -> str:
+        if self.places == 1:
+            return self.change.where
+        at = self.change.origin or self.change.where
+        return f"{at} ({self.places} places in {self.operations} operations)"
 
 
 class SpecError(Exception):
@@ -151,7 +173,9 @@ class Side:
                     target = self.target(ref)
                 except (KeyError, IndexError, ValueError, TypeError):
                     target = {}
-                self._canon[ref] = self.canonical(target, stack | {ref})
+                # a digest, not the text: inlining every shared sub-schema grows exponentially
+                text = self.canonical(target, stack | {ref})
+                self._canon[ref] = json.dumps("#" + hashlib.sha256(text.encode()).hexdigest())
             rest = {k: v for k, v in node.items() if k != "$ref"}
             return self._canon[ref] + ("&" + self.canonical(rest, stack) if rest else "")
         items = sorted((k, v) for k, v in node.items() if k not in DOC_KEYS)
@@ -182,10 +206,19 @@ class Differ:
             return self._memo[key]
         found = self._types(old, new, sending) + self._enum(old, new, sending)
         found += self._properties(old, new, sending, stack)
+        found += self._additional(old, new, sending, stack)
+        found += self._alternatives(old, new, sending, stack)
         if "items" in old and "items" in new:
             found += [
                 (kind, "[]" + where, what)
                 for kind, where, what in self.schema(old["items"], new["items"], sending, stack)
+            ]
+        named = new_ref or old_ref
+        if named is not None and named.startswith("#/components/"):
+            name = named.rsplit("/", 1)[-1]
+            found = [
+                (kind, where, what if _ORIGIN in what else f"{what}{_ORIGIN}{name}{where}")
+                for kind, where, what in found
             ]
         if key is not None:
             self._memo[key] = found
@@ -253,6 +286,69 @@ class Differ:
                 found.append((kind, f".{name}{where}", what))
         return found
 
+    def _additional(
+        self, old: dict[str, Any], new: dict[str, Any], sending: bool, stack: frozenset[Any]
+    ) -> list[Found]:
+        """Maps (``additionalProperties`` schemas, as Kantata's keyed side-loads) are compared
+        value to value; a sent object that stops accepting extra members breaks its client."""
+        was, now = old.get("additionalProperties"), new.get("additionalProperties")
+        if isinstance(was, dict) and isinstance(now, dict):
+            return [
+                (kind, "{*}" + where, what)
+                for kind, where, what in self.schema(was, now, sending, stack)
+            ]
+        if sending and was is not False and now is False and "properties" in new:
+            return [(BREAKING, "", "additional properties no longer accepted")]
+        return []
+
+    def _alternatives(
+        self, old: dict[str, Any], new: dict[str, Any], sending: bool, stack: frozenset[Any]
+    ) -> list[Found]:
+        """``anyOf``/``oneOf`` branches (Stripe's expandable ids, nullable unions): a branch
+        lost narrows what is accepted, a branch gained widens what may be read; a branch
+        changed in place (same ``$ref`` or same type) is compared inside."""
+        found: list[Found] = []
+        for key in ("anyOf", "oneOf"):
+            was, now = old.get(key), new.get(key)
+            if not isinstance(was, list) or not isinstance(now, list):
+                continue
+            old_shapes = [self.old.canonical(b) for b in was]
+            new_shapes = [self.new.canonical(b) for b in now]
+            removed = [i for i, shape in enumerate(old_shapes) if shape not in new_shapes]
+            added = [j for j, shape in enumerate(new_shapes) if shape not in old_shapes]
+            for i in list(removed):
+                mate = next(
+                    (
+                        j
+                        for j in added
+                        if self._branch(self.old, was[i]) == self._branch(self.new, now[j])
+                    ),
+                    None,
+                )
+                if mate is None:
+                    continue
+                removed.remove(i)
+                added.remove(mate)
+                found += [
+                    (kind, f"<{key}[{mate}]>" + where, what)
+                    for kind, where, what in self.schema(was[i], now[mate], sending, stack)
+                ]
+            for i in removed:
+                what = f"{key} alternative removed: {self._branch(self.old, was[i])}"
+                found.append((BREAKING if sending else SAFE, "", what))
+            for j in added:
+                what = f"{key} alternative added: {self._branch(self.new, now[j])}"
+                found.append((SAFE if sending else BREAKING, "", what))
+        return found
+
+    @staticmethod
+    def _branch(side: Side, node: Any) -> str:
+        """A branch's name: the schema it refers to, else its type(s)."""
+        schema, ref, _ = side.resolve(node)
+        if ref is not None:
+            return ref.rsplit("/", 1)[-1]
+        return "|".join(sorted(_types(schema))) or "any"
+
     # -- operations ------------------------------------------------------------------------
 
     def operations(self, side: Side) -> dict[tuple[str, str], tuple[str, dict[str, Any], Any]]:
@@ -297,7 +393,8 @@ class Differ:
             found += self._responses(old_op, new_op)
             for kind, where, what in found:
                 where = f"{label} {where}" if where else label
-                change = Change(BREAKING if kind == BREAKING else SAFE, where, what)
+                what, _, origin = what.partition(_ORIGIN)
+                change = Change(BREAKING if kind == BREAKING else SAFE, where, what, origin)
                 if change not in changes:
                     changes.append(change)
         for key, (path, _, _) in new_ops.items():
@@ -376,6 +473,21 @@ class Differ:
             if status not in was:
                 found.append((SAFE, f"responses.{status}", f"status {status} added"))
         return found
+
+
+def summarize(changes: list[Change]) -> list[Summary]:
+    """One line per edit: changes found in the same named schema with the same effect are
+    grouped (renaming a field of a shared line schema is one edit, seen in hundreds of
+    places in a large spec), breaking ones first."""
+    groups: dict[tuple[str, str, str], list[Change]] = {}
+    for change in changes:
+        key = (change.kind, change.origin or change.where, change.what)
+        groups.setdefault(key, []).append(change)
+    summaries = [
+        Summary(found[0], len(found), len({" ".join(c.where.split(" ")[:2]) for c in found}))
+        for found in groups.values()
+    ]
+    return sorted(summaries, key=lambda s: s.change.kind != BREAKING)
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:

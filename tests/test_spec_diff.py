@@ -17,7 +17,7 @@ from tests.cli_support import invoke, words
 ROOT = Path(__file__).resolve().parents[1]
 ERP = ROOT / "contracts" / "erp.yaml"
 ERP_V2 = ROOT / "contracts" / "erp-v2.yaml"
-VENDOR_SPECS = Path("/work/shared/vendor-specs")
+VENDOR_SPECS = ROOT.parent / "shared" / "vendor-specs"  # beside the project, not in it
 XERO = VENDOR_SPECS / "xero-accounting.yaml"
 
 
