@@ -21,6 +21,7 @@ from orchestrator._reconcile import Reconciliation
 from orchestrator._resilience import ResilientRuntime
 from orchestrator._state import CoreState, Engagement
 from orchestrator._store import Store
+from orchestrator._tokens import TokenRuntime
 from orchestrator._wire import decode, encode
 from orchestrator.adapters.clm import ClmAdapter
 from orchestrator.adapters.crm import CrmAdapter
@@ -41,8 +42,13 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash, Billing, Reconciliati
         self.options = dict(options or {})
         self.store = Store(self.options.get("store") or None)
         self.state = CoreState(self.store)
+        authorized: Runtime = runtime
+        if self.options.get("client_id") and self.options.get("client_secret"):
+            authorized = TokenRuntime(
+                runtime, self.options["client_id"], self.options["client_secret"]
+            )
         self.resilience = ResilientRuntime(
-            runtime,
+            authorized,
             retries=_flag(self.options, "retries"),
             idempotency=_flag(self.options, "idempotency"),
             before_wait=self.store.flush,

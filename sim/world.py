@@ -13,7 +13,7 @@ import importlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -41,6 +41,7 @@ from sim.vendor_faults import fault_layers
 __all__ = ["DESIGNS", "Core", "World", "heal_moment", "load_design"]
 
 DESIGNS = {"reference": "orchestrator.reference:build"}
+CORE_CLIENT = "q2c-core"  # the core's API client id at every vendor
 
 
 class Core(Protocol):
@@ -140,6 +141,7 @@ class World:
         self.runtime.contracts = shared_validator()
         self._factory = load_design(self.design)
         self.core_options = dict(self.options)  # the user's options, plus the store path
+        self.core_options.update(self._register_core(mocks))  # and its API credentials
         self._store_dir: str | None = None
         if s.faults.crash is not None and "store" not in self.options:
             self._store_dir = tempfile.mkdtemp(prefix="q2c-store-")
@@ -199,6 +201,16 @@ class World:
     def webhooks_delivered(self) -> int:
         """Webhook POSTs the core received (every try of every copy)."""
         return self.courier.attempts
+
+    def _register_core(self, mocks: Mapping[str, Any]) -> dict[str, str]:
+        """Every vendor wants OAuth: register the core as an API client of the tenant in each
+        (granted every scope; the core asks only for those it needs) and hand it its
+        credentials, as an administrator would."""
+        secret = f"sim-secret-{self.tenant}"
+        for mock in mocks.values():
+            mock.auth.register(CORE_CLIENT, secret, self.tenant)
+            mock.auth.enforce = True
+        return {"client_id": CORE_CLIENT, "client_secret": secret}
 
     # -- crash and restart ---------------------------------------------------------------------
 

@@ -207,10 +207,11 @@ def test_enforcement_is_off_by_default_and_x_tenant_selects_the_tenant() -> None
     assert forged.status_code == 200 and forged.json()["value"] == []
 
 
-def test_the_simulated_world_builds_its_mocks_without_enforcement(small: object) -> None:
-    """The simulator's world leaves auth off on every vendor (its core sends no tokens yet)."""
-    from sim.world import World
+def test_the_simulated_world_enforces_oauth_for_its_core(small: object) -> None:
+    """Every simulated vendor wants tokens, and knows the core as a client of the tenant."""
+    from sim.world import CORE_CLIENT, World
 
     world = World(small, seed=1)  # type: ignore[arg-type]
     for vendor in VENDORS:
-        assert getattr(world, vendor).auth.enforce is False
+        assert getattr(world, vendor).auth.enforce is True
+    assert world.core_options["client_id"] == CORE_CLIENT

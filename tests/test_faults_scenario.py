@@ -21,7 +21,7 @@ vendors:
   crm:
     outages: [{start: 2026-02-01T00:00:00, end: 2026-02-15T00:00:00, mode: refused}]
   erp:
-    quota: {limit: 3, window_s: 60}
+    quota: {limit: 3, window_s: 600}
     lost_responses: {rate: 0.6}
     schema_drift: {from: 2026-05-15}
   psa:

@@ -28,7 +28,7 @@ class VirtualRuntime:
     def __init__(self, script: Script) -> None:
         self.t = 0.0
         self.script = script
-        self.sent: list[tuple[float, str, str, dict[str, str]]] = []
+        self.sent: list[tuple[float, str, str, dict[str, str], bytes]] = []
         self.records: list[tuple[str, dict[str, Any]]] = []
 
     def now(self) -> datetime:
@@ -53,7 +53,7 @@ class VirtualRuntime:
         headers: Mapping[str, str] | None = None,
     ) -> Flow[httpx.Response]:
         sent = dict(headers or {})
-        self.sent.append((self.t, method, path, sent))
+        self.sent.append((self.t, method, path, sent, content or b""))
         outcome = self.script(len(self.sent), method, path, sent)
         self.t += 0.1
         if isinstance(outcome, Exception):
