@@ -15,6 +15,7 @@ import pytest
 
 from sim.fault_draw import envelope_kinds
 from sim.loader import load_scenario
+from sim.runner import run
 from sim.swarm import SeedOutcome, swarm
 
 from .conftest import ROOT
@@ -80,3 +81,23 @@ def test_thirty_seed_swarm_holds_and_every_fault_kind_fires(name: str, tmp_path:
     envelope = load_scenario(_file(name)).faults
     for kind in sorted({_kind(k) for k in envelope_kinds(envelope)}):
         assert fired & set(FIRED_AS[kind]), f"{name}: {kind} never fired in {len(outcomes)} seeds"
+
+
+@pytest.mark.parametrize(
+    ("name", "option", "seed", "invariant"),
+    [
+        ("lost-responses", "idempotency=false", 2, "no_duplicates"),
+        ("month-end-erp-outage", "retries=false", 1, "no_leakage"),
+        ("tax-engine-outage", "retries=false", 1, "no_leakage"),
+        ("webhook-chaos", "reconciliation=false", 1, "no_leakage"),
+    ],
+)
+def test_each_mechanism_switched_off_is_caught(
+    name: str, option: str, seed: int, invariant: str
+) -> None:
+    """The faults bite: without the mechanism that answers them, the oracle finds the damage
+    (the reference design, everything on, holds on these seeds in the scenario library)."""
+    key, _, value = option.partition("=")
+    metrics = run(load_scenario(_file(name)), seed, options={key: value}).metrics
+    broken = {v["invariant"] for v in metrics["invariants"]["violations"]}
+    assert invariant in broken, f"{name} --option {option} --seed {seed}: {sorted(broken)}"
