@@ -59,6 +59,11 @@ class QuotaWindow(_Rule):
     limit: int = Field(ge=1)
     window_s: float = Field(gt=0)
     applies_to: Literal["all", "reads", "writes"] = "all"
+    shared: float = Field(
+        default=0, ge=0, lt=1,
+        description="share of the limit other clients of the same user take, on average; "
+        "their traffic comes in bursts, so what is left jumps from call to call",
+    )  # fmt: skip
 
 
 class QuotaRule(_Rule):
@@ -154,13 +159,17 @@ def quota(
     window_s: float | None = None,
     concurrency: int | None = None,
     extra: list[QuotaWindow] | None = None,
+    shared: float = 0,
 ) -> QuotaRule:
-    """A preset's limits, with its main window and concurrency cap replaced where given and
-    ``extra`` windows added."""
+    """A preset's limits, with its main window and concurrency cap replaced where given,
+    ``shared`` of its windows taken by the user's other clients, and ``extra`` windows
+    added."""
     base = QUOTA_PRESETS[preset]
     windows = list(base.windows)
     if limit is not None and window_s is not None:
         windows = [QuotaWindow(limit=limit, window_s=window_s)]
+    if shared:
+        windows = [w.model_copy(update={"shared": shared}) for w in windows]
     return QuotaRule(
         windows=windows + list(extra or []),
         concurrency=concurrency if concurrency is not None else base.concurrency,
@@ -348,9 +357,13 @@ class FaultyVendor:
                 calls = state.windows[(tenant, index)] = deque()
             while calls and calls[0] <= t - window.window_s:
                 calls.popleft()
-            if len(calls) >= window.limit:
+            others = _others(state, window)
+            if len(calls) + others >= window.limit:
                 self.fired["quota"] += 1
-                wait = max(1, math.ceil(calls[0] + window.window_s - t))
+                wait = max(1, math.ceil(calls[0] + window.window_s - t)) if calls else 1
+                if others:  # the slots free up at the others' pace
+                    excess = len(calls) + others - window.limit + 1
+                    wait = max(1, math.ceil(window.window_s * excess / window.limit))
                 return _problem(
                     429,
                     "Too Many Requests",
@@ -358,7 +371,7 @@ class FaultyVendor:
                     _limit_headers(window.limit, 0, wait, retry=True),
                 ), {"fault": "quota"}
             counted.append(calls)
-            left = window.limit - len(calls) - 1
+            left = window.limit - len(calls) - others - 1
             if left < remaining:
                 remaining, tightest = left, window.limit
                 reset = (calls[0] if calls else t) + window.window_s - t
@@ -405,6 +418,15 @@ class FaultyVendor:
         """The faulty vendor as an ASGI app: ``VendorApp.asgi`` only calls ``self.handle``,
         so it serves this layer's ``handle`` unchanged."""
         await VendorApp.asgi(self, scope, receive, send)  # type: ignore[arg-type]
+
+
+def _others(state: _State, window: QuotaWindow) -> int:
+    """Calls the user's other clients have in the window right now: about ``shared`` of the
+    limit, spread like independent arrivals (a standard deviation of its square root)."""
+    if not window.shared:
+        return 0
+    mean = window.shared * window.limit
+    return max(0, round(state.rng.gauss(mean, math.sqrt(mean))))
 
 
 def _limit_headers(limit: int, remaining: int, reset: float, retry: bool) -> dict[str, str]:

@@ -96,6 +96,12 @@ class QuotaSpec(_Spec):
     window_s: float | None = Field(default=None, gt=0, le=86_400)
     concurrency: int | None = Field(default=None, ge=1)
     windows: list[QuotaWindowSpec] = []
+    shared: float = Field(
+        default=0, ge=0, lt=1,
+        description="share of the preset's window the same user's other clients (a BI "
+        "extract, another sync) take, on average and in bursts: the integration gets real "
+        "429s even when it paces itself",
+    )  # fmt: skip
 
 
 class LatencySpec(_Spec):

@@ -63,7 +63,8 @@ def vendor_rules(vendor: str, spec: VendorFaultsSpec | None) -> list[tuple[str, 
         extra = [QuotaWindow(limit=w.limit, window_s=w.window_s, applies_to=w.applies_to)
                  for w in q.windows]  # fmt: skip
         preset = q.preset or VENDOR_QUOTA_PRESET[vendor]
-        rules.append(("quota", quota(preset, q.limit, q.window_s, q.concurrency, extra)))
+        rules.append(("quota", quota(preset, q.limit, q.window_s, q.concurrency, extra,
+                                     q.shared)))  # fmt: skip
     e = spec.errors
     if e is not None:
         rules.append(("errors", ErrorRule(rate=e.rate, burst=e.burst, statuses=e.statuses)))

@@ -132,6 +132,25 @@ def test_quota_answers_429_with_rate_limit_headers_then_resets_as_the_window_sli
     assert erp.layer.fired["quota"] == 2
 
 
+def test_a_shared_quota_answers_429_although_the_last_answer_left_room() -> None:
+    """Other clients of the same user take ~90% of a 100-call window in bursts: what is left
+    jumps, so calls paced by the last x-ratelimit-remaining still meet 429s, whose
+    Retry-After is the time the excess takes to drain at the window's pace."""
+    erp = Erp(QuotaRule(windows=[QuotaWindow(limit=100, window_s=60, shared=0.9)]))
+    answers = []
+    for _ in range(60):
+        erp.clock.advance(5)
+        response = erp.send("GET", "/customers").response
+        assert response is not None
+        answers.append(response)
+    refused = [r for r in answers if r.status_code == 429]
+    admitted = [r for r in answers if r.status_code == 200]
+    assert refused and admitted
+    assert len({r.headers["x-ratelimit-remaining"] for r in admitted}) > 1
+    assert all(1 <= int(r.headers["retry-after"]) <= 60 for r in refused)
+    assert erp.layer.fired["quota"] == len(refused)
+
+
 def test_stripe_counts_reads_and_writes_apart() -> None:
     """Stripe's test-mode preset: 25 reads and 25 writes a second, each its own window."""
     erp = Erp(QUOTA_PRESETS["stripe_test"])
