@@ -14,6 +14,7 @@ from mocks.clm import AmendmentTerms, ExecutedTerms
 from sim.business_calendar import at
 from sim.courier import CoreRefused
 from sim.operations import TRIGGER_RETRY_S
+from sim.registrations import tax_id as registered_tax_id
 from sim.scenario import ContractSpec, ContractVersionSpec, MilestoneSpec
 from sim.seeds import stream
 from sim.truth import BreachTruth, MilestoneTruth
@@ -39,26 +40,10 @@ def start_firm(world: World) -> None:
     world.ops.start()
 
 
-def _tax_id(fake: Any, country: str, kind: str) -> str | None:
-    """A registration number as the firm holds it: a well-formed VAT id in Europe, an EIN in
-    the US, a GSTIN in India; or a mistyped one, or none."""
-    if kind == "none":
-        return None
-    if kind == "malformed":
-        return fake.bothify(f"{country}###")
-    if hasattr(fake, "vat_id"):
-        return str(fake.vat_id()).replace(" ", "")
-    if country == "US":
-        return str(fake.ein())
-    if country == "IN":
-        return fake.bothify("27?????####?1Z#", letters="ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    return fake.bothify(f"{country}#########")
-
-
 def _client_account(world: World, contract: ContractSpec) -> dict[str, Any]:
     client = next(c for c in world.scenario.clients if c.id == contract.client)
     fake = world.faker(client.locale, "client", client.id)
-    tax_id = _tax_id(fake, client.country, client.vat_id)
+    tax_id = registered_tax_id(fake, client.country, client.vat_id)
     if tax_id is not None:
         world.client_tax_ids[client.id] = tax_id
     return {
