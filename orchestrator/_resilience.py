@@ -20,12 +20,11 @@ from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import httpx
 
 from orchestrator._wire import VendorError
-from orchestrator.runtime import Flow, Runtime
+from orchestrator.runtime import Flow, Runtime, RuntimeLayer
 
 __all__ = [
     "QUOTAS",
@@ -109,7 +108,7 @@ def retry_safe(method: str, path: str, headers: Mapping[str, str]) -> bool:
     return "idempotency-key" in headers or path.endswith(_RETRY_SAFE_SUFFIXES)
 
 
-class ResilientRuntime:
+class ResilientRuntime(RuntimeLayer):
     """The core's runtime, with retries, pacing and circuits around ``send``."""
 
     def __init__(
@@ -122,7 +121,7 @@ class ResilientRuntime:
         quotas: Mapping[str, Quota] | None = None,
         before_wait: Callable[[], None] = lambda: None,
     ) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self.retries_enabled = retries
         self.idempotency = idempotency
         self.policy = policy or RetryPolicy()
@@ -135,20 +134,9 @@ class ResilientRuntime:
         self.circuit_opens: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
 
-    # -- pass-through ------------------------------------------------------------------------
-
-    def now(self) -> datetime:
-        return self._inner.now()
-
     def sleep(self, seconds: float) -> Flow[None]:
         self._before_wait()
         yield from self._inner.sleep(seconds)
-
-    def spawn(self, flow: Flow[Any], name: str) -> None:
-        self._inner.spawn(flow, name)
-
-    def record(self, kind: str, **fields: Any) -> None:
-        self._inner.record(kind, **fields)
 
     # -- send --------------------------------------------------------------------------------
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 
 from orchestrator._wire import decode
-from orchestrator.runtime import Flow, Runtime
+from orchestrator.runtime import Flow, Runtime, RuntimeLayer
 
 __all__ = ["SCOPES", "TOKEN_PATHS", "TokenRuntime"]
 
@@ -57,7 +56,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
 _EARLY = timedelta(seconds=60)  # renew a minute before expiry: no call races the clock
 
 
-class TokenRuntime:
+class TokenRuntime(RuntimeLayer):
     """The runtime, with ``Authorization: Bearer`` added to every vendor call."""
 
     def __init__(
@@ -67,24 +66,12 @@ class TokenRuntime:
         client_secret: str,
         scopes: Mapping[str, tuple[str, ...]] = SCOPES,
     ) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._client = (client_id, client_secret)
         self._scopes = dict(scopes)
         self._tokens: dict[str, tuple[str, datetime]] = {}
         self._fetching: dict[str, None] = {}
         self.issued = 0
-
-    def now(self) -> datetime:
-        return self._inner.now()
-
-    def sleep(self, seconds: float) -> Flow[None]:
-        yield from self._inner.sleep(seconds)
-
-    def spawn(self, flow: Flow[Any], name: str) -> None:
-        self._inner.spawn(flow, name)
-
-    def record(self, kind: str, **fields: Any) -> None:
-        self._inner.record(kind, **fields)
 
     def send(
         self,

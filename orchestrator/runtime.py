@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-__all__ = ["Flow", "Runtime", "WallClockRuntime", "run_flow"]
+__all__ = ["Flow", "Runtime", "RuntimeLayer", "WallClockRuntime", "run_flow"]
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -57,6 +57,26 @@ class Runtime(Protocol):
     def record(self, kind: str, **fields: Any) -> None:
         """Append an audit record (the simulator puts it in the run's trace)."""
         ...
+
+
+class RuntimeLayer:
+    """A runtime around another one that changes how vendors are called (retries, tokens)
+    and passes everything else through."""
+
+    def __init__(self, inner: Runtime) -> None:
+        self._inner = inner
+
+    def now(self) -> datetime:
+        return self._inner.now()
+
+    def sleep(self, seconds: float) -> Flow[None]:
+        yield from self._inner.sleep(seconds)
+
+    def spawn(self, flow: Flow[Any], name: str) -> None:
+        self._inner.spawn(flow, name)
+
+    def record(self, kind: str, **fields: Any) -> None:
+        self._inner.record(kind, **fields)
 
 
 def run_flow(flow: Flow[T]) -> T:

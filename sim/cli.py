@@ -18,6 +18,7 @@ from rich.table import Table
 
 from sim.loader import ScenarioError, load_scenario, scenario_json_schema
 from sim.runner import RunResult, command_line, run, write_run
+from sim.scenario import Scenario
 from sim.spec_diff import SpecError, diff_files, summarize
 from sim.world import load_design
 
@@ -43,6 +44,32 @@ def _bad_input(message: str) -> typer.Exit:
 def _scenario_problems(exc: ScenarioError) -> None:
     """Every problem on its own unwrapped line, so FILE:LINE stays whole and greppable."""
     errors.print(exc.render(), highlight=False, markup=False, soft_wrap=True)
+
+
+def _inputs(scenario: Path, design: str) -> Scenario:
+    """The scenario, loaded, and the design, checked: or exit 2 saying what to fix."""
+    try:
+        spec = load_scenario(scenario)
+    except ScenarioError as exc:
+        _scenario_problems(exc)
+        errors.print("Fix the fields above, then run `q2c scenarios validate FILE` to check.")
+        raise typer.Exit(2) from None
+    try:
+        load_design(design)
+    except ValueError as exc:
+        raise _bad_input(f"{exc}. Built-in designs: reference.") from None
+    return spec
+
+
+def _folder(folder: Path, what: str) -> Path:
+    """``folder``, created now (not after the run) or exit 2 if it cannot be written."""
+    if folder.exists() and not folder.is_dir():
+        raise _bad_input(f"--out {folder} is a file; give a folder for the {what}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _bad_input(f"cannot write the {what} folder {folder}: {exc.strerror}") from None
+    return folder
 
 
 def _options(pairs: list[str]) -> dict[str, str]:
@@ -74,27 +101,12 @@ def run_command(
 ) -> None:
     """Run SCENARIO against a design, judge every invoice, write the run folder."""
     options = _options(option)
-    try:
-        spec = load_scenario(scenario)
-    except ScenarioError as exc:
-        _scenario_problems(exc)
-        errors.print("Fix the fields above, then run `q2c scenarios validate FILE` to check.")
-        raise typer.Exit(2) from None
+    spec = _inputs(scenario, design)
     if swarm_draw:
         from sim.fault_draw import draw_scenario
 
         spec = draw_scenario(spec, seed)
-    try:
-        load_design(design)
-    except ValueError as exc:
-        raise _bad_input(f"{exc}. Built-in designs: reference.") from None
-    folder = out or Path("runs") / f"{spec.name}-seed{seed}"
-    if folder.exists() and not folder.is_dir():
-        raise _bad_input(f"--out {folder} is a file; give a folder for the run")
-    try:  # find out now, not after the run, that the folder cannot be written
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _bad_input(f"cannot write the run folder {folder}: {exc.strerror}") from None
+    folder = _folder(out or Path("runs") / f"{spec.name}-seed{seed}", "run")
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -143,20 +155,8 @@ def swarm_command(
     from sim.swarm import present_swarm
 
     options = _options(option)
-    try:
-        spec = load_scenario(scenario)
-    except ScenarioError as exc:
-        _scenario_problems(exc)
-        raise typer.Exit(2) from None
-    try:
-        load_design(design)
-    except ValueError as exc:
-        raise _bad_input(f"{exc}. Built-in designs: reference.") from None
-    folder = out or Path("runs") / f"swarm-{spec.name}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _bad_input(f"cannot write the swarm folder {folder}: {exc.strerror}") from None
+    spec = _inputs(scenario, design)
+    folder = _folder(out or Path("runs") / f"swarm-{spec.name}", "swarm")
     seed_range = range(first, first + seeds)
     code = present_swarm(
         console, errors, str(scenario), spec, seed_range, design, options, workers, folder
