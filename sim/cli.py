@@ -336,7 +336,7 @@ def contracts_check(
     if unknown:
         raise _bad_input(f"unknown vendor {unknown[0]!r}: use one of {', '.join(VENDORS)}")
     if importlib.util.find_spec("schemathesis") is None:
-        raise _bad_input("schemathesis is not installed: pip install -e '.[dev]'")
+        raise _bad_input("schemathesis is not installed: reinstall q2c-sandbox (pip install -e .)")
     from sim.conformance import check
 
     raise typer.Exit(check(vendor or [], examples=examples, seed=seed, console=console))
