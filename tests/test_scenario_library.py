@@ -13,7 +13,7 @@ from sim.loader import load_scenario
 from sim.runner import run
 from sim.scenario import Scenario
 
-from .conftest import FLAGSHIP, ROOT
+from .conftest import FAULT_SCENARIOS, FLAGSHIP, ROOT
 
 SCENARIOS = ROOT / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -29,12 +29,7 @@ EXPECTED = (
     "acquisition-onboarding",
     # issue 4's fault scenarios: each runs here with its whole faults envelope switched on
     # (tests/test_swarm_scenarios.py draws settings inside it per seed)
-    "month-end-erp-outage",
-    "rate-limit-storm",
-    "webhook-chaos",
-    "lost-responses",
-    "tax-engine-outage",
-    "crash-restart",
+    *FAULT_SCENARIOS,
 )
 SHOWN = 5  # violations quoted in a failure message
 

@@ -4,8 +4,6 @@ contract-to-cash cycle; then the oracle judges the ERP's invoices item by item."
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -14,7 +12,6 @@ from typing import Any
 import httpx
 import pytest
 import simplejson
-import uvicorn
 
 from mocks._state import Webhook
 from mocks.clm import ExecutedTerms
@@ -25,6 +22,7 @@ from sim.oracle import check, check_cash, check_customer_balances, check_ledger,
 from sim.scenario import Scenario
 from sim.serve import Sandbox
 from sim.truth import GroundTruth, MilestoneTruth, PaymentTruth, TimeTruth
+from tests.loopback import LoopbackServer
 
 SCENARIO = Scenario.model_validate(
     {
@@ -50,7 +48,7 @@ SCENARIO = Scenario.model_validate(
 VENDORS = ("crm", "clm", "psa", "erp", "tax", "payments")
 
 
-class Served:
+class Served(LoopbackServer):
     """``q2c serve``'s sandbox for SCENARIO on a free loopback port, its webhooks collected."""
 
     def __init__(self) -> None:
@@ -58,23 +56,7 @@ class Served:
         self.webhooks: list[Webhook] = []
         for vendor in ("crm", "clm", "psa", "payments"):
             self.sandbox.mocks[vendor].sink = self.webhooks.append  # type: ignore[union-attr]
-        config = uvicorn.Config(self.sandbox, host="127.0.0.1", port=0, log_level="warning",
-                                lifespan="off", access_log=False)  # fmt: skip
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        self.port = self.server.servers[0].sockets[0].getsockname()[1]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+        super().__init__(self.sandbox)
 
     def mock(self, vendor: str) -> Any:
         return self.sandbox.mocks[vendor]

@@ -18,16 +18,8 @@ from sim.loader import load_scenario
 from sim.runner import run
 from sim.swarm import SeedOutcome, swarm
 
-from .conftest import ROOT
+from .conftest import FAULT_SCENARIOS, ROOT
 
-FAULT_SCENARIOS = (
-    "month-end-erp-outage",
-    "rate-limit-storm",
-    "webhook-chaos",
-    "lost-responses",
-    "tax-engine-outage",
-    "crash-restart",
-)
 BOUNDED_SEEDS = range(101, 103)  # not the library's seeds 1-5, which run the whole envelope
 CI_SEEDS = range(1, 31)
 SHOWN = 5

@@ -4,8 +4,6 @@ uvicorn over real loopback sockets."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -13,7 +11,6 @@ from decimal import Decimal
 import httpx
 import pytest
 import simplejson
-import uvicorn
 
 from mocks._http import Mount
 from mocks._state import Webhook
@@ -25,6 +22,7 @@ from mocks.psa import PsaMock
 from mocks.tax import TaxMock
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import WallClockRuntime
+from tests.loopback import LoopbackServer
 
 TENANT = "live"
 
@@ -33,8 +31,8 @@ def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class Served:
-    """Four mocks behind one uvicorn server on a free loopback port."""
+class Served(LoopbackServer):
+    """Six mocks behind one uvicorn server on a free loopback port."""
 
     def __init__(self) -> None:
         self.webhooks: list[Webhook] = []
@@ -44,37 +42,21 @@ class Served:
         self.erp = ErpMock(_wall_clock)
         self.tax = TaxMock(_wall_clock)
         self.payments = PaymentsMock(_wall_clock, self.webhooks.append)
-        app = Mount(
-            {
-                "crm": self.crm.app,
-                "clm": self.clm.app,
-                "psa": self.psa.app,
-                "erp": self.erp.app,
-                "tax": self.tax.app,
-                "payments": self.payments.app,
-            }
+        super().__init__(
+            Mount(
+                {
+                    "crm": self.crm.app,
+                    "clm": self.clm.app,
+                    "psa": self.psa.app,
+                    "erp": self.erp.app,
+                    "tax": self.tax.app,
+                    "payments": self.payments.app,
+                }
+            )
         )
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Served:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
-        self.port = self.server.servers[0].sockets[0].getsockname()[1]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
     def base(self, vendor: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{vendor}"
+        return self.url(f"/{vendor}")
 
 
 @pytest.fixture
