@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from mocks._faults_drift import drifts, v1_request, v2_response
 from mocks._http import Problem, VendorApp, _to_response
@@ -73,12 +73,24 @@ class QuotaRule(_Rule):
     windows: list[QuotaWindow] = []
     concurrency: int | None = Field(default=None, ge=1)
 
+    @model_validator(mode="after")
+    def _limits_something(self) -> QuotaRule:
+        if not self.windows and self.concurrency is None:
+            raise ValueError("a quota with at least one window or a concurrency cap")
+        return self
+
 
 class OutageRule(_Rule):
     kind: Literal["outage"] = "outage"
-    start: datetime
-    end: datetime
+    start: AwareDatetime
+    end: AwareDatetime
     mode: Literal["http", "refused"] = "http"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OutageRule:
+        if self.end <= self.start:
+            raise ValueError("an outage whose end is after its start")
+        return self
 
 
 class ErrorRule(_Rule):
@@ -106,7 +118,7 @@ class SchemaDriftRule(_Rule):
     """From ``start`` the vendor speaks its v2 shape (ERP: contracts/erp-v2.yaml)."""
 
     kind: Literal["schema_drift"] = "schema_drift"
-    start: datetime
+    start: AwareDatetime
 
 
 Rule = Annotated[

@@ -346,7 +346,7 @@ class VendorApp:
         request = httpx.Request(
             scope["method"],
             url,
-            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]],
+            headers=list(scope["headers"]),  # bytes as they came: any octet a client sent
             content=b"".join(chunks),
             extensions={"root_path": scope.get("root_path", "")},
         )

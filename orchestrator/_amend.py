@@ -49,9 +49,10 @@ class ChangeOrders(CoreParts):
         items = ledger.repriced(engagement)
         if not items:
             return
-        today = self._rt.now().date()
         charged = [line for item in items for line in item.charged]
         code = f"CN-{engagement.contract.reference}-{version_id.rsplit('/', 1)[-1]}"[:50]
+        # dated once: a replay on another day sends the very same memo under the same key
+        today = self.state.credit_note_dates.setdefault(code, self._rt.now().date())
         reversal = Invoice(
             contract_id=engagement.contract.reference, customer_id=engagement.customer.id,
             legal_entity_id=engagement.entity.id, period=f"{today:%Y-%m}", invoice_date=today,

@@ -188,20 +188,21 @@ class Billing(CoreParts):
                     ledger.mark_billed(item, line, outgoing.number)
             outgoing.status = "posted"
             self.state.outbox.touch(key)
+            self._rt.record(
+                "core.invoice_posted",
+                contract=invoice.contract_id,
+                period=invoice.period,
+                number=outgoing.number,
+                lines=len(outgoing.items),
+            )
         items = [self.state.ledger.billed.get(k) for k in outgoing.items]
         created = {"id": outgoing.erp_id, "number": outgoing.number,
                    "totalAmountIncludingTax": outgoing.total}  # fmt: skip
         yield from self._follow_up(
             engagement, [i for i in items if i is not None], created, outgoing, key
         )
-        del self.state.outbox[key]
-        self._rt.record(
-            "core.invoice_posted",
-            contract=invoice.contract_id,
-            period=invoice.period,
-            number=outgoing.number,
-            lines=len(outgoing.items),
-        )
+        if len(outgoing.followed_up) == len(FOLLOW_UPS):  # else: the next run finishes them
+            del self.state.outbox[key]
 
     def _follow_up(
         self,
@@ -212,8 +213,9 @@ class Billing(CoreParts):
         key: str,
     ) -> Flow[None]:
         """After posting: commit the tax, mark the PSA items invoiced, ask for payment. Each
-        may fail on its own; the invoice stands, and the failure waits in the queue. A step
-        done is noted in the outbox, so a restarted core does not repeat it."""
+        may fail on its own; the invoice stands, the failure waits in the exception queue, and
+        the invoice stays in the outbox until every step is done: the next billing run or
+        reconciliation finishes the rest. A step done is noted, so it is never repeated."""
         number = created["number"]
         invoice_date = outgoing.invoice.invoice_date
         steps: list[tuple[str, Flow[None]]] = [
@@ -236,8 +238,12 @@ class Billing(CoreParts):
             except VendorError as exc:
                 self._raise(reason, f"invoice:{number}", str(exc))
             else:
+                self._resolve(reason, f"invoice:{number}")
                 outgoing.followed_up += (reason,)
                 self.state.outbox.touch(key)
+
+
+FOLLOW_UPS = ("tax_commit_failed", "psa_not_marked", "payment_request_failed")
 
 
 def _rejected(exc: VendorError) -> bool:

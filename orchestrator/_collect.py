@@ -36,7 +36,9 @@ class Collection(CoreParts):
         entries = yield from self._psa.submitted_time(submission_id)
         for entry, resource in entries:
             self._add_time(entry, resource)
-        self.state.collected[f"timesheet:{submission_id}"] = None
+        if all(e.project_id in self.state.by_workspace for e, _ in entries if e.billable):
+            # collected; else the reconciliation comes back once the project is known
+            self.state.collected[f"timesheet:{submission_id}"] = None
 
     def _add_time(self, entry: TimeEntry, resource: Resource) -> None:
         if not entry.billable:
@@ -95,9 +97,12 @@ class Collection(CoreParts):
     def collect_expenses(self, report_id: str) -> Flow[None]:
         """Approved expenses: billable by the contract's policy, converted at the ERP's rate;
         held with a reason when a receipt is due and missing."""
-        for expense in (yield from self._psa.reported_expenses(report_id)):
+        expenses = yield from self._psa.reported_expenses(report_id)
+        for expense in expenses:
             yield from self._add_expense(expense)
-        self.state.collected[f"expenses:{report_id}"] = None
+        known = self.state.by_workspace
+        if all(e.project_id in known for e in expenses if e.category != "subcontractor_cost"):
+            self.state.collected[f"expenses:{report_id}"] = None
 
     def _add_expense(self, expense: Expense) -> Flow[None]:
         key = source_id("expense", expense.id)

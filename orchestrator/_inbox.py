@@ -62,10 +62,6 @@ class Inbox:
         envelope.failures += 1
         self._envelopes.touch(envelope.id)
 
-    def forget(self, envelope: Envelope) -> None:
-        """Drop an envelope whose event the vendor will deliver again (and we want it)."""
-        self._envelopes.pop(envelope.id, None)
-
     def replay(self, envelope: Envelope) -> None:
         envelope.status = "accepted"
         envelope.replays += 1

@@ -21,6 +21,8 @@ from orchestrator.runtime import Flow
 
 __all__ = ["Reconciliation"]
 
+_MAX_FIXES = 5  # tries at one gap before it is left to the exception queue
+
 # PSA work the core collects: (listing, filter of finished records, inbox work name)
 _PSA_WORK = (
     ("timesheet_submissions", {"status": "approved"}, "timesheet"),
@@ -72,8 +74,14 @@ class Reconciliation(CoreParts):
                 self._resolve("reconciliation_failed", name)
 
     def _fix(self, event_id: str, work: str, args: tuple[Any, ...], why: str) -> None:
-        if event_id in {e.id for e in self.state.inbox}:
-            return
+        """Re-drive a gap as inbox work; a gap that an earlier fix did not close (its project
+        was not set up yet) is tried again under a numbered id, a few times at most."""
+        known = {e.id: e.status for e in self.state.inbox}
+        tries = [event_id, *(f"{event_id}#{n}" for n in range(2, _MAX_FIXES + 1))]
+        earlier = [t for t in tries if t in known]
+        if len(earlier) == len(tries) or (earlier and known[earlier[-1]] != "done"):
+            return  # tried enough, or still at it (a dead letter is replayed, not re-fixed)
+        event_id = tries[len(earlier)]
         self.reconciliation_fixes += 1
         self._rt.record("core.reconciled", event=event_id, work=work, why=why)
         self._accept(event_id, work, args)

@@ -5,8 +5,9 @@ It wraps the runtime, so adapters stay plain: they build a request, the wrapper 
 sending it again is safe. A read, a keyed write (``Idempotency-Key``) and an action that is
 idempotent by nature (posting a posted invoice, committing a committed tax document, a PUT) may
 be repeated after any failure. Any other write is repeated only when the failure proves the
-vendor did nothing (429, 503, a refused connection); when the outcome is unknown (a timeout)
-the flow stops with ``OutcomeUnknown`` and its work goes to the dead-letter queue, to be
+vendor did nothing (429, 503, a refused connection); any other 5xx is handed back to the
+caller, and when the outcome is unknown (a timeout, a dropped connection) the flow stops with
+``OutcomeUnknown`` and its work goes to the dead-letter queue, to be
 re-driven by code that looks before it writes.
 
 With ``idempotency=false`` keys are not sent (and retries still happen): that is the naive
@@ -158,7 +159,7 @@ class ResilientRuntime(RuntimeLayer):
         attempt = 0
         while True:
             attempt += 1
-            yield from self._admit(vendor)
+            probe = yield from self._admit(vendor)
             if attempt > 1:
                 sent_headers["x-attempt"] = str(attempt)
                 self.retries[vendor] += 1
@@ -173,7 +174,7 @@ class ResilientRuntime(RuntimeLayer):
                 )
             except httpx.ConnectError:
                 failure = "refused"
-            except httpx.TimeoutException:
+            except httpx.TransportError:  # a timeout, a dropped connection: outcome unknown
                 failure = "timeout"
             else:
                 self._observe_quota(vendor, response)
@@ -183,15 +184,15 @@ class ResilientRuntime(RuntimeLayer):
                     return response
                 failure = str(status)
                 retry_after = _retry_after(response)
-                if status in (500, 502, 504) and not safe:
+                if status not in (429, 503) and not safe:
                     self._failed(vendor)
                     return response  # the vendor may have done it: the caller decides
             finally:
                 pace.in_flight -= 1
+                if probe:  # whatever happened, the next call may probe
+                    self._release_probe(vendor)
             if failure != "429":
                 self._failed(vendor)
-            else:
-                self._release_probe(vendor)
             if failure == "timeout" and not safe:
                 raise OutcomeUnknown(vendor, method, path)
             waited = self._clock() - started
@@ -227,8 +228,9 @@ class ResilientRuntime(RuntimeLayer):
             pace = self._paces[vendor] = _Pace()
         return pace
 
-    def _admit(self, vendor: str) -> Flow[None]:
-        """Wait until the vendor's circuit lets a call through and its quota has room."""
+    def _admit(self, vendor: str) -> Flow[bool]:
+        """Wait until the vendor's circuit lets a call through and its quota has room; True
+        when this call is the half-open circuit's probe."""
         while True:
             now = self._clock()
             circuit = self._circuits.get(vendor)
@@ -236,19 +238,18 @@ class ResilientRuntime(RuntimeLayer):
                 self._before_wait()
                 yield from self._inner.sleep(circuit.open_until - now)
                 continue
-            if circuit is not None and circuit.failures >= self.policy.breaker_threshold:
-                if circuit.probing:  # half-open: one probe at a time, the others wait
-                    self._before_wait()
-                    yield from self._inner.sleep(self.policy.breaker_cool_off_s / 4)
-                    continue
-                circuit.probing = True
+            half_open = circuit is not None and circuit.failures >= self.policy.breaker_threshold
+            if half_open and circuit is not None and circuit.probing:
+                self._before_wait()  # one probe at a time, the others wait
+                yield from self._inner.sleep(self.policy.breaker_cool_off_s / 4)
+                continue
             pace = self._pace(vendor)
             wait = max(0.0, pace.paused_until - now)
             quota = self.quotas.get(vendor)
             if quota is not None:
                 while pace.sent and pace.sent[0] <= now - quota.window_s:
                     pace.sent.popleft()
-                if len(pace.sent) >= int(quota.limit * 0.9):
+                if len(pace.sent) >= max(1, int(quota.limit * 0.9)):
                     wait = max(wait, pace.sent[0] + quota.window_s - now)
                 if quota.concurrency is not None and pace.in_flight >= quota.concurrency:
                     wait = max(wait, 1.0)
@@ -257,8 +258,10 @@ class ResilientRuntime(RuntimeLayer):
                 self._before_wait()
                 yield from self._inner.sleep(wait)
                 continue
+            if half_open and circuit is not None:
+                circuit.probing = True  # claimed only when the call really goes out
             pace.sent.append(now)
-            return
+            return half_open
 
     def _observe_quota(self, vendor: str, response: httpx.Response) -> None:
         """A vendor that says the window is spent is not called again before it resets."""

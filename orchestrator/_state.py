@@ -102,6 +102,7 @@ class CoreState:
         self.cash_claims: dict[str, int] = {}  # being applied now
         self.subcontractor_approved = DurableMap(store, "subcontractor_approved")
         self.outbox = DurableMap(store, "outbox")
+        self.credit_note_dates = DurableMap(store, "credit_note_dates")
         self.collected = DurableMap(store, "collected")  # PSA submissions/reports/milestones
 
     def save(self, engagement: Engagement) -> None:

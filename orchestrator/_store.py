@@ -2,8 +2,10 @@
 
 A core that crashes between "the ERP made the invoice" and "the ledger says billed" must come
 back knowing what it had decided. Writes are buffered and flushed in one transaction whenever
-the core is about to wait (a vendor call or a sleep): a process only stops while it waits, so
-everything decided before a wait survives it, and a half-made decision never does.
+the core is about to wait (a vendor call or a sleep): in simulation a core only dies while it
+waits, so everything decided before a wait survives it and a half-made decision never does;
+on the wall clock a process can die anywhere, and what was decided since the last flush
+(never an I/O's worth: every call flushes first) is decided again on restart.
 
 Values are pickled; records that point at an engagement store its key instead (the codec's
 ``persistent_id``), so an engagement is written once and shared again on load.
@@ -15,6 +17,7 @@ import io
 import json
 import pickle
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
@@ -38,7 +41,10 @@ class Store:
 
     def __init__(self, path: str | None) -> None:
         self.path = path
-        self._db = sqlite3.connect(path or ":memory:", isolation_level=None)
+        # the wall-clock runtime runs flows on threads: one connection, used under a lock
+        self._db = sqlite3.connect(path or ":memory:", isolation_level=None,
+                                   check_same_thread=False)  # fmt: skip
+        self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
@@ -54,30 +60,33 @@ class Store:
 
     def put(self, space: str, key: str, value: Any) -> None:
         if self.durable:
-            self._pending[(space, key)] = value
+            with self._lock:
+                self._pending[(space, key)] = value
 
     def delete(self, space: str, key: str) -> None:
         if self.durable:
-            self._pending[(space, key)] = self._deleted
+            with self._lock:
+                self._pending[(space, key)] = self._deleted
 
     def flush(self) -> None:
         """Write every buffered change in one transaction."""
         if not self._pending:
             return
-        rows, gone = [], []
-        for (space, key), value in self._pending.items():
-            if value is self._deleted:
-                gone.append((space, key))
-            else:
-                rows.append((space, key, self._dump(value)))
-        self._pending.clear()
-        with self._db:
-            self._db.execute("BEGIN")
-            self._db.executemany("DELETE FROM record WHERE space = ? AND key = ?", gone)
-            self._db.executemany(
-                "INSERT OR REPLACE INTO record (space, key, value) VALUES (?, ?, ?)", rows
-            )
-        self.flushes += 1
+        with self._lock:
+            rows, gone = [], []
+            for (space, key), value in self._pending.items():
+                if value is self._deleted:
+                    gone.append((space, key))
+                else:
+                    rows.append((space, key, self._dump(value)))
+            self._pending.clear()
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany("DELETE FROM record WHERE space = ? AND key = ?", gone)
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO record (space, key, value) VALUES (?, ?, ?)", rows
+                )
+            self.flushes += 1
 
     def load(self, space: str) -> dict[str, Any]:
         """Every record of ``space``, in key order."""

@@ -39,7 +39,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "psa": (
         "psa:workspaces.read", "psa:workspaces.write", "psa:rates.write", "psa:milestones.read",
         "psa:milestones.write", "psa:people.read", "psa:time.read", "psa:expenses.read",
-        "psa:invoices.write",
+        "psa:invoices.read", "psa:invoices.write",
     ),
     "erp": (
         "erp:companies.read", "erp:customers.read", "erp:customers.write", "erp:currencies.read",
@@ -110,11 +110,17 @@ class TokenRuntime(RuntimeLayer):
                 "client_secret": self._client[1],
                 "scope": " ".join(self._scopes[vendor]),
             }
-            response = yield from self._inner.send(
-                vendor, "POST", TOKEN_PATHS[vendor], content=urlencode(form).encode(),
-                headers={"content-type": "application/x-www-form-urlencoded",
-                         "accept": "application/json"},
-            )  # fmt: skip
+            try:
+                response = yield from self._inner.send(
+                    vendor, "POST", TOKEN_PATHS[vendor], content=urlencode(form).encode(),
+                    headers={"content-type": "application/x-www-form-urlencoded",
+                             "accept": "application/json"},
+                )  # fmt: skip
+            except httpx.TransportError as exc:
+                # no token, and the call itself never went out: a plain "unavailable", which
+                # the retry layer repeats (asking for a token twice does no harm)
+                response = httpx.Response(503, json={"title": "token endpoint unreachable",
+                                                     "detail": str(exc)})  # fmt: skip
         finally:
             del self._fetching[vendor]
         if response.status_code != 200:

@@ -32,7 +32,7 @@ from orchestrator.adapters.tax import TaxAdapter
 from orchestrator.model import Project
 from orchestrator.runtime import Flow, Runtime
 
-__all__ = ["ReferenceCore", "build"]
+__all__ = ["OPTIONS", "ReferenceCore", "build"]
 
 
 class ReferenceCore(Collection, ChangeOrders, Holds, Cash, Billing, Reconciliation):
@@ -243,6 +243,17 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash, Billing, Reconciliati
         self._rt.record("core.project_active", contract=contract.reference, workspace=workspace_id)
 
 
+OPTIONS = {  # what --option KEY=VALUE may set on this design, and what it means
+    "idempotency": "true|false: send idempotency keys on invoice-impacting writes",
+    "retries": "true|false: retry failed calls and replay dead letters",
+    "reconciliation": "true|false: poll the vendors for work whose webhooks went missing",
+    "store": "PATH: the SQLite file of the core's durable state (default: in memory)",
+    "client_id": "the core's OAuth client id at every vendor (the simulator sets it)",
+    "client_secret": "its secret",
+}
+SWITCHES = ("idempotency", "retries", "reconciliation")
+_TRUE, _FALSE = ("true", "on", "1", "yes"), ("false", "off", "0", "no")
+
 _PSA_EVENTS = {
     "timesheet_submission.approved": "timesheet",
     "billing_milestone.accepted": "milestone",
@@ -252,7 +263,18 @@ _PSA_EVENTS = {
 
 def _flag(options: dict[str, str], name: str) -> bool:
     """A design switch, on unless the option says false/off/0/no."""
-    return options.get(name, "true").strip().lower() not in ("false", "off", "0", "no")
+    return options.get(name, "true").strip().lower() not in _FALSE
+
+
+def option_problems(options: dict[str, str]) -> list[str]:
+    """What is wrong with ``options`` for this design (empty: nothing)."""
+    problems = [f"unknown option {k!r} (known: {', '.join(OPTIONS)})"
+                for k in options if k not in OPTIONS]  # fmt: skip
+    for name in SWITCHES:
+        value = options.get(name)
+        if value is not None and value.strip().lower() not in _TRUE + _FALSE:
+            problems.append(f"option {name}={value!r}: expected true or false")
+    return problems
 
 
 def _json(status: int, body: Any, problem: bool = False) -> httpx.Response:

@@ -5,6 +5,7 @@ Exit codes: 0 every invariant holds, 1 an invariant is violated, 2 the input is 
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import sys
@@ -47,8 +48,9 @@ def _scenario_problems(exc: ScenarioError) -> None:
     errors.print(exc.render(), highlight=False, markup=False, soft_wrap=True)
 
 
-def _inputs(scenario: Path, design: str) -> Scenario:
-    """The scenario, loaded, and the design, checked: or exit 2 saying what to fix."""
+def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
+    """The scenario, loaded, and the design and its options, checked: or exit 2 saying what
+    to fix."""
     try:
         spec = load_scenario(scenario)
     except ScenarioError as exc:
@@ -56,9 +58,17 @@ def _inputs(scenario: Path, design: str) -> Scenario:
         errors.print("Fix the fields above, then run `q2c scenarios validate FILE` to check.")
         raise typer.Exit(2) from None
     try:
-        load_design(design)
+        factory = load_design(design)
     except ValueError as exc:
         raise _bad_input(f"{exc}. Built-in designs: reference.") from None
+    # a design that says which options it takes (the reference does) gets them checked
+    check = getattr(importlib.import_module(factory.__module__), "option_problems", None)
+    problems = list(check(options)) if callable(check) else []
+    store = options.get("store")
+    if store and not Path(store).parent.is_dir():
+        problems.append(f"option store={store!r}: folder {Path(store).parent} does not exist")
+    if problems:
+        raise _bad_input("; ".join(problems))
     return spec
 
 
@@ -102,7 +112,7 @@ def run_command(
 ) -> None:
     """Run SCENARIO against a design, judge every invoice, write the run folder."""
     options = _options(option)
-    spec = _inputs(scenario, design)
+    spec = _inputs(scenario, design, options)
     if swarm_draw:
         from sim.fault_draw import draw_scenario
 
@@ -156,7 +166,7 @@ def swarm_command(
     from sim.swarm import present_swarm
 
     options = _options(option)
-    spec = _inputs(scenario, design)
+    spec = _inputs(scenario, design, options)
     folder = _folder(out or Path("runs") / f"swarm-{spec.name}", "swarm")
     seed_range = range(first, first + seeds)
     code = present_swarm(

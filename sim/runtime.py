@@ -88,17 +88,18 @@ class SimRuntime:
         yield self.env.timeout(seconds)
 
     def spawn(self, flow: Flow[Any], name: str) -> None:
-        self.env.process(self._guarded(flow, name))
+        # the flow belongs to the core that spawned it, even if that core dies before the
+        # flow's first step (spawned and crashed in the same simulated instant)
+        self.env.process(self._guarded(flow, name, self.generation))
 
     def crash(self) -> None:
         """The core's process dies: every flow spawned before now is closed at its next resume
         (``GeneratorExit``, which ``except Exception`` does not catch), never to run again."""
         self.generation += 1
 
-    def _guarded(self, flow: Flow[Any], name: str) -> Flow[None]:
+    def _guarded(self, flow: Flow[Any], name: str, generation: int) -> Flow[None]:
         """Drive ``flow`` step by step (not ``yield from``) so that a crash can end it between
         two steps; a flow that raises is traced as failed and the world goes on."""
-        generation = self.generation
         value: Any = None
         error: Exception | None = None
         try:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from tests.cli_support import invoke, words
+from tests.conftest import SMALL
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -176,3 +177,18 @@ def test_committed_json_schema_is_current() -> None:
     assert committed == scenario_json_schema(), (
         "run: q2c scenarios schema --out scenarios/scenario.schema.json"
     )
+
+
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        ("retries=flase", "option retries='flase': expected true or false"),
+        ("bogus=1", "unknown option 'bogus'"),
+        ("store=/nonexistent-q2c/x.db", "folder /nonexistent-q2c does not exist"),
+    ],
+)
+def test_a_bad_design_option_is_bad_input(option: str, said: str, tmp_path: Path) -> None:
+    """A misspelt switch, an option the design does not take, a store in no folder: exit 2
+    naming it, before anything runs (a typo used to mean 'true' silently)."""
+    code, _, err = invoke("run", str(SMALL), "--out", str(tmp_path / "run"), "--option", option)
+    assert code == 2 and said in words(err)

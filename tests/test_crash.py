@@ -63,6 +63,26 @@ def test_a_crash_closes_older_flows_at_their_next_resume() -> None:
     assert rt.failed_flows == 0
 
 
+def test_a_flow_spawned_in_the_instant_of_the_crash_dies_with_its_core() -> None:
+    """Spawned by the old core, then the crash, both before the flow's first step: the flow
+    belongs to the dead core and never runs (it used to join the new generation)."""
+    env, rt = _runtime()
+    steps: list[str] = []
+
+    def flow() -> Flow[None]:
+        steps.append("ran")
+        yield from rt.sleep(1)
+
+    def spawn_then_crash() -> Any:
+        yield env.timeout(5)
+        rt.spawn(flow(), "orphan")
+        rt.crash()
+
+    env.process(spawn_then_crash())
+    env.run()
+    assert steps == []
+
+
 def test_a_failed_event_is_thrown_into_the_flow() -> None:
     """Driving a flow step by step still hands it the failures of what it waited on."""
     env, rt = _runtime()

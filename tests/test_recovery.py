@@ -159,3 +159,19 @@ def test_schema_drift_heals_into_one_invoice_per_contract(small: Scenario) -> No
     posted = [i for i in result.world.erp.invoices(result.world.tenant) if i["status"] != "Draft"]
     periods = Counter((i["customerId"], i["yourReference"].split()[0]) for i in posted)
     assert max(periods.values()) == 1
+
+
+def test_a_tax_commit_that_fails_after_posting_is_finished_later(small: Scenario) -> None:
+    """The tax engine goes down between assessing and committing an invoice, for longer than
+    the retry policy waits: the posted invoice stays in the outbox until its tax is committed
+    (the engine's committed tax equals the invoices' in the end)."""
+    faulty = _with_faults(
+        small,
+        {"vendors": {"tax": {"outages": [
+            {"start": "2026-04-07T06:00:00.300Z", "end": "2026-04-07T12:00:00Z"},
+        ]}}},
+    )  # fmt: skip
+    result = run(faulty, seed=1)
+    assert result.metrics["vendors"]["tax"]["outage_calls"] > 0
+    assert result.metrics["invariants"]["violations"] == []
+    assert result.world.core.status()["resilience"]["outbox"] == 0

@@ -225,3 +225,37 @@ def test_a_renamed_line_field_is_a_contract_violation() -> None:
     lines[0]["lineDescription"] = lines[0].pop("description")
     with pytest.raises(ContractViolation, match="description"):
         ErpAdapter(VirtualRuntime(_answers(_status(200))), "t").check_echo(invoice, created, lines)
+
+
+def test_a_half_open_circuit_waiting_on_the_quota_does_not_lock_itself_out() -> None:
+    """Circuit open after 503s, and the last answer spent the window: the probe waits out the
+    quota first and then goes out (it used to claim the probe, wait, and block itself)."""
+    spent = _status(503, **{"x-ratelimit-remaining": "0", "x-ratelimit-reset": "300"})
+    inner = VirtualRuntime(_answers(_status(503), _status(503), spent, _status(200)))
+    policy = RetryPolicy(base_s=1, cap_s=1, breaker_threshold=3, breaker_cool_off_s=60)
+    response = _send(ResilientRuntime(inner, policy=policy, quotas={}))
+    assert response.status_code == 200 and len(inner.sent) == 4
+    assert inner.sent[3][0] - inner.sent[2][0] >= 300
+
+
+def test_a_dropped_connection_on_a_probe_frees_the_circuit() -> None:
+    """A transport error other than a timeout is an unknown outcome, and the probe is freed:
+    the next call goes out instead of waiting for ever."""
+    inner = VirtualRuntime(
+        _answers(*[_status(503)] * 3, httpx.RemoteProtocolError("reset"), _status(200))
+    )
+    policy = RetryPolicy(base_s=1, cap_s=1, breaker_threshold=3, breaker_cool_off_s=60)
+    rt = ResilientRuntime(inner, policy=policy, quotas={})
+    assert _send(rt).status_code == 200
+    with pytest.raises(OutcomeUnknown):
+        _send(ResilientRuntime(VirtualRuntime(_answers(httpx.ReadError("gone"))), quotas={}),
+              "POST", "/customers")  # fmt: skip
+
+
+def test_a_quota_of_one_paces_instead_of_crashing() -> None:
+    """90% of a limit of 1 rounds to 0: still one call per window, no IndexError."""
+    inner = VirtualRuntime(_answers(_status(200)))
+    rt = ResilientRuntime(inner, quotas={"erp": Quota(limit=1, window_s=10.0)})
+    _send(rt)
+    _send(rt)
+    assert inner.sent[1][0] - inner.sent[0][0] >= 10

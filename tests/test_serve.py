@@ -121,6 +121,38 @@ def test_admin_turns_a_429_storm_on_and_off_for_one_vendor(served: str) -> None:
         assert http.get(f"{served}/_admin/faults", headers=admin).json()["erp"] == []
 
 
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"kind": "outage", "start": "2026-01-01T00:00:00", "end": "2026-01-02T00:00:00Z"},
+        {"kind": "outage", "start": "2026-01-02T00:00:00Z", "end": "2026-01-01T00:00:00Z"},
+        {"kind": "quota", "windows": []},
+        {"kind": "schema_drift", "start": "2026-01-01T00:00:00"},
+    ],
+)
+def test_admin_refuses_a_rule_it_could_not_apply(served: str, rule: dict[str, Any]) -> None:
+    """A naive datetime, an outage ending before it starts, a quota limiting nothing: 422
+    naming the field, and the vendor keeps answering (these used to break every request)."""
+    admin = {"authorization": f"Bearer {ADMIN_TOKEN}"}
+    with httpx.Client(timeout=5) as http:
+        refused = http.post(f"{served}/_admin/faults/erp", json=rule, headers=admin)
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert http.get(f"{served}/_admin/faults", headers=admin).json()["erp"] == []
+        erp = _token(http, served, "erp", "/oauth2/v2.0/token")
+        assert http.get(f"{served}{ERP}/companies", headers=erp).status_code == 200
+
+
+def test_a_header_beyond_ascii_is_not_a_server_error(served: str) -> None:
+    """Header octets outside ASCII (a UTF-8 tenant or token) get a 4xx, never a 500."""
+    with httpx.Client(timeout=5) as http:
+        answer = http.get(
+            f"{served}{ERP}/companies",
+            headers={"authorization": "Bearer é".encode(), "x-tenant": "é".encode()},
+        )
+    assert 400 <= answer.status_code < 500
+
+
 def test_admin_wants_its_token_and_reset_restores_seeded_state(served: str) -> None:
     """Without the admin token the admin API is a 401; reset drops records made since start."""
     with httpx.Client(timeout=5) as http:

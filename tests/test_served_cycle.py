@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -78,11 +79,16 @@ def _deliver(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> 
         runtime.join(timeout=30)
 
 
-def test_the_core_bills_a_cycle_against_q2c_serve_and_the_oracle_agrees(served: Served) -> None:
+def test_the_core_bills_a_cycle_against_q2c_serve_and_the_oracle_agrees(
+    served: Served, tmp_path: Path
+) -> None:
     """Deal -> SOW -> project -> time and milestone -> invoice -> cash, every vendor call over
-    a socket with a bearer token; the oracle finds every item correct, no invariant broken."""
-    runtime = WallClockRuntime({v: f"http://127.0.0.1:{served.port}/{v}" for v in VENDORS})
-    core = ReferenceCore(runtime, "live", {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+    a socket with a bearer token and the core's state in its SQLite store (flows on threads);
+    the oracle finds every item correct, no invariant broken."""
+    runtime = WallClockRuntime({v: served.url(f"/{v}") for v in VENDORS})
+    options = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+               "store": str(tmp_path / "core.sqlite3")}  # fmt: skip
+    core = ReferenceCore(runtime, "live", options)
     try:
         truth = _cycle(core, runtime, served)
     finally:
@@ -108,6 +114,7 @@ def test_the_core_bills_a_cycle_against_q2c_serve_and_the_oracle_agrees(served: 
         ("billing_milestone", "correct"),
     ]
     assert core.status()["exceptions"] == []
+    assert core.store.flushes > 0 and (tmp_path / "core.sqlite3").stat().st_size > 0
 
 
 def _cycle(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> GroundTruth:

@@ -99,3 +99,14 @@ def test_a_whole_run_with_every_vendor_enforcing_oauth(small: Scenario) -> None:
     result = run(small, seed=1)
     assert result.metrics["api_errors"] == {}
     assert result.metrics["invariants"]["violations"] == []
+
+
+def test_a_lost_token_answer_is_unavailable_not_an_unknown_write() -> None:
+    """The token request times out: the call never went out, so it is a 503 to retry, not an
+    OutcomeUnknown for the write it was for."""
+
+    def script(n: int, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+        raise httpx.ReadTimeout("lost")
+
+    answer = run_flow(TokenRuntime(VirtualRuntime(script), "core", "s").send("psa", "POST", "/x"))
+    assert answer.status_code == 503

@@ -215,7 +215,11 @@ class PsaAdapter:
         milestone_ids: list[str],
         expense_ids: list[str],
     ) -> Flow[None]:
-        """Mark the billed items INVOICED in the PSA, so nobody bills them twice."""
+        """Mark the billed items INVOICED in the PSA, so nobody bills them twice (once: an
+        earlier try whose answer was lost, or a restarted core's, may have done it)."""
+        done, _ = yield from self._all("/invoices", {"workspace_id": workspace_id})
+        if any(row.get("user_invoice_number") == number for row in done):
+            return
         yield from self._call(
             "POST",
             "/invoices",
