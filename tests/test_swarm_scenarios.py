@@ -9,6 +9,8 @@ envelope allows actually fired (``make swarm``, run by ``.ci/run``); ``make soak
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,22 @@ def test_each_mechanism_switched_off_is_caught(
     metrics = run(load_scenario(_file(name)), seed, options={key: value}).metrics
     broken = {v["invariant"] for v in metrics["invariants"]["violations"]}
     assert invariant in broken, f"{name} --option {option} --seed {seed}: {sorted(broken)}"
+
+
+@pytest.mark.parametrize("name", ["crash-restart", "webhook-chaos"])
+def test_fault_runs_are_identical_across_hash_seeds(name: str, tmp_path: Path) -> None:
+    """A crash with its SQLite store, or webhook chaos, run as `q2c run --swarm-draw` under
+    PYTHONHASHSEED=0 and =1: byte-identical metrics and trace."""
+    outs = []
+    for hashseed in ("0", "1"):
+        out = tmp_path / f"hash{hashseed}"
+        env = {**os.environ, "PYTHONHASHSEED": hashseed, "COLUMNS": "120"}
+        done = subprocess.run(
+            [sys.executable, "-m", "sim.cli", "run", str(ROOT / "scenarios" / f"{name}.yaml"),
+             "--seed", "7", "--swarm-draw", "--no-report", "--out", str(out)],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr + done.stdout
+        outs.append(out)
+    for name_ in ("metrics.json", "trace.jsonl"):
+        assert (outs[0] / name_).read_bytes() == (outs[1] / name_).read_bytes()
