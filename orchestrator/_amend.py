@@ -26,6 +26,9 @@ class ChangeOrders(CoreParts):
     def _sync_terms(self, engagement: Any) -> Flow[None]:
         """Push rate card versions and milestones the PSA does not have yet."""
         roles = yield from self._psa.roles()
+        cards, milestones = yield from self._psa.terms_in_psa(engagement.project.id)
+        engagement.versions_in_psa.update(dict.fromkeys(sorted(cards)))
+        engagement.milestones_in_psa.update(dict.fromkeys(sorted(milestones)))
         for version in engagement.contract.versions:
             if version.number not in engagement.versions_in_psa:
                 yield from self._psa.add_rate_card(engagement.project.id, version.rate_card, roles)

@@ -37,7 +37,8 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "crm": ("crm:records.read",),
     "clm": ("clm:records.read", "clm:workflows.read", "clm:workflows.write"),
     "psa": (
-        "psa:workspaces.read", "psa:workspaces.write", "psa:rates.write", "psa:milestones.read",
+        "psa:workspaces.read", "psa:workspaces.write", "psa:rates.read", "psa:rates.write",
+        "psa:milestones.read",
         "psa:milestones.write", "psa:people.read", "psa:time.read", "psa:expenses.read",
         "psa:invoices.read", "psa:invoices.write",
     ),

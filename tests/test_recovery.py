@@ -175,3 +175,24 @@ def test_a_tax_commit_that_fails_after_posting_is_finished_later(small: Scenario
     assert result.metrics["vendors"]["tax"]["outage_calls"] > 0
     assert result.metrics["invariants"]["violations"] == []
     assert result.world.core.status()["resilience"]["outbox"] == 0
+
+
+def test_a_crash_mid_set_up_adds_no_rate_card_or_milestone_twice(small: Scenario) -> None:
+    """The core dies right after the PSA stored a contract's first rate card: the restarted
+    core finds the workspace, the card and the milestones already there and adds none twice."""
+    faulty = _with_faults(
+        small,
+        {"crash": {"after_call": {"vendor": "psa", "method": "POST",
+                                  "path_prefix": "/api/v1/rate_card_versions", "nth": 1},
+                   "downtime_minutes": 30}},
+    )  # fmt: skip
+    result = run(faulty, seed=1)
+    assert len(result.metrics["crashes"]) == 1
+    psa, tenant = result.world.psa, result.world.tenant
+    cards = Counter((c["workspace_id"], c["version_number"])
+                    for c in psa.tables.all(tenant, "rate_card_versions"))  # fmt: skip
+    milestones = Counter((m["workspace_id"], m["external_reference"])
+                         for m in psa.tables.all(tenant, "billing_milestones"))  # fmt: skip
+    assert max(cards.values()) == 1 and max(milestones.values()) == 1
+    assert len(list(psa.tables.all(tenant, "workspaces"))) == len(small.contracts)
+    assert result.metrics["invariants"]["violations"] == []

@@ -117,6 +117,14 @@ class PsaAdapter:
             },
         )
 
+    def terms_in_psa(self, workspace_id: str) -> Flow[tuple[set[int], set[str]]]:
+        """The rate card version numbers and milestone references the workspace already has
+        (so that a retried or resumed set-up never adds them twice)."""
+        cards, _ = yield from self._all("/rate_card_versions", {"workspace_id": workspace_id})
+        milestones, _ = yield from self._all("/billing_milestones", {"workspace_id": workspace_id})
+        return ({int(c["version_number"]) for c in cards},
+                {str(m.get("external_reference")) for m in milestones})  # fmt: skip
+
     def add_milestone(self, workspace_id: str, milestone: Milestone) -> Flow[None]:
         yield from self._call(
             "POST",
