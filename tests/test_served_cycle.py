@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-import simplejson
 
 from mocks._state import Webhook
 from mocks.clm import ExecutedTerms
@@ -23,7 +22,7 @@ from sim.oracle import check, check_cash, check_customer_balances, check_ledger,
 from sim.scenario import Scenario
 from sim.serve import Sandbox
 from sim.truth import GroundTruth, MilestoneTruth, PaymentTruth, TimeTruth
-from tests.loopback import LoopbackServer
+from tests.loopback import LoopbackServer, deliver_webhooks
 
 SCENARIO = Scenario.model_validate(
     {
@@ -70,13 +69,7 @@ def served() -> Iterator[Served]:
 
 
 def _deliver(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> None:
-    while served.webhooks:
-        hook = served.webhooks.pop(0)
-        body = simplejson.dumps(hook.body, use_decimal=True).encode()
-        answer = core.handle(httpx.Request("POST", f"http://core/webhooks/{hook.vendor}",
-                                           content=body))  # fmt: skip
-        assert answer.status_code == 202
-        runtime.join(timeout=30)
+    deliver_webhooks(core, runtime, served.webhooks)
 
 
 def test_the_core_bills_a_cycle_against_q2c_serve_and_the_oracle_agrees(

@@ -10,7 +10,6 @@ from decimal import Decimal
 
 import httpx
 import pytest
-import simplejson
 
 from mocks._http import Mount
 from mocks._state import Webhook
@@ -22,7 +21,7 @@ from mocks.psa import PsaMock
 from mocks.tax import TaxMock
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import WallClockRuntime
-from tests.loopback import LoopbackServer
+from tests.loopback import LoopbackServer, deliver_webhooks
 
 TENANT = "live"
 
@@ -66,15 +65,7 @@ def served() -> Iterator[Served]:
 
 
 def _deliver(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> None:
-    """Hand every pending webhook to the core's receiver and wait for the flows it starts."""
-    while served.webhooks:
-        hook = served.webhooks.pop(0)
-        body = simplejson.dumps(hook.body, use_decimal=True).encode()
-        response = core.handle(
-            httpx.Request("POST", f"http://core/webhooks/{hook.vendor}", content=body)
-        )
-        assert response.status_code == 202
-        runtime.join(timeout=30)
+    deliver_webhooks(core, runtime, served.webhooks)
 
 
 def test_reference_core_bills_a_cycle_in_real_time_over_sockets(served: Served) -> None:
