@@ -41,9 +41,7 @@ class CoreParts:
         }
         if items is not None:
             exception["items"] = list(items)
-        known = self.state.exceptions.find_open(reason, item)
-        self.state.exceptions.open(exception)
-        if known is None:
+        if self.state.exceptions.open(exception):  # a new one (not a refresh) is traced
             self._rt.record(
                 "core.exception", **{k: v for k, v in exception.items() if k != "items"}
             )

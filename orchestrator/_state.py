@@ -47,21 +47,18 @@ class ExceptionQueue:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def find_open(self, reason: str, item: str) -> dict[str, Any] | None:
-        key = self._open.get((reason, item))
-        found: dict[str, Any] | None = None if key is None else self._rows[key]
-        return found
-
-    def open(self, exception: dict[str, Any]) -> None:
-        """Add ``exception`` or, when one is open for the same reason and item, update it."""
+    def open(self, exception: dict[str, Any]) -> bool:
+        """Add ``exception`` (True) or, when one is open for the same reason and item, update
+        it (False)."""
         at = (exception["reason"], exception["item"])
         key = self._open.get(at)
         if key is None:
             key = self._open[at] = f"{len(self._rows):08d}"
             self._rows[key] = exception
-        else:
-            self._rows[key].update(exception)
-            self._rows.touch(key)
+            return True
+        self._rows[key].update(exception)
+        self._rows.touch(key)
+        return False
 
     def resolve(self, reason: str, item: str, at: str) -> bool:
         key = self._open.pop((reason, item), None)

@@ -41,13 +41,14 @@ class Store:
 
     def __init__(self, path: str | None) -> None:
         self.path = path
-        # the wall-clock runtime runs flows on threads: one connection, used under a lock
-        self._db = sqlite3.connect(path or ":memory:", isolation_level=None,
-                                   check_same_thread=False)  # fmt: skip
         self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
+        self._db: sqlite3.Connection | None = None  # no file, no database: nothing to keep
+        if path is not None:
+            # the wall-clock runtime runs flows on threads: one connection, used under a lock
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(_SCHEMA)
         self._pending: dict[tuple[str, str], Any] = {}
         self._deleted = object()
         self.reference: Reference = lambda _obj: None
@@ -70,7 +71,7 @@ class Store:
 
     def flush(self) -> None:
         """Write every buffered change in one transaction."""
-        if not self._pending:
+        if not self._pending or self._db is None:
             return
         with self._lock:
             rows, gone = [], []
@@ -90,6 +91,8 @@ class Store:
 
     def load(self, space: str) -> dict[str, Any]:
         """Every record of ``space``, in key order."""
+        if self._db is None:
+            return {}
         rows = self._db.execute(
             "SELECT key, value FROM record WHERE space = ? ORDER BY key", (space,)
         )
@@ -97,7 +100,8 @@ class Store:
 
     def close(self) -> None:
         self.flush()
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
 
     def _dump(self, value: Any) -> bytes:
         buffer = io.BytesIO()
