@@ -25,7 +25,7 @@ bench: $(STAMP)  ## performance benchmarks (pytest-benchmark)
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable --benchmark-only --benchmark-columns=min,median,max,rounds
 
 contract: $(STAMP)  ## the full Schemathesis contract suite (>= 100 examples per operation)
-	$(BIN)/python -m pytest -m contract tests/test_schemathesis_mocks.py
+	$(BIN)/python -m pytest -m contract tests/contracts/test_schemathesis_mocks.py
 
 FAULT_SCENARIOS := month-end-erp-outage rate-limit-storm webhook-chaos lost-responses tax-engine-outage crash-restart
 SOAK_SEEDS ?= 500

@@ -21,7 +21,7 @@ import httpx
 import simplejson
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
-from mocks._contract import SPEC_PATH, rendered
+from contracts.specs import SPEC_PATH, rendered
 
 __all__ = [
     "Call",

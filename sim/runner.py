@@ -18,14 +18,13 @@ from typing import Any
 
 import httpx
 
-from sim.actors import billing_periods, start_firm
-from sim.business_calendar import at
-from sim.clients import start_clients
-from sim.consumer_contracts import VENDORS
-from sim.expenses import start_expenses
-from sim.loader import load_scenario
+from contracts.consumer import VENDORS
+from sim.firm.actors import start_firm
+from sim.firm.clients import start_clients
+from sim.firm.expenses import start_expenses
+from sim.firm.operations import Operations, resilience_metrics
+from sim.firm.workforce import hire, start_workforce
 from sim.metrics import cash_metrics, items_csv, summarise
-from sim.operations import resilience_metrics
 from sim.oracle import (
     OracleReport,
     check,
@@ -38,9 +37,11 @@ from sim.oracle import (
     check_terms_propagated,
     excuse_vendor_holds,
 )
-from sim.scenario import CURRENCIES, Scenario
-from sim.workforce import hire, start_workforce
-from sim.world import World
+from sim.scenario.calendar import at
+from sim.scenario.format import CURRENCIES, Scenario
+from sim.scenario.loader import load_scenario
+from sim.scenario.periods import billing_periods
+from sim.world.world import World
 
 __all__ = ["RunResult", "run", "run_scenario"]
 
@@ -71,11 +72,11 @@ def run(
     world = World(scenario, seed, design, dict(options or {}))
     try:  # the world's temporary store goes whatever happens
         people = hire(world)
-        start_firm(world)
+        ops = start_firm(world)
         start_workforce(world, people)
         start_expenses(world, people)
         start_clients(world)
-        runs = billing_periods(world)
+        runs = billing_periods(world.scenario, world.calendar)
         end = at(scenario.ends, 23, 59)
         if runs:
             end = max(end, at(runs[-1][1], 23, 59))
@@ -87,12 +88,12 @@ def run(
         world.finish()
         if doctor is not None:
             doctor(world)
-        return judge(world, people_count=len(people))
+        return judge(world, ops, people_count=len(people))
     finally:
         world.close()
 
 
-def judge(world: World, people_count: int) -> RunResult:
+def judge(world: World, ops: Operations, people_count: int) -> RunResult:
     s = world.scenario
     invoices = world.erp.invoices(world.tenant)
     records = {
@@ -163,7 +164,7 @@ def judge(world: World, people_count: int) -> RunResult:
         "faults_fired": world.runtime.faults_fired(),
         "calls_per_billable_item": round(sum(calls.values()) / billable, 4),
         "core": {"failed_flows": world.runtime.failed_flows},
-        **resilience_metrics(world),
+        **resilience_metrics(world, ops),
         "simulation": {
             "events": world.env.events_processed,
             "trace_lines": len(world.trace),

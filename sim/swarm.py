@@ -1,5 +1,5 @@
 """Swarm testing, as TigerBeetle's VOPR does it: many seeds in parallel processes, each with
-its own fault settings drawn inside the scenario's faults envelope (``sim.fault_draw``), each
+its own fault settings drawn inside the scenario's faults envelope (``sim.scenario.draw``), each
 run through a safety phase (faults on) and a liveness phase (from ``faults.heal``, none), then
 judged by the oracle. ``q2c swarm`` prints a table, writes ``swarm.json`` and, for every
 failing seed, the one ``q2c run ... --swarm-draw`` line that reproduces it.
@@ -23,10 +23,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.fault_draw import draw_scenario, drawn_kinds
-from sim.loader import load_scenario
 from sim.runner import run
-from sim.scenario import Scenario
+from sim.scenario.draw import draw_scenario, drawn_kinds
+from sim.scenario.format import Scenario
+from sim.scenario.loader import load_scenario
 
 __all__ = [
     "SeedOutcome",

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import ROOT
+from tests.support.paths import ROOT
 
 BIN = Path(sys.executable).parent
 

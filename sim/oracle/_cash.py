@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from sim.oracle._items import OracleReport, Violation
-from sim.scenario import CURRENCIES
-from sim.truth import GroundTruth
+from sim.record.truth import GroundTruth
+from sim.scenario.format import CURRENCIES
 
 __all__ = ["check_cash"]
 

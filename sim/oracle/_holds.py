@@ -10,8 +10,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from sim.oracle._items import OracleReport, Violation
-from sim.scenario import Scenario
-from sim.truth import GroundTruth
+from sim.record.truth import GroundTruth
+from sim.scenario.format import Scenario
 
 __all__ = ["check_purchase_orders"]
 

@@ -33,8 +33,8 @@ from sim.oracle._pricing import (
     expected_expense_amount,
     expected_time_amount,
 )
-from sim.scenario import ContractSpec, Scenario
-from sim.truth import GroundTruth
+from sim.record.truth import GroundTruth
+from sim.scenario.format import ContractSpec, Scenario
 
 __all__ = [
     "ItemVerdict",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
-from sim.scenario import CURRENCIES, ContractSpec
+from sim.scenario.format import CURRENCIES, ContractSpec
 
 __all__ = ["MINOR", "ROUNDING", "Rates", "expected_expense_amount", "expected_time_amount"]
 

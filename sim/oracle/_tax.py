@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sim.oracle._items import ItemVerdict, OracleReport, Violation
-from sim.scenario import CURRENCIES, EU_MEMBERS, ClientSpec, LegalEntitySpec, Scenario
+from sim.scenario.format import CURRENCIES, EU_MEMBERS, ClientSpec, LegalEntitySpec, Scenario
 
 __all__ = ["check_tax", "expected_levies"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sim.oracle._items import OracleReport, Violation
-from sim.scenario import CURRENCIES, Scenario
+from sim.scenario.format import CURRENCIES, Scenario
 
 __all__ = ["check_terms_propagated"]
 

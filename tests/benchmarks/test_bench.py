@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from mocks.erp import ErpMock
+from sim.firm.operations import Operations
 from sim.runner import judge, run
-from sim.scenario import Scenario
+from sim.scenario.format import Scenario
 
 pytestmark = pytest.mark.benchmark
 
@@ -29,7 +30,7 @@ def test_flagship_run(benchmark: Any, flagship: Scenario) -> None:
 def test_oracle_on_flagship(benchmark: Any, flagship: Scenario) -> None:
     """Judging the flagship run: the oracle's checks and the metrics over 13k+ items."""
     world = run(flagship, 7).world
-    result = benchmark(judge, world, people_count=0)
+    result = benchmark(judge, world, Operations(world), people_count=0)
     assert result.ok
 
 

@@ -1,0 +1,272 @@
+"""The in-process conformance suite: Schemathesis against every vendor mock, scored per operation.
+
+Each mock is built fresh on a frozen clock with a small fixture (the ERP needs a company before
+anything else resolves), loaded from its own ``/openapi.json`` through its ASGI app, and run
+through every Schemathesis phase (examples, coverage, fuzzing, stateful over the specs'
+OpenAPI links) with every default check. Results are counted per operation from the engine's
+own recordings, as Microcks scores conformance: examples run, checks passed, failures.
+
+The tuning that applies to every run, ours and a hand-run ``schemathesis run URL``, lives in
+``schemathesis.toml`` at the repository root; this module adds only the run's budget (examples
+per operation, stateful steps, seed). Schemathesis is a development dependency, imported only
+when a suite runs.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from mocks.catalog import VENDORS, Mock, build
+
+__all__ = [
+    "CLIENT_ID",
+    "CLIENT_SECRET",
+    "CONFIG",
+    "PHASES",
+    "TENANT",
+    "Failure",
+    "OperationScore",
+    "VendorScore",
+    "fixture",
+    "run_vendor",
+    "schemathesis_config",
+]
+
+CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+TENANT = "contract"
+# The sandbox client schemathesis.toml fetches tokens with (q2c serve registers it too).
+CLIENT_ID, CLIENT_SECRET = "q2c-contract", "q2c-contract-secret"
+NOW = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """One distinct failed check, with what reproduces it."""
+
+    operation: str
+    check: str
+    title: str
+    message: str
+    reproduce: str
+    response: str
+
+
+@dataclass(slots=True)
+class OperationScore:
+    examples: int = 0
+    checks_passed: int = 0
+    failures: list[Failure] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class VendorScore:
+    vendor: str
+    operations: dict[str, OperationScore]
+    errors: list[str]
+    seconds: float
+    requests: int
+    statuses: Counter[int] = field(default_factory=Counter)  # answers by status code
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [f for score in self.operations.values() for f in score.failures]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.errors
+
+
+def _clock() -> datetime:
+    return NOW
+
+
+def fixture(vendor: str, clock: Callable[[], datetime] = _clock, **options: Any) -> Mock:
+    """A fresh mock enforcing OAuth, with the contract client registered in ``TENANT`` and what
+    its API cannot create itself: the ERP's companies (set up by the firm, not over the API)
+    and the PSA's people and roles (rate cards and time refer to them)."""
+    options.setdefault("enforce_auth", True)
+    mock = build(vendor, clock, lambda _: None, **options)
+    mock.auth.register(CLIENT_ID, CLIENT_SECRET, TENANT)
+    if vendor == "erp":
+        assert hasattr(mock, "add_company")
+        mock.add_company(TENANT, "ACME-DE", "DE", "EUR", "Acme Engineering GmbH")
+        mock.add_company(TENANT, "ACME-US", "US", "USD", "Acme Engineering Inc.", "CA")
+    elif vendor == "psa":
+        assert hasattr(mock, "add_role") and hasattr(mock, "add_user")
+        role = mock.add_role(TENANT, "Engineer")
+        mock.add_user(TENANT, "Ada Lovelace", "ada@example.com", role, "DE")
+    return mock
+
+
+def schemathesis_config(
+    *, examples: int, seed: int, phases: Iterable[str] = PHASES, max_steps: int = 10
+) -> Any:
+    """The repository's ``schemathesis.toml`` with this run's budget laid over it."""
+    import schemathesis
+
+    data = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
+    wanted = set(phases)
+    unknown = wanted - set(PHASES)
+    if unknown:
+        raise ValueError(f"unknown phases {sorted(unknown)}: use {', '.join(PHASES)}")
+    data["seed"] = seed
+    data.setdefault("generation", {})["max-examples"] = examples
+    configured = data.setdefault("phases", {})
+    for name in PHASES:
+        configured.setdefault(name, {})["enabled"] = name in wanted
+    configured["stateful"]["max-steps"] = max_steps
+    return schemathesis.Config.from_dict(data, base_dir=str(CONFIG.parent))
+
+
+def run_vendor(
+    vendor: str,
+    *,
+    examples: int = 100,
+    seed: int = 1,
+    phases: Iterable[str] = PHASES,
+    max_steps: int = 10,
+    mock: Mock | None = None,
+    url: str | None = None,
+) -> VendorScore:
+    """Run Schemathesis against one vendor's mock and score every operation: in process
+    (``mock``, or a fresh ``fixture``) or, given ``url``, against a served spec such as
+    ``http://127.0.0.1:8000/erp/openapi.json``."""
+    import schemathesis
+    from schemathesis.core.result import Ok
+    from schemathesis.engine import events, from_schema
+
+    import contracts.hooks  # noqa: F401  (registers the form serializer)
+
+    if vendor not in VENDORS:
+        raise ValueError(f"unknown vendor {vendor!r}: use one of {', '.join(VENDORS)}")
+    config = schemathesis_config(examples=examples, seed=seed, phases=phases, max_steps=max_steps)
+    if url is not None:
+        schema = schemathesis.openapi.from_url(url, config=config)
+    else:
+        target = mock if mock is not None else fixture(vendor)
+        schema = schemathesis.openapi.from_asgi("/openapi.json", target.app.asgi, config=config)
+    operations = {
+        result.ok().label: OperationScore()
+        for result in schema.get_all_operations()
+        if isinstance(result, Ok)
+    }
+    errors: list[str] = []
+    seen: set[tuple[str, str, str]] = set()
+    statuses: Counter[int] = Counter()
+    started = perf_counter()
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            _score(event.recorder, operations, seen, statuses)
+        elif isinstance(event, events.NonFatalError):
+            errors.append(f"{event.label}: {event.info.title}: {event.info.message}")
+        elif isinstance(event, events.FatalError):
+            errors.append(f"fatal: {event.exception}")
+    seconds = perf_counter() - started
+    return VendorScore(vendor, operations, errors, seconds, statuses.total(), statuses)
+
+
+def _score(
+    recorder: Any,
+    operations: dict[str, OperationScore],
+    seen: set[tuple[str, str, str]],
+    statuses: Counter[int],
+) -> None:
+    """Fold one scenario's cases, checks and answers into the per-operation scores."""
+    from schemathesis.engine import Status
+
+    for interaction in recorder.interactions.values():
+        if interaction.response is not None:
+            statuses[interaction.response.status_code] += 1
+
+    for case_id, node in recorder.cases.items():
+        label = node.value.operation.label
+        score = operations.setdefault(label, OperationScore())
+        score.examples += 1
+        for check in recorder.checks.get(case_id, []):
+            if check.status == Status.SUCCESS:
+                score.checks_passed += 1
+            elif check.status == Status.FAILURE and check.failure_info is not None:
+                failure = check.failure_info.failure
+                key = (label, check.name, failure.title)
+                if key in seen:
+                    continue
+                seen.add(key)
+                interaction = recorder.interactions.get(case_id)
+                response = ""
+                if interaction is not None and interaction.response is not None:
+                    answer = interaction.response
+                    text = answer.content.decode("utf-8", "replace")[:300]
+                    response = f"{answer.status_code} {text}"
+                score.failures.append(
+                    Failure(
+                        label,
+                        check.name,
+                        failure.title,
+                        failure.message,
+                        check.failure_info.code_sample,
+                        response,
+                    )
+                )
+
+
+def check(
+    vendors: Iterable[str], *, examples: int, seed: int, console: Any, max_steps: int = 10
+) -> int:
+    """``q2c contracts check``: run the suite for ``vendors`` (all when empty), print one table
+    per vendor and operation, then each failure with its reproduction; 1 on any failure."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    chosen = list(vendors) or list(VENDORS)
+    failed = 0
+    for vendor in chosen:
+        score = run_vendor(vendor, examples=examples, seed=seed, max_steps=max_steps)
+        table = Table(
+            title=f"{vendor}: {len(score.operations)} operations, {score.requests} requests, "
+            f"{score.seconds:.1f} s",
+            title_justify="left",
+        )
+        table.add_column("operation", overflow="fold")
+        table.add_column("examples", justify="right")
+        table.add_column("checks passed", justify="right")
+        table.add_column("failures", justify="right")
+        for label, op in score.operations.items():
+            style = "bold red" if op.failures else "green"
+            table.add_row(
+                escape(label), str(op.examples), str(op.checks_passed),
+                f"[{style}]{len(op.failures)}[/]",
+            )  # fmt: skip
+        passed = sum(op.checks_passed for op in score.operations.values())
+        total = passed + len(score.failures)
+        table.add_section()
+        table.add_row(
+            "total", str(sum(op.examples for op in score.operations.values())), str(passed),
+            str(len(score.failures)),
+        )  # fmt: skip
+        console.print(table)
+        console.print(
+            f"{vendor}: conformance {100 * passed / max(total, 1):.2f}% "
+            f"({len(score.failures)} failures, {len(score.errors)} errors)",
+            highlight=False,
+        )
+        for failure in score.failures:
+            console.print(
+                f"[bold red]FAIL[/] {escape(failure.operation)}: {escape(failure.check)}: "
+                f"{escape(failure.title)}\n{escape(failure.message)}\n{escape(failure.reproduce)}"
+                f"\n-> {escape(failure.response)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        for error in score.errors:
+            console.print(f"[bold red]ERROR[/] {escape(error)}", highlight=False, soft_wrap=True)
+        failed += not score.ok
+    console.print(f"{len(chosen) - failed} of {len(chosen)} vendors conform.", highlight=False)
+    return 1 if failed else 0

@@ -1,0 +1,387 @@
+"""The ``q2c`` command line: run scenarios, validate them, build reports.
+
+Exit codes: 0 every invariant holds, 1 an invariant is violated, 2 the input is wrong.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from contracts.diff import SpecError, diff_files, summarize
+from sim.runner import RunResult, command_line, run, write_run
+from sim.scenario.format import Scenario
+from sim.scenario.loader import ScenarioError, load_scenario, scenario_json_schema
+from sim.world.world import load_design
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Simulate quote-to-cash integrations and check every invoice.",
+)
+scenarios_app = typer.Typer(no_args_is_help=True, help="Validate, list and describe scenarios.")
+app.add_typer(scenarios_app, name="scenarios")
+contracts_app = typer.Typer(no_args_is_help=True, help="Check and compare OpenAPI contracts.")
+app.add_typer(contracts_app, name="contracts")
+console = Console(emoji=False)
+errors = Console(stderr=True, emoji=False)
+
+
+def _bad_input(message: str) -> typer.Exit:
+    # The message quotes the user's input: escape it so '[' is text, not rich markup.
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _scenario_problems(exc: ScenarioError) -> None:
+    """Every problem on its own unwrapped line, so FILE:LINE stays whole and greppable."""
+    errors.print(exc.render(), highlight=False, markup=False, soft_wrap=True)
+
+
+def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
+    """The scenario, loaded, and the design and its options, checked: or exit 2 saying what
+    to fix."""
+    try:
+        spec = load_scenario(scenario)
+    except ScenarioError as exc:
+        _scenario_problems(exc)
+        errors.print("Fix the fields above, then run `q2c scenarios validate FILE` to check.")
+        raise typer.Exit(2) from None
+    try:
+        factory = load_design(design)
+    except ValueError as exc:
+        raise _bad_input(f"{exc}. Built-in designs: reference.") from None
+    # a design that says which options it takes (the reference does) gets them checked
+    check = getattr(importlib.import_module(factory.__module__), "option_problems", None)
+    problems = list(check(options)) if callable(check) else []
+    store = options.get("store")
+    if store and not Path(store).parent.is_dir():
+        problems.append(f"option store={store!r}: folder {Path(store).parent} does not exist")
+    if problems:
+        raise _bad_input("; ".join(problems))
+    return spec
+
+
+def _folder(folder: Path, what: str) -> Path:
+    """``folder``, created now (not after the run) or exit 2 if it cannot be written."""
+    if folder.exists() and not folder.is_dir():
+        raise _bad_input(f"--out {folder} is a file; give a folder for the {what}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _bad_input(f"cannot write the {what} folder {folder}: {exc.strerror}") from None
+    return folder
+
+
+def _options(pairs: list[str]) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise _bad_input(f"--option expects KEY=VALUE, got {pair!r}")
+        options[key] = value
+    return options
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
+    seed: Annotated[int, typer.Option(help="Seed for every random choice in the run.")] = 1,
+    design: Annotated[str, typer.Option(help="'reference' or module:function.")] = "reference",
+    out: Annotated[Path | None, typer.Option(help="Run folder [default: runs/NAME-seedN]")] = None,
+    option: Annotated[list[str], typer.Option(help="Design option KEY=VALUE (repeatable).")] = [],  # noqa: B006
+    report: Annotated[bool, typer.Option(help="Also write report.html.")] = True,
+    swarm_draw: Annotated[
+        bool,
+        typer.Option(
+            "--swarm-draw",
+            help="Draw this seed's faults inside the scenario's faults envelope, as q2c swarm "
+            "does (reproduces a swarm seed).",
+        ),
+    ] = False,
+) -> None:
+    """Run SCENARIO against a design, judge every invoice, write the run folder."""
+    options = _options(option)
+    spec = _inputs(scenario, design, options)
+    if swarm_draw:
+        from sim.scenario.draw import draw_scenario
+
+        spec = draw_scenario(spec, seed)
+    folder = _folder(out or Path("runs") / f"{spec.name}-seed{seed}", "run")
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("simulated days"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"{spec.name} seed {seed}", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = run(spec, seed, design, options, progress)
+    command = command_line(str(scenario), seed, design, options)
+    write_run(result, folder, command + (" --swarm-draw" if swarm_draw else ""))
+    if report:
+        from reports import build_report
+
+        build_report(folder)
+    _summary(result, folder)
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@app.command("swarm")
+def swarm_command(
+    scenario: Annotated[
+        Path,
+        typer.Argument(
+            help="Scenario file (YAML); its faults: section is the envelope each seed draws from."
+        ),
+    ],
+    seeds: Annotated[int, typer.Option(min=1, help="How many seeds to run.")] = 30,
+    first: Annotated[int, typer.Option(min=0, help="The first seed.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Parallel processes [default: CPUs].")] = (
+        os.cpu_count() or 1
+    ),
+    design: Annotated[str, typer.Option(help="'reference' or module:function.")] = "reference",
+    option: Annotated[list[str], typer.Option(help="Design option KEY=VALUE (repeatable).")] = [],  # noqa: B006
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for swarm.json [default: runs/swarm-NAME]")
+    ] = None,
+) -> None:
+    """Run SCENARIO over many seeds, each with its own faults; exit 1 if any seed fails."""
+    from sim.swarm import present_swarm
+
+    options = _options(option)
+    spec = _inputs(scenario, design, options)
+    folder = _folder(out or Path("runs") / f"swarm-{spec.name}", "swarm")
+    seed_range = range(first, first + seeds)
+    code = present_swarm(
+        console, errors, str(scenario), spec, seed_range, design, options, workers, folder
+    )
+    raise typer.Exit(code)
+
+
+def _summary(result: RunResult, folder: Path) -> None:
+    m = result.metrics
+    table = Table(title=f"{m['scenario']} - seed {m['seed']} - design {m['design']}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    items = m["items"]
+    for key in ("billable", "correct", "leaked", "duplicated", "misbilled", "held"):
+        table.add_row(f"items {key}", f"{items[key]:,}")
+    table.add_row("accuracy by count", f"{m['accuracy']['by_count']:.4%}")
+    table.add_row("accuracy by amount", f"{m['accuracy']['by_amount']:.4%}")
+    for currency, amounts in m["amounts"].items():
+        table.add_row(f"billable {currency}", f"{amounts['billable']}")
+        table.add_row(f"invoiced {currency}", f"{amounts['invoiced']}")
+    table.add_row("invoices / lines", f"{m['invoices']['count']} / {m['invoices']['lines']:,}")
+    p = m["cycle_times_hours"]["time_approved_to_invoiced"]
+    if p["count"]:
+        table.add_row("approved -> invoiced p50/p95 (h)", f"{p['p50']:.1f} / {p['p95']:.1f}")
+    calls = ", ".join(f"{v} {n}" for v, n in m["api_calls"].items())
+    table.add_row("API calls", calls)
+    table.add_row("calls per billable item", f"{m['calls_per_billable_item']}")
+    table.add_row("simulated events", f"{m['simulation']['events']:,}")
+    table.add_row("trace sha256", m["trace_sha256"][:16] + "...")
+    console.print(table)
+    violations = m["invariants"]["violations"]
+    if violations:
+        console.print(f"[bold red]{len(violations)} invariant violation(s):[/]")
+        for v in violations[:20]:
+            console.print(f"  {v['invariant']}: {v['item']} - {v['detail']}", markup=False)
+        if len(violations) > 20:
+            console.print(f"  ... and {len(violations) - 20} more in {folder / 'metrics.json'}")
+        console.print(f"Reproduce with: {(folder / 'command.txt').read_text().strip()}")
+    else:
+        console.print("[bold green]All invariants hold.[/]")
+    console.print(f"Run folder: {folder}")
+
+
+@scenarios_app.command("validate")
+def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files.")]) -> None:
+    """Check scenario files; print every problem with its line and field path."""
+    bad = 0
+    for file in files:
+        try:
+            spec = load_scenario(file)
+        except ScenarioError as exc:
+            bad += 1
+            _scenario_problems(exc)
+            continue
+        people = sum(st.count for c in spec.contracts for st in c.staffing)
+        console.print(
+            f"{file}: ok ({len(spec.contracts)} contracts, {people} consultants, "
+            f"{spec.period.start} to {spec.period.end})",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if bad:
+        raise typer.Exit(2)
+
+
+@scenarios_app.command("schema")
+def schema(out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None) -> None:
+    """Print the scenario format as JSON Schema (for editors)."""
+    text = scenario_json_schema()
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text)
+
+
+def business_question(file: Path) -> str:
+    """The opening comment's 'Business question:' paragraph."""
+    lines: list[str] = []
+    for line in file.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.startswith("#"):
+            break
+        text = line.lstrip("#").strip()
+        if not text and lines:
+            break
+        if text:
+            lines.append(text)
+    return " ".join(lines).removeprefix("Business question:").strip()
+
+
+@scenarios_app.command("list")
+def list_scenarios(
+    folder: Annotated[Path, typer.Argument(help="Folder of scenarios.")] = Path("scenarios"),
+) -> None:
+    """List scenario files with the business question each answers."""
+    if not folder.is_dir():
+        raise _bad_input(f"{folder} is not a folder of scenarios")
+    table = Table(title=f"Scenarios in {folder}")
+    table.add_column("file")
+    table.add_column("business question")
+    for file in sorted(folder.glob("*.yaml")):
+        table.add_row(file.name, business_question(file) or "(no question stated)")
+    console.print(table)
+
+
+@app.command("report")
+def report_command(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
+    """Write report.html for a run folder."""
+    from reports import RunFolderError, build_report
+
+    if not (run_dir / "metrics.json").is_file():
+        raise _bad_input(f"{run_dir} is not a run folder (no metrics.json); run `q2c run` first")
+    try:
+        built = build_report(run_dir)
+    except RunFolderError as exc:
+        raise _bad_input(str(exc)) from None
+    console.print(f"Report: {built}")
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to bind (loopback only by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    scenario: Annotated[
+        Path | None, typer.Option(help="Seed the mocks from this scenario (YAML).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the fault layers' random draws.")] = 7,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="Allow a non-loopback --host (and admin).")
+    ] = False,
+    admin_token: Annotated[
+        str | None,
+        typer.Option(envvar="Q2C_ADMIN_TOKEN", help="Admin API token (default: random)."),
+    ] = None,
+) -> None:
+    """Serve all six mocks over HTTP under /crm /clm /psa /erp /tax /payments, with an admin API."""
+    import secrets
+
+    from sim.app.serve import is_loopback, serve
+
+    if not is_loopback(host):
+        if not allow_remote:
+            raise _bad_input(f"--host {host} is not loopback: add --allow-remote to bind it")
+        errors.print(
+            f"[bold yellow]warning:[/] serving on {escape(host)}: the mocks and the admin API "
+            "are reachable from other machines",
+            highlight=False,
+        )
+    spec = None
+    if scenario is not None:
+        try:
+            spec = load_scenario(scenario)
+        except ScenarioError as exc:
+            _scenario_problems(exc)
+            raise typer.Exit(2) from None
+    token = admin_token or secrets.token_urlsafe(24)
+    serve(
+        host=host, port=port, scenario=spec, seed=seed, admin_token=token,
+        allow_remote=allow_remote, console=console,
+    )  # fmt: skip
+
+
+@contracts_app.command("check")
+def contracts_check(
+    vendor: Annotated[
+        list[str] | None, typer.Option("--vendor", help="Only this vendor (repeatable).")
+    ] = None,
+    examples: Annotated[int, typer.Option(min=1, help="Examples per operation.")] = 25,
+    seed: Annotated[int, typer.Option(help="Schemathesis seed.")] = 1,
+) -> None:
+    """Run Schemathesis against every mock in process; a table per vendor and operation."""
+    from mocks.catalog import VENDORS
+
+    unknown = [v for v in vendor or [] if v not in VENDORS]
+    if unknown:
+        raise _bad_input(f"unknown vendor {unknown[0]!r}: use one of {', '.join(VENDORS)}")
+    if importlib.util.find_spec("schemathesis") is None:
+        raise _bad_input("schemathesis is not installed: reinstall q2c-sandbox (pip install -e .)")
+    from contracts.conformance import check
+
+    raise typer.Exit(check(vendor or [], examples=examples, seed=seed, console=console))
+
+
+@contracts_app.command("diff")
+def contracts_diff(
+    old: Annotated[Path, typer.Argument(help="The old OpenAPI document (YAML or JSON).")],
+    new: Annotated[Path, typer.Argument(help="The new OpenAPI document (YAML or JSON).")],
+) -> None:
+    """List the breaking and non-breaking changes from OLD to NEW; exit 1 on a breaking one."""
+    try:
+        changes = diff_files(old, new)
+    except SpecError as exc:
+        raise _bad_input(str(exc)) from None
+    breaking = sum(c.kind == "breaking" for c in changes)
+    edits = summarize(changes)
+    if changes:
+        table = Table(title=f"{old} -> {new}")
+        table.add_column("kind")
+        table.add_column("where", overflow="fold")
+        table.add_column("what", overflow="fold")
+        for edit in edits:
+            style = "bold red" if edit.change.kind == "breaking" else "green"
+            table.add_row(
+                f"[{style}]{edit.change.kind}[/]", escape(edit.where), escape(edit.change.what)
+            )
+        console.print(table)
+    console.print(
+        f"{breaking} breaking, {len(changes) - breaking} non-breaking change(s)"
+        + (f" from {len(edits)} edit(s)." if len(edits) != len(changes) else "."),
+        highlight=False,
+    )
+    raise typer.Exit(1 if breaking else 0)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,220 @@
+"""Webhook delivery from the vendors to the core: at least once, the way real vendors do it.
+
+A vendor POSTs each notification a short, simulated network delay after the change. A 2xx
+answer ends it; any other answer, or a refused connection (the core is down), makes the vendor
+try again on its own published schedule until it succeeds or gives up (``REDELIVERY``).
+
+From the scenario's ``faults.webhooks`` the courier also misbehaves the way webhook pipelines
+do in production, each notification drawn on its own from a seeded stream:
+
+- *duplicate*: a second copy is sent as well (an independent delivery, with its own retries);
+- *reorder*: the copy is held back by a delay drawn up to ``max_delay_s``, so later
+  notifications overtake it;
+- *drop*: the copy is never sent; the core can only find the work by polling or reconciliation.
+
+No chaos from ``faults.heal`` on (a vendor's retries of a failed delivery go on: that is how it
+works, not a fault). With no webhook chaos configured nothing is drawn and nothing is traced
+beyond the deliveries themselves, so the trace is what it was before the courier existed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+import simplejson
+import simpy
+
+from mocks._state import Webhook
+from sim.record.trace import Trace
+from sim.scenario.faults import WebhookChaosSpec, WebhookVendor
+from sim.seeds import stream
+
+__all__ = [
+    "REDELIVERY",
+    "WEBHOOK_DELAY_S",
+    "CoreRefused",
+    "Courier",
+    "RetrySchedule",
+    "WebhookCounts",
+]
+
+WEBHOOK_DELAY_S = 2.0
+"""Network delay between the vendor's change and its POST reaching the core."""
+
+
+class CoreRefused(httpx.ConnectError):
+    """The core is down: nothing listens on its port (connection refused)."""
+
+
+@dataclass(frozen=True)
+class RetrySchedule:
+    """When a vendor tries a failed delivery again: ``first_s`` after the first failure, each
+    wait ``factor`` times the one before, at most ``cap_s``; it gives up after ``max_retries``
+    retries or when the next try would come later than ``horizon_s`` after the first one."""
+
+    first_s: float
+    factor: float
+    cap_s: float
+    horizon_s: float
+    max_retries: int | None = None
+    then_s: float | None = None  # a fixed wait from the second retry on (Connect's holds)
+    source: str = ""
+
+    def wait(self, retry: int, since_first_s: float) -> float | None:
+        """Seconds before retry number ``retry`` (1-based), or None: the vendor gives up."""
+        if self.max_retries is not None and retry > self.max_retries:
+            return None
+        if retry > 1 and self.then_s is not None:
+            wait = self.then_s
+        else:
+            wait = min(self.first_s * self.factor ** (retry - 1), self.cap_s)
+        if since_first_s + wait > self.horizon_s:
+            return None
+        return wait
+
+
+HOUR = 3600.0
+REDELIVERY: dict[str, RetrySchedule] = {
+    # Salesforce outbound messages: retried with growing intervals capped at 2 h, dropped from
+    # the queue once 24 h old (Salesforce publishes the cap and the age, not the first wait).
+    "crm": RetrySchedule(
+        first_s=15.0, factor=2.0, cap_s=2 * HOUR, horizon_s=24 * HOUR,
+        source="Salesforce outbound messages: up to 24 h, interval capped at 2 h",
+    ),
+    # DocuSign Connect: a failed message is requeued, then held at least 24 h between
+    # retries, at most 10 retries.
+    "clm": RetrySchedule(
+        first_s=15 * 60.0, factor=1.0, cap_s=15 * 60.0, horizon_s=11 * 24 * HOUR,
+        max_retries=10, then_s=24 * HOUR,
+        source="DocuSign Connect: requeue, then holds of at least 24 h, at most 10 retries",
+    ),
+    # Kantata OX publishes no retry schedule; ours is a common webhook-service one: first retry
+    # after a minute, doubling, at most an hour apart, abandoned after 24 h. Our choice.
+    "psa": RetrySchedule(
+        first_s=60.0, factor=2.0, cap_s=HOUR, horizon_s=24 * HOUR,
+        source="our choice (Kantata publishes none): 1 min doubling, capped 1 h, for 24 h",
+    ),
+    # Stripe: exponential backoff for up to 3 days in live mode (intervals unpublished; the
+    # Dashboard shows the next attempt). We start at 5 min, double, cap at 12 h.
+    "payments": RetrySchedule(
+        first_s=5 * 60.0, factor=2.0, cap_s=12 * HOUR, horizon_s=72 * HOUR,
+        source="Stripe: exponential backoff for up to 3 days",
+    ),
+}  # fmt: skip
+_DEFAULT_SCHEDULE = REDELIVERY["psa"]
+
+
+@dataclass
+class WebhookCounts:
+    """What happened to one vendor's notifications (copies, not distinct events)."""
+
+    delivered: int = 0  # copies the core accepted (2xx)
+    duplicated: int = 0  # extra copies sent by the duplicate fault
+    dropped: int = 0  # copies never sent
+    redelivered: int = 0  # tries after a copy's first one
+    gave_up: int = 0  # copies the vendor abandoned when its schedule ran out
+    delayed: int = 0  # copies held back (and so possibly overtaken)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "delivered": self.delivered,
+            "duplicated": self.duplicated,
+            "dropped": self.dropped,
+            "redelivered": self.redelivered,
+            "gave_up": self.gave_up,
+            "delayed": self.delayed,
+        }
+
+
+CallCore = Callable[[str, str, bytes], httpx.Response]
+
+
+class Courier:
+    """Carries each vendor webhook to the core, at least once, with the configured chaos."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        now: Callable[[], datetime],
+        call_core: CallCore,
+        trace: Trace,
+        seed: int,
+        chaos: Mapping[WebhookVendor, WebhookChaosSpec],
+        heal_at: datetime,
+    ) -> None:
+        self._env = env
+        self._now = now
+        self._call_core = call_core
+        self._trace = trace
+        self._chaos: dict[str, WebhookChaosSpec] = {
+            v: c for v, c in sorted(chaos.items()) if _active(c)
+        }
+        self._heal_at = heal_at
+        self._rngs = {v: stream(seed, "courier", v) for v in sorted(self._chaos)}
+        self.counts: dict[str, WebhookCounts] = {}
+        self.attempts = 0  # every POST the core received (the old ``webhooks_delivered``)
+
+    def __call__(self, webhook: Webhook) -> None:
+        """The mocks' webhook sink: plan the copies of this notification and send them."""
+        counts = self.counts.setdefault(webhook.vendor, WebhookCounts())
+        chaos = self._chaos.get(webhook.vendor)
+        if chaos is None or self._now() >= self._heal_at:
+            self._env.process(self._deliver(webhook, WEBHOOK_DELAY_S, counts))
+            return
+        rng = self._rngs[webhook.vendor]
+        copies = 2 if rng.random() < chaos.duplicate else 1
+        if copies == 2:
+            counts.duplicated += 1
+            self._trace.write("webhook.duplicated", vendor=webhook.vendor, event=webhook.event)
+        for _ in range(copies):
+            if rng.random() < chaos.drop:
+                counts.dropped += 1
+                self._trace.write("webhook.dropped", vendor=webhook.vendor, event=webhook.event)
+                continue
+            delay = WEBHOOK_DELAY_S
+            if chaos.max_delay_s > 0 and rng.random() < chaos.reorder:
+                delay += round(rng.uniform(0.0, chaos.max_delay_s), 3)
+                counts.delayed += 1
+            self._env.process(self._deliver(webhook, delay, counts))
+
+    def _deliver(
+        self, webhook: Webhook, delay: float, counts: WebhookCounts
+    ) -> Generator[Any, Any, None]:
+        yield self._env.timeout(delay)
+        schedule = REDELIVERY.get(webhook.vendor, _DEFAULT_SCHEDULE)
+        first_try = self._env.now
+        attempt = 1
+        while True:
+            content = simplejson.dumps(webhook.body, use_decimal=True, sort_keys=True).encode()
+            status: int | str
+            try:
+                status = self._call_core("POST", f"/webhooks/{webhook.vendor}", content).status_code
+            except httpx.TransportError:
+                status = "refused"
+            self.attempts += 1
+            fields: dict[str, Any] = {"vendor": webhook.vendor, "event": webhook.event}
+            if attempt > 1:
+                fields["attempt"] = attempt
+            self._trace.write("webhook", **fields, status=status)
+            if isinstance(status, int) and 200 <= status < 300:
+                counts.delivered += 1
+                return
+            wait = schedule.wait(attempt, self._env.now - first_try)
+            if wait is None:
+                counts.gave_up += 1
+                self._trace.write("webhook.gave_up", **fields)
+                return
+            yield self._env.timeout(wait)
+            attempt += 1
+            counts.redelivered += 1
+
+    def metrics(self) -> dict[str, dict[str, int]]:
+        return {vendor: c.as_dict() for vendor, c in sorted(self.counts.items())}
+
+
+def _active(chaos: WebhookChaosSpec) -> bool:
+    return bool(chaos.duplicate or chaos.drop or (chaos.reorder and chaos.max_delay_s))

@@ -1,0 +1,269 @@
+"""The simulated world: the firm's vendors (mocks), its people (actors) and the core under test,
+wired on one SimPy clock.
+
+Webhooks go from a mock to the core through the courier (``sim.world.courier``): at least once, on
+each vendor's retry schedule, with the scenario's webhook chaos. The core itself may crash
+(``faults.crash``): its flows die, the world's calls to it are refused for the downtime, then
+the world builds a fresh core with the same factory, which resumes from its durable store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import httpx
+from faker import Faker
+
+from contracts.consumer import shared_validator
+from mocks.clm import ClmMock
+from mocks.crm import CrmMock
+from mocks.erp import ErpMock
+from mocks.payments import PaymentsMock
+from mocks.psa import PsaMock
+from mocks.tax import TaxMock, TaxRules
+from sim.record.trace import Trace
+from sim.record.truth import GroundTruth
+from sim.scenario.calendar import BusinessCalendar, at
+from sim.scenario.format import Scenario
+from sim.scenario.periods import billing_periods
+from sim.seeds import derive_seed
+from sim.world.courier import CoreRefused, Courier
+from sim.world.faults import fault_layers
+from sim.world.runtime import CountingEnvironment, SimRuntime
+
+__all__ = ["DESIGNS", "Core", "World", "heal_moment", "load_design"]
+
+DESIGNS = {"reference": "orchestrator.reference:build"}
+CORE_CLIENT = "q2c-core"  # the core's API client id at every vendor
+
+
+class Core(Protocol):
+    """What the simulator needs of a design: its experience endpoints, over HTTP shapes."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response: ...
+
+
+DesignFactory = Callable[[SimRuntime, str, dict[str, str]], Core]
+
+
+def load_design(name: str) -> DesignFactory:
+    """A built-in design by name, or anyone's as ``package.module:function``."""
+    target = DESIGNS.get(name, name)
+    module_name, _, attr = target.partition(":")
+    if not attr:
+        raise ValueError(
+            f"unknown design {name!r}: use one of {sorted(DESIGNS)} or module:function"
+        )
+    try:
+        factory: DesignFactory = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot load design {name!r}: {exc}") from None
+    return factory
+
+
+def tax_rules(scenario: Scenario) -> TaxRules:
+    """The tax engine configured with the scenario's jurisdiction rules."""
+    base = TaxRules.default()
+    t = scenario.tax
+    return base.model_copy(
+        update={
+            "vat_rates": {**base.vat_rates, **t.vat_rates},
+            "us_service_rates": dict(t.us_service_rates),
+            "gst_rate": t.gst_rate,
+            "rounding": dict(t.rounding),
+            "default_rounding": t.default_rounding,
+        }
+    )
+
+
+@dataclass
+class World:
+    scenario: Scenario
+    seed: int
+    design: str = "reference"
+    options: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        s = self.scenario
+        self.env = CountingEnvironment()
+        self.epoch = at(s.starts, 0)
+        self.trace = Trace(self.now)
+        self.truth = GroundTruth()
+        self.tenant = s.tenant
+        countries = sorted(
+            {e.country for e in s.legal_entities}
+            | {c.country for c in s.clients}
+            | {st.country for c in s.contracts for st in c.staffing}
+        )
+        self.calendar = BusinessCalendar(countries, s.starts.year, s.ends.year + 1)
+        self.heal_at = heal_moment(self)
+        self.courier = Courier(
+            self.env, self.now, self.call_core, self.trace, self.seed,
+            s.faults.webhooks, self.heal_at,
+        )  # fmt: skip
+        self.crm = CrmMock(self.now, self.courier)
+        self.clm = ClmMock(self.now, self.courier)
+        self.psa = PsaMock(self.now, self.courier)
+        self.erp = ErpMock(self.now)
+        for entity in s.legal_entities:  # the firm's ERP is set up before the run
+            self.erp.add_company(
+                self.tenant, entity.id, entity.country, entity.currency, entity.name,
+                entity.region,
+            )  # fmt: skip
+        self.tax = TaxMock(self.now, tax_rules(s))
+        self.payments = PaymentsMock(self.now, self.courier)
+        mocks: dict[str, CrmMock | ClmMock | PsaMock | ErpMock | TaxMock | PaymentsMock] = {
+            "crm": self.crm,
+            "clm": self.clm,
+            "psa": self.psa,
+            "erp": self.erp,
+            "tax": self.tax,
+            "payments": self.payments,
+        }
+        latency = {v: (s.vendors[v].latency_ms if v in s.vendors else 120) / 1000 for v in mocks}
+        apps = {v: m.app for v, m in mocks.items()}
+        self.faults = fault_layers(s.faults, apps, self.now, self.seed, self.heal_at)
+        self.runtime = SimRuntime(
+            self.env,
+            self.epoch,
+            {v: m.app.transport() for v, m in mocks.items()},
+            latency,
+            self.trace,
+            self.faults,
+        )
+        self.runtime.contracts = shared_validator()
+        self._factory = load_design(self.design)
+        self.core_options = dict(self.options)  # the user's options, plus the store path
+        self.core_options.update(self._register_core(mocks))  # and its API credentials
+        self._store_dir: str | None = None
+        if s.faults.crash is not None and "store" not in self.options:
+            self._store_dir = tempfile.mkdtemp(prefix="q2c-store-")
+            self.core_options["store"] = os.path.join(self._store_dir, "core.sqlite3")
+        self._core: Core | None = self._factory(self.runtime, self.tenant, self.core_options)
+        self.crashes: list[dict[str, str]] = []
+        if s.faults.crash is not None:
+            self._arm_crash()
+        self._fakers: dict[str, Faker] = {}
+        self.client_tax_ids: dict[str, str] = {}
+
+    # -- clock and helpers -------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.epoch + timedelta(seconds=self.env.now)
+
+    def until(self, moment: datetime) -> Any:
+        """A SimPy timeout that fires at ``moment`` (at once if it has passed)."""
+        return self.env.timeout(max(0.0, (moment - self.now()).total_seconds()))
+
+    def faker(self, locale: str, *names: str) -> Faker:
+        """A Faker for ``locale``, seeded for one purpose (``names``) from the run's seed."""
+        fake = self._fakers.get(locale)
+        if fake is None:
+            fake = self._fakers[locale] = Faker(locale)
+        fake.seed_instance(derive_seed(self.seed, "faker", locale, *names))
+        return fake
+
+    def call_core(self, method: str, path: str, content: bytes) -> httpx.Response:
+        """One request from the world to the core; raises ``CoreRefused`` while it is down."""
+        request = httpx.Request(
+            method,
+            f"http://core{path}",
+            content=content,
+            headers={"content-type": "application/json"},
+        )
+        if self._core is None:
+            self.trace.write("core.request", method=method, path=path, status="refused")
+            raise CoreRefused("connection refused: the core is down", request=request)
+        response = self._core.handle(request)
+        self.trace.write("core.request", method=method, path=path, status=response.status_code)
+        return response
+
+    @property
+    def core(self) -> Core:
+        """The running core (after the run, the last one started)."""
+        if self._core is None:
+            raise CoreRefused("connection refused: the core is down")
+        return self._core
+
+    @property
+    def core_up(self) -> bool:
+        return self._core is not None
+
+    @property
+    def webhooks_delivered(self) -> int:
+        """Webhook POSTs the core received (every try of every copy)."""
+        return self.courier.attempts
+
+    def _register_core(self, mocks: Mapping[str, Any]) -> dict[str, str]:
+        """Every vendor wants OAuth: register the core as an API client of the tenant in each
+        (granted every scope; the core asks only for those it needs) and hand it its
+        credentials, as an administrator would."""
+        secret = f"sim-secret-{self.tenant}"
+        for mock in mocks.values():
+            mock.auth.register(CORE_CLIENT, secret, self.tenant)
+            mock.auth.enforce = True
+        return {"client_id": CORE_CLIENT, "client_secret": secret}
+
+    # -- crash and restart ---------------------------------------------------------------------
+
+    def _arm_crash(self) -> None:
+        crash = self.scenario.faults.crash
+        assert crash is not None
+        if crash.after_call is not None:
+            self.runtime.crash_point = crash.after_call
+            self.runtime.on_crash = self.crash
+        if crash.at is not None:
+            self.env.process(self._crash_at(crash.at))
+
+    def _crash_at(self, moment: datetime) -> Any:
+        yield self.until(moment)
+        self.crash(f"at {moment.isoformat()}")
+
+    def crash(self, cause: str) -> None:
+        """Kill the core (once per run, never after ``faults.heal``): its flows die, requests
+        to it are refused, and after the downtime a fresh core starts from its store."""
+        crash = self.scenario.faults.crash
+        if crash is None or self.crashes or self._core is None or self.now() >= self.heal_at:
+            return
+        self.runtime.crash_point = None  # a crash 'at' a moment and 'after_call': the first
+        self.runtime.crash()
+        self._core = None
+        self.crashes.append({"at": self.now().isoformat(), "cause": cause})
+        self.trace.write("core.crashed", cause=cause, generation=self.runtime.generation)
+        self.env.process(self._restart(crash.downtime_minutes * 60))
+
+    def _restart(self, downtime_s: float) -> Any:
+        yield self.env.timeout(downtime_s)
+        self._start_core("downtime over")
+
+    def _start_core(self, why: str) -> None:
+        self._core = self._factory(self.runtime, self.tenant, dict(self.core_options))
+        self.trace.write("core.restarted", generation=self.runtime.generation, why=why)
+
+    def finish(self) -> None:
+        """The run is over: a core still down is started, so that its queues can be read."""
+        if self._core is None:
+            self._start_core("run over")
+
+    def close(self) -> None:
+        """Remove the run's temporary store (after judging)."""
+        if self._store_dir is not None:
+            shutil.rmtree(self._store_dir, ignore_errors=True)
+            self._store_dir = None
+
+
+def heal_moment(world: World) -> datetime:
+    """From when no fault fires: 00:00 on ``faults.heal``, or on the day after the last billing
+    run when the scenario names no day."""
+    heal = world.scenario.faults.heal
+    if heal is None:
+        runs = billing_periods(world.scenario, world.calendar)
+        heal = runs[-1][1] + timedelta(days=1) if runs else world.scenario.ends + timedelta(days=1)
+    return at(heal, 0)

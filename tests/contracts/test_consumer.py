@@ -1,0 +1,103 @@
+"""Consumer-side contract checks: what the core sends and accepts during a run is held against
+the vendors' specs, and a deliberately wrong payload or a drifted vendor is counted."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+import simplejson
+
+from contracts.consumer import ContractValidator, shared_validator
+from sim.runner import RunResult, run
+from sim.scenario.format import Scenario
+
+INVOICES = "/api/v2.0/companies(141ab727-781d-58d2-a04e-8455da23755f)/salesInvoices"
+JSON = {"content-type": "application/json"}
+
+
+def _line(**change: Any) -> dict[str, Any]:
+    line = {"description": "Engineer", "quantity": 1, "unitPrice": 10, "amountExcludingTax": 10,
+            "sourceItemIds": ["psa:time_entry:1"], "contractVersionId": "r/v1"}  # fmt: skip
+    return {**line, **change}
+
+
+def _invoice(*lines: dict[str, Any]) -> bytes:
+    body = {"customerId": "c", "invoiceDate": "2026-04-03", "currencyCode": "EUR",
+            "salesInvoiceLines": list(lines)}  # fmt: skip
+    return json.dumps(body).encode()
+
+
+def test_a_request_as_the_contract_says_passes() -> None:
+    """A well-formed invoice request has nothing to report."""
+    assert shared_validator().check_request("erp", "POST", INVOICES, JSON, _invoice(_line())) == []
+
+
+def test_a_renamed_field_in_a_request_is_reported() -> None:
+    """v2's lineDescription sent to a v1 contract: missing description, unexpected field."""
+    line = _line()
+    line["lineDescription"] = line.pop("description")
+    found = shared_validator().check_request("erp", "POST", INVOICES, JSON, _invoice(line))
+    assert any("description" in f and "required" in f for f in found)
+    assert any("lineDescription" in f for f in found)
+
+
+def test_an_operation_the_spec_lacks_is_reported() -> None:
+    """A path no spec operation matches is a violation of its own."""
+    found = ContractValidator(["erp"]).check_request(
+        "erp", "DELETE", "/api/v2.0/companies", {}, b""
+    )
+    assert found == ["DELETE /api/v2.0/companies: no such operation in contracts/erp.yaml"]
+
+
+def test_a_response_of_the_wrong_shape_is_reported() -> None:
+    """An id that should be text and missing required fields in an answer are both named."""
+    found = shared_validator().check_response(
+        "erp", "GET", "/api/v2.0/companies", 200, JSON, b'{"value": [{"id": 1}]}'
+    )
+    assert any("id" in f and "string" in f for f in found)
+    assert any("displayName" in f for f in found)
+
+
+def test_form_bodies_are_read_as_stripe_encodes_them() -> None:
+    """Stripe's form fields: integers given as text pass, a non-number amount does not."""
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    v = shared_validator()
+    good = b"amount=1200&currency=eur&payment_method_types[]=card&metadata[invoice_id]=i1"
+    assert v.check_request("payments", "POST", "/v1/payment_intents", form, good) == []
+    bad = v.check_request("payments", "POST", "/v1/payment_intents", form, b"amount=x&currency=eur")
+    assert any("amount" in f for f in bad)
+
+
+@pytest.fixture(scope="module")
+def reference_run(small: Scenario) -> RunResult:
+    return run(small, seed=1)
+
+
+def test_the_reference_core_keeps_every_contract(reference_run: RunResult) -> None:
+    """A whole run of the reference core: zero violations for each of the six vendors."""
+    counts = reference_run.metrics["contract_violations"]
+    assert counts == {v: 0 for v in ("clm", "crm", "erp", "payments", "psa", "tax")}
+
+
+def test_a_wrong_adapter_payload_is_counted(small: Scenario) -> None:
+    """A design whose ERP adapter adds a field the contract does not have: counted, traced."""
+    result = run(small, seed=1, design="tests.support.designs:sloppy_payload")
+    assert result.metrics["contract_violations"]["erp"] > 0
+    assert result.world.trace.kinds["contract.violation"] > 0
+
+
+def test_a_v2_shaped_answer_is_reported(reference_run: RunResult) -> None:
+    """An invoice the ERP made, answered in its v2 shape (lineDescription): reported."""
+    world = reference_run.world
+    invoice = copy.deepcopy(world.erp.invoices(world.tenant)[0])
+    v = shared_validator()
+    as_made = simplejson.dumps(invoice, use_decimal=True).encode()
+    assert v.check_response("erp", "POST", INVOICES, 201, JSON, as_made) == []
+    line = invoice["salesInvoiceLines"][0]
+    line["lineDescription"] = line.pop("description")
+    drifted = simplejson.dumps(invoice, use_decimal=True).encode()
+    found = v.check_response("erp", "POST", INVOICES, 201, JSON, drifted)
+    assert any("lineDescription" in f for f in found)

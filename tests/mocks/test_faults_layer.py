@@ -1,0 +1,287 @@
+"""The fault layer (mocks._faults) in front of a real vendor mock, on a hand-moved clock."""
+
+from __future__ import annotations
+
+import random
+import statistics
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+import simplejson
+from pydantic import ValidationError
+
+from mocks._faults import (
+    QUOTA_PRESETS,
+    Arrival,
+    ErrorRule,
+    FaultyVendor,
+    LatencyRule,
+    LostResponseRule,
+    OutageRule,
+    QuotaRule,
+    QuotaWindow,
+    SchemaDriftRule,
+    parse_rule,
+)
+from mocks.erp import ErpMock
+from sim.scenario.faults import QUOTA_PRESETS as SCENARIO_PRESETS
+from sim.scenario.faults import VENDOR_QUOTA_PRESET
+
+T0 = datetime(2026, 3, 31, 18, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class Erp:
+    """An ERP tenant with one German company and customer, behind a fault layer."""
+
+    def __init__(self, *rules: Any, heal_at: datetime | None = None) -> None:
+        self.clock = Clock()
+        self.erp = ErpMock(self.clock)
+        company = self.erp.add_company("firm", "DE01", "DE", "EUR")
+        self.co = f"/api/v2.0/companies({company})"
+        self.layer = FaultyVendor(self.erp.app, self.clock, random.Random(7), heal_at)
+        customer = {"displayName": "Client", "country": "DE", "currencyCode": "EUR"}
+        self.customer = self.erp_call("POST", "/customers", customer).json()["id"]
+        for rule in rules:
+            self.layer.add(rule)
+
+    def erp_call(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        """Straight to the mock, around the layer."""
+        return self.erp.app.handle(self.request(method, path, body))
+
+    def request(
+        self, method: str, path: str, body: Any = None, tenant: str = "firm"
+    ) -> httpx.Request:
+        content = None if body is None else simplejson.dumps(body, use_decimal=True).encode()
+        headers = {"x-tenant": tenant, "content-type": "application/json"}
+        return httpx.Request(method, f"http://erp.mock{self.co}{path}", headers=headers,
+                             content=content)  # fmt: skip
+
+    def send(self, method: str, path: str, body: Any = None, tenant: str = "firm") -> Arrival:
+        arrival = self.layer.arrive(self.request(method, path, body, tenant))
+        self.layer.depart(arrival)
+        return arrival
+
+    def status(self, method: str, path: str, body: Any = None, tenant: str = "firm") -> int:
+        """The status a call gets (0 when the connection is refused)."""
+        response = self.send(method, path, body, tenant).response
+        return 0 if response is None else response.status_code
+
+    def invoice_body(self, v2: bool = False) -> dict[str, Any]:
+        line: dict[str, Any] = {
+            "quantity": Decimal(8), "unitPrice": Decimal(120), "amountExcludingTax": Decimal(960),
+            "sourceItemIds": ["te-1"], "contractVersionId": "v1",
+        }  # fmt: skip
+        line["lineDescription" if v2 else "description"] = "Engineer"
+        body = {"customerId": self.customer, "invoiceDate": "2026-03-31", "currencyCode": "EUR",
+                "salesInvoiceLines": [line]}  # fmt: skip
+        if v2:
+            body["postingDate"] = "2026-03-31"
+        return body
+
+    def invoices(self) -> list[dict[str, Any]]:
+        return self.erp.invoices("firm")
+
+
+def test_presets_are_the_ones_the_scenario_format_names() -> None:
+    """A preset a scenario may pick exists in the layer, and every vendor's default is one."""
+    assert set(SCENARIO_PRESETS) == set(QUOTA_PRESETS)
+    assert set(VENDOR_QUOTA_PRESET.values()) <= set(QUOTA_PRESETS)
+    bc = QUOTA_PRESETS["business_central"]
+    assert (bc.windows[0].limit, bc.windows[0].window_s, bc.concurrency) == (6000, 300, 100)
+
+
+def test_quota_answers_429_with_rate_limit_headers_then_resets_as_the_window_slides() -> None:
+    """3 calls per 60 s: the 4th is a 429 with Retry-After and x-ratelimit-*; the window
+    slides, so a call is allowed again exactly when the oldest call leaves it."""
+    erp = Erp(QuotaRule(windows=[QuotaWindow(limit=3, window_s=60)]))
+    first = erp.send("GET", "/customers").response
+    assert first is not None and first.status_code == 200
+    assert first.headers["x-ratelimit-limit"] == "3"
+    assert first.headers["x-ratelimit-remaining"] == "2"
+    erp.clock.advance(10)
+    erp.send("GET", "/customers")
+    erp.clock.advance(10)
+    erp.send("GET", "/customers")
+    erp.clock.advance(10)  # 30 s after the first call
+    refused = erp.send("GET", "/customers")
+    assert refused.response is not None and refused.response.status_code == 429
+    assert refused.fault == "quota"
+    headers = refused.response.headers
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["retry-after"] == "30"  # the first call leaves the window at 60 s
+    assert (headers["x-ratelimit-remaining"], headers["x-ratelimit-reset"]) == ("0", "30")
+    assert erp.status("GET", "/customers", tenant="other") == 404
+    erp.clock.advance(29)
+    assert erp.status("GET", "/customers") == 429
+    erp.clock.advance(1)
+    assert erp.status("GET", "/customers") == 200
+    assert erp.layer.fired["quota"] == 2
+
+
+def test_a_shared_quota_answers_429_although_the_last_answer_left_room() -> None:
+    """Other clients of the same user take ~90% of a 100-call window in bursts: what is left
+    jumps, so calls paced by the last x-ratelimit-remaining still meet 429s, whose
+    Retry-After is the time the excess takes to drain at the window's pace."""
+    erp = Erp(QuotaRule(windows=[QuotaWindow(limit=100, window_s=60, shared=0.9)]))
+    answers = []
+    for _ in range(60):
+        erp.clock.advance(5)
+        response = erp.send("GET", "/customers").response
+        assert response is not None
+        answers.append(response)
+    refused = [r for r in answers if r.status_code == 429]
+    admitted = [r for r in answers if r.status_code == 200]
+    assert refused and admitted
+    assert len({r.headers["x-ratelimit-remaining"] for r in admitted}) > 1
+    assert all(1 <= int(r.headers["retry-after"]) <= 60 for r in refused)
+    assert erp.layer.fired["quota"] == len(refused)
+
+
+def test_stripe_counts_reads_and_writes_apart() -> None:
+    """Stripe's test-mode preset: 25 reads and 25 writes a second, each its own window."""
+    erp = Erp(QUOTA_PRESETS["stripe_test"])
+    for _ in range(25):
+        erp.send("GET", "/customers")
+    assert erp.status("GET", "/customers") == 429
+    customer = {"displayName": "Other", "country": "DE", "currencyCode": "EUR"}
+    assert erp.status("POST", "/customers", customer) == 201
+
+
+def test_concurrency_cap_counts_calls_in_flight_until_they_depart() -> None:
+    """With 2 calls in flight (arrived, not departed) a third is a 429; one leaving frees it."""
+    erp = Erp(QuotaRule(windows=[], concurrency=2))
+    a = erp.layer.arrive(erp.request("GET", "/customers"))
+    b = erp.layer.arrive(erp.request("GET", "/customers"))
+    c = erp.layer.arrive(erp.request("GET", "/customers"))
+    assert c.response is not None and c.response.status_code == 429 and c.fault == "concurrency"
+    assert c.response.headers["retry-after"] == "1"
+    erp.layer.depart(a)
+    erp.layer.depart(a)  # departing twice frees one slot only
+    d = erp.layer.arrive(erp.request("GET", "/customers"))
+    assert d.response is not None and d.response.status_code == 200
+    assert erp.layer.arrive(erp.request("GET", "/customers")).fault == "concurrency"
+    erp.layer.depart(b)
+    erp.layer.depart(d)
+
+
+def test_outage_is_a_503_or_a_refusal_only_inside_its_window() -> None:
+    """An http outage answers 503 + Retry-After (seconds left); a refused one reaches nobody."""
+    erp = Erp(
+        OutageRule(start=T0 + timedelta(hours=1), end=T0 + timedelta(hours=2)),
+        OutageRule(start=T0 + timedelta(hours=3), end=T0 + timedelta(hours=4), mode="refused"),
+    )
+    assert erp.status("GET", "/customers") == 200
+    erp.clock.advance(3600 + 1800)
+    down = erp.send("POST", "/salesInvoices", erp.invoice_body())
+    assert down.response is not None and down.response.status_code == 503
+    assert down.response.headers["retry-after"] == "1800"
+    erp.clock.advance(2 * 3600)
+    refused = erp.send("POST", "/salesInvoices", erp.invoice_body())
+    assert refused.response is None and refused.fault == "refused"
+    assert erp.invoices() == []  # neither reached the ledger
+    erp.clock.advance(3600)
+    assert erp.status("GET", "/customers") == 200
+    assert (erp.layer.fired["outage"], erp.layer.fired["refused"]) == (1, 1)
+
+
+def test_error_burst_fails_consecutive_calls_without_committing() -> None:
+    """A burst of 3 at rate 1: the first three creates fail 500/502, nothing is written."""
+    erp = Erp(ErrorRule(rate=1.0, burst=3))
+    statuses = [erp.status("POST", "/salesInvoices", erp.invoice_body())
+                for _ in range(3)]  # fmt: skip
+    assert set(statuses) <= {500, 502}
+    assert erp.invoices() == []
+    assert erp.layer.fired["error"] == 3
+    erp.layer.clear()
+    assert erp.status("POST", "/salesInvoices", erp.invoice_body()) == 201
+
+
+def test_lost_response_commits_the_write_the_caller_never_hears_of() -> None:
+    """A lost answer: the invoice exists on the ERP, the arrival is marked lost; GETs are not
+    lost when only writes are configured."""
+    erp = Erp(LostResponseRule(rate=1.0, methods=["POST"]))
+    lost = erp.send("POST", "/salesInvoices", erp.invoice_body())
+    assert lost.lost and lost.fault == "lost_response"
+    assert len(erp.invoices()) == 1
+    assert not erp.send("GET", "/salesInvoices").lost
+    served = erp.layer.handle(erp.request("POST", "/salesInvoices", erp.invoice_body()))
+    assert served.status_code == 504 and served.headers["x-fault"] == "lost-response"
+    assert len(erp.invoices()) == 2
+
+
+def test_schema_drift_rejects_v1_creates_and_answers_in_v2_shape() -> None:
+    """From the drift moment a v1 create is a 422 naming postingDate and the renamed line
+    field; a v2 create is accepted and every answer shows lines as lineDescription."""
+    erp = Erp(SchemaDriftRule(start=T0 + timedelta(days=1)))
+    before = erp.send("POST", "/salesInvoices", erp.invoice_body()).response
+    assert before is not None and before.json()["salesInvoiceLines"][0]["description"]
+    erp.clock.advance(86_400)
+    v1 = erp.send("POST", "/salesInvoices", erp.invoice_body()).response
+    assert v1 is not None and v1.status_code == 422
+    fields = [e["field"] for e in v1.json()["errors"]]
+    assert fields == ["postingDate", "salesInvoiceLines.0.description"]
+    v2 = erp.send("POST", "/salesInvoices", erp.invoice_body(v2=True)).response
+    assert v2 is not None and v2.status_code == 201
+    line = v2.json()["salesInvoiceLines"][0]
+    assert line["lineDescription"] == "Engineer" and "description" not in line
+    listed = erp.send("GET", f"/salesInvoices({v2.json()['id']})/salesInvoiceLines").response
+    assert listed is not None and "lineDescription" in listed.json()["value"][0]
+    assert [i["salesInvoiceLines"][0]["description"] for i in erp.invoices()] == ["Engineer"] * 2
+
+
+def test_nothing_fires_from_the_heal_moment() -> None:
+    """After heal_at every rule is silent and latency is the median, undrawn."""
+    heal = T0 + timedelta(hours=1)
+    erp = Erp(ErrorRule(rate=1.0), LatencyRule(median_ms=200, p99_ms=9000), heal_at=heal)
+    assert erp.send("GET", "/customers").fault == "error"
+    erp.clock.now = heal
+    assert erp.status("GET", "/customers") == 200
+    assert erp.layer.latency_s() == 0.2
+
+
+def test_latency_is_a_lognormal_fitted_to_median_and_p99() -> None:
+    """20,000 draws: the empirical median and 99th percentile are within a few percent."""
+    erp = Erp(LatencyRule(median_ms=120, p99_ms=4000))
+    draws = sorted(erp.layer.latency_s() or 0 for _ in range(20_000))
+    assert statistics.median(draws) == pytest.approx(0.120, rel=0.05)
+    assert draws[int(0.99 * len(draws))] == pytest.approx(4.0, rel=0.15)
+    assert 150 <= erp.layer.fired["latency_tail"] <= 250
+
+
+def test_rules_are_added_listed_removed_and_validated() -> None:
+    """The control API: ids per rule, JSON listing, removal, and 422-ready validation."""
+    erp = Erp()
+    quota = erp.layer.add(parse_rule({"kind": "quota", "windows": [{"limit": 1, "window_s": 1}]}))
+    errors = erp.layer.add(parse_rule({"kind": "errors", "rate": 0.5}))
+    assert [r["id"] for r in erp.layer.list()] == [quota, errors]
+    assert erp.layer.list()[1] == {"id": errors, "kind": "errors", "rate": 0.5, "burst": 1,
+                                   "statuses": [500, 502]}  # fmt: skip
+    assert erp.layer.remove(quota) and not erp.layer.remove(quota)
+    with pytest.raises(ValidationError) as caught:
+        parse_rule({"kind": "errors", "rate": 2})
+    assert caught.value.errors()[0]["loc"] == ("errors", "rate")
+
+
+def test_same_seed_same_decisions() -> None:
+    """Two layers with the same seed and rules decide every call alike."""
+
+    def decisions() -> list[str | None]:
+        erp = Erp(ErrorRule(rate=0.3, burst=2), LostResponseRule(rate=0.3, methods=["GET"]))
+        return [erp.send("GET", "/customers").fault for _ in range(200)]
+
+    first = decisions()
+    assert first == decisions() and {"error", "lost_response", None} <= set(first)
