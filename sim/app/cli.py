@@ -10,7 +10,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from contracts.diff import SpecError, diff_files, summarize
-from sim.runner import RunResult, command_line, run, write_run
+from sim.runner import command_line, run, write_run
 from sim.scenario.format import Scenario
 from sim.scenario.loader import ScenarioError, load_scenario, scenario_json_schema
 from sim.world.world import load_design
@@ -139,7 +139,7 @@ def run_command(
         from reports import build_report
 
         build_report(folder)
-    _summary(result, folder)
+    _summary(result.metrics, folder)
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -175,8 +175,7 @@ def swarm_command(
     raise typer.Exit(code)
 
 
-def _summary(result: RunResult, folder: Path) -> None:
-    m = result.metrics
+def _summary(m: dict[str, Any], folder: Path) -> None:
     table = Table(title=f"{m['scenario']} - seed {m['seed']} - design {m['design']}")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -284,6 +283,35 @@ def report_command(run_dir: Annotated[Path, typer.Argument(help="A run folder.")
     except RunFolderError as exc:
         raise _bad_input(str(exc)) from None
     console.print(f"Report: {built}")
+
+
+@app.command("judge")
+def judge_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by q2c run.")],
+    report: Annotated[bool, typer.Option(help="Also rewrite report.html.")] = True,
+) -> None:
+    """Re-judge a finished run from its folder alone (scenario, truth, books): rewrite
+    metrics.json and items.csv; exit 1 if an invariant is violated."""
+    from sim.judge import judge
+    from sim.metrics import items_csv
+    from sim.record.folder import RecordError, read_record
+    from sim.runner import metrics_json
+
+    if not run_dir.is_dir():
+        raise _bad_input(f"{run_dir} is not a folder; give a run folder written by q2c run")
+    try:
+        record = read_record(run_dir)
+    except RecordError as exc:
+        raise _bad_input(str(exc)) from None
+    judgement = judge(record.scenario, record.truth, record.books, record.facts)
+    (run_dir / "metrics.json").write_text(metrics_json(judgement.metrics))
+    (run_dir / "items.csv").write_text(items_csv(judgement.report))
+    if report:
+        from reports import build_report
+
+        build_report(run_dir)
+    _summary(judgement.metrics, run_dir)
+    raise typer.Exit(0 if judgement.ok else 1)
 
 
 @app.command("serve")

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from mocks.erp import ErpMock
-from sim.firm.operations import Operations
-from sim.runner import judge, run
+from sim.judge import judge
+from sim.runner import run
 from sim.scenario.format import Scenario
 
 pytestmark = pytest.mark.benchmark
@@ -28,9 +28,9 @@ def test_flagship_run(benchmark: Any, flagship: Scenario) -> None:
 
 
 def test_oracle_on_flagship(benchmark: Any, flagship: Scenario) -> None:
-    """Judging the flagship run: the oracle's checks and the metrics over 13k+ items."""
-    world = run(flagship, 7).world
-    result = benchmark(judge, world, Operations(world), people_count=0)
+    """Judging the flagship run's record: the oracle's checks and the metrics over 13k+ items."""
+    r = run(flagship, 7).record
+    result = benchmark(judge, r.scenario, r.truth, r.books, r.facts)
     assert result.ok
 
 

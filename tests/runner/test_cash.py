@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from sim.runner import RunResult, exception_queue, run
+from sim.runner import RunResult, run
 from sim.scenario.format import PaymentBehaviourSpec, Scenario
 
 
@@ -50,7 +50,7 @@ def test_disputes_reach_the_exception_queue(small: Scenario) -> None:
     )
     result = run(disputing, 3)
     assert result.metrics["cash"]["disputes"] == len(result.world.truth.disputes) > 0
-    reasons = set(exception_queue(result.world).values())
+    reasons = set(result.record.books.exceptions.values())
     assert "payment_disputed" in reasons
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from sim.runner import RunResult, run
 from sim.scenario.format import Scenario
+from tests.runner.test_golden import FLAGSHIP_SEED_7_TRACE
 from tests.support.paths import FLAGSHIP, ROOT
 
 pytestmark = pytest.mark.slow
@@ -96,6 +97,11 @@ def test_cli_runs_are_identical_across_hash_seeds(flagship_run: dict, tmp_path: 
     assert first["trace_sha256"] == second["trace_sha256"] == flagship_run["trace_sha256"]
     assert (outs[0] / "metrics.json").read_bytes() == (outs[1] / "metrics.json").read_bytes()
     assert (outs[0] / "trace.jsonl").read_bytes() == (outs[1] / "trace.jsonl").read_bytes()
+
+
+def test_the_flagship_trace_is_the_golden_one(flagship_run: dict) -> None:
+    """A change that alters the flagship's behaviour is noticed (see test_golden.py)."""
+    assert flagship_run["trace_sha256"] == FLAGSHIP_SEED_7_TRACE
 
 
 def test_another_seed_gives_another_trace(flagship: Scenario, flagship_run: dict) -> None:

@@ -1,0 +1,155 @@
+"""Ground truth as files: one Parquet table per kind of work, one small JSON for the rest.
+
+The oracle re-judges a finished run from these files alone (``q2c judge``), so they must give
+back exactly what the actors recorded: every value, every ``None``, and the order in which
+the actors recorded them (the oracle walks truth in that order, and its verdicts are listed
+so). Parquet keeps typed columns an analyst can load as they are (dates, UTC timestamps,
+integers, booleans); amounts stay decimal text, never binary floats.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.record.truth import (
+    BreachTruth,
+    ExpenseTruth,
+    GroundTruth,
+    MilestoneTruth,
+    PaymentTruth,
+    TimeTruth,
+)
+
+__all__ = ["TRUTH_FILES", "read_truth", "write_truth"]
+
+# file name -> (record class, the GroundTruth field holding it)
+TABLES: dict[str, tuple[type, str]] = {
+    "time.parquet": (TimeTruth, "time"),
+    "expenses.parquet": (ExpenseTruth, "expenses"),
+    "milestones.parquet": (MilestoneTruth, "milestones"),
+    "breaches.parquet": (BreachTruth, "breaches"),
+    "payments.parquet": (PaymentTruth, "payments"),
+}
+EVENTS = "events.json"
+TRUTH_FILES = (*TABLES, EVENTS)
+
+_ARROW = {
+    str: pa.string(),
+    int: pa.int64(),
+    bool: pa.bool_(),
+    date: pa.date32(),
+    datetime: pa.timestamp("us", tz="UTC"),
+    Decimal: pa.string(),  # exact decimal text: scale differs from amount to amount
+}
+
+
+def _base(annotation: Any) -> type:
+    """``X | None`` -> ``X``."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        (inner,) = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return typing.cast(type, inner)
+    return typing.cast(type, annotation)
+
+
+def _columns(cls: type) -> list[tuple[str, type]]:
+    hints = typing.get_type_hints(cls)
+    return [(f.name, _base(hints[f.name])) for f in dataclasses.fields(cls)]
+
+
+def _table(cls: type, rows: list[Any]) -> pa.Table:
+    columns = _columns(cls)
+    data: dict[str, list[Any]] = {name: [] for name, _ in columns}
+    for row in rows:
+        for name, kind in columns:
+            value = getattr(row, name)
+            data[name].append(str(value) if kind is Decimal and value is not None else value)
+    return pa.table({name: pa.array(data[name], _ARROW[kind]) for name, kind in columns})
+
+
+def _rows(cls: type, table: pa.Table) -> list[Any]:
+    columns = _columns(cls)
+    values = {name: table.column(name).to_pylist() for name, _ in columns}
+    out = []
+    for i in range(table.num_rows):
+        kwargs = {}
+        for name, kind in columns:
+            value = values[name][i]
+            if value is not None and kind is Decimal:
+                value = Decimal(value)
+            elif value is not None and kind is datetime:
+                value = value.astimezone(UTC)
+            kwargs[name] = value
+        out.append(cls(**kwargs))
+    return out
+
+
+def write_truth(truth: GroundTruth, folder: Path) -> None:
+    """Write ``truth`` into ``folder`` (created if need be)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (cls, field) in TABLES.items():
+        held = getattr(truth, field)
+        rows = list(held.values()) if isinstance(held, dict) else list(held)
+        pq.write_table(_table(cls, rows), folder / name)
+    events = {
+        "keys": {  # the dicts' keys, in the order the actors added them
+            field: list(getattr(truth, field))
+            for _, field in TABLES.values()
+            if isinstance(getattr(truth, field), dict)
+        },
+        "time_by_psa_id": {psa: t.work_id for psa, t in truth.time_by_psa_id.items()},
+        "subcontractor_costs": [
+            [who, month, _iso(at)] for (who, month), at in truth.subcontractor_costs.items()
+        ],
+        "disputes": [list(d) for d in truth.disputes],
+        "deals_won": {k: _iso(v) for k, v in truth.deals_won.items()},
+        "executed": {k: _iso(v) for k, v in truth.executed.items()},
+        "billing_runs": [[period, _iso(at)] for period, at in truth.billing_runs],
+        "opportunities": dict(truth.opportunities),
+        "purchase_orders": {k: [po, _iso(at)] for k, (po, at) in truth.purchase_orders.items()},
+    }
+    (folder / EVENTS).write_text(json.dumps(events, indent=1) + "\n", encoding="utf-8")
+
+
+def read_truth(folder: Path) -> GroundTruth:
+    """The ground truth ``write_truth`` wrote into ``folder``."""
+    truth = GroundTruth()
+    events = json.loads((folder / EVENTS).read_text(encoding="utf-8"))
+    for name, (cls, field) in TABLES.items():
+        rows = _rows(cls, pq.read_table(folder / name))
+        if field in events["keys"]:
+            setattr(truth, field, dict(zip(events["keys"][field], rows, strict=True)))
+        else:
+            setattr(truth, field, rows)
+    truth.time_by_psa_id = {psa: truth.time[w] for psa, w in events["time_by_psa_id"].items()}
+    truth.subcontractor_costs = {
+        (who, month): _moment(at) for who, month, at in events["subcontractor_costs"]
+    }
+    truth.disputes = [(d[0], d[1]) for d in events["disputes"]]
+    truth.deals_won = {k: _at(v) for k, v in events["deals_won"].items()}
+    truth.executed = {k: _at(v) for k, v in events["executed"].items()}
+    truth.billing_runs = [(period, _at(at)) for period, at in events["billing_runs"]]
+    truth.opportunities = dict(events["opportunities"])
+    truth.purchase_orders = {k: (po, _at(at)) for k, (po, at) in events["purchase_orders"].items()}
+    return truth
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)

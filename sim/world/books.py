@@ -1,0 +1,101 @@
+"""The one place that reads the mocks' state: the world's vendors, closed into books.
+
+After a run, everything the oracle needs is copied out of the live vendors (and read from the
+core through its experience API) into plain data (``sim.record.Books``); from then on the run
+is judged from that data alone, in this process or later from the run folder.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import httpx
+
+from contracts.consumer import VENDORS
+from sim.record.books import Books, RunFacts
+from sim.world.world import World
+
+__all__ = ["close_books", "run_facts"]
+
+
+def close_books(world: World) -> Books:
+    """The vendors' end state, the core's open exceptions, and the exchange rates the run's
+    expenses need, as plain data."""
+    tenant = world.tenant
+    return Books(
+        invoices=world.erp.invoices(tenant),
+        credit_memos=world.erp.credit_memos(tenant),
+        payments=world.erp.payments(tenant),
+        tax_documents=world.tax.transactions(tenant),
+        clm_records=list(world.clm.tables.all(tenant, "record")),
+        psa_workspaces=list(world.psa.tables.all(tenant, "workspaces")),
+        psa_rate_card_versions=list(world.psa.tables.all(tenant, "rate_card_versions")),
+        exceptions=exception_queue(world),
+        fx_rates=_expense_rates(world),
+    )
+
+
+def _expense_rates(world: World) -> dict[tuple[str, str, date], Decimal]:
+    """The ERP's published rate for every (paid-in currency, contract currency, day) of the
+    run's expenses; a pair the ERP publishes no rate for is left out (judging it fails as it
+    would have against the ERP)."""
+    currency_of = {c.id: c.currency for c in world.scenario.contracts}
+    rates: dict[tuple[str, str, date], Decimal] = {}
+    for expense in world.truth.expenses.values():
+        key = (expense.currency, currency_of[expense.contract], expense.day)
+        if key not in rates:
+            try:
+                rates[key] = world.erp.exchange_rate(*key)
+            except KeyError:
+                continue
+    return rates
+
+
+def exception_queue(world: World) -> dict[str, str]:
+    """The core's open exceptions (source id -> reason), read through its experience API;
+    a design without the endpoint has an empty queue."""
+    response = world.core.handle(httpx.Request("GET", "http://core/exceptions"))
+    if response.status_code != 200:
+        return {}
+    queue: dict[str, str] = {}
+    for e in response.json()["exceptions"]:
+        if e.get("status", "open") == "open":
+            for item in [e["item"], *e.get("items", [])]:
+                queue.setdefault(item, e["reason"])
+    return queue
+
+
+def vendor_holds_at_end(world: World) -> list[str]:
+    """Hold reasons a vendor fault still in force at the end of the run justifies: the ERP's
+    schema drift (the core cannot invoice in a shape it was not built for)."""
+    erp = world.scenario.faults.vendors.get("erp")
+    drift = erp.schema_drift if erp is not None else None
+    end = world.now()
+    if drift is None or world.heal_at <= end or drift.from_ > end.date():
+        return []
+    return ["contract_violation"]
+
+
+def run_facts(world: World, consultants: int) -> RunFacts:
+    """What the world measured while it ran (the runner adds ``resilience``: operations' view
+    of the core's status)."""
+    runtime = world.runtime
+    return RunFacts(
+        seed=world.seed,
+        design=world.design,
+        options=dict(sorted(world.options.items())),
+        run_until=world.now().isoformat(),
+        trace_sha256=world.trace.sha256(),
+        trace_lines=len(world.trace),
+        events=world.env.events_processed,
+        consultants=consultants,
+        webhooks_delivered=world.webhooks_delivered,
+        api_calls=dict(sorted(runtime.calls.items())),
+        api_errors=dict(sorted(runtime.errors.items())),
+        contract_violations={v: runtime.contract_violations[v] for v in sorted(VENDORS)},
+        vendors=runtime.vendor_metrics(),
+        faults_fired=runtime.faults_fired(),
+        failed_flows=runtime.failed_flows,
+        vendor_holds_at_end=vendor_holds_at_end(world),
+    )
