@@ -23,10 +23,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from contracts import VENDORS
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
 from mocks._faults import FaultyVendor, parse_rule
 from mocks._http import Call, Mount, Problem, Reply, VendorApp, _to_response, invalid
-from mocks.catalog import VENDORS, Mock, build
+from mocks.catalog import Mock, build
 from sim.scenario.format import Scenario
 from sim.seeds import derive_seed
 

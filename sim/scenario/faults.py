@@ -13,9 +13,11 @@ liveness phase): the core must then recover everything it owes.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from contracts.specs import VENDORS, WEBHOOK_VENDORS
 
 __all__ = [
     "QUOTA_PRESETS",
@@ -33,8 +35,13 @@ __all__ = [
     "WebhookChaosSpec",
 ]
 
-FaultVendor = Literal["crm", "clm", "psa", "erp", "tax", "payments"]
-WebhookVendor = Literal["crm", "clm", "psa", "payments"]
+# Literals built from the vendor registry, so a scenario's JSON schema lists the vendors.
+if TYPE_CHECKING:
+    Vendor = str
+    WebhookVendor = str
+else:
+    Vendor = Literal[VENDORS]
+    WebhookVendor = Literal[WEBHOOK_VENDORS]
 Probability = Annotated[float, Field(ge=0, le=1)]
 
 # Named quota presets (a scenario picks one with ``quota: {preset: NAME}``). The numbers are the
@@ -170,7 +177,7 @@ class WebhookChaosSpec(_Spec):
 class CrashAfterCall(_Spec):
     """Crash right after the core's ``nth`` matching call has reached the vendor."""
 
-    vendor: FaultVendor
+    vendor: Vendor
     method: Literal["GET", "POST", "PATCH", "PUT", "DELETE"] | None = None
     path_prefix: str = ""
     nth: int = Field(default=1, ge=1)
@@ -190,7 +197,7 @@ class FaultsSpec(_Spec):
         description="from 00:00 on this date no fault fires (absent: the day after the last "
         "billing run; after the run's end: faults never heal)",
     )
-    vendors: dict[FaultVendor, VendorFaultsSpec] = {}
+    vendors: dict[Vendor, VendorFaultsSpec] = {}
     webhooks: dict[WebhookVendor, WebhookChaosSpec] = {}
     crash: CrashSpec | None = None
 

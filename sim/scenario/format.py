@@ -15,7 +15,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from contracts.currencies import MinorUnits
-from sim.scenario.faults import FaultsSpec
+from sim.scenario.faults import FaultsSpec, Vendor
 
 __all__ = [
     "BehaviourSpec",
@@ -306,7 +306,7 @@ class Scenario(_Spec):
     behaviour: BehaviourSpec = BehaviourSpec()
     billing: BillingSpec = BillingSpec()
     tax: TaxSpec = TaxSpec()
-    vendors: dict[Literal["crm", "clm", "psa", "erp", "tax", "payments"], VendorSpec] = {}
+    vendors: dict[Vendor, VendorSpec] = {}
     faults: FaultsSpec = Field(
         default=FaultsSpec(), description="vendor faults, webhook chaos, crash (absent: none)"
     )

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from contracts import VENDORS, WEBHOOK_VENDORS
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
 from mocks._state import Webhook
 from mocks.clm import ExecutedTerms
@@ -45,7 +46,6 @@ SCENARIO = Scenario.model_validate(
         }],
     }
 )  # fmt: skip
-VENDORS = ("crm", "clm", "psa", "erp", "tax", "payments")
 
 
 class Served(LoopbackServer):
@@ -54,7 +54,7 @@ class Served(LoopbackServer):
     def __init__(self) -> None:
         self.sandbox = Sandbox(SCENARIO, seed=1, admin_token="admin")
         self.webhooks: list[Webhook] = []
-        for vendor in ("crm", "clm", "psa", "payments"):
+        for vendor in WEBHOOK_VENDORS:
             self.sandbox.mocks[vendor].sink = self.webhooks.append  # type: ignore[union-attr]
         super().__init__(self.sandbox)
 

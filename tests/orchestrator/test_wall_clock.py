@@ -11,6 +11,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from contracts import VENDORS
 from mocks._http import Mount
 from mocks._state import Webhook
 from mocks.clm import ClmMock, ExecutedTerms
@@ -70,9 +71,7 @@ def _deliver(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> 
 
 def test_reference_core_bills_a_cycle_in_real_time_over_sockets(served: Served) -> None:
     """Deal -> SOW -> project -> approved time and milestone -> posted invoice, over HTTP."""
-    runtime = WallClockRuntime(
-        {v: served.base(v) for v in ("crm", "clm", "psa", "erp", "tax", "payments")}
-    )
+    runtime = WallClockRuntime({v: served.base(v) for v in VENDORS})
     try:
         _cycle(ReferenceCore(runtime, TENANT), runtime, served)
     finally:
