@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from contracts.limits import PRESETS
 from contracts.specs import VENDORS, WEBHOOK_VENDORS
 
 __all__ = [
@@ -44,19 +45,14 @@ else:
     WebhookVendor = Literal[WEBHOOK_VENDORS]
 Probability = Annotated[float, Field(ge=0, le=1)]
 
-# Named quota presets (a scenario picks one with ``quota: {preset: NAME}``). The numbers are the
-# vendors' published limits (../shared/vendor-specs/README.md and the vendors' public docs); the
-# fault layer (mocks._faults.QUOTA_PRESETS) holds the same table and a test keeps both in step.
-QuotaPreset = Literal["business_central", "stripe_test", "stripe_live", "docusign", "salesforce",
-                      "xero"]  # fmt: skip
-QUOTA_PRESETS: tuple[str, ...] = (
-    "business_central",
-    "stripe_test",
-    "stripe_live",
-    "docusign",
-    "salesforce",
-    "xero",
-)
+# Named quota presets (a scenario picks one with ``quota: {preset: NAME}``): the vendors'
+# published limits in contracts.limits, which the fault layer (mocks._faults) enforces.
+QUOTA_PRESETS: tuple[str, ...] = tuple(PRESETS)
+if TYPE_CHECKING:
+    QuotaPreset = str
+else:
+    QuotaPreset = Literal[QUOTA_PRESETS]
+
 # The preset a vendor gets when its quota names none: the real vendor each mock mirrors. AvaTax
 # publishes no per-tenant limit, so the tax engine gets the Xero model the brief recommends for
 # any vendor without its own.
