@@ -24,7 +24,7 @@ from time import perf_counter
 from typing import Any
 
 from contracts.specs import VENDORS
-from mocks.catalog import Mock, build
+from mocks import Mock, build
 
 __all__ = [
     "CLIENT_ID",

@@ -1,11 +1,11 @@
 """The vendors' published request limits, one table for the mocks' faults and the core's pacing.
 
-Plain data, shared like the specs: a mock enforces a preset (``mocks._faults`` makes each one a
-``QuotaRule`` that answers 429 past it), a scenario picks one by name (``quota: {preset: ...}``),
-and the core paces itself under the window it chooses (``orchestrator._resilience.QUOTAS``). So
-the vendor's number is written once, beside where it was published. The core keeping inside a
-limit and the mock enforcing the same limit is the point; what each does at the edge (the core's
-10% margin, the mock's 429 and headers) stays each one's own code.
+Plain data, shared like the specs: a mock enforces a preset (``mocks.QUOTA_PRESETS`` holds each
+as a ``QuotaRule`` that answers 429 past it), a scenario picks one by name (``quota: {preset:
+...}``), and the core paces itself under the window it chooses (``orchestrator._resilience``'s
+``QUOTAS``). So the vendor's number is written once, beside where it was published. The core
+keeping inside a limit and the mock enforcing the same limit is the point; what each does at the
+edge (the core's 10% margin, the mock's 429 and headers) stays each one's own code.
 """
 
 from __future__ import annotations

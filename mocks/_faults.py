@@ -31,7 +31,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, m
 
 from contracts.limits import PRESETS, Limits
 from mocks._faults_drift import drifts, v1_request, v2_response
-from mocks._http import Problem, VendorApp, _to_response
+from mocks._http import Problem, VendorApp, to_response
 
 __all__ = [
     "QUOTA_PRESETS",
@@ -46,6 +46,7 @@ __all__ = [
     "Rule",
     "SchemaDriftRule",
     "parse_rule",
+    "quota_rule",
 ]
 
 Clock = Callable[[], datetime]
@@ -153,7 +154,7 @@ def _preset(limits: Limits) -> QuotaRule:
 QUOTA_PRESETS: dict[str, QuotaRule] = {name: _preset(p) for name, p in PRESETS.items()}
 
 
-def quota(
+def quota_rule(
     preset: str,
     limit: int | None = None,
     window_s: float | None = None,
@@ -196,7 +197,7 @@ class _State:
 
 
 def _problem(status: int, title: str, detail: str, headers: dict[str, str]) -> httpx.Response:
-    return _to_response(Problem(status, title, detail, headers=headers).reply())
+    return to_response(Problem(status, title, detail, headers=headers).reply())
 
 
 class FaultyVendor:
@@ -309,7 +310,7 @@ class FaultyVendor:
             rewritten = v1_request(request)
             if isinstance(rewritten, Problem):
                 self.fired["schema_drift"] += 1
-                return Arrival(_to_response(rewritten.reply()), fault="schema_drift")
+                return Arrival(to_response(rewritten.reply()), fault="schema_drift")
             request = rewritten
         if held is not None:
             self._in_flight[held] += 1

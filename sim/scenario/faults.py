@@ -1,6 +1,6 @@
 """The ``faults:`` section of a scenario: how the firm's vendors misbehave, as pure data.
 
-THIS IS THE SHARED CONTRACT between the fault layer (``mocks._faults``, applied by
+THIS IS THE SHARED CONTRACT between the fault layer (``mocks.FaultyVendor``, applied by
 ``sim.world.runtime``), webhook chaos and crash/restart (``sim.world.courier``,
 ``sim.world.world``) and the swarm
 (``sim.swarm``), which draws these settings per seed. Change field names only by agreement.
@@ -46,7 +46,7 @@ else:
 Probability = Annotated[float, Field(ge=0, le=1)]
 
 # Named quota presets (a scenario picks one with ``quota: {preset: NAME}``): the vendors'
-# published limits in contracts.limits, which the fault layer (mocks._faults) enforces.
+# published limits in contracts.limits, which the fault layer (mocks.QUOTA_PRESETS) enforces.
 QUOTA_PRESETS: tuple[str, ...] = tuple(PRESETS)
 if TYPE_CHECKING:
     QuotaPreset = str

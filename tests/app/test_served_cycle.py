@@ -15,8 +15,7 @@ import pytest
 
 from contracts import VENDORS, WEBHOOK_VENDORS
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
-from mocks._state import Webhook
-from mocks.clm import ExecutedTerms
+from mocks import ExecutedTerms, Webhook
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import WallClockRuntime
 from sim.app.serve import Sandbox

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks.erp import ErpMock
+from mocks import ErpMock
 from sim.firm.operations import Operations
 from sim.runner import judge, run
 from sim.scenario.format import Scenario

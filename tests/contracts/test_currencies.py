@@ -8,7 +8,7 @@ import pytest
 from babel.numbers import get_currency_precision
 
 from contracts.currencies import ISO_WHERE_CLDR_DIFFERS, MINOR_UNITS, MinorUnits, in_use
-from mocks._exchange_rates import PER_EUR
+from mocks import PER_EUR
 from orchestrator.money import minor_unit
 from sim.scenario.format import CURRENCIES, Currency
 

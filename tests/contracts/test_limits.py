@@ -4,7 +4,7 @@ format and the core's pacing: the numbers as they were in the tables it replaced
 from __future__ import annotations
 
 from contracts.limits import PRESETS
-from mocks._faults import QUOTA_PRESETS
+from mocks import QUOTA_PRESETS
 from orchestrator._resilience import QUOTAS, Quota
 from sim.scenario.faults import QUOTA_PRESETS as SCENARIO_PRESETS
 from sim.scenario.faults import VENDOR_QUOTA_PRESET

@@ -17,11 +17,7 @@ import httpx
 import pytest
 import simplejson
 
-from mocks._state import Webhook
-from mocks.clm import ClmMock, ExecutedTerms
-from mocks.crm import CrmMock
-from mocks.erp import ErpMock
-from mocks.psa import PsaMock
+from mocks import ClmMock, CrmMock, ErpMock, ExecutedTerms, PsaMock, Webhook
 from tests.support.contracts import CONFORMED, Contract
 
 NOW = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)

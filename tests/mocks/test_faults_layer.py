@@ -1,4 +1,4 @@
-"""The fault layer (mocks._faults) in front of a real vendor mock, on a hand-moved clock."""
+"""The fault layer (mocks.FaultyVendor) in front of a real vendor mock, on a hand-moved clock."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import pytest
 import simplejson
 from pydantic import ValidationError
 
-from mocks._faults import (
+from mocks import (
     QUOTA_PRESETS,
     Arrival,
+    ErpMock,
     ErrorRule,
     FaultyVendor,
     LatencyRule,
@@ -26,7 +27,6 @@ from mocks._faults import (
     SchemaDriftRule,
     parse_rule,
 )
-from mocks.erp import ErpMock
 
 T0 = datetime(2026, 3, 31, 18, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from contracts import VENDORS
-from mocks.catalog import build
+from mocks import build
 from orchestrator._tokens import SCOPES, TOKEN_PATHS, TokenRuntime
 from orchestrator.runtime import run_flow
 from sim.runner import run

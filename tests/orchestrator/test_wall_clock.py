@@ -12,14 +12,17 @@ import httpx
 import pytest
 
 from contracts import VENDORS
-from mocks._http import Mount
-from mocks._state import Webhook
-from mocks.clm import ClmMock, ExecutedTerms
-from mocks.crm import CrmMock
-from mocks.erp import ErpMock
-from mocks.payments import PaymentsMock
-from mocks.psa import PsaMock
-from mocks.tax import TaxMock
+from mocks import (
+    ClmMock,
+    CrmMock,
+    ErpMock,
+    ExecutedTerms,
+    Mount,
+    PaymentsMock,
+    PsaMock,
+    TaxMock,
+    Webhook,
+)
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import WallClockRuntime
 from tests.support.loopback import LoopbackServer, deliver_webhooks
