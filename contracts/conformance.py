@@ -23,7 +23,8 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from mocks.catalog import VENDORS, Mock, build
+from contracts.specs import VENDORS
+from mocks import Mock, build
 
 __all__ = [
     "CLIENT_ID",

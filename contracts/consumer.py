@@ -23,11 +23,9 @@ from urllib.parse import parse_qsl
 import jsonschema_rs
 import simplejson
 
-from contracts.specs import load
+from contracts.specs import VENDORS, load
 
-__all__ = ["VENDORS", "ContractValidator", "shared_validator"]
-
-VENDORS = ("crm", "clm", "psa", "erp", "tax", "payments")
+__all__ = ["VENDORS", "ContractValidator", "shared_validator"]  # VENDORS: contracts.specs'
 _METHODS = ("get", "post", "put", "patch", "delete")
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}")
 

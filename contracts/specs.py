@@ -16,10 +16,16 @@ from typing import Any
 
 import yaml
 
-__all__ = ["CONTRACTS", "SPEC_PATH", "load", "rendered"]
+__all__ = ["CONTRACTS", "SPEC_PATH", "VENDORS", "WEBHOOK_VENDORS", "load", "rendered"]
 
 CONTRACTS = Path(__file__).resolve().parent  # the specs are package data beside this file
 SPEC_PATH = "/openapi.json"
+# The vendors by role, each with its spec ``contracts/<vendor>.yaml``: the one list the mocks,
+# the core's consumer checks and the scenario format (``vendors:``, ``faults:``) share, in the
+# order of the quote-to-cash path.
+VENDORS = ("crm", "clm", "psa", "erp", "tax", "payments")
+# Those that send webhooks (the ERP and the tax engine only answer calls).
+WEBHOOK_VENDORS = ("crm", "clm", "psa", "payments")
 
 
 class _JsonLoader(yaml.SafeLoader):

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contracts.currencies import MINOR_UNITS
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso, plain
 
@@ -39,21 +40,6 @@ __all__ = [
 API = "/api/v2.0"
 CO = API + "/companies({company_id})"
 MAX_TOP = 1000
-MINOR_UNITS = {
-    "EUR": 2,
-    "GBP": 2,
-    "USD": 2,
-    "INR": 2,
-    "JPY": 0,
-    "CHF": 2,
-    "SEK": 2,
-    "PLN": 2,
-    "CAD": 2,
-    "AUD": 2,
-    "SGD": 2,
-    "BHD": 3,
-    "KWD": 3,
-}
 LINES = ("salesInvoiceLines", "salesCreditMemoLines")
 # OData: a quote inside the value is doubled ('')
 _FILTER = re.compile(r"(?P<field>[A-Za-z0-9_]+) eq '(?P<value>(?:[^']|'')*)'")
@@ -98,7 +84,8 @@ def unprocessable(detail: str, field: str, message: str) -> Problem:
 
 
 def quantum(currency: str) -> Decimal:
-    """The currency's minor unit (0.01 for EUR), or a 422 naming ``currencyCode``."""
+    """The currency's minor unit (0.01 for EUR), or a 422 naming ``currencyCode``. Every ISO
+    4217 currency in use is set up (``MINOR_UNITS``: ISO minor units, from Babel)."""
     minor = MINOR_UNITS.get(currency)
     if minor is None:
         raise unprocessable(

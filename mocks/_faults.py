@@ -29,8 +29,9 @@ from typing import Annotated, Any, Literal
 import httpx
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from contracts.limits import PRESETS, Limits
 from mocks._faults_drift import drifts, v1_request, v2_response
-from mocks._http import Problem, VendorApp, _to_response
+from mocks._http import Problem, VendorApp, to_response
 
 __all__ = [
     "QUOTA_PRESETS",
@@ -45,6 +46,7 @@ __all__ = [
     "Rule",
     "SchemaDriftRule",
     "parse_rule",
+    "quota_rule",
 ]
 
 Clock = Callable[[], datetime]
@@ -135,37 +137,24 @@ def parse_rule(data: Any) -> Rule:
     return rule
 
 
-def _quota(windows: list[tuple[int, float, str]], concurrency: int | None) -> QuotaRule:
+def _preset(limits: Limits) -> QuotaRule:
     return QuotaRule(
-        windows=[QuotaWindow(limit=n, window_s=s, applies_to=a) for n, s, a in windows],  # type: ignore[arg-type]
-        concurrency=concurrency,
+        windows=[
+            QuotaWindow(limit=w.limit, window_s=w.seconds, applies_to=w.applies_to)
+            for w in limits.windows
+        ],
+        concurrency=limits.concurrency,
     )
 
 
-# The vendors' published limits (see ../shared/vendor-specs/README.md and the vendors' docs):
-QUOTA_PRESETS: dict[str, QuotaRule] = {
-    # Business Central online, "API limits": 6,000 requests per user in a 5-minute sliding
-    # window, at most 100 simultaneous requests; 429 when exceeded.
-    "business_central": _quota([(6000, 300, "all")], 100),
-    # Stripe, "Rate limits": 25 read and 25 write operations per second in test mode, counted
-    # apart (live mode: 100 each); concurrency is not published as a number.
-    "stripe_test": _quota([(25, 1, "reads"), (25, 1, "writes")], None),
-    "stripe_live": _quota([(100, 1, "reads"), (100, 1, "writes")], None),
-    # DocuSign eSignature, "API rules and limits": 3,000 calls per hour per account plus a
-    # burst limit of 500 calls in 30 seconds.
-    "docusign": _quota([(3000, 3600, "all"), (500, 30, "all")], None),
-    # Salesforce Enterprise Edition, "API Request Limits and Allocations": 100,000 requests per
-    # rolling 24 hours (before per-licence additions), 25 concurrent long-running requests in
-    # production (we cap all requests in flight at 25; Salesforce answers 403
-    # REQUEST_LIMIT_EXCEEDED where we answer 429, the shared contract for every vendor).
-    "salesforce": _quota([(100_000, 86_400, "all")], 25),
-    # Xero, "OAuth 2.0 API limits": per tenant 60 calls a minute, 5,000 a day, 5 concurrent.
-    # Also the model for any vendor without published limits (AvaTax, Kantata).
-    "xero": _quota([(60, 60, "all"), (5000, 86_400, "all")], 5),
-}
+# The vendors' published limits (contracts.limits), as rules. Where the mock simplifies:
+# Salesforce counts only long-running calls against its 25 concurrent and answers 403
+# REQUEST_LIMIT_EXCEEDED; the mock caps every call in flight and answers 429, the shared
+# contract for every vendor.
+QUOTA_PRESETS: dict[str, QuotaRule] = {name: _preset(p) for name, p in PRESETS.items()}
 
 
-def quota(
+def quota_rule(
     preset: str,
     limit: int | None = None,
     window_s: float | None = None,
@@ -208,7 +197,7 @@ class _State:
 
 
 def _problem(status: int, title: str, detail: str, headers: dict[str, str]) -> httpx.Response:
-    return _to_response(Problem(status, title, detail, headers=headers).reply())
+    return to_response(Problem(status, title, detail, headers=headers).reply())
 
 
 class FaultyVendor:
@@ -321,7 +310,7 @@ class FaultyVendor:
             rewritten = v1_request(request)
             if isinstance(rewritten, Problem):
                 self.fired["schema_drift"] += 1
-                return Arrival(_to_response(rewritten.reply()), fault="schema_drift")
+                return Arrival(to_response(rewritten.reply()), fault="schema_drift")
             request = rewritten
         if held is not None:
             self._in_flight[held] += 1

@@ -26,12 +26,14 @@ from contracts.specs import SPEC_PATH, rendered
 __all__ = [
     "Call",
     "IsoDate",
+    "Mount",
     "Problem",
     "Reply",
     "VendorApp",
     "WholeNumber",
     "invalid",
     "not_null",
+    "to_response",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -321,7 +323,7 @@ class VendorApp:
             root_path=request.extensions.get("root_path", ""),
         )
         reply = self.dispatch(call)
-        return _to_response(reply)
+        return to_response(reply)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -368,7 +370,9 @@ class _Raw:
     content: bytes
 
 
-def _to_response(reply: Reply) -> httpx.Response:
+def to_response(reply: Reply) -> httpx.Response:
+    """A reply as the ``httpx.Response`` a client would read (JSON bodies encoded as a vendor
+    sends them, Decimals as numbers); also how a server beside the mocks answers in kind."""
     headers = dict(reply.headers)
     if reply.body is None:
         return httpx.Response(reply.status, headers=headers)
@@ -398,7 +402,7 @@ class Mount:
                     "root_path": scope.get("root_path", "") + f"/{prefix}",
                 }
                 return await app.asgi(inner, receive, send)
-        response = _to_response(Problem(404, "Not Found", f"no vendor mounted at {path}").reply())
+        response = to_response(Problem(404, "Not Found", f"no vendor mounted at {path}").reply())
         await send(
             {
                 "type": "http.response.start",

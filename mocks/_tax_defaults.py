@@ -5,7 +5,7 @@ A snapshot of standard rates in force in 2024; scenarios override what they need
 
 from __future__ import annotations
 
-__all__ = ["EU_VAT", "MINOR_UNITS", "NAMES", "OTHER_VAT", "US_SERVICE_RATES", "US_STATES"]
+__all__ = ["EU_VAT", "NAMES", "OTHER_VAT", "US_SERVICE_RATES", "US_STATES"]
 
 EU_VAT = {  # standard rates in force in 2024, as (rate, VAT id pattern incl. country prefix)
     "AT": ("0.20", r"ATU\d{8}"),
@@ -55,11 +55,6 @@ US_STATES = [
     "NH", "NJ", "NM", "NV", "NY", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
     "VA", "VT", "WA", "WI", "WV", "WY",
 ]  # fmt: skip
-MINOR_UNITS = {
-    "EUR": 2, "GBP": 2, "USD": 2, "INR": 2, "CHF": 2, "SEK": 2, "DKK": 2, "NOK": 2, "PLN": 2,
-    "CZK": 2, "HUF": 2, "RON": 2, "CAD": 2, "AUD": 2, "SGD": 2, "JPY": 0, "KRW": 0, "BHD": 3,
-    "KWD": 3, "OMR": 3,
-}  # fmt: skip
 NAMES = {
     "AT": "AUSTRIA", "BE": "BELGIUM", "BG": "BULGARIA", "CY": "CYPRUS", "CZ": "CZECHIA",
     "DE": "GERMANY", "DK": "DENMARK", "EE": "ESTONIA", "ES": "SPAIN", "FI": "FINLAND",

@@ -24,7 +24,7 @@ Which tax applies to a sale of services (the only thing the firm sells), in this
 A line whose ``taxCode`` is in ``non_taxable_codes`` (AvaTax's ``NT``) is never taxed.
 
 Rounding, per taxing jurisdiction (``rounding``, else ``default_rounding``), to the currency's
-minor unit (``minor_units``), half-up (away from zero):
+minor unit (ISO 4217, ``contracts.currencies``), half-up (away from zero):
 
 - ``line``: each line's tax is rounded, the document's tax is the sum of the rounded lines;
 - ``document``: per tax (jurisdiction, tax name and rate) the unrounded line taxes are summed and
@@ -44,7 +44,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mocks._tax_defaults import EU_VAT, MINOR_UNITS, NAMES, OTHER_VAT, US_SERVICE_RATES, US_STATES
+from mocks._tax_defaults import EU_VAT, NAMES, OTHER_VAT, US_SERVICE_RATES, US_STATES
 
 __all__ = ["Levy", "Rounding", "RuleError", "Sourcing", "TaxRules", "compute", "source"]
 
@@ -71,7 +71,6 @@ class TaxRules(BaseModel):
         default_factory=dict, description="taxing country -> rounding level"
     )
     default_rounding: Rounding = "line"
-    minor_units: dict[str, int] = Field(description="currency -> decimals of its minor unit")
     non_taxable_codes: list[str] = Field(default_factory=lambda: ["NT"])
     jurisdiction_names: dict[str, str] = Field(default_factory=dict)
 
@@ -88,8 +87,6 @@ class TaxRules(BaseModel):
                 re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"VAT id pattern of {country} is invalid: {exc}") from None
-        if any(not 0 <= d <= 4 for d in self.minor_units.values()):
-            raise ValueError("minor units must be between 0 and 4 decimals")
         return self
 
     @classmethod
@@ -102,7 +99,6 @@ class TaxRules(BaseModel):
             vat_id_patterns={c: pattern for c, (_, pattern) in vat.items()},
             us_service_rates={s: Decimal(r) for s, r in US_SERVICE_RATES.items()},
             us_states=list(US_STATES),
-            minor_units=dict(MINOR_UNITS),
             jurisdiction_names=dict(NAMES),
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.specs import VENDORS
 from mocks._state import Clock, WebhookSink
 from mocks.clm import ClmMock
 from mocks.crm import CrmMock
@@ -17,14 +18,13 @@ from mocks.payments import PaymentsMock
 from mocks.psa import PsaMock
 from mocks.tax import TaxMock
 
-__all__ = ["VENDORS", "Mock", "build"]
+__all__ = ["Mock", "build"]
 
-VENDORS = ("crm", "clm", "psa", "erp", "tax", "payments")
 Mock = CrmMock | ClmMock | PsaMock | ErpMock | TaxMock | PaymentsMock
 
 
 def build(vendor: str, clock: Clock, sink: WebhookSink | None = None, **options: Any) -> Mock:
-    """A fresh mock of ``vendor`` (one of ``VENDORS``); ``sink`` receives its webhooks."""
+    """A fresh mock of ``vendor`` (one of ``contracts.VENDORS``); ``sink`` receives its webhooks."""
     if vendor == "crm":
         return CrmMock(clock, sink, **options)
     if vendor == "clm":

@@ -20,6 +20,7 @@ from urllib.parse import quote, urlencode
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
+from contracts.currencies import MINOR_UNITS
 from mocks._auth import secure
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso
@@ -219,7 +220,7 @@ class TaxMock:
         """The taxed document as an estimate (id 0, ``Temporary``); a 422 when untaxable."""
         if tx.type == "SalesInvoice" and tx.code is None:
             raise _invalid(prefix + "code", "required for a SalesInvoice (the document code)")
-        minor = self.rules.minor_units.get(tx.currencyCode)
+        minor = MINOR_UNITS.get(tx.currencyCode)
         if minor is None:
             raise _invalid(prefix + "currencyCode", f"currency {tx.currencyCode} is not set up")
         quantum = Decimal(1).scaleb(-minor)

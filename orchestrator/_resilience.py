@@ -24,6 +24,7 @@ from datetime import datetime
 
 import httpx
 
+from contracts.limits import PRESETS
 from orchestrator._wire import VendorError
 from orchestrator.runtime import Flow, Runtime, RuntimeLayer
 
@@ -62,13 +63,21 @@ class Quota:
     concurrency: int | None = None
 
 
-# The vendors' published limits (see the vendor-specs README), with a margin of 10% kept free
+def _paced_by(preset: str, window: int = 0) -> Quota:
+    """A quota the core paces itself by: one window of a vendor's published limits
+    (``contracts.limits``) and the vendor's cap on calls in flight."""
+    limits = PRESETS[preset]
+    chosen = limits.windows[window]
+    return Quota(chosen.limit, chosen.seconds, limits.concurrency)
+
+
+# Per vendor role, the published window the core keeps under, with a margin of 10% kept free
 # for other integrations sharing the tenant.
 QUOTAS: dict[str, Quota] = {
-    "erp": Quota(6000, 300.0, 100),  # Business Central: 6,000 per 5-minute window, 100 at once
-    "payments": Quota(25, 1.0),  # Stripe test mode: 25 per second
-    "clm": Quota(500, 30.0),  # DocuSign-style burst limit: 500 per 30 s
-    "psa": Quota(60 * 60, 3600.0),  # Kantata does not publish one; an hourly budget
+    "erp": _paced_by("business_central"),  # 6,000 per 5-minute window, 100 at once
+    "payments": _paced_by("stripe_test"),  # 25 per second (reads and writes together: safe side)
+    "clm": _paced_by("docusign", window=1),  # the burst limit: 500 per 30 s
+    "psa": Quota(60 * 60, 3600.0),  # Kantata does not publish one; the core's own hourly budget
 }
 
 

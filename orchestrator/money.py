@@ -12,33 +12,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from contracts.currencies import MINOR_UNITS
+
 __all__ = ["MINOR_UNITS", "Money", "RoundingRule", "minor_unit", "round_amount"]
 
-# ISO 4217 minor units of the currencies a firm is likely to bill in.
-MINOR_UNITS: dict[str, int] = {
-    "AUD": 2,
-    "BRL": 2,
-    "CAD": 2,
-    "CHF": 2,
-    "CNY": 2,
-    "DKK": 2,
-    "EUR": 2,
-    "GBP": 2,
-    "HKD": 2,
-    "INR": 2,
-    "JPY": 0,
-    "KRW": 0,
-    "MXN": 2,
-    "NOK": 2,
-    "NZD": 2,
-    "PLN": 2,
-    "SEK": 2,
-    "SGD": 2,
-    "USD": 2,
-    "ZAR": 2,
-    "BHD": 3,
-    "KWD": 3,
-}
+# MINOR_UNITS: every ISO 4217 currency in use, by the decimals of its minor unit (Babel's data,
+# corrected to ISO 4217 where CLDR shows fewer decimals; contracts.currencies says which and why).
 
 
 class RoundingRule(StrEnum):

@@ -90,8 +90,21 @@ def run(
         world.close()
 
 
-def command_line(scenario_file: str, seed: int, design: str, options: dict[str, str]) -> str:
-    parts = ["q2c", "run", scenario_file, "--seed", str(seed), "--design", design]
+def command_line(
+    scenario_file: str,
+    seed: int,
+    design: str,
+    options: dict[str, str],
+    swarm_draw: bool = False,
+) -> str:
+    """The one ``q2c run`` line that reruns this run (``command.txt``) or, with ``swarm_draw``,
+    this swarm seed with the faults it drew. A run's line always names its design; the
+    swarm's, printed for a person to paste, leaves out the default one."""
+    parts = ["q2c", "run", scenario_file, "--seed", str(seed)]
+    if swarm_draw:
+        parts.append("--swarm-draw")
+    if not swarm_draw or design != "reference":
+        parts += ["--design", design]
     for key, value in sorted(options.items()):
         parts += ["--option", f"{key}={value}"]
     return shlex.join(parts)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import multiprocessing
-import shlex
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,7 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.runner import run
+from sim.runner import command_line, run
 from sim.scenario.draw import draw_scenario, drawn_kinds
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario
@@ -32,20 +31,9 @@ __all__ = [
     "SeedOutcome",
     "fired_faults",
     "present_swarm",
-    "reproduce_command",
     "run_seed",
     "swarm",
 ]
-
-
-def reproduce_command(file: str, seed: int, design: str, options: dict[str, str]) -> str:
-    """The one line that reruns this seed with the faults it drew."""
-    parts = ["q2c", "run", file, "--seed", str(seed), "--swarm-draw"]
-    if design != "reference":
-        parts += ["--design", design]
-    for key, value in sorted(options.items()):
-        parts += ["--option", f"{key}={value}"]
-    return shlex.join(parts)
 
 
 @dataclass
@@ -97,7 +85,7 @@ def run_seed(file: str, seed: int, design: str, options: dict[str, str]) -> Seed
     """Draw this seed's faults, run, judge (a top-level function: process pools pickle it)."""
     started = time.perf_counter()
     scenario = draw_scenario(_scenario(file), seed)
-    command = reproduce_command(file, seed, design, options)
+    command = command_line(file, seed, design, options, swarm_draw=True)
     faults = scenario.faults.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     try:
         metrics = run(scenario, seed, design, options).metrics

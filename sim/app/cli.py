@@ -368,7 +368,7 @@ def contracts_check(
     seed: Annotated[int, typer.Option(help="Schemathesis seed.")] = 1,
 ) -> None:
     """Run Schemathesis against every mock in process; a table per vendor and operation."""
-    from mocks.catalog import VENDORS
+    from contracts import VENDORS
 
     unknown = [v for v in vendor or [] if v not in VENDORS]
     if unknown:

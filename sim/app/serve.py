@@ -4,7 +4,7 @@ One uvicorn server mounts each mock under its role (``/crm``, ``/clm``, ``/psa``
 ``/tax``, ``/payments``), each with its own spec at ``<mount>/openapi.json`` and OAuth enforced
 (the sandbox client ``q2c-contract`` is registered in the scenario's tenant, so a hand-run
 ``schemathesis run`` finds its token through ``schemathesis.toml``). Each mock sits behind a
-fault layer (``mocks._faults.FaultyVendor``) that an admin API under ``/_admin`` drives at run
+fault layer (``mocks.FaultyVendor``) that an admin API under ``/_admin`` drives at run
 time, Toxiproxy-style: add, list and remove fault rules per vendor, and reset every mock's
 state. The admin API wants ``Authorization: Bearer <admin token>`` and, unless the server was
 started with ``--allow-remote``, a loopback client.
@@ -23,10 +23,21 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from contracts import VENDORS
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
-from mocks._faults import FaultyVendor, parse_rule
-from mocks._http import Call, Mount, Problem, Reply, VendorApp, _to_response, invalid
-from mocks.catalog import VENDORS, Mock, build
+from mocks import (
+    Call,
+    FaultyVendor,
+    Mock,
+    Mount,
+    Problem,
+    Reply,
+    VendorApp,
+    build,
+    invalid,
+    parse_rule,
+    to_response,
+)
 from sim.scenario.format import Scenario
 from sim.seeds import derive_seed
 
@@ -195,7 +206,7 @@ class Sandbox:
 
 
 async def _forbidden(send: Any) -> None:
-    response = _to_response(
+    response = to_response(
         Problem(403, "Forbidden", "the admin API answers loopback clients only").reply()
     )
     await send(

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from mocks.clm import AmendmentTerms, ExecutedTerms
+from mocks import AmendmentTerms, ExecutedTerms
 from sim.firm.operations import TRIGGER_RETRY_S, Operations
 from sim.firm.registrations import tax_id as registered_tax_id
 from sim.record.truth import BreachTruth, MilestoneTruth

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from mocks._exchange_rates import PER_EUR
+from mocks import PER_EUR
 from sim.firm.workforce import Consultant, active_workspace
 from sim.record.truth import ExpenseTruth
 from sim.scenario.calendar import at

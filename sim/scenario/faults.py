@@ -1,6 +1,6 @@
 """The ``faults:`` section of a scenario: how the firm's vendors misbehave, as pure data.
 
-THIS IS THE SHARED CONTRACT between the fault layer (``mocks._faults``, applied by
+THIS IS THE SHARED CONTRACT between the fault layer (``mocks.FaultyVendor``, applied by
 ``sim.world.runtime``), webhook chaos and crash/restart (``sim.world.courier``,
 ``sim.world.world``) and the swarm
 (``sim.swarm``), which draws these settings per seed. Change field names only by agreement.
@@ -13,9 +13,12 @@ liveness phase): the core must then recover everything it owes.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from contracts.limits import PRESETS
+from contracts.specs import VENDORS, WEBHOOK_VENDORS
 
 __all__ = [
     "QUOTA_PRESETS",
@@ -33,23 +36,23 @@ __all__ = [
     "WebhookChaosSpec",
 ]
 
-FaultVendor = Literal["crm", "clm", "psa", "erp", "tax", "payments"]
-WebhookVendor = Literal["crm", "clm", "psa", "payments"]
+# Literals built from the vendor registry, so a scenario's JSON schema lists the vendors.
+if TYPE_CHECKING:
+    Vendor = str
+    WebhookVendor = str
+else:
+    Vendor = Literal[VENDORS]
+    WebhookVendor = Literal[WEBHOOK_VENDORS]
 Probability = Annotated[float, Field(ge=0, le=1)]
 
-# Named quota presets (a scenario picks one with ``quota: {preset: NAME}``). The numbers are the
-# vendors' published limits (../shared/vendor-specs/README.md and the vendors' public docs); the
-# fault layer (mocks._faults.QUOTA_PRESETS) holds the same table and a test keeps both in step.
-QuotaPreset = Literal["business_central", "stripe_test", "stripe_live", "docusign", "salesforce",
-                      "xero"]  # fmt: skip
-QUOTA_PRESETS: tuple[str, ...] = (
-    "business_central",
-    "stripe_test",
-    "stripe_live",
-    "docusign",
-    "salesforce",
-    "xero",
-)
+# Named quota presets (a scenario picks one with ``quota: {preset: NAME}``): the vendors'
+# published limits in contracts.limits, which the fault layer (mocks.QUOTA_PRESETS) enforces.
+QUOTA_PRESETS: tuple[str, ...] = tuple(PRESETS)
+if TYPE_CHECKING:
+    QuotaPreset = str
+else:
+    QuotaPreset = Literal[QUOTA_PRESETS]
+
 # The preset a vendor gets when its quota names none: the real vendor each mock mirrors. AvaTax
 # publishes no per-tenant limit, so the tax engine gets the Xero model the brief recommends for
 # any vendor without its own.
@@ -170,7 +173,7 @@ class WebhookChaosSpec(_Spec):
 class CrashAfterCall(_Spec):
     """Crash right after the core's ``nth`` matching call has reached the vendor."""
 
-    vendor: FaultVendor
+    vendor: Vendor
     method: Literal["GET", "POST", "PATCH", "PUT", "DELETE"] | None = None
     path_prefix: str = ""
     nth: int = Field(default=1, ge=1)
@@ -190,7 +193,7 @@ class FaultsSpec(_Spec):
         description="from 00:00 on this date no fault fires (absent: the day after the last "
         "billing run; after the run's end: faults never heal)",
     )
-    vendors: dict[FaultVendor, VendorFaultsSpec] = {}
+    vendors: dict[Vendor, VendorFaultsSpec] = {}
     webhooks: dict[WebhookVendor, WebhookChaosSpec] = {}
     crash: CrashSpec | None = None
 

@@ -7,13 +7,15 @@ can name the exact field path that is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from sim.scenario.faults import FaultsSpec
+from contracts.currencies import MinorUnits
+from sim.scenario.faults import FaultsSpec, Vendor
 
 __all__ = [
     "BehaviourSpec",
@@ -27,25 +29,15 @@ __all__ = [
     "StaffingSpec",
 ]
 
-# The currencies the sandbox knows (ISO 4217) and their minor units. The oracle keeps its own
-# copy of this table on purpose; it must not share code with the core.
-CURRENCIES = {
-    "EUR": 2,
-    "GBP": 2,
-    "USD": 2,
-    "INR": 2,
-    "JPY": 0,
-    "CHF": 2,
-    "SEK": 2,
-    "PLN": 2,
-    "CAD": 2,
-    "AUD": 2,
-    "SGD": 2,
-}
-
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+# The currencies a scenario may bill and spend in: those the world can price, i.e. for which the
+# ERP publishes a daily exchange rate (expenses are converted at it; a test keeps the two lists
+# equal). Adding one means adding its rate series first.
 Currency = Literal["EUR", "GBP", "USD", "INR", "JPY", "CHF", "SEK", "PLN", "CAD", "AUD", "SGD"]
+# Their ISO 4217 minor units, from Babel (contracts.currencies); the simulator and the oracle read
+# them here, the core and the mocks each through their own accessor.
+CURRENCIES: Mapping[str, int] = MinorUnits(get_args(Currency))
 Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}_[A-Z]{2}$")]
 Rate = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -314,7 +306,7 @@ class Scenario(_Spec):
     behaviour: BehaviourSpec = BehaviourSpec()
     billing: BillingSpec = BillingSpec()
     tax: TaxSpec = TaxSpec()
-    vendors: dict[Literal["crm", "clm", "psa", "erp", "tax", "payments"], VendorSpec] = {}
+    vendors: dict[Vendor, VendorSpec] = {}
     faults: FaultsSpec = Field(
         default=FaultsSpec(), description="vendor faults, webhook chaos, crash (absent: none)"
     )

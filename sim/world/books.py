@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import httpx
 
-from contracts.consumer import VENDORS
+from contracts import VENDORS
 from sim.record.books import Books, RunFacts
 from sim.world.world import World
 

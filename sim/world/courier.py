@@ -28,7 +28,7 @@ import httpx
 import simplejson
 import simpy
 
-from mocks._state import Webhook
+from mocks import Webhook
 from sim.record.trace import Trace
 from sim.scenario.faults import WebhookChaosSpec, WebhookVendor
 from sim.seeds import stream

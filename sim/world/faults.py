@@ -1,4 +1,4 @@
-"""The scenario's vendor faults turned into fault-layer rules (``mocks._faults``), one layer
+"""The scenario's vendor faults turned into fault-layer rules (``mocks.FaultyVendor``), one layer
 per vendor, each rule on its own named random stream."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from mocks._faults import (
+from mocks import (
     ErrorRule,
     FaultyVendor,
     LatencyRule,
@@ -15,9 +15,9 @@ from mocks._faults import (
     QuotaWindow,
     Rule,
     SchemaDriftRule,
-    quota,
+    VendorApp,
+    quota_rule,
 )
-from mocks._http import VendorApp
 from sim.scenario.calendar import at
 from sim.scenario.faults import VENDOR_QUOTA_PRESET, FaultsSpec, VendorFaultsSpec
 from sim.seeds import stream
@@ -63,8 +63,8 @@ def vendor_rules(vendor: str, spec: VendorFaultsSpec | None) -> list[tuple[str, 
         extra = [QuotaWindow(limit=w.limit, window_s=w.window_s, applies_to=w.applies_to)
                  for w in q.windows]  # fmt: skip
         preset = q.preset or VENDOR_QUOTA_PRESET[vendor]
-        rules.append(("quota", quota(preset, q.limit, q.window_s, q.concurrency, extra,
-                                     q.shared)))  # fmt: skip
+        rules.append(("quota", quota_rule(preset, q.limit, q.window_s, q.concurrency, extra,
+                                          q.shared)))  # fmt: skip
     e = spec.errors
     if e is not None:
         rules.append(("errors", ErrorRule(rate=e.rate, burst=e.burst, statuses=e.statuses)))

@@ -5,7 +5,7 @@ plain function call through its httpx transport. Every call is counted and trace
 raises is traced as failed (its items will then show up as leakage in the oracle) rather than
 stopping the world.
 
-A vendor with a fault layer (``mocks._faults.FaultyVendor``) is called through it instead: the
+A vendor with a fault layer (``mocks.FaultyVendor``) is called through it instead: the
 latency is drawn per call and spent in two halves, the request's way there (the vendor handles
 it on arrival) and the answer's way back, so a flow closed in between (a crash) may already
 have changed the vendor. A refused connection raises ``httpx.ConnectError``; a lost answer, or
@@ -24,7 +24,7 @@ import httpx
 import simpy
 
 from contracts.consumer import ContractValidator
-from mocks._faults import FaultyVendor
+from mocks import FaultyVendor
 from orchestrator.runtime import Flow
 from sim.record.trace import Trace
 from sim.scenario.faults import CrashAfterCall

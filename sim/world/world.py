@@ -22,12 +22,7 @@ import httpx
 from faker import Faker
 
 from contracts.consumer import shared_validator
-from mocks.clm import ClmMock
-from mocks.crm import CrmMock
-from mocks.erp import ErpMock
-from mocks.payments import PaymentsMock
-from mocks.psa import PsaMock
-from mocks.tax import TaxMock, TaxRules
+from mocks import ClmMock, CrmMock, ErpMock, PaymentsMock, PsaMock, TaxMock, TaxRules
 from sim.record.trace import Trace
 from sim.record.truth import GroundTruth
 from sim.scenario.calendar import BusinessCalendar, at

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 import sim.app.serve
+from contracts import VENDORS
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET, run_vendor
-from mocks.catalog import VENDORS
 from sim.app.serve import Sandbox
 from tests.support.cli import invoke
 from tests.support.paths import SMALL

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
+from contracts import VENDORS, WEBHOOK_VENDORS
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
-from mocks._state import Webhook
-from mocks.clm import ExecutedTerms
+from mocks import ExecutedTerms, Webhook
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import WallClockRuntime
 from sim.app.serve import Sandbox
@@ -45,7 +45,6 @@ SCENARIO = Scenario.model_validate(
         }],
     }
 )  # fmt: skip
-VENDORS = ("crm", "clm", "psa", "erp", "tax", "payments")
 
 
 class Served(LoopbackServer):
@@ -54,7 +53,7 @@ class Served(LoopbackServer):
     def __init__(self) -> None:
         self.sandbox = Sandbox(SCENARIO, seed=1, admin_token="admin")
         self.webhooks: list[Webhook] = []
-        for vendor in ("crm", "clm", "psa", "payments"):
+        for vendor in WEBHOOK_VENDORS:
             self.sandbox.mocks[vendor].sink = self.webhooks.append  # type: ignore[union-attr]
         super().__init__(self.sandbox)
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks.erp import ErpMock
+from mocks import ErpMock
 from sim.judge import judge
 from sim.runner import run
 from sim.scenario.format import Scenario

@@ -8,7 +8,7 @@ import pytest
 
 import contracts.conformance
 from contracts.conformance import fixture
-from mocks._http import Reply
+from mocks import Reply
 from tests.support.cli import invoke, words
 from tests.support.contracts import Contract
 

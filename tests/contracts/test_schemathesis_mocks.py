@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from contracts import VENDORS
 from contracts.conformance import VendorScore, run_vendor
-from mocks.catalog import VENDORS
 
 BOUNDED_EXAMPLES = 5
 FULL_EXAMPLES = 100

@@ -14,8 +14,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from mocks._http import Mount
-from mocks.catalog import build
+from mocks import Mount, build
 from tests.support.contracts import CONTRACTED, CONTRACTS, METHODS, load_spec
 
 _LOCATIONS = ("path", "query", "header", "cookie")

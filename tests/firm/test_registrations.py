@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from faker import Faker
 
-from mocks._tax_rules import TaxRules
+from mocks import TaxRules
 from sim.firm.registrations import VAT_ID_SHAPES, tax_id
 
 RULES = TaxRules.default()

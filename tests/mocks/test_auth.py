@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from contracts import VENDORS
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET, TENANT, fixture
+from mocks import build
 from mocks._auth import TOKEN_PATHS
-from mocks.catalog import VENDORS, build
 from tests.support.contracts import Contract, problem
 
 ERP = "/api/v2.0"

@@ -11,11 +11,7 @@ import httpx
 import pytest
 import simplejson
 
-from mocks._state import Webhook
-from mocks.clm import ClmMock, ExecutedTerms
-from mocks.crm import CrmMock
-from mocks.erp import ErpMock
-from mocks.psa import PsaMock
+from mocks import ClmMock, CrmMock, ErpMock, ExecutedTerms, PsaMock, Webhook
 from tests.support.contracts import Contract
 from tests.support.contracts import fields as _fields
 from tests.support.contracts import problem as _problem

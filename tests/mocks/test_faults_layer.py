@@ -1,4 +1,4 @@
-"""The fault layer (mocks._faults) in front of a real vendor mock, on a hand-moved clock."""
+"""The fault layer (mocks.FaultyVendor) in front of a real vendor mock, on a hand-moved clock."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import pytest
 import simplejson
 from pydantic import ValidationError
 
-from mocks._faults import (
+from mocks import (
     QUOTA_PRESETS,
     Arrival,
+    ErpMock,
     ErrorRule,
     FaultyVendor,
     LatencyRule,
@@ -26,9 +27,6 @@ from mocks._faults import (
     SchemaDriftRule,
     parse_rule,
 )
-from mocks.erp import ErpMock
-from sim.scenario.faults import QUOTA_PRESETS as SCENARIO_PRESETS
-from sim.scenario.faults import VENDOR_QUOTA_PRESET
 
 T0 = datetime(2026, 3, 31, 18, 0, tzinfo=UTC)
 
@@ -94,14 +92,6 @@ class Erp:
 
     def invoices(self) -> list[dict[str, Any]]:
         return self.erp.invoices("firm")
-
-
-def test_presets_are_the_ones_the_scenario_format_names() -> None:
-    """A preset a scenario may pick exists in the layer, and every vendor's default is one."""
-    assert set(SCENARIO_PRESETS) == set(QUOTA_PRESETS)
-    assert set(VENDOR_QUOTA_PRESET.values()) <= set(QUOTA_PRESETS)
-    bc = QUOTA_PRESETS["business_central"]
-    assert (bc.windows[0].limit, bc.windows[0].window_s, bc.concurrency) == (6000, 300, 100)
 
 
 def test_quota_answers_429_with_rate_limit_headers_then_resets_as_the_window_slides() -> None:

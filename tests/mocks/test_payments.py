@@ -14,8 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mocks._state import Webhook
-from mocks.payments import PaymentsMock
+from mocks import PaymentsMock, Webhook
 from tests.support.contracts import FORM, Contract
 
 NOW = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ import pytest
 import simplejson
 from pydantic import ValidationError
 
-from mocks.tax import TaxMock, TaxRules
+from mocks import TaxMock, TaxRules
 from tests.support.contracts import Contract
 from tests.support.contracts import fields as _fields
 from tests.support.contracts import problem as _problem

@@ -8,7 +8,8 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from mocks.catalog import VENDORS, build
+from contracts import VENDORS
+from mocks import build
 from orchestrator._tokens import SCOPES, TOKEN_PATHS, TokenRuntime
 from orchestrator.runtime import run_flow
 from sim.runner import run

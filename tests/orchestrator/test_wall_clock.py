@@ -11,14 +11,18 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from mocks._http import Mount
-from mocks._state import Webhook
-from mocks.clm import ClmMock, ExecutedTerms
-from mocks.crm import CrmMock
-from mocks.erp import ErpMock
-from mocks.payments import PaymentsMock
-from mocks.psa import PsaMock
-from mocks.tax import TaxMock
+from contracts import VENDORS
+from mocks import (
+    ClmMock,
+    CrmMock,
+    ErpMock,
+    ExecutedTerms,
+    Mount,
+    PaymentsMock,
+    PsaMock,
+    TaxMock,
+    Webhook,
+)
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import WallClockRuntime
 from tests.support.loopback import LoopbackServer, deliver_webhooks
@@ -70,9 +74,7 @@ def _deliver(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> 
 
 def test_reference_core_bills_a_cycle_in_real_time_over_sockets(served: Served) -> None:
     """Deal -> SOW -> project -> approved time and milestone -> posted invoice, over HTTP."""
-    runtime = WallClockRuntime(
-        {v: served.base(v) for v in ("crm", "clm", "psa", "erp", "tax", "payments")}
-    )
+    runtime = WallClockRuntime({v: served.base(v) for v in VENDORS})
     try:
         _cycle(ReferenceCore(runtime, TENANT), runtime, served)
     finally:

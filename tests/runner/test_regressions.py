@@ -37,7 +37,7 @@ def test_erp_filter_reads_doubled_quotes() -> None:
 
     import httpx
 
-    from mocks.erp import ErpMock
+    from mocks import ErpMock
 
     erp = ErpMock(lambda: datetime(2026, 1, 1, tzinfo=UTC))
     company = erp.add_company("t", "GB01", "GB", "GBP")

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import simpy
 
-from mocks._state import Webhook
+from mocks import Webhook
 from sim.record.trace import Trace
 from sim.runner import run
 from sim.scenario.faults import FaultsSpec, WebhookChaosSpec

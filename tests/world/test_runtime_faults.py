@@ -12,7 +12,8 @@ import httpx
 import pytest
 import simplejson
 
-from mocks._faults import (
+from mocks import (
+    ErpMock,
     ErrorRule,
     FaultyVendor,
     LatencyRule,
@@ -22,7 +23,6 @@ from mocks._faults import (
     QuotaWindow,
     Rule,
 )
-from mocks.erp import ErpMock
 from sim.record.trace import Trace
 from sim.world.runtime import TIMEOUT_S, CountingEnvironment, SimRuntime
 

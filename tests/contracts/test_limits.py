@@ -1,0 +1,45 @@
+"""One table of the vendors' published limits, read by the mocks' fault layer, the scenario
+format and the core's pacing: the numbers as they were in the tables it replaced."""
+
+from __future__ import annotations
+
+from contracts.limits import PRESETS
+from mocks import QUOTA_PRESETS
+from orchestrator._resilience import QUOTAS, Quota
+from sim.scenario.faults import QUOTA_PRESETS as SCENARIO_PRESETS
+from sim.scenario.faults import VENDOR_QUOTA_PRESET
+
+# (limit, window_s, applies_to) per window, and the concurrency cap, per preset.
+PUBLISHED = {
+    "business_central": ([(6000, 300, "all")], 100),
+    "stripe_test": ([(25, 1, "reads"), (25, 1, "writes")], None),
+    "stripe_live": ([(100, 1, "reads"), (100, 1, "writes")], None),
+    "docusign": ([(3000, 3600, "all"), (500, 30, "all")], None),
+    "salesforce": ([(100_000, 86_400, "all")], 25),
+    "xero": ([(60, 60, "all"), (5000, 86_400, "all")], 5),
+}
+
+
+def test_the_fault_layer_enforces_each_preset_as_published() -> None:
+    enforced = {
+        name: ([(w.limit, w.window_s, w.applies_to) for w in rule.windows], rule.concurrency)
+        for name, rule in QUOTA_PRESETS.items()
+    }
+    assert enforced == PUBLISHED
+    assert all(p.source for p in PRESETS.values())
+
+
+def test_a_scenario_names_the_same_presets_in_the_same_order() -> None:
+    """The order is the JSON schema's enum order."""
+    assert SCENARIO_PRESETS == tuple(PRESETS) == tuple(PUBLISHED)
+    assert set(VENDOR_QUOTA_PRESET.values()) <= set(PRESETS)
+
+
+def test_the_core_paces_by_the_published_windows() -> None:
+    paced = {
+        "erp": Quota(6000, 300.0, 100),
+        "payments": Quota(25, 1.0),
+        "clm": Quota(500, 30.0),
+        "psa": Quota(3600, 3600.0),
+    }
+    assert paced == QUOTAS
