@@ -132,12 +132,13 @@ def _front(pdf: FPDF, c: dict[str, Any]) -> None:
     pdf.multi_cell(0, 8, f"Verdict: {verdict.title}", new_x="LMARGIN", new_y="NEXT")
     if banner is not None:
         pdf.set_font(_FAMILY, "B", 12)
-        risk = banner["total"] if banner["any"] else "none"
         missing = f" (without {', '.join(banner['missing'])}: no rate)" if banner["missing"] else ""
-        pdf.multi_cell(
-            0, 6.5, f"Money at risk: {risk} in {banner['reporting']}{missing}",
-            new_x="LMARGIN", new_y="NEXT",
-        )  # fmt: skip
+        line = (
+            f"Money at risk: {banner['total']} in {banner['reporting']}{missing}"
+            if banner["any"]
+            else "Money at risk: none"
+        )
+        pdf.multi_cell(0, 6.5, line, new_x="LMARGIN", new_y="NEXT")
     summary = verdict.summary
     if c["groups"]:
         summary = "Broken: " + ", ".join(sorted({g["title"].lower() for g in c["groups"]})) + "."
@@ -188,17 +189,22 @@ def _violations(pdf: FPDF, c: dict[str, Any]) -> None:
     rec = c["reconciliation"]
     if rec:
         _heading(pdf, "Where every billable amount went", 11)
+        rows = rec["rows"]
+        lines = [
+            ["Billable", *[r["billable"] for r in rows]],
+            *[[label, *[r["cells"][i]["text"] for r in rows]]
+              for i, label in enumerate(rec["columns"])],
+            ["Adds up", *["yes" if r["adds_up"] else "NO" for r in rows]],
+            ["Billed on invoices", *[r["billed"] for r in rows]],
+            ["Over (+) / under (−) billed", *[r["difference"] for r in rows]],
+        ]  # fmt: skip
         _table(
             pdf,
-            ["Currency", "Billable", *rec["columns"], "Adds up", "Billed", "Over/under"],
-            [
-                [r["currency"], r["billable"], *[x["text"] for x in r["cells"]],
-                 "yes" if r["adds_up"] else "NO", r["billed"], r["difference"]]
-                for r in rec["rows"]
-            ],
+            ["", *[r["currency"] for r in rows]],
+            lines,
             note="Billable = billed correctly + leaked + duplicated + mis-billed + held, each item "
             "at the amount it should have been billed at.",
-        )  # fmt: skip
+        )
 
 
 def _operations(pdf: FPDF, c: dict[str, Any]) -> None:
@@ -240,10 +246,16 @@ def _cash(pdf: FPDF, c: dict[str, Any]) -> None:
     if cash:
         _table(
             pdf,
-            ["Currency", "Invoiced", "Collected", "Receivables", "DSO", *cash["aging_columns"]],
-            [[r["currency"], r["invoiced"], r["collected"], r["receivables"], r["dso"],
-              *r["aging"]] for r in cash["rows"]],
+            ["Currency", "Invoiced", "Collected", "Receivables", "DSO"],
+            [[r["currency"], r["invoiced"], r["collected"], r["receivables"], r["dso"]]
+             for r in cash["rows"]],
         )  # fmt: skip
+        _table(
+            pdf,
+            ["AR aging", *cash["aging_columns"]],
+            [[r["currency"], *r["aging"]] for r in cash["rows"]],
+            note="The aging buckets add up to the receivables: days past due at the period's end.",
+        )
         credits = "; ".join(f"{x['currency']}: {x['values']}" for x in cash["credit_notes"])
         _text(
             pdf,
@@ -281,10 +293,12 @@ def _register(pdf: FPDF, c: dict[str, Any]) -> None:
         return
     _table(
         pdf,
-        ["Currency", "Documents", "Posted", "Drafts", "Lines", "Net", "Tax", "Gross", "Paid",
+        ["Documents", "Posted (drafts)", "Lines", "Net", "Tax", "Gross", "Payments applied",
          "Open"],
-        [[r["currency"], r["type"], r["documents"], r["drafts"], r["lines"], r["net"], r["tax"],
-          r["gross"], r["paid"], r["remaining"]] for r in c["register"]],
+        [[f"{r['currency']} {r['type'].lower()}", f"{r['documents']} ({r['drafts']})",
+          r["lines"], r["net"], r["tax"], r["gross"], r["paid"], r["remaining"]]
+         for r in c["register"]],
+        (22, 18, 12, 26, 26, 26, 26, 26),
         note="Every line: invoice-register.parquet and invoice-register.csv in the run folder.",
     )  # fmt: skip
 

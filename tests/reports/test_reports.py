@@ -190,7 +190,9 @@ def test_key_figures_come_from_the_metrics(tmp_path: Path) -> None:
     assert "Invoices 28 11,234 lines" in text
     assert "Leaked 1" in text and "Duplicated 1" in text and "Mis-billed 1" in text
     # where every amount went, from items.csv: billable = correct + leaked + dup + mis + held
-    assert "EUR €3,500.25 €1,500.25 €1,000.00 €1,000.00 €0.00 €0.00 yes €3,500.25 +€1,000.00" in text
+    assert (
+        "EUR €3,500.25 €1,500.25 €1,000.00 €1,000.00 €0.00 €0.00 yes €3,500.25 +€1,000.00" in text
+    )
     assert "GBP £6,800.00 £5,000.00 £0.00 £0.00 £800.00 £1,000.00 yes £5,780.00 -£20.00" in text
     assert "No mis-billing Wrong rate version 1 £20.00" in text
     assert "No leakage Never invoiced 1 €1,000.00" in text
