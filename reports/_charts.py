@@ -10,65 +10,74 @@ import statistics
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from reports._format import kind_label, month_label, month_range
 from reports._items import MonthTotals
 
 BILLABLE_COLOUR = "#a0aec0"
 INVOICED_COLOUR = "#2b6cb0"
+BAD_COLOUR = "#c53030"
+OVER_COLOUR = "#dd6b20"
 _DPI = 110
 
 
 def monthly_chart(currency: str, months: dict[str, MonthTotals]) -> str:
-    """Grouped bars per month: expected amount of the month's items vs the amount billed."""
+    """Variance per month of work: billed minus billable. Below zero, what was held on purpose
+    (explained) and what is missing; above zero, what was billed beyond the billable amount.
+    A month billed exactly shows no bar, so a small gap stands out instead of hiding between two
+    nearly equal bars."""
     labels = month_range(sorted(months))
-    billable = [float(months[m].billable) if m in months else 0.0 for m in labels]
-    invoiced = [float(months[m].invoiced) if m in months else 0.0 for m in labels]
-    fig = _figure(9.0, 3.4)
+    totals = [months.get(m, MonthTotals()) for m in labels]
+    held = [-float(t.held) for t in totals]
+    gap = [float(t.invoiced + t.held - t.billable) for t in totals]
+    missing = [min(g, 0.0) for g in gap]
+    over = [max(g, 0.0) for g in gap]
+    fig = _figure(9.0, 3.0)
     ax = fig.add_subplot()
-    xs = range(len(labels))
-    width = 0.4
-    ax.bar([x - width / 2 for x in xs], billable, width, label="Billable", color=BILLABLE_COLOUR)
-    ax.bar([x + width / 2 for x in xs], invoiced, width, label="Invoiced", color=INVOICED_COLOUR)
-    ax.set_xticks(list(xs), [month_label(m, sep="\n") for m in labels])
+    xs = list(range(len(labels)))
+    ax.bar(xs, held, 0.6, label="Held on purpose (explained)", color=BILLABLE_COLOUR)
+    ax.bar(xs, missing, 0.6, bottom=held, label="Not billed, unexplained", color=BAD_COLOUR)
+    ax.bar(xs, over, 0.6, label="Billed beyond billable", color=OVER_COLOUR)
+    ax.axhline(0, color="#1a202c", linewidth=0.8)
+    ax.set_xticks(xs, [month_label(m, sep="\n") for m in labels])
     ax.yaxis.set_major_formatter(FuncFormatter(_short_amount))
-    ax.set_ylabel(currency)
-    ax.set_title(f"{currency}: billable vs invoiced by month of work", loc="left", fontsize=11)
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if not any(held) and not any(missing) and not any(over):
+        ax.set_ylim(-1, 1)
+        ax.text(0.5, 0.6, "every month billed exactly as billable", transform=ax.transAxes,
+                ha="center", color="#276749")  # fmt: skip
+    ax.set_ylabel(f"{currency}, billed − billable")
+    ax.set_title(f"{currency}: variance by month of work", loc="left", fontsize=11)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9)
     _tidy(ax)
     return _data_uri(fig)
 
 
 def cycle_chart(cycle_hours: dict[str, list[float]]) -> str | None:
-    """One histogram per item kind of the hours from approval (or acceptance) to invoice."""
+    """Days from approval (or acceptance) to invoice, one row per item kind on a shared axis,
+    so the kinds compare at a glance and no panel's labels overlap another's."""
     kinds = [kind for kind, values in cycle_hours.items() if values]
     if not kinds:
         return None
     longest = max(max(cycle_hours[kind]) for kind in kinds)
     in_days = longest > 72
     unit, scale = ("days", 24.0) if in_days else ("hours", 1.0)
-    fig = _figure(9.0, 3.2)
-    axes = fig.subplots(1, len(kinds), squeeze=False)[0]
+    fig = _figure(9.0, 1.1 + 1.3 * len(kinds))
+    axes = fig.subplots(len(kinds), 1, squeeze=False, sharex=True)[:, 0]
     for ax, kind in zip(axes, kinds, strict=True):
         values = [v / scale for v in cycle_hours[kind]]
         bins = min(40, max(5, int(math.sqrt(len(values)))))
         ax.hist(values, bins=bins, color=INVOICED_COLOUR, alpha=0.85)
         median = statistics.median(values)
         ax.axvline(median, color="#c05621", linestyle="--", linewidth=1.2)
-        ax.annotate(
-            f"median {median:,.1f} {unit}",
-            xy=(median, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(4, -12),
-            textcoords="offset points",
-            color="#c05621",
-            fontsize=9,
-        )
-        ax.set_title(f"{kind_label(kind)} ({len(values):,} invoiced)", loc="left", fontsize=11)
-        ax.set_xlabel(f"{unit} to invoice")
+        ax.text(
+            1.01, 0.5, f"{kind_label(kind)}\n{len(values):,} invoiced\nmedian {median:,.1f} {unit}",
+            transform=ax.transAxes, va="center", fontsize=9,
+        )  # fmt: skip
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=3))
+        ax.set_ylabel("items", fontsize=9)
         _tidy(ax)
-    axes[0].set_ylabel("items")
+    axes[-1].set_xlabel(f"{unit} from approval (or acceptance) to invoice")
     return _data_uri(fig)
 
 

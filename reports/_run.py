@@ -1,26 +1,79 @@
-"""A run folder as written by the simulator: `metrics.json`, `items.csv`, `trace.jsonl`."""
+"""A run folder as written by the simulator: `metrics.json`, `items.csv`, `trace.jsonl`,
+`scenario.json`, `run.json` and `books/`. Only `metrics.json` is required: older or hand-made
+folders give a shorter report."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from reports._errors import RunFolderError
+from reports._files import business_question, read_book, read_json
 from reports._items import ItemSummary, read_items
+from reports._money import Converter
+from reports._trace import TraceDigest, read_trace
 
 METRICS_FILE = "metrics.json"
 ITEMS_FILE = "items.csv"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Run:
-    """The files of one run, read: metrics as written, items aggregated (None if absent)."""
+    """The files of one run, read: metrics as written, items aggregated (None if absent); the
+    scenario, run facts, books and trace are read when first asked for."""
 
     path: Path
     metrics: dict[str, Any]
     items: ItemSummary | None
+    _books: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def scenario(self) -> dict[str, Any]:
+        """scenario.json (empty when the folder has none)."""
+        value = read_json(self.path / "scenario.json", {})
+        return value if isinstance(value, dict) else {}
+
+    @cached_property
+    def trace(self) -> TraceDigest:
+        """The trace's billing runs, faults and the core's answers to them."""
+        return read_trace(self.path / "trace.jsonl")
+
+    @cached_property
+    def question(self) -> str | None:
+        """The scenario's business question, where the run folder leads to it."""
+        return business_question(self.path, self.scenario)
+
+    def book(self, name: str) -> Any:
+        """One of the vendors' books (`invoices`, `payments`, ...), read once."""
+        if name not in self._books:
+            self._books[name] = read_book(self.path, name)
+        return self._books[name]
+
+    @property
+    def has_books(self) -> bool:
+        """Whether the folder holds the vendors' books (runs written before them do not)."""
+        return (self.path / "books").is_dir()
+
+    @cached_property
+    def reporting_currency(self) -> str:
+        """The currency totals are converted to: the first legal entity's (the group's parent),
+        else the first currency of the metrics, alphabetically."""
+        entities = self.scenario.get("legal_entities")
+        if isinstance(entities, list) and entities and isinstance(entities[0], dict):
+            currency = entities[0].get("currency")
+            if isinstance(currency, str):
+                return currency
+        currencies = sorted(self.section("amounts"))
+        return currencies[0] if currencies else "EUR"
+
+    @cached_property
+    def converter(self) -> Converter:
+        """Converts to the reporting currency at the ERP's latest rate by the period's end."""
+        asof = str(self.section("period").get("end") or "9999-12-31")
+        return Converter.from_books(self.reporting_currency, self.book("fx_rates"), asof)
 
     def section(self, name: str) -> dict[str, Any]:
         """An optional object section of the metrics; empty when missing or not an object."""

@@ -8,6 +8,7 @@ from typing import Any
 from reports import _format as fmt
 from reports._charts import cycle_chart, monthly_chart
 from reports._items import ItemSummary, MonthTotals
+from reports._money import money
 from reports._run import Run
 
 # The oracle's verdicts, in reading order, with what each means for the firm.
@@ -76,7 +77,7 @@ def key_figures(run: Run) -> list[dict[str, str]]:
         {
             "label": "Accuracy by amount",
             "value": fmt.percent(accuracy.get("by_amount")),
-            "note": "share of billable value billed correctly",
+            "note": "of the value due, billed correctly: the lowest currency's share",
         },
         {
             "label": "Invoices",
@@ -141,10 +142,10 @@ def monthly(items: ItemSummary | None) -> list[dict[str, Any]]:
             rows.append(
                 {
                     "month": fmt.month_label(month),
-                    "billable": fmt.money(totals.billable),
-                    "invoiced": fmt.money(totals.invoiced),
-                    "held": fmt.money(totals.held) if totals.held else "",
-                    "gap": fmt.money(gap, signed=True) if gap else "",
+                    "billable": money(totals.billable, currency),
+                    "invoiced": money(totals.invoiced, currency),
+                    "held": money(totals.held, currency),
+                    "gap": money(gap, currency, signed=True),
                     "bad": gap != 0,
                 }
             )
@@ -156,9 +157,10 @@ def monthly(items: ItemSummary | None) -> list[dict[str, Any]]:
                 "currency": currency,
                 "chart": monthly_chart(currency, months),
                 "rows": rows,
-                "total_billable": fmt.money(billable),
-                "total_invoiced": fmt.money(invoiced),
-                "total_held": fmt.money(held) if held else "",
+                "total_billable": money(billable, currency),
+                "total_invoiced": money(invoiced, currency),
+                "total_held": money(held, currency),
+                "total_gap": money(invoiced + held - billable, currency, signed=True),
             }
         )
     return sections
@@ -228,7 +230,8 @@ def api_calls(run: Run) -> dict[str, Any]:
 
 
 def _amount(currency: str, value: str) -> str:
-    return f"{currency} {fmt.money(value)}"
+    amount = fmt.to_decimal(value)
+    return money(amount, currency) if amount is not None else value
 
 
 def _calls(value: object) -> int:

@@ -272,17 +272,24 @@ def list_scenarios(
 
 
 @app.command("report")
-def report_command(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
-    """Write report.html for a run folder."""
+def report_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
+    pdf: Annotated[
+        bool, typer.Option(help="Also write report.pdf (paginated, for forwarding).")
+    ] = True,
+) -> None:
+    """Write report.html, report.pdf and the invoice register for a run folder."""
     from reports import RunFolderError, build_report
 
     if not (run_dir / "metrics.json").is_file():
         raise _bad_input(f"{run_dir} is not a run folder (no metrics.json); run `q2c run` first")
     try:
-        built = build_report(run_dir)
+        built = build_report(run_dir, pdf=pdf)
     except RunFolderError as exc:
         raise _bad_input(str(exc)) from None
     console.print(f"Report: {built}")
+    if pdf:
+        console.print(f"PDF: {built.with_name('report.pdf')}")
 
 
 @app.command("judge")

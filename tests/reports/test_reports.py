@@ -164,7 +164,8 @@ def test_violations_are_listed_in_plain_words(tmp_path: Path) -> None:
     html = build_report(write_run(tmp_path, metrics=with_violations(2), items=ITEMS)).read_text()
     assert 'class="verdict fail"' in html
     assert "2 invariant violations" in html
-    table = html[html.index('id="violations"') : html.index("</table>", html.index("violations"))]
+    start = html.index('id="violations"')
+    table = html[start : html.index("</table>", start)]
     assert table.count("<tr>") == 3  # header + 2 rows
     assert "psa:time_entry:1" in table
     assert "billed 2 times (S-INV000001, S-INV000002)" in table
@@ -173,11 +174,11 @@ def test_violations_are_listed_in_plain_words(tmp_path: Path) -> None:
 
 
 def test_long_violation_lists_are_capped(tmp_path: Path) -> None:
-    """Thousands of violations are counted in full but only the first fifty are listed."""
+    """Thousands of violations are counted in full but only the first twenty are listed."""
     html = build_report(write_run(tmp_path, metrics=with_violations(1200))).read_text()
     assert "1,200 invariant violations" in html
-    assert "psa:time_entry:49<" in html and "psa:time_entry:50<" not in html
-    assert "1,150 more" in html
+    assert "psa:time_entry:19<" in html and "psa:time_entry:20<" not in html
+    assert "1,180 more" in html
 
 
 def test_key_figures_come_from_the_metrics(tmp_path: Path) -> None:
@@ -188,21 +189,25 @@ def test_key_figures_come_from_the_metrics(tmp_path: Path) -> None:
     assert "Accuracy by amount 99.91%" in text
     assert "Invoices 28 11,234 lines" in text
     assert "Leaked 1" in text and "Duplicated 1" in text and "Mis-billed 1" in text
-    assert "EUR 1,234,567.50 1,234,999.25 1,234,000.00 120.00 431.75 15.50" in text
-    assert "GBP 98,765.40 98,765.40 98,765.40 0.00 0.00 0.00" in text
-    assert "Mis-billed Wrong rate version 1" in text and "Leaked Never invoiced 1" in text
+    # where every amount went, from items.csv: billable = correct + leaked + dup + mis + held
+    assert (
+        "EUR €3,500.25 €1,500.25 €1,000.00 €1,000.00 €0.00 €0.00 yes €3,500.25 +€1,000.00" in text
+    )
+    assert "GBP £6,800.00 £5,000.00 £0.00 £0.00 £800.00 £1,000.00 yes £5,780.00 -£20.00" in text
+    assert "No mis-billing Wrong rate version 1 £20.00" in text
+    assert "No leakage Never invoiced 1 €1,000.00" in text
 
 
 def test_monthly_totals_are_summed_per_currency_from_items(tmp_path: Path) -> None:
     """The numbers behind the monthly chart are exact decimal sums of items.csv per currency."""
     text = text_of(build_report(write_run(tmp_path, items=ITEMS)).read_text())
-    assert "Jan 2026 1,500.25 1,500.25" in text
-    assert "Feb 2026 0 0" in text  # a month with no EUR work still shows, as zero
-    assert "Mar 2026 2,000.00 2,000.00" in text  # one leaked, one billed twice
-    assert "Total 3,500.25 3,500.25" in text
+    assert "Jan 2026 €1,500.25 €1,500.25 €0.00 €0.00" in text
+    assert "Feb 2026 €0.00 €0.00" in text  # a month with no EUR work still shows, as zero
+    assert "Mar 2026 €2,000.00 €2,000.00" in text  # one leaked, one billed twice
+    assert "Total €3,500.25 €3,500.25 €0.00 €0.00" in text
     # GBP: the held 1,000.00 is shown as held, so nothing is left unexplained in February
-    assert "Feb 2026 6,000.00 5,000.00 1,000.00 Total 6,800.00 5,780.00 1,000.00" in text
-    assert "Jan 2026 800.00 780.00 -20.00" in text  # no hold: 20.00 unexplained
+    assert "Feb 2026 £6,000.00 £5,000.00 £1,000.00 £0.00 Total £6,800.00 £5,780.00" in text
+    assert "Jan 2026 £800.00 £780.00 £0.00 -£20.00" in text  # no hold: 20.00 unexplained
 
 
 def test_charts_are_embedded_as_png_images(tmp_path: Path) -> None:
@@ -211,7 +216,7 @@ def test_charts_are_embedded_as_png_images(tmp_path: Path) -> None:
     images = re.findall(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert len(images) == 3
     assert all(base64.b64decode(data).startswith(b"\x89PNG\r\n\x1a\n") for data in images)
-    assert "EUR: billable vs invoiced by month" in html
+    assert "EUR: variance by month" in html
 
 
 def test_report_is_self_contained(tmp_path: Path) -> None:
@@ -237,8 +242,8 @@ def test_items_not_billed_correctly_are_listed(tmp_path: Path) -> None:
     text = text_of(build_report(write_run(tmp_path, items=ITEMS)).read_text())
     assert "4 items did not get" in text
     assert "psa:time_entry:3 Time entry C-001 Mar 2026 Leaked Never invoiced" in text
-    assert "EUR 1,000.00 not billed 0" in text
-    assert "Duplicated EUR 1,000.00 EUR 2,000.00 2" in text
+    assert "€1,000.00 not billed 0" in text
+    assert "Duplicated €1,000.00 €2,000.00 2" in text
     assert "Held Missing purchase order" in text
 
 
@@ -267,7 +272,7 @@ def test_run_without_invoiced_items_renders(tmp_path: Path) -> None:
     leaked = [_item(f"psa:time_entry:{i}", verdict="leaked", **NOT_INVOICED) for i in range(3)]
     text = text_of(build_report(write_run(tmp_path, metrics=metrics, items=leaked)).read_text())
     assert "No item was invoiced in this run" in text
-    assert "Jan 2026 3,000.00 0 -3,000.00" in text
+    assert "Jan 2026 €3,000.00 €0.00 €0.00 -€3,000.00" in text
     assert "Invoices 0 0 lines" in text
 
 

@@ -1,0 +1,85 @@
+"""Read the run folder's JSON files (scenario, run facts, books) with amounts as `Decimal`.
+
+The books hold amounts as JSON numbers (as the vendors' APIs send them); parsing them as
+`Decimal` keeps every cent exact. A missing file reads as empty: a report of an older or partial
+run folder shows what it can and says what is missing, rather than failing.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from reports._errors import RunFolderError
+
+BOOKS = {
+    "invoices": "erp-sales-invoices.json",
+    "credit_memos": "erp-credit-memos.json",
+    "payments": "erp-customer-payments.json",
+    "tax": "tax-transactions.json",
+    "contracts": "clm-records.json",
+    "exceptions": "core-exceptions.json",
+    "fx_rates": "erp-exchange-rates.json",
+}
+
+
+def read_json(path: Path, default: Any) -> Any:
+    """A JSON file with decimal numbers as `Decimal`; `default` when the file is absent."""
+    if not path.is_file():
+        return default
+    try:
+        return json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RunFolderError(f"{path} is not valid JSON: {exc}") from exc
+
+
+def read_book(run_dir: Path, name: str) -> Any:
+    """One of the vendors' books by short name (`invoices`, `payments`, ...)."""
+    default: Any = {} if name == "exceptions" else []
+    return read_json(run_dir / "books" / BOOKS[name], default)
+
+
+def dec(value: object) -> Decimal:
+    """A JSON amount (Decimal, int or numeric text) as `Decimal`; absent is zero."""
+    if value is None or value == "":
+        return Decimal(0)
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
+def business_question(run_dir: Path, scenario: dict[str, Any]) -> str | None:
+    """The question the scenario answers: a `business_question` field of scenario.json when the
+    run recorded one, else the 'Business question:' opening comment of the scenario file named in
+    command.txt, when that file is where the command says (the comment is not in scenario.json)."""
+    if isinstance(scenario.get("business_question"), str):
+        return str(scenario["business_question"])
+    command = run_dir / "command.txt"
+    if not command.is_file():
+        return None
+    words = command.read_text(encoding="utf-8").split()
+    files = [w for w in words if w.endswith((".yaml", ".yml"))]
+    for candidate in files[:1]:
+        for base in (Path.cwd(), run_dir):
+            path = base / candidate
+            if path.is_file():
+                return _opening_question(path)
+    return None
+
+
+def _opening_question(path: Path) -> str | None:
+    lines: list[str] = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.startswith("#"):
+            break
+        text = line.lstrip("#").strip()
+        if not text and lines:
+            break
+        if text:
+            lines.append(text)
+    joined = " ".join(lines)
+    if not joined.startswith("Business question:"):
+        return None
+    return joined.removeprefix("Business question:").strip() or None
