@@ -123,7 +123,7 @@ def run_command(
         from reports import build_report
 
         build_report(folder)
-    show_summary(result, folder)
+    show_summary(result.metrics, folder)
     raise typer.Exit(0 if result.ok else 1)
 
 

@@ -7,6 +7,7 @@ The runner (``sim.runner``) simulates, judges and writes the run folder; it prin
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -37,9 +38,9 @@ def run_with_progress(spec: Scenario, seed: int, design: str, options: dict[str,
         return run(spec, seed, design, options, progress)
 
 
-def show_summary(result: RunResult, folder: Path) -> None:
-    """The run's figures as a table, then its violations (the first 20) or that all hold."""
-    m = result.metrics
+def show_summary(m: dict[str, Any], folder: Path) -> None:
+    """A run's figures (its ``metrics.json``) as a table, then its violations (the first 20)
+    or that all hold."""
     table = Table(title=f"{m['scenario']} - seed {m['seed']} - design {m['design']}")
     table.add_column("measure")
     table.add_column("value", justify="right")
