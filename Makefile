@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/global-engineering-msa.yaml
 SEED ?= 7
 
-.PHONY: demo test bench contract swarm soak lint format typecheck clean
+.PHONY: demo test bench contract swarm soak wheel-check lint format typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ soak: $(STAMP)  ## q2c swarm on every fault scenario, $(SOAK_SEEDS) seeds each (
 	@status=0; for s in $(FAULT_SCENARIOS); do \
 		$(BIN)/q2c swarm scenarios/$$s.yaml --seeds $(SOAK_SEEDS) --out runs/soak/$$s || status=1; \
 	done; exit $$status
+
+wheel-check: $(STAMP)  ## build the wheel, install it in a fresh venv outside the repo, run/serve it
+	.ci/wheel-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

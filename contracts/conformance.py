@@ -7,9 +7,10 @@ OpenAPI links) with every default check. Results are counted per operation from 
 own recordings, as Microcks scores conformance: examples run, checks passed, failures.
 
 The tuning that applies to every run, ours and a hand-run ``schemathesis run URL``, lives in
-``schemathesis.toml`` at the repository root; this module adds only the run's budget (examples
-per operation, stateful steps, seed). Schemathesis is a development dependency, imported only
-when a suite runs.
+``schemathesis.toml`` beside this file (package data); this module adds only the run's budget
+(examples per operation, stateful steps, seed). Schemathesis is imported only when a suite
+runs. The scores are returned, not printed: ``q2c contracts check`` shows them
+(``sim.app.conformance_view``).
 """
 
 from __future__ import annotations
@@ -216,58 +217,3 @@ def _score(
                         response,
                     )
                 )
-
-
-def check(
-    vendors: Iterable[str], *, examples: int, seed: int, console: Any, max_steps: int = 10
-) -> int:
-    """``q2c contracts check``: run the suite for ``vendors`` (all when empty), print one table
-    per vendor and operation, then each failure with its reproduction; 1 on any failure."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    chosen = list(vendors) or list(VENDORS)
-    failed = 0
-    for vendor in chosen:
-        score = run_vendor(vendor, examples=examples, seed=seed, max_steps=max_steps)
-        table = Table(
-            title=f"{vendor}: {len(score.operations)} operations, {score.requests} requests, "
-            f"{score.seconds:.1f} s",
-            title_justify="left",
-        )
-        table.add_column("operation", overflow="fold")
-        table.add_column("examples", justify="right")
-        table.add_column("checks passed", justify="right")
-        table.add_column("failures", justify="right")
-        for label, op in score.operations.items():
-            style = "bold red" if op.failures else "green"
-            table.add_row(
-                escape(label), str(op.examples), str(op.checks_passed),
-                f"[{style}]{len(op.failures)}[/]",
-            )  # fmt: skip
-        passed = sum(op.checks_passed for op in score.operations.values())
-        total = passed + len(score.failures)
-        table.add_section()
-        table.add_row(
-            "total", str(sum(op.examples for op in score.operations.values())), str(passed),
-            str(len(score.failures)),
-        )  # fmt: skip
-        console.print(table)
-        console.print(
-            f"{vendor}: conformance {100 * passed / max(total, 1):.2f}% "
-            f"({len(score.failures)} failures, {len(score.errors)} errors)",
-            highlight=False,
-        )
-        for failure in score.failures:
-            console.print(
-                f"[bold red]FAIL[/] {escape(failure.operation)}: {escape(failure.check)}: "
-                f"{escape(failure.title)}\n{escape(failure.message)}\n{escape(failure.reproduce)}"
-                f"\n-> {escape(failure.response)}",
-                highlight=False,
-                soft_wrap=True,
-            )
-        for error in score.errors:
-            console.print(f"[bold red]ERROR[/] {escape(error)}", highlight=False, soft_wrap=True)
-        failed += not score.ok
-    console.print(f"{len(chosen) - failed} of {len(chosen)} vendors conform.", highlight=False)
-    return 1 if failed else 0

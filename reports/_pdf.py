@@ -163,7 +163,7 @@ def _front(pdf: FPDF, c: dict[str, Any]) -> None:
                  r["held"]]
                 for r in banner["rows"]
             ],
-            (18, 26, 26, 76, 26),
+            (20, 26, 26, 74, 26),
         )  # fmt: skip
 
 

@@ -1,1 +1,13 @@
-"""The simulated world: SimPy actors, scenario loader, runner, oracle, metrics, CLI."""
+"""The simulator, in rooms along the data path, each importing only the rooms below it:
+
+- ``scenario``: the input (a firm and a period, as checked data);
+- ``record``: what a run leaves (trace, ground truth);
+- ``world`` (the vendors and the core on one SimPy clock) and ``oracle`` (what every item
+  should have been billed, judged from records, never from the world);
+- ``firm`` (the workload: people and their habits) and ``metrics``;
+- ``runner`` (one scenario, one seed, one run folder) and ``swarm`` (many seeds);
+- ``app``: the command line, its views and the HTTP server, on top.
+
+``seeds`` sits under all of them: one seed drives everything. import-linter holds the order
+(``pyproject.toml``, ``tests/test_layers.py``).
+"""

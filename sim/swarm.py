@@ -1,8 +1,11 @@
 """Swarm testing, as TigerBeetle's VOPR does it: many seeds in parallel processes, each with
 its own fault settings drawn inside the scenario's faults envelope (``sim.scenario.draw``), each
 run through a safety phase (faults on) and a liveness phase (from ``faults.heal``, none), then
-judged by the oracle. ``q2c swarm`` prints a table, writes ``swarm.json`` and, for every
-failing seed, the one ``q2c run ... --swarm-draw`` line that reproduces it.
+judged by the oracle. Each outcome carries the one ``q2c run ... --swarm-draw`` line that
+reproduces its seed, and ``swarm.json`` holds them all.
+
+This is the engine and it prints nothing: ``q2c swarm``'s progress bar and table live in
+``sim.app.swarm_view``, so a notebook or another tool can run a swarm and show it its own way.
 """
 
 from __future__ import annotations
@@ -17,11 +20,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
 from sim.runner import command_line, run
 from sim.scenario.draw import draw_scenario, drawn_kinds
 from sim.scenario.format import Scenario
@@ -30,9 +28,10 @@ from sim.scenario.loader import load_scenario
 __all__ = [
     "SeedOutcome",
     "fired_faults",
-    "present_swarm",
     "run_seed",
     "swarm",
+    "swarm_report",
+    "write_swarm",
 ]
 
 
@@ -183,90 +182,8 @@ def swarm_report(
 
 
 def write_swarm(report: dict[str, Any], out: Path) -> Path:
+    """``report`` as ``out/swarm.json`` (sorted keys, so two swarms diff line by line)."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / "swarm.json"
     path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     return path
-
-
-SHOWN_ROWS = 50  # beyond this many seeds the table shows the failing ones only
-
-
-def present_swarm(
-    console: Console,
-    errors: Console,
-    file: str,
-    scenario: Scenario,
-    seeds: range,
-    design: str,
-    options: dict[str, str],
-    workers: int,
-    out: Path,
-) -> int:
-    """``q2c swarm``'s body: progress, table, swarm.json, reproduce lines; the exit code."""
-    started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("seeds  {task.fields[failing]} failing"),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"{scenario.name} x {len(seeds)} seeds", total=len(seeds), failing=0)
-        failing = 0
-
-        def done(outcome: SeedOutcome) -> None:
-            nonlocal failing
-            failing += outcome.failed
-            bar.update(task, advance=1, failing=failing)
-
-        outcomes = swarm(file, seeds, design, options, workers, done)
-    report = swarm_report(
-        file, scenario, outcomes, design, options, workers, time.perf_counter() - started
-    )
-    path = write_swarm(report, out)
-    console.print(_table(scenario, outcomes))
-    summary = report["summary"]
-    fired = ", ".join(f"{k} {n}" for k, n in summary["faults_fired"].items()) or "none"
-    console.print(f"Faults fired over the swarm: {fired}", highlight=False, soft_wrap=True)
-    failed = [o for o in outcomes if o.failed]
-    console.print(
-        f"{len(outcomes)} seeds, {len(failed)} failing, {summary['violations']} violations, "
-        f"{summary['wall_s']:.1f} s wall on {workers} worker(s). Report: {path}",
-        highlight=False,
-        soft_wrap=True,
-    )
-    if failed:
-        console.print("[bold red]Reproduce a failing seed with:[/]")
-        for o in failed:
-            console.print(f"  {o.command}", markup=False, highlight=False, soft_wrap=True)
-        return 1
-    console.print("[bold green]Every invariant holds on every seed.[/]")
-    return 0
-
-
-def _table(scenario: Scenario, outcomes: list[SeedOutcome]) -> Table:
-    shown = outcomes if len(outcomes) <= SHOWN_ROWS else [o for o in outcomes if o.failed]
-    hidden = len(outcomes) - len(shown)
-    title = f"swarm: {scenario.name}"
-    if hidden:
-        title += f" ({hidden} passing seeds not shown; see swarm.json)"
-    table = Table(title=title)
-    for name in ("seed", "faults drawn", "faults fired", "violations",
-                 "leaked/dup/mis", "wall s"):  # fmt: skip
-        table.add_column(name, justify="right" if name in ("seed", "violations", "wall s")
-                         else "left", overflow="fold")  # fmt: skip
-    for o in shown:
-        violations = o.error or str(o.violations)
-        style = "red" if o.failed else ""
-        table.add_row(
-            str(o.seed),
-            ", ".join(o.drawn) or "-",
-            ", ".join(f"{k} {n}" for k, n in o.fired.items()) or "-",
-            f"[{style}]{escape(violations)}[/]" if style else violations,
-            f"{o.leaked}/{o.duplicated}/{o.misbilled}",
-            f"{o.wall_s:.2f}",
-        )
-    return table

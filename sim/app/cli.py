@@ -1,6 +1,11 @@
 """The ``q2c`` command line: run scenarios, validate them, build reports.
 
 Exit codes: 0 every invariant holds, 1 an invariant is violated, 2 the input is wrong.
+
+Each command imports what it needs when it runs, never at the top of this module: ``q2c
+--help`` and ``q2c contracts diff`` must not pay for SimPy, the mocks, the core, matplotlib or
+Schemathesis (``tests/app/test_startup.py`` holds that). The views (``*_view``) print; the
+engines they call print nothing.
 """
 
 from __future__ import annotations
@@ -10,19 +15,15 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from contracts.diff import SpecError, diff_files, summarize
-from sim.runner import command_line, run, write_run
-from sim.scenario.format import Scenario
-from sim.scenario.loader import ScenarioError, load_scenario, scenario_json_schema
-from sim.world.world import load_design
+from sim.app.terminal import bad_input, console, errors
+
+if TYPE_CHECKING:
+    from sim.scenario import Scenario, ScenarioError
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -33,14 +34,6 @@ scenarios_app = typer.Typer(no_args_is_help=True, help="Validate, list and descr
 app.add_typer(scenarios_app, name="scenarios")
 contracts_app = typer.Typer(no_args_is_help=True, help="Check and compare OpenAPI contracts.")
 app.add_typer(contracts_app, name="contracts")
-console = Console(emoji=False)
-errors = Console(stderr=True, emoji=False)
-
-
-def _bad_input(message: str) -> typer.Exit:
-    # The message quotes the user's input: escape it so '[' is text, not rich markup.
-    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
 
 
 def _scenario_problems(exc: ScenarioError) -> None:
@@ -51,6 +44,9 @@ def _scenario_problems(exc: ScenarioError) -> None:
 def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
     """The scenario, loaded, and the design and its options, checked: or exit 2 saying what
     to fix."""
+    from sim.scenario import ScenarioError, load_scenario
+    from sim.world import load_design
+
     try:
         spec = load_scenario(scenario)
     except ScenarioError as exc:
@@ -60,7 +56,7 @@ def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
     try:
         factory = load_design(design)
     except ValueError as exc:
-        raise _bad_input(f"{exc}. Built-in designs: reference.") from None
+        raise bad_input(f"{exc}. Built-in designs: reference.") from None
     # a design that says which options it takes (the reference does) gets them checked
     check = getattr(importlib.import_module(factory.__module__), "option_problems", None)
     problems = list(check(options)) if callable(check) else []
@@ -68,18 +64,18 @@ def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
     if store and not Path(store).parent.is_dir():
         problems.append(f"option store={store!r}: folder {Path(store).parent} does not exist")
     if problems:
-        raise _bad_input("; ".join(problems))
+        raise bad_input("; ".join(problems))
     return spec
 
 
 def _folder(folder: Path, what: str) -> Path:
     """``folder``, created now (not after the run) or exit 2 if it cannot be written."""
     if folder.exists() and not folder.is_dir():
-        raise _bad_input(f"--out {folder} is a file; give a folder for the {what}")
+        raise bad_input(f"--out {folder} is a file; give a folder for the {what}")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _bad_input(f"cannot write the {what} folder {folder}: {exc.strerror}") from None
+        raise bad_input(f"cannot write the {what} folder {folder}: {exc.strerror}") from None
     return folder
 
 
@@ -88,7 +84,7 @@ def _options(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise _bad_input(f"--option expects KEY=VALUE, got {pair!r}")
+            raise bad_input(f"--option expects KEY=VALUE, got {pair!r}")
         options[key] = value
     return options
 
@@ -111,35 +107,23 @@ def run_command(
     ] = False,
 ) -> None:
     """Run SCENARIO against a design, judge every invoice, write the run folder."""
+    from sim.app.run_view import run_with_progress, show_summary
+    from sim.runner import command_line, write_run
+    from sim.scenario import draw_scenario
+
     options = _options(option)
     spec = _inputs(scenario, design, options)
     if swarm_draw:
-        from sim.scenario.draw import draw_scenario
-
         spec = draw_scenario(spec, seed)
     folder = _folder(out or Path("runs") / f"{spec.name}-seed{seed}", "run")
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("simulated days"),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(f"{spec.name} seed {seed}", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        result = run(spec, seed, design, options, progress)
+    result = run_with_progress(spec, seed, design, options)
     command = command_line(str(scenario), seed, design, options)
     write_run(result, folder, command + (" --swarm-draw" if swarm_draw else ""))
     if report:
         from reports import build_report
 
         build_report(folder)
-    _summary(result.metrics, folder)
+    show_summary(result.metrics, folder)
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -163,56 +147,21 @@ def swarm_command(
     ] = None,
 ) -> None:
     """Run SCENARIO over many seeds, each with its own faults; exit 1 if any seed fails."""
-    from sim.swarm import present_swarm
+    from sim.app.swarm_view import present_swarm
 
     options = _options(option)
     spec = _inputs(scenario, design, options)
     folder = _folder(out or Path("runs") / f"swarm-{spec.name}", "swarm")
     seed_range = range(first, first + seeds)
-    code = present_swarm(
-        console, errors, str(scenario), spec, seed_range, design, options, workers, folder
-    )
+    code = present_swarm(str(scenario), spec, seed_range, design, options, workers, folder)
     raise typer.Exit(code)
-
-
-def _summary(m: dict[str, Any], folder: Path) -> None:
-    table = Table(title=f"{m['scenario']} - seed {m['seed']} - design {m['design']}")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    items = m["items"]
-    for key in ("billable", "correct", "leaked", "duplicated", "misbilled", "held"):
-        table.add_row(f"items {key}", f"{items[key]:,}")
-    table.add_row("accuracy by count", f"{m['accuracy']['by_count']:.4%}")
-    table.add_row("accuracy by amount", f"{m['accuracy']['by_amount']:.4%}")
-    for currency, amounts in m["amounts"].items():
-        table.add_row(f"billable {currency}", f"{amounts['billable']}")
-        table.add_row(f"invoiced {currency}", f"{amounts['invoiced']}")
-    table.add_row("invoices / lines", f"{m['invoices']['count']} / {m['invoices']['lines']:,}")
-    p = m["cycle_times_hours"]["time_approved_to_invoiced"]
-    if p["count"]:
-        table.add_row("approved -> invoiced p50/p95 (h)", f"{p['p50']:.1f} / {p['p95']:.1f}")
-    calls = ", ".join(f"{v} {n}" for v, n in m["api_calls"].items())
-    table.add_row("API calls", calls)
-    table.add_row("calls per billable item", f"{m['calls_per_billable_item']}")
-    table.add_row("simulated events", f"{m['simulation']['events']:,}")
-    table.add_row("trace sha256", m["trace_sha256"][:16] + "...")
-    console.print(table)
-    violations = m["invariants"]["violations"]
-    if violations:
-        console.print(f"[bold red]{len(violations)} invariant violation(s):[/]")
-        for v in violations[:20]:
-            console.print(f"  {v['invariant']}: {v['item']} - {v['detail']}", markup=False)
-        if len(violations) > 20:
-            console.print(f"  ... and {len(violations) - 20} more in {folder / 'metrics.json'}")
-        console.print(f"Reproduce with: {(folder / 'command.txt').read_text().strip()}")
-    else:
-        console.print("[bold green]All invariants hold.[/]")
-    console.print(f"Run folder: {folder}")
 
 
 @scenarios_app.command("validate")
 def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files.")]) -> None:
     """Check scenario files; print every problem with its line and field path."""
+    from sim.scenario import ScenarioError, load_scenario
+
     bad = 0
     for file in files:
         try:
@@ -235,6 +184,8 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files.")
 @scenarios_app.command("schema")
 def schema(out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None) -> None:
     """Print the scenario format as JSON Schema (for editors)."""
+    from sim.scenario import scenario_json_schema
+
     text = scenario_json_schema()
     if out is None:
         sys.stdout.write(text)
@@ -261,8 +212,10 @@ def list_scenarios(
     folder: Annotated[Path, typer.Argument(help="Folder of scenarios.")] = Path("scenarios"),
 ) -> None:
     """List scenario files with the business question each answers."""
+    from rich.table import Table
+
     if not folder.is_dir():
-        raise _bad_input(f"{folder} is not a folder of scenarios")
+        raise bad_input(f"{folder} is not a folder of scenarios")
     table = Table(title=f"Scenarios in {folder}")
     table.add_column("file")
     table.add_column("business question")
@@ -282,11 +235,11 @@ def report_command(
     from reports import RunFolderError, build_report
 
     if not (run_dir / "metrics.json").is_file():
-        raise _bad_input(f"{run_dir} is not a run folder (no metrics.json); run `q2c run` first")
+        raise bad_input(f"{run_dir} is not a run folder (no metrics.json); run `q2c run` first")
     try:
         built = build_report(run_dir, pdf=pdf)
     except RunFolderError as exc:
-        raise _bad_input(str(exc)) from None
+        raise bad_input(str(exc)) from None
     console.print(f"Report: {built}")
     if pdf:
         console.print(f"PDF: {built.with_name('report.pdf')}")
@@ -295,21 +248,22 @@ def report_command(
 @app.command("judge")
 def judge_command(
     run_dir: Annotated[Path, typer.Argument(help="A run folder written by q2c run.")],
-    report: Annotated[bool, typer.Option(help="Also rewrite report.html.")] = True,
+    report: Annotated[bool, typer.Option(help="Also rewrite the report.")] = True,
 ) -> None:
     """Re-judge a finished run from its folder alone (scenario, truth, books): rewrite
     metrics.json and items.csv; exit 1 if an invariant is violated."""
+    from sim.app.run_view import show_summary
     from sim.judge import judge
     from sim.metrics import items_csv
     from sim.record.folder import RecordError, read_record
     from sim.runner import metrics_json
 
     if not run_dir.is_dir():
-        raise _bad_input(f"{run_dir} is not a folder; give a run folder written by q2c run")
+        raise bad_input(f"{run_dir} is not a folder; give a run folder written by q2c run")
     try:
         record = read_record(run_dir)
     except RecordError as exc:
-        raise _bad_input(str(exc)) from None
+        raise bad_input(str(exc)) from None
     judgement = judge(record.scenario, record.truth, record.books, record.facts)
     (run_dir / "metrics.json").write_text(metrics_json(judgement.metrics))
     (run_dir / "items.csv").write_text(items_csv(judgement.report))
@@ -317,7 +271,7 @@ def judge_command(
         from reports import build_report
 
         build_report(run_dir)
-    _summary(judgement.metrics, run_dir)
+    show_summary(judgement.metrics, run_dir)
     raise typer.Exit(0 if judgement.ok else 1)
 
 
@@ -343,10 +297,11 @@ def serve_command(
     import secrets
 
     from sim.app.serve import is_loopback, serve
+    from sim.scenario import ScenarioError, load_scenario
 
     if not is_loopback(host):
         if not allow_remote:
-            raise _bad_input(f"--host {host} is not loopback: add --allow-remote to bind it")
+            raise bad_input(f"--host {host} is not loopback: add --allow-remote to bind it")
         errors.print(
             f"[bold yellow]warning:[/] serving on {escape(host)}: the mocks and the admin API "
             "are reachable from other machines",
@@ -379,12 +334,12 @@ def contracts_check(
 
     unknown = [v for v in vendor or [] if v not in VENDORS]
     if unknown:
-        raise _bad_input(f"unknown vendor {unknown[0]!r}: use one of {', '.join(VENDORS)}")
+        raise bad_input(f"unknown vendor {unknown[0]!r}: use one of {', '.join(VENDORS)}")
     if importlib.util.find_spec("schemathesis") is None:
-        raise _bad_input("schemathesis is not installed: reinstall q2c-sandbox (pip install -e .)")
-    from contracts.conformance import check
+        raise bad_input("schemathesis is not installed: reinstall q2c-sandbox (pip install -e .)")
+    from sim.app.conformance_view import present_conformance
 
-    raise typer.Exit(check(vendor or [], examples=examples, seed=seed, console=console))
+    raise typer.Exit(present_conformance(vendor or [], examples=examples, seed=seed))
 
 
 @contracts_app.command("diff")
@@ -393,29 +348,14 @@ def contracts_diff(
     new: Annotated[Path, typer.Argument(help="The new OpenAPI document (YAML or JSON).")],
 ) -> None:
     """List the breaking and non-breaking changes from OLD to NEW; exit 1 on a breaking one."""
+    from contracts.diff import SpecError, diff_files
+    from sim.app.diff_view import show_diff
+
     try:
         changes = diff_files(old, new)
     except SpecError as exc:
-        raise _bad_input(str(exc)) from None
-    breaking = sum(c.kind == "breaking" for c in changes)
-    edits = summarize(changes)
-    if changes:
-        table = Table(title=f"{old} -> {new}")
-        table.add_column("kind")
-        table.add_column("where", overflow="fold")
-        table.add_column("what", overflow="fold")
-        for edit in edits:
-            style = "bold red" if edit.change.kind == "breaking" else "green"
-            table.add_row(
-                f"[{style}]{edit.change.kind}[/]", escape(edit.where), escape(edit.change.what)
-            )
-        console.print(table)
-    console.print(
-        f"{breaking} breaking, {len(changes) - breaking} non-breaking change(s)"
-        + (f" from {len(edits)} edit(s)." if len(edits) != len(changes) else "."),
-        highlight=False,
-    )
-    raise typer.Exit(1 if breaking else 0)
+        raise bad_input(str(exc)) from None
+    raise typer.Exit(show_diff(old, new, changes))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ is judged from that data alone, in this process or later from the run folder.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import httpx
@@ -32,7 +32,7 @@ def close_books(world: World) -> Books:
         psa_workspaces=list(world.psa.tables.all(tenant, "workspaces")),
         psa_rate_card_versions=list(world.psa.tables.all(tenant, "rate_card_versions")),
         exceptions=exception_queue(world),
-        fx_rates=_expense_rates(world),
+        fx_rates={**_expense_rates(world), **_month_end_rates(world)},
     )
 
 
@@ -49,6 +49,26 @@ def _expense_rates(world: World) -> dict[tuple[str, str, date], Decimal]:
                 rates[key] = world.erp.exchange_rate(*key)
             except KeyError:
                 continue
+    return rates
+
+
+def _month_end_rates(world: World) -> dict[tuple[str, str, date], Decimal]:
+    """The ERP's rate at each month end of the period between every contract currency and
+    every legal entity's currency: what finance converts receivables and reports with."""
+    s = world.scenario
+    into = sorted({e.currency for e in s.legal_entities})
+    sides = sorted({c.currency for c in s.contracts} | set(into))
+    rates: dict[tuple[str, str, date], Decimal] = {}
+    month = s.period.start.replace(day=1)
+    while month <= s.period.end:
+        following = (month + timedelta(days=32)).replace(day=1)
+        end = min(following - timedelta(days=1), s.period.end)
+        for pair in ((c, local) for c in sides for local in into if c != local):
+            try:
+                rates[(*pair, end)] = world.erp.exchange_rate(*pair, end)
+            except KeyError:
+                continue
+        month = following
     return rates
 
 

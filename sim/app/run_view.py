@@ -1,0 +1,75 @@
+"""``q2c run`` on a terminal: a progress bar in simulated days while the run goes, then the
+summary table, the invariants that broke and the line that reproduces the run.
+
+The runner (``sim.runner``) simulates, judges and writes the run folder; it prints nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sim.app.terminal import console, errors
+from sim.runner import RunResult, run
+from sim.scenario import Scenario
+
+__all__ = ["run_with_progress", "show_summary"]
+
+
+def run_with_progress(spec: Scenario, seed: int, design: str, options: dict[str, str]) -> RunResult:
+    """``sim.runner.run`` with a transient progress bar on stderr."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("simulated days"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"{spec.name} seed {seed}", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return run(spec, seed, design, options, progress)
+
+
+def show_summary(m: dict[str, Any], folder: Path) -> None:
+    """A run's figures (its ``metrics.json``) as a table, then its violations (the first 20)
+    or that all hold."""
+    table = Table(title=f"{m['scenario']} - seed {m['seed']} - design {m['design']}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    items = m["items"]
+    for key in ("billable", "correct", "leaked", "duplicated", "misbilled", "held"):
+        table.add_row(f"items {key}", f"{items[key]:,}")
+    table.add_row("accuracy by count", f"{m['accuracy']['by_count']:.4%}")
+    table.add_row("accuracy by amount", f"{m['accuracy']['by_amount']:.4%}")
+    for currency, amounts in m["amounts"].items():
+        table.add_row(f"billable {currency}", f"{amounts['billable']}")
+        table.add_row(f"invoiced {currency}", f"{amounts['invoiced']}")
+    table.add_row("invoices / lines", f"{m['invoices']['count']} / {m['invoices']['lines']:,}")
+    p = m["cycle_times_hours"]["time_approved_to_invoiced"]
+    if p["count"]:
+        table.add_row("approved -> invoiced p50/p95 (h)", f"{p['p50']:.1f} / {p['p95']:.1f}")
+    calls = ", ".join(f"{v} {n}" for v, n in m["api_calls"].items())
+    table.add_row("API calls", calls)
+    table.add_row("calls per billable item", f"{m['calls_per_billable_item']}")
+    table.add_row("simulated events", f"{m['simulation']['events']:,}")
+    table.add_row("trace sha256", m["trace_sha256"][:16] + "...")
+    console.print(table)
+    violations = m["invariants"]["violations"]
+    if violations:
+        console.print(f"[bold red]{len(violations)} invariant violation(s):[/]")
+        for v in violations[:20]:
+            console.print(f"  {v['invariant']}: {v['item']} - {v['detail']}", markup=False)
+        if len(violations) > 20:
+            console.print(f"  ... and {len(violations) - 20} more in {folder / 'metrics.json'}")
+        console.print(f"Reproduce with: {(folder / 'command.txt').read_text().strip()}")
+    else:
+        console.print("[bold green]All invariants hold.[/]")
+    console.print(f"Run folder: {folder}")
