@@ -344,18 +344,66 @@ def contracts_check(
 
 @contracts_app.command("diff")
 def contracts_diff(
-    old: Annotated[Path, typer.Argument(help="The old OpenAPI document (YAML or JSON).")],
-    new: Annotated[Path, typer.Argument(help="The new OpenAPI document (YAML or JSON).")],
+    old: Annotated[
+        Path | None, typer.Argument(help="The old OpenAPI 3.x document (YAML or JSON).")
+    ] = None,
+    new: Annotated[
+        Path | None, typer.Argument(help="The new OpenAPI 3.x document (YAML or JSON).")
+    ] = None,
+    rules: Annotated[
+        bool, typer.Option("--rules", help="List every rule (id, level, reason) and exit.")
+    ] = False,
+    fail_on: Annotated[
+        str, typer.Option("--fail-on", help="Exit 1 on a change at this level or above.")
+    ] = "error",
+    ignore: Annotated[
+        Path | None,
+        typer.Option("--ignore", help="YAML list of accepted changes: rule, operation, reason."),
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--format", help="text, json, junit or markdown.")
+    ] = "text",
+    details: Annotated[
+        bool, typer.Option("--details", help="List every place and operation an edit reaches.")
+    ] = False,
 ) -> None:
-    """List the breaking and non-breaking changes from OLD to NEW; exit 1 on a breaking one."""
-    from contracts.diff import SpecError, diff_files
-    from sim.app.diff_view import show_diff
+    """List the changes from OLD to NEW by rule and level; exit 1 on one at --fail-on or above
+    (error by default), 2 on bad input."""
+    # imported here: `q2c contracts diff` starts without loading the simulator
+    import datetime as dt
 
+    from contracts.diff import SpecError, diff_files, summarize
+    from contracts.diff._report import (
+        FORMATS,
+        apply_ignores,
+        load_ignores,
+        render,
+    )
+    from contracts.diff._report import rules as rule_list
+
+    if rules:
+        typer.echo(rule_list())
+        raise typer.Exit(0)
+    if old is None or new is None:
+        raise bad_input("give the OLD and NEW documents (or --rules to list the rules)")
+    if fail_on not in ("error", "warning", "info"):
+        raise bad_input(f"--fail-on {fail_on!r}: use error, warning or info")
+    if output not in FORMATS:
+        raise bad_input(f"--format {output!r}: use one of {', '.join(FORMATS)}")
     try:
-        changes = diff_files(old, new)
+        ignores = load_ignores(ignore) if ignore is not None else []
+        changes = diff_files(old, new, today=dt.datetime.now(dt.UTC).date())
     except SpecError as exc:
         raise bad_input(str(exc)) from None
-    raise typer.Exit(show_diff(old, new, changes))
+    outcome = apply_ignores(changes, ignores, fail_on)  # type: ignore[arg-type]
+    typer.echo(render(output, f"{old} -> {new}", outcome, summarize(outcome.kept), details))
+    for entry in outcome.unused:
+        errors.print(
+            f"note: ignore entry {entry.rule} {entry.operation} matched nothing",
+            highlight=False,
+            markup=False,
+        )
+    raise typer.Exit(1 if outcome.failed else 0)
 
 
 if __name__ == "__main__":

@@ -60,8 +60,14 @@ def test_xero_renamed_line_field_is_one_breaking_edit_seen_everywhere() -> None:
     assert changes and all(c.what == "renamed Description -> Desc" for c in changes)
     assert any(c.where.startswith("PUT /Invoices requestBody") for c in changes)
     assert any(c.where.startswith("GET /Invoices responses.200") for c in changes)
-    (edit,) = summarize(changes)
-    assert edit.change.origin == "LineItem.Description" and edit.places == len(changes)
+    # one edit seen twice: a field clients may still send, a field readers no longer get
+    edits = summarize(changes)
+    assert sorted((e.change.rule, e.change.origin) for e in edits) == [
+        ("request-property-removed", "LineItem.Description"),
+        ("response-optional-property-removed", "LineItem.Description"),
+    ]
+    assert sum(e.places for e in edits) == len(changes)
+    assert {c.level for c in changes} == {"warning"}
 
 
 def test_xero_enum_narrowed_breaks_senders_not_readers() -> None:
@@ -82,8 +88,12 @@ def test_xero_new_required_line_field_breaks_every_sender() -> None:
     old, new = _edited("xero-accounting.yaml")
     new["components"]["schemas"]["LineItem"].setdefault("required", []).append("AccountCode")
     changes = diff(old, new)
-    assert changes and all(c.what == "property is now required" for c in changes)
-    assert all("requestBody" in c.where and c.kind == "breaking" for c in changes)
+    assert changes and all(c.what.startswith("property is now") for c in changes)
+    breaking = _breaking(changes)
+    assert breaking and all(c.rule == "request-property-became-required" for c in breaking)
+    assert all("requestBody" in c.where for c in breaking)
+    # readers now always get it: compatible, reported as info
+    assert {c.rule for c in changes if c not in breaking} == {"response-property-became-required"}
 
 
 def test_kantata_side_loaded_time_entries_are_compared() -> None:
@@ -93,8 +103,9 @@ def test_kantata_side_loaded_time_entries_are_compared() -> None:
     old, new = _edited(name)
     entry = new["components"]["schemas"]["TimeEntry"]["properties"]
     entry["minutes"] = entry.pop("time_in_minutes")
-    found = _breaking(diff(old, new))
+    found = diff(old, new)
     assert {c.where.split(" responses")[0] for c in found} >= {"GET /time_entries"}
+    assert {c.rule for c in found} == {"response-optional-property-removed"}
     assert all(c.what == "renamed time_in_minutes -> minutes" for c in found)
     assert all("time_entries{*}.time_in_minutes" in c.where for c in found)
 
@@ -106,35 +117,41 @@ def test_stripe_union_branch_removed_from_a_request_is_breaking() -> None:
     body = new["paths"]["/v1/invoices"]["post"]["requestBody"]["content"]
     field = body["application/x-www-form-urlencoded"]["schema"]["properties"]["account_tax_ids"]
     field["anyOf"] = field["anyOf"][:1]
-    assert _breaking(diff(old, new)) == [
-        Change("breaking", "POST /v1/invoices requestBody.account_tax_ids",
-               "anyOf alternative removed: string"),
-    ]  # fmt: skip
+    assert [(c.rule, c.where, c.what) for c in _breaking(diff(old, new))] == [
+        (
+            "request-property-any-of-removed",
+            "POST /v1/invoices requestBody.account_tax_ids",
+            "anyOf alternative removed: string",
+        ),
+    ]
 
 
-def test_stripe_new_status_read_through_expansions_is_breaking_and_quick() -> None:
-    """Stripe: a new invoice status is breaking wherever an invoice can be read, expanded
-    objects included, and the diff stays fast on the deeply shared schemas."""
+def test_stripe_new_status_read_through_expansions_warns_and_is_quick() -> None:
+    """Stripe: a new invoice status is a warning (oasdiff's level: readers may not know it)
+    wherever an invoice can be read, expanded objects included, and the diff stays fast on
+    the deeply shared schemas."""
     old, new = _edited("stripe.yaml")
     new["components"]["schemas"]["invoice"]["properties"]["status"]["enum"].append("archived")
     started = time.perf_counter()
     changes = diff(old, new)
     assert time.perf_counter() - started < 10
-    assert changes and all(c.kind == "breaking" for c in changes)
+    assert changes and {c.rule for c in changes} == {"response-property-enum-value-added"}
     assert any(c.where == "GET /v1/invoices/{invoice} responses.200.status" for c in changes)
     assert [(s.change.origin, s.change.what) for s in summarize(changes)] == [
         ("invoice.status", 'enum widened: "archived" added')
     ]
 
 
-def test_business_central_removed_invoice_field_breaks_readers() -> None:
-    """Business Central: a salesInvoice property removed breaks every read of invoices."""
+def test_business_central_removed_invoice_field_warns_readers() -> None:
+    """Business Central: an optional salesInvoice property removed is a warning on every read
+    of invoices."""
     old, new = _edited("businesscentral.yaml")
     del new["components"]["schemas"]["salesInvoice"]["properties"]["customerPurchaseOrderReference"]
-    found = _breaking(diff(old, new))
+    found = diff(old, new)
     assert any(
         c.where == "GET /companies({company_id})/salesInvoices({salesInvoice_id}) "
         "responses.200.customerPurchaseOrderReference"
         for c in found
     )
     assert {c.what for c in found} == {"property removed"}
+    assert "response-optional-property-removed" in {c.rule for c in found}
