@@ -434,6 +434,44 @@ def test_response_property_removed_or_optional() -> None:
     }
 
 
+def test_required_names_in_another_case_or_of_no_property() -> None:
+    """``required`` naming a property in another case means that property (Xero's
+    ``NICategories`` for ``niCategories``): fixing the case is no change, moving it to another
+    property is. A required name of no property at all still binds: a new one breaks senders."""
+    old, new = base(), base()
+    body(old)["required"] = ["Customer", "status"]  # a case typo for customer
+    assert found(new, old) == set()
+    body(new)["required"] = ["customer", "STATUS", "Quantity"]
+    assert {(r, w) for r, w, _ in found(new, old)} == {
+        ("request-property-became-required", "POST /orders requestBody.quantity"),
+    }
+    body(new)["required"] = ["customer", "status", "currency"]  # no such property
+    read(new)["required"] = ["customer"]  # and status no longer promised to readers
+    assert {(r, w, x) for r, w, x in found(new, old)} == {
+        (
+            "new-required-request-property",
+            "POST /orders requestBody.currency",
+            "now required (not among the properties)",
+        ),
+        (
+            "response-property-became-optional",
+            "GET /orders/{id} responses.200.status",
+            "property no longer always present",
+        ),
+    }
+    free_old = {"type": "object"}  # an object of free keys: required binds all the same
+    free_new = {"type": "object", "required": ["ref"]}
+    old["paths"]["/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"] = (
+        free_old
+    )
+    new = copy.deepcopy(old)
+    new["paths"]["/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"] = (
+        free_new
+    )
+    assert {r for r, _, _ in found(new, old)} == {"new-required-request-property"}
+    assert {r for r, _, _ in found(old, new)} == {"request-property-became-optional"}
+
+
 def test_parameters_new_required_is_an_error_removed_is_a_warning(tmp_path: Path) -> None:
     new = base()
     new["paths"]["/orders"]["post"]["parameters"] = [
