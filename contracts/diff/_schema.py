@@ -61,7 +61,34 @@ def _required(schema: dict[str, Any], declared: bool = True) -> set[str]:
 def _values(schema: dict[str, Any]) -> list[Any] | None:
     if isinstance(schema.get("enum"), list):
         return list(schema["enum"])
-    return [schema["const"]] if "const" in schema else None
+    if "const" in schema:
+        return [schema["const"]]
+    return _union_values(schema)
+
+
+def _union_values(schema: dict[str, Any]) -> list[Any] | None:
+    """The values of an ``anyOf``/``oneOf`` that only lists values beside the schema's own
+    ``type`` (Xero's webhooks: ``type: string`` with ``oneOf`` of ``const: CREATE`` and
+    ``const: UPDATE``, each with its description): an enum spelled as a union, compared as
+    one. None for any other union."""
+    if not schema.get("type"):
+        return None
+    for key in _UNIONS:
+        branches = schema.get(key)
+        if not isinstance(branches, list) or not branches:
+            continue
+        values: list[Any] = []
+        for branch in branches:
+            if not isinstance(branch, dict) or "$ref" in branch:
+                return None
+            if isinstance(branch.get("enum"), list):
+                values += branch["enum"]
+            elif "const" in branch:
+                values.append(branch["const"])
+            else:
+                return None
+        return values
+    return None
 
 
 def _bounds(schema: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +226,8 @@ class SchemaDiff:
         new_union = next((k for k in _UNIONS if isinstance(new.get(k), list)), None)
         plain = old if old_union is None else new
         side = self.old if old_union is None else self.new
-        if (old_union is None) != (new_union is None) and side.types(plain):
+        enums = _union_values(old) is not None or _union_values(new) is not None
+        if (old_union is None) != (new_union is None) and side.types(plain) and not enums:
             # type <-> anyOf/oneOf: the plain side is a union of one (its $ref kept, to pair it)
             union = new_union or old_union
             assert union is not None
@@ -216,7 +244,8 @@ class SchemaDiff:
         found += self._properties(old, new, *ctx)
         found += self._additional(old, new, *ctx)
         for key in _UNIONS:
-            if isinstance(old.get(key), list) and isinstance(new.get(key), list):
+            both = isinstance(old.get(key), list) and isinstance(new.get(key), list)
+            if both and (_union_values(old) is None or _union_values(new) is None):
                 found += self._alternatives(key, old[key], new[key], *ctx)
         inner = place if place in ("header", "parameter-property") else "property"
         if place == "parameter":

@@ -371,6 +371,29 @@ def test_type_switched_to_any_of_is_seen() -> None:
     }
 
 
+def test_enum_spelled_as_a_union_of_consts_beside_a_type_is_an_enum() -> None:
+    """Xero's webhooks: ``type: string`` gains ``oneOf`` of ``const`` branches (each with its
+    description). That restricts the values as an enum does: senders are refused other values
+    (error), readers get nothing new (info); never "alternatives added"."""
+    old, new = base(), base()
+    values = {"type": "string", "oneOf": [{"const": "A"}, {"const": "B", "description": "b"}]}
+    body(new)["properties"]["customer"] = copy.deepcopy(values)
+    read(new)["properties"]["customer"] = copy.deepcopy(values)
+    assert {(r, RULES[r].level) for r, _, _ in found(new, old)} == {
+        ("request-property-became-enum", "error"),
+        ("response-property-became-enum", "info"),
+    }
+    wider = copy.deepcopy(new)
+    read(wider)["properties"]["customer"]["oneOf"].append({"const": "C"})
+    assert {(r, w, x) for r, w, x in found(wider, new)} == {
+        (
+            "response-property-enum-value-added",
+            "GET /orders/{id} responses.200.customer",
+            'enum widened: "C" added',
+        ),
+    }
+
+
 def test_value_constraints_follow_the_data() -> None:
     new = base()
     props = body(new)["properties"]

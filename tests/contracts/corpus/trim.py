@@ -8,9 +8,9 @@ repositories (``git show COMMIT:PATH``), so that each fragment can be rebuilt an
 
 keeps ``openapi``, ``info`` (title and version), the document-wide ``security``, the
 security schemes, the named operations (``METHOD /path``, or ``/path`` for all of a path's
-operations) and every component they reach through ``$ref``, transitively. Examples,
-descriptions and extensions other than ``x-sunset`` are dropped: the diff reads none of them,
-and they are most of the bytes (operations keep their summary, to be recognisable). Both
+operations, or ``webhook NAME``) and every component they reach through ``$ref``,
+transitively. Examples, descriptions and extensions other than ``x-sunset`` are dropped: the
+diff reads none of them, and they are most of the bytes (operations keep their summary). Both
 sides of a pair are cut with the same arguments, so the only difference left between the two
 fragments is the real change.
 """
@@ -58,8 +58,13 @@ def _refs(node: Any) -> list[str]:
 
 def trim(spec: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
+    hooks: dict[str, Any] = {}
     for want in wanted:
         method, _, path = want.rpartition(" ")
+        if method.endswith("webhook"):  # "webhook NAME" or "POST webhook NAME": a whole webhook
+            if path in spec.get("webhooks", {}):
+                hooks[path] = spec["webhooks"][path]
+            continue
         item = spec.get("paths", {}).get(path)
         if item is None:
             continue  # absent on this side: an added or removed path
@@ -74,11 +79,13 @@ def trim(spec: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
     if "security" in spec:
         out["security"] = spec["security"]
     out["paths"] = paths
+    if hooks:
+        out["webhooks"] = hooks
     components: dict[str, dict[str, Any]] = {}
     schemes = spec.get("components", {}).get("securitySchemes")
     if schemes:
         components["securitySchemes"] = schemes
-    todo = _refs(paths)
+    todo = _refs(paths) + _refs(hooks)
     seen: set[str] = set()
     while todo:
         ref = todo.pop()
