@@ -35,10 +35,60 @@ def _show(values: list[Any]) -> str:
     return ", ".join(json.dumps(v, default=str) for v in values)
 
 
+def _required(schema: dict[str, Any], declared: bool = True) -> set[str]:
+    """The names ``required`` lists, each read as the property it names: itself if declared,
+    else the one declared property that differs from it only in case (Xero's payroll specs
+    list ``EarningTemplates`` and ``NICategories`` for the properties ``earningTemplates`` and
+    ``niCategories``, and fix them as typos). With ``declared=False``, the names that are no
+    property at all."""
+    properties = schema.get("properties") or {}
+    folded: dict[str, list[str]] = {}
+    for prop in properties:
+        folded.setdefault(str(prop).casefold(), []).append(prop)
+    names: set[str] = set()
+    for name in schema.get("required") or []:
+        if not isinstance(name, str):
+            continue
+        same = [name] if name in properties else folded.get(name.casefold(), [])
+        if len(same) == 1:
+            if declared:
+                names.add(same[0])
+        elif not declared and not same:
+            names.add(name)
+    return names
+
+
 def _values(schema: dict[str, Any]) -> list[Any] | None:
     if isinstance(schema.get("enum"), list):
         return list(schema["enum"])
-    return [schema["const"]] if "const" in schema else None
+    if "const" in schema:
+        return [schema["const"]]
+    return _union_values(schema)
+
+
+def _union_values(schema: dict[str, Any]) -> list[Any] | None:
+    """The values of an ``anyOf``/``oneOf`` that only lists values beside the schema's own
+    ``type`` (Xero's webhooks: ``type: string`` with ``oneOf`` of ``const: CREATE`` and
+    ``const: UPDATE``, each with its description): an enum spelled as a union, compared as
+    one. None for any other union."""
+    if not schema.get("type"):
+        return None
+    for key in _UNIONS:
+        branches = schema.get(key)
+        if not isinstance(branches, list) or not branches:
+            continue
+        values: list[Any] = []
+        for branch in branches:
+            if not isinstance(branch, dict) or "$ref" in branch:
+                return None
+            if isinstance(branch.get("enum"), list):
+                values += branch["enum"]
+            elif "const" in branch:
+                values.append(branch["const"])
+            else:
+                return None
+        return values
+    return None
 
 
 def _bounds(schema: dict[str, Any]) -> dict[str, Any]:
@@ -176,7 +226,8 @@ class SchemaDiff:
         new_union = next((k for k in _UNIONS if isinstance(new.get(k), list)), None)
         plain = old if old_union is None else new
         side = self.old if old_union is None else self.new
-        if (old_union is None) != (new_union is None) and side.types(plain):
+        enums = _union_values(old) is not None or _union_values(new) is not None
+        if (old_union is None) != (new_union is None) and side.types(plain) and not enums:
             # type <-> anyOf/oneOf: the plain side is a union of one (its $ref kept, to pair it)
             union = new_union or old_union
             assert union is not None
@@ -193,7 +244,8 @@ class SchemaDiff:
         found += self._properties(old, new, *ctx)
         found += self._additional(old, new, *ctx)
         for key in _UNIONS:
-            if isinstance(old.get(key), list) and isinstance(new.get(key), list):
+            both = isinstance(old.get(key), list) and isinstance(new.get(key), list)
+            if both and (_union_values(old) is None or _union_values(new) is None):
                 found += self._alternatives(key, old[key], new[key], *ctx)
         inner = place if place in ("header", "parameter-property") else "property"
         if place == "parameter":
@@ -352,18 +404,18 @@ class SchemaDiff:
     def _properties(self, old: dict[str, Any], new: dict[str, Any], *ctx: Any) -> list[Found]:
         sending, place, stack, edges = ctx
         was, now = old.get("properties") or {}, new.get("properties") or {}
+        found = self._undeclared(old, new, sending)
         if not was and not now:
-            return []
+            return found
         inner = "parameter-property" if place.startswith("parameter") else "property"
         skip = "readOnly" if sending else "writeOnly"  # not part of this direction's data
 
         def required(side: Side, schema: dict[str, Any], name: str) -> bool:
             prop, _, _ = side.resolve(schema["properties"][name])
-            return name in (schema.get("required") or []) and not prop.get(skip)
+            return name in _required(schema) and not prop.get(skip)
 
         removed = [name for name in was if name not in now]
         added = [name for name in now if name not in was]
-        found: list[Found] = []
         for name in removed:
             twin = self._twin(name, was, now, added)
             prop, _, _ = self.old.resolve(was[name])
@@ -412,6 +464,29 @@ class SchemaDiff:
                 what = "property is now required" if b else "property no longer always present"
                 found.append((f"{direction}-property-{facet}", f".{name}", what))
             found += self._child(was[name], now[name], f".{name}", sending, inner, stack, edges)
+        return found
+
+    @staticmethod
+    def _undeclared(old: dict[str, Any], new: dict[str, Any], sending: bool) -> list[Found]:
+        """``required`` names that are no declared property (an object of free keys that
+        must carry some): a name newly required breaks senders, one no longer required
+        breaks readers, as for declared properties."""
+        was, now = _required(old, declared=False), _required(new, declared=False)
+        # a name declared on the other side is a property removed or added: reported as such
+        in_new = {str(p).casefold() for p in new.get("properties") or {}}
+        in_old = {str(p).casefold() for p in old.get("properties") or {}}
+        was = {name for name in was if name.casefold() not in in_new}
+        now = {name for name in now if name.casefold() not in in_old}
+        direction = "request" if sending else "response"
+        found: list[Found] = []
+        for name in sorted(now - was):
+            rule = (
+                "new-required-request-property" if sending else "response-required-property-added"
+            )
+            found.append((rule, f".{name}", "now required (not among the properties)"))
+        for name in sorted(was - now):
+            what = "no longer required (not among the properties)"
+            found.append((f"{direction}-property-became-optional", f".{name}", what))
         return found
 
     def _twin(self, name: str, was: dict[str, Any], now: dict[str, Any], added: list[str]) -> Any:

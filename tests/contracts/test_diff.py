@@ -371,6 +371,29 @@ def test_type_switched_to_any_of_is_seen() -> None:
     }
 
 
+def test_enum_spelled_as_a_union_of_consts_beside_a_type_is_an_enum() -> None:
+    """Xero's webhooks: ``type: string`` gains ``oneOf`` of ``const`` branches (each with its
+    description). That restricts the values as an enum does: senders are refused other values
+    (error), readers get nothing new (info); never "alternatives added"."""
+    old, new = base(), base()
+    values = {"type": "string", "oneOf": [{"const": "A"}, {"const": "B", "description": "b"}]}
+    body(new)["properties"]["customer"] = copy.deepcopy(values)
+    read(new)["properties"]["customer"] = copy.deepcopy(values)
+    assert {(r, RULES[r].level) for r, _, _ in found(new, old)} == {
+        ("request-property-became-enum", "error"),
+        ("response-property-became-enum", "info"),
+    }
+    wider = copy.deepcopy(new)
+    read(wider)["properties"]["customer"]["oneOf"].append({"const": "C"})
+    assert {(r, w, x) for r, w, x in found(wider, new)} == {
+        (
+            "response-property-enum-value-added",
+            "GET /orders/{id} responses.200.customer",
+            'enum widened: "C" added',
+        ),
+    }
+
+
 def test_value_constraints_follow_the_data() -> None:
     new = base()
     props = body(new)["properties"]
@@ -432,6 +455,44 @@ def test_response_property_removed_or_optional() -> None:
         ("response-property-became-optional", f"{where}.status"),
         ("response-optional-property-added", f"{where}.total"),
     }
+
+
+def test_required_names_in_another_case_or_of_no_property() -> None:
+    """``required`` naming a property in another case means that property (Xero's
+    ``NICategories`` for ``niCategories``): fixing the case is no change, moving it to another
+    property is. A required name of no property at all still binds: a new one breaks senders."""
+    old, new = base(), base()
+    body(old)["required"] = ["Customer", "status"]  # a case typo for customer
+    assert found(new, old) == set()
+    body(new)["required"] = ["customer", "STATUS", "Quantity"]
+    assert {(r, w) for r, w, _ in found(new, old)} == {
+        ("request-property-became-required", "POST /orders requestBody.quantity"),
+    }
+    body(new)["required"] = ["customer", "status", "currency"]  # no such property
+    read(new)["required"] = ["customer"]  # and status no longer promised to readers
+    assert {(r, w, x) for r, w, x in found(new, old)} == {
+        (
+            "new-required-request-property",
+            "POST /orders requestBody.currency",
+            "now required (not among the properties)",
+        ),
+        (
+            "response-property-became-optional",
+            "GET /orders/{id} responses.200.status",
+            "property no longer always present",
+        ),
+    }
+    free_old = {"type": "object"}  # an object of free keys: required binds all the same
+    free_new = {"type": "object", "required": ["ref"]}
+    old["paths"]["/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"] = (
+        free_old
+    )
+    new = copy.deepcopy(old)
+    new["paths"]["/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"] = (
+        free_new
+    )
+    assert {r for r, _, _ in found(new, old)} == {"new-required-request-property"}
+    assert {r for r, _, _ in found(old, new)} == {"request-property-became-optional"}
 
 
 def test_parameters_new_required_is_an_error_removed_is_a_warning(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Real spec version pairs and the tool that cuts them: see corpus.yaml."""
