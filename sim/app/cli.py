@@ -118,7 +118,7 @@ def run_command(
     folder = _folder(out or Path("runs") / f"{spec.name}-seed{seed}", "run")
     result = run_with_progress(spec, seed, design, options)
     command = command_line(str(scenario), seed, design, options)
-    write_run(result, folder, command + (" --swarm-draw" if swarm_draw else ""))
+    write_run(result, folder, command + (" --swarm-draw" if swarm_draw else ""), scenario)
     if report:
         from reports import build_report
 
@@ -194,17 +194,10 @@ def schema(out: Annotated[Path | None, typer.Option(help="Write to this file.")]
 
 
 def business_question(file: Path) -> str:
-    """The opening comment's 'Business question:' paragraph."""
-    lines: list[str] = []
-    for line in file.read_text(encoding="utf-8", errors="replace").splitlines():
-        if not line.startswith("#"):
-            break
-        text = line.lstrip("#").strip()
-        if not text and lines:
-            break
-        if text:
-            lines.append(text)
-    return " ".join(lines).removeprefix("Business question:").strip()
+    """The opening comment's 'Business question:' paragraph (``sim.scenario.question``)."""
+    from sim.scenario.question import business_question as question
+
+    return question(file)
 
 
 @scenarios_app.command("list")

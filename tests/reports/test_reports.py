@@ -150,6 +150,18 @@ def test_report_is_written_into_the_run_folder(tmp_path: Path) -> None:
     assert path.read_text().startswith("<!DOCTYPE html>")
 
 
+def test_business_question_is_read_from_the_run_folder(tmp_path: Path) -> None:
+    """The question comes from the folder's about.json, even when the scenario file the command
+    names is nowhere to be found."""
+    run_dir = write_run(tmp_path / "run", items=ITEMS)
+    (run_dir / "command.txt").write_text("q2c run gone/nowhere.yaml --seed 7\n")
+    question = "Does every approved hour reach a correct invoice?"
+    about = {"business_question": question, "scenario_file": "gone/nowhere.yaml"}
+    (run_dir / "about.json").write_text(json.dumps(about))
+    html = text_of(build_report(run_dir, pdf=False).read_text())
+    assert f"Business question: {question}" in html
+
+
 def test_headline_says_all_invariants_hold(tmp_path: Path) -> None:
     """A run whose invariants hold is headlined as such, with no violation table."""
     html = build_report(write_run(tmp_path, items=ITEMS)).read_text()
