@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from sim.app.terminal import bad_input, console, errors, print_json
+from sim.app.terminal import bad_input, console, errors
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario, ScenarioError
@@ -143,6 +143,7 @@ def run_command(
 ) -> None:
     """Run SCENARIO against a design, judge every invoice, write the run folder."""
     from sim.app.run_view import run_summary, run_with_progress, show_summary
+    from sim.app.terminal import print_json
     from sim.runner import command_line, write_run
     from sim.scenario import draw_scenario
 
