@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/global-engineering-msa.yaml
 SEED ?= 7
 
-.PHONY: demo test bench contract swarm soak wheel-check lint format typecheck clean
+.PHONY: demo notebook test bench contract swarm soak wheel-check lint format typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)  ## run the flagship scenario and write its report
 	$(BIN)/q2c run $(SCENARIO) --seed $(SEED) --out runs/demo
+
+notebook: $(STAMP)  ## open notebooks/ in JupyterLab (runs/demo by default: make demo first)
+	@if [ -x $(BIN)/jupyter-lab ]; then \
+		$(BIN)/jupyter lab notebooks/; \
+	else \
+		echo "JupyterLab is not installed in $(VENV) (it is not a dependency). Install it with:"; \
+		echo "    $(BIN)/pip install jupyterlab"; \
+		echo "then run 'make notebook' again. Without it, execute a notebook headless:"; \
+		echo "    Q2C_RUN_DIR=runs/demo $(BIN)/jupyter execute --inplace notebooks/explore-a-run.ipynb"; \
+		exit 1; \
+	fi
 
 test: $(STAMP)  ## the whole test suite (lint, layers, types, units, simulations)
 	$(BIN)/python -m pytest

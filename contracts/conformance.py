@@ -137,10 +137,12 @@ def run_vendor(
     max_steps: int = 10,
     mock: Mock | None = None,
     url: str | None = None,
+    progress: Callable[[], None] | None = None,
 ) -> VendorScore:
     """Run Schemathesis against one vendor's mock and score every operation: in process
     (``mock``, or a fresh ``fixture``) or, given ``url``, against a served spec such as
-    ``http://127.0.0.1:8000/erp/openapi.json``."""
+    ``http://127.0.0.1:8000/erp/openapi.json``. ``progress`` is called as each scenario
+    (an operation's examples in one phase) finishes."""
     import schemathesis
     from schemathesis.core.result import Ok
     from schemathesis.engine import events, from_schema
@@ -167,6 +169,8 @@ def run_vendor(
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
             _score(event.recorder, operations, seen, statuses)
+            if progress is not None:
+                progress()
         elif isinstance(event, events.NonFatalError):
             errors.append(f"{event.label}: {event.info.title}: {event.info.message}")
         elif isinstance(event, events.FatalError):

@@ -14,7 +14,7 @@ from reports import _operations as ops
 from reports import _risk as risk
 from reports import _sections as sections
 from reports._run import Run, read_run
-from reports._verdict import verdict
+from reports._verdict import broken, verdict
 from reports.register import register_rows, summary, write_register
 
 REPORT_FILE = "report.html"
@@ -59,13 +59,17 @@ def report_context(run: Run) -> dict[str, Any]:
     rows = register_rows(run.path) if run.has_books else []
     if rows or run.has_books:
         write_register(run.path, rows)
+    judged = verdict(run.section("invariants"))
+    groups = risk.violation_groups(run)
     return {
         "about": sections.about(run),
         "question": run.question,
         "description": run.scenario.get("description"),
-        "verdict": verdict(run.section("invariants")),
+        "verdict": judged,
+        # the invariants the grouped violations break, else the verdict's own words
+        "summary": broken([g["title"] for g in groups]) if groups else judged.summary,
         "banner": risk.banner(run),
-        "groups": risk.violation_groups(run),
+        "groups": groups,
         "root_causes": ops.root_causes(run),
         "reconciliation": risk.reconciliation(run),
         "figures": sections.key_figures(run),

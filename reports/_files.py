@@ -50,36 +50,11 @@ def dec(value: object) -> Decimal:
     return Decimal(str(value))
 
 
-def business_question(run_dir: Path, scenario: dict[str, Any]) -> str | None:
-    """The question the scenario answers: a `business_question` field of scenario.json when the
-    run recorded one, else the 'Business question:' opening comment of the scenario file named in
-    command.txt, when that file is where the command says (the comment is not in scenario.json)."""
-    if isinstance(scenario.get("business_question"), str):
-        return str(scenario["business_question"])
-    command = run_dir / "command.txt"
-    if not command.is_file():
+def business_question(run_dir: Path) -> str | None:
+    """The question the scenario answers, as the run recorded it in `about.json` (the runner
+    copies it from the scenario file's opening comment); None when the folder has none."""
+    about = read_json(run_dir / "about.json", {})
+    question = about.get("business_question") if isinstance(about, dict) else None
+    if not isinstance(question, str):
         return None
-    words = command.read_text(encoding="utf-8").split()
-    files = [w for w in words if w.endswith((".yaml", ".yml"))]
-    for candidate in files[:1]:
-        for base in (Path.cwd(), run_dir):
-            path = base / candidate
-            if path.is_file():
-                return _opening_question(path)
-    return None
-
-
-def _opening_question(path: Path) -> str | None:
-    lines: list[str] = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        if not line.startswith("#"):
-            break
-        text = line.lstrip("#").strip()
-        if not text and lines:
-            break
-        if text:
-            lines.append(text)
-    joined = " ".join(lines)
-    if not joined.startswith("Business question:"):
-        return None
-    return joined.removeprefix("Business question:").strip() or None
+    return question.strip() or None

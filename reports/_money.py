@@ -8,6 +8,7 @@ Amounts stay `Decimal` end to end; Babel (CLDR data) knows symbols, minor units 
 from __future__ import annotations
 
 import itertools
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,17 +19,21 @@ from babel.numbers import format_currency, get_currency_precision
 _LOCALES = {"INR": "en_IN"}
 _DEFAULT_LOCALE = "en"
 _ZERO = Decimal(0)
+# CLDR's currency spacing, which Babel does not apply: a code of letters is kept apart from the
+# digits by a no-break space (SEK 1,063.75, not SEK1,063.75); symbols (€, ₹, $) stay attached.
+_CODE_THEN_DIGIT = re.compile(r"([A-Za-z])(?=\d)")
 
 
 def money(amount: Decimal | None, currency: str, signed: bool = False) -> str:
-    """`Decimal("27316687.69"), "INR"` -> `₹2,73,16,687.69`; None -> an em dash.
+    """`Decimal("27316687.69"), "INR"` -> `₹2,73,16,687.69`, `"SEK"` -> `SEK 1,063.75` (a
+    no-break space after a letter code); None -> an em dash.
 
     Zero is always written as the currency's zero (`€0.00`), never blank or a bare `0`.
     """
     if amount is None:
         return "—"
     locale = _LOCALES.get(currency, _DEFAULT_LOCALE)
-    text = format_currency(amount, currency, locale=locale)
+    text = _CODE_THEN_DIGIT.sub("\\1\u00a0", format_currency(amount, currency, locale=locale))
     if signed and amount > 0:
         return "+" + text
     return text

@@ -172,7 +172,8 @@ def timeline(run: Run) -> list[dict[str, str]]:
             (
                 ep.start,
                 f"{fmt.vendor_label(ep.vendor)} fault: {ep.fault}",
-                f"{ep.calls:,} calls failed until {_when(ep.end)}",
+                f"{ep.calls:,} call{'s' if ep.calls != 1 else ''} failed"
+                + (f" until {_when(ep.end)}" if _when(ep.end) != _when(ep.start) else ""),
             )
         )
     for e in run.trace.of("core.circuit_open"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,15 @@ from fpdf.fonts import FontFace
 _FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 _FAMILY = "DejaVu"
 _ROW_LIMIT = 30  # long tables are cut, pointing to the file that holds every row
+_TABLE_FONT = 7.5
+_PAD = 2.6  # mm a cell needs beyond its text (padding both sides, rounding)
+# A cell that is a number: an amount in any currency (€1,234.56, SEK 1,234.56, −₹5.00), a count,
+# a percentage, days or hours, "12 (3)"; a column of them (and dashes, yes/NO) is right-aligned.
+_NUMBER = re.compile(
+    r"[−+-]?(?:[^\w\s]{1,3}|[A-Z]{1,3}[^\w\s]?)?\s?[−-]?\d[\d,.]*"
+    r"(?:\s?(?:%|d|days|h)|\s\(\d[\d,]*\))?"
+)
+_NEUTRAL = {"", "—", "-", "yes", "NO"}
 _INK, _MUTED, _BAD, _GOOD = (26, 32, 44), (90, 102, 119), (197, 48, 48), (39, 103, 73)
 
 
@@ -85,22 +95,72 @@ def _heading(pdf: FPDF, text: str, size: float = 13) -> None:
 def _text(pdf: FPDF, text: str, size: float = 9, colour: tuple[int, int, int] = _INK) -> None:
     pdf.set_font(_FAMILY, "", size)
     pdf.set_text_color(*colour)
-    pdf.multi_cell(0, 4.6, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4.6, text, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(1)
+
+
+def _widths(
+    pdf: FPDF, head: list[str], rows: list[list[str]], widths: tuple[int, ...] | None,
+    aligns: tuple[str, ...],
+) -> tuple[float, ...]:  # fmt: skip
+    """Column widths filling the page: those given, else each column's natural width (its
+    longest cell on one line) plus an equal share of the room left, or, when the natural widths
+    overflow the page, less what the text columns can wrap. Then a column narrower than its
+    floor (its heading's width; for a column of numbers, its longest number) takes the room from
+    columns above theirs: no heading breaks mid-phrase and no amount across two lines."""
+    total = pdf.epw
+    pdf.set_font(_FAMILY, "B", _TABLE_FONT)
+    need = [pdf.get_string_width(h) + _PAD for h in head]
+    pdf.set_font(_FAMILY, "", _TABLE_FONT)
+    natural = [
+        max([need[i], *(pdf.get_string_width(r[i]) + _PAD for r in rows if i < len(r))])
+        for i in range(len(head))
+    ]
+    floor = [n if a == "RIGHT" else h for n, h, a in zip(natural, need, aligns, strict=True)]
+    if widths is not None:
+        w = [total * x / sum(widths) for x in widths]
+    elif sum(natural) <= total:  # the room left is shared equally
+        w = [x + (total - sum(natural)) / len(natural) for x in natural]
+    else:  # the text columns wrap to make room
+        slack = [n - f for n, f in zip(natural, floor, strict=True)]
+        cut = min((sum(natural) - total) / max(sum(slack), 1e-9), 1)
+        w = [n - s * cut for n, s in zip(natural, slack, strict=True)]
+    deficit = sum(max(f - x, 0) for f, x in zip(floor, w, strict=True))
+    spare = [max(x - f, 0) for f, x in zip(floor, w, strict=True)]
+    if 0 < deficit <= sum(spare):
+        w = [
+            f if x < f else x - deficit * s / sum(spare)
+            for f, x, s in zip(floor, w, spare, strict=True)
+        ]
+    return tuple(w)
+
+
+def _aligns(head: list[str], rows: list[list[str]]) -> tuple[str, ...]:
+    """RIGHT for a column of numbers (dashes and yes/NO allowed), LEFT for the rest."""
+    aligns = []
+    for i in range(len(head)):
+        cells = [str(r[i]).strip() for r in rows if i < len(r)]
+        numbers = [c for c in cells if c not in _NEUTRAL]
+        numeric = bool(numbers) and all(_NUMBER.fullmatch(c) for c in numbers)
+        aligns.append("RIGHT" if numeric and i > 0 else "LEFT")
+    return tuple(aligns)
 
 
 def _table(
     pdf: FPDF, head: list[str], rows: list[list[str]], widths: tuple[int, ...] | None = None,
     note: str = "",
 ) -> None:  # fmt: skip
-    pdf.set_font(_FAMILY, "", 7.5)
+    shown = [[str(cell) for cell in r] for r in rows[:_ROW_LIMIT]]
+    aligns = _aligns(head, shown)
+    col_widths = _widths(pdf, head, shown, widths, aligns)
+    pdf.set_font(_FAMILY, "", _TABLE_FONT)
     pdf.set_text_color(*_INK)
-    shown = rows[:_ROW_LIMIT]
     with pdf.table(
-        col_widths=widths,
+        width=pdf.epw,
+        col_widths=col_widths,
         headings_style=FontFace(emphasis="BOLD", fill_color=(237, 242, 247)),
         line_height=4.2,
-        text_align="LEFT",
+        text_align=aligns,
         first_row_as_headings=True,
         repeat_headings=1,
     ) as table:
@@ -139,10 +199,7 @@ def _front(pdf: FPDF, c: dict[str, Any]) -> None:
             else "Money at risk: none"
         )
         pdf.multi_cell(0, 6.5, line, new_x="LMARGIN", new_y="NEXT")
-    summary = verdict.summary
-    if c["groups"]:
-        summary = "Broken: " + ", ".join(sorted({g["title"].lower() for g in c["groups"]})) + "."
-    _text(pdf, summary, 9.5)
+    _text(pdf, c["summary"], 9.5)
     figures = c["figures"]
     _text(
         pdf,
@@ -293,13 +350,12 @@ def _register(pdf: FPDF, c: dict[str, Any]) -> None:
         return
     _table(
         pdf,
-        ["Documents", "Posted (drafts)", "Lines", "Net", "Tax", "Gross", "Payments applied",
-         "Open"],
+        ["Documents", "Posted (drafts)", "Lines", "Net", "Tax", "Gross", "Paid", "Open"],
         [[f"{r['currency']} {r['type'].lower()}", f"{r['documents']} ({r['drafts']})",
           r["lines"], r["net"], r["tax"], r["gross"], r["paid"], r["remaining"]]
          for r in c["register"]],
-        (22, 18, 12, 26, 26, 26, 26, 26),
-        note="Every line: invoice-register.parquet and invoice-register.csv in the run folder.",
+        note="Every line: invoice-register.parquet and invoice-register.csv in the run folder. "
+        "Paid: payments applied; open: what remains to collect.",
     )  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 """A run folder as written by the simulator: `metrics.json`, `items.csv`, `trace.jsonl`,
-`scenario.json`, `run.json` and `books/`. Only `metrics.json` is required: older or hand-made
-folders give a shorter report."""
+`scenario.json`, `run.json`, `about.json` and `books/`. Only `metrics.json` is required: older
+or hand-made folders give a shorter report."""
 
 from __future__ import annotations
 
@@ -43,8 +43,8 @@ class Run:
 
     @cached_property
     def question(self) -> str | None:
-        """The scenario's business question, where the run folder leads to it."""
-        return business_question(self.path, self.scenario)
+        """The scenario's business question, from the run folder's `about.json`."""
+        return business_question(self.path)
 
     def book(self, name: str) -> Any:
         """One of the vendors' books (`invoices`, `payments`, ...), read once."""

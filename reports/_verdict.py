@@ -82,6 +82,13 @@ def explain(invariant: str) -> tuple[str, str]:
     return humanize(invariant), f"The invariant “{humanize(invariant).lower()}” did not hold."
 
 
+def broken(titles: list[str]) -> str:
+    """The sentence naming the broken invariants: 'Invariant broken: no leakage.' or
+    'Invariants broken: cash application, no duplicate billing.' (sorted, no repeats)."""
+    names = sorted({t.lower() for t in titles if t}) or ["unnamed invariants"]
+    return f"Invariant{'s' if len(names) != 1 else ''} broken: {', '.join(names)}."
+
+
 def verdict(invariants: dict[str, Any]) -> Verdict:
     """The headline from the `invariants` section of the metrics (empty when not checked)."""
     raw = invariants.get("violations")
@@ -91,11 +98,10 @@ def verdict(invariants: dict[str, Any]) -> Verdict:
     if entries:
         n = len(entries)
         names = sorted({v.get("invariant", "") for v in entries if v.get("invariant")})
-        broken = ", ".join(explain(name)[0].lower() for name in names) or "unnamed invariants"
         return Verdict(
             status="fail",
             title=f"{n:,} invariant violation{'s' if n != 1 else ''}",
-            summary=f"Broken: {broken}.",
+            summary=broken([explain(name)[0] for name in names]),
             violations=listed,
             total_violations=n,
         )

@@ -4,8 +4,11 @@ A run has two halves: the world simulates and closes its books (``sim.world.book
 the record (scenario, ground truth, books, the run's facts) is judged (``sim.judge``). The
 run folder holds ``metrics.json`` (deterministic), ``trace.jsonl`` (whose SHA-256 is in the
 metrics), ``items.csv`` (the oracle's verdict per billable item), ``command.txt`` (the one
-line that reproduces the run) and the record itself (``sim.record.folder``), from which
-``q2c judge`` re-judges the run.
+line that reproduces the run), ``about.json`` (what the scenario file says beyond its data: the
+business question it answers) and the record itself (``sim.record.folder``), from which
+``q2c judge`` re-judges the run. Writing a run into a folder that held another removes what
+was built from the other (its report, PDF and invoice register), so nothing stale is left
+beside the new run's files.
 """
 
 from __future__ import annotations
@@ -30,10 +33,29 @@ from sim.scenario.calendar import at
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario
 from sim.scenario.periods import billing_periods
+from sim.scenario.question import business_question
 from sim.world.books import close_books, run_facts
 from sim.world.world import World
 
-__all__ = ["RunResult", "command_line", "run", "run_scenario", "write_run"]
+__all__ = [
+    "ABOUT_FILE",
+    "BUILT_FILES",
+    "RunResult",
+    "command_line",
+    "run",
+    "run_scenario",
+    "write_run",
+]
+
+ABOUT_FILE = "about.json"
+BUILT_FILES = (
+    "report.html",
+    "report.pdf",
+    "invoice-register.parquet",
+    "invoice-register.csv",
+)
+"""Built from a run folder by ``reports`` (``q2c report``); a new run in the folder removes
+them, and ``q2c report`` writes them again from the new run's files."""
 
 Progress = Callable[[int, int], None]  # (simulated days done, days in all)
 
@@ -115,13 +137,33 @@ def metrics_json(metrics: dict[str, Any]) -> str:
     return json.dumps(metrics, indent=2, sort_keys=True) + "\n"
 
 
-def write_run(result: RunResult, out: Path, command: str) -> Path:
+def about_json(scenario_file: str | Path | None) -> str:
+    """``about.json``: the scenario file the run was given and the business question its
+    opening comment asks (null when it states none), so the folder carries them itself."""
+    question = None
+    if scenario_file is not None and Path(scenario_file).is_file():
+        question = business_question(scenario_file) or None
+    about = {
+        "business_question": question,
+        "scenario_file": None if scenario_file is None else str(scenario_file),
+    }
+    return json.dumps(about, indent=2, sort_keys=True) + "\n"
+
+
+def write_run(
+    result: RunResult, out: Path, command: str, scenario_file: str | Path | None = None
+) -> Path:
+    """Write the run folder ``out``; ``scenario_file`` is the YAML the run was given (for
+    ``about.json``). Removes the report files an earlier run left in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
+    for name in BUILT_FILES:
+        (out / name).unlink(missing_ok=True)
     write_record(result.record, out)
     (out / "metrics.json").write_text(metrics_json(result.metrics))
     result.world.trace.save(out / "trace.jsonl")
     (out / "items.csv").write_text(items_csv(result.report))
     (out / "command.txt").write_text(command + "\n")
+    (out / ABOUT_FILE).write_text(about_json(scenario_file))
     result.out = out
     return out
 
@@ -138,5 +180,6 @@ def run_scenario(
     scenario = load_scenario(file)
     result = run(scenario, seed, design, options, progress)
     if out is not None:
-        write_run(result, out, command_line(str(file), seed, design, dict(options or {})))
+        command = command_line(str(file), seed, design, dict(options or {}))
+        write_run(result, out, command, file)
     return result

@@ -27,9 +27,36 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, pwsh
     help="Simulate quote-to-cash integrations and check every invoice.",
 )
+
+
+def _version(asked: bool) -> None:
+    """``q2c --version``: the installed package's version, from its metadata."""
+    if asked:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("q2c-sandbox")
+        except PackageNotFoundError:
+            number = "unknown (not installed: pip install -e .)"
+        typer.echo(f"q2c {number}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Simulate quote-to-cash integrations and check every invoice."""
+
+
 scenarios_app = typer.Typer(no_args_is_help=True, help="Validate, list and describe scenarios.")
 app.add_typer(scenarios_app, name="scenarios")
 contracts_app = typer.Typer(no_args_is_help=True, help="Check and compare OpenAPI contracts.")
@@ -96,7 +123,15 @@ def run_command(
     design: Annotated[str, typer.Option(help="'reference' or module:function.")] = "reference",
     out: Annotated[Path | None, typer.Option(help="Run folder [default: runs/NAME-seedN]")] = None,
     option: Annotated[list[str], typer.Option(help="Design option KEY=VALUE (repeatable).")] = [],  # noqa: B006
-    report: Annotated[bool, typer.Option(help="Also write report.html.")] = True,
+    report: Annotated[
+        bool, typer.Option(help="Also write report.html, report.pdf and the invoice register.")
+    ] = True,
+    json_out: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print a JSON summary on stdout (nothing else; progress on stderr)."
+        ),
+    ] = False,
     swarm_draw: Annotated[
         bool,
         typer.Option(
@@ -107,7 +142,8 @@ def run_command(
     ] = False,
 ) -> None:
     """Run SCENARIO against a design, judge every invoice, write the run folder."""
-    from sim.app.run_view import run_with_progress, show_summary
+    from sim.app.run_view import run_summary, run_with_progress, show_summary
+    from sim.app.terminal import print_json
     from sim.runner import command_line, write_run
     from sim.scenario import draw_scenario
 
@@ -118,12 +154,15 @@ def run_command(
     folder = _folder(out or Path("runs") / f"{spec.name}-seed{seed}", "run")
     result = run_with_progress(spec, seed, design, options)
     command = command_line(str(scenario), seed, design, options)
-    write_run(result, folder, command + (" --swarm-draw" if swarm_draw else ""))
+    write_run(result, folder, command + (" --swarm-draw" if swarm_draw else ""), scenario)
     if report:
         from reports import build_report
 
         build_report(folder)
-    show_summary(result.metrics, folder)
+    if json_out:
+        print_json(run_summary(result.metrics, folder, report))
+    else:
+        show_summary(result.metrics, folder)
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -145,6 +184,12 @@ def swarm_command(
     out: Annotated[
         Path | None, typer.Option(help="Folder for swarm.json [default: runs/swarm-NAME]")
     ] = None,
+    json_out: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print a JSON summary on stdout (nothing else; progress on stderr)."
+        ),
+    ] = False,
 ) -> None:
     """Run SCENARIO over many seeds, each with its own faults; exit 1 if any seed fails."""
     from sim.app.swarm_view import present_swarm
@@ -153,7 +198,9 @@ def swarm_command(
     spec = _inputs(scenario, design, options)
     folder = _folder(out or Path("runs") / f"swarm-{spec.name}", "swarm")
     seed_range = range(first, first + seeds)
-    code = present_swarm(str(scenario), spec, seed_range, design, options, workers, folder)
+    code = present_swarm(
+        str(scenario), spec, seed_range, design, options, workers, folder, as_json=json_out
+    )
     raise typer.Exit(code)
 
 
@@ -194,17 +241,10 @@ def schema(out: Annotated[Path | None, typer.Option(help="Write to this file.")]
 
 
 def business_question(file: Path) -> str:
-    """The opening comment's 'Business question:' paragraph."""
-    lines: list[str] = []
-    for line in file.read_text(encoding="utf-8", errors="replace").splitlines():
-        if not line.startswith("#"):
-            break
-        text = line.lstrip("#").strip()
-        if not text and lines:
-            break
-        if text:
-            lines.append(text)
-    return " ".join(lines).removeprefix("Business question:").strip()
+    """The opening comment's 'Business question:' paragraph (``sim.scenario.question``)."""
+    from sim.scenario.question import business_question as question
+
+    return question(file)
 
 
 @scenarios_app.command("list")
@@ -328,6 +368,12 @@ def contracts_check(
     ] = None,
     examples: Annotated[int, typer.Option(min=1, help="Examples per operation.")] = 25,
     seed: Annotated[int, typer.Option(help="Schemathesis seed.")] = 1,
+    json_out: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print a JSON summary on stdout (nothing else; progress on stderr)."
+        ),
+    ] = False,
 ) -> None:
     """Run Schemathesis against every mock in process; a table per vendor and operation."""
     from contracts import VENDORS
@@ -339,7 +385,9 @@ def contracts_check(
         raise bad_input("schemathesis is not installed: reinstall q2c-sandbox (pip install -e .)")
     from sim.app.conformance_view import present_conformance
 
-    raise typer.Exit(present_conformance(vendor or [], examples=examples, seed=seed))
+    raise typer.Exit(
+        present_conformance(vendor or [], examples=examples, seed=seed, as_json=json_out)
+    )
 
 
 @contracts_app.command("diff")

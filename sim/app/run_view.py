@@ -16,7 +16,7 @@ from sim.app.terminal import console, errors
 from sim.runner import RunResult, run
 from sim.scenario import Scenario
 
-__all__ = ["run_with_progress", "show_summary"]
+__all__ = ["run_summary", "run_with_progress", "show_summary"]
 
 
 def run_with_progress(spec: Scenario, seed: int, design: str, options: dict[str, str]) -> RunResult:
@@ -69,7 +69,40 @@ def show_summary(m: dict[str, Any], folder: Path) -> None:
             console.print(f"  {v['invariant']}: {v['item']} - {v['detail']}", markup=False)
         if len(violations) > 20:
             console.print(f"  ... and {len(violations) - 20} more in {folder / 'metrics.json'}")
-        console.print(f"Reproduce with: {(folder / 'command.txt').read_text().strip()}")
+        # one unwrapped line, whatever the terminal's width or a pipe's: it is pasted, not read
+        command = (folder / "command.txt").read_text().strip()
+        console.print(f"Reproduce with: {command}", markup=False, highlight=False, soft_wrap=True)
     else:
         console.print("[bold green]All invariants hold.[/]")
-    console.print(f"Run folder: {folder}")
+    console.print(f"Run folder: {folder}", markup=False, highlight=False, soft_wrap=True)
+
+
+def run_summary(m: dict[str, Any], folder: Path, report: bool) -> dict[str, Any]:
+    """``q2c run --json``'s summary: the verdict, the counts and amounts per currency, the
+    broken invariants, where the files are and the line that reproduces the run."""
+    violations = m["invariants"]["violations"]
+    broken: dict[str, int] = {}
+    for v in violations:
+        broken[v["invariant"]] = broken.get(v["invariant"], 0) + 1
+    ok = bool(m["invariants"]["ok"])
+    files = ("report.html", "report.pdf") if report else ()
+    return {
+        "ok": ok,
+        "exit_code": 0 if ok else 1,
+        "scenario": m["scenario"],
+        "seed": m["seed"],
+        "design": m["design"],
+        "items": m["items"],
+        "accuracy": m["accuracy"],
+        "amounts": m["amounts"],
+        "violations": len(violations),
+        "broken_invariants": dict(sorted(broken.items())),
+        "trace_sha256": m["trace_sha256"],
+        "run_folder": str(folder),
+        "files": {
+            name: str(folder / name)
+            for name in ("metrics.json", "items.csv", *files)
+            if (folder / name).is_file()
+        },
+        "reproduce": (folder / "command.txt").read_text().strip(),
+    }

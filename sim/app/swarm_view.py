@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.app.terminal import console, errors
+from sim.app.terminal import console, errors, print_json
 from sim.scenario import Scenario
 from sim.swarm import SeedOutcome, swarm, swarm_report, write_swarm
 
@@ -31,8 +32,10 @@ def present_swarm(
     options: dict[str, str],
     workers: int,
     out: Path,
+    as_json: bool = False,
 ) -> int:
-    """``q2c swarm``'s body: progress, table, swarm.json, reproduce lines; the exit code."""
+    """``q2c swarm``'s body: progress, table, swarm.json, reproduce lines; the exit code.
+    With ``as_json`` the summary is printed as JSON (``swarm_summary``) instead of the table."""
     started = time.perf_counter()
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -56,6 +59,10 @@ def present_swarm(
         file, scenario, outcomes, design, options, workers, time.perf_counter() - started
     )
     path = write_swarm(report, out)
+    if as_json:
+        summary = swarm_summary(report, path)
+        print_json(summary)
+        return int(summary["exit_code"])
     console.print(_table(scenario, outcomes))
     summary = report["summary"]
     fired = ", ".join(f"{k} {n}" for k, n in summary["faults_fired"].items()) or "none"
@@ -74,6 +81,35 @@ def present_swarm(
         return 1
     console.print("[bold green]Every invariant holds on every seed.[/]")
     return 0
+
+
+def swarm_summary(report: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``q2c swarm --json``'s summary: the totals of ``swarm.json`` and each failing seed with
+    its violations and the line that reproduces it."""
+    summary = report["summary"]
+    failing = [s for s in report["seeds"] if s["violations"] or s["error"]]
+    return {
+        "ok": not failing,
+        "exit_code": 1 if failing else 0,
+        "scenario": report["scenario"],
+        "file": report["file"],
+        "design": report["design"],
+        "seeds": summary["seeds"],
+        "violations": summary["violations"],
+        "faults_fired": summary["faults_fired"],
+        "failing": [
+            {
+                "seed": s["seed"],
+                "violations": s["violations"],
+                "by_invariant": s["by_invariant"],
+                "error": s["error"],
+                "reproduce": s["command"],
+            }
+            for s in sorted(failing, key=lambda s: s["seed"])
+        ],
+        "wall_s": summary["wall_s"],
+        "swarm_json": str(path),
+    }
 
 
 def _table(scenario: Scenario, outcomes: list[SeedOutcome]) -> Table:

@@ -1,18 +1,23 @@
 """The two terminals every command writes to, and the one way bad input is reported.
 
 Results go to stdout (``console``), progress bars and problems to stderr (``errors``), so
-``q2c ... > file`` keeps the result and still shows the user what went wrong. Kept apart from
+``q2c ... > file`` keeps the result and still shows the user what went wrong. With ``--json`` a
+command's result is one JSON document on stdout (``print_json``) and nothing else. Kept apart from
 ``cli`` so the views (``run_view``, ``swarm_view``, ``contracts_view``) share them without
 importing the command table.
 """
 
 from __future__ import annotations
 
+import json
+import sys
+from typing import Any
+
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-__all__ = ["bad_input", "console", "errors"]
+__all__ = ["bad_input", "console", "errors", "print_json"]
 
 console = Console(emoji=False)
 errors = Console(stderr=True, emoji=False)
@@ -23,3 +28,10 @@ def bad_input(message: str) -> typer.Exit:
     # The message quotes the user's input: escape it so '[' is text, not rich markup.
     errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
+
+
+def print_json(summary: dict[str, Any]) -> None:
+    """``summary`` as the only thing on stdout (``--json``): indented JSON with sorted keys and a
+    final newline, never wrapped, whatever the terminal."""
+    sys.stdout.write(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
+    sys.stdout.flush()

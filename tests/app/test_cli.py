@@ -191,3 +191,19 @@ def test_a_bad_design_option_is_bad_input(option: str, said: str, tmp_path: Path
     naming it, before anything runs (a typo used to mean 'true' silently)."""
     code, _, err = invoke("run", str(SMALL), "--out", str(tmp_path / "run"), "--option", option)
     assert code == 2 and said in words(err)
+
+
+def test_run_into_an_old_folder_leaves_nothing_stale(tmp_path: Path) -> None:
+    """`q2c run --no-report` into a folder an earlier run left its report in removes that
+    report, PDF and register, and leaves the business question in about.json."""
+    out = tmp_path / "run"
+    out.mkdir()
+    stale = ("report.html", "report.pdf", "invoice-register.parquet", "invoice-register.csv")
+    for name in stale:
+        (out / name).write_text("from another scenario")
+    code, _, _ = invoke("run", str(SMALL), "--seed", "3", "--out", str(out), "--no-report")
+    assert code == 0
+    assert [name for name in stale if (out / name).exists()] == []
+    about = json.loads((out / "about.json").read_text())
+    assert about["scenario_file"] == str(SMALL)
+    assert about["business_question"].startswith("a two-month, two-contract firm")

@@ -66,9 +66,11 @@ def test_the_probe_sees_imports() -> None:
     assert {"typer", "sim.app.cli", "sim.app.terminal"} <= modules
 
 
-def test_help_imports_nothing_heavy() -> None:
-    """`q2c --help` loads typer and rich, not the simulator, the mocks or the core."""
-    code, modules = _imports("--help")
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_imports_nothing_heavy(flag: str) -> None:
+    """`q2c --help` (which offers shell completion) and `q2c --version` load typer and rich,
+    not the simulator, the mocks or the core."""
+    code, modules = _imports(flag)
     assert code == 0
     assert _heavy(modules) == []
 

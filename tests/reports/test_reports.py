@@ -8,6 +8,7 @@ import csv
 import html as html_lib
 import json
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 
 from reports import RunFolderError, build_report
 from reports.__main__ import main
+from reports._money import money
 from sim.metrics import ITEM_COLUMNS
 
 ITEM_FIELDS = list(ITEM_COLUMNS)  # the columns the simulator writes, not a copy of them
@@ -148,6 +150,18 @@ def test_report_is_written_into_the_run_folder(tmp_path: Path) -> None:
     path = build_report(run_dir)
     assert path == run_dir / "report.html"
     assert path.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_business_question_is_read_from_the_run_folder(tmp_path: Path) -> None:
+    """The question comes from the folder's about.json, even when the scenario file the command
+    names is nowhere to be found."""
+    run_dir = write_run(tmp_path / "run", items=ITEMS)
+    (run_dir / "command.txt").write_text("q2c run gone/nowhere.yaml --seed 7\n")
+    question = "Does every approved hour reach a correct invoice?"
+    about = {"business_question": question, "scenario_file": "gone/nowhere.yaml"}
+    (run_dir / "about.json").write_text(json.dumps(about))
+    html = text_of(build_report(run_dir, pdf=False).read_text())
+    assert f"Business question: {question}" in html
 
 
 def test_headline_says_all_invariants_hold(tmp_path: Path) -> None:
@@ -324,3 +338,18 @@ def test_module_entry_point_prints_the_report_path(
     assert main([str(tmp_path / "empty")]) == 1
     assert "does not exist" in capsys.readouterr().err
     assert main([]) == 2
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "written"),
+    [
+        ("27316687.69", "INR", "₹2,73,16,687.69"),
+        ("-1063433.75", "SEK", "-SEK\u00a01,063,433.75"),
+        ("0", "EUR", "€0.00"),
+        ("5", "CHF", "CHF\u00a05.00"),
+    ],
+)
+def test_money_is_written_per_currency(amount: str, currency: str, written: str) -> None:
+    """Symbols stay attached; a currency written by its letter code is spaced from the digits
+    (CLDR's currency spacing, which Babel leaves out)."""
+    assert money(Decimal(amount), currency) == written

@@ -93,6 +93,7 @@ def test_flagship_pdf_has_verdict_cash_close_and_register(run_folders: dict[str,
     assert "86.2 days" in text  # EUR DSO, from metrics.json
     assert "₹" in text  # INR in its own symbol ...
     assert "₹2,73,16,687.69" in text  # ... and Indian grouping (INR billed correctly)
+    assert "Business question: when a global engineering consultancy" in pages[0]  # about.json
 
 
 @pytest.mark.slow
@@ -103,6 +104,7 @@ def test_outage_first_page_shows_the_outage_and_its_cost(run_folders: dict[str, 
     leaked = Decimal(metrics["amounts"]["EUR"]["leaked"])
     assert leaked > 0
     assert f"Money at risk: €{leaked:,}" in first
+    assert "Invariant broken: no leakage." in first
     assert "ERP outage" in first  # the root cause beside the money
     assert "Billing run of" in first
     html = (folder / "report.html").read_text()
