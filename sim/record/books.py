@@ -37,7 +37,8 @@ class Books:
     clm_records: list[Record] = field(default_factory=list)  # CLM contract records
     psa_workspaces: list[Record] = field(default_factory=list)
     psa_rate_card_versions: list[Record] = field(default_factory=list)
-    exceptions: dict[str, str] = field(default_factory=dict)  # source id -> hold reason
+    exceptions: dict[str, str] = field(default_factory=dict)  # open: source id -> hold reason
+    exception_log: list[Record] = field(default_factory=list)  # all raised, with their times
     fx_rates: dict[tuple[str, str, date], Decimal] = field(default_factory=dict)
 
     def rate(self, currency: str, local: str, day: date) -> Decimal:
@@ -89,6 +90,7 @@ BOOK_FILES = {
     "psa_workspaces": "psa-workspaces.json",
     "psa_rate_card_versions": "psa-rate-card-versions.json",
     "exceptions": "core-exceptions.json",
+    "exception_log": "core-exception-log.json",
     "fx_rates": "erp-exchange-rates.json",
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import httpx
 
@@ -23,6 +24,7 @@ def close_books(world: World) -> Books:
     """The vendors' end state, the core's open exceptions, and the exchange rates the run's
     expenses need, as plain data."""
     tenant = world.tenant
+    log = exception_log(world)
     return Books(
         invoices=world.erp.invoices(tenant),
         credit_memos=world.erp.credit_memos(tenant),
@@ -31,7 +33,8 @@ def close_books(world: World) -> Books:
         clm_records=list(world.clm.tables.all(tenant, "record")),
         psa_workspaces=list(world.psa.tables.all(tenant, "workspaces")),
         psa_rate_card_versions=list(world.psa.tables.all(tenant, "rate_card_versions")),
-        exceptions=exception_queue(world),
+        exceptions=open_exceptions(log),
+        exception_log=log,
         fx_rates={**_expense_rates(world), **_month_end_rates(world)},
     )
 
@@ -72,14 +75,21 @@ def _month_end_rates(world: World) -> dict[tuple[str, str, date], Decimal]:
     return rates
 
 
-def exception_queue(world: World) -> dict[str, str]:
-    """The core's open exceptions (source id -> reason), read through its experience API;
-    a design without the endpoint has an empty queue."""
+def exception_log(world: World) -> list[dict[str, Any]]:
+    """Every exception the core raised, open or resolved, with its times (``at``: raised or
+    last refreshed, ``resolved_at``), as its experience API serves them; a design without the
+    endpoint has none."""
     response = world.core.handle(httpx.Request("GET", "http://core/exceptions"))
     if response.status_code != 200:
-        return {}
+        return []
+    log: list[dict[str, Any]] = response.json()["exceptions"]
+    return log
+
+
+def open_exceptions(log: list[dict[str, Any]]) -> dict[str, str]:
+    """The open ones, by source item: source id -> reason (an exception may hold many items)."""
     queue: dict[str, str] = {}
-    for e in response.json()["exceptions"]:
+    for e in log:
         if e.get("status", "open") == "open":
             for item in [e["item"], *e.get("items", [])]:
                 queue.setdefault(item, e["reason"])

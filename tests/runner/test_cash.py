@@ -52,6 +52,9 @@ def test_disputes_reach_the_exception_queue(small: Scenario) -> None:
     assert result.metrics["cash"]["disputes"] == len(result.world.truth.disputes) > 0
     reasons = set(result.record.books.exceptions.values())
     assert "payment_disputed" in reasons
+    # the run folder's exception log has each one with the moment it was raised
+    log = [e for e in result.record.books.exception_log if e["reason"] == "payment_disputed"]
+    assert log and all(e["status"] == "open" and e["at"].startswith("2026-") for e in log)
 
 
 def test_customer_balance_is_invoices_less_credits_less_payments() -> None:
