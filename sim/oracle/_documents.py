@@ -8,7 +8,9 @@ module judges the rest of each posted invoice and credit note, and each of their
   its currency is its contract's; its number is used once;
 - its dates: an invoice is dated on or after every item it bills and the billing run of that
   item's month (no invoice before the work, nor before the run that bills it), not after it was
-  posted, and due exactly the contract's payment terms later; a credit note is dated no
+  posted, and due exactly the contract's payment terms later, with a total that is not
+  negative (Business Central's posting refuses one: "The total amount for the invoice must be
+  0 or greater"; credits larger than the charges are a credit note); a credit note is dated no
   earlier than the charges it reverses were posted, nor after it was posted itself;
 - each line: quantity x unit price is its net (rounded by the contract's rule), net + tax is
   its gross; a time entry's line bills the entry's hours at the rate of the version it names;
@@ -100,6 +102,10 @@ class _Judge:
         self, doc: dict[str, Any], c: ContractSpec, items: list[ItemVerdict], posted: date | None
     ) -> None:
         number, day = doc["number"], date.fromisoformat(doc["invoiceDate"])
+        if Decimal(doc["totalAmountIncludingTax"]) < 0:
+            why = "credits larger than the charges belong on a credit note"
+            self.wrong(number, "negative_invoice", f"total {doc['totalAmountIncludingTax']}: {why}",
+                       items)  # fmt: skip
         latest = max(i.day for i in items)
         if day < latest:
             self.wrong(number, "invoice_date", f"dated {day}, before the work it bills "

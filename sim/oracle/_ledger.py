@@ -117,6 +117,7 @@ def _totals(
     doc: dict[str, Any], rows: list[dict[str, Any]], report: OracleReport
 ) -> tuple[Decimal, Decimal]:
     """(net, tax) of the lines; a violation when the document's totals say otherwise."""
+    what = "credit note" if "salesCreditMemoLines" in doc else "invoice"
     net = sum((Decimal(x["amountExcludingTax"]) for x in rows), Decimal(0))
     tax = sum((Decimal(x.get("totalTaxAmount", 0)) for x in rows), Decimal(0))
     header = (
@@ -129,7 +130,7 @@ def _totals(
             Violation(
                 "invoice_totals",
                 doc["number"],
-                f"lines give net {net}, tax {tax}, gross {net + tax}; the document says "
+                f"lines give net {net}, tax {tax}, gross {net + tax}; the {what} says "
                 f"{header[0]}, {header[1]}, {header[2]}",
             )
         )
