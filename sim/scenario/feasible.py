@@ -7,7 +7,8 @@ either ends in a traceback or blames the design under test for leakage it could 
 these are refused at validation, each naming the field path and what was expected:
 
 - every country the world keeps a calendar for (entities, clients, staff) is one the
-  ``holidays`` package knows, and every locale one Faker has;
+  ``holidays`` package knows, each ``holiday_subdivisions`` entry one of its country's
+  regions, and every locale one Faker has;
 - every legal entity sells where the scenario has a tax rule (a VAT rate, US or IN);
 - a milestone falls due, and a breach is recorded, only once the contract can have been
   executed: after legal's pick-up (the next business day after closed-won) and its longest
@@ -61,7 +62,7 @@ def feasibility(s: Scenario) -> list[Issue]:
     if b.quarter_hours_per_day.max > 96:
         issues.append(("behaviour.quarter_hours_per_day.max", "at most 96 (24 hours)"))
     hq = s.legal_entities[0].country
-    calendar = BusinessCalendar([hq], s.starts.year, s.ends.year + 2)
+    calendar = BusinessCalendar([hq], s.starts.year, s.ends.year + 2, s.holiday_subdivisions)
     for i, c in enumerate(s.contracts):
         issues += _after_execution(s, c, f"contracts[{i}]", calendar)
     runs = dict(billing_periods(s, calendar))
@@ -94,6 +95,14 @@ def _places(s: Scenario) -> list[Issue]:
         for k, staff in enumerate(c.staffing):
             if staff.country not in known:
                 issues.append((f"contracts[{i}].staffing[{k}].country", hint))
+    supported = holidays.list_supported_countries()
+    for country, subdivision in sorted(s.holiday_subdivisions.items()):
+        regions = supported.get(country)
+        if regions is None:
+            issues.append((f"holiday_subdivisions.{country}", hint))
+        elif subdivision not in regions:
+            issues.append((f"holiday_subdivisions.{country}", f"one of {country}'s "
+                           f"subdivisions ({', '.join(regions[:12])})"))  # fmt: skip
     return issues
 
 

@@ -73,6 +73,7 @@ class Period(_Spec):
 
 
 Region = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,3}$")]
+Subdivision = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 ._-]{1,40}$")]
 
 
 class LegalEntitySpec(_Spec):
@@ -315,6 +316,12 @@ class Scenario(_Spec):
     behaviour: BehaviourSpec = BehaviourSpec()
     billing: BillingSpec = BillingSpec()
     tax: TaxSpec = TaxSpec()
+    holiday_subdivisions: dict[Country, Subdivision] = Field(
+        default={"GB": "ENG"},
+        description="per country, the region whose public holidays its people keep, where the "
+        "national calendar leaves days out (GB: ENG, WLS, SCT or NIR; the UK-wide calendar lacks "
+        "Easter Monday, a bank holiday in England, Wales and Northern Ireland)",
+    )
     vendors: dict[Vendor, VendorSpec] = {}
     faults: FaultsSpec = Field(
         default=FaultsSpec(), description="vendor faults, webhook chaos, crash (absent: none)"

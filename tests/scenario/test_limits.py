@@ -67,19 +67,16 @@ CASES: dict[str, tuple[str | Callable[[Path], None], str, str, bool]] = {
     "too-big": (
         "clients:\n" + "  - {id: c1, country: DE}\n" * 20_000,
         "",
-        "at most 256 KiB",
+        "at most 64 KiB",
         False,
     ),
-    "many-clients": (
+    "many-staffing-lines": (
         _swap(
-            "  - {id: brit, country: GB, locale: en_GB, legal_entity: GB01}\n",
-            "".join(
-                f"  - {{id: b{i}, country: GB, locale: en_GB, legal_entity: GB01}}\n"
-                for i in range(2_001)
-            ),
+            "      - {role: engineer, country: GB, count: 2}\n",
+            "      - {role: engineer, country: GB, count: 1}\n" * 201,
         ),
-        "clients",
-        "at most 2,000 item(s)",
+        "contracts[1].staffing",
+        "at most 200 item(s)",
         True,
     ),
     "urandom": (lambda p: p.symlink_to("/dev/urandom"), "", "a regular file", False),
@@ -116,6 +113,12 @@ CASES: dict[str, tuple[str | Callable[[Path], None], str, str, bool]] = {
         _swap("behaviour:\n", "behaviour:\n  quarter_hours_per_day: {min: 0, max: 30}\n"),
         "behaviour.quarter_hours_per_day.min",
         "at least 1",
+        True,
+    ),
+    "subdivision": (
+        _swap("behaviour:\n", "holiday_subdivisions: {GB: XYZ}\nbehaviour:\n"),
+        "holiday_subdivisions.GB",
+        "one of GB's subdivisions",
         True,
     ),
     "milestone-before-contract": (
