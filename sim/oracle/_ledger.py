@@ -55,19 +55,19 @@ def check_ledger(
     invoices: Iterable[dict[str, Any]],
     report: OracleReport,
     applied: dict[str, Decimal] | None = None,
-    credit_memos: Iterable[dict[str, Any]] = (),
-    payments: Iterable[dict[str, Any]] = (),
+    credit_memos: Iterable[dict[str, Any]] | None = None,
+    payments: Iterable[dict[str, Any]] | None = None,
 ) -> None:
     """Each invoice's and credit note's totals are the sums of its lines (net, tax, gross);
     what is still owed is gross minus what was applied to it (``applied``: invoice id ->
     posted credit memos plus posted payments, read from the ERP's own records of them); the
-    invoice's paid and credited amounts are those payments and credit notes, and it is
-    'Paid' exactly when nothing remains."""
-    memos = [m for m in credit_memos if m["status"] != "Draft"]
+    invoice's paid and credited amounts are those payments and credit notes (when they are
+    given), and it is 'Paid' exactly when nothing remains."""
+    memos = [m for m in credit_memos or () if m["status"] != "Draft"]
     for memo in memos:
         _totals(memo, memo["salesCreditMemoLines"], report)
     paid_by: dict[str, Decimal] = {}
-    for payment in payments:
+    for payment in payments or ():
         if payment["status"] == "Posted":
             target = payment["appliesToInvoiceId"]
             paid_by[target] = paid_by.get(target, Decimal(0)) + Decimal(payment["amount"])
@@ -79,8 +79,13 @@ def check_ledger(
     for inv in invoices:
         if inv["status"] not in ("Open", "Paid"):
             continue
-        for key, table in (("paidAmount", paid_by), ("creditedAmount", credited_by)):
-            if key in inv and Decimal(inv[key]) != table.get(inv["id"], Decimal(0)):
+        given = (("paidAmount", paid_by, payments), ("creditedAmount", credited_by, credit_memos))
+        for key, table, source in given:
+            if (
+                source is not None
+                and key in inv
+                and Decimal(inv[key]) != table.get(inv["id"], Decimal(0))
+            ):
                 report.violations.append(
                     Violation(
                         "receivables",
