@@ -18,6 +18,7 @@ from sim.oracle import (
     check,
     check_cash,
     check_customer_balances,
+    check_documents,
     check_ledger,
     check_orphan_drafts,
     check_purchase_orders,
@@ -58,11 +59,13 @@ def judge(scenario: Scenario, truth: GroundTruth, books: Books, facts: RunFacts)
     )
     check_orphan_drafts(invoices, report)
     excuse_vendor_holds(report, facts.vendor_holds_at_end)
-    check_ledger(invoices, report, applied_to_invoices(books))
+    check_ledger(invoices, report, applied_to_invoices(books), books.credit_memos, books.payments)
     check_customer_balances(invoices, books.credit_memos, books.payments, report)
     check_tax(s, invoices, report, committed_tax(books), books.credit_memos)
     check_purchase_orders(s, truth, invoices, report)
     check_cash(truth, invoices, books.payments, report)
+    check_documents(s, truth, invoices, books.credit_memos,
+                    {ref: r["id"] for ref, r in records.items()}, report)  # fmt: skip
     check_terms_propagated(s, books.psa_workspaces, books.psa_rate_card_versions, report)
     end = datetime.fromisoformat(facts.run_until)
     calls = facts.api_calls

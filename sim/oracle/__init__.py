@@ -6,6 +6,7 @@ verdicts and ``_tax`` for the tax each posted invoice should carry.
 """
 
 from sim.oracle._cash import check_cash
+from sim.oracle._documents import check_documents
 from sim.oracle._drafts import check_orphan_drafts
 from sim.oracle._holds import check_purchase_orders
 from sim.oracle._items import ItemVerdict, OracleReport, Violation, check
@@ -22,6 +23,7 @@ __all__ = [
     "check",
     "check_cash",
     "check_customer_balances",
+    "check_documents",
     "check_ledger",
     "check_orphan_drafts",
     "check_purchase_orders",

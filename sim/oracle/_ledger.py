@@ -55,30 +55,57 @@ def check_ledger(
     invoices: Iterable[dict[str, Any]],
     report: OracleReport,
     applied: dict[str, Decimal] | None = None,
+    credit_memos: Iterable[dict[str, Any]] | None = None,
+    payments: Iterable[dict[str, Any]] | None = None,
 ) -> None:
-    """Each invoice's totals are the sums of its lines (net, tax, gross), and what is still
-    owed is gross minus what was applied to it (``applied``: invoice id -> posted credit
-    memos plus posted payments, read from the ERP's own records of them)."""
+    """Each invoice's and credit note's totals are the sums of its lines (net, tax, gross);
+    what is still owed is gross minus what was applied to it (``applied``: invoice id ->
+    posted credit memos plus posted payments, read from the ERP's own records of them); the
+    invoice's paid and credited amounts are those payments and credit notes (when they are
+    given), and it is 'Paid' exactly when nothing remains."""
+    memos = [m for m in credit_memos or () if m["status"] != "Draft"]
+    for memo in memos:
+        _totals(memo, memo["salesCreditMemoLines"], report)
+    paid_by: dict[str, Decimal] = {}
+    for payment in payments or ():
+        if payment["status"] == "Posted":
+            target = payment["appliesToInvoiceId"]
+            paid_by[target] = paid_by.get(target, Decimal(0)) + Decimal(payment["amount"])
+    credited_by: dict[str, Decimal] = {}
+    for memo in memos:
+        if memo.get("invoiceId"):
+            total = Decimal(memo["totalAmountIncludingTax"])
+            credited_by[memo["invoiceId"]] = credited_by.get(memo["invoiceId"], Decimal(0)) + total
     for inv in invoices:
         if inv["status"] not in ("Open", "Paid"):
             continue
-        rows = inv["salesInvoiceLines"]
-        net = sum((Decimal(x["amountExcludingTax"]) for x in rows), Decimal(0))
-        tax = sum((Decimal(x.get("totalTaxAmount", 0)) for x in rows), Decimal(0))
-        header = (
-            Decimal(inv["totalAmountExcludingTax"]),
-            Decimal(inv.get("totalTaxAmount", 0)),
-            Decimal(inv["totalAmountIncludingTax"]),
-        )
-        if header != (net, tax, net + tax):
+        given = (("paidAmount", paid_by, payments), ("creditedAmount", credited_by, credit_memos))
+        for key, table, source in given:
+            if (
+                source is not None
+                and key in inv
+                and Decimal(inv[key]) != table.get(inv["id"], Decimal(0))
+            ):
+                report.violations.append(
+                    Violation(
+                        "receivables",
+                        inv["number"],
+                        f"{key} {inv[key]}, the ERP's records give {table.get(inv['id'], 0)}",
+                    )
+                )
+        settled = Decimal(inv["remainingAmount"]) == 0
+        if (inv["status"] == "Paid") != settled:
             report.violations.append(
                 Violation(
-                    "invoice_totals",
+                    "receivables",
                     inv["number"],
-                    f"lines give net {net}, tax {tax}, gross {net + tax}; the invoice says "
-                    f"{header[0]}, {header[1]}, {header[2]}",
+                    f"status {inv['status']} with {inv['remainingAmount']} remaining",
                 )
             )
+    for inv in invoices:
+        if inv["status"] not in ("Open", "Paid"):
+            continue
+        net, tax = _totals(inv, inv["salesInvoiceLines"], report)
         paid = (applied or {}).get(inv["id"], Decimal(0))
         due = net + tax - paid
         if Decimal(inv["remainingAmount"]) != due:
@@ -89,3 +116,27 @@ def check_ledger(
                     f"remaining {inv['remainingAmount']} but invoiced - credited - paid = {due}",
                 )
             )
+
+
+def _totals(
+    doc: dict[str, Any], rows: list[dict[str, Any]], report: OracleReport
+) -> tuple[Decimal, Decimal]:
+    """(net, tax) of the lines; a violation when the document's totals say otherwise."""
+    what = "credit note" if "salesCreditMemoLines" in doc else "invoice"
+    net = sum((Decimal(x["amountExcludingTax"]) for x in rows), Decimal(0))
+    tax = sum((Decimal(x.get("totalTaxAmount", 0)) for x in rows), Decimal(0))
+    header = (
+        Decimal(doc["totalAmountExcludingTax"]),
+        Decimal(doc.get("totalTaxAmount", 0)),
+        Decimal(doc["totalAmountIncludingTax"]),
+    )
+    if header != (net, tax, net + tax):
+        report.violations.append(
+            Violation(
+                "invoice_totals",
+                doc["number"],
+                f"lines give net {net}, tax {tax}, gross {net + tax}; the {what} says "
+                f"{header[0]}, {header[1]}, {header[2]}",
+            )
+        )
+    return net, tax

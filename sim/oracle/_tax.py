@@ -75,21 +75,23 @@ def check_tax(
     committed: dict[str, Decimal],
     credit_memos: Iterable[dict[str, Any]] = (),
 ) -> None:
-    """Judge each posted invoice's tax; a wrong tax mis-bills every item on the invoice.
+    """Judge each posted invoice's and credit note's tax; a wrong tax mis-bills every item on
+    the document (with line rounding, every item on a wrong line).
     ``committed`` is the total tax the tax engine has committed, per currency."""
     verdicts = {v.source_id: v for v in report.items}
     contracts = {c.id: c for c in s.contracts}
     entities = {e.id: e for e in s.legal_entities}
     clients = {c.id: c for c in s.clients}
     posted: dict[str, Decimal] = defaultdict(Decimal)
-    for inv in invoices:
-        if inv["status"] not in ("Open", "Paid"):
-            continue
-        lines = inv["salesInvoiceLines"]
+    memos = [m for m in credit_memos if m["status"] != "Draft"]
+    documents = [(inv, inv["salesInvoiceLines"], 1) for inv in invoices
+                 if inv["status"] in ("Open", "Paid")]  # fmt: skip
+    documents += [(memo, memo["salesCreditMemoLines"], -1) for memo in memos]
+    for inv, lines, sign in documents:  # a credit note gives its tax back, by the same rules
         items = [
             verdicts[sid] for line in lines for sid in line["sourceItemIds"] if sid in verdicts
         ]
-        posted[inv["currencyCode"]] += Decimal(inv["totalTaxAmount"])
+        posted[inv["currencyCode"]] += sign * Decimal(inv["totalTaxAmount"])
         if not items:
             continue
         contract = contracts[items[0].contract]
@@ -127,9 +129,6 @@ def check_tax(
                 if sid in verdicts
             ]
         _misbill(items, cause)
-    for memo in credit_memos:  # a credit note gives its tax back
-        if memo["status"] != "Draft":
-            posted[memo["currencyCode"]] -= Decimal(memo["totalTaxAmount"])
     for currency in sorted(set(posted) | set(committed)):
         if posted.get(currency, Decimal(0)) != committed.get(currency, Decimal(0)):
             report.violations.append(Violation(

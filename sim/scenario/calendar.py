@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
@@ -15,11 +16,25 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 
 
 class BusinessCalendar:
-    """Holidays for the given countries over the given years, looked up without iteration."""
+    """Holidays for the given countries over the given years, looked up without iteration.
 
-    def __init__(self, countries: list[str], first_year: int, last_year: int) -> None:
+    ``subdivisions`` picks the region whose calendar a country's people keep where the
+    national one leaves days out (the scenario's ``holiday_subdivisions``: GB's national
+    calendar lacks Easter Monday, a bank holiday in England, Wales and Northern Ireland)."""
+
+    def __init__(
+        self,
+        countries: list[str],
+        first_year: int,
+        last_year: int,
+        subdivisions: Mapping[str, str] | None = None,
+    ) -> None:
         years = list(range(first_year, last_year + 1))
-        self._holidays = {c: holidays.country_holidays(c, years=years) for c in sorted(countries)}
+        subdiv = subdivisions or {}
+        self._holidays = {
+            c: holidays.country_holidays(c, subdiv=subdiv.get(c), years=years)
+            for c in sorted(countries)
+        }
 
     def holiday(self, country: str, day: date) -> str | None:
         name = self._holidays[country].get(day)

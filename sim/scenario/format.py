@@ -43,6 +43,13 @@ Rate = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 
 
+# How many of each a scenario may hold: a firm, not a country. Past these a run would not finish
+# on one machine anyway; the caps make a generated file fail at once, with its field path.
+MAX_ENTITIES = 100
+MAX_CLIENTS = 2_000
+MAX_CONTRACTS = 2_000
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -50,8 +57,8 @@ class _Spec(BaseModel):
 class IntRange(_Spec):
     """An inclusive range, drawn uniformly."""
 
-    min: int = Field(ge=0)
-    max: int = Field(ge=0)
+    min: int = Field(ge=0, le=10_000)
+    max: int = Field(ge=0, le=10_000)
 
     @model_validator(mode="after")
     def _ordered(self) -> IntRange:
@@ -66,6 +73,7 @@ class Period(_Spec):
 
 
 Region = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,3}$")]
+Subdivision = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 ._-]{1,40}$")]
 
 
 class LegalEntitySpec(_Spec):
@@ -142,7 +150,9 @@ class ServiceLevelSpec(_Spec):
 
     credit_per_breach: Money = Field(gt=0, description="in the contract currency")
     monthly_cap: Money = Field(gt=0, description="most credit the client earns in one month")
-    breaches: list[date] = Field(default=[], description="when the service level was missed")
+    breaches: list[date] = Field(
+        default=[], max_length=1_000, description="when the service level was missed"
+    )
 
 
 class PurchaseOrderSpec(_Spec):
@@ -161,10 +171,10 @@ class ContractSpec(_Spec):
     currency: Currency
     rounding: Literal["half_up", "half_even", "down"] = "half_up"
     close_date: date
-    deal_amount: Annotated[Decimal, Field(ge=0)] | None = None
-    versions: list[ContractVersionSpec] = Field(min_length=1)
-    milestones: list[MilestoneSpec] = []
-    staffing: list[StaffingSpec] = Field(min_length=1)
+    deal_amount: Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)] | None = None
+    versions: list[ContractVersionSpec] = Field(min_length=1, max_length=100)
+    milestones: list[MilestoneSpec] = Field(default=[], max_length=500)
+    staffing: list[StaffingSpec] = Field(min_length=1, max_length=200)
     expense_policy: ExpensePolicySpec | None = Field(
         default=None, description="absent: consultants on this contract file no expenses"
     )
@@ -299,13 +309,19 @@ class Scenario(_Spec):
     tenant: Code = "firm"
     period: Period
     run_out_days: int = Field(default=40, ge=0, le=366)
-    legal_entities: list[LegalEntitySpec] = Field(min_length=1)
-    clients: list[ClientSpec] = Field(min_length=1)
-    roles: list[str] = Field(min_length=1)
-    contracts: list[ContractSpec] = Field(min_length=1)
+    legal_entities: list[LegalEntitySpec] = Field(min_length=1, max_length=MAX_ENTITIES)
+    clients: list[ClientSpec] = Field(min_length=1, max_length=MAX_CLIENTS)
+    roles: list[str] = Field(min_length=1, max_length=200)
+    contracts: list[ContractSpec] = Field(min_length=1, max_length=MAX_CONTRACTS)
     behaviour: BehaviourSpec = BehaviourSpec()
     billing: BillingSpec = BillingSpec()
     tax: TaxSpec = TaxSpec()
+    holiday_subdivisions: dict[Country, Subdivision] = Field(
+        default={"GB": "ENG"},
+        description="per country, the region whose public holidays its people keep, where the "
+        "national calendar leaves days out (GB: ENG, WLS, SCT or NIR; the UK-wide calendar lacks "
+        "Easter Monday, a bank holiday in England, Wales and Northern Ireland)",
+    )
     vendors: dict[Vendor, VendorSpec] = {}
     faults: FaultsSpec = Field(
         default=FaultsSpec(), description="vendor faults, webhook chaos, crash (absent: none)"

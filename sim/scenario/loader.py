@@ -2,7 +2,9 @@
 
 Every error names the file, the line, the field path and what was expected, so that a person
 can fix the file without reading a traceback. Floats in YAML are read as ``Decimal`` so that a
-rate of 120.10 stays 120.10.
+rate of 120.10 stays 120.10. What a file may be at all (a regular file, its size, nesting,
+aliases, numbers that are no amounts) is checked first, in ``sim.scenario._yaml``, so that no
+file can hang the process or exhaust its memory.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from sim.scenario._yaml import NotANumber, Refused, compose_and_construct, read_text
 from sim.scenario.format import Scenario
 from sim.scenario.rules import cross_check
 
@@ -50,28 +53,6 @@ class ScenarioError(Exception):
             where = f"{self.file}:{p.line}" if p.line else str(self.file)
             lines.append(f"  {where}: {p}")
         return "\n".join(lines)
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML with decimal floats."""
-
-
-def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
-    assert isinstance(node, yaml.ScalarNode)
-    return Decimal(loader.construct_scalar(node).replace("_", ""))
-
-
-def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> object:
-    """A date as YAML reads it; an impossible one (2026-13-30) stays text for pydantic to report."""
-    try:
-        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
-    except ValueError:
-        assert isinstance(node, yaml.ScalarNode)
-        return loader.construct_scalar(node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -147,6 +128,8 @@ def _shown(value: object) -> str:
         text = str(value)
     elif isinstance(value, date):
         text = value.isoformat()
+    elif isinstance(value, list | dict) and len(value) > 10:  # never repr a huge container
+        text = f"a {'list' if isinstance(value, list) else 'mapping'} of {len(value):,} items"
     else:
         text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -157,12 +140,16 @@ def _expected(err: dict[str, Any]) -> tuple[str, str | None]:
     got = None if kind == "missing" else _shown(err.get("input"))
     if kind == "missing":
         return "this required field", None
+    if isinstance(err.get("input"), NotANumber):
+        return "a finite number of at most 30 digits (.nan and .inf are not numbers here)", got
     if kind == "extra_forbidden":
         return "no such field (it is not part of the scenario format; check its spelling)", None
     if kind == "literal_error":
         return msg.removeprefix("Input should be ").replace("'", '"'), got
     if kind == "string_pattern_mismatch":
         return _PATTERNS.get(ctx["pattern"], f"text matching {ctx['pattern']}"), got
+    if kind == "too_long":
+        return f"at most {ctx['max_length']:,} item(s)", f"{ctx['actual_length']:,}"
     if kind in ("too_short", "string_too_short"):
         return f"at least {ctx['min_length']} item(s)", got
     if kind == "decimal_max_places":
@@ -206,18 +193,10 @@ def load_scenario(file: str | Path) -> Scenario:
     """Parse and validate ``file``; raises ``ScenarioError`` naming every problem."""
     path = Path(file)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(
-            path, [Problem("", f"a readable scenario file ({exc.strerror})")]
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            path, [Problem("", f"a UTF-8 text file (byte {exc.start} is not UTF-8)")]
-        ) from None
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        text = read_text(path)
+        node, data = compose_and_construct(text)
+    except Refused as exc:
+        raise ScenarioError(path, [Problem("", exc.expected, exc.line, exc.got)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(path, [_yaml_problem(exc, text)]) from None
     lines, twice = _lines(node)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sim.scenario.calendar import at
 from sim.scenario.faults import QuotaSpec, VendorFaultsSpec
+from sim.scenario.feasible import feasibility
 from sim.scenario.format import CURRENCIES, ContractSpec, Scenario
 
 __all__ = ["Issue", "cross_check"]
@@ -91,6 +92,8 @@ def cross_check(s: Scenario) -> list[Issue]:
                     )
                 )
     issues += _check_faults(s)
+    if not issues:  # the rules that need a sound file: calendars, taxes, the run's length
+        issues += feasibility(s)
     return issues
 
 

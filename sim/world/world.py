@@ -97,7 +97,9 @@ class World:
             | {c.country for c in s.clients}
             | {st.country for c in s.contracts for st in c.staffing}
         )
-        self.calendar = BusinessCalendar(countries, s.starts.year, s.ends.year + 1)
+        self.calendar = BusinessCalendar(
+            countries, s.starts.year, s.ends.year + 1, s.holiday_subdivisions
+        )
         self.heal_at = heal_moment(self)
         self.courier = Courier(
             self.env, self.now, self.call_core, self.trace, self.seed,

@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "1e836ab740a276082a19aff30360cb0bd734f58ddc63aa8fb38b06dfc6887b43",
-    "trace.jsonl": "367d2bde0b8893ec7726d841f8c8085000e6ccf58f96f4486eda67da52503ebe",
-    "items.csv": "865a3295b80bf98b1ac592f0f2416fd7cad6017ac71078e5b3e1a0871a2b0683",
+    "metrics.json": "f2267c17e0e27be8add0aff056ad8f4dd55653344eb473f36e9fac7788215cce",
+    "trace.jsonl": "423ebe1ce43df5916d2cb777e432c67d22db9cec1a5e4080e0ff3c5e3e66cca6",
+    "items.csv": "a9a2c9685455a215c784f6211e64f1be51da9ed19f1dcbbebd50dd8fb1f11618",
 }
-FLAGSHIP_SEED_7_TRACE = "c149c6c686c20bda7036311d7000e1d5d384c5dab5036a78624c1f92ecb2e3a2"
+FLAGSHIP_SEED_7_TRACE = "1729ba92764c2c9c91ebde90f8d1e89c8d27b596b1937e24a17d8d462ab04e5d"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
