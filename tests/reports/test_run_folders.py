@@ -13,10 +13,9 @@ import pypdfium2 as pdfium
 import pytest
 
 from reports import build_report
-from reports._risk import reconciliation
-from reports._run import read_run
 from sim.runner import run_scenario
 from tests.support.paths import FLAGSHIP, ROOT, SMALL
+from tests.support.reconcile import assert_rows_add_up
 
 SCENARIOS = ROOT / "scenarios"
 # (scenario, seed, design, options): library runs and the deliberately faulty designs.
@@ -54,17 +53,7 @@ def test_each_currency_row_adds_up(run_folders: dict[str, Path], name: str) -> N
     """billable = correct + leaked + duplicated + mis-billed + held, per currency, from items.csv;
     and the parts the metrics also state (billable, correct, leaked, held) agree with them."""
     folder = run_folders[name]
-    table = reconciliation(read_run(folder))
-    assert table is not None and table["rows"]
-    metrics = json.loads((folder / "metrics.json").read_text())
-    for row in table["rows"]:
-        v = row["values"]
-        parts = v["correct"] + v["leaked"] + v["duplicated"] + v["misbilled"] + v["held"]
-        assert parts + v["other"] == v["billable"], row["currency"]
-        assert row["adds_up"]
-        stated = metrics["amounts"][row["currency"]]
-        for key in ("billable", "correct", "leaked", "held"):
-            assert v[key] == Decimal(stated[key]), (row["currency"], key)
+    assert_rows_add_up(folder)
     assert "NO" not in [r for r in (folder / "report.html").read_text().split("<td>")[1:2]]
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from sim.app.cli import business_question
-from sim.runner import run
+from sim.metrics import items_csv
+from sim.runner import metrics_json, run
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario
 from tests.support.paths import FAULT_SCENARIOS, FLAGSHIP, ROOT
+from tests.support.reconcile import assert_rows_add_up
 
 SCENARIOS = ROOT / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.yaml"))
@@ -82,11 +84,15 @@ def test_library_has_the_named_scenarios() -> None:
 
 
 @pytest.mark.parametrize(("file", "seed"), _runs())
-def test_scenario_holds_every_invariant(file: Path, seed: int) -> None:
+def test_scenario_holds_every_invariant(file: Path, seed: int, tmp_path: Path) -> None:
     """The reference design bills this scenario with every invariant holding on this seed,
     and (without vendor faults, whose 429/503 answers no spec declares) keeps every vendor's
-    contract in what it sends and accepts."""
-    metrics = run(_scenario(file), seed).metrics
+    contract in what it sends and accepts; the report's amounts per currency add up."""
+    result = run(_scenario(file), seed)
+    metrics = result.metrics
+    (tmp_path / "metrics.json").write_text(metrics_json(metrics))
+    (tmp_path / "items.csv").write_text(items_csv(result.report))
+    assert_rows_add_up(tmp_path)
     if not _scenario(file).faults.configured:
         assert set(metrics["contract_violations"].values()) == {0}, metrics["contract_violations"]
     invariants = metrics["invariants"]
