@@ -11,12 +11,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from contracts import VENDORS
 from contracts.conformance import VendorScore, run_vendor
-from sim.app.terminal import console, errors, print_json
+from sim.app.terminal import console, print_json, progress_bar
 
 __all__ = ["present_conformance"]
 
@@ -29,15 +28,7 @@ def present_conformance(
     1 on any failure."""
     chosen = list(vendors) or list(VENDORS)
     scores: list[VendorScore] = []
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("vendors  {task.fields[scenarios]} scenarios"),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
+    with progress_bar("vendors  {task.fields[scenarios]} scenarios") as bar:
         task = bar.add_task("contracts check", total=len(chosen), scenarios=0)
         done = 0
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.app.terminal import console, errors
+from sim.app.terminal import console, progress_bar
 from sim.runner import RunResult, run
 from sim.scenario import Scenario
 
@@ -21,15 +20,7 @@ __all__ = ["run_summary", "run_with_progress", "show_summary"]
 
 def run_with_progress(spec: Scenario, seed: int, design: str, options: dict[str, str]) -> RunResult:
     """``sim.runner.run`` with a transient progress bar on stderr."""
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("simulated days"),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
+    with progress_bar("simulated days") as bar:
         task = bar.add_task(f"{spec.name} seed {seed}", total=None)
 
         def progress(done: int, total: int) -> None:

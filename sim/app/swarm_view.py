@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.app.terminal import console, errors, print_json
+from sim.app.terminal import console, print_json, progress_bar
 from sim.scenario import Scenario
 from sim.swarm import SeedOutcome, swarm, swarm_report, write_swarm
 
@@ -37,15 +36,7 @@ def present_swarm(
     """``q2c swarm``'s body: progress, table, swarm.json, reproduce lines; the exit code.
     With ``as_json`` the summary is printed as JSON (``swarm_summary``) instead of the table."""
     started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("seeds  {task.fields[failing]} failing"),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-    ) as bar:
+    with progress_bar("seeds  {task.fields[failing]} failing") as bar:
         task = bar.add_task(f"{scenario.name} x {len(seeds)} seeds", total=len(seeds), failing=0)
         failing = 0
 

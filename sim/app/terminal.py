@@ -16,8 +16,9 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-__all__ = ["bad_input", "console", "errors", "print_json"]
+__all__ = ["bad_input", "console", "errors", "print_json", "progress_bar"]
 
 console = Console(emoji=False)
 errors = Console(stderr=True, emoji=False)
@@ -35,3 +36,17 @@ def print_json(summary: dict[str, Any]) -> None:
     final newline, never wrapped, whatever the terminal."""
     sys.stdout.write(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
     sys.stdout.flush()
+
+
+def progress_bar(unit: str) -> Progress:
+    """The one progress bar every long command shows on stderr, gone when done: description,
+    bar, done/total, ``unit`` (a rich template: it may name the task's fields), elapsed time."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(unit),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    )
