@@ -132,7 +132,9 @@ class CashMixin(ErpBase):
         pending = sum(
             (
                 p["amount"]
-                for p in self.tables.all(call.tenant, "customerPayments")
+                for p in self.tables.where(
+                    call.tenant, "customerPayments", "appliesToInvoiceId", invoice["id"]
+                )
                 if p["appliesToInvoiceId"] == invoice["id"] and p["status"] == "Draft"
             ),
             Decimal(0),
@@ -172,8 +174,8 @@ class CashMixin(ErpBase):
         journal = self._owned(call, "customerPaymentJournals", "journal_id")
         pending = [
             p
-            for p in self.tables.all(call.tenant, "customerPayments")
-            if p["journalId"] == journal["id"] and p["status"] == "Draft"
+            for p in self.tables.where(call.tenant, "customerPayments", "journalId", journal["id"])
+            if p["status"] == "Draft"
         ]
         owed: dict[str, Decimal] = {}
         errors = []

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mocks._auth import secure
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber
-from mocks._state import Clock, Tables, Webhook, WebhookSink, guid, iso, page, plain
+from mocks._state import Clock, Tables, Webhook, WebhookSink, guid, iso, plain
 
 __all__ = ["AmendmentTerms", "ClmMock", "ExecutedTerms"]
 
@@ -257,9 +257,9 @@ class ClmMock:
     def _listing(self, call: Call, kind: str) -> Reply:
         number = call.int_query("page", 0, low=0)
         size = call.int_query("pageSize", 20, low=1, high=MAX_PAGE_SIZE)
-        rows = list(self.tables.all(call.tenant, kind))
-        chunk, _ = page(rows, number + 1, size)
-        return Reply(200, {"page": number, "pageSize": size, "count": len(rows), "list": chunk})
+        chunk = self.tables.window(call.tenant, kind, number * size, size)
+        count = self.tables.count(call.tenant, kind)
+        return Reply(200, {"page": number, "pageSize": size, "count": count, "list": chunk})
 
     def _list_workflows(self, call: Call) -> Reply:
         return self._listing(call, "workflow")
