@@ -5,9 +5,10 @@ One uvicorn server mounts each mock under its role (``/crm``, ``/clm``, ``/psa``
 (the sandbox client ``q2c-contract`` is registered in the scenario's tenant, so a hand-run
 ``schemathesis run`` finds its token through ``schemathesis.toml``). Each mock sits behind a
 fault layer (``mocks.FaultyVendor``) that an admin API under ``/_admin`` drives at run
-time, Toxiproxy-style: add, list and remove fault rules per vendor, and reset every mock's
-state. The admin API wants ``Authorization: Bearer <admin token>`` and, unless the server was
-started with ``--allow-remote``, a loopback client.
+time, Toxiproxy-style: add, list and remove fault rules per vendor, and reset the server's
+tenant; ``/_admin/tenants`` makes more tenants, each with its own OAuth client, for CI jobs
+that share one server (``sim.app._tenants``). The admin API wants ``Authorization: Bearer
+<admin token>`` and, unless the server was started with ``--allow-remote``, a loopback client.
 
 This is not simulated code: the mocks run on the wall clock and the admin token is random.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import random
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +40,7 @@ from mocks import (
     parse_rule,
     to_response,
 )
+from sim.app._tenants import TenantAdmin, seed, wipe
 from sim.scenario.format import Scenario
 from sim.seeds import derive_seed
 
@@ -80,9 +83,8 @@ class Sandbox:
     # -- the mocks -------------------------------------------------------------------------
 
     def _build_mocks(self) -> None:
-        """Fresh mocks, OAuth enforced, the sandbox client registered, seeded from the
-        scenario: the ERP's companies are its legal entities, the PSA has its roles and one
-        consultant per staffing line, the CRM an account per client, the tax engine its rules."""
+        """Fresh mocks, OAuth enforced with tokens salted at random per start, the sandbox
+        client registered in the server's tenant, seeded from the scenario (``seed``)."""
         options: dict[str, dict[str, Any]] = {vendor: {} for vendor in VENDORS}
         if self.scenario is not None:
             from sim.world.world import tax_rules
@@ -93,38 +95,15 @@ class Sandbox:
             for vendor in VENDORS
         }
         for mock in self.mocks.values():
+            mock.auth.salt = secrets.token_hex(16)
             mock.auth.register(CLIENT_ID, CLIENT_SECRET, self.tenant)
-        self._seed()
-
-    def _seed(self) -> None:
-        erp, psa, crm = self.mocks["erp"], self.mocks["psa"], self.mocks["crm"]
-        assert hasattr(erp, "add_company") and hasattr(psa, "add_role")
-        assert hasattr(crm, "create") and hasattr(psa, "add_user")
-        s = self.scenario
-        if s is None:
-            erp.add_company(self.tenant, "SANDBOX-DE", "DE", "EUR", "Sandbox GmbH")
-            role = psa.add_role(self.tenant, "Engineer")
-            psa.add_user(self.tenant, "Sandbox Engineer", "engineer@sandbox.example", role, "DE")
-            return
-        for entity in s.legal_entities:
-            erp.add_company(
-                self.tenant, entity.id, entity.country, entity.currency, entity.name,
-                entity.region,
-            )  # fmt: skip
-        roles = {name: psa.add_role(self.tenant, name) for name in s.roles}
-        for contract in s.contracts:
-            for k, staff in enumerate(contract.staffing):
-                email = f"{contract.id.lower()}.{k}@firm.example"
-                name = f"{staff.role} {staff.country} {contract.id} {k}"
-                psa.add_user(self.tenant, name, email, roles[staff.role], staff.country)
-        for client in s.clients:
-            crm.create(self.tenant, "Account", {"Name": client.name or client.id})
+        seed(self.mocks, self.tenant, self.scenario)
 
     def reset(self) -> None:
-        """Every mock back to its seeded state; fault rules stay installed."""
-        self._build_mocks()
-        for vendor, layer in self.faults.items():
-            layer.app = self.mocks[vendor].app
+        """The server's own tenant back to its seeded state, its tokens revoked; other
+        tenants (``/_admin/tenants``) and fault rules are left alone."""
+        wipe(self.mocks, self.tenant)
+        seed(self.mocks, self.tenant, self.scenario)
 
     # -- the admin API ---------------------------------------------------------------------
 
@@ -135,6 +114,7 @@ class Sandbox:
         admin.route("DELETE", ADMIN + "/faults/{vendor}")(self._guarded(self._clear))
         admin.route("DELETE", ADMIN + "/faults/{vendor}/{rule_id}")(self._guarded(self._remove))
         admin.route("POST", ADMIN + "/reset")(self._guarded(self._reset))
+        TenantAdmin(lambda: self.mocks, self.scenario).install(admin, self._guarded)
         return admin
 
     def _guarded(self, handler: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
