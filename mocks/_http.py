@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
+JSON = "application/json"
 
 
 class Problem(Exception):
@@ -118,6 +119,7 @@ class Call:
     content: bytes
     root_path: str = ""  # the prefix the app is mounted under when served (``/erp``)
     granted_tenant: str | None = None  # the bearer token's tenant, when auth is enforced
+    granted_client: str | None = None  # the token's OAuth client id (set by the gate with it)
 
     @property
     def tenant(self) -> str:
@@ -128,6 +130,15 @@ class Call:
     def json(self) -> Any:
         if not self.content:
             raise Problem(400, "Bad Request", "a JSON body is required")
+        media = self.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media != JSON:  # every JSON vendor answers 415 (Stripe's form API never asks here)
+            raise Problem(
+                415,
+                "Unsupported Media Type",
+                f"send the body as {JSON}, not {media or 'without a Content-Type'}",
+                errors=[{"field": "content-type", "message": f"expected {JSON}"}],
+                headers={"accept-post": JSON} if self.method == "POST" else {},
+            )
         try:
             return simplejson.loads(self.content, use_decimal=True)
         except ValueError as exc:
@@ -280,6 +291,22 @@ class VendorApp:
     def scopes(self) -> dict[tuple[str, str], str | None]:
         """The scope each (method, path template) needs (``None``: public)."""
         return dict(self._scopes)
+
+    def precheck(self, method: str, path: str, headers: Mapping[str, str]) -> Problem | None:
+        """The 401/403 a request would get, decided from its head alone: a server asks before
+        it reads a body, so an unauthenticated upload is refused unread."""
+        if self.gate is None:
+            return None
+        for route_method, regex, _, scope in self._routes:
+            if route_method == method and regex.fullmatch(path):
+                if scope is None:
+                    return None
+                try:
+                    self.gate.admit(Call(method, path, {}, {}, headers, b""), scope)
+                except Problem as problem:
+                    return self.refine(problem)
+                return None
+        return None
 
     def dispatch(self, call: Call) -> Reply:
         if self.spec and call.path == self.prefix + SPEC_PATH and call.method in ("GET", "HEAD"):
