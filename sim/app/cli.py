@@ -332,6 +332,9 @@ def serve_command(
         str | None,
         typer.Option(envvar="Q2C_ADMIN_TOKEN", help="Admin API token (default: random)."),
     ] = None,
+    max_body: Annotated[
+        int, typer.Option(min=1, help="Largest request body in bytes; larger is a 413.")
+    ] = 10 * 1024 * 1024,
 ) -> None:
     """Serve all six mocks over HTTP under /crm /clm /psa /erp /tax /payments, with an admin API."""
     import secrets
@@ -357,7 +360,7 @@ def serve_command(
     token = admin_token or secrets.token_urlsafe(24)
     serve(
         host=host, port=port, scenario=spec, seed=seed, admin_token=token,
-        allow_remote=allow_remote, console=console,
+        allow_remote=allow_remote, console=console, max_body=max_body,
     )  # fmt: skip
 
 

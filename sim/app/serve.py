@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from pydantic import ValidationError
 
 from contracts import VENDORS
@@ -40,6 +41,7 @@ from mocks import (
     parse_rule,
     to_response,
 )
+from sim.app._limits import H11_HEAD, MAX_BODY, Limits, ProblemH11Protocol
 from sim.app._tenants import TenantAdmin, seed, wipe
 from sim.scenario.format import Scenario
 from sim.seeds import derive_seed
@@ -68,6 +70,7 @@ class Sandbox:
     admin_token: str
     allow_remote: bool = False
     clock: Callable[[], datetime] = _wall_clock
+    max_body: int = MAX_BODY  # bytes; a larger body is a 413 (sim.app._limits)
     mocks: dict[str, Mock] = field(init=False, default_factory=dict)
     faults: dict[str, FaultyVendor] = field(init=False, default_factory=dict)
 
@@ -78,6 +81,7 @@ class Sandbox:
             rng = random.Random(derive_seed(self.seed, "serve", "faults", vendor))
             self.faults[vendor] = FaultyVendor(self.mocks[vendor].app, self.clock, rng)
         self.mount = Mount(self.faults)  # type: ignore[arg-type]
+        self.limits = Limits(self._route, self.precheck, self.max_body)
         self.admin = self._admin_app()
 
     # -- the mocks -------------------------------------------------------------------------
@@ -119,21 +123,26 @@ class Sandbox:
 
     def _guarded(self, handler: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
         def check(call: Call) -> Reply:
-            scheme, _, token = call.headers.get("authorization", "").partition(" ")
-            given = token.strip().encode()
-            if scheme.lower() != "bearer" or not hmac.compare_digest(
-                given, self.admin_token.encode()
-            ):
-                raise Problem(
-                    401,
-                    "Unauthorized",
-                    "the admin API wants Authorization: Bearer <admin token>",
-                    errors=[{"field": "authorization", "message": "admin token required"}],
-                    headers={"www-authenticate": 'Bearer realm="q2c-admin"'},
-                )
+            refusal = self._refusal(call.headers.get("authorization", ""))
+            if refusal is not None:
+                raise refusal
             return handler(call)
 
         return check
+
+    def _refusal(self, authorization: str) -> Problem | None:
+        """The 401 of an admin call without the admin token (``None``: it has it)."""
+        scheme, _, token = authorization.partition(" ")
+        given = token.strip().encode()
+        if scheme.lower() == "bearer" and hmac.compare_digest(given, self.admin_token.encode()):
+            return None
+        return Problem(
+            401,
+            "Unauthorized",
+            "the admin API wants Authorization: Bearer <admin token>",
+            errors=[{"field": "authorization", "message": "admin token required"}],
+            headers={"www-authenticate": 'Bearer realm="q2c-admin"'},
+        )
 
     def _layer(self, call: Call) -> FaultyVendor:
         vendor = call.params["vendor"]
@@ -175,6 +184,18 @@ class Sandbox:
     # -- ASGI --------------------------------------------------------------------------------
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.limits(scope, receive, send)
+
+    def precheck(self, scope: dict[str, Any]) -> Problem | None:
+        """The 401/403 a request earns by its head alone, asked before its body is read."""
+        path, headers = scope["path"], httpx.Headers(scope["headers"])
+        if path == ADMIN or path.startswith(ADMIN + "/"):
+            return self._refusal(headers.get("authorization", ""))
+        vendor, _, rest = path[1:].partition("/")
+        mock = self.mocks.get(vendor)
+        return None if mock is None else mock.app.precheck(scope["method"], "/" + rest, headers)
+
+    async def _route(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and (
             scope["path"] == ADMIN or scope["path"].startswith(ADMIN + "/")
         ):
@@ -208,11 +229,12 @@ def serve(
     admin_token: str,
     allow_remote: bool,
     console: Any,
+    max_body: int = MAX_BODY,
 ) -> None:
     """Print where everything is, then serve until interrupted."""
     import uvicorn
 
-    sandbox = Sandbox(scenario, seed, admin_token, allow_remote=allow_remote)
+    sandbox = Sandbox(scenario, seed, admin_token, allow_remote=allow_remote, max_body=max_body)
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     console.print(f"q2c sandbox for tenant {sandbox.tenant!r} on {base}", highlight=False)
     for vendor in VENDORS:
@@ -224,13 +246,15 @@ def serve(
         )
     console.print(
         f"  client_id={CLIENT_ID} client_secret={CLIENT_SECRET} (grant_type=client_credentials)\n"
-        f"  admin: {base}{ADMIN}/faults  (Authorization: Bearer {admin_token})\n"
+        f"  admin: {base}{ADMIN}/faults, {base}{ADMIN}/tenants"
+        f"  (Authorization: Bearer {admin_token})\n"
         f"  contract test: SCHEMATHESIS_HOOKS=contracts.hooks schemathesis run "
         f"{base}/erp/openapi.json",
         highlight=False,
         soft_wrap=True,
     )
     config = uvicorn.Config(
-        sandbox, host=host, port=port, log_level="warning", lifespan="off", access_log=False
-    )
+        sandbox, host=host, port=port, log_level="warning", lifespan="off", access_log=False,
+        http=ProblemH11Protocol, h11_max_incomplete_event_size=H11_HEAD,
+    )  # fmt: skip
     uvicorn.Server(config).run()
