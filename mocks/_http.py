@@ -135,9 +135,12 @@ class Call:
             raise Problem(
                 415,
                 "Unsupported Media Type",
-                f"send the body as {JSON}, not {media or 'without a Content-Type'}",
+                f"send the body as {JSON} (got {media or 'no Content-Type'})",
                 errors=[{"field": "content-type", "message": f"expected {JSON}"}],
-                headers={"accept-post": JSON} if self.method == "POST" else {},
+                # RFC 5789 §3.1 (Accept-Patch), W3C LDP §7.1 (Accept-Post): what is taken
+                headers={f"accept-{self.method.lower()}": JSON}
+                if self.method in ("POST", "PATCH")
+                else {},
             )
         try:
             return simplejson.loads(self.content, use_decimal=True)
