@@ -84,6 +84,7 @@ class TenantAdmin:
     def install(self, admin: VendorApp, guarded: Callable[[Any], Any]) -> None:
         admin.route("GET", TENANTS)(guarded(self._list))
         admin.route("POST", TENANTS)(guarded(self._create))
+        admin.route("GET", TENANTS + "/{id}")(guarded(self._read))
         admin.route("POST", TENANTS + "/{id}/reset")(guarded(self._reset))
         admin.route("DELETE", TENANTS + "/{id}")(guarded(self._delete))
 
@@ -114,6 +115,9 @@ class TenantAdmin:
     def _list(self, call: Call) -> Reply:
         mocks = self._mocks()
         return Reply(200, {"tenants": [_view(t, mocks) for t in self._tenants.values()]})
+
+    def _read(self, call: Call) -> Reply:
+        return Reply(200, _view(self._found(call), self._mocks()))
 
     def _found(self, call: Call) -> _Tenant:
         tenant = self._tenants.get(call.params["id"])

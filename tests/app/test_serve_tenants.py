@@ -98,6 +98,8 @@ def test_two_tenants_never_see_each_others_records(http: Client) -> None:
     listing = http("GET", "/_admin/tenants", headers=ADMIN).json()["tenants"]
     assert [t["id"] for t in listing] == [a["id"], b["id"]]
     assert all("client_secret" not in t for t in listing)
+    one = http("GET", f"/_admin/tenants/{a['id']}", headers=ADMIN).json()
+    assert one == {k: v for k, v in a.items() if k != "client_secret"}
 
 
 def test_reset_and_delete_touch_one_tenant_only(http: Client) -> None:
