@@ -56,6 +56,7 @@ class _Grant:
     tenant: str
     scopes: tuple[str, ...]
     expires: datetime
+    client_id: str
 
 
 class Authority:
@@ -123,7 +124,7 @@ class Authority:
         digest = hashlib.sha256(f"{client.secret}:{client.client_id}:{self._minted}".encode())
         token = f"{self.vendor}.{digest.hexdigest()[:40]}"
         expires = self.clock() + timedelta(seconds=TOKEN_TTL_S)
-        self._tokens[token] = _Grant(client.tenant, scopes, expires)
+        self._tokens[token] = _Grant(client.tenant, scopes, expires, client.client_id)
         body = {
             "access_token": token,
             "token_type": "Bearer",
@@ -145,6 +146,16 @@ class Authority:
             client_id, _, secret = decoded.partition(":")
             return client_id, secret
         return fields.get("client_id"), fields.get("client_secret")
+
+    def client_of(self, authorization: str) -> str | None:
+        """The client a valid, unexpired bearer token (an ``Authorization`` header's value)
+        was issued to, else None. Read-only: a fault layer in front of the mock keys its quotas
+        on it before the gate has looked at the call."""
+        scheme, _, token = authorization.partition(" ")
+        grant = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if grant is None or self.clock() >= grant.expires:
+            return None
+        return grant.client_id
 
     # -- every scoped operation ----------------------------------------------------------
 
