@@ -66,8 +66,9 @@ def _preset_rule(vendor: str, spec: QuotaSpec) -> Rule:
     return quota_rule(preset, spec.limit, spec.window_s, spec.concurrency, extra, spec.shared)
 
 
-def scenario_offset(period_start: datetime, started: datetime, scenario_time: datetime | None
-                    ) -> timedelta:  # fmt: skip
+def scenario_offset(
+    period_start: datetime, started: datetime, scenario_time: datetime | None
+) -> timedelta:
     """What to add to a scenario instant to get its wall-clock moment: ``scenario_time``
     (default ``period_start``) is ``started``."""
     return started - (scenario_time if scenario_time is not None else period_start)

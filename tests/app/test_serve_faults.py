@@ -147,8 +147,8 @@ def test_a_concurrency_cap_of_one_answers_429_to_parallel_clients(
     timings = _in_parallel(8, 40, f"{served}{COMPANIES}", erp)
     statuses = [status for status, _ in timings]
     assert set(statuses) == {200, 429}, statuses
-    refused = httpx.get(f"{served}/_admin/faults", headers=ADMIN)
-    assert refused.json()["erp"][0]["concurrency"] == 1
+    listed = httpx.get(f"{served}/_admin/faults", headers=ADMIN).json()
+    assert listed["erp"][0]["concurrency"] == 1
 
 
 def test_a_quota_is_counted_per_oauth_client_not_per_x_tenant(
