@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 import pytest
 
-import mocks._faults
 from mocks import ErpMock, ErrorRule, FaultyVendor, LatencyRule, QuotaRule, QuotaWindow
 
 T0 = datetime(2026, 3, 31, 18, 0, tzinfo=UTC)
@@ -148,7 +147,7 @@ def test_served_latency_is_an_asyncio_sleep_of_the_rules_draw(
         slept.append(delay)
         await real_sleep(0)
 
-    monkeypatch.setattr(mocks._faults.asyncio, "sleep", sleep)
+    monkeypatch.setattr(asyncio, "sleep", sleep)
 
     async def ten() -> list[tuple[int, dict[str, str]]]:
         return list(await asyncio.gather(*(served.asgi(token) for _ in range(10))))
@@ -166,7 +165,7 @@ def test_without_rules_a_served_call_never_waits(monkeypatch: pytest.MonkeyPatch
     async def sleep(delay: float) -> None:
         slept.append(delay)
 
-    monkeypatch.setattr(mocks._faults.asyncio, "sleep", sleep)
+    monkeypatch.setattr(asyncio, "sleep", sleep)
     status, headers = asyncio.run(served.asgi(token))
     assert status == 200 and headers["x-ratelimit-remaining"] == "99"
     assert slept == []
