@@ -104,38 +104,50 @@ def _add(base: str, vendor: str, rule: dict[str, object]) -> dict[str, object]:
     return body
 
 
-def _in_parallel(clients: int, calls: int, url: str, headers: dict[str, str]
-                 ) -> list[tuple[int, float]]:  # fmt: skip
-    """``clients`` threads, each with its own connection, making ``calls`` calls in a row:
-    (status, seconds) per call."""
+def _in_parallel(
+    clients: int, calls: int, *targets: tuple[str, dict[str, str]]
+) -> list[list[tuple[int, float]]]:
+    """``clients`` threads, each with its own connection, making ``calls`` rounds in a row of
+    one call to each (url, headers) target: (status, seconds) per call, per target."""
 
-    def client(_: int) -> list[tuple[int, float]]:
-        timings = []
+    def client(_: int) -> list[list[tuple[int, float]]]:
+        timings: list[list[tuple[int, float]]] = [[] for _ in targets]
         with httpx.Client(timeout=30) as http:
             for _ in range(calls):
-                began = time.perf_counter()
-                status = http.get(url, headers=headers).status_code
-                timings.append((status, time.perf_counter() - began))
+                for (url, headers), timed in zip(targets, timings, strict=True):
+                    began = time.perf_counter()
+                    status = http.get(url, headers=headers).status_code
+                    timed.append((status, time.perf_counter() - began))
         return timings
 
     with ThreadPoolExecutor(clients) as pool:
-        return [t for timings in pool.map(client, range(clients)) for t in timings]
+        per_client = list(pool.map(client, range(clients)))
+    return [[t for timings in per_client for t in timings[i]] for i in range(len(targets))]
 
 
 def test_latency_is_spent_on_the_wall_clock_without_blocking_other_requests(
     served: str, erp: dict[str, str]
 ) -> None:
-    """A 200 ms median latency rule, 200 calls from 20 connections at once: the calls' p50 is
-    within 20% of 200 ms, and all of them take about 10 medians, not 200 (a blocking sleep
-    would serialise them: 40 s)."""
+    """A 200 ms median latency rule, 200 ERP calls from 20 connections at once: the calls' p50
+    is within 20% of 200 ms above that of CRM calls (no rule) made alongside by the same
+    clients, and the 200 take about 10 medians, not 200 (a blocking sleep would serialise
+    them: 40 s). A busy machine only ever adds delay (tens of ms at a load of 14 on 2 cores),
+    so the round is measured up to three times and the least added p50 is judged."""
     _add(served, "erp", {"kind": "latency", "median_ms": 200, "p99_ms": 400})
-    began = time.perf_counter()
-    timings = _in_parallel(20, 10, f"{served}{COMPANIES}", erp)
-    elapsed = time.perf_counter() - began
-    assert {status for status, _ in timings} == {200}
-    p50 = statistics.median(seconds for _, seconds in timings)
-    assert p50 == pytest.approx(0.200, rel=0.20)
-    assert elapsed < 10, f"200 calls took {elapsed:.1f} s: the latency blocks other requests"
+    crm = _token(served, "crm", "/services/oauth2/token")
+    query = f"{served}/crm/services/data/v60.0/query?q=SELECT Id FROM Account"
+    added = []
+    for _ in range(3):
+        began = time.perf_counter()
+        faulty, plain = _in_parallel(20, 10, (f"{served}{COMPANIES}", erp), (query, crm))
+        elapsed = time.perf_counter() - began
+        assert {status for status, _ in faulty + plain} == {200}
+        assert elapsed < 10, f"200 calls took {elapsed:.1f} s: the latency blocks other requests"
+        p50 = statistics.median(seconds for _, seconds in faulty)
+        added.append(p50 - statistics.median(seconds for _, seconds in plain))
+        if min(added) <= 0.240:
+            break
+    assert min(added) == pytest.approx(0.200, rel=0.20), added
 
 
 def test_a_concurrency_cap_of_one_answers_429_to_parallel_clients(
@@ -144,7 +156,7 @@ def test_a_concurrency_cap_of_one_answers_429_to_parallel_clients(
     """8 clients on their own connections under a cap of 1 call in flight: some calls are
     answered, the ones that came while another was in flight get 429 with Retry-After."""
     _add(served, "erp", {"kind": "quota", "concurrency": 1})
-    timings = _in_parallel(8, 40, f"{served}{COMPANIES}", erp)
+    (timings,) = _in_parallel(8, 40, (f"{served}{COMPANIES}", erp))
     statuses = [status for status, _ in timings]
     assert set(statuses) == {200, 429}, statuses
     listed = httpx.get(f"{served}/_admin/faults", headers=ADMIN).json()
