@@ -175,7 +175,7 @@ class FaultyVendor:
         for rule_id, state in self._rules.items():
             entry = {"id": rule_id, **state.rule.model_dump(mode="json")}
             if state.until is not None:
-                entry["until"] = state.until.isoformat()
+                entry["until"] = state.until.isoformat().replace("+00:00", "Z")  # as pydantic
             listed.append(entry)
         return listed
 

@@ -180,7 +180,7 @@ def test_a_rule_with_an_end_stops_firing_there_and_others_go_on() -> None:
     assert served.status(token, "firm") in (500, 502)
     assert served.layer.latency_s() == pytest.approx(0.05)
     listed = served.layer.list()[0]
-    assert listed["id"] == healed and listed["until"] == "2026-03-31T18:30:00+00:00"
+    assert listed["id"] == healed and listed["until"] == "2026-03-31T18:30:00Z"
     served.layer.add(QuotaRule(windows=[QuotaWindow(limit=1, window_s=3600)]))
     served.clock.now = T0 + timedelta(minutes=30)
     assert served.layer.latency_s() is None
