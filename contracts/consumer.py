@@ -139,6 +139,9 @@ class ContractValidator:
         answer = answer or responses.get("default")
         if answer is None:
             return [f"{method} {op.template}: status {status} is not in the contract"]
+        ref = answer.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/responses/"):
+            answer = op.components.get("responses", {}).get(ref.rsplit("/", 1)[1], answer)
         if not content:
             return []
         kind = headers.get("content-type", "").split(";")[0].strip()

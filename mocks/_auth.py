@@ -167,6 +167,16 @@ class Authority:
             return client_id, secret
         return fields.get("client_id"), fields.get("client_secret")
 
+    def client_of(self, authorization: str) -> str | None:
+        """The client a valid, unexpired bearer token (an ``Authorization`` header's value)
+        was issued to, else None. Read-only: a fault layer in front of the mock keys its quotas
+        on it before the gate has looked at the call."""
+        scheme, _, token = authorization.partition(" ")
+        grant = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if grant is None or self.clock() >= grant.expires:
+            return None
+        return grant.client_id
+
     # -- every scoped operation ----------------------------------------------------------
 
     def admit(self, call: Call, scope: str) -> str | None:

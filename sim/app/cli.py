@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -322,7 +323,16 @@ def serve_command(
     ),
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     scenario: Annotated[
-        Path | None, typer.Option(help="Seed the mocks from this scenario (YAML).")
+        Path | None,
+        typer.Option(help="Seed the mocks from this scenario (YAML) and apply its faults."),
+    ] = None,
+    scenario_time: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"],
+            help="The scenario moment (UTC) the server's start stands for: its dated faults "
+            "keep their distance from it (default: the period's first day, 00:00).",
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the fault layers' random draws.")] = 7,
     allow_remote: Annotated[
@@ -357,10 +367,14 @@ def serve_command(
         except ScenarioError as exc:
             _scenario_problems(exc)
             raise typer.Exit(2) from None
+    if scenario_time is not None and spec is None:
+        raise bad_input("--scenario-time needs --scenario")
     token = admin_token or secrets.token_urlsafe(24)
+    moment = scenario_time.replace(tzinfo=UTC) if scenario_time is not None else None
     serve(
         host=host, port=port, scenario=spec, seed=seed, admin_token=token,
         allow_remote=allow_remote, console=console, max_body=max_body,
+        scenario_time=moment,
     )  # fmt: skip
 
 

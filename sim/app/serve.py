@@ -5,10 +5,13 @@ One uvicorn server mounts each mock under its role (``/crm``, ``/clm``, ``/psa``
 (the sandbox client ``q2c-contract`` is registered in the scenario's tenant, so a hand-run
 ``schemathesis run`` finds its token through ``schemathesis.toml``). Each mock sits behind a
 fault layer (``mocks.FaultyVendor``) that an admin API under ``/_admin`` drives at run
-time, Toxiproxy-style: add, list and remove fault rules per vendor, and reset the server's
-tenant; ``/_admin/tenants`` makes more tenants, each with its own OAuth client, for CI jobs
-that share one server (``sim.app._tenants``). The admin API wants ``Authorization: Bearer
-<admin token>`` and, unless the server was started with ``--allow-remote``, a loopback client.
+time, Toxiproxy-style: add, list and remove fault rules per vendor (a quota may name a vendor
+preset, as a scenario does), and reset the server's tenant; ``/_admin/tenants`` makes more
+tenants, each with its own OAuth client, for CI jobs that share one server
+(``sim.app._tenants``). Served from a scenario, the scenario's ``faults:`` are installed at
+start, moved onto the wall clock (``sim.app._serve_faults``). The admin API wants
+``Authorization: Bearer <admin token>`` and, unless the server was started with
+``--allow-remote``, a loopback client.
 
 This is not simulated code: the mocks run on the wall clock and the admin token is random.
 """
@@ -24,7 +27,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
 
 from contracts import VENDORS
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
@@ -37,12 +39,12 @@ from mocks import (
     Reply,
     VendorApp,
     build,
-    invalid,
-    parse_rule,
     to_response,
 )
 from sim.app._limits import H11_HEAD, MAX_BODY, Limits, ProblemH11Protocol
+from sim.app._serve_faults import admin_rule, apply_scenario_faults, scenario_offset
 from sim.app._tenants import TenantAdmin, seed, wipe
+from sim.scenario.calendar import at
 from sim.scenario.format import Scenario
 from sim.seeds import derive_seed
 
@@ -71,6 +73,8 @@ class Sandbox:
     allow_remote: bool = False
     clock: Callable[[], datetime] = _wall_clock
     max_body: int = MAX_BODY  # bytes; a larger body is a 413 (sim.app._limits)
+    # the scenario moment the server's start stands for (None: the period's first day)
+    scenario_time: datetime | None = None
     mocks: dict[str, Mock] = field(init=False, default_factory=dict)
     faults: dict[str, FaultyVendor] = field(init=False, default_factory=dict)
 
@@ -80,6 +84,13 @@ class Sandbox:
         for vendor in VENDORS:
             rng = random.Random(derive_seed(self.seed, "serve", "faults", vendor))
             self.faults[vendor] = FaultyVendor(self.mocks[vendor].app, self.clock, rng)
+        self.scenario_faults: dict[str, list[str]] = {}
+        if self.scenario is not None:
+            start = at(self.scenario.period.start, 0)
+            offset = scenario_offset(start, self.clock(), self.scenario_time)
+            self.scenario_faults = apply_scenario_faults(
+                self.scenario.faults, self.faults, offset, self.seed
+            )
         self.mount = Mount(self.faults)  # type: ignore[arg-type]
         self.limits = Limits(self._route, self.precheck, self.max_body)
         self.admin = self._admin_app()
@@ -160,10 +171,7 @@ class Sandbox:
 
     def _add(self, call: Call) -> Reply:
         layer = self._layer(call)
-        try:
-            rule = parse_rule(call.json())
-        except ValidationError as exc:
-            raise invalid(exc) from None
+        rule = admin_rule(call.params["vendor"], call.json())
         rule_id = layer.add(rule)
         body = {"id": rule_id, "vendor": call.params["vendor"], **rule.model_dump(mode="json")}
         return Reply(201, body)
@@ -230,11 +238,15 @@ def serve(
     allow_remote: bool,
     console: Any,
     max_body: int = MAX_BODY,
+    scenario_time: datetime | None = None,
 ) -> None:
     """Print where everything is, then serve until interrupted."""
     import uvicorn
 
-    sandbox = Sandbox(scenario, seed, admin_token, allow_remote=allow_remote, max_body=max_body)
+    sandbox = Sandbox(
+        scenario, seed, admin_token, allow_remote=allow_remote, max_body=max_body,
+        scenario_time=scenario_time,
+    )  # fmt: skip
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     console.print(f"q2c sandbox for tenant {sandbox.tenant!r} on {base}", highlight=False)
     for vendor in VENDORS:
@@ -253,6 +265,10 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
+    for vendor, rule_ids in sandbox.scenario_faults.items():
+        console.print(
+            f"  faults from the scenario on {vendor}: {', '.join(rule_ids)}", highlight=False
+        )
     config = uvicorn.Config(
         sandbox, host=host, port=port, log_level="warning", lifespan="off", access_log=False,
         http=ProblemH11Protocol, h11_max_incomplete_event_size=H11_HEAD,
