@@ -27,6 +27,7 @@ from mocks._payments_forms import (
     as_stripe,
     decode_form,
     metadata,
+    too_large,
     validate,
 )
 from mocks._state import Clock, Tables, Webhook, WebhookSink
@@ -55,6 +56,10 @@ class PaymentsMock:
         self.clock = clock
         self.sink = sink
         self.tables = Tables()
+        # kept as they change, so that no call scans the account's history: the amount
+        # disputed per intent, and the ids of intents in the order they were created
+        self._disputed: dict[tuple[str, str], int] = {}
+        self._created: dict[str, list[str]] = {}
         self.app = VendorApp("payments")
         self.app.refine = as_stripe
         app = self.app
@@ -151,11 +156,7 @@ class PaymentsMock:
             raise ValueError(f"payment intent {intent_id} is {intent['status']}, not succeeded")
         if reason not in DISPUTE_REASONS:
             raise ValueError(f"unknown dispute reason {reason!r}")
-        disputed = sum(
-            d["amount"]
-            for d in self.tables.all(tenant, "disputes")
-            if d["payment_intent"] == intent_id
-        )
+        disputed = self._disputed.get((tenant, intent_id), 0)
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             raise ValueError(f"amount must be a positive integer, not {amount!r}")
         if disputed + amount > intent["amount_received"]:
@@ -176,6 +177,7 @@ class PaymentsMock:
             "status": "needs_response",
         }
         self.tables.insert(tenant, "disputes", dispute)
+        self._disputed[(tenant, intent_id)] = disputed + amount
         self._emit(tenant, "charge.dispute.created", dispute)
         return copy.deepcopy(dispute)
 
@@ -186,7 +188,18 @@ class PaymentsMock:
         return copy.deepcopy(self._helper_intent(tenant, intent_id))
 
     def payment_intents(self, tenant: str) -> list[dict[str, Any]]:
+        """Every intent of the tenant, oldest first (copies; for tests and inspection)."""
         return copy.deepcopy(list(self.tables.all(tenant, "payment_intents")))
+
+    def intents_since(self, tenant: str, seen: int) -> list[dict[str, Any]]:
+        """The intents created after the first ``seen`` ones, oldest first (copies).
+
+        The client's inbox of payment requests: a client that remembers how many it has read
+        reads only the new ones, whatever the account's history.
+        """
+        ids = self._created.get(tenant, [])[seen:]
+        table = self.tables.table(tenant, "payment_intents")
+        return [copy.deepcopy(table[intent_id]) for intent_id in ids]
 
     def events(self, tenant: str) -> list[dict[str, Any]]:
         """Every event of the tenant, oldest first."""
@@ -315,6 +328,9 @@ class PaymentsMock:
         meta = metadata(data.pop("metadata", {}))
         as_list(data, "payment_method_types")
         fields = validate(PaymentIntentIn, data)
+        refusal = too_large(fields.amount)
+        if refusal is not None:
+            raise refusal
         if fields.customer is not None:
             self._find(call, "customers", fields.customer, "customer")
         bank = "customer_balance" in fields.payment_method_types
@@ -371,6 +387,7 @@ class PaymentsMock:
         }
         if bank:
             intent["next_action"] = self._instructions(intent)
+        self._created.setdefault(call.tenant, []).append(intent_id)
         return Reply(200, self.tables.insert(call.tenant, "payment_intents", intent))
 
     def _cancel(self, call: Call) -> Reply:
