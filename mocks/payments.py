@@ -15,7 +15,7 @@ from typing import Any
 
 from mocks._auth import secure
 from mocks._http import Call, Reply, VendorApp
-from mocks._payments_api import idempotent, list_page, only, stripe_id
+from mocks._payments_api import Order, idempotent, list_page, only, stripe_id
 from mocks._payments_forms import (
     BANK_TRANSFER,
     MINIMUM_AMOUNT,
@@ -57,9 +57,9 @@ class PaymentsMock:
         self.sink = sink
         self.tables = Tables()
         # kept as they change, so that no call scans the account's history: the amount
-        # disputed per intent, and the ids of intents in the order they were created
+        # disputed per intent, and the ids of each kind of object in creation order
         self._disputed: dict[tuple[str, str], int] = {}
-        self._created: dict[str, list[str]] = {}
+        self._orders: dict[tuple[str, str], Order] = {}
         self.app = VendorApp("payments")
         self.app.refine = as_stripe
         app = self.app
@@ -176,7 +176,7 @@ class PaymentsMock:
             "reason": reason,
             "status": "needs_response",
         }
-        self.tables.insert(tenant, "disputes", dispute)
+        self._insert(tenant, "disputes", dispute)
         self._disputed[(tenant, intent_id)] = disputed + amount
         self._emit(tenant, "charge.dispute.created", dispute)
         return copy.deepcopy(dispute)
@@ -197,7 +197,7 @@ class PaymentsMock:
         The client's inbox of payment requests: a client that remembers how many it has read
         reads only the new ones, whatever the account's history.
         """
-        ids = self._created.get(tenant, [])[seen:]
+        ids = self._order(tenant, "payment_intents").ids[seen:]
         table = self.tables.table(tenant, "payment_intents")
         return [copy.deepcopy(table[intent_id]) for intent_id in ids]
 
@@ -206,6 +206,13 @@ class PaymentsMock:
         return copy.deepcopy(list(self.tables.all(tenant, "events")))
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _order(self, tenant: str, kind: str) -> Order:
+        return self._orders.setdefault((tenant, kind), Order())
+
+    def _insert(self, tenant: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+        self._order(tenant, kind).add(record["id"])
+        return self.tables.insert(tenant, kind, record)
 
     def _now(self) -> int:
         return int(self.clock().timestamp())
@@ -242,7 +249,7 @@ class PaymentsMock:
             "request": {"id": None, "idempotency_key": key},
             "type": kind,
         }
-        self.tables.insert(tenant, "events", event)
+        self._insert(tenant, "events", event)
         if self.sink is not None:
             self.sink(Webhook("payments", tenant, kind, copy.deepcopy(event)))
 
@@ -266,8 +273,9 @@ class PaymentsMock:
     def _list_customers(self, call: Call) -> Reply:
         email = call.query.get("email")
         table = self.tables.table(call.tenant, "customers")
+        order = self._order(call.tenant, "customers")
         return list_page(
-            call, table, "/v1/customers", ("email",), lambda r: email in (None, r["email"])
+            call, table, order, "/v1/customers", ("email",), lambda r: email in (None, r["email"])
         )
 
     def _read_customer(self, call: Call) -> Reply:
@@ -291,7 +299,7 @@ class PaymentsMock:
             "name": fields.name or None,
             "phone": fields.phone or None,
         }
-        return Reply(200, self.tables.insert(call.tenant, "customers", customer))
+        return Reply(200, self._insert(call.tenant, "customers", customer))
 
     def _update_customer(self, call: Call) -> Reply:
         data = decode_form(call)
@@ -314,6 +322,7 @@ class PaymentsMock:
         return list_page(
             call,
             table,
+            self._order(call.tenant, "payment_intents"),
             "/v1/payment_intents",
             ("customer",),
             lambda r: owner in (None, r["customer"]),
@@ -387,8 +396,7 @@ class PaymentsMock:
         }
         if bank:
             intent["next_action"] = self._instructions(intent)
-        self._created.setdefault(call.tenant, []).append(intent_id)
-        return Reply(200, self.tables.insert(call.tenant, "payment_intents", intent))
+        return Reply(200, self._insert(call.tenant, "payment_intents", intent))
 
     def _cancel(self, call: Call) -> Reply:
         fields = validate(CancelIn, decode_form(call))
@@ -425,7 +433,8 @@ class PaymentsMock:
             return wanted in (None, event["type"])
 
         table = self.tables.table(call.tenant, "events")
-        return list_page(call, table, "/v1/events", ("type",), keep)
+        order = self._order(call.tenant, "events")
+        return list_page(call, table, order, "/v1/events", ("type",), keep)
 
     def _read_event(self, call: Call) -> Reply:
         only(call, ())
