@@ -97,3 +97,45 @@ def test_the_loader_takes_amounts_up_to_the_fields_limit(tmp_path: Path) -> None
         (problem,) = info.value.problems
         assert problem.path == "contracts[0].milestones[1].amount"
         assert expected in problem.expected and problem.line is not None
+
+
+FAULTS = """
+faults:
+  heal: 2026-06-05
+  vendors:
+    erp:
+      lost_responses: {rate: 0.5, methods: [POST]}
+      outages:
+        - {start: 2026-05-06T05:30:00, end: 2026-05-07T09:00:00, mode: http}
+    payments:
+      lost_responses: {rate: 0.5, methods: [POST]}
+"""
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_lost_answers_and_an_outage_neither_lose_nor_duplicate_a_payment(
+    tmp_path: Path, seed: int
+) -> None:
+    """Half the ERP's and Stripe's answers lost and the ERP down at the April billing run: an
+    invoice sent again (its answer lost) is paid once, what clients sent is what the ERP
+    applied, invoice by invoice, the large one is paid in full, every invariant holds."""
+    file = tmp_path / "large-milestone-inr.yaml"
+    file.write_text(FILE.read_text(encoding="utf-8") + FAULTS, encoding="utf-8")
+    result = run(load_scenario(file), seed)
+    assert result.ok, result.metrics["invariants"]["violations"][:5]
+    world = result.world
+    invoices = world.erp.invoices(world.tenant)
+    for invoice in invoices:
+        sent = sum(p.amount_minor for p in world.truth.payments if p.invoice_id == invoice["id"])
+        applied = sum(
+            p["amount"]
+            for p in world.erp.payments(world.tenant)
+            if p["appliesToInvoiceId"] == invoice["id"] and p["status"] == "Posted"
+        )
+        assert Decimal(sent).scaleb(-2) == applied, invoice["number"]
+    (large,) = [i for i in invoices if i["totalAmountIncludingTax"] > 10**11]
+    assert large["status"] == "Paid"
+    sent_to = [m["invoiceId"] for m in world.erp.sent_invoices(world.tenant, 0)]
+    paid_by_transfer = [p.invoice_id for p in world.truth.payments if p.intent.startswith("bank:")]
+    assert large["id"] in sent_to and paid_by_transfer.count(large["id"]) >= 1
+    assert set(paid_by_transfer) <= set(sent_to)
