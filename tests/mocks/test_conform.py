@@ -571,6 +571,8 @@ def test_erp_conforms() -> None:
         assert http.get(f"{memos}(nope)").status_code == 404
         assert http.get(f"{memos}(nope)/salesCreditMemoLines").status_code == 404
         assert http.post(f"{memos}(nope)/Microsoft.NAV.post").status_code == 404
+        assert http.post(f"{path}/Microsoft.NAV.send").status_code == 204  # a posted invoice
+        assert http.post(f"{co}/salesInvoices(nope)/Microsoft.NAV.send").status_code == 404
 
         rates = f"{co}/currencyExchangeRates"
         rate = http.get(
