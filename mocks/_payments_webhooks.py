@@ -62,19 +62,26 @@ class StripeWebhookEndpoints:
         app.route("GET", "/v1/webhook_endpoints/{webhook_endpoint}", scope=READ)(self._read)
         app.route("DELETE", "/v1/webhook_endpoints/{webhook_endpoint}", scope=WRITE)(self._delete)
 
+    def endpoints(self, tenant: str) -> list[Endpoint]:
+        """Every endpoint of ``tenant``, oldest first, with its secret."""
+        secrets = self.tables.table(tenant, "webhook_secrets")
+        return [
+            Endpoint(
+                id=record["id"],
+                vendor="payments",
+                tenant=tenant,
+                url=record["url"],
+                events=tuple(record["enabled_events"]),
+                secret=secrets[record["id"]]["secret"],
+                created=record["created"],
+                enabled=record["status"] == "enabled",
+            )
+            for record in self.tables.all(tenant, "webhook_endpoints")
+        ]
+
     def matching(self, tenant: str, event: str) -> list[Endpoint]:
         """The enabled endpoints of ``tenant`` that want ``event``, oldest first."""
-        secrets = self.tables.table(tenant, "webhook_secrets")
-        found = []
-        for record in self.tables.all(tenant, "webhook_endpoints"):
-            endpoint = Endpoint(
-                id=record["id"], vendor="payments", tenant=tenant, url=record["url"],
-                events=tuple(record["enabled_events"]), secret=secrets[record["id"]]["secret"],
-                created=record["created"], enabled=record["status"] == "enabled",
-            )  # fmt: skip
-            if endpoint.wants(event):
-                found.append(endpoint)
-        return found
+        return [e for e in self.endpoints(tenant) if e.wants(event)]
 
     def register(self, tenant: str, url: str, events: list[str]) -> dict[str, Any]:
         """Create an endpoint as the API does (what ``q2c serve --webhooks-to`` uses)."""
@@ -88,7 +95,7 @@ class StripeWebhookEndpoints:
                     param=f"enabled_events[{k}]",
                 )
         n = self.tables.next_number(tenant, "webhook_endpoints")
-        record = {
+        record: dict[str, Any] = {
             "id": stripe_id("we", tenant, n, 24),
             "object": "webhook_endpoint",
             "api_version": None,

@@ -332,6 +332,18 @@ def serve_command(
         str | None,
         typer.Option(envvar="Q2C_ADMIN_TOKEN", help="Admin API token (default: random)."),
     ] = None,
+    webhooks_to: Annotated[
+        str | None,
+        typer.Option(help="Register this URL for every vendor that sends webhooks."),
+    ] = None,
+    webhook_retry_scale: Annotated[
+        float,
+        typer.Option(
+            min=0.000001,
+            max=1.0,
+            help="Shrink every vendor's webhook retry waits by this factor (CI; 1 = real pace).",
+        ),
+    ] = 1.0,
 ) -> None:
     """Serve all six mocks over HTTP under /crm /clm /psa /erp /tax /payments, with an admin API."""
     import secrets
@@ -357,7 +369,8 @@ def serve_command(
     token = admin_token or secrets.token_urlsafe(24)
     serve(
         host=host, port=port, scenario=spec, seed=seed, admin_token=token,
-        allow_remote=allow_remote, console=console,
+        allow_remote=allow_remote, console=console, webhooks_to=webhooks_to,
+        webhook_retry_scale=webhook_retry_scale,
     )  # fmt: skip
 
 

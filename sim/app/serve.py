@@ -6,8 +6,10 @@ One uvicorn server mounts each mock under its role (``/crm``, ``/clm``, ``/psa``
 ``schemathesis run`` finds its token through ``schemathesis.toml``). Each mock sits behind a
 fault layer (``mocks.FaultyVendor``) that an admin API under ``/_admin`` drives at run
 time, Toxiproxy-style: add, list and remove fault rules per vendor, and reset every mock's
-state. The admin API wants ``Authorization: Bearer <admin token>`` and, unless the server was
-started with ``--allow-remote``, a loopback client.
+state. The mocks' webhooks go to the URLs registered for them (``sim.app.serve_webhooks``,
+routes under ``/_admin/webhooks`` in ``sim.app.webhook_admin``). The admin API wants
+``Authorization: Bearer <admin token>`` and, unless the server was started with
+``--allow-remote``, a loopback client.
 
 This is not simulated code: the mocks run on the wall clock and the admin token is random.
 """
@@ -23,21 +25,26 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from contracts import VENDORS
+from contracts import VENDORS, WEBHOOK_VENDORS
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
+from contracts.specs import load
 from mocks import (
     Call,
     FaultyVendor,
     Mock,
     Mount,
+    PaymentsMock,
     Problem,
     Reply,
     VendorApp,
     build,
     invalid,
     parse_rule,
+    stripe_secret,
     to_response,
 )
+from sim.app.serve_webhooks import Outbox
+from sim.app.webhook_admin import WebhookAdmin
 from sim.scenario.format import Scenario
 from sim.seeds import derive_seed
 
@@ -65,17 +72,25 @@ class Sandbox:
     admin_token: str
     allow_remote: bool = False
     clock: Callable[[], datetime] = _wall_clock
+    webhooks_to: str | None = None  # registered for every webhook vendor, each its own way
+    webhook_retry_scale: float = 1.0  # < 1 shrinks every vendor's retry waits (CI)
     mocks: dict[str, Mock] = field(init=False, default_factory=dict)
     faults: dict[str, FaultyVendor] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tenant = self.scenario.tenant if self.scenario is not None else DEFAULT_TENANT
+        self.outbox = Outbox(self.seed, retry_scale=self.webhook_retry_scale)
+        if self.scenario is not None:
+            self.outbox.chaos.update(self.scenario.faults.webhooks)
+        events = {v: tuple(sorted(load(v).get("webhooks", {}))) for v in WEBHOOK_VENDORS}
+        self.webhooks = WebhookAdmin(self.outbox, self.tenant, events)
         self._build_mocks()
         for vendor in VENDORS:
             rng = random.Random(derive_seed(self.seed, "serve", "faults", vendor))
             self.faults[vendor] = FaultyVendor(self.mocks[vendor].app, self.clock, rng)
         self.mount = Mount(self.faults)  # type: ignore[arg-type]
         self.admin = self._admin_app()
+        self.webhooks.install(self.admin, self._guarded, lambda: self.mocks["payments"])
 
     # -- the mocks -------------------------------------------------------------------------
 
@@ -89,12 +104,33 @@ class Sandbox:
 
             options["tax"]["rules"] = tax_rules(self.scenario)
         self.mocks = {
-            vendor: build(vendor, self.clock, None, enforce_auth=True, **options[vendor])
+            vendor: build(
+                vendor, self.clock, self.outbox.sink, enforce_auth=True, **options[vendor]
+            )
             for vendor in VENDORS
         }
         for mock in self.mocks.values():
             mock.auth.register(CLIENT_ID, CLIENT_SECRET, self.tenant)
         self._seed()
+        self._register_webhooks()
+
+    def _register_webhooks(self) -> None:
+        """Stripe's endpoints live in its mock (random secrets here); ``--webhooks-to``."""
+        payments = self.mocks["payments"]
+        assert isinstance(payments, PaymentsMock)
+        stripe = payments.webhook_endpoints
+        stripe.new_secret = lambda tenant, n: stripe_secret()
+        self.outbox.sources["payments"] = stripe
+        if self.webhooks_to is None:
+            return
+        self.registered_to: dict[str, dict[str, Any]] = {}
+        for vendor in WEBHOOK_VENDORS:
+            if vendor == "payments":
+                created = stripe.register(self.tenant, self.webhooks_to, ["*"])
+                self.registered_to[vendor] = {"id": created["id"], "secret": created["secret"]}
+            else:
+                endpoint = self.webhooks.register(vendor, self.tenant, self.webhooks_to, ["*"])
+                self.registered_to[vendor] = self.webhooks.describe(endpoint)
 
     def _seed(self) -> None:
         erp, psa, crm = self.mocks["erp"], self.mocks["psa"], self.mocks["crm"]
@@ -121,7 +157,9 @@ class Sandbox:
             crm.create(self.tenant, "Account", {"Name": client.name or client.id})
 
     def reset(self) -> None:
-        """Every mock back to its seeded state; fault rules stay installed."""
+        """Every mock back to its seeded state; fault rules and webhook chaos stay installed,
+        webhook registrations and deliveries go (``--webhooks-to`` registers again)."""
+        self.webhooks.reset()
         self._build_mocks()
         for vendor, layer in self.faults.items():
             layer.app = self.mocks[vendor].app
@@ -228,11 +266,16 @@ def serve(
     admin_token: str,
     allow_remote: bool,
     console: Any,
+    webhooks_to: str | None = None,
+    webhook_retry_scale: float = 1.0,
 ) -> None:
     """Print where everything is, then serve until interrupted."""
     import uvicorn
 
-    sandbox = Sandbox(scenario, seed, admin_token, allow_remote=allow_remote)
+    sandbox = Sandbox(
+        scenario, seed, admin_token, allow_remote=allow_remote, webhooks_to=webhooks_to,
+        webhook_retry_scale=webhook_retry_scale,
+    )  # fmt: skip
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     console.print(f"q2c sandbox for tenant {sandbox.tenant!r} on {base}", highlight=False)
     for vendor in VENDORS:
@@ -250,7 +293,39 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
+    _print_webhooks(sandbox, base, console)
     config = uvicorn.Config(
         sandbox, host=host, port=port, log_level="warning", lifespan="off", access_log=False
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        sandbox.outbox.close()
+
+
+def _print_webhooks(sandbox: Sandbox, base: str, console: Any) -> None:
+    """Where webhooks go and the secrets that sign them (shown to the registrant: here)."""
+    scale = sandbox.outbox.retry_scale
+    note = "" if scale == 1 else f" (retry waits scaled by {scale:g}: NOT the vendors' pace)"
+    console.print(
+        f"  webhooks: Stripe's POST {base}/payments/v1/webhook_endpoints, others "
+        f"POST {base}{ADMIN}/webhooks/{{crm,clm,psa}}; log GET {base}{ADMIN}/webhooks/deliveries"
+        + note,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if sandbox.webhooks_to is None:
+        return
+    for vendor, registered in sandbox.registered_to.items():
+        secret = registered.get("secret")
+        how = f"secret {secret}" if secret else registered.get("signing", "")
+        console.print(
+            f"  -> {vendor:9} {sandbox.webhooks_to}  {how}", highlight=False, soft_wrap=True
+        )
+    if "clm" in sandbox.registered_to:
+        console.print(
+            "  clm verification key (Ironclad, PEM):\n"
+            + sandbox.outbox.ironclad_key.public_pem.rstrip(),
+            highlight=False,
+            soft_wrap=True,
+        )
