@@ -359,6 +359,11 @@ def serve_command(
             "are reachable from other machines",
             highlight=False,
         )
+    if webhooks_to is not None:
+        from mocks import url_problem
+
+        if (why := url_problem(webhooks_to)) is not None:
+            raise bad_input(f"--webhooks-to {webhooks_to}: {why}")
     spec = None
     if scenario is not None:
         try:

@@ -121,9 +121,9 @@ class Sandbox:
         stripe = payments.webhook_endpoints
         stripe.new_secret = lambda tenant, n: stripe_secret()
         self.outbox.sources["payments"] = stripe
+        self.registered_to: dict[str, dict[str, Any]] = {}
         if self.webhooks_to is None:
             return
-        self.registered_to: dict[str, dict[str, Any]] = {}
         for vendor in WEBHOOK_VENDORS:
             if vendor == "payments":
                 created = stripe.register(self.tenant, self.webhooks_to, ["*"])
