@@ -112,7 +112,6 @@ class Outbox:
         self.timeout_s = timeout_s
         self.sources: dict[str, EndpointSource] = {}
         self.chaos: dict[str, WebhookChaosSpec] = {}
-        self.ironclad_key = IroncladKey.generate()
         self._rngs = {
             vendor: random.Random(derive_seed(seed, "serve", "webhooks", vendor))
             for vendor in SCHEDULES
@@ -124,6 +123,15 @@ class Outbox:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._client: httpx.AsyncClient | None = None
+        self._ironclad_key: IroncladKey | None = None
+
+    @property
+    def ironclad_key(self) -> IroncladKey:
+        """The CLM's signing key pair, made once on first use (an RSA key takes a moment)."""
+        with self._lock:
+            if self._ironclad_key is None:
+                self._ironclad_key = IroncladKey.generate()
+            return self._ironclad_key
 
     # -- the mocks' sink (runs inside the request: renders and schedules, never waits) --------
 

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
 from mocks import ExecutedTerms, SignatureError, verify_stripe
 from sim.app.serve import Sandbox
+from sim.scenario.faults import FaultsSpec
 from tests.support.loopback import LoopbackServer
 
 ADMIN = {"authorization": "Bearer admin"}
@@ -44,9 +45,12 @@ class Received:
 
 
 class Receiver:
-    """A loopback HTTP server recording every POST; ``answers`` picks each status in turn."""
+    """A loopback HTTP server recording every POST; ``answers`` picks each status in turn;
+    with ``hold`` set, each answer waits until ``hold`` is released (a stuck receiver)."""
 
-    def __init__(self, answers: Callable[[int], int] = lambda n: 200) -> None:
+    def __init__(
+        self, answers: Callable[[int], int] = lambda n: 200, hold: threading.Event | None = None
+    ) -> None:
         self.received: list[Received] = []
         self.lock = threading.Lock()
         receiver = self
@@ -59,6 +63,8 @@ class Receiver:
                         Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                     )
                     status = answers(len(receiver.received))
+                if hold is not None:
+                    hold.wait(30)
                 self.send_response(status)
                 self.send_header("content-length", "0")
                 self.end_headers()
@@ -328,3 +334,45 @@ def test_the_admin_api_registers_only_what_the_vendor_would_not_register_itself(
         assert gone.status_code == 204
         assert http.post("/_admin/reset", headers=ADMIN).status_code == 204
         assert sandbox.webhooks.registered["psa"].count("sandbox") == 0
+
+
+def test_a_stuck_receiver_never_holds_up_the_request_that_caused_the_event() -> None:
+    """The receiver takes the closed-won delivery and does not answer; the PATCH that caused
+    it has already been answered (a blocking sink could not answer before the release)."""
+    release = threading.Event()
+    with Receiver(hold=release) as receiver, _served() as (_, http):
+        try:
+            http.post("/_admin/webhooks/crm", json={"url": receiver.url("/crm")}, headers=ADMIN)
+            crm = _token(http, "crm", "/services/oauth2/token")
+            account = http.post(f"{CRM}/sobjects/Account", json={"Name": "Acme"}, headers=crm)
+            opportunity = http.post(
+                f"{CRM}/sobjects/Opportunity",
+                json={"Name": "SOW", "AccountId": account.json()["id"],
+                      "StageName": "Prospecting", "CloseDate": "2026-03-31"},
+                headers=crm,
+            )  # fmt: skip
+            won = http.patch(
+                f"{CRM}/sobjects/Opportunity/{opportunity.json()['id']}",
+                json={"StageName": "Closed Won"},
+                headers=crm,
+            )
+            assert won.status_code == 204
+            receiver.wait_for(lambda items: len(items) == 1)
+            assert not release.is_set()  # the delivery is still waiting for its answer
+            rows = http.get("/_admin/webhooks/deliveries", headers=ADMIN).json()["deliveries"]
+            assert rows == []  # no attempt is logged before its answer
+        finally:
+            release.set()
+
+
+def test_a_scenarios_webhook_chaos_applies_from_the_start() -> None:
+    """``faults.webhooks`` of a served scenario is the outbox's chaos before any admin call."""
+    from tests.app.test_served_cycle import SCENARIO
+
+    scenario = SCENARIO.model_copy(
+        update={"faults": FaultsSpec.model_validate({"webhooks": {"crm": {"duplicate": 0.5}}})}
+    )
+    sandbox = Sandbox(scenario, seed=1, admin_token="admin")
+    assert sandbox.outbox.chaos_view() == {
+        "crm": {"duplicate": 0.5, "reorder": 0.0, "max_delay_s": 0.0, "drop": 0.0}
+    }
