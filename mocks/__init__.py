@@ -8,10 +8,10 @@ but the specs in ``contracts/`` (the vendor registry, ``contracts.VENDORS``, is 
 - the vendors: ``build(vendor, clock, sink)`` makes any of them; the classes, the CLM's signed
   terms and the tax engine's rule book for those that configure one;
 - webhooks: what a vendor sends (``Webhook``) to whom (``WebhookSink``), on whose ``Clock``;
-  who registered for them (``Endpoint``, ``Subscriptions``, ``url_problem``), and how each
-  vendor signs them and a receiver verifies them (``stripe_header``/``verify_stripe``,
-  ``ironclad_headers``/``verify_ironclad`` with an ``IroncladKey``; ``SIGNING`` says which
-  vendors sign at all);
+  who registered for them (``Endpoint``, ``Subscriptions``; ``url_problem`` checks a URL
+  against ``WEBHOOK_URL``), and how each vendor signs them and a receiver verifies them
+  (``stripe_header``/``verify_stripe``, ``ironclad_headers``/``verify_ironclad`` with an
+  ``IroncladKey``; ``SIGNING`` says which vendors sign at all);
 - the fault layer: ``FaultyVendor`` and its rules (outages, quotas, error bursts, lost answers,
   latency, schema drift), ``parse_rule`` for JSON-shaped rules and ``quota_rule`` for a
   vendor's published limits (``QUOTA_PRESETS``, from ``contracts.limits``) with overrides;
@@ -56,7 +56,7 @@ from mocks._signatures import (
     verify_stripe,
 )
 from mocks._state import Clock, Webhook, WebhookSink
-from mocks._subscriptions import Endpoint, Subscriptions, url_problem
+from mocks._subscriptions import WEBHOOK_URL, Endpoint, Subscriptions, url_problem
 from mocks.catalog import Mock, build
 from mocks.clm import AmendmentTerms, ClmMock, ExecutedTerms
 from mocks.crm import CrmMock
@@ -73,6 +73,7 @@ __all__ = [
     "SIGNING",
     "STRIPE_SIGNATURE",
     "STRIPE_TOLERANCE_S",
+    "WEBHOOK_URL",
     "AmendmentTerms",
     "Arrival",
     "Call",

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-__all__ = ["Endpoint", "Subscriptions", "url_problem"]
+__all__ = ["WEBHOOK_URL", "Endpoint", "Subscriptions", "url_problem"]
 
 MAX_URL_LENGTH = 2048  # Stripe's limit on an endpoint URL (its API answers 400 past it)
 
@@ -76,7 +76,7 @@ class Subscriptions:
 # An absolute http(s) URL: a host name or IPv4 address, a port of 1 to 65535, RFC 3986 path
 # and query characters. The same pattern is the spec's (contracts/payments.yaml,
 # WebhookEndpointParams.url), so what the spec refuses the mock refuses.
-URL = re.compile(
+WEBHOOK_URL = re.compile(
     r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?"
     r"(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
     r"(/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*)?([?][A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?$"
@@ -92,6 +92,6 @@ def url_problem(url: str) -> str | None:
     """
     if len(url) > MAX_URL_LENGTH:
         return f"URLs are at most {MAX_URL_LENGTH} characters"
-    if URL.fullmatch(url) is None:
+    if WEBHOOK_URL.fullmatch(url) is None:
         return "an absolute http or https URL (host name or IPv4 address, port 1-65535) is required"
     return None

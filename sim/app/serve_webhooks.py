@@ -234,6 +234,7 @@ class Outbox:
             "endpoint": item.endpoint.id,
             "url": item.endpoint.url,
             "copy": item.copy,
+            "held_s": item.delay_s,  # the reorder fault's hold before the first attempt
             "attempt": attempt,
             "status": status,
             "at": _iso(now),

@@ -117,6 +117,20 @@ def _served(**options: Any) -> Iterator[tuple[Sandbox, httpx.Client]]:
         sandbox.outbox.close()
 
 
+def _logged(
+    http: httpx.Client, enough: Callable[[list[dict[str, Any]]], bool], timeout: float = 20
+) -> list[dict[str, Any]]:
+    """The delivery log once ``enough`` holds (an attempt is logged when its answer is in)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows: list[dict[str, Any]] = http.get("/_admin/webhooks/deliveries", headers=ADMIN).json()[
+            "deliveries"
+        ]
+        if enough(rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.02)
+
+
 def _token(http: httpx.Client, vendor: str, path: str) -> dict[str, str]:
     form = {"grant_type": "client_credentials", "client_id": CLIENT_ID}
     form["client_secret"] = CLIENT_SECRET
@@ -237,7 +251,7 @@ def test_closed_won_executed_and_paid_arrive_signed_and_a_duplicate_under_chaos(
             return paths.count("/crm") >= 2 and "/clm" in paths and "/stripe" in paths
 
         receiver.wait_for(arrived)
-        deliveries = http.get("/_admin/webhooks/deliveries", headers=ADMIN).json()["deliveries"]
+        deliveries = _logged(http, lambda rows: len(rows) >= 4)
 
     by_path: dict[str, list[Received]] = {}
     for item in receiver.received:
@@ -298,11 +312,7 @@ def test_a_dropped_or_refused_delivery_is_retried_on_the_vendors_schedule_scaled
             def done(rows: list[dict[str, Any]]) -> bool:
                 return any(r["status"] == 200 for r in rows)
 
-            deadline = time.monotonic() + 20
-            rows: list[dict[str, Any]] = []
-            while not done(rows) and time.monotonic() < deadline:
-                time.sleep(0.02)
-                rows = http.get("/_admin/webhooks/deliveries", headers=ADMIN).json()["deliveries"]
+            rows = _logged(http, done)
     assert [(r["attempt"], r["status"], r["outcome"]) for r in rows] == [
         (1, "dropped", "retrying"),
         (2, 500, "retrying"),
