@@ -30,6 +30,7 @@ from mocks._payments_forms import (
     too_large,
     validate,
 )
+from mocks._payments_webhooks import StripeWebhookEndpoints
 from mocks._state import Clock, Tables, Webhook, WebhookSink
 
 __all__ = ["API_VERSION", "PaymentsMock"]
@@ -88,6 +89,7 @@ class PaymentsMock:
         )(keyed(self._cancel))
         app.route("GET", "/v1/events", scope="payments:events.read")(self._list_events)
         app.route("GET", "/v1/events/{id}", scope="payments:events.read")(self._read_event)
+        self.webhook_endpoints = StripeWebhookEndpoints(app, self.tables, clock, keyed)
         self.auth = secure(self.app, clock, enforce=enforce_auth)
 
     # -- the firm's clients pay (in process) -------------------------------------------------

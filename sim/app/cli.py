@@ -345,6 +345,18 @@ def serve_command(
     max_body: Annotated[
         int, typer.Option(min=1, help="Largest request body in bytes; larger is a 413.")
     ] = 10 * 1024 * 1024,
+    webhooks_to: Annotated[
+        str | None,
+        typer.Option(help="Register this URL for every vendor that sends webhooks."),
+    ] = None,
+    webhook_retry_scale: Annotated[
+        float,
+        typer.Option(
+            min=0.000001,
+            max=1.0,
+            help="Shrink every vendor's webhook retry waits by this factor (CI; 1 = real pace).",
+        ),
+    ] = 1.0,
 ) -> None:
     """Serve all six mocks over HTTP under /crm /clm /psa /erp /tax /payments, with an admin API."""
     import secrets
@@ -360,6 +372,11 @@ def serve_command(
             "are reachable from other machines",
             highlight=False,
         )
+    if webhooks_to is not None:
+        from mocks import url_problem
+
+        if (why := url_problem(webhooks_to)) is not None:
+            raise bad_input(f"--webhooks-to {webhooks_to}: {why}")
     spec = None
     if scenario is not None:
         try:
@@ -374,7 +391,7 @@ def serve_command(
     serve(
         host=host, port=port, scenario=spec, seed=seed, admin_token=token,
         allow_remote=allow_remote, console=console, max_body=max_body,
-        scenario_time=moment,
+        scenario_time=moment, webhooks_to=webhooks_to, webhook_retry_scale=webhook_retry_scale,
     )  # fmt: skip
 
 

@@ -9,7 +9,9 @@ time, Toxiproxy-style: add, list and remove fault rules per vendor (a quota may 
 preset, as a scenario does), and reset the server's tenant; ``/_admin/tenants`` makes more
 tenants, each with its own OAuth client, for CI jobs that share one server
 (``sim.app._tenants``). Served from a scenario, the scenario's ``faults:`` are installed at
-start, moved onto the wall clock (``sim.app._serve_faults``). The admin API wants
+start, moved onto the wall clock (``sim.app._serve_faults``). The mocks' webhooks go to the
+URLs registered for them (``sim.app.serve_webhooks``, routes under ``/_admin/webhooks`` in
+``sim.app.webhook_admin``). The admin API wants
 ``Authorization: Bearer <admin token>`` and, unless the server was started with
 ``--allow-remote``, a loopback client.
 
@@ -28,22 +30,27 @@ from typing import Any
 
 import httpx
 
-from contracts import VENDORS
+from contracts import VENDORS, WEBHOOK_VENDORS
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
+from contracts.specs import load
 from mocks import (
     Call,
     FaultyVendor,
     Mock,
     Mount,
+    PaymentsMock,
     Problem,
     Reply,
     VendorApp,
     build,
+    stripe_secret,
     to_response,
 )
 from sim.app._limits import H11_HEAD, MAX_BODY, Limits, ProblemH11Protocol
 from sim.app._serve_faults import admin_rule, apply_scenario_faults, scenario_offset
 from sim.app._tenants import TenantAdmin, seed, wipe
+from sim.app.serve_webhooks import Outbox
+from sim.app.webhook_admin import WebhookAdmin
 from sim.scenario.calendar import at
 from sim.scenario.format import Scenario
 from sim.seeds import derive_seed
@@ -75,11 +82,18 @@ class Sandbox:
     max_body: int = MAX_BODY  # bytes; a larger body is a 413 (sim.app._limits)
     # the scenario moment the server's start stands for (None: the period's first day)
     scenario_time: datetime | None = None
+    webhooks_to: str | None = None  # registered for every webhook vendor, each its own way
+    webhook_retry_scale: float = 1.0  # < 1 shrinks every vendor's retry waits (CI)
     mocks: dict[str, Mock] = field(init=False, default_factory=dict)
     faults: dict[str, FaultyVendor] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tenant = self.scenario.tenant if self.scenario is not None else DEFAULT_TENANT
+        self.outbox = Outbox(self.seed, retry_scale=self.webhook_retry_scale)
+        if self.scenario is not None:
+            self.outbox.chaos.update(self.scenario.faults.webhooks)
+        events = {v: tuple(sorted(load(v).get("webhooks", {}))) for v in WEBHOOK_VENDORS}
+        self.webhooks = WebhookAdmin(self.outbox, self.tenant, events)
         self._build_mocks()
         for vendor in VENDORS:
             rng = random.Random(derive_seed(self.seed, "serve", "faults", vendor))
@@ -94,6 +108,7 @@ class Sandbox:
         self.mount = Mount(self.faults)  # type: ignore[arg-type]
         self.limits = Limits(self._route, self.precheck, self.max_body)
         self.admin = self._admin_app()
+        self.webhooks.install(self.admin, self._guarded, lambda: self.mocks["payments"])
 
     # -- the mocks -------------------------------------------------------------------------
 
@@ -106,19 +121,43 @@ class Sandbox:
 
             options["tax"]["rules"] = tax_rules(self.scenario)
         self.mocks = {
-            vendor: build(vendor, self.clock, None, enforce_auth=True, **options[vendor])
+            vendor: build(
+                vendor, self.clock, self.outbox.sink, enforce_auth=True, **options[vendor]
+            )
             for vendor in VENDORS
         }
         for mock in self.mocks.values():
             mock.auth.salt = secrets.token_hex(16)
             mock.auth.register(CLIENT_ID, CLIENT_SECRET, self.tenant)
         seed(self.mocks, self.tenant, self.scenario)
+        self._register_webhooks()
+
+    def _register_webhooks(self) -> None:
+        """Stripe's endpoints live in its mock (random secrets here); ``--webhooks-to``."""
+        payments = self.mocks["payments"]
+        assert isinstance(payments, PaymentsMock)
+        stripe = payments.webhook_endpoints
+        stripe.new_secret = lambda tenant, n: stripe_secret()
+        self.outbox.sources["payments"] = stripe
+        self.registered_to: dict[str, dict[str, Any]] = {}
+        if self.webhooks_to is None:
+            return
+        for vendor in WEBHOOK_VENDORS:
+            if vendor == "payments":
+                created = stripe.register(self.tenant, self.webhooks_to, ["*"])
+                self.registered_to[vendor] = {"id": created["id"], "secret": created["secret"]}
+            else:
+                endpoint = self.webhooks.register(vendor, self.tenant, self.webhooks_to, ["*"])
+                self.registered_to[vendor] = self.webhooks.describe(endpoint)
 
     def reset(self) -> None:
-        """The server's own tenant back to its seeded state, its tokens revoked; other
-        tenants (``/_admin/tenants``) and fault rules are left alone."""
+        """The server's own tenant back to its seeded state, its tokens revoked; webhook
+        registrations and deliveries go (``--webhooks-to`` registers again). Other tenants'
+        records (``/_admin/tenants``), fault rules and webhook chaos are left alone."""
+        self.webhooks.reset()
         wipe(self.mocks, self.tenant)
         seed(self.mocks, self.tenant, self.scenario)
+        self._register_webhooks()
 
     # -- the admin API ---------------------------------------------------------------------
 
@@ -239,13 +278,16 @@ def serve(
     console: Any,
     max_body: int = MAX_BODY,
     scenario_time: datetime | None = None,
+    webhooks_to: str | None = None,
+    webhook_retry_scale: float = 1.0,
 ) -> None:
     """Print where everything is, then serve until interrupted."""
     import uvicorn
 
     sandbox = Sandbox(
         scenario, seed, admin_token, allow_remote=allow_remote, max_body=max_body,
-        scenario_time=scenario_time,
+        scenario_time=scenario_time, webhooks_to=webhooks_to,
+        webhook_retry_scale=webhook_retry_scale,
     )  # fmt: skip
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     console.print(f"q2c sandbox for tenant {sandbox.tenant!r} on {base}", highlight=False)
@@ -269,8 +311,40 @@ def serve(
         console.print(
             f"  faults from the scenario on {vendor}: {', '.join(rule_ids)}", highlight=False
         )
+    _print_webhooks(sandbox, base, console)
     config = uvicorn.Config(
         sandbox, host=host, port=port, log_level="warning", lifespan="off", access_log=False,
         http=ProblemH11Protocol, h11_max_incomplete_event_size=H11_HEAD,
     )  # fmt: skip
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        sandbox.outbox.close()
+
+
+def _print_webhooks(sandbox: Sandbox, base: str, console: Any) -> None:
+    """Where webhooks go and the secrets that sign them (shown to the registrant: here)."""
+    scale = sandbox.outbox.retry_scale
+    note = "" if scale == 1 else f" (retry waits scaled by {scale:g}: NOT the vendors' pace)"
+    console.print(
+        f"  webhooks: Stripe's POST {base}/payments/v1/webhook_endpoints, others "
+        f"POST {base}{ADMIN}/webhooks/{{crm,clm,psa}}; log GET {base}{ADMIN}/webhooks/deliveries"
+        + note,
+        highlight=False,
+        soft_wrap=True,
+    )
+    if sandbox.webhooks_to is None:
+        return
+    for vendor, registered in sandbox.registered_to.items():
+        secret = registered.get("secret")
+        how = f"secret {secret}" if secret else registered.get("signing", "")
+        console.print(
+            f"  -> {vendor:9} {sandbox.webhooks_to}  {how}", highlight=False, soft_wrap=True
+        )
+    if "clm" in sandbox.registered_to:
+        console.print(
+            "  clm verification key (Ironclad, PEM):\n"
+            + sandbox.outbox.ironclad_key.public_pem.rstrip(),
+            highlight=False,
+            soft_wrap=True,
+        )

@@ -97,6 +97,11 @@ def test_a_full_session_covers_every_operation(world: World) -> None:
     events = http.get("/v1/events").json()["data"]
     assert http.get(f"/v1/events/{events[0]['id']}").json() == events[0]
     assert http.get("/v1/events/evt_nope").status_code == 404
+    hook = {"url": "http://127.0.0.1:9/hook", "enabled_events[]": "*"}
+    endpoint = http.post("/v1/webhook_endpoints", data=hook).json()
+    assert http.get("/v1/webhook_endpoints").json()["data"][0]["id"] == endpoint["id"]
+    assert http.get(f"/v1/webhook_endpoints/{endpoint['id']}").status_code == 200
+    assert http.delete(f"/v1/webhook_endpoints/{endpoint['id']}").json()["deleted"] is True
     assert world.spec.covered() == world.spec.operations(public=False)
 
 
