@@ -60,6 +60,7 @@ class Violation:
     example: str
     text: str  # the one-line form the simulator traces
     status: int | None = 422
+    field: str = "body"  # where in the request or answer: a body path, a parameter's name
 
 
 @dataclass
@@ -114,6 +115,10 @@ def _deref(node: Any, components: Mapping[str, Any]) -> Any:
 
 def _where(error: Any) -> str:
     return "/".join(str(p) for p in error.instance_path) or "(body)"
+
+
+def _field(error: Any) -> str:
+    return ".".join(str(p) for p in error.instance_path) or "body"
 
 
 def _rule(error: Any) -> str:
@@ -185,7 +190,7 @@ class ContractValidator:
         if op is None:
             text = f"{method} {path}: no such operation in contracts/{vendor}.yaml"
             return [Violation(f"{method} {path}", "request", "operation not in the contract",
-                              text, text, None)]  # fmt: skip
+                              text, text, None, "path")]  # fmt: skip
         found = [] if query is None else self._parameters(op, headers, query)
         return found + self._body(op, headers, content)
 
@@ -204,7 +209,7 @@ class ContractValidator:
             text = f"{op.label}: the contract takes no {kind or 'untyped'} body"
             takes = ", ".join((body_spec or {}).get("content", {})) or "no body"
             return [Violation(op.label, "request", f"requestBody media type: {takes}",
-                              text, text, 415)]  # fmt: skip
+                              text, text, 415, "content-type")]  # fmt: skip
         body = _decode(kind, content)
         if body is _UNREADABLE:
             text = f"{op.label}: the body is not {kind}"
@@ -218,7 +223,8 @@ class ContractValidator:
             example = f"{_where(error)}: {error.message}"
             found.append(Violation(op.label, "request", f"requestBody {kind}: {_rule(error)}",
                                    example[:_EXAMPLE_CHARS],
-                                   f"{op.label} request {example}"))  # fmt: skip
+                                   f"{op.label} request {example}", 422,
+                                   _field(error)))  # fmt: skip
         return found
 
     def _parameters(
@@ -230,30 +236,33 @@ class ContractValidator:
         found = []
         for param in op.parameters:
             where, name = param.get("in"), str(param.get("name"))
+            values: list[str] | None
             if where == "query":
                 values = given.get(name)
             elif where == "header":
-                value = headers.get(name.lower())
-                values = None if value is None else [value]
+                header = headers.get(name.lower())
+                values = None if header is None else [header]
             else:
                 continue  # path parameters: the route matched, and ours are all text
             label = f"{where} parameter {name}"
             if values is None:
                 if param.get("required"):
                     text = f"{op.label}: {label} is required"
-                    found.append(Violation(op.label, "request", f"{label}: required", text, text))
+                    found.append(Violation(op.label, "request", f"{label}: required", text, text,
+                                           422, name))  # fmt: skip
                 continue
             schema = param.get("schema") or {}
             if len(values) > 1 and schema.get("type") != "array":
                 text = f"{op.label}: {label} is given {len(values)} times"
-                found.append(Violation(op.label, "request", f"{label}: given once", text, text))
+                found.append(Violation(op.label, "request", f"{label}: given once", text, text,
+                                       422, name))  # fmt: skip
                 continue
             instance = _coerce_param(values, schema, op.components)
             for error in op.check(f"param:{where}:{name}", schema, instance):
                 example = f"{name}={values[0]!r}: {error.message}"[:_EXAMPLE_CHARS]
                 text = f"{op.label} request {example}"
                 found.append(Violation(op.label, "request", f"{label}: {_rule(error)}",
-                                       example, text))  # fmt: skip
+                                       example, text, 422, name))  # fmt: skip
         return found
 
     def check_request(

@@ -332,6 +332,15 @@ def serve_command(
         str | None,
         typer.Option(envvar="Q2C_ADMIN_TOKEN", help="Admin API token (default: random)."),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse a request that breaks the vendor's spec: 422 naming the rule (415 for "
+            "a media type the operation does not take). Every request is checked either way "
+            "(GET /_admin/contract-report).",
+        ),
+    ] = False,
 ) -> None:
     """Serve all six mocks over HTTP under /crm /clm /psa /erp /tax /payments, with an admin API."""
     import secrets
@@ -357,7 +366,7 @@ def serve_command(
     token = admin_token or secrets.token_urlsafe(24)
     serve(
         host=host, port=port, scenario=spec, seed=seed, admin_token=token,
-        allow_remote=allow_remote, console=console,
+        allow_remote=allow_remote, console=console, strict=strict,
     )  # fmt: skip
 
 

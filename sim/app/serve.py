@@ -6,8 +6,12 @@ One uvicorn server mounts each mock under its role (``/crm``, ``/clm``, ``/psa``
 ``schemathesis run`` finds its token through ``schemathesis.toml``). Each mock sits behind a
 fault layer (``mocks.FaultyVendor``) that an admin API under ``/_admin`` drives at run
 time, Toxiproxy-style: add, list and remove fault rules per vendor, and reset every mock's
-state. The admin API wants ``Authorization: Bearer <admin token>`` and, unless the server was
-started with ``--allow-remote``, a loopback client.
+state. Every request to a vendor and every answer is checked against the vendor's spec
+(``contracts.traffic``, the validator the simulator's consumer checks use): the findings per
+tenant are at ``GET /_admin/contract-report``, and ``strict`` refuses a request that breaks
+the spec (422 naming the rule) before the vendor acts on it. The admin API wants
+``Authorization: Bearer <admin token>`` and, unless the server was started with
+``--allow-remote``, a loopback client.
 
 This is not simulated code: the mocks run on the wall clock and the admin token is random.
 """
@@ -25,6 +29,7 @@ from pydantic import ValidationError
 
 from contracts import VENDORS
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
+from contracts.traffic import TrafficChecker
 from mocks import (
     Call,
     FaultyVendor,
@@ -65,16 +70,21 @@ class Sandbox:
     admin_token: str
     allow_remote: bool = False
     clock: Callable[[], datetime] = _wall_clock
+    strict: bool = False  # refuse requests that break the vendor's spec (q2c serve --strict)
     mocks: dict[str, Mock] = field(init=False, default_factory=dict)
     faults: dict[str, FaultyVendor] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tenant = self.scenario.tenant if self.scenario is not None else DEFAULT_TENANT
+        self.traffic = TrafficChecker(strict=self.strict)
         self._build_mocks()
         for vendor in VENDORS:
             rng = random.Random(derive_seed(self.seed, "serve", "faults", vendor))
             self.faults[vendor] = FaultyVendor(self.mocks[vendor].app, self.clock, rng)
-        self.mount = Mount(self.faults)  # type: ignore[arg-type]
+        watched = {
+            vendor: self.traffic.watch(vendor, layer) for vendor, layer in self.faults.items()
+        }
+        self.mount = Mount(watched)  # type: ignore[arg-type]
         self.admin = self._admin_app()
 
     # -- the mocks -------------------------------------------------------------------------
@@ -92,8 +102,9 @@ class Sandbox:
             vendor: build(vendor, self.clock, None, enforce_auth=True, **options[vendor])
             for vendor in VENDORS
         }
-        for mock in self.mocks.values():
+        for vendor, mock in self.mocks.items():
             mock.auth.register(CLIENT_ID, CLIENT_SECRET, self.tenant)
+            self.traffic.guard(vendor, mock.app)
         self._seed()
 
     def _seed(self) -> None:
@@ -135,6 +146,8 @@ class Sandbox:
         admin.route("DELETE", ADMIN + "/faults/{vendor}")(self._guarded(self._clear))
         admin.route("DELETE", ADMIN + "/faults/{vendor}/{rule_id}")(self._guarded(self._remove))
         admin.route("POST", ADMIN + "/reset")(self._guarded(self._reset))
+        admin.route("GET", ADMIN + "/contract-report")(self._guarded(self._contract_report))
+        admin.route("DELETE", ADMIN + "/contract-report")(self._guarded(self._clear_report))
         return admin
 
     def _guarded(self, handler: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
@@ -192,6 +205,15 @@ class Sandbox:
         self.reset()
         return Reply(204)
 
+    def _contract_report(self, call: Call) -> Reply:
+        """What the clients sent and got that breaks the vendors' specs, per tenant
+        (``?tenant=`` for one)."""
+        return Reply(200, self.traffic.report(call.query.get("tenant")))
+
+    def _clear_report(self, call: Call) -> Reply:
+        self.traffic.clear(call.query.get("tenant"))
+        return Reply(204)
+
     # -- ASGI --------------------------------------------------------------------------------
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -228,11 +250,12 @@ def serve(
     admin_token: str,
     allow_remote: bool,
     console: Any,
+    strict: bool = False,
 ) -> None:
     """Print where everything is, then serve until interrupted."""
     import uvicorn
 
-    sandbox = Sandbox(scenario, seed, admin_token, allow_remote=allow_remote)
+    sandbox = Sandbox(scenario, seed, admin_token, allow_remote=allow_remote, strict=strict)
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     console.print(f"q2c sandbox for tenant {sandbox.tenant!r} on {base}", highlight=False)
     for vendor in VENDORS:
@@ -245,6 +268,8 @@ def serve(
     console.print(
         f"  client_id={CLIENT_ID} client_secret={CLIENT_SECRET} (grant_type=client_credentials)\n"
         f"  admin: {base}{ADMIN}/faults  (Authorization: Bearer {admin_token})\n"
+        f"  contract report: {base}{ADMIN}/contract-report"
+        f"{'  (--strict: non-conforming requests are refused)' if strict else ''}\n"
         f"  contract test: SCHEMATHESIS_HOOKS=contracts.hooks schemathesis run "
         f"{base}/erp/openapi.json",
         highlight=False,
