@@ -1,0 +1,158 @@
+"""Two CI jobs share one `q2c serve`: two tenants, each tested by its own Schemathesis run (every
+phase, the stateful one over the specs' links) in parallel, with its own OAuth client.
+
+Both runs are green, neither tenant sees the other's records, each tenant's contract report
+counts its own traffic only, and the stateful phase follows the spec's links to every linked
+operation with the chain kept (``VendorScore.unreached``), except those in ``UNREACHED``, the
+chains it cannot keep yet (listed with why; the gap is open, not accepted).
+
+Tenants come from ``_new_tenant``, which registers a client in each mock and seeds what the
+contract fixture seeds (``contracts.conformance.fixture``). MERGE NOTE: once the server has
+``POST /_admin/tenants`` (returns a client id and secret for a fresh, seeded tenant), replace
+the body of ``_new_tenant`` with that call; nothing else here depends on how tenants are made.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from contracts import VENDORS
+from mocks._auth import TOKEN_PATHS
+from sim.app.serve import Sandbox
+from tests.support.loopback import LoopbackServer
+
+ADMIN = {"authorization": "Bearer admin"}
+# Chains the stateful phase cannot keep from generated data alone: the linked record only
+# exists after a step no link can drive (a signed workflow's record; a rate card needs a role
+# and a workspace from two different answers; an ERP invoice or credit memo needs lines whose
+# amounts agree to the cent with a customer of the company).
+UNREACHED: dict[str, set[str]] = {
+    "crm": set(),
+    "clm": {"PATCH /public/api/v1/records/{id}"},
+    "psa": set(),
+    "erp": set(),
+    "tax": set(),
+    "payments": set(),
+}
+
+_RUN = """
+import json, sys
+from contracts.conformance import run_vendor
+vendor, url, client_id, secret, examples = sys.argv[1:6]
+score = run_vendor(vendor, url=url, examples=int(examples), max_steps=10,
+                   credentials=(client_id, secret))
+print(json.dumps({
+    "ok": score.ok,
+    "failures": [f"{f.operation}: {f.check}: {f.message[:300]}" for f in score.failures],
+    "errors": score.errors[:5],
+    "unreached": score.unreached(),
+    "statuses": {str(k): v for k, v in score.statuses.items()},
+    "links": dict(score.links),
+}))
+"""
+
+
+def _new_tenant(server: Served, name: str) -> tuple[str, str]:
+    """A fresh tenant on the served sandbox and its client's credentials (see the module's
+    merge note)."""
+    sandbox = server.sandbox
+    client_id, secret = f"ci-{name}", f"ci-{name}-secret"
+    for mock in sandbox.mocks.values():
+        mock.auth.register(client_id, secret, name)
+    erp: Any = sandbox.mocks["erp"]
+    erp.add_company(name, f"{name.upper()}-DE", "DE", "EUR", f"{name} GmbH")
+    psa: Any = sandbox.mocks["psa"]
+    psa.add_user(name, f"{name} Engineer", f"{name}@example.com", psa.add_role(name, "Engineer"),
+                 "DE")  # fmt: skip
+    return client_id, secret
+
+
+class Served(LoopbackServer):
+    def __init__(self) -> None:
+        self.sandbox = Sandbox(None, seed=1, admin_token="admin")
+        super().__init__(self.sandbox)
+
+
+@pytest.fixture
+def served() -> Iterator[Served]:
+    with Served() as server:
+        yield server
+
+
+def _token(base: str, vendor: str, client: tuple[str, str]) -> dict[str, str]:
+    form = {"grant_type": "client_credentials", "client_id": client[0], "client_secret": client[1]}
+    answer = httpx.post(f"{base}/{vendor}{TOKEN_PATHS[vendor]}", data=form, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return {"authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def _parallel_runs(
+    served: Served, vendor: str, clients: dict[str, tuple[str, str]], examples: int
+) -> dict[str, dict[str, Any]]:
+    """One Schemathesis run per tenant, all at once, each in its own process."""
+    url = served.url(f"/{vendor}/openapi.json")
+    runs = {
+        tenant: subprocess.Popen(
+            [sys.executable, "-c", _RUN, vendor, url, *client, str(examples)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for tenant, client in clients.items()
+    }
+    results = {}
+    for tenant, process in runs.items():
+        out, err = process.communicate(timeout=900)
+        assert process.returncode == 0, err[-3000:]
+        results[tenant] = json.loads(out.strip().splitlines()[-1])
+    return results
+
+
+def _erp_records(base: str, client: tuple[str, str]) -> set[str]:
+    """Every company and customer id the client's tenant sees in the ERP."""
+    auth = _token(base, "erp", client)
+    companies = httpx.get(f"{base}/erp/api/v2.0/companies", headers=auth, timeout=10).json()
+    seen = {c["id"] for c in companies["value"]}
+    for company in list(seen):
+        customers = httpx.get(f"{base}/erp/api/v2.0/companies({company})/customers",
+                              headers=auth, timeout=10).json()  # fmt: skip
+        seen |= {c["id"] for c in customers["value"]}
+    return seen
+
+
+def _check(served: Served, vendor: str, examples: int) -> None:
+    clients = {name: _new_tenant(served, name) for name in ("alpha", "beta")}
+    results = _parallel_runs(served, vendor, clients, examples)
+    for tenant, result in results.items():
+        assert result["ok"], (tenant, result["failures"], result["errors"])
+        lost = set(result["unreached"]) - UNREACHED[vendor]
+        assert not lost, (tenant, sorted(lost), result["links"])
+        assert result["links"], f"{tenant}: the stateful phase followed no link"
+    report = httpx.get(served.url("/_admin/contract-report"), headers=ADMIN, timeout=10).json()
+    for tenant in clients:
+        assert report["tenants"][tenant]["requests"] > 0
+    assert "sandbox" not in report["tenants"]  # the default tenant sent nothing
+    if vendor == "erp":
+        base = served.url("")
+        alpha, beta = (_erp_records(base, clients[t]) for t in ("alpha", "beta"))
+        assert alpha and beta and not alpha & beta
+
+
+def test_two_tenants_in_parallel_on_one_server_bounded() -> None:
+    """The CLM (smallest spec), two parallel runs with a small budget: green, isolated."""
+    with Served() as server:
+        _check(server, "clm", examples=3)
+
+
+@pytest.mark.contract
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_two_tenants_in_parallel_on_one_server(served: Served, vendor: str) -> None:
+    """Every vendor, two tenants' Schemathesis runs at once against one server (make contract)."""
+    _check(served, vendor, examples=25)
