@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
+from contracts.consumer import ContractValidator, Violation
 from contracts.traffic import NO_TENANT
 from mocks._auth import TOKEN_PATHS
 from sim.app.serve import Sandbox
@@ -191,3 +192,31 @@ def test_strict_keeps_the_vendors_own_refusals(strict: Served) -> None:
         refused = payments.post("/v1/payment_intents", data={"amount": "x", "currency": "eur"})
         assert refused.status_code == 400
         assert refused.json()["error"]["type"] == "invalid_request_error"
+
+
+class _Stricter(ContractValidator):
+    """The shared contracts plus one rule the ERP mock does not enforce: companies listed
+    only with ``$top`` (to see a read the vendor would answer 200 refused by strict)."""
+
+    def request_violations(
+        self, vendor: str, method: str, path: str, *args: Any
+    ) -> list[Violation]:
+        found = super().request_violations(vendor, method, path, *args)
+        if path == "/api/v2.0/companies" and "top=" not in (args[2] or ""):
+            found.append(Violation("GET /api/v2.0/companies", "request",
+                                   "query parameter $top: required", "no $top", "no $top",
+                                   422, "$top"))  # fmt: skip
+        return found
+
+
+def test_strict_replaces_a_read_the_vendor_would_answer(
+    strict: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read breaking a rule the mock does not enforce: the vendor answers it (nothing
+    changes), strict sends 422 naming the rule in place of the 200."""
+    monkeypatch.setattr(strict.sandbox.traffic, "validator", _Stricter(["erp"]))
+    with _client(strict, "erp") as erp:
+        refused = erp.get("/api/v2.0/companies")
+        assert refused.status_code == 422
+        assert "query parameter $top: required" in refused.json()["detail"]
+        assert erp.get("/api/v2.0/companies", params={"$top": "5"}).status_code == 200
