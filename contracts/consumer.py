@@ -25,6 +25,7 @@ are resolved once.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -92,7 +93,7 @@ def _compile(schema: dict[str, Any], op: _Operation) -> Callable[[Any], list[Any
     def errors(instance: Any) -> list[Any]:
         if validator.is_valid(instance):  # the common case, without building error objects
             return []
-        return list(validator.iter_errors(instance))[:_MAX_ERRORS]
+        return list(itertools.islice(validator.iter_errors(instance), _MAX_ERRORS))
 
     return errors
 
