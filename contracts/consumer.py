@@ -347,16 +347,25 @@ def _decode(kind: str, content: bytes) -> Any:
 
 
 def _form(text: str) -> dict[str, Any]:
-    """Stripe's form encoding: ``a[b]=v`` nests, ``a[]=v`` appends."""
+    """Stripe's form encoding: ``a[b]=v`` nests, ``a[]=v`` appends; a key used both ways
+    (``a=1&a[b]=2``) is unreadable, as Stripe refuses it (``ValueError``)."""
     out: dict[str, Any] = {}
     for key, value in parse_qsl(text, keep_blank_values=True):
         head, _, rest = key.partition("[")
         if not rest:
+            if isinstance(out.get(head), list | dict):
+                raise ValueError(f"{head} is given as a value and as a list or hash")
             out[key] = value
         elif rest == "]":
-            out.setdefault(head, []).append(value)
+            items = out.setdefault(head, [])
+            if not isinstance(items, list):
+                raise ValueError(f"{head} is given as a list and as a value or hash")
+            items.append(value)
         else:
-            out.setdefault(head, {})[rest.rstrip("]")] = value
+            members = out.setdefault(head, {})
+            if not isinstance(members, dict):
+                raise ValueError(f"{head} is given as a hash and as a value or list")
+            members[rest.rstrip("]")] = value
     return out
 
 

@@ -184,9 +184,10 @@ class TrafficChecker:
         token = _bearer(call.headers.get("authorization", ""))
         if token and tenant is not None and len(self._token_tenants) < 1_000_000:
             self._token_tenants[token] = tenant
-        found = self.validator.request_violations(
-            vendor, call.method, call.path, call.headers, call.content, exchange.query
-        )
+        found = self._checked(
+            self.validator.request_violations,
+            vendor, call.method, call.path, call.headers, call.content, exchange.query,
+        )  # fmt: skip
         exchange.checked = found
         refusing = [v for v in found if v.status is not None]
         if not (self.strict and refusing):
@@ -199,6 +200,18 @@ class TrafficChecker:
             return
         exchange.refused = True
         raise problem
+
+    @staticmethod
+    def _checked(check: Callable[..., list[Violation]], vendor: str, method: str, path: str,
+                 *args: Any) -> list[Violation]:  # fmt: skip
+        """``check``'s findings; a check that fails on some input is a finding of its own,
+        never a 500 from the vendor it watches."""
+        try:
+            return check(vendor, method, path, *args)
+        except Exception as exc:  # a checker bug must not take the served vendor down
+            text = f"{method} {path}: the traffic check failed: {type(exc).__name__}: {exc}"
+            return [Violation(f"{method} {path}", "check", f"checker error {type(exc).__name__}",
+                              text[:200], text, None, "")]  # fmt: skip
 
     def _invalid_status(self, vendor: str, call: Call) -> int:
         """422, or 400 for an operation whose vendor answers invalid requests so (Stripe): a
@@ -230,15 +243,17 @@ class TrafficChecker:
             if not exchange.complete or exchange.size > MAX_CHECKED_BODY:
                 request = []  # refused before its body was read (a size limit): nothing to check
             else:
-                request = self.validator.request_violations(
+                request = self._checked(
+                    self.validator.request_violations,
                     exchange.vendor, method, path, request_headers,
                     b"".join(exchange.chunks), exchange.query,
                 )  # fmt: skip
         response: list[Violation] = []
         if not exchange.refused and body is not None:  # a strict refusal is ours, not checked
-            response = self.validator.response_violations(
-                exchange.vendor, method, path, status, headers, body
-            )
+            response = self._checked(
+                self.validator.response_violations,
+                exchange.vendor, method, path, status, headers, body,
+            )  # fmt: skip
         tenant = exchange.tenant
         if tenant is None:
             tenant = self._token_tenants.get(

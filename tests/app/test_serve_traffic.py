@@ -220,3 +220,14 @@ def test_strict_replaces_a_read_the_vendor_would_answer(
         assert refused.status_code == 422
         assert "query parameter $top: required" in refused.json()["detail"]
         assert erp.get("/api/v2.0/companies", params={"$top": "5"}).status_code == 200
+
+
+def test_a_fuzzed_stripe_form_gets_stripes_400_not_a_500(lenient: Served) -> None:
+    """A key sent as a value and as a hash (Schemathesis found it): Stripe's 400, and the
+    report names the unreadable body."""
+    httpx.delete(lenient.url("/_admin/contract-report"), headers=ADMIN)
+    with _client(lenient, "payments") as payments:
+        form = {"content-type": "application/x-www-form-urlencoded"}
+        answer = payments.post("/v1/customers", content=b"metadata=1&metadata[a]=2", headers=form)
+        assert answer.status_code == 400, answer.text
+    _finding(_report(lenient), "POST /v1/customers", "readable")
