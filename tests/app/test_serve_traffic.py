@@ -14,7 +14,6 @@ import pytest
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
 from contracts.consumer import ContractValidator, Violation
 from contracts.traffic import NO_TENANT
-from mocks._auth import TOKEN_PATHS
 from sim.app.serve import Sandbox
 from tests.support.loopback import LoopbackServer
 
@@ -48,7 +47,7 @@ def _client(served: Served, vendor: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=served.url(f"/{vendor}"), timeout=10) as http:
         form = {"grant_type": "client_credentials", "client_id": CLIENT_ID,
                 "client_secret": CLIENT_SECRET}  # fmt: skip
-        answer = http.post(TOKEN_PATHS[vendor], data=form)
+        answer = http.post(served.sandbox.mocks[vendor].auth.token_path, data=form)
         assert answer.status_code == 200, answer.text
         http.headers["authorization"] = f"Bearer {answer.json()['access_token']}"
         yield http
@@ -131,7 +130,8 @@ def test_the_report_is_per_tenant(lenient: Served) -> None:
     with httpx.Client(base_url=lenient.url("/erp"), timeout=10) as erp:
         form = {"grant_type": "client_credentials", "client_id": "other-ci",
                 "client_secret": "other-secret"}  # fmt: skip
-        token = erp.post(TOKEN_PATHS["erp"], data=form).json()["access_token"]
+        token_path = lenient.sandbox.mocks["erp"].auth.token_path
+        token = erp.post(token_path, data=form).json()["access_token"]
         erp.headers["authorization"] = f"Bearer {token}"
         path = f"/api/v2.0/companies({_company(erp)})/customers"
         assert erp.post(path, json={"displayName": "X", "currencyCode": "EUR"}).status_code == 422

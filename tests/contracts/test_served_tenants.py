@@ -25,7 +25,6 @@ import pytest
 
 from contracts import VENDORS
 from contracts.conformance import linked_operations
-from mocks._auth import TOKEN_PATHS
 from sim.app.serve import Sandbox
 from tests.support.loopback import LoopbackServer
 
@@ -97,9 +96,10 @@ def served() -> Iterator[Served]:
         yield server
 
 
-def _token(base: str, vendor: str, client: tuple[str, str]) -> dict[str, str]:
+def _token(served: Served, vendor: str, client: tuple[str, str]) -> dict[str, str]:
     form = {"grant_type": "client_credentials", "client_id": client[0], "client_secret": client[1]}
-    answer = httpx.post(f"{base}/{vendor}{TOKEN_PATHS[vendor]}", data=form, timeout=10)
+    path = served.sandbox.mocks[vendor].auth.token_path
+    answer = httpx.post(served.url(f"/{vendor}{path}"), data=form, timeout=10)
     assert answer.status_code == 200, answer.text
     return {"authorization": f"Bearer {answer.json()['access_token']}"}
 
@@ -126,9 +126,10 @@ def _parallel_runs(
     return results
 
 
-def _erp_records(base: str, client: tuple[str, str]) -> set[str]:
+def _erp_records(served: Served, client: tuple[str, str]) -> set[str]:
     """Every company and customer id the client's tenant sees in the ERP."""
-    auth = _token(base, "erp", client)
+    auth = _token(served, "erp", client)
+    base = served.url("")
     companies = httpx.get(f"{base}/erp/api/v2.0/companies", headers=auth, timeout=10).json()
     seen = {c["id"] for c in companies["value"]}
     for company in list(seen):
@@ -145,14 +146,14 @@ def _check(served: Served, vendor: str, examples: int) -> None:
         assert result["ok"], (tenant, result["failures"], result["errors"])
         lost = set(result["unreached"]) - UNREACHED[vendor]
         assert not lost, (tenant, sorted(lost), result["links"])
-        assert result["links"], f"{tenant}: the stateful phase followed no link"
+        if UNREACHED[vendor] != linked_operations(vendor):
+            assert result["links"], f"{tenant}: the stateful phase followed no link"
     report = httpx.get(served.url("/_admin/contract-report"), headers=ADMIN, timeout=10).json()
     for tenant in clients:
         assert report["tenants"][tenant]["requests"] > 0
     assert "sandbox" not in report["tenants"]  # the default tenant sent nothing
     if vendor == "erp":
-        base = served.url("")
-        alpha, beta = (_erp_records(base, clients[t]) for t in ("alpha", "beta"))
+        alpha, beta = (_erp_records(served, clients[t]) for t in ("alpha", "beta"))
         assert alpha and beta and not alpha & beta
 
 
