@@ -49,7 +49,9 @@ UNREACHED: dict[str, set[str]] = {
     "erp": linked_operations("erp") - _ERP_KEPT,
     # a transaction is created only for addresses the tax profile covers
     "tax": linked_operations("tax"),
-    "payments": set(),
+    # reached by the in-process suite at 30 examples; a served run at 25 does not always draw
+    # these links (2026-12-07: one of two tenants' runs missed them)
+    "payments": {"GET /v1/events/{id}", "GET /v1/payment_intents", "POST /v1/customers/{customer}"},
 }
 
 _RUN = """
