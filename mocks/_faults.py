@@ -49,7 +49,6 @@ from typing import Any
 import httpx
 
 from contracts.specs import SPEC_PATH
-from mocks._auth import Authority
 from mocks._faults_drift import drifts, v1_request, v2_response
 from mocks._faults_rules import (
     QUOTA_PRESETS,
@@ -214,7 +213,7 @@ class FaultyVendor:
         bearer token when the mock enforces OAuth, else its remote address ``peer``; the
         ``X-Tenant`` header's tenant when the mock does not enforce OAuth."""
         gate = self.app.gate
-        if isinstance(gate, Authority) and gate.enforce:
+        if gate is not None and gate.enforce:
             client = gate.client_of(request.headers.get("authorization", ""))
             if client is not None:
                 return f"client:{client}"

@@ -240,9 +240,16 @@ Handler = Callable[[Call], Reply]
 class Gate(Protocol):
     """Decides whether a call may use a scoped operation (``mocks._auth.Authority``)."""
 
+    enforce: bool  # tokens are asked for (else a call acts in its ``X-Tenant`` header's tenant)
+
     def admit(self, call: Call, scope: str) -> str | None:
         """The tenant the call acts in (``None``: the ``X-Tenant`` header's), or raise a
         401/403 ``Problem``."""
+        ...
+
+    def client_of(self, authorization: str) -> str | None:
+        """The OAuth client a valid bearer token was issued to (a fault layer in front of the
+        gate keys its quotas on it), else None."""
         ...
 
 

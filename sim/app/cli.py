@@ -357,6 +357,15 @@ def serve_command(
             help="Shrink every vendor's webhook retry waits by this factor (CI; 1 = real pace).",
         ),
     ] = 1.0,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse a request that breaks the vendor's spec: 422 naming the rule (415 for "
+            "a media type the operation does not take). Every request is checked either way "
+            "(GET /_admin/contract-report).",
+        ),
+    ] = False,
 ) -> None:
     """Serve all six mocks over HTTP under /crm /clm /psa /erp /tax /payments, with an admin API."""
     import secrets
@@ -390,7 +399,7 @@ def serve_command(
     moment = scenario_time.replace(tzinfo=UTC) if scenario_time is not None else None
     serve(
         host=host, port=port, scenario=spec, seed=seed, admin_token=token,
-        allow_remote=allow_remote, console=console, max_body=max_body,
+        allow_remote=allow_remote, console=console, max_body=max_body, strict=strict,
         scenario_time=moment, webhooks_to=webhooks_to, webhook_retry_scale=webhook_retry_scale,
     )  # fmt: skip
 

@@ -11,7 +11,10 @@ tenants, each with its own OAuth client, for CI jobs that share one server
 (``sim.app._tenants``). Served from a scenario, the scenario's ``faults:`` are installed at
 start, moved onto the wall clock (``sim.app._serve_faults``). The mocks' webhooks go to the
 URLs registered for them (``sim.app.serve_webhooks``, routes under ``/_admin/webhooks`` in
-``sim.app.webhook_admin``). The admin API wants
+``sim.app.webhook_admin``). Every request to a vendor and every answer is checked against the
+vendor's spec (``contracts.traffic``, the validator the simulator's consumer checks use): the
+findings per tenant are at ``GET /_admin/contract-report``, and ``strict`` refuses a request
+that breaks the spec (422 naming the rule) before the vendor acts on it. The admin API wants
 ``Authorization: Bearer <admin token>`` and, unless the server was started with
 ``--allow-remote``, a loopback client.
 
@@ -33,6 +36,7 @@ import httpx
 from contracts import VENDORS, WEBHOOK_VENDORS
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
 from contracts.specs import load
+from contracts.traffic import TrafficChecker
 from mocks import (
     Call,
     FaultyVendor,
@@ -84,6 +88,7 @@ class Sandbox:
     scenario_time: datetime | None = None
     webhooks_to: str | None = None  # registered for every webhook vendor, each its own way
     webhook_retry_scale: float = 1.0  # < 1 shrinks every vendor's retry waits (CI)
+    strict: bool = False  # refuse requests that break the vendor's spec (q2c serve --strict)
     mocks: dict[str, Mock] = field(init=False, default_factory=dict)
     faults: dict[str, FaultyVendor] = field(init=False, default_factory=dict)
 
@@ -94,6 +99,7 @@ class Sandbox:
             self.outbox.chaos.update(self.scenario.faults.webhooks)
         events = {v: tuple(sorted(load(v).get("webhooks", {}))) for v in WEBHOOK_VENDORS}
         self.webhooks = WebhookAdmin(self.outbox, self.tenant, events)
+        self.traffic = TrafficChecker(strict=self.strict)
         self._build_mocks()
         for vendor in VENDORS:
             rng = random.Random(derive_seed(self.seed, "serve", "faults", vendor))
@@ -105,7 +111,10 @@ class Sandbox:
             self.scenario_faults = apply_scenario_faults(
                 self.scenario.faults, self.faults, offset, self.seed
             )
-        self.mount = Mount(self.faults)  # type: ignore[arg-type]
+        watched = {
+            vendor: self.traffic.watch(vendor, layer) for vendor, layer in self.faults.items()
+        }
+        self.mount = Mount(watched)  # type: ignore[arg-type]
         self.limits = Limits(self._route, self.precheck, self.max_body)
         self.admin = self._admin_app()
         self.webhooks.install(self.admin, self._guarded, lambda: self.mocks["payments"])
@@ -126,9 +135,10 @@ class Sandbox:
             )
             for vendor in VENDORS
         }
-        for mock in self.mocks.values():
+        for vendor, mock in self.mocks.items():
             mock.auth.salt = secrets.token_hex(16)
             mock.auth.register(CLIENT_ID, CLIENT_SECRET, self.tenant)
+            self.traffic.guard(vendor, mock.app)
         seed(self.mocks, self.tenant, self.scenario)
         self._register_webhooks()
 
@@ -169,6 +179,8 @@ class Sandbox:
         admin.route("DELETE", ADMIN + "/faults/{vendor}/{rule_id}")(self._guarded(self._remove))
         admin.route("POST", ADMIN + "/reset")(self._guarded(self._reset))
         TenantAdmin(lambda: self.mocks, self.scenario).install(admin, self._guarded)
+        admin.route("GET", ADMIN + "/contract-report")(self._guarded(self._contract_report))
+        admin.route("DELETE", ADMIN + "/contract-report")(self._guarded(self._clear_report))
         return admin
 
     def _guarded(self, handler: Callable[[Call], Reply]) -> Callable[[Call], Reply]:
@@ -228,6 +240,15 @@ class Sandbox:
         self.reset()
         return Reply(204)
 
+    def _contract_report(self, call: Call) -> Reply:
+        """What the clients sent and got that breaks the vendors' specs, per tenant
+        (``?tenant=`` for one)."""
+        return Reply(200, self.traffic.report(call.query.get("tenant")))
+
+    def _clear_report(self, call: Call) -> Reply:
+        self.traffic.clear(call.query.get("tenant"))
+        return Reply(204)
+
     # -- ASGI --------------------------------------------------------------------------------
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -280,6 +301,7 @@ def serve(
     scenario_time: datetime | None = None,
     webhooks_to: str | None = None,
     webhook_retry_scale: float = 1.0,
+    strict: bool = False,
 ) -> None:
     """Print where everything is, then serve until interrupted."""
     import uvicorn
@@ -287,7 +309,7 @@ def serve(
     sandbox = Sandbox(
         scenario, seed, admin_token, allow_remote=allow_remote, max_body=max_body,
         scenario_time=scenario_time, webhooks_to=webhooks_to,
-        webhook_retry_scale=webhook_retry_scale,
+        webhook_retry_scale=webhook_retry_scale, strict=strict,
     )  # fmt: skip
     base = f"http://{host if ':' not in host else f'[{host}]'}:{port}"
     console.print(f"q2c sandbox for tenant {sandbox.tenant!r} on {base}", highlight=False)
@@ -302,6 +324,8 @@ def serve(
         f"  client_id={CLIENT_ID} client_secret={CLIENT_SECRET} (grant_type=client_credentials)\n"
         f"  admin: {base}{ADMIN}/faults, {base}{ADMIN}/tenants"
         f"  (Authorization: Bearer {admin_token})\n"
+        f"  contract report: {base}{ADMIN}/contract-report"
+        f"{'  (--strict: non-conforming requests are refused)' if strict else ''}\n"
         f"  contract test: SCHEMATHESIS_HOOKS=contracts.hooks schemathesis run "
         f"{base}/erp/openapi.json",
         highlight=False,
