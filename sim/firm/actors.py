@@ -128,6 +128,9 @@ def _terms(world: World, contract: ContractSpec) -> ExecutedTerms:
             else {
                 "creditPerBreach": contract.service_level.credit_per_breach,
                 "monthlyCap": contract.service_level.monthly_cap,
+                **_unless_default(
+                    "vatTreatment", contract.service_level.vat_treatment, "price_reduction"
+                ),
             },
         }
     )
@@ -141,7 +144,14 @@ def _expense_policy_terms(contract: ContractSpec) -> dict[str, Any] | None:
         "markupPercent": policy.markup_percent,
         "billableCategories": policy.billable_categories,
         "receiptRequiredAbove": policy.receipt_required_above,
+        **_unless_default("conversion", policy.conversion, "convert_then_markup"),
+        **_unless_default("rounding", policy.rounding, "once"),
     }
+
+
+def _unless_default(name: str, value: str, default: str) -> dict[str, str]:
+    """A finance reading the SOW records only when it departs from the default."""
+    return {} if value == default else {name: value}
 
 
 def _sow_record(world: World, contract_id: str) -> dict[str, Any] | None:

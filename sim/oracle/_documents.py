@@ -11,7 +11,9 @@ module judges the rest of each posted invoice and credit note, and each of their
   posted, and due exactly the contract's payment terms later, with a total that is not
   negative (Business Central's posting refuses one: "The total amount for the invoice must be
   0 or greater"; credits larger than the charges are a credit note); a credit note is dated no
-  earlier than the charges it reverses were posted, nor after it was posted itself;
+  earlier than the charges it reverses were posted, nor after it was posted itself; a credit
+  note of service credits (those the month's charges could not absorb) is dated like the
+  invoice it stands beside, and every document bills items of one contract only;
 - each line: quantity x unit price is its net (rounded by the contract's rule), net + tax is
   its gross; a time entry's line bills the entry's hours at the rate of the version it names;
   its contract-version reference names the contract's own CLM record and an existing version,
@@ -90,8 +92,14 @@ class _Judge:
         if doc["currencyCode"] != c.currency:
             self.wrong(number, "currency", f"{doc['currencyCode']}, the contract bills in "
                        f"{c.currency}", items)  # fmt: skip
+        strangers = [i for i in items if i.contract != c.id]
+        if strangers:
+            others = sorted({i.contract for i in strangers})
+            self.wrong(number, "contract", f"bills items of {others} beside {c.id}'s", items)
         posted = date.fromisoformat(doc["postedAt"][:10]) if doc.get("postedAt") else None
-        if memo:
+        if memo and all(x.get("billingRole") == "credit" for x in lines):
+            self.invoice_dates(doc, c, items, posted, "creditMemoDate")  # service credits
+        elif memo:
             self.memo_dates(doc, items, posted)
         else:
             self.invoice_dates(doc, c, items, posted)
@@ -99,10 +107,17 @@ class _Judge:
             self.line(number, c, line, memo)
 
     def invoice_dates(
-        self, doc: dict[str, Any], c: ContractSpec, items: list[ItemVerdict], posted: date | None
+        self,
+        doc: dict[str, Any],
+        c: ContractSpec,
+        items: list[ItemVerdict],
+        posted: date | None,
+        dated: str = "invoiceDate",
     ) -> None:
-        number, day = doc["number"], date.fromisoformat(doc["invoiceDate"])
-        if Decimal(doc["totalAmountIncludingTax"]) < 0:
+        """An invoice's dates; a credit note of service credits (``dated`` its
+        ``creditMemoDate``) is dated by the same rules, and has no due date."""
+        number, day = doc["number"], date.fromisoformat(doc[dated])
+        if dated == "invoiceDate" and Decimal(doc["totalAmountIncludingTax"]) < 0:
             why = "credits larger than the charges belong on a credit note"
             self.wrong(number, "negative_invoice", f"total {doc['totalAmountIncludingTax']}: {why}",
                        items)  # fmt: skip
@@ -117,6 +132,8 @@ class _Judge:
         if posted is not None and day > posted:
             self.wrong(number, "invoice_date", f"dated {day}, after it was posted ({posted})",
                        items)  # fmt: skip
+        if dated != "invoiceDate":
+            return
         due = day + timedelta(days=c.payment_terms_days)
         if doc.get("dueDate") != due.isoformat():
             self.wrong(number, "due_date", f"due {doc.get('dueDate')}, the contract's "
