@@ -58,21 +58,31 @@ class Billing(CoreParts):
     def request_payment(self, engagement: Any, invoice: dict[str, Any]) -> Flow[None]:
         raise NotImplementedError
 
-    def billing_run(self, period: str, invoice_date: date) -> Flow[None]:
-        """One invoice per contract for everything approved and due by the period's end.
+    def billing_run(
+        self, period: str, invoice_date: date, entities: tuple[str, ...] | None = None
+    ) -> Flow[None]:
+        """One invoice per contract for everything approved and due by the period's end, for
+        the contracts of ``entities`` (None: every legal entity): each entity dates its
+        invoices on its own calendar, so finance may run the month entity by entity.
         Runs never overlap (a replayed run and the next month's would pick the same items)."""
         while self.state.billing:
             yield from self._rt.sleep(60)
         self.state.billing[period] = None
         try:
-            yield from self._billing_run(period, invoice_date)
+            yield from self._billing_run(period, invoice_date, entities)
         finally:
             self.state.billing.clear()
 
-    def _billing_run(self, period: str, invoice_date: date) -> Flow[None]:
+    def _billing_run(
+        self, period: str, invoice_date: date, entities: tuple[str, ...] | None
+    ) -> Flow[None]:
         failures = yield from self.finish_outbox()
         reserved = {key for outgoing in self.state.outbox.values() for key in outgoing.items}
         for items in self.state.ledger.due(period_end(period)).values():
+            if entities is not None and items[0].engagement.contract.legal_entity_id not in (
+                entities
+            ):
+                continue  # another entity's run bills it, dated on that entity's calendar
             items = [i for i in items if i.key not in reserved]  # already on a decided invoice
             items = self._approved_subcontracting(items) if items else items
             if not items:

@@ -83,6 +83,11 @@ class LegalEntitySpec(_Spec):
     currency: Currency
     locale: Locale
     region: Region | None = Field(default=None, description="state, for US and Indian taxes")
+    holiday_subdivision: Subdivision | None = Field(
+        default=None,
+        description="the region whose public holidays the entity keeps and dates its invoices "
+        "by (e.g. BY for a company in Munich); absent: holiday_subdivisions for its country",
+    )
 
 
 class ClientSpec(_Spec):
