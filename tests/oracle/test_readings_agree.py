@@ -80,9 +80,7 @@ def test_core_and_oracle_agree_on_every_reading(conversion: str, rounding: str, 
         assert got == expected_expense_amount(oracle, cost, rate, "INR"), (cost, rate)
         once = expected_expense_amount(oracle, cost, rate, "INR", ("convert_then_markup", "once"))
         differs_from_once += got != once
-    if rounding == "each_step" and (conversion, rule) != ("markup_then_convert", "down"):
-        assert differs_from_once > 0  # the readings matter: a cent apart on some lines
-    elif rounding == "each_step":  # truncating INR first loses < 0.0001 EUR: rarely a cent
-        pass
-    else:
+    if rounding == "once":
         assert differs_from_once == 0
+    elif (conversion, rule) != ("markup_then_convert", "down"):  # truncating the INR figure
+        assert differs_from_once > 0  # first loses < 0.0001 EUR: a cent only rarely
