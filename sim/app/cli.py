@@ -433,6 +433,38 @@ def contracts_check(
     )
 
 
+@contracts_app.command("fidelity")
+def contracts_fidelity(
+    specs: Annotated[
+        Path | None,
+        typer.Option(
+            "--specs", help="The real vendor specs' folder (default: ../shared/vendor-specs)."
+        ),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print every count and mismatch as JSON on stdout.")
+    ] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the table as Markdown (the README's).")
+    ] = False,
+    details: Annotated[
+        bool, typer.Option("--details", help="List each field mismatch and refused example.")
+    ] = False,
+) -> None:
+    """Compare every contract with the real vendor spec it mirrors: operations found, documented
+    only, sandbox-only, not found; fields with the real name and type; real examples accepted."""
+    from contracts.fidelity import DEFAULT_SPECS, SpecsMissing
+    from sim.app.fidelity_view import present_fidelity
+
+    try:
+        code = present_fidelity(
+            specs or DEFAULT_SPECS, as_json=json_out, markdown=markdown, details=details
+        )
+    except SpecsMissing as exc:
+        raise bad_input(str(exc)) from None
+    raise typer.Exit(code)
+
+
 @contracts_app.command("diff")
 def contracts_diff(
     old: Annotated[
