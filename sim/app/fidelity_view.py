@@ -52,10 +52,14 @@ def _row(contract: ContractFidelity) -> list[str]:
         str(contract.count("not-found")),
         f"{contract.fields_matched}/{contract.fields}",
         "-" if share is None else f"{100 * share:.1f}%",
-        f"{contract.examples_accepted}/{contract.examples}"
-        if contract.examples
-        else "none in spec",
+        _examples(contract),
     ]
+
+
+def _examples(contract: ContractFidelity) -> str:
+    if contract.examples:
+        return f"{contract.examples_accepted}/{contract.examples}"
+    return "none in spec" if contract.count("mirrored") else "no spec"
 
 
 def fidelity_markdown(table: list[ContractFidelity]) -> str:
