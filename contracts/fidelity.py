@@ -199,11 +199,12 @@ def _media(container: Any, document: Mapping[str, Any]) -> dict[str, Any] | None
 
 
 def _success(operation: Mapping[str, Any], document: Mapping[str, Any]) -> dict[str, Any] | None:
-    codes = sorted(str(c) for c in operation.get("responses") or {} if str(c).startswith("2"))
-    for code in codes:
-        media = _media(
-            operation["responses"][code if code in operation["responses"] else int(code)], document
-        )
+    """The media object of the first success answer (``200`` before ``201``) that has one."""
+    answers = sorted(
+        (str(code), answer) for code, answer in (operation.get("responses") or {}).items()
+    )
+    for code, answer in answers:
+        media = _media(answer, document) if code.startswith("2") else None
         if media is not None:
             return media
     return None
