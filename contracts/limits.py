@@ -28,67 +28,107 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """One vendor's published limits: its windows and how many calls may be in flight at once
-    (None: not published as a number), per ``scope`` (whose allowance a call spends)."""
+    """One vendor's published limits: its windows and how many calls it processes at once
+    (None: not published as a number, or not for calls as short as the sandbox's), per
+    ``scope`` (whose allowance a call spends). ``queue``: calls past ``concurrency`` wait in a
+    queue of at most this many (latency builds up) before the vendor answers 429; None: a
+    call past ``concurrency`` gets 429 at once."""
 
     vendor: str
-    scope: Literal["user", "account", "org", "tenant"]
+    scope: Literal["user", "account", "org", "tenant", "company"]
     windows: tuple[Window, ...]
     concurrency: int | None
     source: str
+    queue: int | None = None
 
 
-# Each limit as the vendor published it (../shared/vendor-specs/README.md and the vendors' docs).
+# Each limit as the vendor publishes it, with the page (URL, section) and the day it was read.
 PRESETS: dict[str, Limits] = {
-    # 6,000 requests per user in a 5-minute sliding window, at most 100 simultaneous requests;
-    # 429 when exceeded.
+    # 6,000 requests per user (or service principal) in a 5-minute sliding window, 429 past it:
+    # learn.microsoft.com/en-us/dynamics365/business-central/dev-itpro/api-reference/v2.0/
+    # dynamics-rate-limits and .../training/modules/work-with-api/4-limits ("Number of
+    # requests"). OData: 5 requests processed at once, the rest wait in a queue; 100
+    # connections (processing + queued, so a queue of 95), 429 past them:
+    # .../dev-itpro/administration/operational-limits-online, "OData request limits" (Max
+    # concurrent requests 5, Max connections 100, Max request queue size 95). Consulted
+    # 2026-12-07.
     "business_central": Limits(
         vendor="Microsoft Dynamics 365 Business Central online",
         scope="user",
         windows=(Window(6000, 300.0),),
-        concurrency=100,
-        source='Business Central administration docs, "API limits"',
+        concurrency=5,
+        queue=95,
+        source='learn.microsoft.com Business Central: "Working with API limits" and '
+        '"Operational limits for Business Central online" (OData request limits), 2026-12-07',
     ),
-    # 25 read and 25 write operations per second in test mode, counted apart (live mode: 100
-    # each); concurrency is not published as a number.
+    # Global rate limit per account: 25 requests per second in a sandbox/test mode, 100 in live
+    # mode (reads and writes together); each API endpoint 25 per second unless stated
+    # otherwise: docs.stripe.com/rate-limits, "Rate limits" table (Global API rate limit;
+    # Individual API endpoints). Consulted 2026-12-07. Not modelled: the per-endpoint 25/s
+    # (in test mode the global 25/s is as tight), concurrency (not published as a number).
     "stripe_test": Limits(
-        vendor="Stripe (test mode)",
+        vendor="Stripe (test mode / sandbox)",
         scope="account",
-        windows=(Window(25, 1.0, "reads"), Window(25, 1.0, "writes")),
+        windows=(Window(25, 1.0),),
         concurrency=None,
-        source='Stripe docs, "Rate limits"',
+        source='docs.stripe.com/rate-limits, "Rate limits" (global API rate limit), 2026-12-07',
     ),
     "stripe_live": Limits(
         vendor="Stripe (live mode)",
         scope="account",
-        windows=(Window(100, 1.0, "reads"), Window(100, 1.0, "writes")),
+        windows=(Window(100, 1.0),),
         concurrency=None,
-        source='Stripe docs, "Rate limits"',
+        source='docs.stripe.com/rate-limits, "Rate limits" (global API rate limit), 2026-12-07',
     ),
-    # 3,000 calls per hour per account plus a burst limit of 500 calls in 30 seconds.
+    # 3,000 calls per hour per account plus a burst limit of 500 calls in 30 seconds:
+    # developers.docusign.com, eSignature "API rules and limits" (Rate limits). Consulted
+    # 2026-12-07 (unchanged).
     "docusign": Limits(
         vendor="DocuSign eSignature",
         scope="account",
         windows=(Window(3000, 3600.0), Window(500, 30.0)),
         concurrency=None,
-        source='DocuSign developer docs, "API rules and limits"',
+        source='DocuSign developer docs, "API rules and limits", 2026-12-07',
     ),
-    # Enterprise Edition: 100,000 requests per rolling 24 hours (before per-licence additions),
-    # 25 concurrent long-running requests in production.
+    # Enterprise Edition: 100,000 requests per rolling 24 hours (before per-licence additions):
+    # developer.salesforce.com, "Salesforce Developer Limits and Allocations Quick Reference",
+    # "API Request Limits and Allocations". The 25 concurrent requests cap counts only
+    # requests running 20 s or longer (same page, "Concurrent API Request Limits"); the
+    # sandbox's calls never run that long, so no concurrency cap. Usage is reported on every
+    # answer in the Sforce-Limit-Info header (REST API Developer Guide, "Limit Info Header").
+    # Consulted 2026-12-07.
     "salesforce": Limits(
         vendor="Salesforce Platform (Enterprise Edition)",
         scope="org",
         windows=(Window(100_000, 86_400.0),),
-        concurrency=25,
-        source='Salesforce developer limits, "API Request Limits and Allocations"',
+        concurrency=None,
+        source='Salesforce Developer Limits Quick Reference, "API Request Limits and '
+        'Allocations", 2026-12-07',
     ),
-    # Per tenant 60 calls a minute, 5,000 a day, 5 concurrent. Also the model for any vendor
-    # without published limits (AvaTax, Kantata).
+    # Per tenant: 60 calls a minute, 5 in progress at once; daily limit 1,000 calls on the
+    # default (Starter) tier of the developer pricing in force since 2 March 2026 (5,000
+    # before): developer.xero.com/documentation/guides/oauth2/limits, "API rate limits"
+    # and the 2026 tiers. Consulted 2026-12-07. Also the model for vendors that publish no
+    # number (AvaTax, Kantata).
     "xero": Limits(
-        vendor="Xero Accounting API",
+        vendor="Xero Accounting API (default tier)",
         scope="tenant",
-        windows=(Window(60, 60.0), Window(5000, 86_400.0)),
+        windows=(Window(60, 60.0), Window(1000, 86_400.0)),
         concurrency=5,
-        source='Xero developer docs, "OAuth 2.0 API limits"',
+        source='developer.xero.com/documentation/guides/oauth2/limits, "API rate limits", '
+        "2026-12-07",
+    ),
+    # Per company, requests per minute: pub:workflows:read 400 (GET, HEAD) and
+    # pub:workflows:write 40 (POST, PUT, PATCH, DELETE) on /public/api/v1/workflows*:
+    # developer.ironcladapp.com/reference/clm-api-rate-limits, "Public API Buckets".
+    # Consulted 2026-12-07. Simplified: the buckets count every CLM call, not only
+    # /workflows* (the CLM mock's paths are all workflow-like).
+    "ironclad": Limits(
+        vendor="Ironclad CLM Public API",
+        scope="company",
+        windows=(Window(400, 60.0, "reads"), Window(40, 60.0, "writes")),
+        concurrency=None,
+        source='developer.ironcladapp.com/reference/clm-api-rate-limits, "Public API '
+        'Buckets", 2026-12-07',
     ),
 }

@@ -29,6 +29,15 @@ token counts under its remote address, so neither a changed ``X-Tenant`` header 
 the token dodges a quota. Without enforcement (the simulator) the ``X-Tenant`` header names
 the tenant the mock acts in, and the caller is that tenant, as it always was.
 
+A quota rule answers as the mirrored vendor does (``_signals``): a bare 429 for Business
+Central, Stripe, Kantata, AvaTax and Ironclad (none documents a Retry-After or rate-limit
+header), ``Sforce-Limit-Info`` on every Salesforce answer. A rule with a ``queue`` (Business
+Central's 5 processed at once, 95 waiting) admits calls past its concurrency with a wait,
+``Arrival.queued_s``: a round of the latency rule's median per ``concurrency`` calls ahead.
+Served, the wait is spent on the event loop with the latency; the simulator's runtime does not
+spend it yet (it would add ``queued_s`` to the response half), so there a queued call is only
+counted.
+
 The published spec (``GET /openapi.json``) is the sandbox's, not the vendor's: no fault
 touches it, so a contract tester can load it during an outage.
 """
@@ -42,7 +51,7 @@ import random
 from collections import Counter, deque
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -94,6 +103,7 @@ class Arrival:
     lost: bool = False
     fault: str | None = None  # the kind of fault that fired on it (the last, if several)
     tenant: str | None = None  # the caller whose concurrency slot the call holds, while held
+    queued_s: float = 0.0  # how long it waited in the vendor's queue before being processed
 
 
 @dataclass(slots=True)
@@ -116,6 +126,17 @@ class _Served:
 # The request ``asgi`` is serving in this task; ``handle`` reads it (VendorApp.asgi calls
 # ``handle`` synchronously, in the same task and so the same context).
 _SERVED: ContextVar[_Served | None] = ContextVar("q2c_faults_served", default=None)
+
+
+@dataclass(slots=True)
+class _Verdict:
+    """A quota rule's decision on one call: the 429 (and the fault's name) when refused,
+    else the vendor's usage headers and the time the call waits in its queue."""
+
+    rejected: httpx.Response | None
+    fault: str | None
+    headers: dict[str, str] = field(default_factory=dict)
+    queued_s: float = 0.0
 
 
 @dataclass
@@ -246,11 +267,14 @@ class FaultyVendor:
                 )
         held: str | None = None
         limits: dict[str, str] = {}
+        queued_s = 0.0
         for state in active:
             if isinstance(state.rule, QuotaRule):
-                rejected, limits = self._over_quota(state, state.rule, tenant, request.method, now)
-                if rejected is not None:
-                    return Arrival(rejected, fault=limits["fault"])
+                verdict = self._over_quota(state, state.rule, tenant, request.method, now)
+                if verdict.rejected is not None:
+                    return Arrival(verdict.rejected, fault=verdict.fault)
+                limits.update(verdict.headers)
+                queued_s = max(queued_s, verdict.queued_s)
                 if state.rule.concurrency is not None:
                     held = tenant
         drift: SchemaDriftRule | None = None
@@ -293,7 +317,7 @@ class FaultyVendor:
             ):
                 self.fired["lost_response"] += 1
                 lost, fault = True, "lost_response"
-        return Arrival(response, lost, fault, held)
+        return Arrival(response, lost, fault, held, queued_s)
 
     def depart(self, arrival: Arrival) -> None:
         """The call is over (answered, timed out or abandoned): free its concurrency slot."""
@@ -303,14 +327,15 @@ class FaultyVendor:
 
     def _over_quota(
         self, state: _State, rule: QuotaRule, tenant: str, method: str, now: datetime
-    ) -> tuple[httpx.Response | None, dict[str, str]]:
-        """A 429 if the call breaks a window or the concurrency cap, else count the call in
-        and give the rate-limit headers of the window with the fewest calls left (on a 429,
-        the second item names the fault instead)."""
+    ) -> _Verdict:
+        """A 429 if the call breaks a window or finds the vendor's processing slots and queue
+        full; else count the call in, with the time it waits in the queue (past the slots)
+        and the usage headers the vendor sends on every answer (``_signals``)."""
         t = now.timestamp()
         write = method not in ("GET", "HEAD")
         counted: list[deque[float]] = []
-        remaining, reset, tightest = math.inf, 0.0, 0
+        usage: tuple[int, int] | None = None  # (calls made, limit) of the longest window
+        longest = 0.0
         for index, window in enumerate(rule.windows):
             if window.applies_to == ("reads" if write else "writes"):
                 continue
@@ -322,34 +347,39 @@ class FaultyVendor:
             others = _others(state, window)
             if len(calls) + others >= window.limit:
                 self.fired["quota"] += 1
-                wait = max(1, math.ceil(calls[0] + window.window_s - t)) if calls else 1
-                if others:  # the slots free up at the others' pace
-                    excess = len(calls) + others - window.limit + 1
-                    wait = max(1, math.ceil(window.window_s * excess / window.limit))
-                return self._problem(
-                    429,
-                    "Too Many Requests",
-                    f"more than {window.limit} calls in {window.window_s:g} s",
-                    _limit_headers(window.limit, 0, wait, retry=True),
-                ), {"fault": "quota"}
+                headers = _signals(self.name, (window.limit, window.limit))
+                detail = f"more than {window.limit} calls in {window.window_s:g} s"
+                return _Verdict(self._throttled(detail, headers), "quota")
             counted.append(calls)
-            left = window.limit - len(calls) - others - 1
-            if left < remaining:
-                remaining, tightest = left, window.limit
-                reset = (calls[0] if calls else t) + window.window_s - t
-        if rule.concurrency is not None and self._in_flight[tenant] >= rule.concurrency:
-            self.fired["concurrency"] += 1
-            return self._problem(
-                429,
-                "Too Many Requests",
-                f"more than {rule.concurrency} concurrent calls",
-                _limit_headers(rule.concurrency, 0, 1, retry=True),
-            ), {"fault": "concurrency"}
+            if window.window_s >= longest:
+                longest, usage = window.window_s, (len(calls) + others + 1, window.limit)
+        queued_s = 0.0
+        if rule.concurrency is not None:
+            busy = self._in_flight[tenant]
+            room = rule.concurrency + (rule.queue or 0)
+            if busy >= room:
+                self.fired["concurrency"] += 1
+                detail = f"more than {room} concurrent calls"
+                return _Verdict(self._throttled(detail, _signals(self.name, usage)), "concurrency")
+            if busy >= rule.concurrency:  # processed once the calls ahead of it are done
+                self.fired["queued"] += 1
+                ahead = busy - rule.concurrency + 1
+                queued_s = math.ceil(ahead / rule.concurrency) * self._service_s()
         for calls in counted:
             calls.append(t)
-        if not counted:
-            return None, {}
-        return None, _limit_headers(tightest, int(remaining), reset, retry=False)
+        return _Verdict(None, None, _signals(self.name, usage), queued_s)
+
+    def _throttled(self, detail: str, headers: dict[str, str]) -> httpx.Response:
+        return self._problem(429, "Too Many Requests", detail, headers)
+
+    def _service_s(self) -> float:
+        """How long the vendor takes to process one call, for the queue's wait: the latency
+        rule's median (without a draw, so the queue never shifts a random stream), 0 without
+        one (the mock answers at once)."""
+        for state in self._rules.values():
+            if isinstance(state.rule, LatencyRule):
+                return state.rule.median_ms / 1000
+        return 0.0
 
     # -- served over HTTP ------------------------------------------------------------------
 
@@ -364,6 +394,7 @@ class FaultyVendor:
         else:
             served.delay_s = self.latency_s() or 0.0
             arrival = served.arrival = self.arrive(request, served.peer)
+            served.delay_s += arrival.queued_s  # waits in the vendor's queue, on the loop
         if arrival.response is None:
             return self._problem(
                 503,
@@ -414,12 +445,17 @@ def _others(state: _State, window: QuotaWindow) -> int:
     return max(0, round(state.rng.gauss(mean, math.sqrt(mean))))
 
 
-def _limit_headers(limit: int, remaining: int, reset: float, retry: bool) -> dict[str, str]:
-    headers = {
-        "x-ratelimit-limit": str(limit),
-        "x-ratelimit-remaining": str(max(0, remaining)),
-        "x-ratelimit-reset": str(max(0, math.ceil(reset))),
-    }
-    if retry:
-        headers["retry-after"] = headers["x-ratelimit-reset"]
-    return headers
+def _signals(vendor: str, usage: tuple[int, int] | None) -> dict[str, str]:
+    """The throttling headers the mirrored vendor itself sends, on its 429 and on the answers
+    a quota admitted, and no others. Business Central (its API limits pages), Stripe
+    (docs.stripe.com/rate-limits), Kantata (developer.kantata.com, "Rate Limits"), AvaTax and
+    Ironclad document a bare 429 with no rate-limit or Retry-After header, so a client paces
+    on its own budget.
+    Salesforce reports the org's usage on every answer, ``Sforce-Limit-Info:
+    api-usage=n/m`` (REST API Developer Guide, "Limit Info Header"; consulted 2026-12-07).
+    Xero's ``X-MinLimit-Remaining``/``X-DayLimit-Remaining``/``X-AppMinLimit-Remaining``,
+    ``Retry-After`` and ``X-Rate-Limit-Problem`` belong to no mock here: the ``xero``
+    preset only lends its numbers to vendors that publish none."""
+    if vendor == "crm" and usage is not None:
+        return {"sforce-limit-info": f"api-usage={usage[0]}/{usage[1]}"}
+    return {}

@@ -44,11 +44,15 @@ class QuotaWindow(_Rule):
 
 
 class QuotaRule(_Rule):
-    """Per-tenant sliding windows and a cap on calls in flight; over either: 429."""
+    """Per-tenant sliding windows and a cap on calls processed at once; over a window: 429.
+    Past ``concurrency``, a call waits in a queue of up to ``queue`` calls (Business
+    Central's model: its latency builds up) and only past the queue gets 429; without a
+    ``queue`` it gets 429 at once."""
 
     kind: Literal["quota"] = "quota"
     windows: list[QuotaWindow] = []
     concurrency: int | None = Field(default=None, ge=1)
+    queue: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _limits_something(self) -> QuotaRule:
@@ -119,13 +123,13 @@ def _preset(limits: Limits) -> QuotaRule:
             for w in limits.windows
         ],
         concurrency=limits.concurrency,
+        queue=limits.queue,
     )
 
 
 # The vendors' published limits (contracts.limits), as rules. Where the mock simplifies:
-# Salesforce counts only long-running calls against its 25 concurrent and answers 403
-# REQUEST_LIMIT_EXCEEDED; the mock caps every call in flight and answers 429, the shared
-# contract for every vendor.
+# Salesforce answers 403 REQUEST_LIMIT_EXCEEDED past its daily limit; the mock answers 429,
+# the status every operation's spec declares for a quota.
 QUOTA_PRESETS: dict[str, QuotaRule] = {name: _preset(p) for name, p in PRESETS.items()}
 
 
@@ -149,4 +153,5 @@ def quota_rule(
     return QuotaRule(
         windows=windows + list(extra or []),
         concurrency=concurrency if concurrency is not None else base.concurrency,
+        queue=base.queue if concurrency is None else None,
     )

@@ -72,10 +72,11 @@ def _paced_by(preset: str, window: int = 0) -> Quota:
 
 
 # Per vendor role, the published window the core keeps under, with a margin of 10% kept free
-# for other integrations sharing the tenant.
+# for other integrations sharing the tenant: the core's own budget, since none of these
+# vendors sends headers saying how much is left.
 QUOTAS: dict[str, Quota] = {
-    "erp": _paced_by("business_central"),  # 6,000 per 5-minute window, 100 at once
-    "payments": _paced_by("stripe_test"),  # 25 per second (reads and writes together: safe side)
+    "erp": _paced_by("business_central"),  # 6,000 per 5-minute window, 5 processed at once
+    "payments": _paced_by("stripe_test"),  # 25 per second, reads and writes together
     "clm": _paced_by("docusign", window=1),  # the burst limit: 500 per 30 s
     "psa": Quota(60 * 60, 3600.0),  # Kantata does not publish one; the core's own hourly budget
 }
@@ -216,6 +217,8 @@ class ResilientRuntime(RuntimeLayer):
             delay = self._backoff(vendor, path, attempt)
             if retry_after is not None:
                 delay = max(delay, retry_after)
+            if failure == "429":  # the vendor's budget is spent for every flow, not just this one
+                self._pause(vendor, delay)
             self._inner.record(
                 "core.retry", vendor=vendor, method=method, path=path, failure=failure,
                 attempt=attempt, wait_s=round(delay, 3),
@@ -273,16 +276,21 @@ class ResilientRuntime(RuntimeLayer):
             return half_open
 
     def _observe_quota(self, vendor: str, response: httpx.Response) -> None:
-        """A vendor that says the window is spent is not called again before it resets."""
-        remaining = response.headers.get("x-ratelimit-remaining")
-        reset = response.headers.get("x-ratelimit-reset")
-        if remaining is not None and reset is not None and remaining.strip() == "0":
-            try:
-                until = self._clock() + float(reset)
-            except ValueError:
-                return
-            pace = self._pace(vendor)
-            pace.paused_until = max(pace.paused_until, until)
+        """Pace on the usage a vendor itself reports, and only on that: Salesforce's
+        ``Sforce-Limit-Info: api-usage=n/m`` (its rolling 24-hour allowance). Past 90% used,
+        the core leaves the rest to the org's other integrations for an hour at a time. No
+        other mirrored vendor reports its usage (``contracts.limits``): their pacing is the
+        core's own budget (``QUOTAS``) and backing off on 429."""
+        info = response.headers.get("sforce-limit-info")
+        if info is None:
+            return
+        used = _api_usage(info)
+        if used is not None and used[1] > 0 and used[0] >= 0.9 * used[1]:
+            self._pause(vendor, 3600.0)
+
+    def _pause(self, vendor: str, seconds: float) -> None:
+        pace = self._pace(vendor)
+        pace.paused_until = max(pace.paused_until, self._clock() + seconds)
 
     def _succeeded(self, vendor: str) -> None:
         circuit = self._circuits.get(vendor)
@@ -324,3 +332,15 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(raw))
     except ValueError:
         return None
+
+
+def _api_usage(info: str) -> tuple[int, int] | None:
+    """``api-usage=18/5000`` (possibly among other ``key=value`` items, comma-separated) as
+    (18, 5000); None when absent or malformed."""
+    for item in info.split(","):
+        key, _, value = item.strip().partition("=")
+        if key == "api-usage":
+            used, _, limit = value.partition("/")
+            if used.isdigit() and limit.isdigit():
+                return int(used), int(limit)
+    return None

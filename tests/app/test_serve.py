@@ -96,8 +96,8 @@ def test_the_erp_is_seeded_from_the_scenario(served: str) -> None:
 
 
 def test_admin_turns_a_429_storm_on_and_off_for_one_vendor(served: str) -> None:
-    """A quota rule added through the admin API makes the ERP answer 429 with Retry-After while
-    the CRM is untouched; removing it ends the storm."""
+    """A quota rule added through the admin API makes the ERP answer a bare 429 (Business
+    Central sends no Retry-After) while the CRM is untouched; removing it ends the storm."""
     admin = {"authorization": f"Bearer {ADMIN_TOKEN}"}
     with httpx.Client(timeout=5) as http:
         erp = _token(http, served, "erp", "/oauth2/v2.0/token")
@@ -112,7 +112,7 @@ def test_admin_turns_a_429_storm_on_and_off_for_one_vendor(served: str) -> None:
         answers = [http.get(f"{served}{ERP}/companies", headers=erp) for _ in range(4)]
         throttled = [a for a in answers if a.status_code == 429]
         assert len(throttled) >= 3
-        assert int(throttled[0].headers["retry-after"]) > 0
+        assert "retry-after" not in throttled[0].headers
         assert throttled[0].headers["content-type"] == "application/problem+json"
         assert http.get(query, headers=crm).status_code == 200
         removed = http.delete(f"{served}/_admin/faults/erp/{rule_id}", headers=admin)

@@ -1,7 +1,10 @@
 """One table of the vendors' published limits, read by the mocks' fault layer, the scenario
-format and the core's pacing: the numbers as they were in the tables it replaced."""
+format and the core's pacing: the numbers as the vendors publish them (sources in
+contracts/limits.py)."""
 
 from __future__ import annotations
+
+import re
 
 from contracts.limits import PRESETS
 from mocks import QUOTA_PRESETS
@@ -9,24 +12,30 @@ from orchestrator._resilience import QUOTAS, Quota
 from sim.scenario.faults import QUOTA_PRESETS as SCENARIO_PRESETS
 from sim.scenario.faults import VENDOR_QUOTA_PRESET
 
-# (limit, window_s, applies_to) per window, and the concurrency cap, per preset.
+# (limit, window_s, applies_to) per window, the cap on calls processed at once and the queue
+# behind it, per preset.
 PUBLISHED = {
-    "business_central": ([(6000, 300, "all")], 100),
-    "stripe_test": ([(25, 1, "reads"), (25, 1, "writes")], None),
-    "stripe_live": ([(100, 1, "reads"), (100, 1, "writes")], None),
-    "docusign": ([(3000, 3600, "all"), (500, 30, "all")], None),
-    "salesforce": ([(100_000, 86_400, "all")], 25),
-    "xero": ([(60, 60, "all"), (5000, 86_400, "all")], 5),
+    "business_central": ([(6000, 300, "all")], 5, 95),
+    "stripe_test": ([(25, 1, "all")], None, None),
+    "stripe_live": ([(100, 1, "all")], None, None),
+    "docusign": ([(3000, 3600, "all"), (500, 30, "all")], None, None),
+    "salesforce": ([(100_000, 86_400, "all")], None, None),
+    "xero": ([(60, 60, "all"), (1000, 86_400, "all")], 5, None),
+    "ironclad": ([(400, 60, "reads"), (40, 60, "writes")], None, None),
 }
 
 
 def test_the_fault_layer_enforces_each_preset_as_published() -> None:
     enforced = {
-        name: ([(w.limit, w.window_s, w.applies_to) for w in rule.windows], rule.concurrency)
+        name: (
+            [(w.limit, w.window_s, w.applies_to) for w in rule.windows],
+            rule.concurrency,
+            rule.queue,
+        )
         for name, rule in QUOTA_PRESETS.items()
     }
     assert enforced == PUBLISHED
-    assert all(p.source for p in PRESETS.values())
+    assert all(re.search(r"\b20\d\d-\d\d-\d\d$", p.source) for p in PRESETS.values())
 
 
 def test_a_scenario_names_the_same_presets_in_the_same_order() -> None:
@@ -37,7 +46,7 @@ def test_a_scenario_names_the_same_presets_in_the_same_order() -> None:
 
 def test_the_core_paces_by_the_published_windows() -> None:
     paced = {
-        "erp": Quota(6000, 300.0, 100),
+        "erp": Quota(6000, 300.0, 5),
         "payments": Quota(25, 1.0),
         "clm": Quota(500, 30.0),
         "psa": Quota(3600, 3600.0),

@@ -177,14 +177,42 @@ def test_pacing_keeps_within_the_vendors_quota() -> None:
     assert rt.throttled["erp"] > 0
 
 
-def test_a_spent_window_pauses_until_its_reset() -> None:
-    """x-ratelimit-remaining: 0 with a reset of 45 s: the next call waits 45 s."""
+def test_salesforce_usage_past_90_percent_pauses_the_vendor_for_an_hour() -> None:
+    """Sforce-Limit-Info: api-usage=91/100 (Salesforce's own signal): the next call waits an
+    hour; at 50/100 it goes at once."""
+    nearly = _status(200, **{"sforce-limit-info": "api-usage=91/100"})
+    inner = VirtualRuntime(_answers(nearly, _status(200)))
+    rt = ResilientRuntime(inner, quotas={})
+    _send(rt)
+    _send(rt)
+    assert inner.sent[1][0] - inner.sent[0][0] >= 3600
+    half = _status(200, **{"sforce-limit-info": "api-usage=50/100"})
+    inner = VirtualRuntime(_answers(half, _status(200)))
+    rt = ResilientRuntime(inner, quotas={})
+    _send(rt)
+    _send(rt)
+    assert inner.sent[1][0] - inner.sent[0][0] < 1
+
+
+def test_generic_rate_limit_headers_are_not_paced_on() -> None:
+    """x-ratelimit-remaining: 0 is a header none of the mirrored vendors sends: the core
+    ignores it and paces on its own budget."""
     spent = _status(200, **{"x-ratelimit-remaining": "0", "x-ratelimit-reset": "45"})
     inner = VirtualRuntime(_answers(spent, _status(200)))
     rt = ResilientRuntime(inner, quotas={})
     _send(rt)
     _send(rt)
-    assert inner.sent[1][0] - inner.sent[0][0] >= 45
+    assert inner.sent[1][0] - inner.sent[0][0] < 1
+
+
+def test_a_bare_429_pauses_the_vendor_for_the_backoff() -> None:
+    """A 429 without Retry-After (Business Central, Stripe): the vendor is paused for the
+    backoff, so the retry (and any other flow's call) waits it out."""
+    inner = VirtualRuntime(_answers(_status(429), _status(200)))
+    rt = ResilientRuntime(inner, policy=RetryPolicy(base_s=8, cap_s=8), quotas={})
+    assert _send(rt).status_code == 200
+    assert inner.sent[1][0] - inner.sent[0][0] >= 6  # 8 s, jittered by +-25%
+    assert rt._paces["erp"].paused_until >= 6
 
 
 def _invoice_and_echo() -> tuple[Any, dict[str, Any]]:
@@ -228,14 +256,15 @@ def test_a_renamed_line_field_is_a_contract_violation() -> None:
 
 
 def test_a_half_open_circuit_waiting_on_the_quota_does_not_lock_itself_out() -> None:
-    """Circuit open after 503s, and the last answer spent the window: the probe waits out the
-    quota first and then goes out (it used to claim the probe, wait, and block itself)."""
-    spent = _status(503, **{"x-ratelimit-remaining": "0", "x-ratelimit-reset": "300"})
+    """Circuit open after 503s, and the last answer reported the allowance nearly spent: the
+    probe waits out the pause first and then goes out (it used to claim the probe, wait,
+    and block itself)."""
+    spent = _status(503, **{"sforce-limit-info": "api-usage=95/100"})
     inner = VirtualRuntime(_answers(_status(503), _status(503), spent, _status(200)))
     policy = RetryPolicy(base_s=1, cap_s=1, breaker_threshold=3, breaker_cool_off_s=60)
     response = _send(ResilientRuntime(inner, policy=policy, quotas={}))
     assert response.status_code == 200 and len(inner.sent) == 4
-    assert inner.sent[3][0] - inner.sent[2][0] >= 300
+    assert inner.sent[3][0] - inner.sent[2][0] >= 3600
 
 
 def test_a_dropped_connection_on_a_probe_frees_the_circuit() -> None:
