@@ -46,6 +46,7 @@ __all__ = ["ADMIN", "LOOPBACK", "Sandbox", "is_loopback"]
 ADMIN = "/_admin"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 DEFAULT_TENANT = "sandbox"
+_UNDER_ADMIN = ADMIN + "/"  # built once: every request is checked against it
 
 
 def is_loopback(host: str) -> bool:
@@ -196,7 +197,7 @@ class Sandbox:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and (
-            scope["path"] == ADMIN or scope["path"].startswith(ADMIN + "/")
+            scope["path"] == ADMIN or scope["path"].startswith(_UNDER_ADMIN)
         ):
             client = (scope.get("client") or ("", 0))[0]
             if not self.allow_remote and not is_loopback(str(client)):
@@ -250,7 +251,10 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
+    # Speed (issue 12, make bench-serve): "auto" picks httptools' C parser and uvloop, pinned in
+    # pyproject, over h11 and asyncio's loop; no access log, no lifespan round trip.
     config = uvicorn.Config(
-        sandbox, host=host, port=port, log_level="warning", lifespan="off", access_log=False
-    )
+        sandbox, host=host, port=port, log_level="warning", lifespan="off", access_log=False,
+        http="auto", loop="auto",
+    )  # fmt: skip
     uvicorn.Server(config).run()
