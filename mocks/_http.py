@@ -8,6 +8,7 @@ request.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -22,6 +23,7 @@ import simplejson
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
 from contracts.specs import SPEC_PATH, rendered
+from mocks._encode import json_bytes, loaded_response
 
 __all__ = [
     "Call",
@@ -37,6 +39,8 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
+# simplejson.loads(..., use_decimal=True) builds a decoder per call; one does (hot path)
+_DECODER = simplejson.JSONDecoder(parse_float=Decimal)
 
 
 class Problem(Exception):
@@ -129,7 +133,7 @@ class Call:
         if not self.content:
             raise Problem(400, "Bad Request", "a JSON body is required")
         try:
-            return simplejson.loads(self.content, use_decimal=True)
+            return _DECODER.decode(self.content)  # type: ignore[arg-type]
         except ValueError as exc:
             raise Problem(400, "Bad Request", f"body is not valid JSON: {exc}") from None
         except RecursionError:
@@ -344,14 +348,16 @@ class VendorApp:
         query = scope.get("query_string", b"").decode("latin-1")
         # the decoded path may hold any character a client percent-encoded: encode it again
         path = quote(scope["path"], safe=_PATH_SAFE)
-        url = httpx.URL(scheme="http", host="mock", path=path, query=query.encode())
         request = httpx.Request(
             scope["method"],
-            url,
+            _served_url(path, query),
             headers=list(scope["headers"]),  # bytes as they came: any octet a client sent
-            content=b"".join(chunks),
+            # hot path (make bench-serve): the body as a stream skips httpx's client-side
+            # encoding (a Host and a Content-Length the client already sent); read() keeps it
+            stream=httpx.ByteStream(b"".join(chunks)),
             extensions={"root_path": scope.get("root_path", "")},
         )
+        request.read()
         response = self.handle(request)
         await send(
             {
@@ -361,6 +367,21 @@ class VendorApp:
             }
         )
         await send({"type": "http.response.body", "body": response.content})
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_url(path: str, query: str) -> httpx.URL:
+    return httpx.URL(f"http://mock{path}?{query}")
+
+
+def _served_url(path: str, query: str) -> httpx.URL:
+    """A served request's URL. Hot path (make bench-serve): httpx checks a URL character by
+    character in Python, about a third of a request's time in the app, so the URLs clients
+    repeat (a collection they post to, a record they poll) are parsed once; long ones are not
+    kept (the cache stays under a few MB). httpx.URL is immutable, so sharing one is safe."""
+    if len(path) + len(query) > 2048:
+        return httpx.URL(f"http://mock{path}?{query}")
+    return _parsed_url(path, query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,12 +397,9 @@ def to_response(reply: Reply) -> httpx.Response:
     headers = dict(reply.headers)
     if reply.body is None:
         return httpx.Response(reply.status, headers=headers)
-    if isinstance(reply.body, _Raw):
-        headers.setdefault("content-type", "application/json")
-        return httpx.Response(reply.status, headers=headers, content=reply.body.content)
     headers.setdefault("content-type", "application/json")
-    content = simplejson.dumps(reply.body, use_decimal=True, separators=(",", ":")).encode()
-    return httpx.Response(reply.status, headers=headers, content=content)
+    content = reply.body.content if isinstance(reply.body, _Raw) else json_bytes(reply.body)
+    return loaded_response(reply.status, headers, content)  # hot path: see mocks/_encode.py
 
 
 class Mount:
@@ -389,17 +407,19 @@ class Mount:
 
     def __init__(self, apps: Mapping[str, VendorApp]) -> None:
         self.apps = {prefix.strip("/"): app for prefix, app in apps.items()}
+        # per mount: "/erp", "/erp/", the app (built once, not per request: the hot path)
+        self._mounts = [(f"/{p}", f"/{p}/", app) for p, app in self.apps.items()]
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             return await next(iter(self.apps.values())).asgi(scope, receive, send)
         path = scope["path"]
-        for prefix, app in self.apps.items():
-            if path == f"/{prefix}" or path.startswith(f"/{prefix}/"):
+        for root, under, app in self._mounts:
+            if path == root or path.startswith(under):
                 inner = {
                     **scope,
-                    "path": path[len(prefix) + 1 :] or "/",
-                    "root_path": scope.get("root_path", "") + f"/{prefix}",
+                    "path": path[len(root) :] or "/",
+                    "root_path": scope.get("root_path", "") + root,
                 }
                 return await app.asgi(inner, receive, send)
         response = to_response(Problem(404, "Not Found", f"no vendor mounted at {path}").reply())
