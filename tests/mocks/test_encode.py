@@ -1,5 +1,6 @@
-"""The fast reply encoding (mocks/_encode.py) writes what simplejson wrote, byte for byte, and
-builds the httpx.Response the plain constructor builds."""
+"""The fast reply encoding (mocks/_encode.py, reached through ``mocks.to_response``) writes
+what simplejson wrote, byte for byte, and builds the httpx.Response the plain constructor
+builds."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ import httpx
 import pytest
 import simplejson
 
-from mocks._encode import json_bytes, loaded_response
+from mocks import Reply, to_response
+
+
+def json_bytes(body: Any) -> bytes:
+    return to_response(Reply(200, body)).content
 
 
 def _simplejson(body: Any) -> bytes:
@@ -65,12 +70,12 @@ def test_decimal_money_is_exact() -> None:
     assert simplejson.loads(json_bytes({"amount": money}), use_decimal=True)["amount"] == money
 
 
-def test_loaded_response_is_the_plain_one() -> None:
+def test_the_response_is_the_plain_one() -> None:
     """Field by field what httpx.Response(content=...) makes; this fails first if an httpx
     upgrade changes what Response.read() leaves behind."""
     headers = {"content-type": "application/json", "x-request": "1"}
     plain = httpx.Response(201, headers=headers, content=b'{"a":1}')
-    fast = loaded_response(201, headers, b'{"a":1}')
+    fast = to_response(Reply(201, {"a": 1}, headers))
     assert fast.headers.raw == plain.headers.raw
     assert (fast.status_code, fast.content, fast.json()) == (201, b'{"a":1}', {"a": 1})
     assert fast.is_stream_consumed and fast.is_closed
@@ -81,9 +86,9 @@ def test_loaded_response_is_the_plain_one() -> None:
     assert headers == {"content-type": "application/json", "x-request": "1"}  # not changed
 
 
-def test_loaded_response_through_a_client() -> None:
+def test_the_response_through_a_client() -> None:
     """An httpx client reads it as it read the plain one (the simulator's in-process path)."""
-    transport = httpx.MockTransport(lambda request: loaded_response(200, {}, b'{"ok":true}'))
+    transport = httpx.MockTransport(lambda request: to_response(Reply(200, {"ok": True})))
     with httpx.Client(transport=transport) as client:
         answer = client.get("http://mock/x")
     assert answer.json() == {"ok": True}
