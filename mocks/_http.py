@@ -110,7 +110,16 @@ class Query(Mapping[str, str]):
         return len(self._params)
 
 
-_NO_QUERY = Query(httpx.QueryParams())  # immutable, so one serves every call without a query
+@functools.lru_cache(maxsize=1024)
+def _parsed_query(raw: str) -> Query:
+    return Query(httpx.QueryParams(raw))
+
+
+def _query(raw: str) -> Query:
+    """A call's query parameters. Hot path (make bench-serve): the query strings clients
+    repeat (none at all, a page size) are parsed once; a Query cannot be changed, so calls
+    share it. Long ones are not kept."""
+    return _parsed_query(raw) if len(raw) <= 1024 else Query(httpx.QueryParams(raw))
 
 
 @dataclass(slots=True)
@@ -324,8 +333,7 @@ class VendorApp:
             method=request.method,
             path=request.url.path,
             params={},
-            # most calls have no query string: skip parsing one (hot path, make bench-serve)
-            query=Query(request.url.params) if request.url.query else _NO_QUERY,
+            query=_query(request.url.query.decode("ascii")),
             headers=request.headers,
             content=request.content,
             root_path=request.extensions.get("root_path", ""),
