@@ -259,19 +259,26 @@ def _measure(
 
 
 def _print(table: dict[str, dict[str, list[float]]], args: argparse.Namespace) -> None:
+    """Medians per side, their ratio, and the median of the per-round ratios ("paired"): the two
+    runs of a round are seconds apart, so the paired ratio shrugs off a machine whose load drifts
+    over minutes (other people's tests), which the ratio of medians does not."""
     med = statistics.median
     print(
-        f"\nmedians of {args.rounds} alternating rounds, {args.duration:g} s each, "
-        f"{args.connections} connections, server on CPU {args.server_cpu}, "
-        f"load on CPU {args.client_cpu}"
+        f"\nmedians of {args.rounds} alternating rounds, {args.duration:g} s each (after "
+        f"{args.warmup:g} s warm-up), {args.connections} connections, servers on CPU "
+        f"{args.server_cpu}, load on CPU {args.client_cpu}"
     )
-    head = f"{'operation':26} {'q2c req/s':>10} {'Prism req/s':>12} {'ratio':>6}"
-    print(head + f" {'q2c p99 ms':>11} {'Prism p99 ms':>13} {'p99 ratio':>10}")
-    for op, cols in table.items():
-        q, p = med(cols["q2c_rps"]), med(cols["prism_rps"])
-        q99, p99 = med(cols["q2c_p99"]), med(cols["prism_p99"])
+    print(
+        f"{'operation':24} {'q2c req/s':>9} {'Prism req/s':>11} {'ratio':>6} {'paired':>6}"
+        f" {'q2c p99 ms':>10} {'Prism p99 ms':>12} {'ratio':>6} {'paired':>6}"
+    )
+    for op, c in table.items():
+        q, p, q99, p99 = (med(c[k]) for k in ("q2c_rps", "prism_rps", "q2c_p99", "prism_p99"))
+        rps = med(a / b for a, b in zip(c["q2c_rps"], c["prism_rps"], strict=True))
+        lat = med(a / b for a, b in zip(c["q2c_p99"], c["prism_p99"], strict=True))
         print(
-            f"{op:26} {q:10.0f} {p:12.0f} {q / p:5.2f}x {q99:11.2f} {p99:13.2f} {q99 / p99:9.2f}x"
+            f"{op:24} {q:9.0f} {p:11.0f} {q / p:5.2f}x {rps:5.2f}x"
+            f" {q99:10.2f} {p99:12.2f} {q99 / p99:5.2f}x {lat:5.2f}x"
         )
 
 
