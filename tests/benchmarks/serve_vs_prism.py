@@ -189,7 +189,11 @@ def main() -> int:
             prism = args.prism / "node_modules" / ".bin" / "prism"
         else:
             print(f"installing @stoplight/prism-cli@{PRISM_VERSION} from npm into {scratch}")
-            prism = install_prism(Path(scratch))
+            try:
+                prism = install_prism(Path(scratch))
+            except subprocess.CalledProcessError as exc:
+                print(f"bench-serve: SKIPPED: npm could not install Prism (exit {exc.returncode})")
+                return 0
         table = _measure(args, wrk, prism)
     _print(table, args)
     if args.json is not None:
