@@ -24,7 +24,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from contracts.specs import VENDORS
+from contracts.specs import VENDORS, load
 from mocks import Mock, build
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "OperationScore",
     "VendorScore",
     "fixture",
+    "linked_operations",
     "run_vendor",
     "schemathesis_config",
 ]
@@ -66,6 +67,7 @@ class OperationScore:
     examples: int = 0
     checks_passed: int = 0
     failures: list[Failure] = field(default_factory=list)
+    linked: int = 0  # stateful steps that reached it through a spec link, chain kept (_follow)
 
 
 @dataclass(slots=True)
@@ -76,6 +78,13 @@ class VendorScore:
     seconds: float
     requests: int
     statuses: Counter[int] = field(default_factory=Counter)  # answers by status code
+    links: Counter[str] = field(default_factory=Counter)  # spec links followed, chain kept
+
+    def unreached(self) -> list[str]:
+        """The operations the spec's links lead to that no stateful step reached through a
+        link with its chain kept (chains the stateful phase lost)."""
+        ops = self.operations
+        return sorted(t for t in linked_operations(self.vendor) if t in ops and not ops[t].linked)
 
     @property
     def failures(self) -> list[Failure]:
@@ -84,6 +93,21 @@ class VendorScore:
     @property
     def ok(self) -> bool:
         return not self.failures and not self.errors
+
+
+def linked_operations(vendor: str) -> set[str]:
+    """``METHOD /template`` of every operation a link of the vendor's spec leads to."""
+    spec = load(vendor)
+    labels: dict[str, str] = {}
+    targets: set[str] = set()
+    for template, item in spec.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            labels[operation.get("operationId", "")] = f"{method.upper()} {template}"
+            for answer in operation["responses"].values():
+                targets.update(link["operationId"] for link in answer.get("links", {}).values())
+    return {labels[t] for t in targets if t in labels}
 
 
 def _clock() -> datetime:
@@ -109,9 +133,16 @@ def fixture(vendor: str, clock: Callable[[], datetime] = _clock, **options: Any)
 
 
 def schemathesis_config(
-    *, examples: int, seed: int, phases: Iterable[str] = PHASES, max_steps: int = 10
+    *,
+    examples: int,
+    seed: int,
+    phases: Iterable[str] = PHASES,
+    max_steps: int = 10,
+    credentials: tuple[str, str] | None = None,
 ) -> Any:
-    """The repository's ``schemathesis.toml`` with this run's budget laid over it."""
+    """The repository's ``schemathesis.toml`` with this run's budget laid over it, and another
+    OAuth client's ``credentials`` (id, secret) in place of the sandbox's contract client (a CI
+    job testing its own tenant of a shared server)."""
     import schemathesis
 
     data = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
@@ -125,6 +156,12 @@ def schemathesis_config(
     for name in PHASES:
         configured.setdefault(name, {})["enabled"] = name in wanted
     configured["stateful"]["max-steps"] = max_steps
+    if credentials is not None:
+        for project in data.get("project", []):
+            bearer = project.get("auth", {}).get("dynamic", {}).get("openapi", {})
+            payload = bearer.get("bearerToken", {}).get("payload")
+            if payload is not None:
+                payload["client_id"], payload["client_secret"] = credentials
     return schemathesis.Config.from_dict(data, base_dir=str(CONFIG.parent))
 
 
@@ -138,11 +175,13 @@ def run_vendor(
     mock: Mock | None = None,
     url: str | None = None,
     progress: Callable[[], None] | None = None,
+    credentials: tuple[str, str] | None = None,
 ) -> VendorScore:
     """Run Schemathesis against one vendor's mock and score every operation: in process
     (``mock``, or a fresh ``fixture``) or, given ``url``, against a served spec such as
     ``http://127.0.0.1:8000/erp/openapi.json``. ``progress`` is called as each scenario
-    (an operation's examples in one phase) finishes."""
+    (an operation's examples in one phase) finishes; ``credentials`` replace the contract
+    client's (see ``schemathesis_config``)."""
     import schemathesis
     from schemathesis.core.result import Ok
     from schemathesis.engine import events, from_schema
@@ -151,7 +190,9 @@ def run_vendor(
 
     if vendor not in VENDORS:
         raise ValueError(f"unknown vendor {vendor!r}: use one of {', '.join(VENDORS)}")
-    config = schemathesis_config(examples=examples, seed=seed, phases=phases, max_steps=max_steps)
+    config = schemathesis_config(
+        examples=examples, seed=seed, phases=phases, max_steps=max_steps, credentials=credentials
+    )
     if url is not None:
         schema = schemathesis.openapi.from_url(url, config=config)
     else:
@@ -165,10 +206,12 @@ def run_vendor(
     errors: list[str] = []
     seen: set[tuple[str, str, str]] = set()
     statuses: Counter[int] = Counter()
+    links: Counter[str] = Counter()
     started = perf_counter()
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
             _score(event.recorder, operations, seen, statuses)
+            _follow(event.recorder, operations, links)
             if progress is not None:
                 progress()
         elif isinstance(event, events.NonFatalError):
@@ -176,7 +219,28 @@ def run_vendor(
         elif isinstance(event, events.FatalError):
             errors.append(f"fatal: {event.exception}")
     seconds = perf_counter() - started
-    return VendorScore(vendor, operations, errors, seconds, statuses.total(), statuses)
+    return VendorScore(vendor, operations, errors, seconds, statuses.total(), statuses, links)
+
+
+_CHAIN_LOST = frozenset({401, 403, 404, *range(500, 600)})
+
+
+def _follow(recorder: Any, operations: dict[str, OperationScore], links: Counter[str]) -> None:
+    """Count the stateful steps that followed a link of the spec (not one Schemathesis
+    inferred) and kept the chain: the ids it carried were accepted (no 401/403/404) and the
+    vendor did not fail (no 5xx). A 4xx for a generated body value still reached the
+    operation with the chain's ids."""
+    for case_id, node in recorder.cases.items():
+        transition = node.transition
+        if transition is None or not node.is_transition_applied or transition.is_inferred:
+            continue
+        interaction = recorder.interactions.get(case_id)
+        if interaction is None or interaction.response is None:
+            continue
+        if interaction.response.status_code not in _CHAIN_LOST:
+            label = node.value.operation.label
+            operations.setdefault(label, OperationScore()).linked += 1
+            links[transition.id] += 1
 
 
 def _score(

@@ -8,6 +8,10 @@ but the specs in ``contracts/`` (the vendor registry, ``contracts.VENDORS``, is 
 - the vendors: ``build(vendor, clock, sink)`` makes any of them; the classes, the CLM's signed
   terms and the tax engine's rule book for those that configure one;
 - webhooks: what a vendor sends (``Webhook``) to whom (``WebhookSink``), on whose ``Clock``;
+  who registered for them (``Endpoint``, ``Subscriptions``; ``url_problem`` checks a URL
+  against ``WEBHOOK_URL``), and how each vendor signs them and a receiver verifies them
+  (``stripe_header``/``verify_stripe``, ``ironclad_headers``/``verify_ironclad`` with an
+  ``IroncladKey``; ``SIGNING`` says which vendors sign at all);
 - the fault layer: ``FaultyVendor`` and its rules (outages, quotas, error bursts, lost answers,
   latency, schema drift), ``parse_rule`` for JSON-shaped rules and ``quota_rule`` for a
   vendor's published limits (``QUOTA_PRESETS``, from ``contracts.limits``) with overrides;
@@ -37,7 +41,22 @@ from mocks._faults import (
     quota_rule,
 )
 from mocks._http import Call, Mount, Problem, Reply, VendorApp, invalid, to_response
+from mocks._signatures import (
+    IRONCLAD_EVENT_ID,
+    IRONCLAD_VERIFICATION,
+    SIGNING,
+    STRIPE_SIGNATURE,
+    STRIPE_TOLERANCE_S,
+    IroncladKey,
+    SignatureError,
+    ironclad_headers,
+    stripe_header,
+    stripe_secret,
+    verify_ironclad,
+    verify_stripe,
+)
 from mocks._state import Clock, Webhook, WebhookSink
+from mocks._subscriptions import WEBHOOK_URL, Endpoint, Subscriptions, url_problem
 from mocks.catalog import Mock, build
 from mocks.clm import AmendmentTerms, ClmMock, ExecutedTerms
 from mocks.crm import CrmMock
@@ -47,18 +66,26 @@ from mocks.psa import PsaMock
 from mocks.tax import TaxMock, TaxRules
 
 __all__ = [
+    "IRONCLAD_EVENT_ID",
+    "IRONCLAD_VERIFICATION",
     "PER_EUR",
     "QUOTA_PRESETS",
+    "SIGNING",
+    "STRIPE_SIGNATURE",
+    "STRIPE_TOLERANCE_S",
+    "WEBHOOK_URL",
     "AmendmentTerms",
     "Arrival",
     "Call",
     "ClmMock",
     "Clock",
     "CrmMock",
+    "Endpoint",
     "ErpMock",
     "ErrorRule",
     "ExecutedTerms",
     "FaultyVendor",
+    "IroncladKey",
     "LatencyRule",
     "LostResponseRule",
     "Mock",
@@ -72,6 +99,8 @@ __all__ = [
     "Reply",
     "Rule",
     "SchemaDriftRule",
+    "SignatureError",
+    "Subscriptions",
     "TaxMock",
     "TaxRules",
     "VendorApp",
@@ -79,7 +108,13 @@ __all__ = [
     "WebhookSink",
     "build",
     "invalid",
+    "ironclad_headers",
     "parse_rule",
     "quota_rule",
+    "stripe_header",
+    "stripe_secret",
     "to_response",
+    "url_problem",
+    "verify_ironclad",
+    "verify_stripe",
 ]

@@ -10,7 +10,8 @@ expired is a 401, a token without the operation's scope a 403, and the tenant is
 
 Tokens are minted from a counter and the client's secret, never from ``uuid4`` or the wall
 clock: a simulated run that turns enforcement on stays reproducible. They expire by the mock's
-own clock (simulated time in the simulator).
+own clock (simulated time in the simulator). ``q2c serve``, which is not simulated, gives each
+authority a random ``salt`` per server start, so a token never repeats across restarts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,6 +58,7 @@ class _Grant:
     tenant: str
     scopes: tuple[str, ...]
     expires: datetime
+    client_id: str
 
 
 class Authority:
@@ -72,6 +75,7 @@ class Authority:
         self._clients: dict[str, Client] = {}
         self._tokens: dict[str, _Grant] = {}
         self._minted = 0
+        self.salt = ""  # mixed into every token; random per start in q2c serve
 
     def register(
         self, client_id: str, secret: str, tenant: str, scopes: Iterable[str] | None = None
@@ -85,9 +89,20 @@ class Authority:
         self._clients[client_id] = client
         return client
 
-    def revoke_tokens(self) -> None:
-        """Forget every issued token (a state reset); clients stay registered."""
-        self._tokens.clear()
+    def revoke_tokens(self, tenant: str | None = None) -> None:
+        """Forget every issued token (a state reset), or only those acting in ``tenant``;
+        clients stay registered."""
+        if tenant is None:
+            self._tokens.clear()
+            return
+        for token in [t for t, grant in self._tokens.items() if grant.tenant == tenant]:
+            del self._tokens[token]
+
+    def unregister(self, tenant: str) -> None:
+        """Forget the clients of ``tenant`` and their tokens (the tenant is deleted)."""
+        for client_id in [c for c, client in self._clients.items() if client.tenant == tenant]:
+            del self._clients[client_id]
+        self.revoke_tokens(tenant)
 
     # -- the token endpoint --------------------------------------------------------------
 
@@ -109,7 +124,11 @@ class Authority:
             )
         client_id, secret = self._client_credentials(call, fields)
         client = self._clients.get(client_id or "")
-        if client is None or secret is None or client.secret != secret:
+        if (
+            client is None
+            or secret is None
+            or not hmac.compare_digest(client.secret.encode(), secret.encode())
+        ):
             raise _oauth(401, "invalid_client", "client_id", "unknown client or wrong secret")
         raw = fields.get("scope")
         asked = [] if raw is None else raw.split(" ")
@@ -120,10 +139,12 @@ class Authority:
             raise _oauth(400, "invalid_scope", "scope", f"scope {refused[0]!r} is not granted")
         scopes = tuple(dict.fromkeys(asked)) if asked else client.scopes
         self._minted += 1
-        digest = hashlib.sha256(f"{client.secret}:{client.client_id}:{self._minted}".encode())
+        digest = hashlib.sha256(
+            f"{self.salt}{client.secret}:{client.client_id}:{self._minted}".encode()
+        )
         token = f"{self.vendor}.{digest.hexdigest()[:40]}"
         expires = self.clock() + timedelta(seconds=TOKEN_TTL_S)
-        self._tokens[token] = _Grant(client.tenant, scopes, expires)
+        self._tokens[token] = _Grant(client.tenant, scopes, expires, client.client_id)
         body = {
             "access_token": token,
             "token_type": "Bearer",
@@ -145,6 +166,16 @@ class Authority:
             client_id, _, secret = decoded.partition(":")
             return client_id, secret
         return fields.get("client_id"), fields.get("client_secret")
+
+    def client_of(self, authorization: str) -> str | None:
+        """The client a valid, unexpired bearer token (an ``Authorization`` header's value)
+        was issued to, else None. Read-only: a fault layer in front of the mock keys its quotas
+        on it before the gate has looked at the call."""
+        scheme, _, token = authorization.partition(" ")
+        grant = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if grant is None or self.clock() >= grant.expires:
+            return None
+        return grant.client_id
 
     # -- every scoped operation ----------------------------------------------------------
 
@@ -173,6 +204,7 @@ class Authority:
                     f'error="insufficient_scope", scope="{scope}"'
                 },
             )
+        call.granted_client = grant.client_id  # the quota key of the fault layer
         return grant.tenant
 
 

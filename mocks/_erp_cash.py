@@ -6,6 +6,19 @@ journal line that names the customer and the invoice it pays; it is checked when
 the journal lines not yet posted) and applied when its journal is posted: ``Microsoft.NAV.post``
 on the journal posts every unposted line at once, or none of them if one no longer fits.
 Posted lines stay listed (status ``Posted``), unlike Business Central, which deletes them.
+
+A posted invoice is sent to its customer with ``Microsoft.NAV.send`` (Business Central's bound
+action on sales invoices, which e-mails the document); here the sent documents wait in the
+customer's inbox (``sent_invoices``), read by the simulated clients. A client may pay by bank
+transfer to the firm's own account, quoting the invoice number (``receive_transfer``): Business
+Central learns of it from the bank statement, and its payment reconciliation journal matches the
+statement line to the invoice by that document number and posts it. The sandbox does both at
+once when the money arrives (in BC they are an accountant's "Apply Automatically" and "Post"),
+and lists the posted payment among the customer payments, without a journal (``journalId``
+null), with ``documentNumber`` ``BNK...``.
+
+Unposted payments are indexed as they are entered and posted, so that entering or posting one
+looks at the payments still open, never at the history of every payment made.
 """
 
 from __future__ import annotations
@@ -23,6 +36,8 @@ __all__ = ["CashMixin"]
 
 JOURNALS = CO + "/customerPaymentJournals"
 JOURNAL = JOURNALS + "({journal_id})"
+DRAFTS = "customerPayments:drafts"  # unposted payments by id (an index, not a BC entity)
+MAIL = "salesInvoices:sent"  # documents sent to customers, numbered "1", "2", ... in order
 
 
 class CustomerPaymentIn(Strict):
@@ -63,6 +78,9 @@ class CashMixin(ErpBase):
         app.route("POST", JOURNAL + "/Microsoft.NAV.post", scope="erp:payments.write")(
             self._post_journal
         )
+        app.route(
+            "POST", CO + "/salesInvoices({id})/Microsoft.NAV.send", scope="erp:invoices.write"
+        )(self._send_invoice)
 
     def _add_journal(self, tenant: str, company_id: str) -> None:
         n = self.tables.next_number(tenant, "customerPaymentJournals")
@@ -79,7 +97,96 @@ class CashMixin(ErpBase):
         """Every customer payment of every journal and company, posted or not (for the oracle)."""
         return list(self.tables.all(tenant, "customerPayments"))
 
+    def sent_invoices(self, tenant: str, seen: int) -> list[dict[str, Any]]:
+        """The documents sent to customers after the first ``seen`` ones, oldest first: what
+        the clients find in their mail (a client that counts what it read reads only the new)."""
+        mail = self.tables.table(tenant, MAIL)
+        return [dict(mail[str(n)]) for n in range(seen + 1, len(mail) + 1)]
+
+    def receive_transfer(
+        self, tenant: str, invoice_id: str, amount: Decimal, reference: str
+    ) -> dict[str, Any]:
+        """A client's bank transfer of ``amount`` quoting invoice ``invoice_id``'s number,
+        matched and posted by the payment reconciliation journal; returns the payment.
+
+        A transfer that cannot be applied in full (the invoice is not Open, owes less, or the
+        amount is not one of its currency) is refused with ``ValueError`` and changes nothing:
+        the sandbox keeps no unapplied cash (see the spec's list of deviations).
+        """
+        invoice = self.tables.table(tenant, "salesInvoices").get(invoice_id)
+        if invoice is None or invoice["status"] != "Open":
+            raise ValueError(f"no open invoice {invoice_id!r} in tenant {tenant!r}")
+        unit = quantum(invoice["currencyCode"])
+        if amount <= 0 or amount != amount.quantize(unit):
+            raise ValueError(f"{amount} is not a positive {invoice['currencyCode']} amount")
+        owed = invoice["remainingAmount"] - self._pending(tenant, invoice_id)
+        if amount > owed:
+            raise ValueError(f"{amount} exceeds the {owed} invoice {invoice['number']} owes")
+        n = self.tables.next_number(tenant, "customerPayments")
+        now = iso(self.clock())
+        payment = {
+            "id": guid(f"{tenant}:customerPayment", n),
+            "journalId": None,
+            "journalDisplayName": "Payment reconciliation (bank statement)",
+            "lineNumber": 0,
+            "companyId": invoice["companyId"],
+            "customerId": invoice["customerId"],
+            "customerNumber": invoice["customerNumber"],
+            "postingDate": self.clock().date().isoformat(),
+            "documentNumber": f"BNK{n:06d}",
+            "externalDocumentNumber": reference[:35],
+            "amount": amount,
+            "appliesToInvoiceId": invoice["id"],
+            "appliesToInvoiceNumber": invoice["number"],
+            "description": f"Bank transfer {reference}"[:100],
+            "comment": None,
+            "status": "Posted",
+            "postedAt": now,
+            "lastModifiedDateTime": now,
+        }
+        self.tables.insert(tenant, "customerPayments", payment)
+        self.settle(invoice, now, paid=amount)
+        return dict(payment)
+
+    def _pending(self, tenant: str, invoice_id: str) -> Decimal:
+        """What unposted payments already entered will take off the invoice."""
+        return sum(
+            (
+                p["amount"]
+                for p in self.tables.all(tenant, DRAFTS)
+                if p["appliesToInvoiceId"] == invoice_id
+            ),
+            Decimal(0),
+        )
+
     # -- HTTP --------------------------------------------------------------------------------
+
+    def _send_invoice(self, call: Call) -> Reply:
+        """Send a posted invoice to its customer (each send is one more e-mail)."""
+        invoice = self._owned(call, "salesInvoices")
+        if invoice["status"] == "Draft":
+            raise unprocessable(
+                f"invoice {invoice['number']} is a draft: post it before sending it",
+                "status",
+                "not posted",
+            )
+        n = self.tables.next_number(call.tenant, MAIL)
+        self.tables.insert(
+            call.tenant,
+            MAIL,
+            {
+                "id": str(n),
+                "invoiceId": invoice["id"],
+                "number": invoice["number"],
+                "companyId": invoice["companyId"],
+                "customerId": invoice["customerId"],
+                "currencyCode": invoice["currencyCode"],
+                "totalAmountIncludingTax": invoice["totalAmountIncludingTax"],
+                "dueDate": invoice.get("dueDate"),
+                "sentAt": iso(self.clock()),
+            },
+        )
+        return Reply(204)
 
     def _read_payment(self, call: Call) -> Reply:
         journal = self._owned(call, "customerPaymentJournals", "journal_id")
@@ -129,14 +236,7 @@ class CashMixin(ErpBase):
                 "amount",
                 f"not a {currency} amount",
             )
-        pending = sum(
-            (
-                p["amount"]
-                for p in self.tables.all(call.tenant, "customerPayments")
-                if p["appliesToInvoiceId"] == invoice["id"] and p["status"] == "Draft"
-            ),
-            Decimal(0),
-        )
+        pending = self._pending(call.tenant, invoice["id"])
         owed = invoice["remainingAmount"] - pending
         if data.amount > owed:
             raise unprocessable(
@@ -165,15 +265,14 @@ class CashMixin(ErpBase):
             "postedAt": None,
             "lastModifiedDateTime": now,
         }
+        self.tables.insert(call.tenant, DRAFTS, payment)
         return Reply(201, self.tables.insert(call.tenant, "customerPayments", payment))
 
     def _post_journal(self, call: Call) -> Reply:
         """Post every unposted payment of the journal, all or nothing."""
         journal = self._owned(call, "customerPaymentJournals", "journal_id")
         pending = [
-            p
-            for p in self.tables.all(call.tenant, "customerPayments")
-            if p["journalId"] == journal["id"] and p["status"] == "Draft"
+            p for p in self.tables.all(call.tenant, DRAFTS) if p["journalId"] == journal["id"]
         ]
         owed: dict[str, Decimal] = {}
         errors = []
@@ -202,6 +301,7 @@ class CashMixin(ErpBase):
             invoice = self.tables.get(call.tenant, "salesInvoices", payment["appliesToInvoiceId"])
             self.settle(invoice, now, paid=payment["amount"])
             payment.update(status="Posted", postedAt=now, lastModifiedDateTime=now)
+            del self.tables.table(call.tenant, DRAFTS)[payment["id"]]
         if pending:
             journal["lastModifiedDateTime"] = now
         return Reply(204)

@@ -9,28 +9,60 @@ scenario's ``faults:``) and ``q2c serve``'s admin API drive the same code. Every
 comes from the ``random.Random`` it is given, one stream per rule, so runs replay exactly.
 
 The simulator calls ``arrive``/``depart`` (it renders a refusal as ``httpx.ConnectError`` and a
-lost answer as ``httpx.ReadTimeout`` after the caller's timeout). Served over HTTP (``handle``,
-``asgi``), nothing can be refused from inside an app and a client's timeout is not ours to
-know, so a refusal is a 503 with ``x-fault: refused`` and a lost answer is a 504 problem+json
-with ``x-fault: lost-response`` after the mock committed: the same unknown outcome to a caller.
+lost answer as ``httpx.ReadTimeout`` after the caller's timeout) and spends ``latency_s`` in
+simulated time. Served over HTTP (``handle``, ``asgi``), nothing can be refused from inside an
+app and a client's timeout is not ours to know, so a refusal is a 503 with ``x-fault: refused``
+and a lost answer is a 504 problem+json with ``x-fault: lost-response`` after the mock
+committed: the same unknown outcome to a caller.
+
+Over HTTP (``asgi``) the layer also spends the latency rule's draw on the wall clock, with
+``asyncio.sleep`` after the mock handled the call and before its answer is sent, so other
+requests go on meanwhile; the call holds its concurrency slot until its answer is written (it
+yields to the event loop once even without latency, so requests that arrived together are in
+flight together, as on a vendor's threads). The simulator splits the same latency in two
+halves around the handling instead; the draws come from the same rule either way.
+
+Quotas and concurrency caps are counted per caller. When the mock enforces OAuth (``q2c
+serve``, the contract tests) the caller is the OAuth client its bearer token was issued to
+(``Authority.client_of``: the layer runs before the mock's gate), and a call without a valid
+token counts under its remote address, so neither a changed ``X-Tenant`` header nor dropping
+the token dodges a quota. Without enforcement (the simulator) the ``X-Tenant`` header names
+the tenant the mock acts in, and the caller is that tenant, as it always was.
+
+The published spec (``GET /openapi.json``) is the sandbox's, not the vendor's: no fault
+touches it, so a contract tester can load it during an outage.
 """
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import math
 import random
 from collections import Counter, deque
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import httpx
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from contracts.limits import PRESETS, Limits
+from contracts.specs import SPEC_PATH
 from mocks._faults_drift import drifts, v1_request, v2_response
+from mocks._faults_rules import (
+    QUOTA_PRESETS,
+    ErrorRule,
+    LatencyRule,
+    LostResponseRule,
+    OutageRule,
+    QuotaRule,
+    QuotaWindow,
+    Rule,
+    SchemaDriftRule,
+    parse_rule,
+    quota_rule,
+)
 from mocks._http import Problem, VendorApp, to_response
 
 __all__ = [
@@ -53,130 +85,6 @@ Clock = Callable[[], datetime]
 Z99 = 2.3263478740408408  # the standard normal's 99th percentile
 
 
-class _Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class QuotaWindow(_Rule):
-    limit: int = Field(ge=1)
-    window_s: float = Field(gt=0)
-    applies_to: Literal["all", "reads", "writes"] = "all"
-    shared: float = Field(
-        default=0, ge=0, lt=1,
-        description="share of the limit other clients of the same user take, on average; "
-        "their traffic comes in bursts, so what is left jumps from call to call",
-    )  # fmt: skip
-
-
-class QuotaRule(_Rule):
-    """Per-tenant sliding windows and a cap on calls in flight; over either: 429."""
-
-    kind: Literal["quota"] = "quota"
-    windows: list[QuotaWindow] = []
-    concurrency: int | None = Field(default=None, ge=1)
-
-    @model_validator(mode="after")
-    def _limits_something(self) -> QuotaRule:
-        if not self.windows and self.concurrency is None:
-            raise ValueError("a quota with at least one window or a concurrency cap")
-        return self
-
-
-class OutageRule(_Rule):
-    kind: Literal["outage"] = "outage"
-    start: AwareDatetime
-    end: AwareDatetime
-    mode: Literal["http", "refused"] = "http"
-
-    @model_validator(mode="after")
-    def _ordered(self) -> OutageRule:
-        if self.end <= self.start:
-            raise ValueError("an outage whose end is after its start")
-        return self
-
-
-class ErrorRule(_Rule):
-    kind: Literal["errors"] = "errors"
-    rate: float = Field(ge=0, le=1)
-    burst: int = Field(default=1, ge=1)
-    statuses: list[Literal[500, 502, 503, 504]] = Field(default=[500, 502], min_length=1)
-
-
-class LostResponseRule(_Rule):
-    kind: Literal["lost_responses"] = "lost_responses"
-    rate: float = Field(ge=0, le=1)
-    methods: list[Literal["GET", "POST", "PATCH", "PUT", "DELETE"]] = ["POST", "PATCH", "DELETE"]
-
-
-class LatencyRule(_Rule):
-    """Lognormal latency fitted to a median and a 99th percentile (a heavy right tail)."""
-
-    kind: Literal["latency"] = "latency"
-    median_ms: float = Field(gt=0)
-    p99_ms: float = Field(gt=0)
-
-
-class SchemaDriftRule(_Rule):
-    """From ``start`` the vendor speaks its v2 shape (ERP: contracts/erp-v2.yaml)."""
-
-    kind: Literal["schema_drift"] = "schema_drift"
-    start: AwareDatetime
-
-
-Rule = Annotated[
-    QuotaRule | OutageRule | ErrorRule | LostResponseRule | LatencyRule | SchemaDriftRule,
-    Field(discriminator="kind"),
-]
-_RULE: TypeAdapter[Any] = TypeAdapter(Rule)
-
-
-def parse_rule(data: Any) -> Rule:
-    """A rule from JSON-shaped data (``{"kind": "quota", ...}``); raises pydantic's
-    ValidationError naming the bad field (``mocks._http.invalid`` turns it into a 422)."""
-    rule: Rule = _RULE.validate_python(data)
-    return rule
-
-
-def _preset(limits: Limits) -> QuotaRule:
-    return QuotaRule(
-        windows=[
-            QuotaWindow(limit=w.limit, window_s=w.seconds, applies_to=w.applies_to)
-            for w in limits.windows
-        ],
-        concurrency=limits.concurrency,
-    )
-
-
-# The vendors' published limits (contracts.limits), as rules. Where the mock simplifies:
-# Salesforce counts only long-running calls against its 25 concurrent and answers 403
-# REQUEST_LIMIT_EXCEEDED; the mock caps every call in flight and answers 429, the shared
-# contract for every vendor.
-QUOTA_PRESETS: dict[str, QuotaRule] = {name: _preset(p) for name, p in PRESETS.items()}
-
-
-def quota_rule(
-    preset: str,
-    limit: int | None = None,
-    window_s: float | None = None,
-    concurrency: int | None = None,
-    extra: list[QuotaWindow] | None = None,
-    shared: float = 0,
-) -> QuotaRule:
-    """A preset's limits, with its main window and concurrency cap replaced where given,
-    ``shared`` of its windows taken by the user's other clients, and ``extra`` windows
-    added."""
-    base = QUOTA_PRESETS[preset]
-    windows = list(base.windows)
-    if limit is not None and window_s is not None:
-        windows = [QuotaWindow(limit=limit, window_s=window_s)]
-    if shared:
-        windows = [w.model_copy(update={"shared": shared}) for w in windows]
-    return QuotaRule(
-        windows=windows + list(extra or []),
-        concurrency=concurrency if concurrency is not None else base.concurrency,
-    )
-
-
 @dataclass(slots=True)
 class Arrival:
     """What became of one request: ``response`` None means the connection was refused;
@@ -185,7 +93,29 @@ class Arrival:
     response: httpx.Response | None
     lost: bool = False
     fault: str | None = None  # the kind of fault that fired on it (the last, if several)
-    tenant: str | None = None  # set while the call holds a concurrency slot
+    tenant: str | None = None  # the caller whose concurrency slot the call holds, while held
+
+
+@dataclass(slots=True)
+class _Served:
+    """One HTTP request in flight through ``FaultyVendor.asgi``: who sent it, and what
+    ``handle`` decided (the arrival to depart, the latency to spend before answering)."""
+
+    peer: str
+    arrival: Arrival | None = None
+    delay_s: float = 0.0
+
+    @property
+    def waits(self) -> bool:
+        """Whether the answer waits on the event loop: for its latency, or (holding a
+        concurrency slot) for one turn, so that calls that arrived together overlap."""
+        arrival = self.arrival
+        return arrival is not None and (self.delay_s > 0 or arrival.tenant is not None)
+
+
+# The request ``asgi`` is serving in this task; ``handle`` reads it (VendorApp.asgi calls
+# ``handle`` synchronously, in the same task and so the same context).
+_SERVED: ContextVar[_Served | None] = ContextVar("q2c_faults_served", default=None)
 
 
 @dataclass
@@ -194,10 +124,7 @@ class _State:
     rng: random.Random
     windows: dict[tuple[str, int], deque[float]]
     burst_left: int = 0
-
-
-def _problem(status: int, title: str, detail: str, headers: dict[str, str]) -> httpx.Response:
-    return to_response(Problem(status, title, detail, headers=headers).reply())
+    until: datetime | None = None  # the rule stops firing here (a served scenario's heal)
 
 
 class FaultyVendor:
@@ -216,21 +143,40 @@ class FaultyVendor:
         self._next_id = 1
         self._in_flight: Counter[str] = Counter()
 
+    def _problem(
+        self, status: int, title: str, detail: str, headers: dict[str, str]
+    ) -> httpx.Response:
+        """A fault's answer, worded as the vendor words errors (Stripe adds its error object),
+        so that it matches the ``TooManyRequests``/``ServiceUnavailable``/``ServerError``
+        responses the specs declare."""
+        problem = self.app.refine(Problem(status, title, detail, headers=headers))
+        return to_response(problem.reply())
+
     # -- the control API (also served by q2c serve's admin endpoints) ------------------------
 
-    def add(self, rule: Rule, rng: random.Random | None = None) -> str:
+    def add(
+        self, rule: Rule, rng: random.Random | None = None, until: datetime | None = None
+    ) -> str:
         """Install a rule; returns its id. Each rule draws from its own random stream: ``rng``,
         or one drawn from the layer's (the simulator names one per rule, so that adding a rule
-        never shifts another's draws)."""
+        never shifts another's draws). From ``until`` on the rule no longer fires (``q2c serve
+        --scenario`` heals the scenario's rules this way, leaving rules added later alone)."""
         rule_id = f"{rule.kind}-{self._next_id}"
         self._next_id += 1
         stream = rng if rng is not None else random.Random(self._rng.getrandbits(64))
-        self._rules[rule_id] = _State(rule, stream, {})
+        self._rules[rule_id] = _State(rule, stream, {}, until=until)
         return rule_id
 
     def list(self) -> list[dict[str, Any]]:
-        """Installed rules as JSON-ready dicts, each with its ``id``, in the order added."""
-        return [{"id": i, **s.rule.model_dump(mode="json")} for i, s in self._rules.items()]
+        """Installed rules as JSON-ready dicts, each with its ``id`` (and ``until`` when it
+        heals on its own), in the order added."""
+        listed = []
+        for rule_id, state in self._rules.items():
+            entry = {"id": rule_id, **state.rule.model_dump(mode="json")}
+            if state.until is not None:
+                entry["until"] = state.until.isoformat().replace("+00:00", "Z")  # as pydantic
+            listed.append(entry)
+        return listed
 
     def remove(self, rule_id: str) -> bool:
         return self._rules.pop(rule_id, None) is not None
@@ -241,7 +187,7 @@ class FaultyVendor:
     def _active(self, now: datetime) -> builtins.list[_State]:
         if self.heal_at is not None and now >= self.heal_at:
             return []
-        return list(self._rules.values())
+        return [s for s in self._rules.values() if s.until is None or now < s.until]
 
     # -- per request ---------------------------------------------------------------------------
 
@@ -251,6 +197,8 @@ class FaultyVendor:
         for state in self._rules.values():
             rule = state.rule
             if isinstance(rule, LatencyRule):
+                if state.until is not None and self.clock() >= state.until:
+                    continue
                 if self.heal_at is not None and self.clock() >= self.heal_at:
                     return rule.median_ms / 1000
                 sigma = math.log(max(rule.p99_ms, rule.median_ms) / rule.median_ms) / Z99
@@ -260,14 +208,27 @@ class FaultyVendor:
                 return drawn / 1000
         return None
 
-    def arrive(self, request: httpx.Request) -> Arrival:
+    def caller(self, request: httpx.Request, peer: str | None = None) -> str:
+        """Whose allowance a call spends (see the module docstring): the OAuth client of its
+        bearer token when the mock enforces OAuth, else its remote address ``peer``; the
+        ``X-Tenant`` header's tenant when the mock does not enforce OAuth."""
+        gate = self.app.gate
+        if gate is not None and gate.enforce:
+            client = gate.client_of(request.headers.get("authorization", ""))
+            if client is not None:
+                return f"client:{client}"
+            return f"peer:{peer or 'unknown'}"
+        return request.headers.get("x-tenant", "default")
+
+    def arrive(self, request: httpx.Request, peer: str | None = None) -> Arrival:
         """Decide and (unless refused or rejected) let the mock handle the request. A call
-        admitted under a concurrency cap holds its slot until ``depart``."""
+        admitted under a concurrency cap holds its slot until ``depart``. ``peer`` is the
+        remote address of a served call (the quota key of a call without a valid token)."""
         now = self.clock()
         active = self._active(now)
-        if not active:
-            return Arrival(self.app.handle(request))
-        tenant = request.headers.get("x-tenant", "default")
+        if not active or request.url.path == self.app.prefix + SPEC_PATH:
+            return Arrival(self.app.handle(request))  # the sandbox's spec is not the vendor's
+        tenant = self.caller(request, peer)
         for state in active:
             rule = state.rule
             if isinstance(rule, OutageRule) and rule.start <= now < rule.end:
@@ -278,7 +239,7 @@ class FaultyVendor:
                 wait = min(3600, math.ceil((rule.end - now).total_seconds()))
                 detail = f"{self.name} is down for maintenance"
                 return Arrival(
-                    _problem(
+                    self._problem(
                         503, "Service Unavailable", detail, {"retry-after": str(max(1, wait))}
                     ),
                     fault="outage",
@@ -301,7 +262,7 @@ class FaultyVendor:
                     self.fired["error"] += 1
                     status = state.rng.choice(rule.statuses)
                     title = "Internal Server Error" if status == 500 else "Bad Gateway"
-                    failed = _problem(status, title, f"{self.name} failed", {})
+                    failed = self._problem(status, title, f"{self.name} failed", {})
                     return Arrival(failed, fault="error")
             elif isinstance(rule, SchemaDriftRule) and now >= rule.start:
                 drift = rule
@@ -365,7 +326,7 @@ class FaultyVendor:
                 if others:  # the slots free up at the others' pace
                     excess = len(calls) + others - window.limit + 1
                     wait = max(1, math.ceil(window.window_s * excess / window.limit))
-                return _problem(
+                return self._problem(
                     429,
                     "Too Many Requests",
                     f"more than {window.limit} calls in {window.window_s:g} s",
@@ -378,7 +339,7 @@ class FaultyVendor:
                 reset = (calls[0] if calls else t) + window.window_s - t
         if rule.concurrency is not None and self._in_flight[tenant] >= rule.concurrency:
             self.fired["concurrency"] += 1
-            return _problem(
+            return self._problem(
                 429,
                 "Too Many Requests",
                 f"more than {rule.concurrency} concurrent calls",
@@ -393,18 +354,25 @@ class FaultyVendor:
     # -- served over HTTP ------------------------------------------------------------------
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        """One request end to end, for an HTTP server (see the module docstring)."""
-        arrival = self.arrive(request)
-        self.depart(arrival)
+        """One request end to end (see the module docstring). Served by ``asgi``, the call
+        keeps its concurrency slot and leaves its latency to ``asgi``, which departs it once
+        the answer is written; called directly (``transport``), it departs at once."""
+        served = _SERVED.get()
+        if served is None:
+            arrival = self.arrive(request)
+            self.depart(arrival)
+        else:
+            served.delay_s = self.latency_s() or 0.0
+            arrival = served.arrival = self.arrive(request, served.peer)
         if arrival.response is None:
-            return _problem(
+            return self._problem(
                 503,
                 "Service Unavailable",
                 f"{self.name} refused the connection",
                 {"x-fault": "refused"},
             )
         if arrival.lost:
-            return _problem(
+            return self._problem(
                 504,
                 "Gateway Timeout",
                 f"{self.name} did not answer in time",
@@ -416,9 +384,25 @@ class FaultyVendor:
         return httpx.MockTransport(self.handle)
 
     async def asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        """The faulty vendor as an ASGI app: ``VendorApp.asgi`` only calls ``self.handle``,
-        so it serves this layer's ``handle`` unchanged."""
-        await VendorApp.asgi(self, scope, receive, send)  # type: ignore[arg-type]
+        """The faulty vendor as an ASGI app: ``VendorApp.asgi`` reads the request and calls
+        ``self.handle``; the answer waits here for its latency (``asyncio.sleep``, so other
+        requests go on) and the call departs once the answer is written."""
+        if scope.get("type") != "http":
+            return await VendorApp.asgi(self, scope, receive, send)  # type: ignore[arg-type]
+        served = _Served(peer=str((scope.get("client") or ("unknown", 0))[0]))
+
+        async def answer(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and served.waits:
+                await asyncio.sleep(served.delay_s)
+            await send(message)
+
+        token = _SERVED.set(served)
+        try:
+            await VendorApp.asgi(self, scope, receive, answer)  # type: ignore[arg-type]
+        finally:
+            _SERVED.reset(token)
+            if served.arrival is not None:
+                self.depart(served.arrival)
 
 
 def _others(state: _State, window: QuotaWindow) -> int:

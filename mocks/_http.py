@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
+JSON = "application/json"
 # simplejson.loads(..., use_decimal=True) builds a decoder per call; one does (hot path)
 _DECODER = simplejson.JSONDecoder(parse_float=Decimal)
 
@@ -134,6 +135,7 @@ class Call:
     content: bytes
     root_path: str = ""  # the prefix the app is mounted under when served (``/erp``)
     granted_tenant: str | None = None  # the bearer token's tenant, when auth is enforced
+    granted_client: str | None = None  # the token's OAuth client id (set by the gate with it)
 
     @property
     def tenant(self) -> str:
@@ -144,6 +146,18 @@ class Call:
     def json(self) -> Any:
         if not self.content:
             raise Problem(400, "Bad Request", "a JSON body is required")
+        media = self.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media != JSON:  # every JSON vendor answers 415 (Stripe's form API never asks here)
+            raise Problem(
+                415,
+                "Unsupported Media Type",
+                f"send the body as {JSON} (got {media or 'no Content-Type'})",
+                errors=[{"field": "content-type", "message": f"expected {JSON}"}],
+                # RFC 5789 §3.1 (Accept-Patch), W3C LDP §7.1 (Accept-Post): what is taken
+                headers={f"accept-{self.method.lower()}": JSON}
+                if self.method in ("POST", "PATCH")
+                else {},
+            )
         try:
             return _DECODER.decode(self.content)  # type: ignore[arg-type]
         except ValueError as exc:
@@ -242,9 +256,16 @@ Handler = Callable[[Call], Reply]
 class Gate(Protocol):
     """Decides whether a call may use a scoped operation (``mocks._auth.Authority``)."""
 
+    enforce: bool  # tokens are asked for (else a call acts in its ``X-Tenant`` header's tenant)
+
     def admit(self, call: Call, scope: str) -> str | None:
         """The tenant the call acts in (``None``: the ``X-Tenant`` header's), or raise a
         401/403 ``Problem``."""
+        ...
+
+    def client_of(self, authorization: str) -> str | None:
+        """The OAuth client a valid bearer token was issued to (a fault layer in front of the
+        gate keys its quotas on it), else None."""
         ...
 
 
@@ -296,6 +317,22 @@ class VendorApp:
     def scopes(self) -> dict[tuple[str, str], str | None]:
         """The scope each (method, path template) needs (``None``: public)."""
         return dict(self._scopes)
+
+    def precheck(self, method: str, path: str, headers: Mapping[str, str]) -> Problem | None:
+        """The 401/403 a request would get, decided from its head alone: a server asks before
+        it reads a body, so an unauthenticated upload is refused unread."""
+        if self.gate is None:
+            return None
+        for route_method, regex, _, scope in self._routes:
+            if route_method == method and regex.fullmatch(path):
+                if scope is None:
+                    return None
+                try:
+                    self.gate.admit(Call(method, path, {}, {}, headers, b""), scope)
+                except Problem as problem:
+                    return self.refine(problem)
+                return None
+        return None
 
     def dispatch(self, call: Call) -> Reply:
         if self.spec and call.path == self.prefix + SPEC_PATH and call.method in ("GET", "HEAD"):

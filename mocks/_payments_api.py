@@ -29,6 +29,7 @@ from mocks._state import Clock, Tables
 __all__ = [
     "KEY_TTL",
     "MAX_KEY_LENGTH",
+    "Order",
     "fingerprint",
     "idempotent",
     "list_page",
@@ -125,9 +126,24 @@ def only(call: Call, allowed: tuple[str, ...]) -> None:
             )
 
 
+class Order:
+    """The ids of one kind of object in the order they were created (Stripe never deletes
+    the objects listed here), with each id's place: a list page starts at its cursor at once
+    instead of scanning the account's history."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.at: dict[str, int] = {}
+
+    def add(self, record_id: str) -> None:
+        self.at[record_id] = len(self.ids)
+        self.ids.append(record_id)
+
+
 def list_page(
     call: Call,
     table: dict[str, dict[str, Any]],
+    order: Order,
     url: str,
     filters: tuple[str, ...],
     keep: Callable[[dict[str, Any]], bool],
@@ -135,16 +151,14 @@ def list_page(
     """A Stripe list: newest first, ``limit`` 1..100 (default 10), cursors by object id.
 
     ``starting_after`` pages towards older objects, ``ending_before`` towards newer ones;
-    ``has_more`` says whether more objects lie beyond this page in that direction.
+    ``has_more`` says whether more objects lie beyond this page in that direction. A page
+    reads from its cursor on until it has ``limit`` + 1 objects that ``keep`` keeps.
     """
     only(call, ("limit", "starting_after", "ending_before", *filters))
     raw = call.query.get("limit", "10")
     if not _LIMIT.match(raw) or not 1 <= int(raw) <= 100:
         raise StripeProblem(400, "Invalid limit: must be an integer from 1 to 100", param="limit")
     limit = int(raw)
-    ordered = list(reversed(table.values()))
-    position = {record["id"]: k for k, record in enumerate(ordered)}
-    rows = [record for record in ordered if keep(record)]
     after, before = call.query.get("starting_after"), call.query.get("ending_before")
     if after is not None and before is not None:
         raise StripeProblem(
@@ -153,13 +167,21 @@ def list_page(
             param="ending_before",
         )
     cursor, name = (after, "starting_after") if after is not None else (before, "ending_before")
-    if cursor is not None and cursor not in position:
+    if cursor is not None and (cursor not in order.at or cursor not in table):
         raise StripeProblem(404, f"No such object: '{cursor}'", code="resource_missing", param=name)
-    if before is not None:
-        rows = [r for r in rows if position[r["id"]] < position[before]]
-        data = rows[-limit:]
+    if before is not None:  # towards newer objects: the nearest ones, shown newest first
+        places: range = range(order.at[before] + 1, len(order.ids))
     else:
-        if after is not None:
-            rows = [r for r in rows if position[r["id"]] > position[after]]
-        data = rows[:limit]
-    return Reply(200, {"object": "list", "data": data, "has_more": len(rows) > limit, "url": url})
+        start = order.at[after] - 1 if after is not None else len(order.ids) - 1
+        places = range(start, -1, -1)
+    found: list[dict[str, Any]] = []
+    for place in places:
+        record = table[order.ids[place]]
+        if keep(record):
+            found.append(record)
+            if len(found) > limit:
+                break
+    data = found[:limit]
+    if before is not None:
+        data.reverse()
+    return Reply(200, {"object": "list", "data": data, "has_more": len(found) > limit, "url": url})

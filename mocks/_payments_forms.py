@@ -22,6 +22,7 @@ from mocks._http import Call, Problem, Reply
 
 __all__ = [
     "BANK_TRANSFER",
+    "MAXIMUM_AMOUNT",
     "MINIMUM_AMOUNT",
     "CancelIn",
     "CustomerIn",
@@ -32,6 +33,7 @@ __all__ = [
     "decode_form",
     "metadata",
     "param_name",
+    "too_large",
     "validate",
 ]
 
@@ -47,10 +49,11 @@ _CODES = {
     "extra_forbidden": "parameter_unknown",
     "int_parsing": "parameter_invalid_integer",
     "int_type": "parameter_invalid_integer",
-    # only integer params carry bounds here: amount >= 1 and amount <= 99999999
+    # only integer params carry bounds here: amount >= 1 (the maximum is checked apart, with
+    # Stripe's own message: see ``too_large``)
     "greater_than_equal": "parameter_invalid_integer",
-    "less_than_equal": "amount_too_large",
 }
+DOCS = "https://stripe.com/docs/error-codes/"  # Stripe's ``doc_url``: this + the code, dashed
 
 
 class StripeProblem(Problem):
@@ -79,6 +82,7 @@ class StripeProblem(Problem):
         self.error: dict[str, str] = {"type": kind, "message": message}
         if code is not None:
             self.error["code"] = code
+            self.error["doc_url"] = DOCS + code.replace("_", "-")
         if param is not None:
             self.error["param"] = param
 
@@ -199,6 +203,24 @@ def decode_form(call: Call) -> dict[str, Any]:
     return root
 
 
+def too_large(amount: int) -> StripeProblem | None:
+    """Stripe's refusal of an amount above its maximum charge, or None.
+
+    The error is Stripe's own (https://docs.stripe.com/error-codes#amount-too-large, consulted
+    2026-12-07): ``invalid_request_error`` / ``amount_too_large`` on param ``amount``. It is a
+    parameter check: the request executes nothing, so an idempotency key stays free.
+    """
+    if amount <= MAXIMUM_AMOUNT:
+        return None
+    return StripeProblem(
+        400,
+        "The specified amount is greater than the maximum amount allowed. Use a lower amount "
+        f"and try again (at most {MAXIMUM_AMOUNT} in the currency's smallest unit).",
+        code="amount_too_large",
+        param="amount",
+    )
+
+
 def as_list(data: dict[str, Any], name: str) -> None:
     """Turn ``data[name]`` from an index-keyed dict (``{"0": a, "1": b}``) into a list, in place."""
     if name not in data:
@@ -257,6 +279,12 @@ MINIMUM_AMOUNT = {  # Stripe's minimum charge per currency, in minor units
     "aud": 50, "cad": 50, "chf": 50, "dkk": 250, "eur": 50, "gbp": 30, "inr": 50, "jpy": 50,
     "mxn": 1000, "nok": 300, "pln": 200, "sek": 300, "sgd": 50, "usd": 50,
 }  # fmt: skip
+# Stripe's largest charge, in minor units: "The amount value supports up to eight digits (e.g.,
+# a value of 99999999 for a USD charge of $999,999.99)" -- the same for every currency above
+# (IDR, which allows twelve digits, is not offered here). Sources, consulted 2026-12-07:
+# https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts and the ``amount``
+# of PaymentIntent in Stripe's OpenAPI description.
+MAXIMUM_AMOUNT = 99_999_999
 BANK_TRANSFER = {  # currencies a customer_balance intent can be funded in, by bank transfer
     "eur": "eu_bank_transfer",
     "gbp": "gb_bank_transfer",
@@ -285,7 +313,7 @@ class CustomerIn(_Form):
 
 
 class PaymentIntentIn(_Form):
-    amount: FormInt = Field(ge=1, le=99_999_999)
+    amount: FormInt = Field(ge=1)
     currency: Currency
     customer: str | None = Field(default=None, min_length=1, max_length=5000)
     description: str | None = Field(default=None, max_length=1000)

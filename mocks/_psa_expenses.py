@@ -76,6 +76,7 @@ class ExpensesMixin:
         now = iso(self.clock())
         report.update(status="approved" if approve else "rejected", resolved_at=now,
                       updated_at=now)  # fmt: skip
+        self.tables.table(tenant, "expense_reports").reindex(report_id)
         for expense_id in report["expense_ids"]:
             expense = self.tables.get(tenant, "expenses", expense_id)
             if approve:

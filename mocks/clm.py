@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mocks._auth import secure
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber
-from mocks._state import Clock, Tables, Webhook, WebhookSink, guid, iso, page, plain
+from mocks._state import Clock, Tables, Webhook, WebhookSink, guid, iso, plain
 
 __all__ = ["AmendmentTerms", "ClmMock", "ExecutedTerms"]
 
@@ -63,11 +63,14 @@ class ExpensePolicyTerms(_Strict):
     markupPercent: Decimal = Field(ge=0, le=100)
     billableCategories: list[str]
     receiptRequiredAbove: Decimal = Field(ge=0)
+    conversion: Literal["convert_then_markup", "markup_then_convert"] | None = None
+    rounding: Literal["once", "each_step"] | None = None
 
 
 class ServiceLevelTerms(_Strict):
     creditPerBreach: Decimal = Field(gt=0)
     monthlyCap: Decimal = Field(gt=0)
+    vatTreatment: Literal["price_reduction", "compensation"] | None = None
 
 
 class ExecutedTerms(_Strict):
@@ -163,8 +166,8 @@ class ClmMock:
             },
             "versions": [{**v, "executedAt": iso(now)} for v in data["versions"]],
             "milestones": data["milestones"],
-            "expensePolicy": data["expensePolicy"],
-            "serviceLevel": data["serviceLevel"],
+            "expensePolicy": _set_only(data["expensePolicy"]),
+            "serviceLevel": _set_only(data["serviceLevel"]),
             "breaches": [],
         }
         self.tables.insert(tenant, "record", record)
@@ -257,9 +260,9 @@ class ClmMock:
     def _listing(self, call: Call, kind: str) -> Reply:
         number = call.int_query("page", 0, low=0)
         size = call.int_query("pageSize", 20, low=1, high=MAX_PAGE_SIZE)
-        rows = list(self.tables.all(call.tenant, kind))
-        chunk, _ = page(rows, number + 1, size)
-        return Reply(200, {"page": number, "pageSize": size, "count": len(rows), "list": chunk})
+        chunk = self.tables.window(call.tenant, kind, number * size, size)
+        count = self.tables.count(call.tenant, kind)
+        return Reply(200, {"page": number, "pageSize": size, "count": count, "list": chunk})
 
     def _list_workflows(self, call: Call) -> Reply:
         return self._listing(call, "workflow")
@@ -285,3 +288,8 @@ class ClmMock:
             )
         record.update(name=patch.name, lastUpdated=iso(self.clock()))
         return Reply(200, record)
+
+
+def _set_only(terms: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Optional record properties appear on the record only when the SOW sets them."""
+    return None if terms is None else {k: v for k, v in terms.items() if v is not None}

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mocks._auth import secure
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, not_null
-from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, page, plain
+from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, plain
 
 __all__ = ["CrmMock"]
 
@@ -111,7 +111,8 @@ class CrmMock:
     ) -> None:
         self.clock = clock
         self.sink = sink
-        self.tables = Tables()
+        # the fields a WHERE clause finds from an index (the core asks for IsWon daily)
+        self.tables = Tables({"Account": ("Name",), "Opportunity": ("AccountId", "IsWon")})
         self.app = VendorApp("crm")
         app = self.app
         for sobject in _MODELS:  # one path per sObject type, as Salesforce describes them
@@ -166,13 +167,18 @@ class CrmMock:
                 errors=[{"field": "q", "message": "MALFORMED_QUERY"}],
             )
         fields = [f.strip() for f in match["fields"].split(",")]
-        rows = list(self.tables.all(call.tenant, match["sobject"]))
-        if match["field"]:
-            rows = [r for r in rows if str(r.get(match["field"])) == match["value"]]
-        number = call.int_query("page", 1, low=1)
-        chunk, count = page(rows, number, PAGE_SIZE)
+        sobject, number = match["sobject"], call.int_query("page", 1, low=1)
+        start, tenant = (number - 1) * PAGE_SIZE, call.tenant
+        where = (match["field"], match["value"]) if match["field"] else None
+        if where is None or self.tables.table(tenant, sobject).indexed(where[0]):
+            total = self.tables.count(tenant, sobject, where)
+            chunk = self.tables.window(tenant, sobject, start, PAGE_SIZE, where)
+        else:  # a field without an index: a scan, as any unindexed SOQL filter is
+            rows = [r for r in self.tables.all(tenant, sobject) if str(r.get(where[0])) == where[1]]
+            total, chunk = len(rows), rows[start : start + PAGE_SIZE]
+        count = max(1, -(-total // PAGE_SIZE))
         body: dict[str, Any] = {
-            "totalSize": len(rows),
+            "totalSize": total,
             "done": number >= count,
             "records": [
                 {"attributes": r["attributes"], **{f: r.get(f) for f in fields}} for r in chunk
@@ -205,6 +211,7 @@ class CrmMock:
         self.tables.insert(tenant, sobject, record, key="Id")
         if sobject == "Opportunity":
             self._stage_changed(tenant, record)
+            self.tables.table(tenant, sobject).reindex(record_id)
         return record
 
     def _apply(self, tenant: str, sobject: str, record: dict[str, Any], patch: _Strict) -> None:
@@ -212,6 +219,7 @@ class CrmMock:
         record["LastModifiedDate"] = iso(self.clock())
         if sobject == "Opportunity":
             self._stage_changed(tenant, record)
+        self.tables.table(tenant, sobject).reindex(record["Id"])
 
     def _stage_changed(self, tenant: str, record: dict[str, Any]) -> None:
         was_won = record["IsWon"]

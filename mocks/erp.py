@@ -24,6 +24,7 @@ from mocks._auth import secure
 from mocks._erp_base import (
     API,
     CO,
+    INDEXES,
     LineIn,
     Strict,
     currency_field,
@@ -81,7 +82,7 @@ class ErpMock(CashMixin, CreditMemosMixin):
 
     def __init__(self, clock: Clock, *, enforce_auth: bool = False) -> None:
         self.clock = clock
-        self.tables = Tables()
+        self.tables = Tables(INDEXES)
         self.app = VendorApp("erp")
         app = self.app
         app.route("GET", API + "/companies", scope="erp:companies.read")(self._list_companies)

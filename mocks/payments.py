@@ -15,7 +15,7 @@ from typing import Any
 
 from mocks._auth import secure
 from mocks._http import Call, Reply, VendorApp
-from mocks._payments_api import idempotent, list_page, only, stripe_id
+from mocks._payments_api import Order, idempotent, list_page, only, stripe_id
 from mocks._payments_forms import (
     BANK_TRANSFER,
     MINIMUM_AMOUNT,
@@ -27,8 +27,10 @@ from mocks._payments_forms import (
     as_stripe,
     decode_form,
     metadata,
+    too_large,
     validate,
 )
+from mocks._payments_webhooks import StripeWebhookEndpoints
 from mocks._state import Clock, Tables, Webhook, WebhookSink
 
 __all__ = ["API_VERSION", "PaymentsMock"]
@@ -55,6 +57,10 @@ class PaymentsMock:
         self.clock = clock
         self.sink = sink
         self.tables = Tables()
+        # kept as they change, so that no call scans the account's history: the amount
+        # disputed per intent, and the ids of each kind of object in creation order
+        self._disputed: dict[tuple[str, str], int] = {}
+        self._orders: dict[tuple[str, str], Order] = {}
         self.app = VendorApp("payments")
         self.app.refine = as_stripe
         app = self.app
@@ -83,6 +89,7 @@ class PaymentsMock:
         )(keyed(self._cancel))
         app.route("GET", "/v1/events", scope="payments:events.read")(self._list_events)
         app.route("GET", "/v1/events/{id}", scope="payments:events.read")(self._read_event)
+        self.webhook_endpoints = StripeWebhookEndpoints(app, self.tables, clock, keyed)
         self.auth = secure(self.app, clock, enforce=enforce_auth)
 
     # -- the firm's clients pay (in process) -------------------------------------------------
@@ -151,11 +158,7 @@ class PaymentsMock:
             raise ValueError(f"payment intent {intent_id} is {intent['status']}, not succeeded")
         if reason not in DISPUTE_REASONS:
             raise ValueError(f"unknown dispute reason {reason!r}")
-        disputed = sum(
-            d["amount"]
-            for d in self.tables.all(tenant, "disputes")
-            if d["payment_intent"] == intent_id
-        )
+        disputed = self._disputed.get((tenant, intent_id), 0)
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             raise ValueError(f"amount must be a positive integer, not {amount!r}")
         if disputed + amount > intent["amount_received"]:
@@ -175,7 +178,8 @@ class PaymentsMock:
             "reason": reason,
             "status": "needs_response",
         }
-        self.tables.insert(tenant, "disputes", dispute)
+        self._insert(tenant, "disputes", dispute)
+        self._disputed[(tenant, intent_id)] = disputed + amount
         self._emit(tenant, "charge.dispute.created", dispute)
         return copy.deepcopy(dispute)
 
@@ -186,13 +190,31 @@ class PaymentsMock:
         return copy.deepcopy(self._helper_intent(tenant, intent_id))
 
     def payment_intents(self, tenant: str) -> list[dict[str, Any]]:
+        """Every intent of the tenant, oldest first (copies; for tests and inspection)."""
         return copy.deepcopy(list(self.tables.all(tenant, "payment_intents")))
+
+    def intents_since(self, tenant: str, seen: int) -> list[dict[str, Any]]:
+        """The intents created after the first ``seen`` ones, oldest first (copies).
+
+        The client's inbox of payment requests: a client that remembers how many it has read
+        reads only the new ones, whatever the account's history.
+        """
+        ids = self._order(tenant, "payment_intents").ids[seen:]
+        table = self.tables.table(tenant, "payment_intents")
+        return [copy.deepcopy(table[intent_id]) for intent_id in ids]
 
     def events(self, tenant: str) -> list[dict[str, Any]]:
         """Every event of the tenant, oldest first."""
         return copy.deepcopy(list(self.tables.all(tenant, "events")))
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _order(self, tenant: str, kind: str) -> Order:
+        return self._orders.setdefault((tenant, kind), Order())
+
+    def _insert(self, tenant: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+        self._order(tenant, kind).add(record["id"])
+        return self.tables.insert(tenant, kind, record)
 
     def _now(self) -> int:
         return int(self.clock().timestamp())
@@ -229,7 +251,7 @@ class PaymentsMock:
             "request": {"id": None, "idempotency_key": key},
             "type": kind,
         }
-        self.tables.insert(tenant, "events", event)
+        self._insert(tenant, "events", event)
         if self.sink is not None:
             self.sink(Webhook("payments", tenant, kind, copy.deepcopy(event)))
 
@@ -253,8 +275,9 @@ class PaymentsMock:
     def _list_customers(self, call: Call) -> Reply:
         email = call.query.get("email")
         table = self.tables.table(call.tenant, "customers")
+        order = self._order(call.tenant, "customers")
         return list_page(
-            call, table, "/v1/customers", ("email",), lambda r: email in (None, r["email"])
+            call, table, order, "/v1/customers", ("email",), lambda r: email in (None, r["email"])
         )
 
     def _read_customer(self, call: Call) -> Reply:
@@ -278,7 +301,7 @@ class PaymentsMock:
             "name": fields.name or None,
             "phone": fields.phone or None,
         }
-        return Reply(200, self.tables.insert(call.tenant, "customers", customer))
+        return Reply(200, self._insert(call.tenant, "customers", customer))
 
     def _update_customer(self, call: Call) -> Reply:
         data = decode_form(call)
@@ -301,6 +324,7 @@ class PaymentsMock:
         return list_page(
             call,
             table,
+            self._order(call.tenant, "payment_intents"),
             "/v1/payment_intents",
             ("customer",),
             lambda r: owner in (None, r["customer"]),
@@ -315,6 +339,9 @@ class PaymentsMock:
         meta = metadata(data.pop("metadata", {}))
         as_list(data, "payment_method_types")
         fields = validate(PaymentIntentIn, data)
+        refusal = too_large(fields.amount)
+        if refusal is not None:
+            raise refusal
         if fields.customer is not None:
             self._find(call, "customers", fields.customer, "customer")
         bank = "customer_balance" in fields.payment_method_types
@@ -371,7 +398,7 @@ class PaymentsMock:
         }
         if bank:
             intent["next_action"] = self._instructions(intent)
-        return Reply(200, self.tables.insert(call.tenant, "payment_intents", intent))
+        return Reply(200, self._insert(call.tenant, "payment_intents", intent))
 
     def _cancel(self, call: Call) -> Reply:
         fields = validate(CancelIn, decode_form(call))
@@ -408,7 +435,8 @@ class PaymentsMock:
             return wanted in (None, event["type"])
 
         table = self.tables.table(call.tenant, "events")
-        return list_page(call, table, "/v1/events", ("type",), keep)
+        order = self._order(call.tenant, "events")
+        return list_page(call, table, order, "/v1/events", ("type",), keep)
 
     def _read_event(self, call: Call) -> Reply:
         only(call, ())

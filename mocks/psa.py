@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from mocks._auth import secure
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber, not_null
 from mocks._psa_expenses import ExpensesMixin
-from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, page, plain
+from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, plain
 
 __all__ = ["PsaMock"]
 
@@ -41,6 +41,21 @@ _READ_SCOPES = {  # collection -> the OAuth scope that reads it
     "users": "psa:people.read",
     "roles": "psa:people.read",
 }
+# The fields lists find records by: a workspace's or user's records, and the daily count of
+# finished work (approved submissions and reports, accepted milestones). status and state change:
+# every change goes through ``_changed`` so the index follows.
+_INDEXES: dict[str, tuple[str, ...]] = {
+    "time_entries": ("workspace_id", "user_id"),
+    "billing_milestones": ("workspace_id", "state"),
+    "rate_card_versions": ("workspace_id",),
+    "invoices": ("workspace_id",),
+    "expenses": ("workspace_id", "user_id"),
+    "timesheet_submissions": ("status",),
+    "expense_reports": ("status",),
+}
+_INDEXED_FILTERS = ("workspace_id", "user_id", "status", "state")
+_FILTERS = (*_INDEXED_FILTERS, "timesheet_submission_id", "expense_report_id", "approved",
+            "uninvoiced", "date_performed_between")  # fmt: skip
 _INCLUDE = re.compile(r"(user|role|workspace)(,(user|role|workspace))*")
 _BETWEEN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}:[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -155,7 +170,7 @@ class PsaMock(ExpensesMixin):
     ) -> None:
         self.clock = clock
         self.sink = sink
-        self.tables = Tables()
+        self.tables = Tables(_INDEXES)
         self.app = VendorApp("psa")
         app = self.app
         for kind in (
@@ -195,6 +210,10 @@ class PsaMock(ExpensesMixin):
         n = self.tables.next_number(tenant, kind)
         record = {"id": str(n), **fields, "created_at": now, "updated_at": now}
         return self.tables.insert(tenant, kind, record)
+
+    def _changed(self, tenant: str, kind: str, record: dict[str, Any]) -> None:
+        """A record's indexed field (status, state) may have changed in place."""
+        self.tables.table(tenant, kind).reindex(record["id"])
 
     def add_role(self, tenant: str, name: str) -> str:
         return self._new(tenant, "roles", {"name": name})["id"]
@@ -296,6 +315,7 @@ class PsaMock(ExpensesMixin):
             comment=comment,
             updated_at=now,
         )
+        self._changed(tenant, "timesheet_submissions", submission)
         for entry_id in submission["line_item_ids"]:
             entry = self.tables.get(tenant, "time_entries", entry_id)
             if approve:
@@ -311,6 +331,7 @@ class PsaMock(ExpensesMixin):
             raise ValueError(f"milestone {milestone_id} is {milestone['state']}, not planned")
         now = iso(self.clock())
         milestone.update(state="completed", completed_at=now, updated_at=now)
+        self._changed(tenant, "billing_milestones", milestone)
 
     def accept_milestone(self, tenant: str, milestone_id: str) -> None:
         milestone = self.tables.get(tenant, "billing_milestones", milestone_id)
@@ -318,6 +339,7 @@ class PsaMock(ExpensesMixin):
             raise ValueError(f"milestone {milestone_id} is {milestone['state']}, not completed")
         now = iso(self.clock())
         milestone.update(state="accepted", accepted_at=now, updated_at=now)
+        self._changed(tenant, "billing_milestones", milestone)
         self._notify(tenant, "billing_milestone.accepted", milestone_id, now)
 
     def _notify(self, tenant: str, event: str, subject_id: str, at: str) -> None:
@@ -377,17 +399,26 @@ class PsaMock(ExpensesMixin):
     def _lister(self, kind: str) -> Any:
         def list_records(call: Call) -> Reply:
             _check_filters(call)
-            rows = [r for r in self._candidates(call, kind) if self._matches(call, r)]
             number = call.int_query("page", 1, low=1)
             size = call.int_query("per_page", 20, low=1, high=MAX_PER_PAGE)
-            chunk, count = page(rows, number, size)
+            q, table = call.query, self.tables.table(call.tenant, kind)
+            given = [name for name in _FILTERS if name in q]
+            if not given or (len(given) == 1 and table.indexed(given[0])):
+                where = (given[0], q[given[0]]) if given else None  # a page of an index
+                total = self.tables.count(call.tenant, kind, where)
+                chunk = self.tables.window(call.tenant, kind, (number - 1) * size, size, where)
+            else:
+                rows = [r for r in self._candidates(call, kind) if self._matches(call, r)]
+                total, start = len(rows), (number - 1) * size
+                chunk = rows[start : start + size]
+            count = max(1, -(-total // size))
             meta = {
-                "count": len(rows),
+                "count": total,
                 "page_count": count,
                 "page_number": number,
                 "page_size": size,
             }
-            return Reply(200, self._envelope(call, kind, chunk, len(rows), meta))
+            return Reply(200, self._envelope(call, kind, chunk, total, meta))
 
         return list_records
 
@@ -412,6 +443,10 @@ class PsaMock(ExpensesMixin):
             report = self.tables.table(call.tenant, "expense_reports").get(report_id)
             expenses = self.tables.table(call.tenant, "expenses")
             return [expenses[i] for i in report["expense_ids"]] if report else []
+        table = self.tables.table(call.tenant, kind)
+        for name in _INDEXED_FILTERS:
+            if name in call.query and table.indexed(name):
+                return self.tables.where(call.tenant, kind, name, call.query[name])
         return self.tables.all(call.tenant, kind)
 
     def _matches(self, call: Call, row: dict[str, Any]) -> bool:

@@ -136,7 +136,7 @@ class TaxMock:
     ) -> None:
         self.clock = clock
         self.rules = (rules or TaxRules.default()).model_copy(deep=True)
-        self.tables = Tables()
+        self.tables = Tables({"documents": ("companyCode",)})  # a page per company, not a scan
         self.app = VendorApp("tax")
         app = self.app
         app.route("POST", API + "/transactions/create", scope="tax:transactions.write")(
@@ -318,9 +318,11 @@ class TaxMock:
         top = call.int_query("$top", MAX_TOP, low=1, high=MAX_TOP)
         skip = call.int_query("$skip", 0, low=0)
         company = call.params["companyCode"]
-        rows = [r for r in self.tables.all(call.tenant, "documents") if r["companyCode"] == company]
-        body: dict[str, Any] = {"@recordsetCount": len(rows), "value": rows[skip : skip + top]}
-        if skip + top < len(rows):
+        where = ("companyCode", company)
+        total = self.tables.count(call.tenant, "documents", where)
+        rows = self.tables.window(call.tenant, "documents", skip, top, where)
+        body: dict[str, Any] = {"@recordsetCount": total, "value": rows}
+        if skip + top < total:
             query = urlencode({"$top": top, "$skip": skip + top}, safe="$")
             body["@nextLink"] = f"{API}/companies/{quote(company, safe='')}/transactions?{query}"
         return Reply(200, body)

@@ -15,10 +15,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from orchestrator._credits import outside_vat, split_credits
 from orchestrator._ledger import Item
 from orchestrator._parts import CoreParts
 from orchestrator._wire import ContractViolation, VendorError
-from orchestrator.model import Invoice
+from orchestrator.model import Invoice, InvoiceLine
 from orchestrator.runtime import Flow
 
 __all__ = ["Billing", "Outgoing", "period_end"]
@@ -42,6 +43,7 @@ class Outgoing:
     number: str = ""
     total: Decimal = Decimal(0)  # gross, as the ERP computed it
     followed_up: tuple[str, ...] = ()  # follow-up steps done (not repeated after a restart)
+    memo: bool = False  # a credit note for service credits the month's charges cannot absorb
 
 
 class Billing(CoreParts):
@@ -56,21 +58,31 @@ class Billing(CoreParts):
     def request_payment(self, engagement: Any, invoice: dict[str, Any]) -> Flow[None]:
         raise NotImplementedError
 
-    def billing_run(self, period: str, invoice_date: date) -> Flow[None]:
-        """One invoice per contract for everything approved and due by the period's end.
+    def billing_run(
+        self, period: str, invoice_date: date, entities: tuple[str, ...] | None = None
+    ) -> Flow[None]:
+        """One invoice per contract for everything approved and due by the period's end, for
+        the contracts of ``entities`` (None: every legal entity): each entity dates its
+        invoices on its own calendar, so finance may run the month entity by entity.
         Runs never overlap (a replayed run and the next month's would pick the same items)."""
         while self.state.billing:
             yield from self._rt.sleep(60)
         self.state.billing[period] = None
         try:
-            yield from self._billing_run(period, invoice_date)
+            yield from self._billing_run(period, invoice_date, entities)
         finally:
             self.state.billing.clear()
 
-    def _billing_run(self, period: str, invoice_date: date) -> Flow[None]:
+    def _billing_run(
+        self, period: str, invoice_date: date, entities: tuple[str, ...] | None
+    ) -> Flow[None]:
         failures = yield from self.finish_outbox()
         reserved = {key for outgoing in self.state.outbox.values() for key in outgoing.items}
         for items in self.state.ledger.due(period_end(period)).values():
+            if entities is not None and items[0].engagement.contract.legal_entity_id not in (
+                entities
+            ):
+                continue  # another entity's run bills it, dated on that entity's calendar
             items = [i for i in items if i.key not in reserved]  # already on a decided invoice
             items = self._approved_subcontracting(items) if items else items
             if not items:
@@ -116,8 +128,14 @@ class Billing(CoreParts):
             self._raise("billing_failed", subject, detail)
 
     def _invoice(self, items: list[Item], period: str, invoice_date: date) -> Flow[None]:
+        """The contract's invoice for the period; service credits its charges cannot absorb
+        go on a credit note of the same run (never a negative invoice: see ``_credits``)."""
         engagement = items[0].engagement
-        priced = [(item, item.line()) for item in items]
+        priced, noted = split_credits([(item, item.line()) for item in items])
+        if noted:
+            yield from self._credit_note(engagement, noted, period, invoice_date)
+        if not priced:
+            return
         invoice = Invoice(
             contract_id=engagement.contract.reference,
             customer_id=engagement.customer.id,
@@ -131,9 +149,32 @@ class Billing(CoreParts):
         )
         subject = f"invoice:{invoice.contract_id}:{period}"
         document = f"{invoice.contract_id}-{invoice.idempotency_key[-16:]}"[-50:]
+        taxed = yield from self._taxed(invoice, engagement, document, subject)
+        key = invoice.idempotency_key
+        self.state.outbox[key] = Outgoing(
+            invoice.model_copy(update={"lines": taxed}),
+            tuple(item.key for item, _ in priced),
+            document,
+            engagement.contract.id,
+        )
+        yield from self._issue(key, self.state.outbox[key])
+
+    def _taxed(
+        self, invoice: Invoice, engagement: Any, document: str, subject: str
+    ) -> Flow[tuple[InvoiceLine, ...]]:
+        """The lines with the tax engine's tax; credits outside the scope of VAT carry none
+        and are not sent (a document of nothing but those is not sent at all)."""
+        contract = engagement.contract
+        outside = [outside_vat(line, contract) for line in invoice.lines]
+        if all(outside):
+            return tuple(x.model_copy(update={"tax": Decimal(0)}) for x in invoice.lines)
+        sent = invoice
+        if any(outside):
+            sent = invoice.model_copy(update={"lines": tuple(
+                x for x, out in zip(invoice.lines, outside, strict=True) if not out)})  # fmt: skip
         try:
-            taxed = yield from self._tax.assess(
-                invoice, engagement.entity, engagement.customer, document
+            assessed = yield from self._tax.assess(
+                sent, engagement.entity, engagement.customer, document
             )
         except VendorError as exc:  # never post untaxed: hold the invoice, retry next run
             reason = "tax_unavailable" if exc.status >= 500 else "tax_rejected"
@@ -141,14 +182,68 @@ class Billing(CoreParts):
             raise
         for reason in ("tax_unavailable", "tax_rejected", "billing_failed"):
             self._resolve(reason, subject)
-        key = invoice.idempotency_key
+        taxes = iter(assessed)
+        return tuple(x.model_copy(update={"tax": Decimal(0)}) if out else next(taxes)
+                     for x, out in zip(invoice.lines, outside, strict=True))  # fmt: skip
+
+    def _credit_note(
+        self, engagement: Any, noted: list[tuple[Item, InvoiceLine]], period: str, day: date
+    ) -> Flow[None]:
+        """Service credits the invoice cannot absorb, on a credit memo on the customer's
+        account, decided in the outbox first like an invoice (same items, same key)."""
+        contract = engagement.contract
+        credits = Invoice(
+            contract_id=contract.reference, customer_id=engagement.customer.id,
+            legal_entity_id=contract.legal_entity_id, period=period, invoice_date=day,
+            currency=contract.currency, lines=tuple(line for _, line in noted),
+        )  # fmt: skip
+        key = "memo:" + credits.idempotency_key
+        document = f"{contract.reference}-CR-{key[-16:]}"[-50:]
+        taxed = yield from self._taxed(
+            credits, engagement, document, f"credit_note:{contract.reference}:{period}"
+        )
+        memo_lines = tuple(  # a credit memo states what it gives back as positive amounts
+            x.model_copy(update={"amount": -x.amount, "unit_price": -x.unit_price, "tax": -x.tax})
+            for x in taxed
+        )
+        has_tax = not all(outside_vat(x, contract) for x in taxed)
         self.state.outbox[key] = Outgoing(
-            invoice.model_copy(update={"lines": taxed}),
-            tuple(item.key for item in items),
-            document,
-            engagement.contract.id,
+            credits.model_copy(update={"lines": memo_lines}),
+            tuple(item.key for item, _ in noted),
+            document if has_tax else "",
+            contract.id,
+            memo=True,
         )
         yield from self._issue(key, self.state.outbox[key])
+
+    def _issue_memo(self, key: str, outgoing: Outgoing) -> Flow[None]:
+        """Create and post the credit memo (the ERP replays it for the same key), mark its
+        credits billed, commit its tax; a failed commit waits in the queue, memo kept."""
+        engagement = self.state.engagements[outgoing.contract_id]
+        memo = outgoing.invoice
+        if outgoing.status == "decided":
+            created = yield from self._erp.credit(
+                engagement.entity, memo.customer_id, list(memo.lines), memo.invoice_date,
+                f"SC {memo.period} {memo.contract_id}", key=key,
+            )  # fmt: skip
+            outgoing.status, outgoing.erp_id = "posted", created["id"]
+            outgoing.number = created["number"]
+            ledger = self.state.ledger
+            for item_key in outgoing.items:
+                item = ledger.pending.get(item_key)
+                if item is not None:  # credited as the invoice line would have (negative)
+                    ledger.mark_billed(item, item.line(), outgoing.number)
+            self.state.outbox.touch(key)
+            self._rt.record("core.credit_note", contract=memo.contract_id,
+                            number=outgoing.number, items=len(outgoing.items))  # fmt: skip
+        if outgoing.document:
+            try:
+                yield from self._tax.commit(engagement.entity, outgoing.document)
+            except VendorError as exc:
+                self._raise("tax_commit_failed", f"credit_note:{outgoing.number}", str(exc))
+                return
+            self._resolve("tax_commit_failed", f"credit_note:{outgoing.number}")
+        del self.state.outbox[key]
 
     def _issue(self, key: str, outgoing: Outgoing) -> Flow[None]:
         """Create, check and post the outbox's invoice, mark its items billed, follow up."""
@@ -159,6 +254,9 @@ class Billing(CoreParts):
             self.state.issuing.pop(key, None)
 
     def _issue_once(self, key: str, outgoing: Outgoing) -> Flow[None]:
+        if outgoing.memo:
+            yield from self._issue_memo(key, outgoing)
+            return
         engagement = self.state.engagements[outgoing.contract_id]
         company = engagement.entity.erp_company_id
         invoice = outgoing.invoice

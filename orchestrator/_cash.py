@@ -1,5 +1,10 @@
-"""Invoice -> cash: ask the client to pay each posted invoice through the payment platform,
-and apply the money that arrives to the ERP invoice it pays.
+"""Invoice -> cash: ask the client to pay each posted invoice, and apply the money that
+arrives to the ERP invoice it pays.
+
+An invoice one Stripe payment can carry is requested as a payment intent; any other (above
+Stripe's maximum charge, below its minimum, or in a currency it does not take) is sent to the
+client by the ERP, to be paid by bank transfer to the firm's account, and the ERP's bank
+reconciliation applies that money (``adapters.payments.settlement``).
 
 Stripe reports money as it arrives (``partially_funded``, then ``succeeded``); the core applies
 only what is new since it last applied cash for that intent, with an idempotency key made of
@@ -12,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from orchestrator._parts import CoreParts
+from orchestrator.adapters.payments import settlement, total_minor
 from orchestrator.money import minor_unit
 from orchestrator.runtime import Flow
 
@@ -22,15 +28,21 @@ class Cash(CoreParts):
     """Mixed into the reference core: it owns ``state`` and the adapters."""
 
     def request_payment(self, engagement: Any, invoice: dict[str, Any]) -> Flow[None]:
+        currency = engagement.contract.currency
+        plan = settlement(total_minor(invoice, currency), currency)
+        if plan == "bank_transfer":
+            yield from self._erp.send_invoice(engagement.entity, invoice["id"])
+            self._rt.record(
+                "core.payment_requested", invoice=invoice["number"], method="bank_transfer"
+            )
+            return
         customer = engagement.customer
         stripe_customer = self.state.stripe_customers.get(customer.id)
         if stripe_customer is None:
             stripe_customer = yield from self._payments.ensure_customer(customer)
             self.state.stripe_customers[customer.id] = stripe_customer
         self.state.invoices[invoice["id"]] = (engagement, invoice["number"])
-        intents = yield from self._payments.request_payment(
-            stripe_customer, invoice, engagement.contract.currency
-        )
+        intents = yield from self._payments.request_payment(stripe_customer, invoice, currency)
         self._rt.record("core.payment_requested", invoice=invoice["number"], intents=len(intents))
 
     def on_payment_event(self, event: dict[str, Any]) -> Flow[None]:

@@ -87,6 +87,9 @@ class ExpensePolicy(_Model):
     markup_percent: Decimal
     billable_categories: tuple[str, ...]
     receipt_required_above: Decimal
+    # the order of conversion and markup, and rounding once or after each step: see pricing
+    conversion: Literal["convert_then_markup", "markup_then_convert"] = "convert_then_markup"
+    rounding: Literal["once", "each_step"] = "once"
 
 
 class ServiceLevel(_Model):
@@ -94,6 +97,8 @@ class ServiceLevel(_Model):
 
     credit_per_breach: Decimal
     monthly_cap: Decimal
+    # a price reduction (reduces the VAT base) or compensation (outside VAT): see _credits
+    vat_treatment: Literal["price_reduction", "compensation"] = "price_reduction"
 
 
 class ContractVersion(_Model):

@@ -15,6 +15,7 @@ __all__ = [
     "MilestonePrice",
     "PricingError",
     "TimePrice",
+    "expense_amount",
     "price_expense",
     "price_milestone",
     "price_time",
@@ -60,14 +61,33 @@ def price_time(entry: TimeEntry, resource: Resource, contract: Contract) -> Invo
     )
 
 
+def expense_amount(expense: Expense, rate: Decimal, contract: Contract) -> Decimal:
+    """Cost converted at the ERP's rate for the expense date, plus the contract's markup, by
+    the contract's rounding rule, in the order its expense policy says.
+
+    Rounded ``once`` (the default) the order does not matter: cost x rate x (1 + markup) is one
+    product, rounded at the end, the most exact figure. Rounded ``each_step``, every figure a
+    client can re-check on the printed line is itself a rounded amount: convert then mark up
+    rounds the converted cost to the invoice currency first; mark up then convert rounds the
+    marked-up cost in the expense's own currency first. Either may differ from ``once`` by a
+    cent; the contract, not the integration, decides which one the client agreed to."""
+    policy = contract.expense_policy
+    markup = 1 + (policy.markup_percent if policy is not None else Decimal(0)) / 100
+    rule, currency = contract.rounding, contract.currency
+    if policy is None or policy.rounding == "once":
+        return round_amount(expense.amount * rate * markup, currency, rule)
+    if policy.conversion == "convert_then_markup":
+        return round_amount(round_amount(expense.amount * rate, currency, rule) * markup,
+                            currency, rule)  # fmt: skip
+    marked_up = round_amount(expense.amount * markup, expense.currency, rule)
+    return round_amount(marked_up * rate, currency, rule)
+
+
 def price_expense(expense: Expense, rate: Decimal, contract: Contract) -> InvoiceLine:
-    """Cost converted at the ERP's rate for the expense date, plus the contract's markup,
-    rounded once by the contract's rule."""
+    """An expense's line: see ``expense_amount`` for its amount."""
     policy = contract.expense_policy
     markup = policy.markup_percent if policy is not None else Decimal(0)
-    amount = round_amount(
-        expense.amount * rate * (1 + markup / 100), contract.currency, contract.rounding
-    )
+    amount = expense_amount(expense, rate, contract)
     version = contract.version_on(expense.day) or contract.versions[0]
     note = f", +{markup}%" if markup else ""
     return InvoiceLine(

@@ -77,7 +77,13 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash, Billing, Reconciliati
                 body = decode(request.content)
                 period, when = str(body["period"]), date.fromisoformat(body["invoiceDate"])
                 period_end(period)
-                self._accept(f"billing-run:{period}:{when}", "billing_run", (period, when))
+                entities = body.get("legalEntities")  # absent: every entity's contracts
+                if entities is None:
+                    self._accept(f"billing-run:{period}:{when}", "billing_run", (period, when))
+                else:
+                    entities = tuple(sorted(str(e) for e in entities))
+                    self._accept(f"billing-run:{period}:{when}:{','.join(entities)}",
+                                 "billing_run", (period, when, entities))  # fmt: skip
                 return _json(202, {"accepted": True, "period": period})
             if method == "POST" and path == "/reconciliations":
                 self._rt.spawn(self.reconcile(), "reconciliation")

@@ -122,6 +122,8 @@ def contract_from_record(record: dict[str, Any]) -> Contract:
             markup_percent=Decimal(policy["markupPercent"]),
             billable_categories=tuple(policy["billableCategories"]),
             receipt_required_above=Decimal(policy["receiptRequiredAbove"]),
+            conversion=policy.get("conversion", "convert_then_markup"),
+            rounding=policy.get("rounding", "once"),
         )
     return Contract(
         id=record["id"],
@@ -145,5 +147,6 @@ def contract_from_record(record: dict[str, Any]) -> Contract:
         else ServiceLevel(
             credit_per_breach=Decimal(record["serviceLevel"]["creditPerBreach"]),
             monthly_cap=Decimal(record["serviceLevel"]["monthlyCap"]),
+            vat_treatment=record["serviceLevel"].get("vatTreatment", "price_reduction"),
         ),
     )

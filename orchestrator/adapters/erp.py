@@ -163,6 +163,14 @@ class ErpAdapter:
         )
         yield from self._call("POST", f"{journal}/Microsoft.NAV.post")
 
+    def send_invoice(self, entity: LegalEntity, invoice_id: str) -> Flow[None]:
+        """E-mail a posted invoice to its customer, to be paid by bank transfer to the account
+        it names (BC's ``Microsoft.NAV.send``; sending again only sends another copy)."""
+        yield from self._call(
+            "POST",
+            f"/companies({entity.erp_company_id})/salesInvoices({invoice_id})/Microsoft.NAV.send",
+        )
+
     def credit(
         self,
         entity: LegalEntity,

@@ -1,14 +1,17 @@
-"""Stripe adapter: a customer per ERP customer, and payment intents that ask the client to pay
-an invoice by bank transfer (or card where bank transfer is not offered), idempotently.
+"""Stripe adapter: a customer per ERP customer, and a payment intent that asks the client to
+pay an invoice by bank transfer (or card where Stripe offers no bank transfer), idempotently.
 
-Stripe caps one payment at eight digits of the minor unit, so a large invoice is requested in
-instalments; each intent names its invoice in ``metadata``.
+Stripe takes one payment of at most eight digits of the minor unit (99,999,999: 999,999.99 USD
+or INR; https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts, consulted
+2026-12-07) and at least its minimum charge. An invoice outside those bounds is not split into
+a stream of card payments (an INR 10^11 invoice would take 100,000 of them): it is settled as a
+firm settles any large invoice, by bank transfer to its own account (``settlement``).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from orchestrator._wire import call
 from orchestrator.model import Customer
@@ -16,15 +19,33 @@ from orchestrator.money import minor_unit
 from orchestrator.runtime import Flow, Runtime
 
 MAX_MINOR = 99_999_999
+# Stripe's minimum charge per currency, in minor units (same source); a currency Stripe does
+# not take is settled by bank transfer
+MIN_MINOR = {
+    "AUD": 50, "CAD": 50, "CHF": 50, "DKK": 250, "EUR": 50, "GBP": 30, "INR": 50, "JPY": 50,
+    "MXN": 1000, "NOK": 300, "PLN": 200, "SEK": 300, "SGD": 50, "USD": 50,
+}  # fmt: skip
 BANK_TRANSFER_CURRENCIES = ("EUR", "GBP", "USD", "JPY", "MXN")
 
+Settlement = Literal["nothing", "stripe", "bank_transfer"]
 
-def instalments(total_minor: int) -> list[int]:
-    """Split an amount into as few parts within Stripe's cap as possible, the last one
-    taking the remainder."""
-    count = -(-total_minor // MAX_MINOR)
-    part = total_minor // count
-    return [part] * (count - 1) + [total_minor - part * (count - 1)]
+
+def settlement(total_minor: int, currency: str) -> Settlement:
+    """How an invoice of ``total_minor`` is to be paid: ``stripe`` when one payment intent can
+    carry it (within Stripe's minimum and maximum charge for the currency), ``bank_transfer``
+    to the firm's own account otherwise (the ERP sends the invoice, which names the account;
+    the ERP's bank reconciliation applies the money), ``nothing`` when nothing is owed."""
+    if total_minor <= 0:
+        return "nothing"
+    minimum = MIN_MINOR.get(currency)
+    if minimum is None or not minimum <= total_minor <= MAX_MINOR:
+        return "bank_transfer"
+    return "stripe"
+
+
+def total_minor(invoice: dict[str, Any], currency: str) -> int:
+    """The invoice's gross amount in the currency's minor unit."""
+    return int(Decimal(invoice["totalAmountIncludingTax"]).scaleb(minor_unit(currency)))
 
 
 class PaymentsAdapter:
@@ -47,29 +68,29 @@ class PaymentsAdapter:
     def request_payment(
         self, stripe_customer: str, invoice: dict[str, Any], currency: str
     ) -> Flow[list[str]]:
-        """Payment intents for a posted ERP invoice's gross amount; their ids."""
-        total = Decimal(invoice["totalAmountIncludingTax"]).scaleb(minor_unit(currency))
-        if total <= 0:
+        """One payment intent for a posted ERP invoice's gross amount, when ``settlement``
+        says ``stripe``; its id, in a list (none when nothing is owed)."""
+        amount = total_minor(invoice, currency)
+        plan = settlement(amount, currency)
+        if plan == "nothing":
             return []
+        if plan != "stripe":
+            raise ValueError(f"invoice {invoice['number']} cannot be paid in one Stripe payment")
         method = "customer_balance" if currency in BANK_TRANSFER_CURRENCIES else "card"
-        parts = instalments(int(total))
-        ids = []
-        for k, amount in enumerate(parts, start=1):
-            intent = yield from self._post(
-                "/v1/payment_intents",
-                [
-                    ("amount", str(amount)),
-                    ("currency", currency.lower()),
-                    ("customer", stripe_customer),
-                    ("payment_method_types[]", method),
-                    ("description", f"Invoice {invoice['number']} ({k}/{len(parts)})"),
-                    ("metadata[invoice_id]", invoice["id"]),
-                    ("metadata[invoice_number]", invoice["number"]),
-                ],
-                key=f"pi:{invoice['id']}:{k}",
-            )
-            ids.append(str(intent["id"]))
-        return ids
+        intent = yield from self._post(
+            "/v1/payment_intents",
+            [
+                ("amount", str(amount)),
+                ("currency", currency.lower()),
+                ("customer", stripe_customer),
+                ("payment_method_types[]", method),
+                ("description", f"Invoice {invoice['number']} (1/1)"),
+                ("metadata[invoice_id]", invoice["id"]),
+                ("metadata[invoice_number]", invoice["number"]),
+            ],
+            key=f"pi:{invoice['id']}:1",
+        )
+        return [str(intent["id"])]
 
     def intents(self) -> Flow[list[dict[str, Any]]]:
         """Every payment intent of the account, newest first (Stripe's cursor paging)."""

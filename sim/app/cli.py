@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -322,7 +323,16 @@ def serve_command(
     ),
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     scenario: Annotated[
-        Path | None, typer.Option(help="Seed the mocks from this scenario (YAML).")
+        Path | None,
+        typer.Option(help="Seed the mocks from this scenario (YAML) and apply its faults."),
+    ] = None,
+    scenario_time: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"],
+            help="The scenario moment (UTC) the server's start stands for: its dated faults "
+            "keep their distance from it (default: the period's first day, 00:00).",
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the fault layers' random draws.")] = 7,
     allow_remote: Annotated[
@@ -332,6 +342,30 @@ def serve_command(
         str | None,
         typer.Option(envvar="Q2C_ADMIN_TOKEN", help="Admin API token (default: random)."),
     ] = None,
+    max_body: Annotated[
+        int, typer.Option(min=1, help="Largest request body in bytes; larger is a 413.")
+    ] = 10 * 1024 * 1024,
+    webhooks_to: Annotated[
+        str | None,
+        typer.Option(help="Register this URL for every vendor that sends webhooks."),
+    ] = None,
+    webhook_retry_scale: Annotated[
+        float,
+        typer.Option(
+            min=0.000001,
+            max=1.0,
+            help="Shrink every vendor's webhook retry waits by this factor (CI; 1 = real pace).",
+        ),
+    ] = 1.0,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse a request that breaks the vendor's spec: 422 naming the rule (415 for "
+            "a media type the operation does not take). Every request is checked either way "
+            "(GET /_admin/contract-report).",
+        ),
+    ] = False,
 ) -> None:
     """Serve all six mocks over HTTP under /crm /clm /psa /erp /tax /payments, with an admin API."""
     import secrets
@@ -347,6 +381,11 @@ def serve_command(
             "are reachable from other machines",
             highlight=False,
         )
+    if webhooks_to is not None:
+        from mocks import url_problem
+
+        if (why := url_problem(webhooks_to)) is not None:
+            raise bad_input(f"--webhooks-to {webhooks_to}: {why}")
     spec = None
     if scenario is not None:
         try:
@@ -354,10 +393,14 @@ def serve_command(
         except ScenarioError as exc:
             _scenario_problems(exc)
             raise typer.Exit(2) from None
+    if scenario_time is not None and spec is None:
+        raise bad_input("--scenario-time needs --scenario")
     token = admin_token or secrets.token_urlsafe(24)
+    moment = scenario_time.replace(tzinfo=UTC) if scenario_time is not None else None
     serve(
         host=host, port=port, scenario=spec, seed=seed, admin_token=token,
-        allow_remote=allow_remote, console=console,
+        allow_remote=allow_remote, console=console, max_body=max_body, strict=strict,
+        scenario_time=moment, webhooks_to=webhooks_to, webhook_retry_scale=webhook_retry_scale,
     )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from sim.firm.registrations import tax_id as registered_tax_id
 from sim.record.truth import BreachTruth, MilestoneTruth
 from sim.scenario.calendar import at
 from sim.scenario.format import ContractSpec, ContractVersionSpec, MilestoneSpec
-from sim.scenario.periods import billing_periods
+from sim.scenario.periods import billing_runs
 from sim.seeds import stream
 from sim.world.courier import CoreRefused
 from sim.world.world import World
@@ -128,6 +128,9 @@ def _terms(world: World, contract: ContractSpec) -> ExecutedTerms:
             else {
                 "creditPerBreach": contract.service_level.credit_per_breach,
                 "monthlyCap": contract.service_level.monthly_cap,
+                **_unless_default(
+                    "vatTreatment", contract.service_level.vat_treatment, "price_reduction"
+                ),
             },
         }
     )
@@ -141,7 +144,14 @@ def _expense_policy_terms(contract: ContractSpec) -> dict[str, Any] | None:
         "markupPercent": policy.markup_percent,
         "billableCategories": policy.billable_categories,
         "receiptRequiredAbove": policy.receipt_required_above,
+        **_unless_default("conversion", policy.conversion, "convert_then_markup"),
+        **_unless_default("rounding", policy.rounding, "once"),
     }
+
+
+def _unless_default(name: str, value: str, default: str) -> dict[str, str]:
+    """A finance reading the SOW records only when it departs from the default."""
+    return {} if value == default else {name: value}
 
 
 def _sow_record(world: World, contract_id: str) -> dict[str, Any] | None:
@@ -302,11 +312,17 @@ def _psa_milestone(world: World, contract_id: str, milestone_id: str) -> dict[st
 
 
 def _finance(world: World) -> Any:
-    """Finance triggers the billing run for each month on the n-th business day after it;
-    while the core is down (connection refused) it tries again every 15 minutes."""
-    for period, run_day in billing_periods(world.scenario, world.calendar):
+    """Finance triggers the billing run for each month on the n-th business day after it, on
+    each legal entity's own calendar (entities whose calendars agree share a run; a run for
+    some of them names them); while the core is down (connection refused) it tries again
+    every 15 minutes."""
+    every = tuple(e.id for e in world.scenario.legal_entities)
+    for period, run_day, entities in billing_runs(world.scenario, world.calendar):
         yield world.until(at(run_day, 6))
-        body = json.dumps({"period": period, "invoiceDate": run_day.isoformat()}).encode()
+        run = {"period": period, "invoiceDate": run_day.isoformat()}
+        if entities != every:
+            run["legalEntities"] = list(entities)  # type: ignore[assignment]
+        body = json.dumps(run).encode()
         while True:
             try:
                 response = world.call_core("POST", "/billing-runs", body)

@@ -7,11 +7,15 @@ module judges the rest of each posted invoice and credit note, and each of their
   legal entity (never shared), with the customer's number and name the same on every document;
   its currency is its contract's; its number is used once;
 - its dates: an invoice is dated on or after every item it bills and the billing run of that
-  item's month (no invoice before the work, nor before the run that bills it), not after it was
+  item's month by its legal entity's own calendar (no invoice before the work, nor before the
+  run that bills it), on a billing-run day of that calendar (each entity dates its invoices by
+  its own holidays, not the first entity's), not after it was
   posted, and due exactly the contract's payment terms later, with a total that is not
   negative (Business Central's posting refuses one: "The total amount for the invoice must be
   0 or greater"; credits larger than the charges are a credit note); a credit note is dated no
-  earlier than the charges it reverses were posted, nor after it was posted itself;
+  earlier than the charges it reverses were posted, nor after it was posted itself; a credit
+  note of service credits (those the month's charges could not absorb) is dated like the
+  invoice it stands beside, and every document bills items of one contract only;
 - each line: quantity x unit price is its net (rounded by the contract's rule), net + tax is
   its gross; a time entry's line bills the entry's hours at the rate of the version it names;
   its contract-version reference names the contract's own CLM record and an existing version,
@@ -32,7 +36,9 @@ from typing import Any
 from sim.oracle._items import ItemVerdict, OracleReport, Violation
 from sim.oracle._pricing import _round, _version_on
 from sim.record.truth import GroundTruth
+from sim.scenario.calendar import BusinessCalendar
 from sim.scenario.format import ContractSpec, Scenario
+from sim.scenario.periods import billing_runs, entity_calendars
 
 __all__ = ["check_documents"]
 
@@ -53,6 +59,10 @@ class _Judge:
         self.time = {t.source_id: t for t in truth.time.values()}
         self.milestones = {m.source_id: m for m in truth.milestones.values()}
         self.runs = {period: moment.date() for period, moment in truth.billing_runs}
+        self.entity_runs = _entity_runs(s)  # (entity, period) -> run day, on its calendar
+        self.run_days: dict[str, set[date]] = defaultdict(set)
+        for (entity, _), day in self.entity_runs.items():
+            self.run_days[entity].add(day)
         self.records = records  # contract id -> CLM record id
         self.customers: dict[str, set[str]] = defaultdict(set)  # client -> customer ids
         self.owners: dict[str, set[str]] = defaultdict(set)  # customer id -> clients
@@ -90,8 +100,14 @@ class _Judge:
         if doc["currencyCode"] != c.currency:
             self.wrong(number, "currency", f"{doc['currencyCode']}, the contract bills in "
                        f"{c.currency}", items)  # fmt: skip
+        strangers = [i for i in items if i.contract != c.id]
+        if strangers:
+            others = sorted({i.contract for i in strangers})
+            self.wrong(number, "contract", f"bills items of {others} beside {c.id}'s", items)
         posted = date.fromisoformat(doc["postedAt"][:10]) if doc.get("postedAt") else None
-        if memo:
+        if memo and all(x.get("billingRole") == "credit" for x in lines):
+            self.invoice_dates(doc, c, items, posted, "creditMemoDate")  # service credits
+        elif memo:
             self.memo_dates(doc, items, posted)
         else:
             self.invoice_dates(doc, c, items, posted)
@@ -99,10 +115,17 @@ class _Judge:
             self.line(number, c, line, memo)
 
     def invoice_dates(
-        self, doc: dict[str, Any], c: ContractSpec, items: list[ItemVerdict], posted: date | None
+        self,
+        doc: dict[str, Any],
+        c: ContractSpec,
+        items: list[ItemVerdict],
+        posted: date | None,
+        dated: str = "invoiceDate",
     ) -> None:
-        number, day = doc["number"], date.fromisoformat(doc["invoiceDate"])
-        if Decimal(doc["totalAmountIncludingTax"]) < 0:
+        """An invoice's dates; a credit note of service credits (``dated`` its
+        ``creditMemoDate``) is dated by the same rules, and has no due date."""
+        number, day = doc["number"], date.fromisoformat(doc[dated])
+        if dated == "invoiceDate" and Decimal(doc["totalAmountIncludingTax"]) < 0:
             why = "credits larger than the charges belong on a credit note"
             self.wrong(number, "negative_invoice", f"total {doc['totalAmountIncludingTax']}: {why}",
                        items)  # fmt: skip
@@ -110,13 +133,21 @@ class _Judge:
         if day < latest:
             self.wrong(number, "invoice_date", f"dated {day}, before the work it bills "
                        f"({latest})", items)  # fmt: skip
-        runs = [self.runs[f"{i.day:%Y-%m}"] for i in items if f"{i.day:%Y-%m}" in self.runs]
-        if runs and day < max(runs):
+        months = {f"{i.day:%Y-%m}" for i in items}
+        runs = [self.entity_runs.get((c.legal_entity, m)) or self.runs.get(m) for m in months]
+        due = max((r for r in runs if r is not None), default=None)
+        if due is not None and day < due:
             self.wrong(number, "invoice_date", f"dated {day}, before the billing run of "
-                       f"{max(runs)} that bills its items", items)  # fmt: skip
+                       f"{due} that bills its items", items)  # fmt: skip
+        own = self.run_days[c.legal_entity]
+        if own and day not in own and day <= max(own):
+            self.wrong(number, "invoice_date", f"dated {day}, not a billing-run day on "
+                       f"{c.legal_entity}'s own calendar", items)  # fmt: skip
         if posted is not None and day > posted:
             self.wrong(number, "invoice_date", f"dated {day}, after it was posted ({posted})",
                        items)  # fmt: skip
+        if dated != "invoiceDate":
+            return
         due = day + timedelta(days=c.payment_terms_days)
         if doc.get("dueDate") != due.isoformat():
             self.wrong(number, "due_date", f"due {doc.get('dueDate')}, the contract's "
@@ -227,6 +258,18 @@ class _Judge:
                 self.report.violations.append(
                     Violation("documents", number, f"number: used by {times} posted documents")
                 )
+
+
+def _entity_runs(s: Scenario) -> dict[tuple[str, str], date]:
+    """(legal entity, period) -> the day that entity bills the period, on its own calendar."""
+    countries = sorted({e.country for e in s.legal_entities})
+    calendar = BusinessCalendar(countries, s.starts.year, s.ends.year + 1,
+                                s.holiday_subdivisions, entity_calendars(s))  # fmt: skip
+    return {
+        (entity, period): day
+        for period, day, entities in billing_runs(s, calendar)
+        for entity in entities
+    }
 
 
 def check_documents(

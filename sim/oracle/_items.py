@@ -25,6 +25,7 @@ from typing import Any
 
 from sim.oracle._pricing import (
     MINOR,
+    READINGS,
     ROUNDING,
     Rates,
     _markup,
@@ -99,7 +100,8 @@ def _billings(
     credit_memos: Iterable[dict[str, Any]] = (),
 ) -> dict[str, list[_Billing]]:
     """source id -> every posted line billing it (and every credit memo line reversing a
-    charge, as a negative 'reversal'); lines billing several items are split."""
+    charge, as a negative 'reversal'; a service credit on a credit note, as the negative
+    'credit' it would have been on an invoice); lines billing several items are split."""
     found: dict[str, list[_Billing]] = {}
     documents = [(inv, "salesInvoiceLines", False) for inv in invoices]
     documents += [(memo, "salesCreditMemoLines", True) for memo in credit_memos]
@@ -120,8 +122,9 @@ def _billings(
                     )
                 )
             share = Decimal(line["amountExcludingTax"]) / max(1, len(sources))
-            if reverses:
-                share = -share
+            role = line.get("billingRole", "charge")
+            if reverses:  # a credit note: a service credit granted, or a charge reversed
+                share, role = -share, ("credit" if role == "credit" else "reversal")
             for source in sources:
                 found.setdefault(source, []).append(
                     _Billing(
@@ -130,7 +133,7 @@ def _billings(
                         share,
                         line.get("contractVersionId", ""),
                         posted,
-                        "reversal" if reverses else line.get("billingRole", "charge"),
+                        role,
                     )
                 )
     return found
@@ -246,9 +249,12 @@ def check(
             hold = "missing_receipt"
         report.items.append(
             _judge(
-                e.source_id, "expense", c, e.day, expected_expense_amount(c, amount, rate),
+                e.source_id, "expense", c, e.day,
+                expected_expense_amount(c, amount, rate, e.currency),
                 e.approved_at, billed.get(e.source_id, []), last_run, report, None,
-                lambda c=c, amount=amount, rate=rate: [
+                lambda c=c, amount=amount, rate=rate, cur=e.currency: [
+                    *(("expense_order", expected_expense_amount(c, amount, rate, cur, reading))
+                      for reading in READINGS),
                     ("markup", _round(amount * rate, c.currency, c.rounding)),
                     ("fx_not_applied", _round(amount, c.currency, c.rounding)),
                     *(("rounding", _round(amount * rate * (1 + _markup(c) / 100), c.currency,

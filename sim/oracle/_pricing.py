@@ -10,7 +10,14 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 from sim.scenario.format import CURRENCIES, ContractSpec
 
-__all__ = ["MINOR", "ROUNDING", "Rates", "expected_expense_amount", "expected_time_amount"]
+__all__ = [
+    "MINOR",
+    "READINGS",
+    "ROUNDING",
+    "Rates",
+    "expected_expense_amount",
+    "expected_time_amount",
+]
 
 MINOR = CURRENCIES
 ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
@@ -52,8 +59,30 @@ def _markup(contract: ContractSpec) -> Decimal:
     return contract.expense_policy.markup_percent if contract.expense_policy else Decimal(0)
 
 
-def expected_expense_amount(contract: ContractSpec, amount: Decimal, rate: Decimal) -> Decimal:
-    """Cost converted at the ERP's published rate, plus markup, rounded once by the contract."""
-    return _round(
-        amount * rate * (1 + _markup(contract) / 100), contract.currency, contract.rounding
+def expected_expense_amount(
+    contract: ContractSpec,
+    amount: Decimal,
+    rate: Decimal,
+    currency: str | None = None,
+    reading: tuple[str, str] | None = None,
+) -> Decimal:
+    """Cost (in ``currency``) converted at the ERP's published rate, plus markup, by the
+    contract's rounding rule: rounded once at the end, or after each step in the order the
+    expense policy says (``reading``: (conversion, rounding) to price it another way)."""
+    policy = contract.expense_policy
+    conversion, rounding = reading or (
+        (policy.conversion, policy.rounding) if policy else ("convert_then_markup", "once")
     )
+    factor, rule, into = 1 + _markup(contract) / 100, contract.rounding, contract.currency
+    if rounding == "once":
+        return _round(amount * rate * factor, into, rule)
+    if conversion == "convert_then_markup":
+        return _round(_round(amount * rate, into, rule) * factor, into, rule)
+    return _round(_round(amount * factor, currency or into, rule) * rate, into, rule)
+
+
+READINGS = (
+    ("convert_then_markup", "once"),
+    ("convert_then_markup", "each_step"),
+    ("markup_then_convert", "each_step"),
+)

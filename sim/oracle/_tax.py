@@ -10,6 +10,10 @@ Services, sold by the contracting legal entity to the client:
 - US seller and buyer: the buyer's state rate if that state taxes services, else none;
 - Indian seller and buyer: GST, split CGST + SGST within one state, IGST across states.
 
+A service credit is taxed by the contract's reading (``service_level.vat_treatment``): as a
+price reduction it reduces the VAT base like any line; as compensation it is outside the scope
+of VAT and carries no tax (a line taxed under the other reading is ``credit_vat_treatment``).
+
 Rounding is the taxing country's rule: ``line`` rounds each line's tax per levy, ``document``
 rounds each levy's total once. Half cents round up (away from zero), as tax authorities do.
 """
@@ -51,6 +55,21 @@ def expected_levies(
             return [("CGST", half), ("SGST", half)], rounding
         return [("IGST", t.gst_rate)], rounding
     return [], rounding
+
+
+_OTHER_READING = {"price_reduction": "compensation", "compensation": "price_reduction"}
+
+
+def _tax_base(lines: list[dict[str, Any]], reading: str) -> list[Decimal]:
+    """Each line's contribution to the VAT base: its net, except a service credit the contract
+    treats as compensation (damages, outside the scope of VAT: German UStAE 1.3), which adds
+    nothing; as a price reduction (EU VAT Directive 2006/112/EC Art. 90) it reduces the base."""
+    return [
+        Decimal(0)
+        if reading == "compensation" and x.get("billingRole") == "credit"
+        else Decimal(x["amountExcludingTax"])
+        for x in lines
+    ]
 
 
 def _round(amount: Decimal, currency: str) -> Decimal:
@@ -98,7 +117,8 @@ def check_tax(
         levies, rounding = expected_levies(
             s, entities[contract.legal_entity], clients[contract.client]
         )
-        amounts = [Decimal(x["amountExcludingTax"]) for x in lines]
+        reading = contract.service_level.vat_treatment if contract.service_level else ""
+        amounts = _tax_base(lines, reading)
         taxes = [Decimal(x.get("totalTaxAmount", 0)) for x in lines]
         per_line, total = _expected_tax(amounts, levies, rounding, inv["currencyCode"])
         wrong_lines = [k for k, x in enumerate(taxes) if per_line and x != per_line[k]]
@@ -106,8 +126,17 @@ def check_tax(
             continue
         other = "document" if rounding == "line" else "line"
         _, other_total = _expected_tax(amounts, levies, other, inv["currencyCode"])
+        base = _tax_base(lines, _OTHER_READING.get(reading, reading))
+        base_lines, base_total = _expected_tax(base, levies, rounding, inv["currencyCode"])
+        other_reading = (
+            base != amounts
+            and sum(taxes, Decimal(0)) == base_total
+            and (base_lines is None or taxes == base_lines)
+        )
         cause = (
-            "untaxed"
+            "credit_vat_treatment"
+            if other_reading
+            else "untaxed"
             if total and not any(taxes)
             else "tax_rounding"
             if sum(taxes, Decimal(0)) == other_total

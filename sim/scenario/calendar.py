@@ -7,7 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
 
-__all__ = ["BusinessCalendar", "at"]
+__all__ = ["BusinessCalendar", "at", "entity_calendar"]
+
+
+def entity_calendar(entity_id: str) -> str:
+    """The key of a legal entity's own calendar, usable wherever a country code is."""
+    return f"@{entity_id}"
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -20,7 +25,11 @@ class BusinessCalendar:
 
     ``subdivisions`` picks the region whose calendar a country's people keep where the
     national one leaves days out (the scenario's ``holiday_subdivisions``: GB's national
-    calendar lacks Easter Monday, a bank holiday in England, Wales and Northern Ireland)."""
+    calendar lacks Easter Monday, a bank holiday in England, Wales and Northern Ireland).
+
+    ``entities`` (legal entity id -> (country, subdivision or None)) adds each entity's own
+    calendar under ``entity_calendar(id)``: a company keeps the holidays of where it is
+    registered (a German GmbH in Munich closes on Bavaria's), and dates its invoices by them."""
 
     def __init__(
         self,
@@ -28,6 +37,7 @@ class BusinessCalendar:
         first_year: int,
         last_year: int,
         subdivisions: Mapping[str, str] | None = None,
+        entities: Mapping[str, tuple[str, str | None]] | None = None,
     ) -> None:
         years = list(range(first_year, last_year + 1))
         subdiv = subdivisions or {}
@@ -35,6 +45,13 @@ class BusinessCalendar:
             c: holidays.country_holidays(c, subdiv=subdiv.get(c), years=years)
             for c in sorted(countries)
         }
+        for entity, (country, region) in sorted((entities or {}).items()):
+            region = region or subdiv.get(country)
+            self._holidays[entity_calendar(entity)] = (
+                self._holidays[country]
+                if country in self._holidays and region == subdiv.get(country)
+                else holidays.country_holidays(country, subdiv=region, years=years)
+            )
 
     def holiday(self, country: str, day: date) -> str | None:
         name = self._holidays[country].get(day)

@@ -7,13 +7,14 @@ either ends in a traceback or blames the design under test for leakage it could 
 these are refused at validation, each naming the field path and what was expected:
 
 - every country the world keeps a calendar for (entities, clients, staff) is one the
-  ``holidays`` package knows, each ``holiday_subdivisions`` entry one of its country's
-  regions, and every locale one Faker has;
+  ``holidays`` package knows, each ``holiday_subdivisions`` entry and each entity's
+  ``holiday_subdivision`` one of its country's regions, and every locale one Faker has;
 - every legal entity sells where the scenario has a tax rule (a VAT rate, US or IN);
 - a milestone falls due, and a breach is recorded, only once the contract can have been
   executed: after legal's pick-up (the next business day after closed-won) and its longest
   review (``behaviour.legal_lag_business_days.max``), on the first entity's calendar;
-- the run lasts until the billing run for the period's last month has happened, with
+- the run lasts until the billing run for the period's last month has happened (every
+  entity's, each on its own calendar), with
   ``POSTING_DAYS`` to spare for the invoices to post;
 - a working day is at least one quarter hour (``quarter_hours_per_day.min >= 1``): Kantata
   records time in minutes and a consultant who worked logs it; a day without work is the
@@ -27,9 +28,9 @@ from functools import cache
 
 import holidays
 
-from sim.scenario.calendar import BusinessCalendar
+from sim.scenario.calendar import BusinessCalendar, entity_calendar
 from sim.scenario.format import ContractSpec, Scenario
-from sim.scenario.periods import billing_periods
+from sim.scenario.periods import billing_periods, entity_calendars
 
 __all__ = ["POSTING_DAYS", "feasibility"]
 
@@ -62,7 +63,8 @@ def feasibility(s: Scenario) -> list[Issue]:
     if b.quarter_hours_per_day.max > 96:
         issues.append(("behaviour.quarter_hours_per_day.max", "at most 96 (24 hours)"))
     hq = s.legal_entities[0].country
-    calendar = BusinessCalendar([hq], s.starts.year, s.ends.year + 2, s.holiday_subdivisions)
+    calendar = BusinessCalendar([hq], s.starts.year, s.ends.year + 2, s.holiday_subdivisions,
+                                entity_calendars(s))  # fmt: skip
     for i, c in enumerate(s.contracts):
         issues += _after_execution(s, c, f"contracts[{i}]", calendar)
     runs = dict(billing_periods(s, calendar))
@@ -70,7 +72,9 @@ def feasibility(s: Scenario) -> list[Issue]:
     if last not in runs or runs[last] + timedelta(days=POSTING_DAYS) > s.ends:
         ny, nm = (s.period.end.year + 1, 1) if s.period.end.month == 12 else (
             s.period.end.year, s.period.end.month + 1)  # fmt: skip
-        day = calendar.nth_business_day(hq, ny, nm, s.billing.run_business_day)
+        day = max(calendar.nth_business_day(entity_calendar(e.id), ny, nm,
+                                            s.billing.run_business_day)
+                  for e in s.legal_entities)  # the last entity's run  # fmt: skip
         need = (day + timedelta(days=POSTING_DAYS) - s.period.end).days
         issues.append(("run_out_days", f"at least {need}: the billing run for {last} is on {day} "
                        f"and its invoices need {POSTING_DAYS} days to post"))  # fmt: skip
@@ -96,6 +100,12 @@ def _places(s: Scenario) -> list[Issue]:
             if staff.country not in known:
                 issues.append((f"contracts[{i}].staffing[{k}].country", hint))
     supported = holidays.list_supported_countries()
+    for i, e in enumerate(s.legal_entities):
+        own = supported.get(e.country) or []
+        if e.holiday_subdivision is not None and e.holiday_subdivision not in own:
+            listed = ", ".join(own[:12]) or "it has none"
+            issues.append((f"legal_entities[{i}].holiday_subdivision",
+                           f"one of {e.country}'s subdivisions ({listed})"))  # fmt: skip
     for country, subdivision in sorted(s.holiday_subdivisions.items()):
         regions = supported.get(country)
         if regions is None:

@@ -83,6 +83,11 @@ class LegalEntitySpec(_Spec):
     currency: Currency
     locale: Locale
     region: Region | None = Field(default=None, description="state, for US and Indian taxes")
+    holiday_subdivision: Subdivision | None = Field(
+        default=None,
+        description="the region whose public holidays the entity keeps and dates its invoices "
+        "by (e.g. BY for a company in Munich); absent: holiday_subdivisions for its country",
+    )
 
 
 class ClientSpec(_Spec):
@@ -143,6 +148,16 @@ class ExpensePolicySpec(_Spec):
         default=Decimal("75.00"),
         description="in the contract currency: a dearer expense without a receipt is held",
     )
+    conversion: Literal["convert_then_markup", "markup_then_convert"] = Field(
+        default="convert_then_markup",
+        description="convert the cost at the ERP's rate, then add the markup; or mark up the "
+        "cost in its own currency, then convert (the same figure unless rounding is each_step)",
+    )
+    rounding: Literal["once", "each_step"] = Field(
+        default="once",
+        description="round once, at the end; or after each step, to the minor unit of the "
+        "currency at hand (what a client re-checking the printed line by hand does)",
+    )
 
 
 class ServiceLevelSpec(_Spec):
@@ -152,6 +167,12 @@ class ServiceLevelSpec(_Spec):
     monthly_cap: Money = Field(gt=0, description="most credit the client earns in one month")
     breaches: list[date] = Field(
         default=[], max_length=1_000, description="when the service level was missed"
+    )
+    vat_treatment: Literal["price_reduction", "compensation"] = Field(
+        default="price_reduction",
+        description="price_reduction: the credit reduces the price and the VAT base (EU VAT "
+        "Directive 2006/112/EC Art. 90; HMRC VAT Notice 700); compensation: damages outside "
+        "the scope of VAT (Germany, UStAE 1.3), no tax on the credit",
     )
 
 

@@ -27,7 +27,7 @@ from sim.record.trace import Trace
 from sim.record.truth import GroundTruth
 from sim.scenario.calendar import BusinessCalendar, at
 from sim.scenario.format import Scenario
-from sim.scenario.periods import billing_periods
+from sim.scenario.periods import billing_periods, entity_calendars
 from sim.seeds import derive_seed
 from sim.world.courier import CoreRefused, Courier
 from sim.world.faults import fault_layers
@@ -98,8 +98,9 @@ class World:
             | {st.country for c in s.contracts for st in c.staffing}
         )
         self.calendar = BusinessCalendar(
-            countries, s.starts.year, s.ends.year + 1, s.holiday_subdivisions
-        )
+            countries, s.starts.year, s.ends.year + 1, s.holiday_subdivisions,
+            entity_calendars(s),
+        )  # fmt: skip
         self.heal_at = heal_moment(self)
         self.courier = Courier(
             self.env, self.now, self.call_core, self.trace, self.seed,

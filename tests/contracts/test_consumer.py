@@ -101,3 +101,58 @@ def test_a_v2_shaped_answer_is_reported(reference_run: RunResult) -> None:
     drifted = simplejson.dumps(invoice, use_decimal=True).encode()
     found = v.check_response("erp", "POST", INVOICES, 201, JSON, drifted)
     assert any("lineDescription" in f for f in found)
+
+
+def test_an_answer_declared_by_reference_is_checked_against_it() -> None:
+    """A 422 the spec declares as ``$ref: '#/components/responses/Invalid'`` is a conforming
+    answer (it was once counted as a violation); a 422 without its problem shape is not."""
+    v = shared_validator()
+    problem = {"content-type": "application/problem+json"}
+    good = b'{"type": "about:blank", "title": "Unprocessable Entity", "status": 422}'
+    assert v.check_response("erp", "POST", INVOICES, 422, problem, good) == []
+    found = v.check_response("erp", "POST", INVOICES, 422, problem, b'{"oops": true}')
+    assert found and all("422" in f for f in found)
+
+
+def test_parameters_are_checked_when_the_query_is_given() -> None:
+    """Served traffic passes its query: a parameter out of bounds or of the wrong type is a
+    violation naming the parameter's rule; the simulator's calls (no query) are not parsed."""
+    v = shared_validator()
+    path = "/api/v1/time_entries"
+    found = v.request_violations("psa", "GET", path, {}, b"", "per_page=500&approved=maybe")
+    assert sorted(f.rule for f in found) == [
+        "query parameter approved: type",
+        "query parameter per_page: maximum",
+    ]
+    assert all(f.operation == "GET /api/v1/time_entries" and f.status == 422 for f in found)
+    assert v.request_violations("psa", "GET", path, {}, b"", "per_page=200&approved=true") == []
+    assert v.request_violations("psa", "GET", path, {}, b"") == []
+
+
+def test_one_mistake_is_one_rule_whatever_the_value() -> None:
+    """The rule names the schema keyword, never the value, so findings count up per rule; the
+    example keeps the value. A body in another media type is a 415 rule."""
+    v = shared_validator()
+    seen = set()
+    for quantity in ("1", "two", True):
+        (found,) = v.request_violations(
+            "erp", "POST", INVOICES, JSON, _invoice(_line(quantity=quantity))
+        )
+        seen.add(found.rule)
+        assert str(quantity).lower() in found.example.lower()
+    assert len(seen) == 1
+    (media,) = v.request_violations("erp", "POST", INVOICES, {"content-type": "text/plain"}, b"{}")
+    assert media.status == 415 and media.field == "content-type"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"a=1&a[b]=2", b"a[b]=1&a[]=2", b"a[]=1&a[b]=2", b"metadata[x]=1&metadata=2", b"%ff=\xff"],
+)
+def test_a_form_using_one_key_two_ways_is_unreadable_not_a_crash(body: bytes) -> None:
+    """Fuzzed Stripe forms (a key as a value and as a hash or list) are one finding with no
+    strict status (Stripe refuses them itself); they once raised inside the checker."""
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    found = shared_validator().request_violations("payments", "POST", "/v1/customers", form, body)
+    assert all(f.status is None or f.status == 422 for f in found)
+    assert all(f.side == "request" for f in found)

@@ -86,7 +86,7 @@ def test_links_point_at_real_operations_and_parameters(vendor: str) -> None:
             for p in target.get("parameters", []) + target["_item"].get("parameters", [])
             for p in [_deref(spec, p)]
         }
-        for name in link["parameters"]:
+        for name in link.get("parameters", {}):
             where, _, bare = name.partition(".")
             if where in _LOCATIONS:
                 ok = (where, bare) in declared

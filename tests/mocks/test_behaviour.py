@@ -26,6 +26,9 @@ def clock() -> datetime:
     return NOW
 
 
+JSON = {"content-type": "application/json"}
+
+
 def _json(body: Any) -> bytes:
     return bytes(simplejson.dumps(body, use_decimal=True), "utf-8")
 
@@ -229,7 +232,7 @@ class ErpWorld:
             "currencyCode": "EUR",
             "salesCreditMemoLines": body["salesInvoiceLines"],
         }
-        response = self.http.post(f"{self.co}/salesCreditMemos", content=_json(memo))
+        response = self.http.post(f"{self.co}/salesCreditMemos", headers=JSON, content=_json(memo))
         assert response.status_code == 201, response.text
         created: dict[str, Any] = response.json()
         return created
@@ -703,7 +706,9 @@ def test_payment_needs_an_open_invoice_of_this_company() -> None:
     client = {"displayName": "UK client", "country": "GB", "currencyCode": "GBP"}
     uk_customer = world.http.post(f"{uk_co}/customers", json=client).json()["id"]
     uk_body = {**world.body(("1", "10", "10"), currency="GBP"), "customerId": uk_customer}
-    uk_invoice = world.http.post(f"{uk_co}/salesInvoices", content=_json(uk_body)).json()
+    uk_invoice = world.http.post(
+        f"{uk_co}/salesInvoices", headers=JSON, content=_json(uk_body)
+    ).json()
     world.http.post(f"{uk_co}/salesInvoices({uk_invoice['id']})/Microsoft.NAV.post")
     assert _fields(world.pay(uk_invoice, "10")) == ["appliesToInvoiceId"]
     assert _fields(world.pay(draft, "10", customerId=uk_customer)) == ["customerId"]
@@ -779,12 +784,12 @@ def test_credit_memo_must_match_the_invoices_customer_and_currency() -> None:
         "salesCreditMemoLines": line,
     }
     memos = f"{world.co}/salesCreditMemos"
-    assert _fields(world.http.post(memos, content=_json(memo))) == ["currencyCode"]
+    assert _fields(world.http.post(memos, headers=JSON, content=_json(memo))) == ["currencyCode"]
     other = {"displayName": "Other", "country": "DE", "currencyCode": "EUR"}
     stranger = world.http.post(f"{world.co}/customers", json=other).json()["id"]
     theirs = {**memo, "currencyCode": "EUR", "customerId": stranger}
-    assert _fields(world.http.post(memos, content=_json(theirs))) == ["invoiceNumber"]
-    made = world.http.post(memos, content=_json({**memo, "currencyCode": "EUR"}))
+    assert _fields(world.http.post(memos, headers=JSON, content=_json(theirs))) == ["invoiceNumber"]
+    made = world.http.post(memos, headers=JSON, content=_json({**memo, "currencyCode": "EUR"}))
     assert made.json()["invoiceId"] == invoice["id"]
 
 

@@ -18,7 +18,7 @@ import pytest
 import simplejson
 
 from mocks import ClmMock, CrmMock, ErpMock, ExecutedTerms, PsaMock, Webhook
-from tests.support.contracts import CONFORMED, Contract
+from tests.support.contracts import CONFORMED, Contract, problem
 
 NOW = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -100,7 +100,12 @@ def test_crm_conforms() -> None:
             "CloseDate": "2024-01-01",
         }
         assert http.post(f"{api}/sobjects/Opportunity", json=orphan).status_code == 404
-        assert http.post(f"{api}/sobjects/Account", content=b"{").status_code == 400
+        assert http.post(f"{api}/sobjects/Account", headers=JSON, content=b"{").status_code == 400
+        wrong = http.post(f"{api}/sobjects/Account", headers={"content-type": "text/plain"},
+                          content=b'{"Name": "x"}')  # fmt: skip
+        assert problem(wrong, 415)["errors"] == [
+            {"field": "content-type", "message": "expected application/json"}
+        ]
         assert http.post(f"{api}/sobjects/Account", json={"Name": ""}).status_code == 422
     assert spec.covered() == spec.operations(public=False)
     # an sObject type the org does not expose is no path of the API at all
@@ -410,6 +415,9 @@ def _line(quantity: str, price: str, amount: str) -> dict[str, Any]:
     }
 
 
+JSON = {"content-type": "application/json"}
+
+
 def _json(body: Any) -> bytes:
     return bytes(simplejson.dumps(body, use_decimal=True), "utf-8")
 
@@ -528,22 +536,27 @@ def test_erp_conforms() -> None:
         assert http.get(memo_path).json()["status"] == "Paid"
         assert http.get(path).json()["remainingAmount"] == pytest.approx(920.00)
 
-        late = http.post(pays, content=_json({**pay, "amount": 900})).json()
+        late = http.post(pays, headers=JSON, content=_json({**pay, "amount": 900})).json()
         cut = {**memo_body, "salesCreditMemoLines": [_line("1", "100", "100.00")]}
-        cut_memo = http.post(memos, content=_json(cut)).json()["id"]
+        cut_memo = http.post(memos, headers=JSON, content=_json(cut)).json()["id"]
         assert http.post(f"{memos}({cut_memo})/Microsoft.NAV.post").status_code == 204
         unfit = http.post(f"{journal}/Microsoft.NAV.post").json()
         assert [e["field"] for e in unfit["errors"]] == [f"customerPayments({late['id']}).amount"]
         big = {**memo_body, "salesCreditMemoLines": [_line("10", "100", "1000.00")]}
-        big_memo = http.post(memos, content=_json(big)).json()["id"]
+        big_memo = http.post(memos, headers=JSON, content=_json(big)).json()["id"]
         assert http.post(f"{memos}({big_memo})/Microsoft.NAV.post").status_code == 422
-        assert http.post(pays, content=_json({**pay, "amount": 5000})).status_code == 422
+        assert (
+            http.post(pays, headers=JSON, content=_json({**pay, "amount": 5000})).status_code == 422
+        )
         ghost_invoice = {**pay, "appliesToInvoiceId": "no-such-invoice"}
-        assert http.post(pays, content=_json(ghost_invoice)).status_code == 404
-        assert http.post(pays, content=b"not json").status_code == 400
+        assert http.post(pays, headers=JSON, content=_json(ghost_invoice)).status_code == 404
+        assert http.post(pays, headers=JSON, content=b"not json").status_code == 400
         nowhere = f"{co}/customerPaymentJournals(nope)"
         assert http.get(f"{nowhere}/customerPayments").status_code == 404
-        assert http.post(f"{nowhere}/customerPayments", content=_json(pay)).status_code == 404
+        assert (
+            http.post(f"{nowhere}/customerPayments", headers=JSON, content=_json(pay)).status_code
+            == 404
+        )
         assert http.post(f"{nowhere}/Microsoft.NAV.post").status_code == 404
         assert http.get(f"{pays}(nope)").status_code == 404
         assert http.get(pays, params={"$top": 0}).status_code == 400
@@ -551,13 +564,15 @@ def test_erp_conforms() -> None:
         assert http.get("/api/v2.0/companies(nope)/customerPaymentJournals").status_code == 404
         assert http.get(memos, params={"$filter": "x"}).status_code == 400
         odd = {**memo_body, "salesCreditMemoLines": [_line("3", "33.335", "100.02")]}
-        assert http.post(memos, content=_json(odd)).status_code == 422
+        assert http.post(memos, headers=JSON, content=_json(odd)).status_code == 422
         nobody = {**memo_body, "customerNumber": "C99999"}
-        assert http.post(memos, content=_json(nobody)).status_code == 404
-        assert http.post(memos, content=b"{").status_code == 400
+        assert http.post(memos, headers=JSON, content=_json(nobody)).status_code == 404
+        assert http.post(memos, headers=JSON, content=b"{").status_code == 400
         assert http.get(f"{memos}(nope)").status_code == 404
         assert http.get(f"{memos}(nope)/salesCreditMemoLines").status_code == 404
         assert http.post(f"{memos}(nope)/Microsoft.NAV.post").status_code == 404
+        assert http.post(f"{path}/Microsoft.NAV.send").status_code == 204  # a posted invoice
+        assert http.post(f"{co}/salesInvoices(nope)/Microsoft.NAV.send").status_code == 404
 
         rates = f"{co}/currencyExchangeRates"
         rate = http.get(
@@ -581,10 +596,15 @@ def test_erp_conforms() -> None:
         bad_country = {"displayName": "x", "country": "Germany", "currencyCode": "EUR"}
         assert http.post(f"{co}/customers", json=bad_country).status_code == 422
         off = {**body, "salesInvoiceLines": [_line("3", "33.335", "100.02")]}
-        assert http.post(f"{co}/salesInvoices", content=_json(off)).status_code == 422
+        assert http.post(f"{co}/salesInvoices", headers=JSON, content=_json(off)).status_code == 422
         stranger = {**body, "customerId": "no-such-customer"}
-        assert http.post(f"{co}/salesInvoices", content=_json(stranger)).status_code == 404
-        assert http.post(f"{co}/salesInvoices", content=b"not json").status_code == 400
+        assert (
+            http.post(f"{co}/salesInvoices", headers=JSON, content=_json(stranger)).status_code
+            == 404
+        )
+        assert (
+            http.post(f"{co}/salesInvoices", headers=JSON, content=b"not json").status_code == 400
+        )
         assert http.post(f"{co}/salesInvoices(nope)/Microsoft.NAV.post").status_code == 404
         assert http.get(f"{co}/salesInvoices(nope)/salesInvoiceLines").status_code == 404
     assert spec.covered() == spec.operations(public=False)

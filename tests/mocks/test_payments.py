@@ -97,6 +97,11 @@ def test_a_full_session_covers_every_operation(world: World) -> None:
     events = http.get("/v1/events").json()["data"]
     assert http.get(f"/v1/events/{events[0]['id']}").json() == events[0]
     assert http.get("/v1/events/evt_nope").status_code == 404
+    hook = {"url": "http://127.0.0.1:9/hook", "enabled_events[]": "*"}
+    endpoint = http.post("/v1/webhook_endpoints", data=hook).json()
+    assert http.get("/v1/webhook_endpoints").json()["data"][0]["id"] == endpoint["id"]
+    assert http.get(f"/v1/webhook_endpoints/{endpoint['id']}").status_code == 200
+    assert http.delete(f"/v1/webhook_endpoints/{endpoint['id']}").json()["deleted"] is True
     assert world.spec.covered() == world.spec.operations(public=False)
 
 
@@ -622,3 +627,58 @@ def test_ids_and_events_are_deterministic() -> None:
         return world.mock.events("default") + world.mock.payment_intents("default")
 
     assert run() == run()
+
+
+# -- Stripe's maximum charge and the client's inbox ---------------------------------------------
+
+
+@pytest.mark.parametrize("amount", ["100000000", str(10**13)])  # 1,000,000.00; INR 10^11
+def test_an_amount_above_stripes_maximum_is_stripes_amount_too_large(
+    world: World, amount: str
+) -> None:
+    """Above eight digits of the minor unit Stripe answers its own error object, executes
+    nothing (the key stays free for a corrected request) and creates no intent."""
+    data = {"amount": amount, "currency": "inr"}
+    response = world.http.post("/v1/payment_intents", data=data, headers={"Idempotency-Key": "k"})
+    assert response.status_code == 400
+    assert _error(response) == {
+        "type": "invalid_request_error",
+        "code": "amount_too_large",
+        "param": "amount",
+        "doc_url": "https://stripe.com/docs/error-codes/amount-too-large",
+        "message": "The specified amount is greater than the maximum amount allowed. Use a lower "
+        "amount and try again (at most 99999999 in the currency's smallest unit).",
+    }
+    assert world.mock.payment_intents("default") == []
+    largest = {"amount": "99999999", "currency": "inr"}
+    accepted = world.http.post(
+        "/v1/payment_intents", data=largest, headers={"Idempotency-Key": "k"}
+    )
+    assert accepted.status_code == 200 and accepted.json()["amount"] == 99_999_999
+
+
+def test_the_clients_inbox_hands_out_each_new_intent_once(world: World) -> None:
+    """``intents_since`` returns only the intents created after those already read, oldest
+    first, as copies: a client reads each request once, whatever the history."""
+    first, second = world.intent(), world.intent()
+    inbox = world.mock.intents_since("default", 0)
+    assert [i["id"] for i in inbox] == [first["id"], second["id"]]
+    assert world.mock.intents_since("default", 2) == []
+    inbox[0]["amount"] = 1  # a copy: the account is unchanged
+    assert world.mock.payment_intent("default", first["id"])["amount"] == 100000
+    third = world.intent()
+    assert [i["id"] for i in world.mock.intents_since("default", 2)] == [third["id"]]
+    assert world.mock.intents_since("other", 0) == []
+
+
+def test_disputes_add_up_per_intent(world: World) -> None:
+    """Disputes on one intent add up to at most what it received; another intent's are apart."""
+    cid = world.customer()["id"]
+    one, two = world.intent(cid), world.intent(cid)
+    for intent in (one, two):
+        world.mock.fund("default", intent["id"], 100000)
+    world.mock.dispute("default", one["id"], 60000, "duplicate")
+    world.mock.dispute("default", two["id"], 100000, "duplicate")
+    world.mock.dispute("default", one["id"], 40000, "duplicate")
+    with pytest.raises(ValueError, match="undisputed"):
+        world.mock.dispute("default", one["id"], 1, "duplicate")

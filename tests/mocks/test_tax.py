@@ -620,5 +620,7 @@ def test_garbage_bodies_never_cause_a_server_error() -> None:
 def test_out_of_range_amounts_are_a_422_not_a_crash(amount: str) -> None:
     """Amounts beyond ±1e12 or finer than the minor unit are refused, naming the line."""
     content = _json(_doc("1.00")).replace(b'"amount": 1.00', f'"amount": {amount}'.encode())
-    response = World().http.post(CREATE, content=content)
+    response = World().http.post(
+        CREATE, content=content, headers={"content-type": "application/json"}
+    )
     assert _fields(response) == ["lines.0.amount"]

@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+import pytest
+
 from sim.oracle import (
     OracleReport,
     check,
@@ -444,13 +446,41 @@ def test_foreign_expense_converted_marked_up_rounded_once() -> None:
 def test_expense_rounded_once_not_twice() -> None:
     """Rounding the conversion and then the markup again is a cent off, and mis-billed.
     5,000.00 INR x 0.010893 = 54.465 EUR; x 1.10 = 59.9115 -> 59.91 (rounded once);
-    rounded twice: 54.465 -> 54.47, x 1.10 = 59.917 -> 59.92, which no rule explains: amount."""
+    rounded twice: 54.465 -> 54.47, x 1.10 = 59.917 -> 59.92: the other reading of the
+    expense order, which the contract did not choose: expense_order."""
     s = _scenario(_contract({"DE": "48.50"}, policy=MARKUP_10))
     truth = _truth(_expense(1, "INR", 500_000))
     right = _judge(s, truth, [_invoice(1, "2025-02-05", "EUR", _line("59.91", X1))])
     assert _verdicts(right) == {X1: ("correct", "")}
     twice = _judge(s, truth, [_invoice(1, "2025-02-05", "EUR", _line("59.92", X1))])
-    assert _verdicts(twice) == {X1: ("misbilled", "amount")}
+    assert _verdicts(twice) == {X1: ("misbilled", "expense_order")}
+    off = _judge(s, truth, [_invoice(1, "2025-02-05", "EUR", _line("59.95", X1))])
+    assert _verdicts(off) == {X1: ("misbilled", "amount")}
+
+
+@pytest.mark.parametrize(
+    ("conversion", "rounding", "billed", "other"),
+    [
+        # 54.465 -> 54.47 EUR, x 1.10 = 59.917 -> 59.92; once: 59.91
+        ("convert_then_markup", "each_step", "59.92", "59.91"),
+        # 5,000.00 x 1.10 = 5,500.00 INR, x 0.010893 = 59.9115 -> 59.91; converting first
+        # and rounding each step: 59.92
+        ("markup_then_convert", "each_step", "59.91", "59.92"),
+    ],
+)
+def test_expense_order_is_the_contracts(
+    conversion: str, rounding: str, billed: str, other: str
+) -> None:
+    """Each step rounded, in the order the expense policy says: the printed converted (or
+    marked-up) figure is itself a rounded amount a client can re-check; the other order's
+    figure is a cent off and mis-billed as expense_order."""
+    policy = MARKUP_10.model_copy(update={"conversion": conversion, "rounding": rounding})
+    s = _scenario(_contract({"DE": "48.50"}, policy=policy))
+    truth = _truth(_expense(1, "INR", 500_000))
+    right = _judge(s, truth, [_invoice(1, "2025-02-05", "EUR", _line(billed, X1))])
+    assert _verdicts(right) == {X1: ("correct", "")}
+    wrong = _judge(s, truth, [_invoice(1, "2025-02-05", "EUR", _line(other, X1))])
+    assert _verdicts(wrong) == {X1: ("misbilled", "expense_order")}
 
 
 def test_expense_without_receipt_above_threshold_is_held_when_queued() -> None:

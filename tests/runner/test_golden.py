@@ -19,7 +19,7 @@ SMALL_SEED_3 = {
     "trace.jsonl": "423ebe1ce43df5916d2cb777e432c67d22db9cec1a5e4080e0ff3c5e3e66cca6",
     "items.csv": "a9a2c9685455a215c784f6211e64f1be51da9ed19f1dcbbebd50dd8fb1f11618",
 }
-FLAGSHIP_SEED_7_TRACE = "1729ba92764c2c9c91ebde90f8d1e89c8d27b596b1937e24a17d8d462ab04e5d"
+FLAGSHIP_SEED_7_TRACE = "c70397ff3b3036e2643f82ae70597da2684a743f616772eae5f6b8d49502f51d"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 

@@ -323,6 +323,39 @@ CASES = [
         "a readable scenario file (No such file or directory)",
         None,
     ),
+    Case(
+        "entity-subdivision-unknown",
+        swap(
+            "currency: EUR, locale: de_DE}",
+            "currency: EUR, locale: de_DE, holiday_subdivision: XX}",
+        ),
+        "legal_entities[0].holiday_subdivision",
+        "one of DE's subdivisions",
+        "holiday_subdivision: XX",
+        got="'XX'",
+    ),
+    Case(
+        "credit-vat-treatment-unknown",
+        swap(
+            "      monthly_cap: 4000.00\n",
+            "      monthly_cap: 4000.00\n      vat_treatment: penalty\n",
+        ),
+        "contracts[1].service_level.vat_treatment",
+        '"price_reduction" or "compensation"',
+        "vat_treatment: penalty",
+        got="'penalty'",
+    ),
+    Case(
+        "expense-order-unknown",
+        swap(
+            "receipt_required_above: 50.00}",
+            "receipt_required_above: 50.00, conversion: convert_first}",
+        ),
+        "contracts[1].expense_policy.conversion",
+        '"convert_then_markup" or "markup_then_convert"',
+        "conversion: convert_first",
+        got="'convert_first'",
+    ),
 ]
 
 

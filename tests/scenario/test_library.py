@@ -28,6 +28,7 @@ EXPECTED = (
     "milestone-fixed-fee",
     "subcontractor-heavy",
     "acquisition-onboarding",
+    "service-credits",
     # issue 4's fault scenarios: each runs here with its whole faults envelope switched on
     # (tests/swarm/test_scenarios.py draws settings inside it per seed)
     *FAULT_SCENARIOS,

@@ -1,0 +1,152 @@
+"""The fault layer's rules: what can go wrong with a vendor, as validated, frozen data.
+
+One model per kind of fault (``kind`` tells them apart in JSON), ``parse_rule`` for rules that
+arrive as JSON (the admin API of ``q2c serve``), and the vendors' published limits
+(``contracts.limits``) as ready-made quota rules. ``mocks._faults.FaultyVendor`` applies them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from contracts.limits import PRESETS, Limits
+
+__all__ = [
+    "QUOTA_PRESETS",
+    "ErrorRule",
+    "LatencyRule",
+    "LostResponseRule",
+    "OutageRule",
+    "QuotaRule",
+    "QuotaWindow",
+    "Rule",
+    "SchemaDriftRule",
+    "parse_rule",
+    "quota_rule",
+]
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QuotaWindow(_Rule):
+    limit: int = Field(ge=1)
+    window_s: float = Field(gt=0)
+    applies_to: Literal["all", "reads", "writes"] = "all"
+    shared: float = Field(
+        default=0, ge=0, lt=1,
+        description="share of the limit other clients of the same user take, on average; "
+        "their traffic comes in bursts, so what is left jumps from call to call",
+    )  # fmt: skip
+
+
+class QuotaRule(_Rule):
+    """Per-tenant sliding windows and a cap on calls in flight; over either: 429."""
+
+    kind: Literal["quota"] = "quota"
+    windows: list[QuotaWindow] = []
+    concurrency: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _limits_something(self) -> QuotaRule:
+        if not self.windows and self.concurrency is None:
+            raise ValueError("a quota with at least one window or a concurrency cap")
+        return self
+
+
+class OutageRule(_Rule):
+    kind: Literal["outage"] = "outage"
+    start: AwareDatetime
+    end: AwareDatetime
+    mode: Literal["http", "refused"] = "http"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OutageRule:
+        if self.end <= self.start:
+            raise ValueError("an outage whose end is after its start")
+        return self
+
+
+class ErrorRule(_Rule):
+    kind: Literal["errors"] = "errors"
+    rate: float = Field(ge=0, le=1)
+    burst: int = Field(default=1, ge=1)
+    statuses: list[Literal[500, 502, 503, 504]] = Field(default=[500, 502], min_length=1)
+
+
+class LostResponseRule(_Rule):
+    kind: Literal["lost_responses"] = "lost_responses"
+    rate: float = Field(ge=0, le=1)
+    methods: list[Literal["GET", "POST", "PATCH", "PUT", "DELETE"]] = ["POST", "PATCH", "DELETE"]
+
+
+class LatencyRule(_Rule):
+    """Lognormal latency fitted to a median and a 99th percentile (a heavy right tail)."""
+
+    kind: Literal["latency"] = "latency"
+    median_ms: float = Field(gt=0)
+    p99_ms: float = Field(gt=0)
+
+
+class SchemaDriftRule(_Rule):
+    """From ``start`` the vendor speaks its v2 shape (ERP: contracts/erp-v2.yaml)."""
+
+    kind: Literal["schema_drift"] = "schema_drift"
+    start: AwareDatetime
+
+
+Rule = Annotated[
+    QuotaRule | OutageRule | ErrorRule | LostResponseRule | LatencyRule | SchemaDriftRule,
+    Field(discriminator="kind"),
+]
+_RULE: TypeAdapter[Any] = TypeAdapter(Rule)
+
+
+def parse_rule(data: Any) -> Rule:
+    """A rule from JSON-shaped data (``{"kind": "quota", ...}``); raises pydantic's
+    ValidationError naming the bad field (``mocks._http.invalid`` turns it into a 422)."""
+    rule: Rule = _RULE.validate_python(data)
+    return rule
+
+
+def _preset(limits: Limits) -> QuotaRule:
+    return QuotaRule(
+        windows=[
+            QuotaWindow(limit=w.limit, window_s=w.seconds, applies_to=w.applies_to)
+            for w in limits.windows
+        ],
+        concurrency=limits.concurrency,
+    )
+
+
+# The vendors' published limits (contracts.limits), as rules. Where the mock simplifies:
+# Salesforce counts only long-running calls against its 25 concurrent and answers 403
+# REQUEST_LIMIT_EXCEEDED; the mock caps every call in flight and answers 429, the shared
+# contract for every vendor.
+QUOTA_PRESETS: dict[str, QuotaRule] = {name: _preset(p) for name, p in PRESETS.items()}
+
+
+def quota_rule(
+    preset: str,
+    limit: int | None = None,
+    window_s: float | None = None,
+    concurrency: int | None = None,
+    extra: list[QuotaWindow] | None = None,
+    shared: float = 0,
+) -> QuotaRule:
+    """A preset's limits, with its main window and concurrency cap replaced where given,
+    ``shared`` of its windows taken by the user's other clients, and ``extra`` windows
+    added."""
+    base = QUOTA_PRESETS[preset]
+    windows = list(base.windows)
+    if limit is not None and window_s is not None:
+        windows = [QuotaWindow(limit=limit, window_s=window_s)]
+    if shared:
+        windows = [w.model_copy(update={"shared": shared}) for w in windows]
+    return QuotaRule(
+        windows=windows + list(extra or []),
+        concurrency=concurrency if concurrency is not None else base.concurrency,
+    )
