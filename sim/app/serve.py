@@ -50,7 +50,7 @@ from mocks import (
     stripe_secret,
     to_response,
 )
-from sim.app._limits import H11_HEAD, MAX_BODY, Limits, ProblemH11Protocol
+from sim.app._limits import H11_HEAD, MAX_BODY, Limits, fastest_protocol
 from sim.app._serve_faults import admin_rule, apply_scenario_faults, scenario_offset
 from sim.app._tenants import TenantAdmin, seed, wipe
 from sim.app.serve_webhooks import Outbox
@@ -338,11 +338,11 @@ def serve(
         )
     _print_webhooks(sandbox, base, console)
     # Speed (make bench-serve): uvloop is the loop ("auto"; pinned in pyproject), no access
-    # log. The HTTP parser is h11 (ProblemH11Protocol: problem documents for malformed heads),
-    # not the faster httptools that "auto" would pick: see the README's serve speed section.
+    # log, and the parser is httptools (ProblemHttpToolsProtocol: bounded heads, problem
+    # documents for refused ones), h11 only where httptools is missing.
     config = uvicorn.Config(
         sandbox, host=host, port=port, log_level="warning", lifespan="off", access_log=False,
-        http=ProblemH11Protocol, h11_max_incomplete_event_size=H11_HEAD, loop="auto",
+        http=fastest_protocol(), h11_max_incomplete_event_size=H11_HEAD, loop="auto",
     )  # fmt: skip
     try:
         uvicorn.Server(config).run()
