@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/global-engineering-msa.yaml
 SEED ?= 7
 
-.PHONY: demo notebook test bench contract swarm soak wheel-check lint format typecheck clean
+.PHONY: demo notebook test bench bench-serve contract swarm soak wheel-check lint format typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: $(STAMP)  ## the whole test suite (lint, layers, types, units, simulations
 
 bench: $(STAMP)  ## performance benchmarks (pytest-benchmark)
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable --benchmark-only --benchmark-columns=min,median,max,rounds
+
+BENCH_SERVE_ARGS ?=
+bench-serve: $(STAMP)  ## q2c serve vs Prism (from npm) on contracts/erp.yaml: req/s, p99 (wrk)
+	$(BIN)/python tests/benchmarks/serve_vs_prism.py $(BENCH_SERVE_ARGS)
 
 contract: $(STAMP)  ## the full Schemathesis contract suite (>= 100 examples per operation)
 	$(BIN)/python -m pytest -m contract tests/contracts/test_schemathesis_mocks.py

@@ -8,6 +8,7 @@ request.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -22,6 +23,7 @@ import simplejson
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
 from contracts.specs import SPEC_PATH, rendered
+from mocks._encode import json_bytes, loaded_response
 
 __all__ = [
     "Call",
@@ -38,6 +40,8 @@ __all__ = [
 
 M = TypeVar("M", bound=BaseModel)
 JSON = "application/json"
+# simplejson.loads(..., use_decimal=True) builds a decoder per call; one does (hot path)
+_DECODER = simplejson.JSONDecoder(parse_float=Decimal)
 
 
 class Problem(Exception):
@@ -107,6 +111,18 @@ class Query(Mapping[str, str]):
         return len(self._params)
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed_query(raw: str) -> Query:
+    return Query(httpx.QueryParams(raw))
+
+
+def _query(raw: str) -> Query:
+    """A call's query parameters. Hot path (make bench-serve): the query strings clients
+    repeat (none at all, a page size) are parsed once; a Query cannot be changed, so calls
+    share it. Long ones are not kept."""
+    return _parsed_query(raw) if len(raw) <= 1024 else Query(httpx.QueryParams(raw))
+
+
 @dataclass(slots=True)
 class Call:
     """What a route handler sees of a request."""
@@ -143,7 +159,7 @@ class Call:
                 else {},
             )
         try:
-            return simplejson.loads(self.content, use_decimal=True)
+            return _DECODER.decode(self.content)  # type: ignore[arg-type]
         except ValueError as exc:
             raise Problem(400, "Bad Request", f"body is not valid JSON: {exc}") from None
         except RecursionError:
@@ -354,7 +370,7 @@ class VendorApp:
             method=request.method,
             path=request.url.path,
             params={},
-            query=Query(request.url.params),
+            query=_query(request.url.query.decode("ascii")),
             headers=request.headers,
             content=request.content,
             root_path=request.extensions.get("root_path", ""),
@@ -381,23 +397,42 @@ class VendorApp:
         query = scope.get("query_string", b"").decode("latin-1")
         # the decoded path may hold any character a client percent-encoded: encode it again
         path = quote(scope["path"], safe=_PATH_SAFE)
-        url = httpx.URL(scheme="http", host="mock", path=path, query=query.encode())
         request = httpx.Request(
             scope["method"],
-            url,
+            _served_url(path, query),
             headers=list(scope["headers"]),  # bytes as they came: any octet a client sent
-            content=b"".join(chunks),
+            # hot path (make bench-serve): the body as a stream skips httpx's client-side
+            # encoding (a Host and a Content-Length the client already sent); read() keeps it
+            stream=httpx.ByteStream(b"".join(chunks)),
             extensions={"root_path": scope.get("root_path", "")},
         )
+        request.read()
         response = self.handle(request)
         await send(
             {
                 "type": "http.response.start",
                 "status": response.status_code,
-                "headers": [(k.encode(), v.encode()) for k, v in response.headers.items()],
+                # raw: bytes already, no decode and encode again (hot path); a Reply's headers
+                # are a dict, so no name comes twice to be merged as items() would
+                "headers": [(k.lower(), v) for k, v in response.headers.raw],
             }
         )
         await send({"type": "http.response.body", "body": response.content})
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_url(path: str, query: str) -> httpx.URL:
+    return httpx.URL(f"http://mock{path}?{query}")
+
+
+def _served_url(path: str, query: str) -> httpx.URL:
+    """A served request's URL. Hot path (make bench-serve): httpx checks a URL character by
+    character in Python, about a third of a request's time in the app, so the URLs clients
+    repeat (a collection they post to, a record they poll) are parsed once; long ones are not
+    kept (the cache stays under a few MB). httpx.URL is immutable, so sharing one is safe."""
+    if len(path) + len(query) > 2048:
+        return httpx.URL(f"http://mock{path}?{query}")
+    return _parsed_url(path, query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,12 +448,9 @@ def to_response(reply: Reply) -> httpx.Response:
     headers = dict(reply.headers)
     if reply.body is None:
         return httpx.Response(reply.status, headers=headers)
-    if isinstance(reply.body, _Raw):
-        headers.setdefault("content-type", "application/json")
-        return httpx.Response(reply.status, headers=headers, content=reply.body.content)
     headers.setdefault("content-type", "application/json")
-    content = simplejson.dumps(reply.body, use_decimal=True, separators=(",", ":")).encode()
-    return httpx.Response(reply.status, headers=headers, content=content)
+    content = reply.body.content if isinstance(reply.body, _Raw) else json_bytes(reply.body)
+    return loaded_response(reply.status, headers, content)  # hot path: see mocks/_encode.py
 
 
 class Mount:
@@ -426,17 +458,19 @@ class Mount:
 
     def __init__(self, apps: Mapping[str, VendorApp]) -> None:
         self.apps = {prefix.strip("/"): app for prefix, app in apps.items()}
+        # per mount: "/erp", "/erp/", the app (built once, not per request: the hot path)
+        self._mounts = [(f"/{p}", f"/{p}/", app) for p, app in self.apps.items()]
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             return await next(iter(self.apps.values())).asgi(scope, receive, send)
         path = scope["path"]
-        for prefix, app in self.apps.items():
-            if path == f"/{prefix}" or path.startswith(f"/{prefix}/"):
+        for root, under, app in self._mounts:
+            if path == root or path.startswith(under):
                 inner = {
                     **scope,
-                    "path": path[len(prefix) + 1 :] or "/",
-                    "root_path": scope.get("root_path", "") + f"/{prefix}",
+                    "path": path[len(root) :] or "/",
+                    "root_path": scope.get("root_path", "") + root,
                 }
                 return await app.asgi(inner, receive, send)
         response = to_response(Problem(404, "Not Found", f"no vendor mounted at {path}").reply())

@@ -50,7 +50,7 @@ from mocks import (
     stripe_secret,
     to_response,
 )
-from sim.app._limits import H11_HEAD, MAX_BODY, Limits, ProblemH11Protocol
+from sim.app._limits import H11_HEAD, MAX_BODY, Limits, fastest_protocol
 from sim.app._serve_faults import admin_rule, apply_scenario_faults, scenario_offset
 from sim.app._tenants import TenantAdmin, seed, wipe
 from sim.app.serve_webhooks import Outbox
@@ -64,6 +64,7 @@ __all__ = ["ADMIN", "LOOPBACK", "Sandbox", "is_loopback"]
 ADMIN = "/_admin"
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 DEFAULT_TENANT = "sandbox"
+_UNDER_ADMIN = ADMIN + "/"  # built once: every request is checked against it
 
 
 def is_loopback(host: str) -> bool:
@@ -257,7 +258,7 @@ class Sandbox:
     def precheck(self, scope: dict[str, Any]) -> Problem | None:
         """The 401/403 a request earns by its head alone, asked before its body is read."""
         path, headers = scope["path"], httpx.Headers(scope["headers"])
-        if path == ADMIN or path.startswith(ADMIN + "/"):
+        if path == ADMIN or path.startswith(_UNDER_ADMIN):
             return self._refusal(headers.get("authorization", ""))
         vendor, _, rest = path[1:].partition("/")
         mock = self.mocks.get(vendor)
@@ -265,7 +266,7 @@ class Sandbox:
 
     async def _route(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and (
-            scope["path"] == ADMIN or scope["path"].startswith(ADMIN + "/")
+            scope["path"] == ADMIN or scope["path"].startswith(_UNDER_ADMIN)
         ):
             client = (scope.get("client") or ("", 0))[0]
             if not self.allow_remote and not is_loopback(str(client)):
@@ -336,9 +337,12 @@ def serve(
             f"  faults from the scenario on {vendor}: {', '.join(rule_ids)}", highlight=False
         )
     _print_webhooks(sandbox, base, console)
+    # Speed (make bench-serve): uvloop is the loop ("auto"; pinned in pyproject), no access
+    # log, and the parser is httptools (ProblemHttpToolsProtocol: bounded heads, problem
+    # documents for refused ones), h11 only where httptools is missing.
     config = uvicorn.Config(
         sandbox, host=host, port=port, log_level="warning", lifespan="off", access_log=False,
-        http=ProblemH11Protocol, h11_max_incomplete_event_size=H11_HEAD,
+        http=fastest_protocol(), h11_max_incomplete_event_size=H11_HEAD, loop="auto",
     )  # fmt: skip
     try:
         uvicorn.Server(config).run()

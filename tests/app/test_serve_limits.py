@@ -19,7 +19,8 @@ import httpx
 import pytest
 
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
-from sim.app._limits import MAX_TARGET, Limits
+from sim.app import serve as serve_module
+from sim.app._limits import H11_HEAD, MAX_TARGET, Limits, ProblemHttpToolsProtocol
 
 ADMIN_TOKEN = "limits-admin"
 ACCOUNTS = "/crm/services/data/v60.0/sobjects/Account"
@@ -169,6 +170,7 @@ def test_a_70_kb_path_is_a_414_problem(server: tuple[int, int]) -> None:
     assert status == 414 and body["status"] == 414
     assert b"content-type: application/problem+json" in head
     assert str(MAX_TARGET) in body["detail"]
+    assert b"connection: close" in head  # the parser refused it: the connection is dropped
     assert _get(port, "/crm/x?q=" + "b" * 70 * 1024)[0] == 414
     # a path under the limit but long is an ordinary 404, not a crash
     assert _get(port, "/crm/" + "a" * 15000)[0] == 404
@@ -176,13 +178,14 @@ def test_a_70_kb_path_is_a_414_problem(server: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("size", [40 * 1024, 400 * 1024])
 def test_oversize_headers_are_a_431_problem(server: tuple[int, int], size: int) -> None:
-    """40 KB: refused by the sandbox's header limit; 400 KB: by h11's bound on a head, which
+    """40 KB: refused by the sandbox's header limit; 400 KB: by the parser's bound on a head, which
     answers in kind."""
     port, _ = server
     response = httpx.get(f"http://127.0.0.1:{port}/crm/openapi.json", headers={"x-big": "c" * size})
     assert response.status_code == 431
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["status"] == 431
+    assert response.headers["connection"] == "close"
 
 
 def test_a_malformed_request_is_a_400_problem(server: tuple[int, int]) -> None:
@@ -192,6 +195,45 @@ def test_a_malformed_request_is_a_400_problem(server: tuple[int, int]) -> None:
         answer = sock.recv(65536)
     assert answer.startswith(b"HTTP/1.1 400")
     assert b"application/problem+json" in answer
+
+
+def test_a_megabyte_header_is_refused_before_it_is_all_sent(server: tuple[int, int]) -> None:
+    """The parser bounds the head: the 431 comes while the client is still sending it."""
+    port, _ = server
+    total, sent = 8 * 1024 * 1024, 0
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"GET /crm/openapi.json HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        try:
+            while sent < total and not select.select([sock], [], [], 0)[0]:
+                sock.sendall(b"c" * 65536)
+                sent += 65536
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 431")
+    assert b"application/problem+json" in answer.lower()
+    assert sent < total // 2
+    assert str(H11_HEAD).encode() in answer
+
+
+def test_serve_runs_the_httptools_protocol_on_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The speed of issue 12 needs httptools and uvloop; the limits above hold on it."""
+    import uvicorn
+
+    configs: list[uvicorn.Config] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, *args: configs.append(self.config))
+    console = type("Quiet", (), {"print": lambda *args, **kwargs: None})()
+    serve_module.serve(host="127.0.0.1", port=_free_port(), scenario=None, seed=0,
+                       admin_token=ADMIN_TOKEN, allow_remote=False, console=console)  # fmt: skip
+    (config,) = configs
+    assert config.http is ProblemHttpToolsProtocol
+    factory = config.get_loop_factory()
+    assert factory is not None
+    loop = factory()
+    try:
+        assert type(loop).__module__.startswith("uvloop")
+    finally:
+        loop.close()
 
 
 def test_json_sent_as_text_is_a_415(server: tuple[int, int], bearer: str) -> None:
