@@ -17,12 +17,12 @@ This module prints nothing (the engines' rule); errors carry the message the CLI
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import multiprocessing
 import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,18 +82,17 @@ def _on_dask(
     fn: Callable[..., Any], calls: Sequence[tuple[Any, ...]], address: str, shared: tuple[Any, ...]
 ) -> Iterator[Any]:
     try:
-        import distributed
+        dask: Any = importlib.import_module("distributed")  # only now: an optional extra
     except ImportError as exc:
         raise ClusterError(f"--cluster needs Dask, which is not installed: {INSTALL_HINT}") from exc
-    with ExitStack() as stack:
-        client = stack.enter_context(_connect(distributed, address))
+    with _connect(dask, address) as client:
         _check_versions(client)
         scattered = [client.scatter(value, broadcast=True, hash=False) for value in shared]
         futures = [
             client.submit(fn, *call, *scattered, pure=False, key=f"q2c-{i}")
             for i, call in enumerate(calls)
         ]
-        for future in distributed.as_completed(futures, loop=client.loop):
+        for future in dask.as_completed(futures, loop=client.loop):
             yield future.result()
 
 
@@ -107,7 +106,7 @@ def _connect(distributed: Any, address: str) -> Any:
                 raise ClusterError(f"--cluster {address}: a local cluster needs at least 1 worker")
             cluster = distributed.LocalCluster(
                 n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address="127.0.0.1:0",  # a free port: never 8787, which another cluster may hold
+                dashboard_address="127.0.0.1:0",  # a free port: 8787 may be taken
             )  # fmt: skip
             client = distributed.Client(cluster, set_as_default=False)
             return _Closing(client, cluster)
