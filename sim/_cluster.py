@@ -46,9 +46,6 @@ class Placement:
     workers: int = 1
     cluster: str | None = None
 
-    def describe(self) -> str:
-        return f"cluster {self.cluster}" if self.cluster else f"{self.workers} worker(s)"
-
 
 def installed_version() -> str:
     """This interpreter's installed q2c-sandbox version (run on each worker too)."""
