@@ -92,6 +92,17 @@ def test_without_dask_the_cluster_option_exits_2_saying_what_to_install(
     assert not (out / "swarm.json").exists()
 
 
+def test_a_local_cluster_of_no_workers_exits_2(chaos: Path) -> None:
+    """--cluster local:0 is refused before anything runs."""
+    out = chaos.parent / "s"
+    code, _, stderr = invoke(
+        "swarm", str(chaos), "--seeds", "1", "--cluster", "local:0", "--out", str(out)
+    )
+    assert code == 2
+    assert "local cluster needs at least 1 worker" in " ".join(stderr.split())
+    assert not (out / "swarm.json").exists()
+
+
 class _Workers:
     """A stand-in Client whose ``run`` answers as workers with these versions would."""
 
