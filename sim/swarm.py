@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import functools
 import json
-import multiprocessing
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim._cluster import Placement, fan_out
 from sim.runner import command_line, run
 from sim.scenario.draw import draw_scenario, drawn_kinds
 from sim.scenario.format import Scenario
@@ -80,10 +79,18 @@ def fired_faults(metrics: dict[str, Any]) -> dict[str, int]:
     return dict(sorted(fired.items()))
 
 
-def run_seed(file: str, seed: int, design: str, options: dict[str, str]) -> SeedOutcome:
-    """Draw this seed's faults, run, judge (a top-level function: process pools pickle it)."""
+def run_seed(
+    file: str,
+    seed: int,
+    design: str,
+    options: dict[str, str],
+    envelope: Scenario | None = None,
+) -> SeedOutcome:
+    """Draw this seed's faults, run, judge (a top-level function: process pools pickle it).
+    ``envelope`` is the loaded scenario when the worker may not have ``file`` (a cluster);
+    ``file`` then only names the scenario in the reproduce line."""
     started = time.perf_counter()
-    scenario = draw_scenario(_scenario(file), seed)
+    scenario = draw_scenario(envelope if envelope is not None else _scenario(file), seed)
     command = command_line(file, seed, design, options, swarm_draw=True)
     faults = scenario.faults.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     try:
@@ -123,29 +130,21 @@ def swarm(
     options: dict[str, str] | None = None,
     workers: int = 1,
     done: Callable[[SeedOutcome], None] | None = None,
+    cluster: str | None = None,
 ) -> list[SeedOutcome]:
-    """Run every seed (in ``workers`` spawned processes when more than one), in seed order."""
+    """Run every seed (in ``workers`` spawned processes when more than one, or on the Dask
+    ``cluster`` at that address, see ``sim._cluster``), in seed order. ``done`` sees each
+    outcome as it finishes. A cluster gets the loaded scenario, so its workers need the
+    package, not the file; raises ``sim._cluster.ClusterError`` if the cluster is unusable."""
     opts = dict(options or {})
+    calls = [(file, seed, design, opts) for seed in seeds]
+    shared = (_scenario(file),) if cluster else ()
     outcomes: list[SeedOutcome] = []
-    for outcome in _outcomes(file, seeds, design, opts, workers):
+    for outcome in fan_out(run_seed, calls, Placement(workers, cluster), shared):
         outcomes.append(outcome)
         if done is not None:
             done(outcome)
     return sorted(outcomes, key=lambda o: o.seed)
-
-
-def _outcomes(
-    file: str, seeds: range, design: str, options: dict[str, str], workers: int
-) -> Iterator[SeedOutcome]:
-    if workers <= 1 or len(seeds) <= 1:
-        for seed in seeds:
-            yield run_seed(file, seed, design, options)
-        return
-    context = multiprocessing.get_context("spawn")  # no fork: safe with threads, same everywhere
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(run_seed, file, seed, design, options) for seed in seeds]
-        for future in as_completed(futures):
-            yield future.result()
 
 
 def swarm_report(
@@ -156,6 +155,7 @@ def swarm_report(
     options: dict[str, str],
     workers: int,
     wall_s: float,
+    cluster: str | None = None,
 ) -> dict[str, Any]:
     """What ``swarm.json`` holds: the envelope, every seed's outcome and the totals."""
     fired: dict[str, int] = {}
@@ -169,6 +169,7 @@ def swarm_report(
         "design": design,
         "options": dict(sorted(options.items())),
         "workers": workers,
+        "cluster": cluster,  # the Dask scheduler's address (or local:N), null for local workers
         "envelope": scenario.faults.model_dump(mode="json", by_alias=True, exclude_defaults=True),
         "summary": {
             "seeds": len(outcomes),

@@ -53,7 +53,7 @@ def test_the_rules_the_brief_asks_for_are_written() -> None:
         "sim.world | sim.oracle",
         "sim.record",
         "sim.scenario",
-        "sim.seeds",
+        "sim.seeds | sim._cluster",
     ] in layers
     forbidden: dict[str, set[str]] = {}
     for c in contracts:
@@ -65,7 +65,7 @@ def test_the_rules_the_brief_asks_for_are_written() -> None:
     assert {"sim", "orchestrator"} <= forbidden["contracts"]
     for data in ("sim.record", "sim.scenario"):
         assert {"mocks", "orchestrator", "simpy"} <= forbidden[data]
-    for engine in ("sim.swarm", "sim.runner", "contracts"):
+    for engine in ("sim.swarm", "sim._cluster", "sim.runner", "contracts"):
         assert {"rich", "typer"} <= forbidden[engine]
 
 

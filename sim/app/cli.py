@@ -191,17 +191,30 @@ def swarm_command(
             "--json", help="Print a JSON summary on stdout (nothing else; progress on stderr)."
         ),
     ] = False,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="Run the seeds on a dask.distributed cluster: its scheduler's address "
+            "(tcp://HOST:8786), or local:N for N worker processes here. Needs the 'cluster' "
+            "extra; every worker must have the same q2c-sandbox version. Ignores --workers.",
+        ),
+    ] = None,
 ) -> None:
     """Run SCENARIO over many seeds, each with its own faults; exit 1 if any seed fails."""
+    from sim._cluster import ClusterError
     from sim.app.swarm_view import present_swarm
 
     options = _options(option)
     spec = _inputs(scenario, design, options)
     folder = _folder(out or Path("runs") / f"swarm-{spec.name}", "swarm")
     seed_range = range(first, first + seeds)
-    code = present_swarm(
-        str(scenario), spec, seed_range, design, options, workers, folder, as_json=json_out
-    )
+    try:
+        code = present_swarm(
+            str(scenario), spec, seed_range, design, options, workers, folder, json_out, cluster
+        )
+    except ClusterError as exc:
+        raise bad_input(str(exc)) from None
     raise typer.Exit(code)
 
 

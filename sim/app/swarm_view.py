@@ -32,9 +32,12 @@ def present_swarm(
     workers: int,
     out: Path,
     as_json: bool = False,
+    cluster: str | None = None,
 ) -> int:
     """``q2c swarm``'s body: progress, table, swarm.json, reproduce lines; the exit code.
-    With ``as_json`` the summary is printed as JSON (``swarm_summary``) instead of the table."""
+    With ``as_json`` the summary is printed as JSON (``swarm_summary``) instead of the table.
+    With ``cluster`` the seeds run on that Dask cluster (``workers`` is then unused);
+    ``sim._cluster.ClusterError`` is raised before anything is written if it is unusable."""
     started = time.perf_counter()
     with progress_bar("seeds  {task.fields[failing]} failing") as bar:
         task = bar.add_task(f"{scenario.name} x {len(seeds)} seeds", total=len(seeds), failing=0)
@@ -45,9 +48,9 @@ def present_swarm(
             failing += outcome.failed
             bar.update(task, advance=1, failing=failing)
 
-        outcomes = swarm(file, seeds, design, options, workers, done)
+        outcomes = swarm(file, seeds, design, options, workers, done, cluster)
     report = swarm_report(
-        file, scenario, outcomes, design, options, workers, time.perf_counter() - started
+        file, scenario, outcomes, design, options, workers, time.perf_counter() - started, cluster
     )
     path = write_swarm(report, out)
     if as_json:
@@ -59,9 +62,10 @@ def present_swarm(
     fired = ", ".join(f"{k} {n}" for k, n in summary["faults_fired"].items()) or "none"
     console.print(f"Faults fired over the swarm: {fired}", highlight=False, soft_wrap=True)
     failed = [o for o in outcomes if o.failed]
+    where = f"cluster {cluster}" if cluster else f"{workers} worker(s)"
     console.print(
         f"{len(outcomes)} seeds, {len(failed)} failing, {summary['violations']} violations, "
-        f"{summary['wall_s']:.1f} s wall on {workers} worker(s). Report: {path}",
+        f"{summary['wall_s']:.1f} s wall on {where}. Report: {path}",
         highlight=False,
         soft_wrap=True,
     )
