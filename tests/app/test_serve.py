@@ -4,10 +4,6 @@ admin API that turns faults on and off at run time."""
 from __future__ import annotations
 
 import asyncio
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,43 +16,18 @@ from contracts.conformance import CLIENT_ID, CLIENT_SECRET, run_vendor
 from sim.app.serve import Sandbox
 from tests.support.cli import invoke
 from tests.support.paths import SMALL
+from tests.support.served import q2c_serve
 
 ADMIN_TOKEN = "test-admin-token"
 ERP = "/erp/api/v2.0"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def served() -> Iterator[str]:
     """`q2c serve` in a subprocess on a free loopback port, seeded from the small scenario."""
-    port = _free_port()
-    command = [sys.executable, "-m", "sim.app.cli", "serve", "--port", str(port), "--seed", "3"]
-    command += ["--scenario", str(SMALL), "--admin-token", ADMIN_TOKEN]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
-            try:
-                if httpx.get(f"{base}/erp/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "q2c serve did not start in 30 s"
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(10)
-        if process.stdout:
-            process.stdout.close()
+    options = ("--seed", "3", "--scenario", str(SMALL), "--admin-token", ADMIN_TOKEN)
+    with q2c_serve(*options) as server:
+        yield server.base
 
 
 def _token(http: httpx.Client, base: str, vendor: str, path: str) -> dict[str, str]:

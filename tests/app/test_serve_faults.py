@@ -6,10 +6,7 @@ here."""
 
 from __future__ import annotations
 
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +21,7 @@ from contracts.conformance import CLIENT_ID, CLIENT_SECRET
 from sim.app.serve import Sandbox
 from sim.scenario import load_scenario
 from tests.support.paths import SMALL
+from tests.support.served import q2c_serve
 
 ADMIN = {"authorization": "Bearer faults-admin-token"}
 COMPANIES = "/erp/api/v2.0/companies"
@@ -44,37 +42,10 @@ faults:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _serve(*options: str) -> Iterator[str]:
-    """`q2c serve` in a subprocess until the generator is closed; yields its base URL."""
-    port = _free_port()
-    command = [sys.executable, "-m", "sim.app.cli", "serve", "--port", str(port)]
-    command += ["--admin-token", ADMIN["authorization"].split()[1], *options]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
-            try:
-                if httpx.get(f"{base}/erp/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "q2c serve did not start in 30 s"
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(10)
-        if process.stdout:
-            process.stdout.close()
+    """`q2c serve` with the admin token until the generator is closed; yields its base URL."""
+    with q2c_serve("--admin-token", ADMIN["authorization"].split()[1], *options) as server:
+        yield server.base
 
 
 @pytest.fixture(scope="module")

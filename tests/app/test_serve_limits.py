@@ -8,9 +8,6 @@ import asyncio
 import json
 import select
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +18,7 @@ import pytest
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET
 from sim.app import serve as serve_module
 from sim.app._limits import H11_HEAD, MAX_TARGET, Limits, ProblemHttpToolsProtocol
+from tests.support.served import free_port, q2c_serve
 
 ADMIN_TOKEN = "limits-admin"
 ACCOUNTS = "/crm/services/data/v60.0/sobjects/Account"
@@ -28,36 +26,11 @@ HUNDRED_MB = 100 * 1024 * 1024
 RSS_LIMIT_KB = 150 * 1024
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[int, int]]:
     """`q2c serve` in a subprocess: (port, pid)."""
-    port = _free_port()
-    command = [sys.executable, "-m", "sim.app.cli", "serve", "--port", str(port)]
-    command += ["--admin-token", ADMIN_TOKEN]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, "q2c serve exited"
-            try:
-                url = f"http://127.0.0.1:{port}/crm/openapi.json"
-                if httpx.get(url, timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "q2c serve did not start in 30 s"
-            time.sleep(0.1)
-        yield port, process.pid
-    finally:
-        process.terminate()
-        process.wait(10)
+    with q2c_serve("--admin-token", ADMIN_TOKEN, quiet=True) as served:
+        yield served.port, served.pid
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +196,7 @@ def test_serve_runs_the_httptools_protocol_on_uvloop(monkeypatch: pytest.MonkeyP
     configs: list[uvicorn.Config] = []
     monkeypatch.setattr(uvicorn.Server, "run", lambda self, *args: configs.append(self.config))
     console = type("Quiet", (), {"print": lambda *args, **kwargs: None})()
-    serve_module.serve(host="127.0.0.1", port=_free_port(), scenario=None, seed=0,
+    serve_module.serve(host="127.0.0.1", port=free_port(), scenario=None, seed=0,
                        admin_token=ADMIN_TOKEN, allow_remote=False, console=console)  # fmt: skip
     (config,) = configs
     assert config.http is ProblemHttpToolsProtocol
