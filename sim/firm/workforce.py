@@ -17,7 +17,7 @@ from sim.scenario.calendar import at
 from sim.seeds import stream
 from sim.world.world import World
 
-__all__ = ["Consultant", "active_workspace", "hire", "start_workforce"]
+__all__ = ["Consultant", "active_workspace", "hire", "start_workforce", "work_id"]
 
 DEFAULT_LOCALES = {
     "DE": "de_DE",
@@ -134,6 +134,12 @@ def active_workspace(world: World, contract_id: str) -> str | None:
     return str(workspace["id"])
 
 
+def work_id(psa_id: str, day: date, n: int) -> str:
+    """The id of a person's ``n``-th piece of work on ``day`` (from 0, without gaps): the
+    month's subcontractor bill looks a month's work up by it instead of scanning the year."""
+    return f"{psa_id}:{day.isoformat()}:{n}"
+
+
 def _log_day(
     world: World, person: Consultant, day: date, rng: Any, corrections: list[tuple[date, str, int]]
 ) -> None:
@@ -145,7 +151,7 @@ def _log_day(
     workspace = active_workspace(world, person.contract)
     for n, (a, z) in enumerate(itertools.pairwise(bounds)):
         work = TimeTruth(
-            work_id=f"{person.psa_id}:{day.isoformat()}:{n}",
+            work_id=work_id(person.psa_id, day, n),
             psa_id=None,
             contract=person.contract,
             consultant=person.psa_id,
