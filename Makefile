@@ -32,8 +32,12 @@ notebook: $(STAMP)  ## open notebooks/ in JupyterLab (runs/demo by default: make
 test: $(STAMP)  ## the whole test suite (lint, layers, types, units, simulations)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)  ## performance benchmarks (pytest-benchmark)
+BENCH_SIZES ?= 500,1000,2000,4000
+BENCH_MONTHS ?= 12
+
+bench: $(STAMP)  ## benchmarks (pytest-benchmark), then the scale curve (BENCH_SIZES consultants, faults on)
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable --benchmark-only --benchmark-columns=min,median,max,rounds
+	$(BIN)/python -m tests.benchmarks.scale --sizes $(BENCH_SIZES) --months $(BENCH_MONTHS)
 
 contract: $(STAMP)  ## the full Schemathesis contract suite (>= 100 examples per operation)
 	$(BIN)/python -m pytest -m contract tests/contracts/test_schemathesis_mocks.py
