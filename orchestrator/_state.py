@@ -60,6 +60,12 @@ class ExceptionQueue:
         self._rows.touch(key)
         return False
 
+    def open_for(self, reason: str, item: str) -> dict[str, Any] | None:
+        """The open exception for ``reason`` and ``item``, if there is one."""
+        key = self._open.get((reason, item))
+        row: dict[str, Any] | None = None if key is None else self._rows[key]
+        return row
+
     def resolve(self, reason: str, item: str, at: str) -> bool:
         key = self._open.pop((reason, item), None)
         if key is None:

@@ -158,8 +158,9 @@ def firm_year_yaml(consultants: int = 2000, months: int = 12, faults: bool = Tru
         if n % 12 == 5:
             out.append(f"    purchase_order: {{number: PO-{n:05d}, arrives: 2026-02-10}}")
         if n % 9 == 2:
+            breaches = ", ".join(str(d) for d in (date(2026, 2, 11), date(2026, 5, 19)) if d < end)
             out.append("    service_level: {credit_per_breach: 1500.00, monthly_cap: 3000.00, "
-                       "breaches: [2026-02-11, 2026-05-19]}")  # fmt: skip
+                       f"breaches: [{breaches}]}}")  # fmt: skip
     out += ["", "billing:", "  run_business_day: 3"]
     if faults:
         out += _faults(start, end, months)
