@@ -80,9 +80,8 @@ class CoreState:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        store.reference = lambda obj: obj.contract.id if isinstance(obj, Engagement) else None
+        store.share(Engagement, lambda e: str(e.contract.id), lambda key: self.engagements[key])
         self.engagements = DurableMap(store, "engagements")
-        store.resolve = lambda key: self.engagements[key]
         self.by_workspace: dict[str, Engagement] = {
             e.project.id: e for e in self.engagements.values()
         }
