@@ -10,8 +10,9 @@ switched on across the year: outages at month-end (ERP and tax engine), Business
 published quota, 5xx bursts, lost responses, webhook chaos and a core crash. The liveness phase
 starts at ``heal``: from then no fault fires and every item must be invoiced by the run's end.
 
-Sizes scale the number of contracts and clients, not the size of each team, so invoices keep a
-realistic length whatever the firm's size (and per-item cost is comparable across sizes).
+Sizes scale the number of contracts and clients, not the size of each team (twenty), so
+invoices keep a realistic length; beyond 2,000 consultants the contracts stay at 100 and the
+teams grow (the scenario loader caps a file at 64 KiB). Sizes are rounded to whole teams.
 ``python -m tests.benchmarks.firm 2000`` prints the scenario's YAML.
 """
 
@@ -53,6 +54,7 @@ _ROLES = (("analyst", 0.8), ("consultant", 1.0), ("senior_consultant", 1.3), ("m
 _INDUSTRIES = ("Banking", "Insurance", "Retail", "Energy", "Logistics", "Public sector",
                "Telecommunications", "Automotive", "Pharma", "Media")  # fmt: skip
 TEAM = 20  # consultants per contract
+MAX_CONTRACTS = 100  # beyond 2,000 consultants teams grow: the loader caps a file at 64 KiB
 
 
 def _shared(seen: set[str], anchor: str, key: str, body: Callable[[], str]) -> str:
@@ -75,9 +77,11 @@ def _rates(rng: random.Random, countries: tuple[tuple[str, int], ...], bump: int
     return "\n".join(lines)
 
 
-def _staffing(rng: random.Random, countries: tuple[tuple[str, int], ...], sub: bool) -> str:
-    """A team of ``TEAM`` split over the delivery countries (three or more in each)."""
-    lines, left = [], TEAM
+def _staffing(
+    rng: random.Random, countries: tuple[tuple[str, int], ...], team: int, sub: bool
+) -> str:
+    """A team of ``team`` split over the delivery countries (three or more in each)."""
+    lines, left = [], team
     for i, (country, _) in enumerate(countries):
         later = len(countries) - 1 - i
         count = left if not later else rng.randint(3, left - 3 * later)
@@ -94,7 +98,8 @@ def firm_year_yaml(consultants: int = 2000, months: int = 12, faults: bool = Tru
     start = date(2026, 1, 1)
     end = date(2026 + (months - 1) // 12, (months - 1) % 12 + 1, 28)
     end = (end + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    contracts_n = max(len(_ENTITIES), round(consultants / TEAM))
+    contracts_n = min(MAX_CONTRACTS, max(len(_ENTITIES), round(consultants / TEAM)))
+    team = consultants // contracts_n
     out = [
         f"name: firm-year-{consultants}" if consultants != 2000 else "name: firm-year",
         f"description: A {consultants}-consultant firm, 5 legal entities, {months} months, "
@@ -151,7 +156,7 @@ def firm_year_yaml(consultants: int = 2000, months: int = 12, faults: bool = Tru
                        f"{rng.randint(20, 90) * 1000}.00, due: {due}}}]")  # fmt: skip
         sub = n % 10 == 3  # a subcontracting firm's people deliver part of the work
         out.append(_shared(seen, f"s-{eid}-{sub}", "    staffing:",
-                           partial(_staffing, rng, countries, sub)))  # fmt: skip
+                           partial(_staffing, rng, countries, team, sub)))  # fmt: skip
         if n % 2 == 0:
             out.append("    expense_policy: {markup_percent: 0, billable_categories: "
                        "[travel, lodging], receipt_required_above: 75.00}")  # fmt: skip
