@@ -2,7 +2,7 @@
 what is missing. Webhooks get lost; this job is the polling fallback that finds the work anyway.
 
 - CRM won deals vs contracting launched; CLM executed records (and their versions) vs the
-  engagements the core delivers;
+  engagements the core delivers, and their service-level breaches vs the credits granted;
 - PSA approved timesheets, approved expense reports and accepted milestones vs what the core
   collected (counted first, in one cheap call each; listed only when the counts differ);
 - payments received in Stripe vs cash applied in the ERP.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator._collect import source_id_of_breach
 from orchestrator._parts import CoreParts
 from orchestrator._watermark import FinishedListing
 from orchestrator.runtime import Flow
@@ -105,6 +106,19 @@ class Reconciliation(CoreParts):
             if engagement is None or len(engagement.contract.versions) < versions:
                 self._fix(f"reconcile:record:{record_id}:{versions}", "contract_record",
                           (record_id,), "contract terms the PSA does not have")  # fmt: skip
+            self._reconcile_breaches(record_id, record.get("breaches", []))
+
+    def _reconcile_breaches(self, record_id: str, breaches: list[dict[str, Any]]) -> None:
+        """A missed service level whose webhook never came (dropped) is a credit the client
+        is owed: found on the record, collected like the webhook would have."""
+        for breach in breaches:
+            breach_id = str(breach["id"])
+            if self.state.ledger.knows(source_id_of_breach(breach_id)):
+                continue  # credited (or on its way to an invoice)
+            if self.state.inbox.get(f"clm:breach:{breach_id}") is not None:
+                continue  # its webhook came: that flow owns it (a dead letter is replayed)
+            self._fix(f"reconcile:breach:{breach_id}", "breach", (record_id, breach_id),
+                      "service level breach in the CLM, never credited")  # fmt: skip
 
     def _reconcile_psa(self) -> Flow[None]:
         """Counted first (one cheap call each); listed only when the PSA finished more than
