@@ -32,8 +32,12 @@ notebook: $(STAMP)  ## open notebooks/ in JupyterLab (runs/demo by default: make
 test: $(STAMP)  ## the whole test suite (lint, layers, types, units, simulations)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)  ## performance benchmarks (pytest-benchmark)
+BENCH_SIZES ?= 500,1000,2000,4000
+BENCH_MONTHS ?= 12
+
+bench: $(STAMP)  ## benchmarks (pytest-benchmark), then the scale curve (BENCH_SIZES consultants, faults on)
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-enable --benchmark-only --benchmark-columns=min,median,max,rounds
+	$(BIN)/python -m tests.benchmarks.scale --sizes $(BENCH_SIZES) --months $(BENCH_MONTHS)
 
 BENCH_SERVE_ARGS ?=
 bench-serve: $(STAMP)  ## q2c serve vs Prism (from npm) on contracts/erp.yaml: req/s, p99 (wrk)

@@ -31,6 +31,29 @@ def source_id_of_breach(breach_id: str) -> str:
 class Collection(CoreParts):
     """Mixed into the reference core: it owns ``state`` (ledger, engagements, exceptions)."""
 
+    def _mark_collected(self, work: str, psa_id: str) -> None:
+        key = f"{work}:{psa_id}"
+        if key not in self.state.collected:
+            self.state.collected[key] = None
+            counts = self._collected_counts()
+            counts[work] = counts.get(work, 0) + 1
+
+    def collected_count(self, work: str) -> int:
+        """How many of the PSA's ``work`` records the core collected: kept as they are
+        collected (the daily reconciliation compares it with the PSA's count), counted once
+        from the store when a (restarted) core first asks."""
+        return self._collected_counts().get(work, 0)
+
+    def _collected_counts(self) -> dict[str, int]:
+        counts: dict[str, int] | None = self.__dict__.get("_collected_by_work")
+        if counts is None:
+            counts = {}
+            for key in self.state.collected:
+                work = key.split(":", 1)[0]
+                counts[work] = counts.get(work, 0) + 1
+            self.__dict__["_collected_by_work"] = counts
+        return counts
+
     def collect_time(self, submission_id: str) -> Flow[None]:
         """Approved time becomes priced, pending billable items."""
         entries = yield from self._psa.submitted_time(submission_id)
@@ -38,7 +61,7 @@ class Collection(CoreParts):
             self._add_time(entry, resource)
         if all(e.project_id in self.state.by_workspace for e, _ in entries if e.billable):
             # collected; else the reconciliation comes back once the project is known
-            self.state.collected[f"timesheet:{submission_id}"] = None
+            self._mark_collected("timesheet", submission_id)
 
     def _add_time(self, entry: TimeEntry, resource: Resource) -> None:
         if not entry.billable:
@@ -76,7 +99,7 @@ class Collection(CoreParts):
             return
         if record["state"] != "accepted" or self.state.ledger.knows(key):
             return
-        self.state.collected[f"milestone:{psa_id}"] = None
+        self._mark_collected("milestone", psa_id)
         by_id = {m.id: m for m in engagement.contract.milestones}
         milestone = by_id.get(record["external_reference"])
         if milestone is None:
@@ -102,7 +125,7 @@ class Collection(CoreParts):
             yield from self._add_expense(expense)
         known = self.state.by_workspace
         if all(e.project_id in known for e in expenses if e.category != "subcontractor_cost"):
-            self.state.collected[f"expenses:{report_id}"] = None
+            self._mark_collected("expenses", report_id)
 
     def _add_expense(self, expense: Expense) -> Flow[None]:
         key = source_id("expense", expense.id)

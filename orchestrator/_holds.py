@@ -28,7 +28,8 @@ class Holds(CoreParts):
                         items=[i.key for i in waiting])  # fmt: skip
         else:
             self._resolve("unapproved_subcontractor_cost", subject)
-        return [i for i in items if i not in waiting]
+        held = {i.key for i in waiting}  # by key: comparing whole items costs their prices
+        return [i for i in items if i.key not in held]
 
     def _purchase_order(self, engagement: Any, items: list[Item]) -> Flow[str | None]:
         """The client's PO number, re-read from the CLM until it arrives; meanwhile the
@@ -54,7 +55,6 @@ class Holds(CoreParts):
         return purchase_order
 
     def _held_for(self, subject: str) -> list[str]:
-        for exception in self.state.exceptions:
-            if (exception["status"], exception["item"]) == ("open", subject):
-                return list(exception.get("items", []))
-        return []
+        """The items the open PO hold already lists (looked up, not scanned for)."""
+        exception = self.state.exceptions.open_for("missing_po", subject)
+        return [] if exception is None else list(exception.get("items", []))

@@ -33,10 +33,32 @@ class Envelope:
 
 
 class Inbox:
+    """Envelopes by id, plus the live ones by status: the daily replay of dead letters and the
+    status call cost what is dead or unfinished, not the whole history of done work."""
+
     def __init__(self, store: Store) -> None:
         self._envelopes = DurableMap(store, "inbox")
         self._next = 1 + max((e.seq for e in self._envelopes.values()), default=0)
         self.replays = 0
+        self._live: dict[str, dict[str, Envelope]] = {"accepted": {}, "dead": {}}
+        for envelope in self._envelopes.values():  # once, when a (restarted) core loads
+            self._file(envelope)
+
+    def _file(self, envelope: Envelope) -> None:
+        for status, envelopes in self._live.items():
+            if status == envelope.status:
+                envelopes[envelope.id] = envelope
+            else:
+                envelopes.pop(envelope.id, None)
+
+    def _set(self, envelope: Envelope, status: str) -> None:
+        envelope.status = status
+        self._file(envelope)
+        self._envelopes.touch(envelope.id)
+
+    def get(self, event_id: str) -> Envelope | None:
+        envelope: Envelope | None = self._envelopes.get(event_id)
+        return envelope
 
     def accept(self, event_id: str, work: str, args: tuple[Any, ...]) -> Envelope | None:
         """A new envelope for the event, or None when it is a duplicate of live or done work.
@@ -45,39 +67,37 @@ class Inbox:
         if known is not None and known.status != "dead":
             return None
         if known is not None:
-            known.status = "accepted"
-            self._envelopes.touch(event_id)
+            self._set(known, "accepted")
             return known
         envelope = Envelope(event_id, work, args, self._next)
         self._next += 1
         self._envelopes[event_id] = envelope
+        self._file(envelope)
         return envelope
 
     def done(self, envelope: Envelope) -> None:
-        envelope.status, envelope.reason = "done", ""
-        self._envelopes.touch(envelope.id)
+        envelope.reason = ""
+        self._set(envelope, "done")
 
     def dead(self, envelope: Envelope, reason: str) -> None:
-        envelope.status, envelope.reason = "dead", reason
+        envelope.reason = reason
         envelope.failures += 1
-        self._envelopes.touch(envelope.id)
+        self._set(envelope, "dead")
 
     def replay(self, envelope: Envelope) -> None:
-        envelope.status = "accepted"
         envelope.replays += 1
         self.replays += 1
-        self._envelopes.touch(envelope.id)
+        self._set(envelope, "accepted")
 
     def unfinished(self) -> list[Envelope]:
         """Accepted work not done, in arrival order (a restarted core re-drives it)."""
-        return sorted(
-            (e for e in self._envelopes.values() if e.status == "accepted"), key=lambda e: e.seq
-        )
+        return sorted(self._live["accepted"].values(), key=lambda e: e.seq)
 
     def dead_letters(self) -> list[Envelope]:
-        return sorted(
-            (e for e in self._envelopes.values() if e.status == "dead"), key=lambda e: e.seq
-        )
+        return sorted(self._live["dead"].values(), key=lambda e: e.seq)
+
+    def dead_count(self) -> int:
+        return len(self._live["dead"])
 
     def __iter__(self) -> Iterator[Envelope]:
         return iter(self._envelopes.values())

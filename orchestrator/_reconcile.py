@@ -2,7 +2,7 @@
 what is missing. Webhooks get lost; this job is the polling fallback that finds the work anyway.
 
 - CRM won deals vs contracting launched; CLM executed records (and their versions) vs the
-  engagements the core delivers;
+  engagements the core delivers, and their service-level breaches vs the credits granted;
 - PSA approved timesheets, approved expense reports and accepted milestones vs what the core
   collected (counted first, in one cheap call each; listed only when the counts differ);
 - payments received in Stripe vs cash applied in the ERP.
@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator._collect import source_id_of_breach
 from orchestrator._parts import CoreParts
+from orchestrator._watermark import FinishedListing
 from orchestrator.runtime import Flow
 
 __all__ = ["Reconciliation"]
@@ -39,6 +41,9 @@ class Reconciliation(CoreParts):
     reconciliation_fixes = 0
 
     def _accept(self, event_id: str, work: str, args: tuple[Any, ...]) -> None:
+        raise NotImplementedError
+
+    def collected_count(self, work: str) -> int:
         raise NotImplementedError
 
     def finish_outbox(self) -> Flow[int]:
@@ -75,11 +80,12 @@ class Reconciliation(CoreParts):
 
     def _fix(self, event_id: str, work: str, args: tuple[Any, ...], why: str) -> None:
         """Re-drive a gap as inbox work; a gap that an earlier fix did not close (its project
-        was not set up yet) is tried again under a numbered id, a few times at most."""
-        known = {e.id: e.status for e in self.state.inbox}
+        was not set up yet) is tried again under a numbered id, a few times at most. Looks up
+        the few ids it may have used, never the whole inbox."""
+        inbox = self.state.inbox
         tries = [event_id, *(f"{event_id}#{n}" for n in range(2, _MAX_FIXES + 1))]
-        earlier = [t for t in tries if t in known]
-        if len(earlier) == len(tries) or (earlier and known[earlier[-1]] != "done"):
+        earlier = [t for t in tries if inbox.get(t) is not None]
+        if len(earlier) == len(tries) or (earlier and inbox.get(earlier[-1]).status != "done"):
             return  # tried enough, or still at it (a dead letter is replayed, not re-fixed)
         event_id = tries[len(earlier)]
         self.reconciliation_fixes += 1
@@ -100,16 +106,38 @@ class Reconciliation(CoreParts):
             if engagement is None or len(engagement.contract.versions) < versions:
                 self._fix(f"reconcile:record:{record_id}:{versions}", "contract_record",
                           (record_id,), "contract terms the PSA does not have")  # fmt: skip
+            self._reconcile_breaches(record_id, record.get("breaches", []))
+
+    def _reconcile_breaches(self, record_id: str, breaches: list[dict[str, Any]]) -> None:
+        """A missed service level whose webhook never came (dropped) is a credit the client
+        is owed: found on the record, collected like the webhook would have."""
+        for breach in breaches:
+            breach_id = str(breach["id"])
+            if self.state.ledger.knows(source_id_of_breach(breach_id)):
+                continue  # credited (or on its way to an invoice)
+            if self.state.inbox.get(f"clm:breach:{breach_id}") is not None:
+                continue  # its webhook came: that flow owns it (a dead letter is replayed)
+            self._fix(f"reconcile:breach:{breach_id}", "breach", (record_id, breach_id),
+                      "service level breach in the CLM, never credited")  # fmt: skip
 
     def _reconcile_psa(self) -> Flow[None]:
+        """Counted first (one cheap call each); listed only when the PSA finished more than
+        the core collected, and then from the newest page back, only as far as needed."""
         for kind, finished, work in _PSA_WORK:
-            known = sum(1 for key in self.state.collected if key.startswith(f"{work}:"))
-            if (yield from self._psa.count(kind, finished)) <= known:
+            count = yield from self._psa.count(kind, finished)
+            if count <= self.collected_count(work):
                 continue
-            for psa_id in (yield from self._psa.ids(kind, finished)):
-                if f"{work}:{psa_id}" not in self.state.collected:
-                    self._fix(f"reconcile:{work}:{psa_id}", work, (psa_id,),
-                              f"{kind} finished in the PSA, never collected")  # fmt: skip
+            listing = self._finished_listing(kind)
+            yield from listing.catch_up(self._psa, kind, finished, count)
+            collected = self.state.collected
+            for psa_id in listing.uncollected(lambda i: f"{work}:{i}" in collected):  # noqa: B023
+                self._fix(f"reconcile:{work}:{psa_id}", work, (psa_id,),
+                          f"{kind} finished in the PSA, never collected")  # fmt: skip
+
+    def _finished_listing(self, kind: str) -> FinishedListing:
+        listings = self.__dict__.setdefault("_finished_listings", {})
+        listing: FinishedListing = listings.setdefault(kind, FinishedListing())
+        return listing
 
     def _reconcile_payments(self) -> Flow[None]:
         for intent in (yield from self._payments.intents()):

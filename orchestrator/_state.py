@@ -60,6 +60,12 @@ class ExceptionQueue:
         self._rows.touch(key)
         return False
 
+    def open_for(self, reason: str, item: str) -> dict[str, Any] | None:
+        """The open exception for ``reason`` and ``item``, if there is one."""
+        key = self._open.get((reason, item))
+        row: dict[str, Any] | None = None if key is None else self._rows[key]
+        return row
+
     def resolve(self, reason: str, item: str, at: str) -> bool:
         key = self._open.pop((reason, item), None)
         if key is None:
@@ -74,9 +80,8 @@ class CoreState:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        store.reference = lambda obj: obj.contract.id if isinstance(obj, Engagement) else None
+        store.share(Engagement, lambda e: str(e.contract.id), lambda key: self.engagements[key])
         self.engagements = DurableMap(store, "engagements")
-        store.resolve = lambda key: self.engagements[key]
         self.by_workspace: dict[str, Engagement] = {
             e.project.id: e for e in self.engagements.values()
         }

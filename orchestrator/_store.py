@@ -7,8 +7,11 @@ waits, so everything decided before a wait survives it and a half-made decision 
 on the wall clock a process can die anywhere, and what was decided since the last flush
 (never an I/O's worth: every call flushes first) is decided again on restart.
 
-Values are pickled; records that point at an engagement store its key instead (the codec's
-``persistent_id``), so an engagement is written once and shared again on load.
+Values are pickled; records that point at an engagement store its key instead (``share``),
+so an engagement is written once and shared again on load. The key is written through the
+pickler's ``dispatch_table``, consulted only for objects of the shared type: a
+``persistent_id`` hook would be called back for every object of every record (a quarter of a
+faulty run's time went there).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 
 __all__ = ["DurableMap", "Store"]
 
-Reference = Callable[[Any], str | None]
+Reference = Callable[[Any], str]
 Resolve = Callable[[str], Any]
 
 _SCHEMA = """
@@ -51,9 +54,16 @@ class Store:
             self._db.execute(_SCHEMA)
         self._pending: dict[tuple[str, str], Any] = {}
         self._deleted = object()
-        self.reference: Reference = lambda _obj: None
         self.resolve: Resolve = lambda key: None
+        self._shared: type | None = None
+        self._dispatch: dict[type, Callable[[Any], tuple[Any, tuple[str]]]] = {}
         self.flushes = 0
+
+    def share(self, kind: type, key: Reference, resolve: Resolve) -> None:
+        """Objects of ``kind`` inside other records are written as ``key(obj)`` and read back
+        as ``resolve(key)``; a record that *is* one is written whole."""
+        self._shared, self.resolve = kind, resolve
+        self._dispatch = {kind: lambda obj: (_shared, (key(obj),))}
 
     @property
     def durable(self) -> bool:
@@ -106,15 +116,29 @@ class Store:
     def _dump(self, value: Any) -> bytes:
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        reference = self.reference
-        pickler.persistent_id = lambda obj: None if obj is value else reference(obj)  # type: ignore[method-assign]
+        if self._shared is not None and type(value) is not self._shared:
+            pickler.dispatch_table = self._dispatch
         pickler.dump(value)
         return buffer.getvalue()
 
     def _load(self, blob: bytes) -> Any:
-        unpickler = pickle.Unpickler(io.BytesIO(blob))
-        unpickler.persistent_load = self.resolve  # type: ignore[method-assign]
-        return unpickler.load()
+        return _Reader(io.BytesIO(blob), self.resolve).load()
+
+
+def _shared(key: str) -> Any:
+    """Stands for a shared record in a pickle; ``_Reader`` resolves it (never called)."""
+    raise RuntimeError(f"shared record {key!r} read without its store")
+
+
+class _Reader(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, resolve: Resolve) -> None:
+        super().__init__(file)
+        self._resolve = resolve
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == (__name__, "_shared"):
+            return self._resolve
+        return super().find_class(module, name)
 
 
 def _encode(key: Any) -> str:

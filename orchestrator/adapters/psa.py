@@ -33,6 +33,8 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 
 class PsaAdapter:
+    page_size = int(PER_PAGE)
+
     def __init__(self, runtime: Runtime, tenant: str) -> None:
         self._rt = runtime
         self._tenant = tenant
@@ -248,7 +250,12 @@ class PsaAdapter:
         body = yield from self._call("GET", f"/{kind}", params={**params, "per_page": "1"})
         return int(body["meta"]["count"])
 
-    def ids(self, kind: str, params: Mapping[str, str]) -> Flow[list[str]]:
-        """Ids of every matching ``kind`` record, all pages."""
-        rows, _ = yield from self._all(f"/{kind}", params)
-        return [str(row["id"]) for row in rows]
+    def page_of_ids(
+        self, kind: str, params: Mapping[str, str], number: int
+    ) -> Flow[tuple[list[str], int]]:
+        """Ids on page ``number`` (of ``PER_PAGE``) of the matching ``kind`` records, and how
+        many match now: one call, whatever the listing's length."""
+        body = yield from self._call(
+            "GET", f"/{kind}", params={**params, "page": str(number), "per_page": PER_PAGE}
+        )
+        return [str(ref["id"]) for ref in body["results"]], int(body["meta"]["count"])

@@ -13,6 +13,7 @@ from typing import Any
 from mocks import AmendmentTerms, ExecutedTerms
 from sim.firm.operations import TRIGGER_RETRY_S, Operations
 from sim.firm.registrations import tax_id as registered_tax_id
+from sim.firm.workforce import psa_workspace
 from sim.record.truth import BreachTruth, MilestoneTruth
 from sim.scenario.calendar import at
 from sim.scenario.format import ContractSpec, ContractVersionSpec, MilestoneSpec
@@ -299,14 +300,13 @@ def _deliver_milestone(world: World, contract: ContractSpec, milestone: Mileston
 
 
 def _psa_milestone(world: World, contract_id: str, milestone_id: str) -> dict[str, Any] | None:
-    workspace = world.psa.workspace_by_reference(world.tenant, contract_id)
+    workspace = psa_workspace(world, contract_id)
     if workspace is None:
         return None
-    for record in world.psa.tables.all(world.tenant, "billing_milestones"):
-        if (
-            record["workspace_id"] == workspace["id"]
-            and record["external_reference"] == milestone_id
-        ):
+    for record in world.psa.tables.where(
+        world.tenant, "billing_milestones", "workspace_id", str(workspace["id"])
+    ):  # the workspace's milestones, from the PSA's index: not every milestone of the firm
+        if record["external_reference"] == milestone_id:
             return record
     return None
 

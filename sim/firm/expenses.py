@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from mocks import PER_EUR
-from sim.firm.workforce import Consultant, active_workspace
+from sim.firm.workforce import Consultant, active_workspace, work_id
 from sim.record.truth import ExpenseTruth
 from sim.scenario.calendar import at
 from sim.scenario.format import CURRENCIES
@@ -49,9 +49,7 @@ def _vendor_bills(world: World, people: list[Consultant]) -> Any:
         last = date(year, month, calendar.monthrange(year, month)[1])
         yield world.until(at(last + timedelta(days=3), 12))
         for person in people:
-            minutes = sum(t.minutes for t in world.truth.time.values()
-                          if t.consultant == person.psa_id and t.work_date.year == year
-                          and t.work_date.month == month)  # fmt: skip
+            minutes = _minutes_in_month(world, person.psa_id, year, month)
             workspace = active_workspace(world, person.contract)
             if not minutes or workspace is None:
                 continue
@@ -70,6 +68,19 @@ def _vendor_bills(world: World, people: list[Consultant]) -> Any:
             if rng.random() >= b.dispute_rate:
                 world.env.process(_approve_bill(world, person, report, key, rng))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _minutes_in_month(world: World, psa_id: str, year: int, month: int) -> int:
+    """The person's minutes worked in the month, looked up by work id (``workforce.work_id``):
+    a month's bill costs the month's days, not the year's time."""
+    total, day = 0, date(year, month, 1)
+    while day.month == month:
+        n = 0
+        while (work := world.truth.time.get(work_id(psa_id, day, n))) is not None:
+            total += work.minutes
+            n += 1
+        day += timedelta(days=1)
+    return total
 
 
 def _approve_bill(

@@ -17,7 +17,7 @@ from sim.scenario.calendar import at
 from sim.seeds import stream
 from sim.world.world import World
 
-__all__ = ["Consultant", "active_workspace", "hire", "start_workforce"]
+__all__ = ["Consultant", "active_workspace", "hire", "psa_workspace", "start_workforce", "work_id"]
 
 DEFAULT_LOCALES = {
     "DE": "de_DE",
@@ -128,10 +128,29 @@ def _works(world: World, person: Consultant, day: date, rng: Any) -> bool:
 
 
 def active_workspace(world: World, contract_id: str) -> str | None:
-    workspace = world.psa.workspace_by_reference(world.tenant, contract_id)
+    workspace = psa_workspace(world, contract_id)
     if workspace is None or workspace["status"] != "In Progress":
         return None
     return str(workspace["id"])
+
+
+def psa_workspace(world: World, contract_id: str) -> dict[str, Any] | None:
+    """The contract's PSA workspace, found by its reference once, then read by id: asked per
+    consultant per day, a scan of the workspaces would cost the firm's size squared."""
+    workspace_id = world.workspace_ids.get(contract_id)
+    if workspace_id is None:
+        workspace = world.psa.workspace_by_reference(world.tenant, contract_id)
+        if workspace is None:
+            return None
+        workspace_id = world.workspace_ids[contract_id] = str(workspace["id"])
+    record: dict[str, Any] = world.psa.tables.get(world.tenant, "workspaces", workspace_id)
+    return record
+
+
+def work_id(psa_id: str, day: date, n: int) -> str:
+    """The id of a person's ``n``-th piece of work on ``day`` (from 0, without gaps): the
+    month's subcontractor bill looks a month's work up by it instead of scanning the year."""
+    return f"{psa_id}:{day.isoformat()}:{n}"
 
 
 def _log_day(
@@ -145,7 +164,7 @@ def _log_day(
     workspace = active_workspace(world, person.contract)
     for n, (a, z) in enumerate(itertools.pairwise(bounds)):
         work = TimeTruth(
-            work_id=f"{person.psa_id}:{day.isoformat()}:{n}",
+            work_id=work_id(person.psa_id, day, n),
             psa_id=None,
             contract=person.contract,
             consultant=person.psa_id,

@@ -88,6 +88,9 @@ class World:
     def __post_init__(self) -> None:
         s = self.scenario
         self.env = CountingEnvironment()
+        # contract reference -> PSA workspace id, once the workspace exists (it never moves):
+        # the firm asks for every consultant every day; the PSA can only be scanned for it
+        self.workspace_ids: dict[str, str] = {}
         self.epoch = at(s.starts, 0)
         self.trace = Trace(self.now)
         self.truth = GroundTruth()

@@ -34,6 +34,7 @@ EXPECTED = (
     *FAULT_SCENARIOS,
 )
 SHOWN = 5  # violations quoted in a failure message
+AT_SCALE = ("firm-year",)  # minutes per run: measured by ``make bench``, validated here
 
 
 @functools.cache
@@ -46,6 +47,8 @@ def _marks(file: Path, seed: int) -> list[pytest.MarkDecorator]:
     default suite and 3-5 with the swarm marker (its bounded swarm covers more draws)."""
     if file == FLAGSHIP:
         return [pytest.mark.slow]
+    if file.stem in AT_SCALE:
+        return [pytest.mark.skip(reason="a firm's year at scale: make bench runs it")]
     if seed > 2 and _scenario(file).faults.configured:
         return [pytest.mark.swarm]
     return []
