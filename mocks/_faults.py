@@ -34,9 +34,8 @@ Central, Stripe, Kantata, AvaTax and Ironclad (none documents a Retry-After or r
 header), ``Sforce-Limit-Info`` on every Salesforce answer. A rule with a ``queue`` (Business
 Central's 5 processed at once, 95 waiting) admits calls past its concurrency with a wait,
 ``Arrival.queued_s``: a round of the latency rule's median per ``concurrency`` calls ahead.
-Served, the wait is spent on the event loop with the latency; the simulator's runtime does not
-spend it yet (it would add ``queued_s`` to the response half), so there a queued call is only
-counted.
+Served, the wait is spent on the event loop with the latency; the simulator's runtime adds it
+to the response half (in simulated time), so a queued call comes back later, or times out.
 
 The published spec (``GET /openapi.json``) is the sandbox's, not the vendor's: no fault
 touches it, so a contract tester can load it during an outage.

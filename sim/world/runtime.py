@@ -231,6 +231,9 @@ class SimRuntime:
             response.read()
             if self.crash_point is not None and arrival.fault in _HANDLED:
                 self._crash_after(vendor, method, path)  # the flow dies in the wait below
+            # a call queued behind the vendor's concurrency (Business Central: 5 processed, the
+            # rest wait) waits its turn before its answer comes back
+            latency += arrival.queued_s
             if arrival.lost or latency > TIMEOUT_S:
                 yield self.env.timeout(TIMEOUT_S - there)
                 self.counts["timeouts"][vendor] += 1

@@ -164,3 +164,22 @@ def test_a_flow_closed_between_the_halves_frees_its_concurrency_slot() -> None:
     assert blocked.status_code == 429
     send.close()
     assert h.call("GET", "/customers").status_code == 200
+
+
+def test_a_call_queued_behind_the_vendors_concurrency_comes_back_later() -> None:
+    """Business Central's model in simulated time: with one call processed at once and a queue,
+    a second call in flight is admitted (no 429) but waits a round of the latency rule's median
+    before its answer comes back."""
+    h = Harness(LatencyRule(median_ms=400, p99_ms=400), QuotaRule(concurrency=1, queue=5))
+    first = h.runtime.send("erp", "GET", h.co + "/customers", headers={"x-tenant": "firm"})
+    next(first)  # the request half
+    first.send(None)  # at the vendor, holding the one processing slot
+    sent = h.env.now
+    queued = h.call("GET", "/customers")
+    assert queued.status_code == 200  # queued, not refused
+    took = h.elapsed() - sent
+    assert took == pytest.approx(0.4 + 0.4, abs=0.02)  # its own latency and a round of waiting
+    first.close()
+    sent = h.env.now
+    h.call("GET", "/customers")
+    assert h.elapsed() - sent == pytest.approx(0.4, abs=0.02)  # nobody ahead: no wait
