@@ -1,5 +1,5 @@
 """What every Business Central document of the ERP mock shares: company scoping, OData-style
-lists, idempotent creation, line pricing, and applying cash and credits to an invoice.
+lists, line pricing, and applying cash and credits to an invoice.
 
 The ERP mock's resources (``mocks.erp``, ``mocks._erp_cash``, ``mocks._erp_credits``) are
 mixins over ``ErpBase``. An invoice's ``remainingAmount`` is kept equal to
@@ -9,8 +9,6 @@ changes it after creation.
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -44,11 +42,13 @@ LINES = ("salesInvoiceLines", "salesCreditMemoLines")
 # The fields lists and lookups find records by (never changed once a record exists): a page of
 # a company's invoices, a journal's payments or a document by number costs a page, not a table.
 INDEXES: dict[str, tuple[str, ...]] = {
-    "customers": ("companyId", "number"),
-    "salesInvoices": ("companyId", "number"),
-    "salesCreditMemos": ("companyId", "number"),
+    "customers": ("companyId", "number", "displayName"),
+    # the business keys a client looks a document up by before it writes it again (Business
+    # Central has no idempotency keys: de-duplication is the client's, on its own document ids)
+    "salesInvoices": ("companyId", "number", "externalDocumentNumber", "yourReference"),
+    "salesCreditMemos": ("companyId", "number", "externalDocumentNumber"),
     "customerPaymentJournals": ("companyId",),
-    "customerPayments": ("companyId", "journalId", "appliesToInvoiceId"),
+    "customerPayments": ("companyId", "journalId", "appliesToInvoiceId", "externalDocumentNumber"),
 }
 # OData: a quote inside the value is doubled ('')
 _FILTER = re.compile(r"(?P<field>[A-Za-z0-9_]+) eq '(?P<value>(?:[^']|'')*)'")
@@ -356,33 +356,6 @@ class ErpBase:
         return read
 
     # -- writes --------------------------------------------------------------------------
-
-    def _idempotent(self, call: Call, create: Handler) -> Reply:
-        """Run ``create`` once per ``Idempotency-Key``: a retry with the same key, path and
-        body replays the stored first success (``idempotent-replayed: true``); the same key
-        with another path or body is a 422. Failures are not stored."""
-        key = call.headers.get("idempotency-key")
-        if key is None:
-            return create(call)
-        fingerprint = hashlib.sha256(call.path.encode() + b"\n" + call.content).hexdigest()
-        seen = self.tables.table(call.tenant, "idempotency").get(key)
-        if seen is not None:
-            if seen["fingerprint"] != fingerprint:
-                raise unprocessable(
-                    f"Idempotency-Key {key!r} was already used with different parameters",
-                    "Idempotency-Key",
-                    "reused",
-                )
-            body = copy.deepcopy(seen["body"])
-            return Reply(seen["status"], body, {"idempotent-replayed": "true"})
-        reply = create(call)
-        snapshot = copy.deepcopy(reply.body)  # later posting must not change what is replayed
-        self.tables.insert(
-            call.tenant,
-            "idempotency",
-            {"id": key, "fingerprint": fingerprint, "status": reply.status, "body": snapshot},
-        )
-        return reply
 
     def settle(
         self,
