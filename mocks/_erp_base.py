@@ -9,6 +9,7 @@ changes it after creation.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -163,6 +164,37 @@ def line_records(lines: list[LineIn], document_id: str) -> list[dict[str, Any]]:
         record["amountIncludingTax"] = line.amountExcludingTax + line.totalTaxAmount
         records.append(record)
     return records
+
+
+def etag(previous: str) -> str:
+    """The next ``@odata.etag`` of a record: a weak tag, new on every change. Derived from the
+    previous tag (or the id, for a new record), so it is deterministic without a counter."""
+    return f'W/"{hashlib.sha256(previous.encode()).hexdigest()[:24]}"'
+
+
+def check_if_match(call: Call, record: dict[str, Any]) -> None:
+    """Business Central's optimistic concurrency: a PATCH (or DELETE) must carry ``If-Match``
+    with the record's current ``@odata.etag`` or ``*``; without it BC refuses the write (400),
+    with a stale one it answers 412 and changes nothing. Sources: Microsoft Learn, "Update
+    records with OData" (PATCH requires If-Match, a retrieved etag or *), and the BC API
+    v1.0 spec's If-Match parameter ("Required ... will not be updated"), read 2026-12-07."""
+    wanted = call.headers.get("if-match")
+    if wanted is None:
+        raise Problem(
+            400,
+            "Bad Request",
+            "Could not validate the client concurrency token required by the service: "
+            "send If-Match with the record's @odata.etag (or *)",
+            errors=[{"field": "If-Match", "message": "required"}],
+        )
+    if wanted.strip() not in ("*", record["@odata.etag"]):
+        raise Problem(
+            412,
+            "Precondition Failed",
+            "Another user has already changed the record: read it again (its @odata.etag) "
+            "and re-apply the change",
+            errors=[{"field": "If-Match", "message": "stale @odata.etag"}],
+        )
 
 
 class ErpBase:

@@ -29,7 +29,9 @@ from mocks._erp_base import (
     INDEXES,
     LineIn,
     Strict,
+    check_if_match,
     currency_field,
+    etag,
     priced_lines,
     unprocessable,
 )
@@ -170,14 +172,17 @@ class ErpMock(CashMixin, CreditMemosMixin):
             **data,
             "lastModifiedDateTime": iso(self.clock()),
         }
+        customer["@odata.etag"] = etag(customer["id"])
         return Reply(201, self.tables.insert(call.tenant, "customers", customer))
 
     def _update_customer(self, call: Call) -> Reply:
         customer = self._owned(call, "customers")
+        check_if_match(call, customer)
         customer.update(
             plain(call.parse(CustomerPatch), exclude_unset=True),
             lastModifiedDateTime=iso(self.clock()),
         )
+        customer["@odata.etag"] = etag(customer["@odata.etag"])
         self.tables.table(call.tenant, "customers").reindex(customer["id"])  # displayName
         return Reply(200, customer)
 

@@ -12,6 +12,7 @@ may hide a write (a timeout, a 500, 502 or 504) before it posts again.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,8 @@ CREATE_ATTEMPTS = 3
 # Statuses after which the write may have happened: a lost answer (the resilience layer's
 # unknown outcome is a 504) or a server error mid-write. A 503 or 429 proves BC did nothing.
 _MAYBE_WRITTEN = frozenset({500, 502, 504})
+# How often an update that lost the race (412 on a stale If-Match) is re-read and re-applied.
+UPDATE_ATTEMPTS = 3
 
 
 def business_key(kind: str, key: str) -> str:
@@ -147,6 +150,25 @@ class ErpAdapter:
             tax_id=record.get("taxRegistrationNumber"),
             region=deal.region,
         )
+
+    def update_customer(
+        self, company_id: str, customer_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> Flow[dict[str, Any]]:
+        """PATCH what ``change`` makes of the customer as it is now, under its ``@odata.etag``
+        (BC requires ``If-Match``). A 412 means someone changed it since it was read: read it
+        again and re-apply ``change`` to the fresh record, never overwrite their change blindly."""
+        path = f"/companies({company_id})/customers({customer_id})"
+        for attempt in range(1, UPDATE_ATTEMPTS + 1):
+            current = yield from self._call("GET", path)
+            try:
+                updated: dict[str, Any] = yield from self._call(
+                    "PATCH", path, change(current), headers={"if-match": current["@odata.etag"]}
+                )
+                return updated
+            except VendorError as exc:
+                if exc.status != 412 or attempt >= UPDATE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def exchange_rate(self, entity: LegalEntity, currency: str, day: date) -> Flow[Decimal]:
         """The ERP's published rate: units of the entity's currency for one ``currency``."""

@@ -1055,3 +1055,20 @@ def test_approving_an_expense_report_fires_exactly_one_event() -> None:
 def _roundtrip(body: Any) -> Any:
     """The body as a subscriber would decode it from the wire."""
     return simplejson.loads(simplejson.dumps(body, use_decimal=True))
+
+
+def test_erp_customer_patch_needs_the_current_etag_as_business_central_does() -> None:
+    """BC's optimistic concurrency: no If-Match is refused, a stale @odata.etag is a 412 that
+    changes nothing, the current one (or *) wins and the record gets a new tag."""
+    erp = ErpWorld()
+    path = f"{erp.co}/customers({erp.customer})"
+    first = erp.http.get(path).json()["@odata.etag"]
+    assert first.startswith('W/"')
+    _problem(erp.http.patch(path, json={"displayName": "A"}), 400)
+    updated = erp.http.patch(path, json={"displayName": "A"}, headers={"If-Match": first})
+    assert updated.status_code == 200 and updated.json()["@odata.etag"] != first
+    stale = erp.http.patch(path, json={"displayName": "B"}, headers={"If-Match": first})
+    _problem(stale, 412)
+    assert erp.http.get(path).json()["displayName"] == "A"
+    forced = erp.http.patch(path, json={"displayName": "C"}, headers={"If-Match": "*"})
+    assert forced.json()["displayName"] == "C"

@@ -98,3 +98,30 @@ def test_business_keys_fit_bc_document_numbers() -> None:
     key = business_key("PAY", "pay:pi_" + "x" * 80 + ":1000")
     assert len(key) <= 35 and key == business_key("PAY", "pay:pi_" + "x" * 80 + ":1000")
     assert key != business_key("PAY", "pay:pi_y:1000")
+
+
+def test_a_stale_etag_is_read_again_and_the_change_re_applied() -> None:
+    """Someone changed the customer between our read and our PATCH: BC answers 412; the
+    adapter reads it again and applies the change to the fresh record, under its new tag."""
+    old = {"id": "c", "email": "a@x", "displayName": "Old", "@odata.etag": 'W/"1"'}
+    new = {**old, "displayName": "Theirs", "@odata.etag": 'W/"2"'}
+    done = {**new, "email": "b@x", "@odata.etag": 'W/"3"'}
+    inner = _script((200, old), (412, {}), (200, new), (200, done))
+    adapter = ErpAdapter(ResilientRuntime(inner, quotas={}), "t")
+    flow = adapter.update_customer("c1", "c", lambda current: {"email": "b@x"})
+    assert run_flow(flow) == done
+    assert _calls(inner) == ["GET", "PATCH", "GET", "PATCH"]
+    assert [headers.get("if-match") for _, m, _, headers, _ in inner.sent if m == "PATCH"] == [
+        'W/"1"',
+        'W/"2"',
+    ]
+
+
+def test_a_412_that_keeps_coming_goes_back_to_the_caller() -> None:
+    """Three lost races in a row: the conflict is the caller's, not retried forever."""
+    tag = {"id": "c", "@odata.etag": 'W/"1"'}
+    inner = _script(*[(200, tag), (412, {})] * 3)
+    adapter = ErpAdapter(ResilientRuntime(inner, quotas={}), "t")
+    with pytest.raises(VendorError):
+        run_flow(adapter.update_customer("c1", "c", lambda current: {"email": "b@x"}))
+    assert _calls(inner) == ["GET", "PATCH"] * 3
