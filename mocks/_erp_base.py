@@ -1,5 +1,5 @@
 """What every Business Central document of the ERP mock shares: company scoping, OData-style
-lists, idempotent creation, line pricing, and applying cash and credits to an invoice.
+lists, line pricing, and applying cash and credits to an invoice.
 
 The ERP mock's resources (``mocks.erp``, ``mocks._erp_cash``, ``mocks._erp_credits``) are
 mixins over ``ErpBase``. An invoice's ``remainingAmount`` is kept equal to
@@ -9,7 +9,6 @@ changes it after creation.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import re
 from collections.abc import Callable
@@ -44,11 +43,13 @@ LINES = ("salesInvoiceLines", "salesCreditMemoLines")
 # The fields lists and lookups find records by (never changed once a record exists): a page of
 # a company's invoices, a journal's payments or a document by number costs a page, not a table.
 INDEXES: dict[str, tuple[str, ...]] = {
-    "customers": ("companyId", "number"),
-    "salesInvoices": ("companyId", "number"),
-    "salesCreditMemos": ("companyId", "number"),
+    "customers": ("companyId", "number", "displayName"),
+    # the business keys a client looks a document up by before it writes it again (Business
+    # Central has no idempotency keys: de-duplication is the client's, on its own document ids)
+    "salesInvoices": ("companyId", "number", "externalDocumentNumber", "yourReference"),
+    "salesCreditMemos": ("companyId", "number", "externalDocumentNumber"),
     "customerPaymentJournals": ("companyId",),
-    "customerPayments": ("companyId", "journalId", "appliesToInvoiceId"),
+    "customerPayments": ("companyId", "journalId", "appliesToInvoiceId", "externalDocumentNumber"),
 }
 # OData: a quote inside the value is doubled ('')
 _FILTER = re.compile(r"(?P<field>[A-Za-z0-9_]+) eq '(?P<value>(?:[^']|'')*)'")
@@ -163,6 +164,37 @@ def line_records(lines: list[LineIn], document_id: str) -> list[dict[str, Any]]:
         record["amountIncludingTax"] = line.amountExcludingTax + line.totalTaxAmount
         records.append(record)
     return records
+
+
+def etag(previous: str) -> str:
+    """The next ``@odata.etag`` of a record: a weak tag, new on every change. Derived from the
+    previous tag (or the id, for a new record), so it is deterministic without a counter."""
+    return f'W/"{hashlib.sha256(previous.encode()).hexdigest()[:24]}"'
+
+
+def check_if_match(call: Call, record: dict[str, Any]) -> None:
+    """Business Central's optimistic concurrency: a PATCH (or DELETE) must carry ``If-Match``
+    with the record's current ``@odata.etag`` or ``*``; without it BC refuses the write (400),
+    with a stale one it answers 412 and changes nothing. Sources: Microsoft Learn, "Update
+    records with OData" (PATCH requires If-Match, a retrieved etag or *), and the BC API
+    v1.0 spec's If-Match parameter ("Required ... will not be updated"), read 2026-12-07."""
+    wanted = call.headers.get("if-match")
+    if wanted is None:
+        raise Problem(
+            400,
+            "Bad Request",
+            "Could not validate the client concurrency token required by the service: "
+            "send If-Match with the record's @odata.etag (or *)",
+            errors=[{"field": "If-Match", "message": "required"}],
+        )
+    if wanted.strip() not in ("*", record["@odata.etag"]):
+        raise Problem(
+            412,
+            "Precondition Failed",
+            "Another user has already changed the record: read it again (its @odata.etag) "
+            "and re-apply the change",
+            errors=[{"field": "If-Match", "message": "stale @odata.etag"}],
+        )
 
 
 class ErpBase:
@@ -356,33 +388,6 @@ class ErpBase:
         return read
 
     # -- writes --------------------------------------------------------------------------
-
-    def _idempotent(self, call: Call, create: Handler) -> Reply:
-        """Run ``create`` once per ``Idempotency-Key``: a retry with the same key, path and
-        body replays the stored first success (``idempotent-replayed: true``); the same key
-        with another path or body is a 422. Failures are not stored."""
-        key = call.headers.get("idempotency-key")
-        if key is None:
-            return create(call)
-        fingerprint = hashlib.sha256(call.path.encode() + b"\n" + call.content).hexdigest()
-        seen = self.tables.table(call.tenant, "idempotency").get(key)
-        if seen is not None:
-            if seen["fingerprint"] != fingerprint:
-                raise unprocessable(
-                    f"Idempotency-Key {key!r} was already used with different parameters",
-                    "Idempotency-Key",
-                    "reused",
-                )
-            body = copy.deepcopy(seen["body"])
-            return Reply(seen["status"], body, {"idempotent-replayed": "true"})
-        reply = create(call)
-        snapshot = copy.deepcopy(reply.body)  # later posting must not change what is replayed
-        self.tables.insert(
-            call.tenant,
-            "idempotency",
-            {"id": key, "fingerprint": fingerprint, "status": reply.status, "body": snapshot},
-        )
-        return reply
 
     def settle(
         self,

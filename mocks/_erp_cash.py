@@ -198,7 +198,7 @@ class CashMixin(ErpBase):
         return Reply(200, payment)
 
     def _create_payment(self, call: Call) -> Reply:
-        return self._idempotent(call, self._new_payment)
+        return self._new_payment(call)
 
     def _new_payment(self, call: Call) -> Reply:
         journal = self._owned(call, "customerPaymentJournals", "journal_id")

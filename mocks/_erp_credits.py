@@ -70,7 +70,7 @@ class CreditMemosMixin(ErpBase):
         return Reply(200, {"value": self._owned(call, "salesCreditMemos")["salesCreditMemoLines"]})
 
     def _create_credit_memo(self, call: Call) -> Reply:
-        return self._idempotent(call, self._new_credit_memo)
+        return self._new_credit_memo(call)
 
     def _new_credit_memo(self, call: Call) -> Reply:
         company = self._company(call)

@@ -3,8 +3,10 @@ entities), customers, sales invoices with lines (deep insert), and the ``post`` 
 payments through payment journals (``mocks._erp_cash``) and sales credit memos
 (``mocks._erp_credits``), both applied to the invoices they settle.
 
-Document creation honours an ``Idempotency-Key`` header the way Stripe and Xero do: the first
-response is stored and replayed, and the same key with a different body is refused. Lines carry
+Like Business Central, it offers no server-side idempotency: an ``Idempotency-Key`` header is
+ignored as BC ignores any header it does not know, and a POST sent twice makes two documents. A
+client de-duplicates by looking up its own business key first (``$filter=externalDocumentNumber
+eq '...'`` or ``yourReference``, both indexed here so the look-up costs a page). Lines carry
 ``sourceItemIds`` and ``contractVersionId`` (custom fields, as a BC extension would add) so
 every billed amount traces back to the PSA items and the contract version it was priced from.
 An invoice's ``remainingAmount`` is always ``totalAmountIncludingTax - creditedAmount -
@@ -27,7 +29,9 @@ from mocks._erp_base import (
     INDEXES,
     LineIn,
     Strict,
+    check_if_match,
     currency_field,
+    etag,
     priced_lines,
     unprocessable,
 )
@@ -98,7 +102,7 @@ class ErpMock(CashMixin, CreditMemosMixin):
         app.route("GET", CO + "/salesInvoices", scope="erp:invoices.read")(
             self._lister("salesInvoices")
         )
-        app.route("POST", CO + "/salesInvoices", scope="erp:invoices.write")(self._create_invoice)
+        app.route("POST", CO + "/salesInvoices", scope="erp:invoices.write")(self._new_invoice)
         app.route("GET", CO + "/salesInvoices({id})", scope="erp:invoices.read")(
             self._reader("salesInvoices")
         )
@@ -168,18 +172,19 @@ class ErpMock(CashMixin, CreditMemosMixin):
             **data,
             "lastModifiedDateTime": iso(self.clock()),
         }
+        customer["@odata.etag"] = etag(customer["id"])
         return Reply(201, self.tables.insert(call.tenant, "customers", customer))
 
     def _update_customer(self, call: Call) -> Reply:
         customer = self._owned(call, "customers")
+        check_if_match(call, customer)
         customer.update(
             plain(call.parse(CustomerPatch), exclude_unset=True),
             lastModifiedDateTime=iso(self.clock()),
         )
+        customer["@odata.etag"] = etag(customer["@odata.etag"])
+        self.tables.table(call.tenant, "customers").reindex(customer["id"])  # displayName
         return Reply(200, customer)
-
-    def _create_invoice(self, call: Call) -> Reply:
-        return self._idempotent(call, self._new_invoice)
 
     def _new_invoice(self, call: Call) -> Reply:
         company = self._company(call)

@@ -3,8 +3,9 @@
 Before the core asks the ERP for an invoice it writes the priced, taxed invoice and the items it
 bills to its outbox. Whatever happens next (a lost answer, a crash, an outage longer than the
 retry policy), the next billing run, the reconciliation job or a restarted core first finishes
-what the outbox holds, sending the very same invoice with the very same idempotency key: the
-ERP answers with the invoice it already made, and no item is billed twice or forgotten.
+what the outbox holds, sending the very same invoice. Business Central has no idempotency keys,
+so the ERP adapter first looks the invoice up by its business key (``yourReference``: period and
+digest of the items) and finds the one it already made: no item is billed twice or forgotten.
 """
 
 from __future__ import annotations
@@ -217,7 +218,7 @@ class Billing(CoreParts):
         yield from self._issue(key, self.state.outbox[key])
 
     def _issue_memo(self, key: str, outgoing: Outgoing) -> Flow[None]:
-        """Create and post the credit memo (the ERP replays it for the same key), mark its
+        """Create and post the credit memo (found by its business key if made already), mark its
         credits billed, commit its tax; a failed commit waits in the queue, memo kept."""
         engagement = self.state.engagements[outgoing.contract_id]
         memo = outgoing.invoice

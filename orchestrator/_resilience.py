@@ -10,8 +10,11 @@ caller, and when the outcome is unknown (a timeout, a dropped connection) the fl
 ``OutcomeUnknown`` and its work goes to the dead-letter queue, to be
 re-driven by code that looks before it writes.
 
-With ``idempotency=false`` keys are not sent (and retries still happen): that is the naive
-design whose duplicates the lost-responses scenario shows.
+Only a vendor that really offers idempotency keys gets them (Stripe). Business Central has none:
+its creates are plain POSTs, so an unknown outcome goes back to the ERP adapter, which looks the
+document up by its business key before it posts again. With ``idempotency=false`` keys are not
+sent and the adapter does not look (retries still happen): that is the naive design whose
+duplicates the lost-responses scenario shows.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "erp": (
         "erp:companies.read", "erp:customers.read", "erp:customers.write", "erp:currencies.read",
         "erp:invoices.read", "erp:invoices.write", "erp:payments.read", "erp:payments.write",
-        "erp:credits.write",
+        "erp:credits.read", "erp:credits.write",
     ),
     "tax": ("tax:transactions.write",),
     "payments": (

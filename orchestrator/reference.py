@@ -58,7 +58,9 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash, Billing, Reconciliati
         self._crm = CrmAdapter(self._rt, tenant)
         self._clm = ClmAdapter(self._rt, tenant)
         self._psa = PsaAdapter(self._rt, tenant)
-        self._erp = ErpAdapter(self._rt, tenant)
+        self._erp = ErpAdapter(
+            self._rt, tenant, look_before_write=_flag(self.options, "idempotency")
+        )
         self._tax = TaxAdapter(self._rt, tenant)
         self._payments = PaymentsAdapter(self._rt, tenant)
         if self.state.inbox.unfinished() or len(self.state.outbox):
@@ -250,7 +252,8 @@ class ReferenceCore(Collection, ChangeOrders, Holds, Cash, Billing, Reconciliati
 
 
 OPTIONS = {  # what --option KEY=VALUE may set on this design, and what it means
-    "idempotency": "true|false: send idempotency keys on invoice-impacting writes",
+    "idempotency": "true|false: keys where the vendor has them (Stripe), else look-before-write "
+    "on a business key (Business Central)",
     "retries": "true|false: retry failed calls and replay dead letters",
     "reconciliation": "true|false: poll the vendors for work whose webhooks went missing",
     "store": "PATH: the SQLite file of the core's durable state (default: in memory)",

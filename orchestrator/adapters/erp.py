@@ -1,24 +1,50 @@
-"""Business Central adapter: customers in the right company, invoices posted with an
-idempotency key so that a retried create can never make a second invoice."""
+"""Business Central adapter: customers in the right company, invoices, credit memos and
+payments created once each although BC has no idempotency keys.
+
+BC answers a POST sent twice with two documents, so every create is a look-before-write on a
+business key the core owns: the invoice's ``yourReference`` (its ``externalDocumentNumber``
+carries the customer's purchase order, as BC means it), the credit memo's and the payment's
+``externalDocumentNumber``, the customer's ``displayName``. The adapter lists with
+``$filter=<key> eq '...'`` (an indexed look-up on the ERP) first, and again after an answer that
+may hide a write (a timeout, a 500, 502 or 504) before it posts again.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from orchestrator._wire import ContractViolation, call
+from orchestrator._wire import ContractViolation, VendorError, call
 from orchestrator.adapters.crm import Deal
 from orchestrator.model import Contract, Customer, Invoice, InvoiceLine, LegalEntity
 from orchestrator.runtime import Flow, Runtime
 
 API = "/api/v2.0"
+# How often one create is tried before the failure goes back to the caller (whose outbox
+# re-drives it later, again looking first).
+CREATE_ATTEMPTS = 3
+# Statuses after which the write may have happened: a lost answer (the resilience layer's
+# unknown outcome is a 504) or a server error mid-write. A 503 or 429 proves BC did nothing.
+_MAYBE_WRITTEN = frozenset({500, 502, 504})
+# How often an update that lost the race (412 on a stale If-Match) is re-read and re-applied.
+UPDATE_ATTEMPTS = 3
+
+
+def business_key(kind: str, key: str) -> str:
+    """A document number of at most 35 characters (BC's ``externalDocumentNumber`` length)
+    derived from the core's own key for a document: same key, same number."""
+    return f"{kind}-{hashlib.sha256(key.encode()).hexdigest()[:24]}"
 
 
 class ErpAdapter:
-    def __init__(self, runtime: Runtime, tenant: str) -> None:
+    def __init__(self, runtime: Runtime, tenant: str, *, look_before_write: bool = True) -> None:
         self._rt = runtime
         self._tenant = tenant
+        # off: the naive design that POSTs without looking (duplicates after lost answers)
+        self.look_before_write = look_before_write
         # published facts that do not change: read once
         self._journals: dict[str, str] = {}
         self._rates: dict[tuple[str, str, date], Decimal] = {}
@@ -44,6 +70,39 @@ class ErpAdapter:
             )
         )
 
+    def _find(self, path: str, field: str, value: str) -> Flow[dict[str, Any] | None]:
+        """The first record of the collection whose ``field`` equals ``value`` (OData)."""
+        quoted = value.replace("'", "''")  # OData string literal: a quote is doubled
+        body = yield from self._call("GET", path, params={"$filter": f"{field} eq '{quoted}'"})
+        rows = body["value"]
+        found: dict[str, Any] | None = rows[0] if rows else None
+        return found
+
+    def _create_once(
+        self, path: str, body: dict[str, Any], field: str, value: str
+    ) -> Flow[dict[str, Any]]:
+        """POST ``body`` unless a record with ``field == value`` exists; after an answer that
+        may hide a write, look again before posting again (see the module docstring)."""
+        if not self.look_before_write:
+            blind: dict[str, Any] = yield from self._call("POST", path, body)
+            return blind
+        found = yield from self._find(path, field, value)
+        attempt = 0
+        while found is None:
+            attempt += 1
+            try:
+                created: dict[str, Any] = yield from self._call("POST", path, body)
+                return created
+            except VendorError as exc:
+                if (
+                    isinstance(exc, ContractViolation)
+                    or exc.status not in _MAYBE_WRITTEN
+                    or attempt >= CREATE_ATTEMPTS
+                ):
+                    raise
+            found = yield from self._find(path, field, value)
+        return found
+
     def legal_entities(self) -> Flow[dict[str, LegalEntity]]:
         """The firm's legal entities by code (a company's short name is the entity's code)."""
         body = yield from self._call("GET", "/companies")
@@ -65,11 +124,8 @@ class ErpAdapter:
         """The customer for the contract's counterparty, created once per legal entity."""
         path = f"/companies({entity.erp_company_id})/customers"
         name = contract.customer_name[:100]
-        quoted = name.replace("'", "''")  # OData string literal: a quote is doubled
-        found = yield from self._call("GET", path, params={"$filter": f"displayName eq '{quoted}'"})
-        if found["value"]:
-            record = found["value"][0]
-        else:
+        record = yield from self._find(path, "displayName", name)
+        if record is None:
             customer: dict[str, Any] = {
                 "displayName": name,
                 "country": contract.customer_country,
@@ -84,7 +140,7 @@ class ErpAdapter:
                     customer[key] = value
             if contract.customer_tax_id:
                 customer["taxRegistrationNumber"] = contract.customer_tax_id
-            record = yield from self._call("POST", path, customer)
+            record = yield from self._create_once(path, customer, "displayName", name)
         return Customer(
             id=record["id"],
             name=record["displayName"],
@@ -94,6 +150,25 @@ class ErpAdapter:
             tax_id=record.get("taxRegistrationNumber"),
             region=deal.region,
         )
+
+    def update_customer(
+        self, company_id: str, customer_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> Flow[dict[str, Any]]:
+        """PATCH what ``change`` makes of the customer as it is now, under its ``@odata.etag``
+        (BC requires ``If-Match``). A 412 means someone changed it since it was read: read it
+        again and re-apply ``change`` to the fresh record, never overwrite their change blindly."""
+        path = f"/companies({company_id})/customers({customer_id})"
+        for attempt in range(1, UPDATE_ATTEMPTS + 1):
+            current = yield from self._call("GET", path)
+            try:
+                updated: dict[str, Any] = yield from self._call(
+                    "PATCH", path, change(current), headers={"if-match": current["@odata.etag"]}
+                )
+                return updated
+            except VendorError as exc:
+                if exc.status != 412 or attempt >= UPDATE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def exchange_rate(self, entity: LegalEntity, currency: str, day: date) -> Flow[Decimal]:
         """The ERP's published rate: units of the entity's currency for one ``currency``."""
@@ -113,20 +188,19 @@ class ErpAdapter:
         return self._rates[known]
 
     def create_invoice(self, company_id: str, invoice: Invoice) -> Flow[dict[str, Any]]:
+        reference = invoice_reference(invoice)
         body = {
             "customerId": invoice.customer_id,
             "invoiceDate": invoice.invoice_date.isoformat(),
             "currencyCode": invoice.currency,
-            "yourReference": f"{invoice.period} {invoice.contract_id}"[:35],
+            # the core's key for this invoice (period, digest of the items it bills)
+            "yourReference": reference,
             "externalDocumentNumber": invoice.purchase_order,
             **({"dueDate": invoice.due_date.isoformat()} if invoice.due_date else {}),
             "salesInvoiceLines": [_line(line) for line in invoice.lines],
         }
-        created: dict[str, Any] = yield from self._call(
-            "POST",
-            f"/companies({company_id})/salesInvoices",
-            body,
-            headers={"idempotency-key": invoice.idempotency_key},
+        created = yield from self._create_once(
+            f"/companies({company_id})/salesInvoices", body, "yourReference", reference
         )
         return created
 
@@ -148,18 +222,19 @@ class ErpAdapter:
             journal = self._journals[entity.erp_company_id] = (
                 f"{path}({journals['value'][0]['id']})"
             )
-        yield from self._call(
-            "POST",
+        number = business_key("PAY", key)
+        yield from self._create_once(
             f"{journal}/customerPayments",
             {
                 "customerId": customer_id,
                 "appliesToInvoiceId": invoice_id,
                 "amount": amount,
                 "postingDate": day.isoformat(),
-                "externalDocumentNumber": reference[:35],
+                "externalDocumentNumber": number,
                 "description": f"Payment {reference}"[:100],
             },
-            headers={"idempotency-key": key},
+            "externalDocumentNumber",
+            number,
         )
         yield from self._call("POST", f"{journal}/Microsoft.NAV.post")
 
@@ -182,17 +257,19 @@ class ErpAdapter:
     ) -> Flow[dict[str, Any]]:
         """Post a credit memo for ``lines`` (a credit note on the customer's account)."""
         company = f"/companies({entity.erp_company_id})"
-        memo = yield from self._call(
-            "POST", f"{company}/salesCreditMemos",
+        number = business_key("CM", key)
+        memo = yield from self._create_once(
+            f"{company}/salesCreditMemos",
             {
                 "customerId": customer_id,
                 "creditMemoDate": day.isoformat(),
                 "currencyCode": entity.currency,
-                "externalDocumentNumber": reference[:35],
+                "externalDocumentNumber": number,
                 "salesCreditMemoLines": [_line(line) for line in lines],
             },
-            headers={"idempotency-key": key},
-        )  # fmt: skip
+            "externalDocumentNumber",
+            number,
+        )
         yield from self._call(
             "POST", f"{company}/salesCreditMemos({memo['id']})/Microsoft.NAV.post"
         )
@@ -235,6 +312,12 @@ class ErpAdapter:
         yield from self._call(
             "POST", f"/companies({company_id})/salesInvoices({invoice_id})/Microsoft.NAV.post"
         )
+
+
+def invoice_reference(invoice: Invoice) -> str:
+    """The invoice's business key in BC's ``yourReference`` (35 characters): its period and
+    the digest of the items it bills, so the same items make the same reference."""
+    return f"{invoice.period} {invoice.idempotency_key[-16:]}"
 
 
 def _line(line: InvoiceLine) -> dict[str, Any]:

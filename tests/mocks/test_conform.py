@@ -449,7 +449,10 @@ def test_erp_conforms() -> None:
         assert [c["id"] for c in skipped["value"]] == customers[1:2]
         found = http.get(f"{co}/customers", params={"$filter": "displayName eq 'Client 1'"})
         assert [c["id"] for c in found.json()["value"]] == customers[1:2]
-        patched = http.patch(f"{co}/customers({customers[0]})", json={"email": "ap@client0.de"})
+        tag = {"If-Match": first["value"][0]["@odata.etag"]}  # BC requires it on PATCH
+        patched = http.patch(
+            f"{co}/customers({customers[0]})", json={"email": "ap@client0.de"}, headers=tag
+        )
         assert patched.json()["email"] == "ap@client0.de"
         assert http.get(f"{co}/customers({customers[0]})").json()["email"] == "ap@client0.de"
 
@@ -464,13 +467,15 @@ def test_erp_conforms() -> None:
                 _line("2.5", "99.99", "249.98"),
             ],
         }
-        headers = {"Idempotency-Key": "inv-2024-03-acme", "Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json"}
         created = http.post(f"{co}/salesInvoices", content=_json(body), headers=headers)
         assert created.status_code == 201
         invoice = created.json()
         assert invoice["totalAmountExcludingTax"] == pytest.approx(2169.98)
-        replay = http.post(f"{co}/salesInvoices", content=_json(body), headers=headers)
-        assert replay.json() == invoice
+        found = http.get(
+            f"{co}/salesInvoices", params={"$filter": "externalDocumentNumber eq 'PSA-1'"}
+        )
+        assert [i["id"] for i in found.json()["value"]] == [invoice["id"]]  # look before write
         path = f"{co}/salesInvoices({invoice['id']})"
         plain = http.get(path).json()
         assert "salesInvoiceLines" not in plain
@@ -495,14 +500,12 @@ def test_erp_conforms() -> None:
             "postingDate": "2024-04-15",
             "externalDocumentNumber": "BANK-4711",
         }
-        keyed = {"Idempotency-Key": "pay-2024-04-acme", "Content-Type": "application/json"}
+        keyed = {"Content-Type": "application/json"}
         entered = http.post(pays, content=_json(pay), headers=keyed)
         assert entered.status_code == 201
         payment = entered.json()
         assert payment["status"] == "Draft"
         assert payment["appliesToInvoiceNumber"] == invoice["number"]
-        again = http.post(pays, content=_json(pay), headers=keyed)
-        assert again.json() == payment and again.headers["idempotent-replayed"] == "true"
         assert http.get(f"{pays}({payment['id']})").json() == payment
         drafts = http.get(pays, params={"$filter": "status eq 'Draft'"}).json()
         assert [p["id"] for p in drafts["value"]] == [payment["id"]]
@@ -518,11 +521,10 @@ def test_erp_conforms() -> None:
             "currencyCode": "EUR",
             "salesCreditMemoLines": [_line("2.5", "99.99", "249.98")],
         }
-        memo_key = {"Idempotency-Key": "cm-2024-04-acme", "Content-Type": "application/json"}
+        memo_key = {"Content-Type": "application/json"}
         made_memo = http.post(memos, content=_json(memo_body), headers=memo_key)
         assert made_memo.status_code == 201
         memo = made_memo.json()
-        assert http.post(memos, content=_json(memo_body), headers=memo_key).json() == memo
         memo_path = f"{memos}({memo['id']})"
         assert "salesCreditMemoLines" not in http.get(memo_path).json()
         wide = http.get(memo_path, params={"$expand": "salesCreditMemoLines"}).json()

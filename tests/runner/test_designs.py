@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 from sim.app.cli import app
 from sim.runner import run
 from sim.scenario.format import Scenario
+from sim.scenario.loader import load_scenario
 from sim.world.world import load_design
-from tests.support.paths import SMALL
+from tests.support.paths import ROOT, SMALL
 
 
 def test_idle_design_leaks_everything(small: Scenario) -> None:
@@ -68,3 +69,14 @@ def test_unknown_design_is_a_clear_error(name: str) -> None:
     """A design that cannot be found is a ValueError naming it, not an ImportError trace."""
     with pytest.raises(ValueError, match="design"):
         load_design(name)
+
+
+def test_blind_erp_retries_duplicate_invoices_on_lost_responses() -> None:
+    """Business Central has no idempotency keys: a design that sends one anyway and retries a
+    create whose answer was lost makes a second invoice, and the oracle names the items billed
+    twice (the reference core, which looks before it writes, has none: tests/swarm)."""
+    scenario = load_scenario(ROOT / "scenarios" / "lost-responses.yaml")
+    m = run(scenario, 1, design="tests.support.designs:blind_retries").metrics
+    duplicates = [v for v in m["invariants"]["violations"] if v["invariant"] == "no_duplicates"]
+    assert m["items"]["duplicated"] == len(duplicates) > 0
+    assert all("billed once and again" in v["detail"] for v in duplicates)

@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "f2267c17e0e27be8add0aff056ad8f4dd55653344eb473f36e9fac7788215cce",
-    "trace.jsonl": "423ebe1ce43df5916d2cb777e432c67d22db9cec1a5e4080e0ff3c5e3e66cca6",
-    "items.csv": "a9a2c9685455a215c784f6211e64f1be51da9ed19f1dcbbebd50dd8fb1f11618",
+    "metrics.json": "ce95050681d1571c00d41e521bc606a30453fb9032bd150d891293b5b381adac",
+    "trace.jsonl": "073501656117c0da63c7f912a548d90761e4b2047d1dbf25f394c05af07bcec1",
+    "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "c70397ff3b3036e2643f82ae70597da2684a743f616772eae5f6b8d49502f51d"
+FLAGSHIP_SEED_7_TRACE = "798c379f2703f4d755dbe3d368f352cf41a49a15c2e90a6e0809242584a38758"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 

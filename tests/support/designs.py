@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from orchestrator.adapters.erp import ErpAdapter
+from orchestrator.adapters.erp import ErpAdapter, business_key
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import Flow, Runtime
 
@@ -236,3 +236,29 @@ class SloppyPayload(ReferenceCore):
 
 def sloppy_payload(runtime: Runtime, tenant: str, options: dict[str, str]) -> SloppyPayload:
     return SloppyPayload(runtime, tenant, options)
+
+
+class _KeyTrustingErp(ErpAdapter):
+    """Creates ERP documents as if Business Central replayed an ``Idempotency-Key``: it sends
+    one, never looks before writing, and so its runtime retries a POST whose answer was lost."""
+
+    def _create_once(
+        self, path: str, body: dict[str, Any], field: str, value: str
+    ) -> Flow[dict[str, Any]]:
+        created: dict[str, Any] = yield from self._call(
+            "POST", path, body, headers={"idempotency-key": business_key("KEY", value)}
+        )
+        return created
+
+
+class BlindRetries(ReferenceCore):
+    """The reference core with the bug the real vendor punishes: ERP creates retried blindly
+    after a lost answer, each retry a new document on BC (which has no idempotency keys)."""
+
+    def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str]) -> None:
+        super().__init__(runtime, tenant, options)
+        self._erp = _KeyTrustingErp(self._rt, tenant)
+
+
+def blind_retries(runtime: Runtime, tenant: str, options: dict[str, str]) -> BlindRetries:
+    return BlindRetries(runtime, tenant, options)

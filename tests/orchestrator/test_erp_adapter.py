@@ -1,0 +1,127 @@
+"""The ERP adapter on Business Central's real semantics: no idempotency keys, so every create
+looks before it writes on a business key, and looks again after an answer that may hide a write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from orchestrator._resilience import ResilientRuntime
+from orchestrator._wire import VendorError
+from orchestrator.adapters.erp import ErpAdapter, business_key
+from orchestrator.runtime import run_flow
+from tests.orchestrator.test_resilience import VirtualRuntime
+
+PATH = "/companies(c1)/salesCreditMemos"
+MEMO = {"id": "m1", "number": "CM-1", "externalDocumentNumber": "CM-x"}
+
+
+def _script(*outcomes: Any) -> VirtualRuntime:
+    def script(n: int, method: str, path: str, headers: dict[str, str]) -> Any:
+        outcome = outcomes[n - 1]
+        if isinstance(outcome, Exception):
+            return outcome
+        status, body = outcome
+        return httpx.Response(status, json=body)
+
+    return VirtualRuntime(script)
+
+
+def _create(inner: VirtualRuntime, *, look: bool = True) -> Any:
+    adapter = ErpAdapter(ResilientRuntime(inner, quotas={}), "t", look_before_write=look)
+    return run_flow(adapter._create_once(PATH, {"a": 1}, "externalDocumentNumber", "CM-'x'"))
+
+
+def _calls(inner: VirtualRuntime) -> list[str]:
+    return [method for _, method, *_ in inner.sent]
+
+
+def test_a_lost_answer_is_followed_by_a_look_up_that_finds_the_document() -> None:
+    """Nothing found, POST times out, the look-up finds it: one POST, no second document."""
+    inner = _script((200, {"value": []}), httpx.ReadTimeout("lost"), (200, {"value": [MEMO]}))
+    assert _create(inner) == MEMO
+    assert _calls(inner) == ["GET", "POST", "GET"]
+
+
+def test_a_write_that_did_not_happen_is_sent_again_after_looking() -> None:
+    """A 500 whose write did not happen: the look-up finds nothing and the POST goes again."""
+    inner = _script((200, {"value": []}), (500, {}), (200, {"value": []}), (201, MEMO))
+    assert _create(inner) == MEMO
+    assert _calls(inner) == ["GET", "POST", "GET", "POST"]
+
+
+def test_an_existing_document_is_not_created_again() -> None:
+    """Re-driven after a crash: the first look-up finds it, nothing is posted."""
+    inner = _script((200, {"value": [MEMO]}))
+    assert _create(inner) == MEMO
+    assert _calls(inner) == ["GET"]
+
+
+def test_the_look_up_is_an_odata_filter_on_the_business_key_without_a_key_header() -> None:
+    """BC's own query: ``$filter=field eq 'value'`` with quotes doubled; no Idempotency-Key."""
+    seen: list[httpx.Request] = []
+
+    class Recording(VirtualRuntime):
+        def send(self, vendor: str, method: str, path: str, **kw: Any) -> Any:
+            seen.append(httpx.Request(method, "http://erp" + path, params=kw.get("params")))
+            return (yield from super().send(vendor, method, path, **kw))
+
+    def answer(n: int, *_: Any) -> httpx.Response:
+        return httpx.Response(200, json={"value": []}) if n == 1 else httpx.Response(201, json=MEMO)
+
+    inner = Recording(answer)
+    adapter = ErpAdapter(ResilientRuntime(inner, quotas={}), "t")
+    run_flow(adapter._create_once(PATH, {"a": 1}, "externalDocumentNumber", "CM-'x'"))
+    assert seen[0].url.params["$filter"] == "externalDocumentNumber eq 'CM-''x'''"
+    assert all("idempotency-key" not in sent[3] for sent in inner.sent)
+
+
+def test_a_refusal_is_not_retried() -> None:
+    """A 422 proves nothing was written and will not heal: raised at once, no second POST."""
+    inner = _script((200, {"value": []}), (422, {"error": "bad"}))
+    with pytest.raises(VendorError) as raised:
+        _create(inner)
+    assert raised.value.status == 422 and _calls(inner) == ["GET", "POST"]
+
+
+def test_without_looking_the_naive_adapter_only_posts() -> None:
+    """idempotency=false: the naive design posts without any look-up."""
+    inner = _script((201, MEMO))
+    assert _create(inner, look=False) == MEMO
+    assert _calls(inner) == ["POST"]
+
+
+def test_business_keys_fit_bc_document_numbers() -> None:
+    """35 characters at most (``externalDocumentNumber``), the same for the same key."""
+    key = business_key("PAY", "pay:pi_" + "x" * 80 + ":1000")
+    assert len(key) <= 35 and key == business_key("PAY", "pay:pi_" + "x" * 80 + ":1000")
+    assert key != business_key("PAY", "pay:pi_y:1000")
+
+
+def test_a_stale_etag_is_read_again_and_the_change_re_applied() -> None:
+    """Someone changed the customer between our read and our PATCH: BC answers 412; the
+    adapter reads it again and applies the change to the fresh record, under its new tag."""
+    old = {"id": "c", "email": "a@x", "displayName": "Old", "@odata.etag": 'W/"1"'}
+    new = {**old, "displayName": "Theirs", "@odata.etag": 'W/"2"'}
+    done = {**new, "email": "b@x", "@odata.etag": 'W/"3"'}
+    inner = _script((200, old), (412, {}), (200, new), (200, done))
+    adapter = ErpAdapter(ResilientRuntime(inner, quotas={}), "t")
+    flow = adapter.update_customer("c1", "c", lambda current: {"email": "b@x"})
+    assert run_flow(flow) == done
+    assert _calls(inner) == ["GET", "PATCH", "GET", "PATCH"]
+    assert [headers.get("if-match") for _, m, _, headers, _ in inner.sent if m == "PATCH"] == [
+        'W/"1"',
+        'W/"2"',
+    ]
+
+
+def test_a_412_that_keeps_coming_goes_back_to_the_caller() -> None:
+    """Three lost races in a row: the conflict is the caller's, not retried forever."""
+    tag = {"id": "c", "@odata.etag": 'W/"1"'}
+    inner = _script(*[(200, tag), (412, {})] * 3)
+    adapter = ErpAdapter(ResilientRuntime(inner, quotas={}), "t")
+    with pytest.raises(VendorError):
+        run_flow(adapter.update_customer("c1", "c", lambda current: {"email": "b@x"}))
+    assert _calls(inner) == ["GET", "PATCH"] * 3
