@@ -90,7 +90,7 @@ def test_library_has_the_named_scenarios() -> None:
 @pytest.mark.parametrize(("file", "seed"), _runs())
 def test_scenario_holds_every_invariant(file: Path, seed: int, tmp_path: Path) -> None:
     """The reference design bills this scenario with every invariant holding on this seed,
-    and (without vendor faults, whose 429/503 answers no spec declares) keeps every vendor's
+    and (without vendor faults, which the fault scenarios' own tests judge) keeps every vendor's
     contract in what it sends and accepts; the report's amounts per currency add up."""
     result = run(_scenario(file), seed)
     metrics = result.metrics
