@@ -314,10 +314,17 @@ class ErpAdapter:
         )
 
 
+YOUR_REFERENCE_LENGTH = 35  # BC: salesInvoice.yourReference is Text[35]
+
+
 def invoice_reference(invoice: Invoice) -> str:
     """The invoice's business key in BC's ``yourReference`` (35 characters): its period and
-    the digest of the items it bills, so the same items make the same reference."""
-    return f"{invoice.period} {invoice.idempotency_key[-16:]}"
+    contract, as a reader of the invoice knows them, and 12 characters of the digest of the
+    items it bills, so the same items make the same reference. A contract id too long for the
+    room left is shortened: the digest keeps the reference unique."""
+    digest = invoice.idempotency_key[-12:]
+    room = max(YOUR_REFERENCE_LENGTH - len(invoice.period) - len(digest) - 2, 0)
+    return f"{invoice.period} {invoice.contract_id[:room]} {digest}"
 
 
 def _line(line: InvoiceLine) -> dict[str, Any]:

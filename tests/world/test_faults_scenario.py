@@ -53,10 +53,15 @@ def test_every_fault_kind_fires_and_is_counted(faulty_run: RunResult) -> None:
     assert vendors["crm"]["refused"] == vendors["crm"]["outage_calls"] == fired["refused"]
     assert vendors["tax"]["outage_calls"] == fired["outage"]
     assert vendors["erp"]["http_429"] == fired["quota"]
-    assert vendors["psa"]["http_429"] == fired["concurrency"]
+    # a 429 drawn from the PSA's latency tail (p99 40 s) past the 30 s timeout reaches the
+    # core as a timeout, not as a 429
+    psa = vendors["psa"]
+    assert 0 < psa["http_429"] <= fired["concurrency"] <= psa["http_429"] + psa["timeouts"]
     assert vendors["psa"]["errors_5xx"] > 0 and vendors["psa"]["timeouts"] > 0
     assert vendors["erp"]["timeouts"] >= fired["lost_response"]
-    assert vendors["erp"]["errors_4xx"] >= fired["schema_drift"] > 0
+    # drifted writes are refused (422); drifted reads (the core looks before it writes) answer
+    # 200 in the new shape
+    assert fired["schema_drift"] > 0 and vendors["erp"]["errors_4xx"] > 0
     assert {v["calls"] for v in vendors.values()} != {0}
     assert m["api_calls"] == {v: c["calls"] for v, c in vendors.items() if c["calls"]}
 
