@@ -7,74 +7,14 @@ One flow per contract runs at a time, so two change orders signed together never
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from orchestrator._ledger import BillingLedger, Item
+from orchestrator._ledger import BillingLedger
 from orchestrator._parts import CoreParts
-from orchestrator.model import Invoice, InvoiceLine
-from orchestrator.pricing import FixedPrice
+from orchestrator.model import Invoice
 from orchestrator.runtime import Flow
 
-__all__ = ["ChangeOrders", "adjustments", "repriced"]
-
-
-def _queued_for(ledger: BillingLedger, kind: str) -> dict[str, list[Item]]:
-    """Pending ``kind`` items ("adjustment:<source>@<version>") by source key, in one pass:
-    asked per billed item, a scan of the pending items made change orders quadratic."""
-    by_source: dict[str, list[Item]] = {}
-    for key, item in ledger.pending.items():
-        if key.startswith(f"{kind}:"):
-            source = key.removeprefix(f"{kind}:").split("@", 1)[0]
-            by_source.setdefault(source, []).append(item)
-    return by_source
-
-
-def repriced(ledger: BillingLedger, engagement: Any) -> list[Item]:
-    """Billed time items of ``engagement`` whose price the contract now sets otherwise, and
-    that are not already waiting to be reissued (``BillingLedger.repriced``, in linear time)."""
-    reissuing = _queued_for(ledger, "reissue")
-    return [
-        item
-        for item in ledger.billed.values()
-        if item.engagement is engagement
-        and item.kind == "time_entry"
-        and item.charged
-        and item.key not in reissuing
-        and item.line().amount != item.billed
-    ]
-
-
-def adjustments(ledger: BillingLedger, engagement: Any, today: date, version_id: str) -> list[Item]:
-    """Reprice every billed time item of ``engagement``; queue the differences
-    (``BillingLedger.adjustments``, with the queued adjustments summed once per source)."""
-    queued_by_source = {
-        source: sum((a.line().amount for a in items), Decimal(0))
-        for source, items in _queued_for(ledger, "adjustment").items()
-    }
-    queued = []
-    for item in list(ledger.billed.values()):
-        if item.engagement is not engagement or item.kind != "time_entry":
-            continue
-        repriced = item.line()
-        delta = repriced.amount - item.billed - queued_by_source.get(item.key, Decimal(0))
-        key = f"adjustment:{item.key}@{version_id}"
-        if delta == 0 or ledger.knows(key):
-            continue
-        line = InvoiceLine(
-            description=f"Rate adjustment ({repriced.description})",
-            quantity=Decimal(1),
-            unit_price=delta,
-            amount=delta,
-            source_ids=repriced.source_ids,
-            contract_version_id=repriced.contract_version_id,
-            kind="adjustment",
-        )
-        adjustment = Item(key, engagement, today, "adjustment", item.psa_id, FixedPrice(line))
-        ledger.pending[key] = adjustment
-        queued.append(adjustment)
-    return queued
+__all__ = ["ChangeOrders"]
 
 
 class ChangeOrders(CoreParts):
@@ -109,7 +49,7 @@ class ChangeOrders(CoreParts):
         """Credit every charge the change order reprices (a credit note, taxed by the engine)
         and queue the items to be charged again at the terms now in force."""
         ledger: BillingLedger = self.state.ledger
-        items = repriced(ledger, engagement)
+        items = ledger.repriced(engagement)
         if not items:
             return
         charged = [line for item in items for line in item.charged]
@@ -161,7 +101,7 @@ class ChangeOrders(CoreParts):
         if engagement.contract.retro_settlement == "credit_and_reissue":
             yield from self._credit_and_reissue(engagement, latest.id)
             return
-        queued = adjustments(self.state.ledger, engagement, self._rt.now().date(), latest.id)
+        queued = self.state.ledger.adjustments(engagement, self._rt.now().date(), latest.id)
         self._rt.record(
             "core.contract_amended",
             contract=engagement.contract.reference,

@@ -1,15 +1,13 @@
-"""Change orders reprice billed work in linear time, with the very results of the ledger's own
-item-by-item scan (``BillingLedger.repriced`` / ``adjustments``)."""
+"""Change orders reprice billed work (``BillingLedger.repriced`` / ``adjustments``): the items
+and amounts a hand computation from the ledger below gives, each adjustment queued once."""
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from orchestrator._amend import adjustments, repriced
 from orchestrator._ledger import BillingLedger, Item
 from orchestrator.model import InvoiceLine
 
@@ -54,22 +52,32 @@ def _keys(items: list[Item]) -> list[tuple[str, Decimal]]:
     return [(i.key, i.line().amount) for i in items]
 
 
-def test_repriced_matches_the_ledger() -> None:
-    ledger, engagements = _ledger()
-    for engagement in engagements:
-        ours = repriced(ledger, engagement)
-        assert ours and _keys(ours) == _keys(ledger.repriced(engagement))
+def _hours(n: int) -> Decimal:
+    return Decimal(n % 5 + 1)
 
 
-def test_adjustments_match_the_ledger() -> None:
+def test_repriced_is_every_billed_item_but_those_already_reissuing() -> None:
+    """Every item's price changed (100 -> 104.50); items 0, 9, 18, ... already wait to be
+    reissued and are left alone."""
     ledger, engagements = _ledger()
-    theirs = copy.copy(ledger)
-    theirs.pending, theirs.billed = copy.copy(ledger.pending), copy.copy(ledger.billed)
-    theirs.pending._data = dict(ledger.pending._data)  # the same items, a separate table
-    for engagement in engagements:
-        ours = adjustments(ledger, engagement, date(2026, 3, 1), "v3")
-        expected = theirs.adjustments(engagement, date(2026, 3, 1), "v3")
-        assert ours and _keys(ours) == _keys(expected)
-    assert list(ledger.pending) == list(theirs.pending)
-    again = adjustments(ledger, engagements[0], date(2026, 3, 2), "v3")
+    for side, engagement in enumerate(engagements):
+        expected = [f"psa:time_entry:{n}" for n in range(side, 40, 2) if n % 9 != 0]
+        assert [i.key for i in ledger.repriced(engagement)] == expected
+
+
+def test_adjustments_queue_the_difference_less_what_is_already_queued() -> None:
+    """Item n billed hours x 100; repriced hours x 104.50; an adjustment of 3.00 already
+    queued for n = 0, 7, 14, ...: the new adjustment is the rest, queued once per version."""
+    ledger, engagements = _ledger()
+    for side, engagement in enumerate(engagements):
+        queued = ledger.adjustments(engagement, date(2026, 3, 1), "v3")
+        expected = [
+            (f"adjustment:psa:time_entry:{n}@v3",
+             _hours(n) * Decimal("4.50") - (Decimal(3) if n % 7 == 0 else Decimal(0)))
+            for n in range(side, 40, 2)
+        ]  # fmt: skip
+        assert _keys(queued) == expected
+        assert all(ledger.pending[key] is item for key, item in zip(
+            (k for k, _ in expected), queued, strict=True))  # fmt: skip
+    again = ledger.adjustments(engagements[0], date(2026, 3, 2), "v3")
     assert again == []  # queued once per version
