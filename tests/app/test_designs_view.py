@@ -14,7 +14,7 @@ import pytest
 from tests.support.cli import invoke, words
 from tests.support.paths import ROOT
 
-EXAMPLE = Path("examples") / "designs" / "in_memory.py"
+EXAMPLE = Path("examples") / "designs" / "lean.py"
 LIBRARY = ROOT / "scenarios" / "milestone-fixed-fee.yaml"  # fixed fees, hours, change orders
 
 
@@ -60,7 +60,7 @@ def _installed_example(site: Path) -> None:
     dist = site / "acme_designs-0.3.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-designs\nVersion: 0.3.0\n")
-    (dist / "entry_points.txt").write_text("[q2c.designs]\nacme-in-memory = acme_designs:build\n")
+    (dist / "entry_points.txt").write_text("[q2c.designs]\nacme-lean = acme_designs:build\n")
 
 
 def _q2c(site: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -81,12 +81,12 @@ def test_the_worked_example_runs_as_an_installed_entry_point(tmp_path: Path) -> 
     _installed_example(site)
     listed = _q2c(site, work, "designs", "list", "--json")
     assert listed.returncode == 0, listed.stderr
-    assert {"name": "acme-in-memory", "target": "acme_designs:build",
+    assert {"name": "acme-lean", "target": "acme_designs:build",
             "source": "acme-designs 0.3.0", "shadowed": False} in json.loads(listed.stdout)[
         "designs"]  # fmt: skip
-    done = _q2c(site, work, "run", str(LIBRARY), "--design", "acme-in-memory", "--out", "run",
+    done = _q2c(site, work, "run", str(LIBRARY), "--design", "acme-lean", "--out", "run",
                 "--no-report", "--json")  # fmt: skip
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     summary = json.loads(done.stdout)
-    assert summary["ok"] is True and summary["design"] == "acme-in-memory"
+    assert summary["ok"] is True and summary["design"] == "acme-lean"
     assert (work / "run" / "metrics.json").is_file()

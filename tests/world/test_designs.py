@@ -15,7 +15,7 @@ from sim.world.design_guard import DesignFailure
 from sim.world.designs import DESIGNS, DesignNotFound, available_designs, load_design
 from tests.support.paths import ROOT
 
-EXAMPLE = ROOT / "examples" / "designs" / "in_memory.py"
+EXAMPLE = ROOT / "examples" / "designs" / "lean.py"
 
 
 def _design_file(folder: Path, name: str, body: str) -> Path:
@@ -129,7 +129,7 @@ def _installed_example(site: Path) -> None:
         "Metadata-Version: 2.1\nName: q2c-example-design\nVersion: 1.2.0\n"
     )
     (dist / "entry_points.txt").write_text(
-        "[q2c.designs]\nin-memory = q2c_example_design:build\n"
+        "[q2c.designs]\nlean = q2c_example_design:build\n"
         "reference = q2c_example_design:build\n"
     )
 
@@ -152,13 +152,13 @@ def test_an_installed_entry_point_is_found_listed_and_loaded(tmp_path: Path) -> 
         from sim.world.designs import available_designs, load_design
         for d in available_designs():
             print(d.name, d.target, d.source, d.shadowed, sep="|")
-        print(load_design("in-memory").__module__)
+        print(load_design("lean").__module__)
         print(load_design("reference").__module__)
     """)
     done = _python(site, code, tmp_path)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert "in-memory|q2c_example_design:build|q2c-example-design 1.2.0|False" in lines
+    assert "lean|q2c_example_design:build|q2c-example-design 1.2.0|False" in lines
     assert "reference|q2c_example_design:build|q2c-example-design 1.2.0|True" in lines
     assert lines[-2:] == ["q2c_example_design", "orchestrator.reference"]
 
