@@ -344,6 +344,9 @@ def judge_command(
 
     if not run_dir.is_dir():
         raise bad_input(f"{run_dir} is not a folder; give a run folder written by q2c run")
+    if (run_dir / "design-error.txt").is_file():
+        raise bad_input(f"{run_dir}: the design failed in this run, so there is nothing to "
+                        f"judge; see {run_dir / 'design-error.txt'}")  # fmt: skip
     try:
         record = read_record(run_dir)
     except RecordError as exc:

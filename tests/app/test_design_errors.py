@@ -69,9 +69,9 @@ def test_a_design_that_raises_in_handle_exits_3_with_its_traceback(tmp_path: Pat
     last = json.loads((out / "trace.jsonl").read_text().splitlines()[-1])
     assert datetime.fromisoformat(last["at"]) <= at  # the trace stops at the failure
     assert json.loads((out / "run.json").read_text())["consultants"] > 0
-    # `q2c judge` on it says it cannot be judged (bad input), not a stack trace
+    # `q2c judge` on it says why it cannot be judged (bad input), not a stack trace
     judged, _, judge_err = invoke("judge", str(out))
-    assert judged == 2 and "not a complete run folder" in words(judge_err)
+    assert judged == 2 and "the design failed in this run" in words(judge_err)
 
 
 def test_a_design_that_answers_exceptions_wrongly_stops_on_the_first_day(tmp_path: Path) -> None:

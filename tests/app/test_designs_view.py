@@ -43,6 +43,8 @@ def test_the_worked_example_runs_from_its_file_path(
     monkeypatch.chdir(ROOT)
     monkeypatch.delenv("PYTHONPATH", raising=False)
     out = tmp_path / "run"
+    out.mkdir()
+    (out / "design-error.txt").write_text("an earlier run's failure\n")  # goes with the new run
     design = f"{EXAMPLE}:build"
     code, stdout, stderr = invoke(
         "run", str(LIBRARY), "--design", design, "--out", str(out), "--no-report", "--json"
@@ -52,6 +54,7 @@ def test_the_worked_example_runs_from_its_file_path(
     assert summary["ok"] is True and summary["design"] == design
     assert summary["items"]["correct"] == summary["items"]["billable"] > 500
     assert f"--design {design}" in (out / "command.txt").read_text()
+    assert not (out / "design-error.txt").exists()
 
 
 def _installed_example(site: Path) -> None:

@@ -129,8 +129,7 @@ def _installed_example(site: Path) -> None:
         "Metadata-Version: 2.1\nName: q2c-example-design\nVersion: 1.2.0\n"
     )
     (dist / "entry_points.txt").write_text(
-        "[q2c.designs]\nlean = q2c_example_design:build\n"
-        "reference = q2c_example_design:build\n"
+        "[q2c.designs]\nlean = q2c_example_design:build\nreference = q2c_example_design:build\n"
     )
 
 
