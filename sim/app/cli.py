@@ -210,7 +210,9 @@ def swarm_command(
     workers: Annotated[int, typer.Option(min=1, help="Parallel processes [default: CPUs].")] = (
         os.cpu_count() or 1
     ),
-    design: Annotated[str, typer.Option(help="'reference' or module:function.")] = "reference",
+    design: Annotated[
+        str, typer.Option(help="A design: a name, path/to/file.py:factory or module:function.")
+    ] = "reference",
     option: Annotated[list[str], typer.Option(help="Design option KEY=VALUE (repeatable).")] = [],  # noqa: B006
     out: Annotated[
         Path | None, typer.Option(help="Folder for swarm.json [default: runs/swarm-NAME]")
