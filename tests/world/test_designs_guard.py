@@ -129,3 +129,21 @@ def test_a_zero_budget_means_none() -> None:
         _guarded(slowish, budget_s=0).handle(httpx.Request("POST", "http://core/x")).status_code
         == 202
     )
+
+
+def test_a_webhook_may_answer_later_other_calls_may_not() -> None:
+    """A deferred answer (a flow returning the response, point-to-point style) is the world's
+    to run on the clock; for a call that must answer at once it is a wrong shape."""
+
+    def later(request: httpx.Request) -> Any:
+        def flow() -> Any:
+            yield "a runtime event"
+            return httpx.Response(200)
+
+        return flow()
+
+    core = _guarded(later)
+    answer = core.handle(httpx.Request("POST", "http://core/webhooks/crm", content=b"{}"))
+    assert next(answer) == "a runtime event"
+    with pytest.raises(DesignFailure, match="only webhook receivers may answer inline"):
+        core.handle(httpx.Request("GET", "http://core/status"))
