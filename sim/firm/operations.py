@@ -58,10 +58,10 @@ class Operations:
 
     def _sample(self, day: str) -> None:
         status = self.status()
+        if not self._exceptions_read and self.world.core_up:
+            self._read_exceptions()
         if status is None:
             return
-        if not self._exceptions_read:
-            self._read_exceptions()
         depth = int(status.get("resilience", {}).get("dead_letters", 0))
         if not self.dead_letters or self.dead_letters[-1][1] != depth:
             self.dead_letters.append((day, depth))
