@@ -72,9 +72,11 @@ def _scenario_problems(exc: ScenarioError) -> None:
     errors.print(exc.render(), highlight=False, markup=False, soft_wrap=True)
 
 
-def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
+def _inputs(
+    scenario: Path, design: str, options: dict[str, str], json_out: bool = False
+) -> Scenario:
     """The scenario, loaded, and the design and its options, checked: or exit 2 saying what
-    to fix."""
+    to fix (exit 3 if the design's own module raises as it is imported)."""
     from sim.app.run_view import design_failed
     from sim.scenario import ScenarioError, load_scenario
     from sim.world.design_guard import DesignFailure
@@ -91,8 +93,8 @@ def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
     except ValueError as exc:
         raise bad_input(str(exc)) from None
     except DesignFailure as failure:  # its module raised while it was imported
-        raise typer.Exit(design_failed(failure, None, f"q2c run {scenario} --design {design}",
-                                       scenario, as_json=False)) from None  # fmt: skip
+        command = f"q2c run {scenario} --design {design}"
+        raise typer.Exit(design_failed(failure, None, command, scenario, json_out)) from None
     # a design that says which options it takes (the reference does) gets them checked
     module = sys.modules.get(getattr(factory, "__module__", None) or "")
     check = getattr(module, "option_problems", None)
@@ -175,7 +177,7 @@ def run_command(
     from sim.world.design_guard import DesignFailure
 
     options = _options(option)
-    spec = _inputs(scenario, design, options)
+    spec = _inputs(scenario, design, options, json_out)
     if swarm_draw:
         spec = draw_scenario(spec, seed)
     folder = _folder(out or Path("runs") / f"{spec.name}-seed{seed}", "run")

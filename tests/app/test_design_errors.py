@@ -150,6 +150,8 @@ def test_a_design_module_that_raises_on_import_exits_3(tmp_path: Path) -> None:
     assert code == 3
     said = words(stderr)
     assert "failed on import: raised: JSONDecodeError" in said and "broken.py" in said
+    code, stdout, _ = invoke("run", str(SMALL), "--design", f"{broken}:build", "--json")
+    assert code == 3 and json.loads(stdout)["design_error"]["call"] == "import"
 
 
 def test_unknown_designs_exit_2_listing_what_exists(tmp_path: Path) -> None:
