@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from mocks import ClmMock, CrmMock, PaymentsMock, PsaMock
-from mocks._changes import ChangeLog
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
@@ -36,17 +35,6 @@ def _client(app: Any) -> httpx.Client:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat()
-
-
-def test_the_change_log_keeps_a_record_at_its_last_change_only() -> None:
-    log = ChangeLog()
-    for minute, key in enumerate(["a", "b", "a", "c"]):
-        log.note("t", "k", key, START + timedelta(minutes=minute))
-    assert log.changed("t", "k") == ["b", "a", "c"]
-    assert log.changed("t", "k", START, START + timedelta(minutes=3)) == ["b", "a"]
-    assert log.changed("t", "k", START, inclusive_start=True) == ["b", "a", "c"]
-    assert log.changed("t", "k", START + timedelta(minutes=3)) == []
-    assert log.changed("other", "k") == []
 
 
 # -- Salesforce ----------------------------------------------------------------------------
