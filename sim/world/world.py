@@ -35,7 +35,7 @@ from sim.world.runtime import CountingEnvironment, SimRuntime
 
 __all__ = ["DESIGNS", "Core", "World", "heal_moment", "load_design"]
 
-DESIGNS = {"reference": "orchestrator.reference:build"}
+DESIGNS = {"reference": "orchestrator.reference:build", "nightly-batch": "orchestrator.batch:build"}
 CORE_CLIENT = "q2c-core"  # the core's API client id at every vendor
 
 
@@ -148,6 +148,9 @@ class World:
             self._store_dir = tempfile.mkdtemp(prefix="q2c-store-")
             self.core_options["store"] = os.path.join(self._store_dir, "core.sqlite3")
         self._core: Core | None = self._factory(self.runtime, self.tenant, self.core_options)
+        # a design that declares the vendors it takes webhooks from (``webhooks``) gets only
+        # those: nobody registered the others (a batch design registers none)
+        self.courier.listening = getattr(self._core, "webhooks", None)
         self.crashes: list[dict[str, str]] = []
         if s.faults.crash is not None:
             self._arm_crash()
