@@ -38,13 +38,11 @@ import httpx
 
 from orchestrator._batch_extract import Extract
 from orchestrator._batch_file import Batch, batch_id, render, write
+from orchestrator._batch_parts import BatchParts
 from orchestrator._billing import period_end
 from orchestrator._collect import source_id_of_breach
 from orchestrator._store import DurableMap
-from orchestrator._tokens import SCOPES as TOKEN_SCOPES
-from orchestrator._tokens import TokenRuntime
 from orchestrator._wire import decode, encode
-from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import Flow, Runtime
 
 __all__ = ["OPTIONS", "BatchCore", "build", "option_problems"]
@@ -58,10 +56,6 @@ OPTIONS = {  # what --option KEY=VALUE may set on this design
     "client_id": "the design's OAuth client id at every vendor (the simulator sets it)",
     "client_secret": "its secret",
 }
-_CORE_OPTIONS = ("retries", "store")
-# the reference core's scopes, plus reading Stripe's events (the extract polls them instead
-# of taking webhooks)
-SCOPES = {**TOKEN_SCOPES, "payments": (*TOKEN_SCOPES["payments"], "payments:events.read")}
 _WAIT_S = 60.0  # how often a billing run looks whether tonight's load is over
 
 
@@ -73,15 +67,8 @@ class BatchCore:
 
     def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str] | None = None):
         self.options = dict(options or {})
-        core_options = {k: v for k, v in self.options.items() if k in _CORE_OPTIONS}
-        core_options["reconciliation"] = "false"  # the next night is this design's recovery
-        authorized: Runtime = runtime
-        if self.options.get("client_id") and self.options.get("client_secret"):
-            authorized = TokenRuntime(
-                runtime, self.options["client_id"], self.options["client_secret"], SCOPES
-            )
-        self.core = ReferenceCore(authorized, tenant, core_options)
-        self._rt = self.core._rt
+        self.core = BatchParts(runtime, tenant, self.options)
+        self._rt = self.core.rt
         state = self.core.state
         self.batches = DurableMap(self.core.store, "batches")  # id -> Batch, in night order
         self.runs = DurableMap(self.core.store, "billing_runs")  # asked for, not yet done
@@ -91,7 +78,7 @@ class BatchCore:
         self.running = False  # tonight's job is at work
         self.billing = False  # a billing run is at work
         self.extract = Extract(
-            self.core._crm, self.core._clm, self.core._psa, self.core._payments,
+            self.core.crm, self.core.clm, self.core.psa, self.core.payments,
             versions_known=lambda record: _versions(state.engagements.get(record)),
             breach_known=lambda breach: state.ledger.knows(source_id_of_breach(breach)),
             milestone_collected=lambda psa_id: f"milestone:{psa_id}" in state.collected,
@@ -201,12 +188,12 @@ class BatchCore:
                 batch.loaded += 1
                 self.batches.touch(batch.id)
         except Exception as exc:
-            self.core._raise("batch_failed", f"batch:{batch.id}",
+            self.core.raise_exception("batch_failed", f"batch:{batch.id}",
                              f"{step} failed (try {batch.tries}; re-run next night): "
                              f"{type(exc).__name__}: {exc}")  # fmt: skip
             self._rt.record("batch.failed", batch=batch.id, step=step, loaded=batch.loaded)
             return False
-        self.core._resolve("batch_failed", f"batch:{batch.id}")
+        self.core.resolve_exception("batch_failed", f"batch:{batch.id}")
         self._rt.record("batch.loaded", batch=batch.id, lines=len(batch.lines), tries=batch.tries)
         return True
 
@@ -244,7 +231,7 @@ class BatchCore:
         if keys:
             batch.late += keys
             self.batches.touch(batch.id)
-            self.core._raise("loaded_after_billing_run", f"batch:{batch.id}",
+            self.core.raise_exception("loaded_after_billing_run", f"batch:{batch.id}",
                              f"{len(batch.late)} item(s) approved before the billing run of "
                              f"{last[1]:%Y-%m} but loaded after it: billed by the next run",
                              items=list(batch.late))  # fmt: skip
@@ -261,7 +248,7 @@ class BatchCore:
             yield from self._rt.sleep(_WAIT_S)
         if not self._loads_current():
             for key in sorted(self.runs):
-                self.core._raise("billing_deferred", f"billing-run:{key}",
+                self.core.raise_exception("billing_deferred", f"billing-run:{key}",
                                  "last night's batch did not load; the run waits for the next "
                                  "night's load")  # fmt: skip
             return
@@ -276,7 +263,7 @@ class BatchCore:
                     self._rt.record("batch.billing_incomplete", run=key)
                     continue
                 del self.runs[key]
-                self.core._resolve("billing_deferred", f"billing-run:{key}")
+                self.core.resolve_exception("billing_deferred", f"billing-run:{key}")
                 last = self.meta.get("last_run")
                 if last is None or last[0] <= started:
                     self.meta["last_run"] = (started, period_end(period))
@@ -290,7 +277,7 @@ class BatchCore:
             if batch.late and all(k not in self.core.state.ledger.pending for k in batch.late):
                 batch.late = []
                 self.batches.touch(batch.id)
-                self.core._resolve("loaded_after_billing_run", f"batch:{batch.id}")
+                self.core.resolve_exception("loaded_after_billing_run", f"batch:{batch.id}")
 
 
 def _versions(engagement: Any) -> int:
