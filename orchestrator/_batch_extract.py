@@ -90,6 +90,7 @@ class Extract:
 
     def _work(self, start: datetime, end: datetime) -> Flow[list[dict[str, Any]]]:
         lines: list[dict[str, Any]] = []
+        start -= timedelta(microseconds=1)  # ``updated_after`` is strict: keep ``start`` itself
         approved = yield from self._psa.updated(
             "timesheet_submissions", start, end, {"status": "approved"}
         )
