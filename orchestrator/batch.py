@@ -272,9 +272,12 @@ class BatchCore:
             self.billing = False
 
     def _settle_late(self, billed_to: date) -> None:
-        """A run has billed everything due by ``billed_to``: the late lists it covered close."""
+        """A later run has taken the late items due by ``billed_to``: billed them, or held
+        them under the hold's own exception (a PO, a subcontractor's cost). Their lists close."""
+        pending = self.core.state.ledger.pending
         for batch in self.batches.values():
-            if batch.late and all(k not in self.core.state.ledger.pending for k in batch.late):
+            if batch.late and all(k not in pending or pending[k].due_by <= billed_to
+                                  for k in batch.late):  # fmt: skip
                 batch.late = []
                 self.batches.touch(batch.id)
                 self.core.resolve_exception("loaded_after_billing_run", f"batch:{batch.id}")
