@@ -1,92 +1,80 @@
-"""The reference core's parts the nightly-batch design reuses, behind one small seam.
+"""The reference core's parts the nightly-batch design is assembled from.
 
 The batch design prices, bills (invoices, tax, credit notes), holds and applies cash exactly as
 the reference core does; only how work reaches those flows differs (a nightly file instead of
-webhooks). This module assembles them and names the flows the batch loads through, so the
-design never reaches into how the core is put together.
+webhooks). So it composes the same parts over one ``CoreContext`` (``orchestrator.parts``):
+contracting, change orders, collection, holds, cash and billing, and leaves out the ones it has
+no use for: the webhook intake and inbox, and the reconciliation job (the next night is this
+design's recovery).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from orchestrator._state import CoreState
-from orchestrator._store import Store
 from orchestrator._tokens import SCOPES as TOKEN_SCOPES
 from orchestrator._tokens import TokenRuntime
-from orchestrator.adapters.clm import ClmAdapter
-from orchestrator.adapters.crm import CrmAdapter
-from orchestrator.adapters.payments import PaymentsAdapter
-from orchestrator.adapters.psa import PsaAdapter
-from orchestrator.reference import ReferenceCore
-from orchestrator.runtime import Flow, Runtime
+from orchestrator.parts import (
+    Billing,
+    Cash,
+    ChangeOrders,
+    Collection,
+    Contracting,
+    CoreContext,
+    CoreState,
+    Holds,
+    ResilientRuntime,
+    Store,
+)
+from orchestrator.runtime import Runtime
 
 __all__ = ["SCOPES", "BatchParts"]
 
 # the reference core's scopes, plus reading Stripe's events (the extract polls them instead of
 # taking webhooks)
 SCOPES = {**TOKEN_SCOPES, "payments": (*TOKEN_SCOPES["payments"], "payments:events.read")}
-_CORE_OPTIONS = ("retries", "store")
+_FALSE = ("false", "off", "0", "no")
 
 
 class BatchParts:
-    """Runtime, state, adapters, exception queue and the flows the batch loads through."""
+    """The context (runtime, adapters, state, exception queue) and the parts the batch loads
+    through."""
 
     def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str]) -> None:
+        self.store = Store(options.get("store") or None)
+        self.state = CoreState(self.store)
         authorized: Runtime = runtime
         if options.get("client_id") and options.get("client_secret"):
             authorized = TokenRuntime(runtime, options["client_id"], options["client_secret"],
                                       SCOPES)  # fmt: skip
-        core_options = {k: v for k, v in options.items() if k in _CORE_OPTIONS}
-        core_options["reconciliation"] = "false"  # the next night is this design's recovery
-        self._core = core = ReferenceCore(authorized, tenant, core_options)
-        self.rt: Runtime = core._rt
-        self.state: CoreState = core.state
-        self.store: Store = core.store
-        self.crm: CrmAdapter = core._crm
-        self.clm: ClmAdapter = core._clm
-        self.psa: PsaAdapter = core._psa
-        self.payments: PaymentsAdapter = core._payments
-
-    def raise_exception(
-        self, reason: str, item: str, detail: str, items: list[str] | None = None
-    ) -> None:
-        self._core._raise(reason, item, detail, items)
-
-    def resolve_exception(self, reason: str, item: str) -> None:
-        self._core._resolve(reason, item)
+        self.resilience = ResilientRuntime(
+            authorized,
+            retries=options.get("retries", "true").strip().lower() not in _FALSE,
+            before_wait=self.store.flush,
+        )
+        self.ctx = CoreContext(self.resilience, tenant, self.state)
+        self.contracting = Contracting(self.ctx)
+        self.change_orders = ChangeOrders(self.ctx, self.contracting)
+        self.collection = Collection(self.ctx)
+        self.holds = Holds(self.ctx)
+        self.cash = Cash(self.ctx)
+        self.billing = Billing(self.ctx, self.holds, self.cash)
 
     def status(self) -> dict[str, Any]:
-        return self._core.status()
-
-    # -- the flows a batch line loads through --------------------------------------------------
-
-    def quote_to_contract(self, opportunity_id: str) -> Flow[None]:
-        return self._core.quote_to_contract(opportunity_id)
-
-    def on_contract_record(self, record_id: str) -> Flow[None]:
-        return self._core.on_contract_record(record_id)
-
-    def collect_breach(self, record_id: str, breach_id: str) -> Flow[None]:
-        return self._core.collect_breach(record_id, breach_id)
-
-    def collect_time(self, submission_id: str) -> Flow[None]:
-        return self._core.collect_time(submission_id)
-
-    def collect_expenses(self, report_id: str) -> Flow[None]:
-        return self._core.collect_expenses(report_id)
-
-    def collect_milestone(self, psa_id: str) -> Flow[None]:
-        return self._core.collect_milestone(psa_id)
-
-    def on_payment_event(self, event: dict[str, Any]) -> Flow[None]:
-        return self._core.on_payment_event(event)
-
-    def billing_run(
-        self, period: str, invoice_date: date, entities: tuple[str, ...] | None
-    ) -> Flow[None]:
-        return self._core.billing_run(period, invoice_date, entities)
-
-    def finish_outbox(self) -> Flow[int]:
-        return self._core.finish_outbox()
+        """The reference core's status figures that mean something here."""
+        rt, state = self.resilience, self.state
+        return {
+            "engagements": len(state.engagements),
+            "pending_items": len(state.ledger.pending),
+            "billed_items": len(state.ledger.billed),
+            "exceptions": list(state.exceptions),
+            "resilience": {
+                "dead_letters": 0,  # no inbox: a failed batch waits for the next night
+                "outbox": len(state.outbox),
+                "replays": 0,
+                "reconciliation_fixes": 0,
+                "retries": dict(sorted(rt.retries.items())),
+                "circuit_opens": dict(sorted(rt.circuit_opens.items())),
+                "throttled": dict(sorted(rt.throttled.items())),
+            },
+        }

@@ -68,7 +68,8 @@ class BatchCore:
     def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str] | None = None):
         self.options = dict(options or {})
         self.core = BatchParts(runtime, tenant, self.options)
-        self._rt = self.core.rt
+        self.ctx = ctx = self.core.ctx
+        self._rt: Runtime = ctx.rt
         state = self.core.state
         self.batches = DurableMap(self.core.store, "batches")  # id -> Batch, in night order
         self.runs = DurableMap(self.core.store, "billing_runs")  # asked for, not yet done
@@ -78,7 +79,7 @@ class BatchCore:
         self.running = False  # tonight's job is at work
         self.billing = False  # a billing run is at work
         self.extract = Extract(
-            self.core.crm, self.core.clm, self.core.psa, self.core.payments,
+            ctx.crm, ctx.clm, ctx.psa, ctx.payments,
             versions_known=lambda record: _versions(state.engagements.get(record)),
             breach_known=lambda breach: state.ledger.knows(source_id_of_breach(breach)),
             milestone_collected=lambda psa_id: f"milestone:{psa_id}" in state.collected,
@@ -157,7 +158,7 @@ class BatchCore:
         finally:
             self.running = False
         yield from self._bill()
-        yield from self.core.finish_outbox()
+        yield from self.core.billing.finish_outbox()
         return True
 
     def _plan(self, cutoff: datetime) -> None:
@@ -188,12 +189,12 @@ class BatchCore:
                 batch.loaded += 1
                 self.batches.touch(batch.id)
         except Exception as exc:
-            self.core.raise_exception("batch_failed", f"batch:{batch.id}",
+            self.ctx.raise_exception("batch_failed", f"batch:{batch.id}",
                              f"{step} failed (try {batch.tries}; re-run next night): "
                              f"{type(exc).__name__}: {exc}")  # fmt: skip
             self._rt.record("batch.failed", batch=batch.id, step=step, loaded=batch.loaded)
             return False
-        self.core.resolve_exception("batch_failed", f"batch:{batch.id}")
+        self.ctx.resolve_exception("batch_failed", f"batch:{batch.id}")
         self._rt.record("batch.loaded", batch=batch.id, lines=len(batch.lines), tries=batch.tries)
         return True
 
@@ -202,19 +203,19 @@ class BatchCore:
         core, kind = self.core, line["kind"]
         before = len(core.state.ledger.pending)
         if kind == "deal":
-            yield from core.quote_to_contract(line["id"])
+            yield from core.contracting.quote_to_contract(line["id"])
         elif kind == "contract":
-            yield from core.on_contract_record(line["id"])
+            yield from core.change_orders.on_contract_record(line["id"])
         elif kind == "breach":
-            yield from core.collect_breach(line["record"], line["id"])
+            yield from core.collection.collect_breach(line["record"], line["id"])
         elif kind == "timesheet":
-            yield from core.collect_time(line["id"])
+            yield from core.collection.collect_time(line["id"])
         elif kind == "expenses":
-            yield from core.collect_expenses(line["id"])
+            yield from core.collection.collect_expenses(line["id"])
         elif kind == "milestone":
-            yield from core.collect_milestone(line["id"])
+            yield from core.collection.collect_milestone(line["id"])
         elif kind == "payment":
-            yield from core.on_payment_event(line["event"])
+            yield from core.cash.on_payment_event(line["event"])
         self._note_late(batch, line, len(core.state.ledger.pending) - before)
 
     def _note_late(self, batch: Batch, line: dict[str, Any], added: int) -> None:
@@ -231,7 +232,7 @@ class BatchCore:
         if keys:
             batch.late += keys
             self.batches.touch(batch.id)
-            self.core.raise_exception("loaded_after_billing_run", f"batch:{batch.id}",
+            self.ctx.raise_exception("loaded_after_billing_run", f"batch:{batch.id}",
                              f"{len(batch.late)} item(s) approved before the billing run of "
                              f"{last[1]:%Y-%m} but loaded after it: billed by the next run",
                              items=list(batch.late))  # fmt: skip
@@ -248,7 +249,7 @@ class BatchCore:
             yield from self._rt.sleep(_WAIT_S)
         if not self._loads_current():
             for key in sorted(self.runs):
-                self.core.raise_exception("billing_deferred", f"billing-run:{key}",
+                self.ctx.raise_exception("billing_deferred", f"billing-run:{key}",
                                  "last night's batch did not load; the run waits for the next "
                                  "night's load")  # fmt: skip
             return
@@ -258,12 +259,12 @@ class BatchCore:
                 period, when, entities, _ = self.runs[key]
                 started = self._rt.now()
                 try:
-                    yield from self.core.billing_run(period, when, entities)
+                    yield from self.core.billing.billing_run(period, when, entities)
                 except Exception:  # each contract's failure is in the queue already
                     self._rt.record("batch.billing_incomplete", run=key)
                     continue
                 del self.runs[key]
-                self.core.resolve_exception("billing_deferred", f"billing-run:{key}")
+                self.ctx.resolve_exception("billing_deferred", f"billing-run:{key}")
                 last = self.meta.get("last_run")
                 if last is None or last[0] <= started:
                     self.meta["last_run"] = (started, period_end(period))
@@ -280,7 +281,7 @@ class BatchCore:
                                   for k in batch.late):  # fmt: skip
                 batch.late = []
                 self.batches.touch(batch.id)
-                self.core.resolve_exception("loaded_after_billing_run", f"batch:{batch.id}")
+                self.ctx.resolve_exception("loaded_after_billing_run", f"batch:{batch.id}")
 
 
 def _versions(engagement: Any) -> int:
