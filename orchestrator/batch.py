@@ -12,12 +12,13 @@ that finance's billing run the next morning bills what was approved up to the ev
    query (``orchestrator._batch_extract``) and writes the batch file (JSON lines,
    ``orchestrator._batch_file``; into ``batch_dir`` when the options name one; the simulator
    also copies every batch file into the run folder, ``batch_files``);
-4. loads it line by line with the reference core's flows: a won deal starts the SOW in the CLM,
-   a new contract becomes an ERP customer (looked up by its number before it is created:
-   Business Central has no idempotency keys) and an active PSA project with its rate cards, a
-   change order reaches the PSA, approved time, expenses and accepted milestones become priced
-   billable items, Stripe payments are applied in the ERP. A line loaded is counted in the
-   batch's durable record, so a re-run resumes after it: loads are idempotent by batch id;
+4. loads it line by line through the reference core's parts (``orchestrator._batch_parts``):
+   a won deal starts the SOW in the CLM, a new contract becomes an ERP customer (looked up by
+   its number before it is created: Business Central has no idempotency keys) and an active
+   PSA project with its rate cards, a change order reaches the PSA, approved time, expenses and
+   accepted milestones become priced billable items, Stripe payments are applied in the ERP. A
+   line loaded is counted in the batch's durable record, so a re-run resumes after it: loads
+   are idempotent by batch id;
 5. runs the billing runs finance asked for since (``POST /billing-runs``) and finishes what
    earlier invoices left (tax commit, PSA marking, payment request).
 
