@@ -68,6 +68,7 @@ def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
     to fix."""
     from sim.scenario import ScenarioError, load_scenario
     from sim.world import load_design
+    from sim.world.world import DESIGNS
 
     try:
         spec = load_scenario(scenario)
@@ -78,7 +79,7 @@ def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
     try:
         factory = load_design(design)
     except ValueError as exc:
-        raise bad_input(f"{exc}. Built-in designs: reference.") from None
+        raise bad_input(f"{exc}. Built-in designs: {', '.join(sorted(DESIGNS))}.") from None
     # a design that says which options it takes (the reference does) gets them checked
     check = getattr(importlib.import_module(factory.__module__), "option_problems", None)
     problems = list(check(options)) if callable(check) else []
