@@ -216,6 +216,11 @@ def write_run(
     (out / "items.csv").write_text(items_csv(result.report))
     (out / "command.txt").write_text(command + "\n")
     (out / ABOUT_FILE).write_text(about_json(scenario_file))
+    files = getattr(result.world.core, "batch_files", None)  # a batch design's batch files
+    if callable(files):
+        (out / "batches").mkdir(exist_ok=True)
+        for name, content in sorted(files().items()):
+            (out / "batches" / name).write_bytes(content)
     result.out = out
     return out
 

@@ -42,7 +42,10 @@ __all__ = [
     "load_design",
 ]
 
-DESIGNS = {"reference": "orchestrator.reference:build"}
+DESIGNS = {
+    "reference": "orchestrator.reference:build",
+    "nightly-batch": "orchestrator.batch:build",
+}
 """The built-in designs: name -> ``module:function`` (one line per design)."""
 ENTRY_POINT_GROUP = "q2c.designs"
 

@@ -134,6 +134,9 @@ class World:
             self._store_dir = tempfile.mkdtemp(prefix="q2c-store-")
             self.core_options["store"] = os.path.join(self._store_dir, "core.sqlite3")
         self._core: Core | None = self._factory(self.runtime, self.tenant, self.core_options)
+        # a design that declares the vendors it takes webhooks from (``webhooks``) gets only
+        # those: nobody registered the others (a batch design registers none)
+        self.courier.listening = getattr(self._core, "webhooks", None)
         self.crashes: list[dict[str, str]] = []
         if s.faults.crash is not None:
             self._arm_crash()

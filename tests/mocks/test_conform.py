@@ -107,6 +107,12 @@ def test_crm_conforms() -> None:
             {"field": "content-type", "message": "expected application/json"}
         ]
         assert http.post(f"{api}/sobjects/Account", json={"Name": ""}).status_code == 422
+        day = {"start": "2024-02-29T00:00:00+00:00", "end": "2024-03-01T08:00:00+00:00"}
+        for sobject in ("Account", "Opportunity"):  # the replication call (sObject Get Updated)
+            assert http.get(f"{api}/sobjects/{sobject}/updated/", params=day).status_code == 200
+        assert (
+            http.get(f"{api}/sobjects/Account/updated/", params={"start": "x"}).status_code == 400
+        )
     assert spec.covered() == spec.operations(public=False)
     # an sObject type the org does not expose is no path of the API at all
     with httpx.Client(transport=crm.app.transport(), base_url="http://x") as raw:
