@@ -542,5 +542,9 @@ def contracts_diff(
     raise typer.Exit(1 if outcome.failed else 0)
 
 
+from sim.app.compare_view import compare_command  # noqa: E402  (its own module: cli stays small)
+
+app.command("compare")(compare_command)
+
 if __name__ == "__main__":
     app()
