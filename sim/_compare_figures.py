@@ -165,10 +165,11 @@ def _median(values: list[Any]) -> Any:
         ordered = sorted(values)
         mid = len(ordered) // 2
         return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-    median = statistics.median(values)
-    if all(isinstance(v, int) for v in values) and float(median).is_integer():
-        return int(median)
-    return median
+    if all(isinstance(v, int) for v in values):
+        median = statistics.median(values)
+        return int(median) if float(median).is_integer() else median
+    # floats as their shortest decimal text: the median of 9.1 and 59.3 is 34.2, not 34.19999
+    return float(statistics.median(Decimal(str(v)) for v in values))
 
 
 def _json(value: Value) -> Any:

@@ -301,8 +301,9 @@ def outage_recovery(scenario: Scenario, truth: GroundTruth, report: OracleReport
     clipped to the moment faults heal): the items a billing run during the outage (or in the
     ``RECOVERY_WINDOW`` before it) had to invoice and had not invoiced when it began are its
     backlog; it has recovered when the last of them is invoiced, ``hours`` after its end (0
-    when it held up no billing). A backlog item never invoiced (leaked or still held) means
-    it never recovered: ``hours`` is null and ``recovered`` false. ``hours`` over the run is
+    when it held up no billing). Items held on purpose (with a reason the oracle accepts) are
+    no backlog; one never invoiced (leaked, whatever the cause) means it never recovered:
+    ``hours`` is null and ``recovered`` false. ``hours`` over the run is
     the longest recovery (null if one never recovered or there was no outage).
 
     An item is due at the first billing run of its month or a later one that comes after it
@@ -312,7 +313,7 @@ def outage_recovery(scenario: Scenario, truth: GroundTruth, report: OracleReport
     heal = _heal(scenario, truth)
     first_due: list[tuple[datetime, Any]] = []
     for item in report.items:
-        if item.ready_at is None:
+        if item.ready_at is None or item.verdict == "held":  # held on purpose, with a reason
             continue
         month = item.day.strftime("%Y-%m")
         due = next((m for m, p in runs if p >= month and m >= item.ready_at), None)
