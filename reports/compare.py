@@ -97,7 +97,7 @@ def _number(value: Any, unit: str) -> str:
 
 
 def _cell(figure: dict[str, Any], seeds: int) -> dict[str, Any]:
-    unit = figure["unit"]
+    unit = "" if figure["key"].startswith("calls.") else "h"  # a ratio to two decimals
     if not figure["present"]:
         return {"median": "—", "range": "", "bad": False}
     low, high = _number(figure["min"], unit), _number(figure["max"], unit)

@@ -122,13 +122,14 @@ def figures_for(runs: list[Metrics]) -> list[Figure]:
             Figure(
                 f"exceptions.close.{period}.opened",
                 "exceptions",
-                f"opened by close {period}",
+                f"close {period}: opened since the last",
                 "",
                 _close(period, "opened"),
             )
         )
+        still = _close(period, "open")
         figures.append(Figure(f"exceptions.close.{period}.open", "exceptions",
-                              f"open at close {period}", "", _close(period, "open")))  # fmt: skip
+                              f"close {period}: still open", "", still))  # fmt: skip
     figures.append(Figure("exceptions.open_at_end", "exceptions", "open at end of run", "",
                           _at("exceptions", "open_at_end")))  # fmt: skip
     figures.append(Figure("calls.per_item", "calls", "API calls per billable item", "",

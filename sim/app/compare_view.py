@@ -171,7 +171,8 @@ def _number(value: Any, unit: str) -> str:
 
 
 def _cell(figure: dict[str, Any], seeds: int) -> str:
-    unit = figure["unit"] if figure["unit"] in ("h", "days") else ""
+    # hours, days and median counts to one decimal; calls per item (a ratio) to two
+    unit = "" if figure["key"].startswith("calls.") else "h"
     if figure["present"] == 0:
         return "-"
     median = _number(figure["median"], unit)
