@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from sim.app.compare_view import compare_command
 from sim.app.contracts_cli import contracts_app
 from sim.app.designs_view import designs_app
 from sim.app.scenarios_cli import scenario_problems, scenarios_app
@@ -63,6 +64,7 @@ def main(
 app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(designs_app, name="designs")
+app.command("compare")(compare_command)
 
 
 def _inputs(
