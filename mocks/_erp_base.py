@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.currencies import MINOR_UNITS
+from mocks._erp_errors import ENTITY_CHANGED, INVALID_TOKEN, BcError, business_rule
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso, plain
 
@@ -33,7 +34,7 @@ __all__ = [
     "line_records",
     "priced_lines",
     "quantum",
-    "unprocessable",
+    "refused",
 ]
 
 API = "/api/v2.0"
@@ -87,10 +88,10 @@ class LineIn(Strict):
         return self
 
 
-def unprocessable(detail: str, field: str, message: str) -> Problem:
-    return Problem(
-        422, "Unprocessable Entity", detail, errors=[{"field": field, "message": message}]
-    )
+def refused(detail: str, field: str, message: str) -> Problem:
+    """A write Business Central's logic refuses: 400 ``Application_DialogException`` whose
+    message names the field (``mocks._erp_errors``)."""
+    return business_rule(f"{detail} ({field}: {message})")
 
 
 def quantum(currency: str) -> Decimal:
@@ -98,9 +99,7 @@ def quantum(currency: str) -> Decimal:
     4217 currency in use is set up (``MINOR_UNITS``: ISO minor units, from Babel)."""
     minor = MINOR_UNITS.get(currency)
     if minor is None:
-        raise unprocessable(
-            f"currency {currency} is not set up", "currencyCode", "unknown currency"
-        )
+        raise refused(f"currency {currency} is not set up", "currencyCode", "unknown currency")
     return Decimal(1).scaleb(-minor)
 
 
@@ -172,29 +171,27 @@ def etag(previous: str) -> str:
     return f'W/"{hashlib.sha256(previous.encode()).hexdigest()[:24]}"'
 
 
-def check_if_match(call: Call, record: dict[str, Any]) -> None:
-    """Business Central's optimistic concurrency: a PATCH (or DELETE) must carry ``If-Match``
-    with the record's current ``@odata.etag`` or ``*``; without it BC refuses the write (400),
-    with a stale one it answers 412 and changes nothing. Sources: Microsoft Learn, "Update
-    records with OData" (PATCH requires If-Match, a retrieved etag or *), and the BC API
-    v1.0 spec's If-Match parameter ("Required ... will not be updated"), read 2026-12-07."""
+def check_if_match(call: Call, record: dict[str, Any], *, required: bool = True) -> None:
+    """Business Central's optimistic concurrency. A PATCH must carry ``If-Match`` with the
+    record's current ``@odata.etag`` or ``*``: without one BC answers 400
+    ``BadRequest_InvalidToken``; DELETE and bound actions (``required=False``) compare the tag
+    only when one is sent. A stale tag is 409 ``Request_EntityChanged`` and changes nothing.
+    Sources (2026-12-07): Microsoft Learn, "Update records with OData" (PATCH requires
+    If-Match, a retrieved etag or *); the BC API v1.0 spec's If-Match ("Required"); the error
+    codes page for both codes and messages; the 409 and "only when supplied" from a review of
+    BC 28's server code (``mocks._erp_errors`` names it)."""
     wanted = call.headers.get("if-match")
     if wanted is None:
-        raise Problem(
+        if not required:
+            return
+        raise BcError(
             400,
-            "Bad Request",
-            "Could not validate the client concurrency token required by the service: "
-            "send If-Match with the record's @odata.etag (or *)",
-            errors=[{"field": "If-Match", "message": "required"}],
+            INVALID_TOKEN,
+            "Could not validate the client concurrency token required by the service. "
+            "Please provide a valid token in the client request.",
         )
     if wanted.strip() not in ("*", record["@odata.etag"]):
-        raise Problem(
-            412,
-            "Precondition Failed",
-            "Another user has already changed the record: read it again (its @odata.etag) "
-            "and re-apply the change",
-            errors=[{"field": "If-Match", "message": "stale @odata.etag"}],
-        )
+        raise BcError(409, ENTITY_CHANGED, "Another user has already changed the record.")
 
 
 class ErpBase:
@@ -249,13 +246,13 @@ class ErpBase:
                 errors=[{"field": field, "message": "no such record"}],
             )
         if number is not None and record["number"] != number:
-            raise unprocessable(
+            raise refused(
                 f"{number_field} {number!r} is not the number of {label} {record_id!r}",
                 number_field,
                 f"does not match {id_field}",
             )
         if record["companyId"] != company["id"]:
-            raise unprocessable(
+            raise refused(
                 f"{label} {record['number']} belongs to another company",
                 field,
                 "not in this company",
@@ -305,7 +302,7 @@ class ErpBase:
         """An invoice a payment or credit memo refers to, which must be the customer's own."""
         invoice, field = self._referenced(call, company, "salesInvoices", by_id, by_number)
         if invoice["customerId"] != customer["id"]:
-            raise unprocessable(
+            raise refused(
                 f"invoice {invoice['number']} is for customer {invoice['customerNumber']}, "
                 f"not {customer['number']}",
                 field,
@@ -318,9 +315,7 @@ class ErpBase:
     ) -> dict[str, Any]:
         """The customer a body names by ``customerId`` or ``customerNumber``."""
         if customer_id is None and number is None:
-            raise unprocessable(
-                "customerId or customerNumber is required", "customerId", "required"
-            )
+            raise refused("customerId or customerNumber is required", "customerId", "required")
         customer, _ = self._referenced(
             call, company, "customers", ("customerId", customer_id), ("customerNumber", number)
         )

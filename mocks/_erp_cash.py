@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from mocks._erp_base import CO, MINOR_UNITS, ErpBase, Strict, quantum, unprocessable
+from mocks._erp_base import CO, MINOR_UNITS, ErpBase, Strict, quantum, refused
 from mocks._http import Call, IsoDate, Problem, Reply, not_null
 from mocks._state import guid, iso, plain
 
@@ -165,7 +165,7 @@ class CashMixin(ErpBase):
         """Send a posted invoice to its customer (each send is one more e-mail)."""
         invoice = self._owned(call, "salesInvoices")
         if invoice["status"] == "Draft":
-            raise unprocessable(
+            raise refused(
                 f"invoice {invoice['number']} is a draft: post it before sending it",
                 "status",
                 "not posted",
@@ -205,9 +205,7 @@ class CashMixin(ErpBase):
         company = self._company(call)
         data = call.parse(CustomerPaymentIn)
         if data.appliesToInvoiceId is None and data.appliesToInvoiceNumber is None:
-            raise unprocessable(
-                "a payment must apply to an invoice", "appliesToInvoiceId", "required"
-            )
+            raise refused("a payment must apply to an invoice", "appliesToInvoiceId", "required")
         customer = self._customer(call, company, data.customerId, data.customerNumber)
         invoice, field = self._customers_invoice(
             call,
@@ -217,7 +215,7 @@ class CashMixin(ErpBase):
             ("appliesToInvoiceNumber", data.appliesToInvoiceNumber),
         )
         if invoice["status"] != "Open":
-            raise unprocessable(
+            raise refused(
                 f"invoice {invoice['number']} is {invoice['status']}; only Open invoices take "
                 "payments",
                 field,
@@ -230,7 +228,7 @@ class CashMixin(ErpBase):
             exact = False
         if not exact:
             currency = invoice["currencyCode"]
-            raise unprocessable(
+            raise refused(
                 f"amount {data.amount} is not a {currency} amount (at most "
                 f"{MINOR_UNITS[currency]} decimals, within range)",
                 "amount",
@@ -239,7 +237,7 @@ class CashMixin(ErpBase):
         pending = self._pending(call.tenant, invoice["id"])
         owed = invoice["remainingAmount"] - pending
         if data.amount > owed:
-            raise unprocessable(
+            raise refused(
                 f"amount {data.amount} exceeds what invoice {invoice['number']} still owes: "
                 f"{invoice['remainingAmount']} remaining, {pending} in unposted payments",
                 "amount",

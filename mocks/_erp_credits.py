@@ -20,7 +20,7 @@ from mocks._erp_base import (
     Strict,
     currency_field,
     priced_lines,
-    unprocessable,
+    refused,
 )
 from mocks._http import Call, IsoDate, Reply, not_null
 from mocks._state import iso
@@ -86,14 +86,14 @@ class CreditMemosMixin(ErpBase):
                 ("invoiceNumber", data.invoiceNumber),
             )
             if invoice["currencyCode"] != data.currencyCode:
-                raise unprocessable(
+                raise refused(
                     f"invoice {invoice['number']} is in {invoice['currencyCode']}",
                     "currencyCode",
                     "must be the invoice's currency",
                 )
         totals = priced_lines(data.salesCreditMemoLines, data.currencyCode, "salesCreditMemoLines")
         if totals["totalAmountIncludingTax"] < 0:
-            raise unprocessable(
+            raise refused(
                 f"the credit memo totals {totals['totalAmountIncludingTax']}; it must be 0 or more",
                 "salesCreditMemoLines",
                 "negative total",
@@ -116,13 +116,13 @@ class CreditMemosMixin(ErpBase):
             return Reply(204)
         invoice = self.tables.get(call.tenant, "salesInvoices", memo["invoiceId"])
         if invoice["status"] not in ("Open", "Paid"):
-            raise unprocessable(
+            raise refused(
                 f"invoice {invoice['number']} is {invoice['status']}; post it first",
                 "invoiceId",
                 "not posted",
             )
         if memo["totalAmountIncludingTax"] > invoice["remainingAmount"]:
-            raise unprocessable(
+            raise refused(
                 f"credit memo {memo['number']} totals {memo['totalAmountIncludingTax']} but "
                 f"invoice {invoice['number']} owes only {invoice['remainingAmount']}",
                 "totalAmountIncludingTax",

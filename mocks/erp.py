@@ -33,10 +33,11 @@ from mocks._erp_base import (
     currency_field,
     etag,
     priced_lines,
-    unprocessable,
+    refused,
 )
 from mocks._erp_cash import CashMixin
 from mocks._erp_credits import CreditMemosMixin
+from mocks._erp_errors import as_bc
 from mocks._exchange_rates import daily_rate
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, not_null
 from mocks._state import Clock, Tables, guid, iso, plain
@@ -88,6 +89,7 @@ class ErpMock(CashMixin, CreditMemosMixin):
         self.clock = clock
         self.tables = Tables(INDEXES)
         self.app = VendorApp("erp")
+        self.app.refine = as_bc  # every error in Business Central's words
         app = self.app
         app.route("GET", API + "/companies", scope="erp:companies.read")(self._list_companies)
         app.route("GET", API + "/companies({id})", scope="erp:companies.read")(self._read_company)
@@ -191,7 +193,7 @@ class ErpMock(CashMixin, CreditMemosMixin):
         data = call.parse(SalesInvoiceIn)
         customer = self.tables.get(call.tenant, "customers", data.customerId, "customer")
         if customer["companyId"] != company["id"]:
-            raise unprocessable(
+            raise refused(
                 "customer belongs to another company", "customerId", "not in this company"
             )
         totals = priced_lines(data.salesInvoiceLines, data.currencyCode, "salesInvoiceLines")
