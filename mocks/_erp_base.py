@@ -35,6 +35,8 @@ __all__ = [
     "priced_lines",
     "quantum",
     "refused",
+    "tagged",
+    "touch",
 ]
 
 API = "/api/v2.0"
@@ -154,8 +156,10 @@ def line_records(lines: list[LineIn], document_id: str) -> list[dict[str, Any]]:
     """The stored lines of a document, numbered 10000, 20000, ... ."""
     records = []
     for k, line in enumerate(lines):
+        line_id = guid(f"{document_id}:line", k + 1)
         record = {
-            "id": guid(f"{document_id}:line", k + 1),
+            "@odata.etag": etag(line_id),
+            "id": line_id,
             "documentId": document_id,
             "sequence": 10000 * (k + 1),
             **plain(line),
@@ -163,6 +167,18 @@ def line_records(lines: list[LineIn], document_id: str) -> list[dict[str, Any]]:
         record["amountIncludingTax"] = line.amountExcludingTax + line.totalTaxAmount
         records.append(record)
     return records
+
+
+def touch(record: dict[str, Any], now: str) -> None:
+    """A record changed at ``now``: a new ``lastModifiedDateTime`` and a new ``@odata.etag``
+    (BC changes the tag on every change of the record, whoever makes it)."""
+    record["lastModifiedDateTime"] = now
+    record["@odata.etag"] = etag(record["@odata.etag"])
+
+
+def tagged(status: int, record: dict[str, Any], body: Any = None) -> Reply:
+    """An answer about one record, with its tag as the ``ETag`` header too (BC sends both)."""
+    return Reply(status, record if body is None else body, {"etag": record["@odata.etag"]})
 
 
 def etag(previous: str) -> str:
@@ -275,6 +291,7 @@ class ErpBase:
         n = self.tables.next_number(call.tenant, kind)
         document_id = guid(f"{call.tenant}:{kind.removesuffix('s')}", n)
         document = {
+            "@odata.etag": etag(document_id),
             "id": document_id,
             "number": f"{number_prefix}{n:06d}",
             "companyId": company["id"],
@@ -378,7 +395,8 @@ class ErpBase:
 
     def _reader(self, kind: str) -> Handler:
         def read(call: Call) -> Reply:
-            return Reply(200, self._view(call, self._owned(call, kind)))
+            record = self._owned(call, kind)
+            return tagged(200, record, self._view(call, record))
 
         return read
 
@@ -399,8 +417,5 @@ class ErpBase:
         remaining = (
             invoice["totalAmountIncludingTax"] - invoice["creditedAmount"] - invoice["paidAmount"]
         )
-        invoice.update(
-            remainingAmount=remaining,
-            status="Paid" if remaining == 0 else "Open",
-            lastModifiedDateTime=now,
-        )
+        invoice.update(remainingAmount=remaining, status="Paid" if remaining == 0 else "Open")
+        touch(invoice, now)

@@ -28,7 +28,18 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from mocks._erp_base import CO, MINOR_UNITS, ErpBase, Strict, quantum, refused
+from mocks._erp_base import (
+    CO,
+    MINOR_UNITS,
+    ErpBase,
+    Strict,
+    check_if_match,
+    etag,
+    quantum,
+    refused,
+    tagged,
+    touch,
+)
 from mocks._http import Call, IsoDate, Problem, Reply, not_null
 from mocks._state import guid, iso, plain
 
@@ -84,8 +95,10 @@ class CashMixin(ErpBase):
 
     def _add_journal(self, tenant: str, company_id: str) -> None:
         n = self.tables.next_number(tenant, "customerPaymentJournals")
+        journal_id = guid(f"{tenant}:customerPaymentJournal", n)
         journal = {
-            "id": guid(f"{tenant}:customerPaymentJournal", n),
+            "@odata.etag": etag(journal_id),
+            "id": journal_id,
             "code": "CASH",
             "displayName": "Cash receipts",
             "companyId": company_id,
@@ -124,8 +137,10 @@ class CashMixin(ErpBase):
             raise ValueError(f"{amount} exceeds the {owed} invoice {invoice['number']} owes")
         n = self.tables.next_number(tenant, "customerPayments")
         now = iso(self.clock())
+        payment_id = guid(f"{tenant}:customerPayment", n)
         payment = {
-            "id": guid(f"{tenant}:customerPayment", n),
+            "@odata.etag": etag(payment_id),
+            "id": payment_id,
             "journalId": None,
             "journalDisplayName": "Payment reconciliation (bank statement)",
             "lineNumber": 0,
@@ -164,6 +179,7 @@ class CashMixin(ErpBase):
     def _send_invoice(self, call: Call) -> Reply:
         """Send a posted invoice to its customer (each send is one more e-mail)."""
         invoice = self._owned(call, "salesInvoices")
+        check_if_match(call, invoice, required=False)
         if invoice["status"] == "Draft":
             raise refused(
                 f"invoice {invoice['number']} is a draft: post it before sending it",
@@ -195,7 +211,7 @@ class CashMixin(ErpBase):
             raise Problem(
                 404, "Not Found", f"payment {payment['id']!r} is not in journal {journal['code']}"
             )
-        return Reply(200, payment)
+        return tagged(200, payment)
 
     def _create_payment(self, call: Call) -> Reply:
         return self._new_payment(call)
@@ -246,8 +262,10 @@ class CashMixin(ErpBase):
         n = self.tables.next_number(call.tenant, "customerPayments")
         line = self.tables.next_number(call.tenant, f"customerPayments:{journal['id']}")
         now = iso(self.clock())
+        payment_id = guid(f"{call.tenant}:customerPayment", n)
         payment = {
-            "id": guid(f"{call.tenant}:customerPayment", n),
+            "@odata.etag": etag(payment_id),
+            "id": payment_id,
             "journalId": journal["id"],
             "journalDisplayName": journal["displayName"],
             "lineNumber": 10000 * line,
@@ -264,11 +282,12 @@ class CashMixin(ErpBase):
             "lastModifiedDateTime": now,
         }
         self.tables.insert(call.tenant, DRAFTS, payment)
-        return Reply(201, self.tables.insert(call.tenant, "customerPayments", payment))
+        return tagged(201, self.tables.insert(call.tenant, "customerPayments", payment))
 
     def _post_journal(self, call: Call) -> Reply:
         """Post every unposted payment of the journal, all or nothing."""
         journal = self._owned(call, "customerPaymentJournals", "journal_id")
+        check_if_match(call, journal, required=False)
         pending = [
             p for p in self.tables.all(call.tenant, DRAFTS) if p["journalId"] == journal["id"]
         ]
@@ -298,8 +317,9 @@ class CashMixin(ErpBase):
         for payment in pending:
             invoice = self.tables.get(call.tenant, "salesInvoices", payment["appliesToInvoiceId"])
             self.settle(invoice, now, paid=payment["amount"])
-            payment.update(status="Posted", postedAt=now, lastModifiedDateTime=now)
+            payment.update(status="Posted", postedAt=now)
+            touch(payment, now)
             del self.tables.table(call.tenant, DRAFTS)[payment["id"]]
         if pending:
-            journal["lastModifiedDateTime"] = now
+            touch(journal, now)
         return Reply(204)

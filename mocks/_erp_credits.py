@@ -18,9 +18,12 @@ from mocks._erp_base import (
     ErpBase,
     LineIn,
     Strict,
+    check_if_match,
     currency_field,
     priced_lines,
     refused,
+    tagged,
+    touch,
 )
 from mocks._http import Call, IsoDate, Reply, not_null
 from mocks._state import iso
@@ -103,16 +106,18 @@ class CreditMemosMixin(ErpBase):
             totals, invoiceId=invoice["id"] if invoice else None,
             invoiceNumber=invoice["number"] if invoice else None,
         )  # fmt: skip
-        return Reply(201, memo)
+        return tagged(201, memo)
 
     def _post_credit_memo(self, call: Call) -> Reply:
         """Draft -> Open (or Paid when applied to its invoice); posted memos are left alone."""
         memo = self._owned(call, "salesCreditMemos")
+        check_if_match(call, memo, required=False)
         if memo["status"] != "Draft":
             return Reply(204)
         now = iso(self.clock())
         if memo["invoiceId"] is None:
-            memo.update(status="Open", postedAt=now, lastModifiedDateTime=now)
+            memo.update(status="Open", postedAt=now)
+            touch(memo, now)
             return Reply(204)
         invoice = self.tables.get(call.tenant, "salesInvoices", memo["invoiceId"])
         if invoice["status"] not in ("Open", "Paid"):
@@ -129,5 +134,6 @@ class CreditMemosMixin(ErpBase):
                 f"at most {invoice['remainingAmount']}",
             )
         self.settle(invoice, now, credited=memo["totalAmountIncludingTax"])
-        memo.update(status="Paid", postedAt=now, lastModifiedDateTime=now)
+        memo.update(status="Paid", postedAt=now)
+        touch(memo, now)
         return Reply(204)

@@ -326,6 +326,9 @@ class ErpAdapter:
             raise ContractViolation("erp", "POST", "salesInvoices", "; ".join(problems[:5]))
 
     def post_invoice(self, company_id: str, invoice_id: str) -> Flow[None]:
+        """Post the draft. No ``If-Match``: BC requires it only on PATCH, and a post re-sent
+        after a lost answer must find the invoice posted (a no-op), not refused as changed by
+        the very post whose answer was lost (its tag moved on)."""
         yield from self._call(
             "POST", f"/companies({company_id})/salesInvoices({invoice_id})/Microsoft.NAV.post"
         )
