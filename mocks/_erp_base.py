@@ -20,6 +20,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.currencies import MINOR_UNITS
 from mocks._erp_errors import ENTITY_CHANGED, INVALID_TOKEN, BcError, business_rule
+from mocks._erp_odata import (
+    MAX_PAGE,
+    Query,
+    field_types,
+    indexed_equalities,
+    matches,
+    parse_filter,
+    parse_orderby,
+    parse_select,
+    sort_key,
+)
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso, plain
 
@@ -41,7 +52,6 @@ __all__ = [
 
 API = "/api/v2.0"
 CO = API + "/companies({company_id})"
-MAX_TOP = 1000
 LINES = ("salesInvoiceLines", "salesCreditMemoLines")
 # The fields lists and lookups find records by (never changed once a record exists): a page of
 # a company's invoices, a journal's payments or a document by number costs a page, not a table.
@@ -54,9 +64,42 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "customerPaymentJournals": ("companyId",),
     "customerPayments": ("companyId", "journalId", "appliesToInvoiceId", "externalDocumentNumber"),
 }
-# OData: a quote inside the value is doubled ('')
-_FILTER = re.compile(r"(?P<field>[A-Za-z0-9_]+) eq '(?P<value>(?:[^']|'')*)'")
 Handler = Callable[[Call], Reply]
+_PREFER = re.compile(r"odata\.maxpagesize=(\d{1,9})")
+
+
+def _parsed(call: Call, kind: str) -> Query:
+    """The list's ``$filter``, ``$select`` and ``$orderby``, checked (400 naming a fault)."""
+    text = call.query.get("$filter")
+    select = call.query.get("$select")
+    order = call.query.get("$orderby")
+    return Query(
+        parse_filter(text, kind) if text is not None else None,
+        parse_select(select, kind) if select is not None else None,
+        parse_orderby(order, kind) if order is not None else (),
+    )
+
+
+def _page_size(call: Call) -> tuple[int, dict[str, str]]:
+    """BC's page size (20,000), or the smaller one a ``Prefer: odata.maxpagesize=N`` asks."""
+    match = _PREFER.search(call.headers.get("prefer", ""))
+    if match is None or int(match[1]) == 0:
+        return MAX_PAGE, {}
+    size = min(int(match[1]), MAX_PAGE)
+    return size, {"preference-applied": f"odata.maxpagesize={size}"}
+
+
+def _resumed(rows: list[dict[str, Any]], token: str) -> int:
+    """The position after the ``$skiptoken``'s record in a filtered, ordered list."""
+    record_id = token.rpartition(":")[0]
+    for k, row in enumerate(rows):
+        if row["id"] == record_id:
+            return k + 1
+    raise _bad_token(token)
+
+
+def _bad_token(token: str) -> BcError:
+    return BcError(400, "BadRequest", f"The $skiptoken '{token}' is not valid for this query.")
 
 
 class Strict(BaseModel):
@@ -340,17 +383,23 @@ class ErpBase:
 
     # -- presentation --------------------------------------------------------------------
 
-    def _view(self, call: Call, record: dict[str, Any]) -> dict[str, Any]:
-        """The record, without its lines unless ``$expand`` asks for them."""
+    def _view(
+        self, call: Call, record: dict[str, Any], select: tuple[str, ...] | None = None
+    ) -> dict[str, Any]:
+        """The record, without its lines unless ``$expand`` asks for them, and with only the
+        ``$select``ed properties (and its ``@odata.etag``) when there is a ``$select``."""
         hidden = [k for k in LINES if k in record and call.query.get("$expand") != k]
+        if select is not None:
+            shown = {"@odata.etag", *select, *(k for k in LINES if k not in hidden)}
+            return {k: v for k, v in record.items() if k in shown}
         if hidden:
             return {k: v for k, v in record.items() if k not in hidden}
         return record
 
     def _lister(self, kind: str, parent: tuple[str, str, str] | None = None) -> Handler:
-        """A paged OData list of the company's ``kind`` records; with ``parent`` = (parent
-        kind, path parameter, foreign key) only those of one parent record (a journal's
-        payments)."""
+        """A paged OData list of the company's ``kind`` records (``mocks._erp_odata``); with
+        ``parent`` = (parent kind, path parameter, foreign key) only those of one parent
+        record (a journal's payments)."""
 
         def list_records(call: Call) -> Reply:
             path = f"{API}/companies({call.params['company_id']})"
@@ -360,38 +409,74 @@ class ErpBase:
                 parent_kind, param, key = parent
                 where = (key, self._owned(call, parent_kind, param)["id"])
                 path += f"/{parent_kind}({call.params[param]})"
-            top = call.int_query("$top", 100, low=1, high=MAX_TOP)
-            skip = call.int_query("$skip", 0, low=0)
-            if "$filter" in call.query:
-                match = _FILTER.fullmatch(call.query["$filter"])
-                if match is None:
-                    raise Problem(
-                        400,
-                        "Bad Request",
-                        "supported $filter form: field eq 'value'",
-                        errors=[{"field": "$filter", "message": "unsupported filter"}],
-                    )
-                wanted = match["value"].replace("''", "'")
-                name, owner, field = *where, match["field"]
-                # the filtered field's index if it has one, else the company's (or parent's)
-                by_filter = self.tables.table(call.tenant, kind).indexed(field)
-                source = self.tables.where(
-                    call.tenant, kind, *(field, wanted) if by_filter else where
-                )
-                rows = [r for r in source if str(r.get(field)) == wanted and r[name] == owner]
-                total, chunk = len(rows), rows[skip : skip + top]
-            else:  # a page of the index: the same cost with 50 or 50,000 records
+            query = _parsed(call, kind)
+            limit = call.int_query("$top", 0, low=1) or None
+            page, headers = _page_size(call)
+            token = call.query.get("$skiptoken")
+            if query.where is None and not query.order:
                 total = self.tables.count(call.tenant, kind, where)
-                chunk = self.tables.window(call.tenant, kind, skip, top, where)
-            body: dict[str, Any] = {"value": [self._view(call, r) for r in chunk]}
-            if skip + top < total:
-                query = {k: call.query[k] for k in ("$filter", "$expand") if k in call.query}
-                query.update({"$top": str(top), "$skip": str(skip + top)})
-                link = urlencode(query, safe="$'", quote_via=quote)
-                body["@odata.nextLink"] = f"{path}/{kind}?{link}"
-            return Reply(200, body)
+                start = self._resume(call, kind, where, token, total)
+                size = min(page, limit or page)
+                chunk = self.tables.window(call.tenant, kind, start, size, where)
+            else:
+                rows = self._matching(call, kind, where, query)
+                total = len(rows)
+                start = (
+                    _resumed(rows, token)
+                    if token is not None
+                    else call.int_query("$skip", 0, low=0)
+                )
+                size = min(page, limit or page)
+                chunk = rows[start : start + size]
+            body: dict[str, Any] = {"value": [self._view(call, r, query.select) for r in chunk]}
+            if chunk and start + len(chunk) < total and (limit is None or limit > len(chunk)):
+                kept = ("$filter", "$select", "$orderby", "$expand")
+                link = {k: call.query[k] for k in kept if k in call.query}
+                if limit is not None:
+                    link["$top"] = str(limit - len(chunk))
+                link["$skiptoken"] = f"{chunk[-1]['id']}:{start + len(chunk)}"
+                encoded = urlencode(link, safe="$',:", quote_via=quote)
+                body["@odata.nextLink"] = f"{path}/{kind}?{encoded}"
+            return Reply(200, body, headers)
 
         return list_records
+
+    def _resume(
+        self, call: Call, kind: str, where: tuple[str, str], token: str | None, total: int
+    ) -> int:
+        """Where a page starts in an unfiltered list: after the ``$skiptoken``'s record (its
+        position is in the token, checked against the record, so a page costs a page), else
+        at ``$skip``."""
+        if token is None:
+            return call.int_query("$skip", 0, low=0)
+        record_id, _, hint = token.rpartition(":")
+        keys = self.tables.table(call.tenant, kind).keys_where(*where)
+        if hint.isdigit() and 0 < int(hint) <= len(keys) and keys[int(hint) - 1] == record_id:
+            return int(hint)
+        raise _bad_token(token)
+
+    def _matching(
+        self, call: Call, kind: str, where: tuple[str, str], query: Query
+    ) -> list[dict[str, Any]]:
+        """The records of the company (or parent) that match ``$filter``, in ``$orderby``'s
+        order (insertion order for ties). An equality on an indexed text or GUID property
+        reads that bucket only; otherwise the company's records are read."""
+        types = field_types(kind)
+        table = self.tables.table(call.tenant, kind)
+        source = where
+        for name, value in indexed_equalities(query.where):
+            if table.indexed(name) and types[name] in ("string", "guid"):
+                source = (name, str(value))
+                break
+        name, owner = where
+        rows = [
+            r
+            for r in self.tables.where(call.tenant, kind, *source)
+            if r[name] == owner and (query.where is None or matches(query.where, r, types))
+        ]
+        if query.order:
+            rows.sort(key=sort_key(query.order, types))
+        return rows
 
     def _reader(self, kind: str) -> Handler:
         def read(call: Call) -> Reply:

@@ -631,9 +631,10 @@ def test_next_link_keeps_the_filter() -> None:
         name = "Target" if n % 2 == 0 else f"Other {n}"
         body = {"displayName": name, "country": "DE", "currencyCode": "EUR"}
         world.http.post(f"{world.co}/customers", json=body)
-    query = {"$filter": "displayName eq 'Target'", "$top": "2"}
-    first = world.http.get(f"{world.co}/customers", params=query).json()
-    rest = world.http.get(first["@odata.nextLink"]).json()
+    query = {"$filter": "displayName eq 'Target'"}
+    paged = {"Prefer": "odata.maxpagesize=2"}
+    first = world.http.get(f"{world.co}/customers", params=query, headers=paged).json()
+    rest = world.http.get(first["@odata.nextLink"], headers=paged).json()
     names = [c["displayName"] for c in first["value"] + rest["value"]]
     assert names == ["Target", "Target", "Target"]
 

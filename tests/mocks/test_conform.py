@@ -423,7 +423,8 @@ def _json(body: Any) -> bytes:
 
 
 def test_erp_conforms() -> None:
-    """ERP: companies, customers paged by $top/$skip, invoices, payments and credit memos."""
+    """ERP: companies, customers paged by the server ($skiptoken) and by $top/$skip,
+    invoices, payments and credit memos."""
     erp = ErpMock(clock)
     de = erp.add_company("default", "ACME-DE", "DE", "EUR")
     erp.add_company("default", "ACME-UK", "GB", "GBP")
@@ -440,11 +441,15 @@ def test_erp_conforms() -> None:
             )
             assert made.status_code == 201
             customers.append(made.json()["id"])
-        first = http.get(f"{co}/customers", params={"$top": 2}).json()
+        paged = {"Prefer": "odata.maxpagesize=2"}  # BC's own page is 20,000 entities
+        first = http.get(f"{co}/customers", headers=paged).json()
         assert [c["id"] for c in first["value"]] == customers[:2]
-        rest = http.get(first["@odata.nextLink"]).json()
+        assert "$skiptoken=" in first["@odata.nextLink"]
+        rest = http.get(first["@odata.nextLink"], headers=paged).json()
         assert [c["id"] for c in rest["value"]] == customers[2:]
         assert "@odata.nextLink" not in rest
+        top = http.get(f"{co}/customers", params={"$top": 2}).json()  # a limit, not a page
+        assert [c["id"] for c in top["value"]] == customers[:2] and "@odata.nextLink" not in top
         skipped = http.get(f"{co}/customers", params={"$skip": 1, "$top": 1}).json()
         assert [c["id"] for c in skipped["value"]] == customers[1:2]
         found = http.get(f"{co}/customers", params={"$filter": "displayName eq 'Client 1'"})
