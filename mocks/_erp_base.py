@@ -140,7 +140,7 @@ def refused(detail: str, field: str, message: str) -> Problem:
 
 
 def quantum(currency: str) -> Decimal:
-    """The currency's minor unit (0.01 for EUR), or a 422 naming ``currencyCode``. Every ISO
+    """The currency's minor unit (0.01 for EUR), or BC's 400 naming ``currencyCode``. Every ISO
     4217 currency in use is set up (``MINOR_UNITS``: ISO minor units, from Babel)."""
     minor = MINOR_UNITS.get(currency)
     if minor is None:
@@ -149,9 +149,10 @@ def quantum(currency: str) -> Decimal:
 
 
 def priced_lines(lines: list[LineIn], currency: str, field: str) -> dict[str, Decimal]:
-    """A document's totals, or a 422 naming each inconsistent line amount (``field`` names the
-    lines member): ``amountExcludingTax`` must be ``quantity x unitPrice`` to the currency's
-    minor unit and ``totalTaxAmount`` must have no more decimals than the currency has."""
+    """A document's totals, or a refusal (BC's 400) naming each inconsistent line amount
+    (``field`` names the lines member): ``amountExcludingTax`` must be ``quantity x
+    unitPrice`` to the currency's minor unit and ``totalTaxAmount`` must have no more decimals
+    than the currency has."""
     unit = quantum(currency)
     minor = MINOR_UNITS[currency]
     errors = []
@@ -288,7 +289,7 @@ class ErpBase:
         by_number: tuple[str, str | None],
     ) -> tuple[dict[str, Any], str]:
         """A record a body refers to by id or by number (both must then agree), and the name
-        of the field that referred to it. Unknown is a 404 and another company's a 422, each
+        of the field that referred to it. Unknown is a 404 and another company's a 400, each
         naming the field."""
         (id_field, record_id), (number_field, number) = by_id, by_number
         field = id_field if record_id is not None else number_field
