@@ -9,8 +9,6 @@ changes it after creation.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal
@@ -19,16 +17,17 @@ from urllib.parse import quote, urlencode
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.currencies import MINOR_UNITS
-from mocks._erp_errors import ENTITY_CHANGED, INVALID_TOKEN, BcError, business_rule
+from mocks._erp_errors import business_rule
+from mocks._erp_etags import etag, tagged, touch
 from mocks._erp_odata import (
-    MAX_PAGE,
     Query,
+    bad_token,
     field_types,
     indexed_equalities,
     matches,
-    parse_filter,
-    parse_orderby,
-    parse_select,
+    page_size,
+    parsed_query,
+    resumed,
     sort_key,
 )
 from mocks._http import Call, Problem, Reply, VendorApp
@@ -46,8 +45,6 @@ __all__ = [
     "priced_lines",
     "quantum",
     "refused",
-    "tagged",
-    "touch",
 ]
 
 API = "/api/v2.0"
@@ -65,41 +62,6 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "customerPayments": ("companyId", "journalId", "appliesToInvoiceId", "externalDocumentNumber"),
 }
 Handler = Callable[[Call], Reply]
-_PREFER = re.compile(r"odata\.maxpagesize=(\d{1,9})")
-
-
-def _parsed(call: Call, kind: str) -> Query:
-    """The list's ``$filter``, ``$select`` and ``$orderby``, checked (400 naming a fault)."""
-    text = call.query.get("$filter")
-    select = call.query.get("$select")
-    order = call.query.get("$orderby")
-    return Query(
-        parse_filter(text, kind) if text is not None else None,
-        parse_select(select, kind) if select is not None else None,
-        parse_orderby(order, kind) if order is not None else (),
-    )
-
-
-def _page_size(call: Call) -> tuple[int, dict[str, str]]:
-    """BC's page size (20,000), or the smaller one a ``Prefer: odata.maxpagesize=N`` asks."""
-    match = _PREFER.search(call.headers.get("prefer", ""))
-    if match is None or int(match[1]) == 0:
-        return MAX_PAGE, {}
-    size = min(int(match[1]), MAX_PAGE)
-    return size, {"preference-applied": f"odata.maxpagesize={size}"}
-
-
-def _resumed(rows: list[dict[str, Any]], token: str) -> int:
-    """The position after the ``$skiptoken``'s record in a filtered, ordered list."""
-    record_id = token.rpartition(":")[0]
-    for k, row in enumerate(rows):
-        if row["id"] == record_id:
-            return k + 1
-    raise _bad_token(token)
-
-
-def _bad_token(token: str) -> BcError:
-    return BcError(400, "BadRequest", f"The $skiptoken '{token}' is not valid for this query.")
 
 
 class Strict(BaseModel):
@@ -211,47 +173,6 @@ def line_records(lines: list[LineIn], document_id: str) -> list[dict[str, Any]]:
         record["amountIncludingTax"] = line.amountExcludingTax + line.totalTaxAmount
         records.append(record)
     return records
-
-
-def touch(record: dict[str, Any], now: str) -> None:
-    """A record changed at ``now``: a new ``lastModifiedDateTime`` and a new ``@odata.etag``
-    (BC changes the tag on every change of the record, whoever makes it)."""
-    record["lastModifiedDateTime"] = now
-    record["@odata.etag"] = etag(record["@odata.etag"])
-
-
-def tagged(status: int, record: dict[str, Any], body: Any = None) -> Reply:
-    """An answer about one record, with its tag as the ``ETag`` header too (BC sends both)."""
-    return Reply(status, record if body is None else body, {"etag": record["@odata.etag"]})
-
-
-def etag(previous: str) -> str:
-    """The next ``@odata.etag`` of a record: a weak tag, new on every change. Derived from the
-    previous tag (or the id, for a new record), so it is deterministic without a counter."""
-    return f'W/"{hashlib.sha256(previous.encode()).hexdigest()[:24]}"'
-
-
-def check_if_match(call: Call, record: dict[str, Any], *, required: bool = True) -> None:
-    """Business Central's optimistic concurrency. A PATCH must carry ``If-Match`` with the
-    record's current ``@odata.etag`` or ``*``: without one BC answers 400
-    ``BadRequest_InvalidToken``; DELETE and bound actions (``required=False``) compare the tag
-    only when one is sent. A stale tag is 409 ``Request_EntityChanged`` and changes nothing.
-    Sources (2026-12-07): Microsoft Learn, "Update records with OData" (PATCH requires
-    If-Match, a retrieved etag or *); the BC API v1.0 spec's If-Match ("Required"); the error
-    codes page for both codes and messages; the 409 and "only when supplied" from a review of
-    BC 28's server code (``mocks._erp_errors`` names it)."""
-    wanted = call.headers.get("if-match")
-    if wanted is None:
-        if not required:
-            return
-        raise BcError(
-            400,
-            INVALID_TOKEN,
-            "Could not validate the client concurrency token required by the service. "
-            "Please provide a valid token in the client request.",
-        )
-    if wanted.strip() not in ("*", record["@odata.etag"]):
-        raise BcError(409, ENTITY_CHANGED, "Another user has already changed the record.")
 
 
 class ErpBase:
@@ -410,9 +331,9 @@ class ErpBase:
                 parent_kind, param, key = parent
                 where = (key, self._owned(call, parent_kind, param)["id"])
                 path += f"/{parent_kind}({call.params[param]})"
-            query = _parsed(call, kind)
+            query = parsed_query(call, kind)
             limit = call.int_query("$top", 0, low=1) or None
-            page, headers = _page_size(call)
+            page, headers = page_size(call)
             token = call.query.get("$skiptoken")
             if query.where is None and not query.order:
                 total = self.tables.count(call.tenant, kind, where)
@@ -423,9 +344,7 @@ class ErpBase:
                 rows = self._matching(call, kind, where, query)
                 total = len(rows)
                 start = (
-                    _resumed(rows, token)
-                    if token is not None
-                    else call.int_query("$skip", 0, low=0)
+                    resumed(rows, token) if token is not None else call.int_query("$skip", 0, low=0)
                 )
                 size = min(page, limit or page)
                 chunk = rows[start : start + size]
@@ -454,7 +373,7 @@ class ErpBase:
         keys = self.tables.table(call.tenant, kind).keys_where(*where)
         if hint.isdigit() and 0 < int(hint) <= len(keys) and keys[int(hint) - 1] == record_id:
             return int(hint)
-        raise _bad_token(token)
+        raise bad_token(token)
 
     def _matching(
         self, call: Call, kind: str, where: tuple[str, str], query: Query

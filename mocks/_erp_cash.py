@@ -33,13 +33,10 @@ from mocks._erp_base import (
     MINOR_UNITS,
     ErpBase,
     Strict,
-    check_if_match,
-    etag,
     quantum,
     refused,
-    tagged,
-    touch,
 )
+from mocks._erp_etags import check_if_match, etag, tagged, touch
 from mocks._http import Call, IsoDate, Problem, Reply, not_null
 from mocks._state import guid, iso, plain
 

@@ -18,13 +18,11 @@ from mocks._erp_base import (
     ErpBase,
     LineIn,
     Strict,
-    check_if_match,
     currency_field,
     priced_lines,
     refused,
-    tagged,
-    touch,
 )
+from mocks._erp_etags import check_if_match, tagged, touch
 from mocks._http import Call, IsoDate, Reply, not_null
 from mocks._state import iso
 

@@ -33,17 +33,22 @@ from typing import Any
 
 from contracts.specs import load
 from mocks._erp_errors import BAD_REQUEST, BcError
+from mocks._http import Call
 
 __all__ = [
     "MAX_PAGE",
     "Comparison",
     "Query",
+    "bad_token",
     "field_types",
     "indexed_equalities",
     "matches",
+    "page_size",
     "parse_filter",
     "parse_orderby",
     "parse_select",
+    "parsed_query",
+    "resumed",
     "sort_key",
 ]
 
@@ -363,3 +368,40 @@ def indexed_equalities(node: Node | None) -> list[tuple[str, Any]]:
     if node.op == "or":
         return []
     return indexed_equalities(node.left) + indexed_equalities(node.right)
+
+
+_PREFER = re.compile(r"odata\.maxpagesize=(\d{1,9})")
+
+
+def parsed_query(call: Call, kind: str) -> Query:
+    """The list's ``$filter``, ``$select`` and ``$orderby``, checked (400 naming a fault)."""
+    text = call.query.get("$filter")
+    select = call.query.get("$select")
+    order = call.query.get("$orderby")
+    return Query(
+        parse_filter(text, kind) if text is not None else None,
+        parse_select(select, kind) if select is not None else None,
+        parse_orderby(order, kind) if order is not None else (),
+    )
+
+
+def page_size(call: Call) -> tuple[int, dict[str, str]]:
+    """BC's page size (20,000), or the smaller one a ``Prefer: odata.maxpagesize=N`` asks."""
+    match = _PREFER.search(call.headers.get("prefer", ""))
+    if match is None or int(match[1]) == 0:
+        return MAX_PAGE, {}
+    size = min(int(match[1]), MAX_PAGE)
+    return size, {"preference-applied": f"odata.maxpagesize={size}"}
+
+
+def resumed(rows: list[dict[str, Any]], token: str) -> int:
+    """The position after the ``$skiptoken``'s record in a filtered, ordered list."""
+    record_id = token.rpartition(":")[0]
+    for k, row in enumerate(rows):
+        if row["id"] == record_id:
+            return k + 1
+    raise bad_token(token)
+
+
+def bad_token(token: str) -> BcError:
+    return bad(f"The $skiptoken '{token}' is not valid for this query.")

@@ -29,17 +29,14 @@ from mocks._erp_base import (
     INDEXES,
     LineIn,
     Strict,
-    check_if_match,
     currency_field,
-    etag,
     priced_lines,
     refused,
-    tagged,
-    touch,
 )
 from mocks._erp_cash import CashMixin
 from mocks._erp_credits import CreditMemosMixin
 from mocks._erp_errors import as_bc
+from mocks._erp_etags import check_if_match, etag, tagged, touch
 from mocks._exchange_rates import daily_rate
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, not_null
 from mocks._state import Clock, Tables, guid, iso, plain
