@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from sim.app.live_view import design_app
 from sim.app.terminal import bad_input, console, errors
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ scenarios_app = typer.Typer(no_args_is_help=True, help="Validate, list and descr
 app.add_typer(scenarios_app, name="scenarios")
 contracts_app = typer.Typer(no_args_is_help=True, help="Check and compare OpenAPI contracts.")
 app.add_typer(contracts_app, name="contracts")
+app.add_typer(design_app, name="design")
 
 
 def _scenario_problems(exc: ScenarioError) -> None:
@@ -141,6 +143,22 @@ def run_command(
             "does (reproduces a swarm seed).",
         ),
     ] = False,
+    integration: Annotated[
+        str | None,
+        typer.Option(
+            help="Base URL of an external integration to run instead of --design "
+            "(docs/live.md); exit 3 if it fails the run."
+        ),
+    ] = None,
+    rate: Annotated[
+        float, typer.Option(help="With --integration: simulated s per wall s while it is busy.")
+    ] = 60.0,
+    quiet_ms: Annotated[
+        float, typer.Option(help="With --integration: quiet after this long without a request.")
+    ] = 200.0,
+    budget: Annotated[
+        float, typer.Option(help="With --integration: the run's wall-clock budget (s).")
+    ] = 600.0,
 ) -> None:
     """Run SCENARIO against a design, judge every invoice, write the run folder."""
     from sim.app.run_view import run_summary, run_with_progress, show_summary
@@ -149,10 +167,26 @@ def run_command(
     from sim.scenario import draw_scenario
 
     options = _options(option)
-    spec = _inputs(scenario, design, options)
+    spec = _inputs(scenario, design, {} if integration else options)
     if swarm_draw:
         spec = draw_scenario(spec, seed)
     folder = _folder(out or Path("runs") / f"{spec.name}-seed{seed}", "run")
+    if integration is not None:
+        from sim.app.live_view import run_integration
+
+        run_integration(
+            scenario,
+            spec,
+            seed,
+            integration,
+            options,
+            folder,
+            rate=rate,
+            quiet_ms=quiet_ms,
+            budget_s=budget,
+            report=report,
+            json_out=json_out,
+        )
     result = run_with_progress(spec, seed, design, options)
     command = command_line(str(scenario), seed, design, options)
     write_run(result, folder, command + (" --swarm-draw" if swarm_draw else ""), scenario)
