@@ -196,7 +196,7 @@ class LiveClock:
             paced_from = None
             self.busy_since = None
             with self.lock.held():
-                if env.peek() > until:
+                if env.peek() >= until:  # as env.run(until): not the events at until
                     env.run(until=until)
                 else:
                     env.step()

@@ -1,0 +1,69 @@
+"""Issue 13's acceptance: the reference core served as an external process (``q2c design serve
+reference``), run against a library scenario by the served world on the test clock, holds
+every invariant with the in-process run's verdicts per item; a faulty one is named by the
+oracle; an outage is survived in simulated time; an integration that is down is exit 3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim.app.cli import app
+from sim.live import ClockSettings, IntegrationFailed, run_live
+from sim.runner import run
+from sim.scenario.loader import load_scenario
+from tests.live.served_design import ServedDesign, free_port
+from tests.support.paths import ROOT
+
+SCENARIO = ROOT / "scenarios" / "large-milestone-inr.yaml"  # 3 consultants, two months
+SETTINGS = ClockSettings(budget_s=300.0)
+
+
+def _verdicts(result: object) -> dict[str, str]:
+    return {v.source_id: v.verdict for v in result.report.items}  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_the_reference_core_over_http_holds_every_invariant_with_the_same_verdicts() -> None:
+    scenario = load_scenario(SCENARIO)
+    with ServedDesign("reference") as url:
+        live = run_live(scenario, 1, url, settings=SETTINGS)
+    assert live.result.ok, live.result.metrics["invariants"]["violations"][:5]
+    in_process = run(scenario, 1)
+    assert _verdicts(live.result) == _verdicts(in_process)
+    assert live.result.metrics["api_calls"] == in_process.metrics["api_calls"]
+    figures = live.result.metrics["live"]
+    assert figures["traffic"]["nonconforming_requests"] == 0
+    assert figures["integration_answers"]["webhooks 2xx"] > 0
+    assert "not byte-identical" in figures["determinism"]
+
+
+@pytest.mark.slow
+def test_an_external_core_that_never_bills_milestones_is_named_by_the_oracle() -> None:
+    scenario = load_scenario(SCENARIO)
+    with ServedDesign("tests.live.faulty:never_bills_milestones") as url:
+        live = run_live(scenario, 1, url, settings=SETTINGS)
+    assert not live.result.ok
+    leaked = {v["item"] for v in live.result.metrics["invariants"]["violations"]}
+    assert any("billing_milestone" in item for item in leaked), leaked
+    assert all("time_entry" not in item for item in leaked), leaked
+
+
+def test_an_integration_that_is_down_fails_the_run_at_once() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(IntegrationFailed, match="not reachable") as failed:
+        run_live(load_scenario(SCENARIO), 1, url, settings=SETTINGS)
+    assert failed.value.live["integration"] == url
+
+
+def test_q2c_run_against_a_down_integration_exits_3_and_leaves_live_json(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app, ["run", str(SCENARIO), "--integration", url, "--out", str(out), "--no-report"]
+    )
+    assert result.exit_code == 3, result.output
+    assert "not reachable" in (out / "live.json").read_text()
+    assert "--integration" in (out / "command.txt").read_text()
