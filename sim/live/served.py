@@ -105,6 +105,7 @@ class LiveVendors:
         watched: dict[str, Any] = {v: self.traffic.watch(v, _Vendor(self, v)) for v in VENDORS}
         self.mount = Mount(watched)
         self.calls: Counter[str] = Counter()
+        self.timers = 0  # sleeps that set a timer (POST /_clock/sleep)
         self.statuses: Counter[str] = Counter()
 
     def count(self, vendor: str, request: httpx.Request, response: httpx.Response) -> None:
@@ -181,6 +182,7 @@ class LiveVendors:
             delay = (until - self.clock.now()).total_seconds()
             if delay > 0:
                 timer = self.world.env.timeout(delay)
+                self.timers += 1
                 timer.callbacks.append(lambda _event: self._wake(woken))
             else:
                 woken.set()

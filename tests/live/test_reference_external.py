@@ -51,6 +51,26 @@ def test_an_external_core_that_never_bills_milestones_is_named_by_the_oracle() -
     assert all("time_entry" not in item for item in leaked), leaked
 
 
+@pytest.mark.slow
+def test_an_external_core_that_reposts_after_a_lost_answer_is_named_by_the_oracle(
+    tmp_path: Path,
+) -> None:
+    """The reference core with its look-before-write switched off (the run's design option,
+    passed on in ``POST /_sandbox/vendors``) against an ERP that loses half the answers to
+    POSTs: every retried invoice is a duplicate, and the oracle counts them."""
+    scenario_file = tmp_path / "lost.yaml"
+    scenario_file.write_text(
+        SCENARIO.read_text() + "\nfaults:\n  heal: 2026-06-30\n  vendors:\n    erp:\n"
+        "      lost_responses: {rate: 0.5, methods: [POST]}\n"
+    )
+    with ServedDesign("reference") as url:
+        live = run_live(load_scenario(scenario_file), 1, url, {"idempotency": "false"}, SETTINGS)
+    broken = {v["invariant"] for v in live.result.metrics["invariants"]["violations"]}
+    assert "no_duplicates" in broken
+    assert live.result.metrics["items"]["duplicated"] > 0
+    assert live.live["vendor_statuses"].get("erp 504", 0) > 0  # the lost answers, as served
+
+
 def test_an_integration_that_is_down_fails_the_run_at_once() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(IntegrationFailed, match="not reachable") as failed:
