@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from sim.app.cli import app
 from sim.live import ClockSettings, IntegrationFailed, run_live
+from sim.live.runner import write_live
 from sim.runner import run
 from sim.scenario.loader import load_scenario
 from tests.live.served_design import ServedDesign, free_port
@@ -69,6 +70,25 @@ def test_an_external_core_that_reposts_after_a_lost_answer_is_named_by_the_oracl
     assert "no_duplicates" in broken
     assert live.result.metrics["items"]["duplicated"] > 0
     assert live.live["vendor_statuses"].get("erp 504", 0) > 0  # the lost answers, as served
+
+
+@pytest.mark.slow
+def test_an_erp_outage_at_month_end_is_survived_in_simulated_time(tmp_path: Path) -> None:
+    """``month-end-erp-outage`` against the external reference core: the ERP refuses and
+    answers 503 for hours of simulated time, the core's retries (``X-Attempt``) get through
+    once it is back, nothing leaks, and the run folder shows them."""
+    scenario = load_scenario(ROOT / "scenarios" / "month-end-erp-outage.yaml")
+    with ServedDesign("reference") as url:
+        live = run_live(scenario, 1, url, settings=ClockSettings(budget_s=900.0))
+    metrics = live.result.metrics
+    assert live.result.ok, metrics["invariants"]["violations"][:5]
+    assert metrics["items"]["leaked"] == 0
+    assert live.live["vendor_statuses"]["erp 503"] > 0  # the outage, as the core saw it
+    write_live(live, tmp_path, "q2c run ...", None)
+    trace = (tmp_path / "trace.jsonl").read_text().splitlines()
+    retried = [line for line in trace if '"live.api"' in line and '"attempt"' in line]
+    assert any('"vendor":"erp"' in line for line in retried)
+    assert (tmp_path / "live.json").is_file()
 
 
 def test_an_integration_that_is_down_fails_the_run_at_once() -> None:
