@@ -49,6 +49,19 @@ const pending = new Map(); // source id -> item
 const billed = new Set();
 const exceptions = [];
 let dropped = false;
+let now = null; // the simulated time, from the Date header of the sandbox's latest message
+
+function observe(headers) {
+  const date = headers.get ? headers.get("date") : headers.date;
+  const at = date ? new Date(date) : null;
+  if (at && !Number.isNaN(at.getTime()) && (!now || at > now)) now = at;
+}
+
+// An item held, with why (contracts/design.yaml: Exception); the oracle reads the open ones.
+function hold(reason, item, detail, items) {
+  exceptions.push({ status: "open", reason, item, detail: String(detail),
+    at: (now || new Date(0)).toISOString(), ...(items ? { items } : {}) });
+}
 let billing = Promise.resolve();
 
 class VendorError extends Error {
@@ -94,6 +107,7 @@ async function call(vendor, method, path, { body, query } = {}) {
     const response = await fetch(url, { method, headers,
       body: body === undefined ? undefined : stringify(body) });
     const text = await response.text();
+    observe(response.headers);
     if (response.status < 400) return text ? parse(text) : null;
     if (response.status === 401) delete tokens[vendor];
     if (![401, 429, 503].includes(response.status) || attempt >= 8) {
@@ -184,7 +198,7 @@ async function onTimesheet(submissionId) {
     if (!row.billable || pending.has(key) || billed.has(key)) continue;
     const contract = contracts.get(String(row.workspace_id));
     if (!contract) {
-      exceptions.push({ reason: "unknown_project", item: key, status: "open" });
+      hold("unknown_project", key, `workspace ${row.workspace_id} is not known`);
       continue;
     }
     if (BUG === "drop-first-entry" && !dropped) {
@@ -196,7 +210,7 @@ async function onTimesheet(submissionId) {
     const version = contract.versions.filter((v) => v.effective <= row.date_performed).at(-1);
     const rate = version?.rates.find((r) => r.role === role && r.country === user.location);
     if (!rate) {
-      exceptions.push({ reason: "unpriced", item: key, status: "open" });
+      hold("unpriced", key, `no rate for ${role} in ${user.location} on ${row.date_performed}`);
       continue;
     }
     pending.set(key, { key, contract, date: row.date_performed, psaId: String(row.id), line: {
@@ -226,8 +240,7 @@ async function billingRun(period, invoiceDate) {
     try {
       await invoice(reference, items, period, invoiceDate);
     } catch (error) {
-      exceptions.push({ reason: "billing_failed", item: `invoice:${reference}:${period}`,
-        items: items.map((i) => i.key), status: "open", detail: String(error) });
+      hold("billing_failed", `invoice:${reference}:${period}`, error, items.map((i) => i.key));
     }
   }
 }
@@ -279,7 +292,7 @@ async function invoice(reference, items, period, invoiceDate) {
 
 function spawn(name, work) {
   work().catch((error) => {
-    exceptions.push({ reason: "flow_failed", item: name, status: "open", detail: String(error) });
+    hold("flow_failed", name, error);
     console.error(`${name}: ${error.stack || error}`);
   });
 }
@@ -342,6 +355,7 @@ http.createServer((req, res) => {
   req.on("data", (chunk) => chunks.push(chunk));
   req.on("end", () => {
     try {
+      observe(req.headers);
       const text = Buffer.concat(chunks).toString("utf8");
       const [status, body] = route(req.method, new URL(req.url, "http://x").pathname,
         text ? parse(text) : {});
