@@ -15,7 +15,8 @@ integration (``Link``) for the thread that drives the world, and the factory fin
 What the integration answers is counted (``Link.outcomes``): a refused connection is the
 world's ``CoreRefused`` (vendors retry their webhooks, finance retries its trigger), a 5xx or a
 timeout is an answer the courier treats as a failed delivery. Before the run the integration
-is told where the vendors are (``register``): ``POST {URL}/_sandbox/vendors``.
+is told where the vendors are (``register``): ``POST {URL}/_sandbox/vendors``. One that
+refuses ``GONE_AFTER`` calls in a row after that is gone (``Link.gone``): the run stops.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = ["FACTORY", "IntegrationDown", "Link", "bound", "build", "register"]
 
 FACTORY = "sim.live.external:build"
 _LINK: contextvars.ContextVar[Link] = contextvars.ContextVar("q2c_live_link")
+GONE_AFTER = 20  # refused calls in a row after which the integration counts as gone
 
 
 class IntegrationDown(RuntimeError):
@@ -50,6 +52,7 @@ class Link:
     timeout_s: float = 30.0
     clock: LiveClock | None = None  # set once the world (whose SimPy clock it paces) exists
     outcomes: Counter[str] = field(default_factory=Counter)
+    refused_in_row: int = 0  # calls refused since the integration last answered
     client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +61,18 @@ class Link:
 
     def close(self) -> None:
         self.client.close()
+
+    def gone(self) -> str | None:
+        """Why the run should stop: the integration refused ``GONE_AFTER`` calls in a row
+        after it had taken its configuration (it crashed or was stopped); None while it is
+        there. The vendors and finance would retry for simulated days for nothing."""
+        if self.refused_in_row < GONE_AFTER:
+            return None
+        when = "" if self.clock is None else f" (simulated {self.clock.now().isoformat()})"
+        return (
+            f"the integration at {self.url} stopped answering: {self.refused_in_row} calls "
+            f"refused in a row{when}"
+        )
 
 
 def bound(link: Link) -> contextvars.Token[Link]:
@@ -93,6 +108,7 @@ class ExternalCore:
                 response.read()
             except httpx.ConnectError as exc:
                 link.outcomes[f"{kind} refused"] += 1
+                link.refused_in_row += 1
                 if request.method == "GET":  # a read (status, exceptions): no answer, no raise
                     return httpx.Response(503, json={"title": "the integration is down"})
                 raise CoreRefused(f"the integration at {link.url} refused: {exc}") from None
@@ -106,6 +122,7 @@ class ExternalCore:
                 if acts:
                     clock.end()
         link.outcomes[f"{kind} {response.status_code // 100}xx"] += 1
+        link.refused_in_row = 0
         return response
 
 

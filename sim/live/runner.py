@@ -98,8 +98,8 @@ def run_live(
         end = at(scenario.ends, 23, 59)
         if runs:
             end = max(end, at(runs[-1][1], 23, 59))
-        clock.run((end - world.epoch).total_seconds())
-        clock.settle()
+        clock.run((end - world.epoch).total_seconds(), stop=link.gone)
+        clock.settle(stop=link.gone)
         world.finish()
         books = close_books(world)
         facts = run_facts(world, len(people))

@@ -22,9 +22,11 @@ class FakeIntegration:
     """An ASGI integration that takes its vendors, answers everything else with ``status``
     and, if ``busy``, calls the CRM without pause from then on."""
 
-    def __init__(self, status: int, busy: bool = False) -> None:
+    def __init__(self, status: int, busy: bool = False, quits: bool = False) -> None:
         self.status = status
         self.busy = busy
+        self.quits = quits  # stops serving once configured (a crashed integration)
+        self.server: Server | None = None
         self.stop = threading.Event()
         self.calls = 0
 
@@ -47,6 +49,8 @@ class FakeIntegration:
         status = self.status
         if scope["path"] == "/_sandbox/vendors":
             status = 200
+            if self.quits and self.server is not None:
+                threading.Timer(0.05, self.server.stop).start()
             if self.busy:
                 crm = json.loads(body)["vendors"]["crm"]
                 threading.Thread(target=self._hammer, args=(crm,), daemon=True).start()
@@ -59,7 +63,7 @@ class FakeIntegration:
 
 @contextmanager
 def served(app: FakeIntegration) -> Iterator[str]:
-    server = Server(app)
+    server = app.server = Server(app)
     try:
         yield server.start()
     finally:
@@ -93,3 +97,10 @@ def test_an_integration_that_never_goes_quiet_fails_the_run_on_its_budget(
     assert app.calls > 0
     assert "budget of 2 s" in str(failed.value)
     assert failed.value.live["vendor_calls"]["crm"] > 0  # the figures up to then are kept
+
+
+def test_an_integration_that_stops_answering_fails_the_run(small: Scenario) -> None:
+    with pytest.raises(IntegrationFailed, match="stopped answering") as failed:
+        _run(small, FakeIntegration(202, quits=True), quiet_s=0.01, budget_s=120.0)
+    answers = failed.value.live["integration_answers"]
+    assert sum(n for kind, n in answers.items() if kind.endswith("refused")) >= 20
