@@ -150,9 +150,12 @@ class SerialRuntime:
         self.records.append({"at": self.now().isoformat(), "kind": kind, **fields})
 
     def close(self) -> None:
+        """Stop: no flow steps after this (the one in progress ends first), waits cancelled."""
         with self._wake:
             self._closed = True
             self._wake.notify_all()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(10)
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._sleepers.shutdown(wait=False, cancel_futures=True)
         self._client.close()
@@ -184,6 +187,9 @@ class SerialRuntime:
         except Exception as exc:  # a core bug: the flow dies, the server goes on
             name = self._names.pop(id(flow), "flow")
             self.failed_flows.append(f"{name}: {type(exc).__name__}: {exc}")
+            return
+        if self._closed:  # closing: the flow ends here, nothing more is scheduled
+            flow.close()
             return
         if isinstance(waiting, _Call):
             called = self._pool.submit(self._call, waiting)

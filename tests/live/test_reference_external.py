@@ -49,7 +49,7 @@ def test_the_reference_core_over_http_holds_every_invariant_with_the_same_verdic
 @pytest.mark.slow
 def test_an_external_core_that_never_bills_milestones_is_named_by_the_oracle() -> None:
     scenario = load_scenario(SCENARIO)
-    with ServedDesign("tests.live.faulty:never_bills_milestones") as url:
+    with ServedDesign("tests.support.designs:forgetful") as url:
         live = run_live(scenario, 1, url, settings=SETTINGS)
     assert not live.result.ok
     leaked = {v["item"] for v in live.result.metrics["invariants"]["violations"]}
