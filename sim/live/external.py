@@ -106,18 +106,16 @@ class ExternalCore:
                     request.method, link.url + path, content=request.content, headers=headers
                 )
                 response.read()
-            except httpx.ConnectError as exc:
-                link.outcomes[f"{kind} refused"] += 1
-                link.refused_in_row += 1
-                if request.method == "GET":  # a read (status, exceptions): no answer, no raise
-                    return httpx.Response(503, json={"title": "the integration is down"})
-                raise CoreRefused(f"the integration at {link.url} refused: {exc}") from None
             except httpx.TimeoutException:
                 link.outcomes[f"{kind} timeout"] += 1
                 return httpx.Response(504, json={"title": "the integration did not answer"})
-            except httpx.TransportError as exc:
-                link.outcomes[f"{kind} transport error"] += 1
-                raise CoreRefused(f"the integration at {link.url} failed: {exc}") from None
+            except httpx.TransportError as exc:  # refused, or the connection dropped
+                what = "refused" if isinstance(exc, httpx.ConnectError) else "connection lost"
+                link.outcomes[f"{kind} {what}"] += 1
+                link.refused_in_row += 1
+                if request.method == "GET":  # a read (status, exceptions): no answer, no raise
+                    return httpx.Response(503, json={"title": "the integration is down"})
+                raise CoreRefused(f"the integration at {link.url}: {what}: {exc}") from None
             finally:
                 if acts:
                     clock.end()
