@@ -47,6 +47,7 @@ def test_the_rules_the_brief_asks_for_are_written() -> None:
     assert [
         "sim.app",
         "sim.swarm | sim.compare",
+        "sim.live",
         "sim.runner",
         "sim.judge",
         "sim.firm | sim.metrics",
@@ -65,7 +66,14 @@ def test_the_rules_the_brief_asks_for_are_written() -> None:
     assert {"sim", "orchestrator"} <= forbidden["contracts"]
     for data in ("sim.record", "sim.scenario"):
         assert {"mocks", "orchestrator", "simpy"} <= forbidden[data]
-    for engine in ("sim.swarm", "sim.compare", "sim._cluster", "sim.runner", "contracts"):
+    for engine in (
+        "sim.swarm",
+        "sim.compare",
+        "sim.live",
+        "sim._cluster",
+        "sim.runner",
+        "contracts",
+    ):
         assert {"rich", "typer"} <= forbidden[engine]
 
 

@@ -23,6 +23,7 @@ from rich.markup import escape
 from sim.app.compare_view import compare_command
 from sim.app.contracts_cli import contracts_app
 from sim.app.designs_view import designs_app
+from sim.app.live_view import design_app
 from sim.app.scenarios_cli import scenario_problems, scenarios_app
 from sim.app.terminal import bad_input, console, errors
 
@@ -65,6 +66,7 @@ app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(designs_app, name="designs")
 app.command("compare")(compare_command)
+app.add_typer(design_app, name="design")
 
 
 def _inputs(
@@ -162,6 +164,22 @@ def run_command(
             "answering (exit 3); 0: no budget.",
         ),
     ] = 60.0,
+    integration: Annotated[
+        str | None,
+        typer.Option(
+            help="Base URL of an external integration to run instead of --design "
+            "(docs/live.md); exit 3 if it fails the run."
+        ),
+    ] = None,
+    rate: Annotated[
+        float, typer.Option(help="With --integration: simulated s per wall s while it is busy.")
+    ] = 60.0,
+    quiet_ms: Annotated[
+        float, typer.Option(help="With --integration: quiet after this long without a request.")
+    ] = 200.0,
+    budget: Annotated[
+        float, typer.Option(help="With --integration: the run's wall-clock budget (s).")
+    ] = 600.0,
 ) -> None:
     """Run SCENARIO against a design, judge every invoice, write the run folder. Exit 0: every
     invariant holds; 1: one is violated; 2: bad input; 3: the design failed."""
@@ -172,10 +190,26 @@ def run_command(
     from sim.world.design_guard import DesignFailure
 
     options = _options(option)
-    spec = _inputs(scenario, design, options, json_out)
+    spec = _inputs(scenario, design, {} if integration else options, json_out)
     if swarm_draw:
         spec = draw_scenario(spec, seed)
     folder = _folder(out or Path("runs") / f"{spec.name}-seed{seed}", "run")
+    if integration is not None:
+        from sim.app.live_view import run_integration
+
+        run_integration(
+            scenario,
+            spec,
+            seed,
+            integration,
+            options,
+            folder,
+            rate=rate,
+            quiet_ms=quiet_ms,
+            budget_s=budget,
+            report=report,
+            json_out=json_out,
+        )
     command = command_line(str(scenario), seed, design, options)
     command += " --swarm-draw" if swarm_draw else ""
     try:

@@ -40,14 +40,18 @@ from typing import Any
 import httpx
 
 from contracts.consumer import ContractValidator
+from sim.world.courier import CoreRefused
 
-__all__ = ["CALL_BUDGET_S", "SHAPED_CALLS", "DesignFailure", "GuardedCore", "guard"]
+__all__ = ["CALL_BUDGET_S", "SHAPED_CALLS", "UNREACHABLE", "DesignFailure", "GuardedCore", "guard"]
 
 CALL_BUDGET_S = 60.0
 """Wall-clock seconds one ``handle`` call may take before the design counts as not answering."""
 SHAPED_CALLS = (("GET", "/status"), ("GET", "/exceptions"))
 """The answers the simulator reads and so checks against ``contracts/design.yaml``."""
 PROTOCOL = "design"  # contracts/design.yaml
+UNREACHABLE = "x-q2c-unreachable"
+"""Set on the stand-in answer a proxy gives for a design it could not reach (``sim.live``): that
+answer is not the design's, so it is not judged as one; the proxy counts the refusals itself."""
 
 
 class DesignFailure(Exception):
@@ -159,6 +163,8 @@ class GuardedCore:
                 "(the call budget, q2c run --call-budget)",
                 traceback.format_exc(),
             ) from None
+        except CoreRefused:  # the connection was refused: the world retries, as for a crash
+            raise
         except Exception as exc:
             raise self._fail(
                 request, "raised", f"{type(exc).__name__}: {exc}", traceback.format_exc()
@@ -190,7 +196,7 @@ class GuardedCore:
         """A 200 must have the protocol's shape; a 5xx is the design failing; any other answer
         (404 by convention, or an acknowledging design's 202) means it has nothing to read."""
         content = response.read()
-        if response.status_code >= 500:
+        if response.status_code >= 500 and UNREACHABLE not in response.headers:
             body = content[:2000].decode("utf-8", "replace")
             raise self._fail(request, "wrong shape", f"answered {response.status_code}",
                              f"answer {response.status_code}: {body}\n")  # fmt: skip
