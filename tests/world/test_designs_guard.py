@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from sim.world.design_guard import DesignFailure, GuardedCore, guard
+from sim.world.courier import CoreRefused
+from sim.world.design_guard import UNREACHABLE, DesignFailure, GuardedCore, guard
 
 MOMENT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -147,3 +148,22 @@ def test_a_webhook_may_answer_later_other_calls_may_not() -> None:
     assert next(answer) == "a runtime event"
     with pytest.raises(DesignFailure, match="only webhook receivers may answer inline"):
         core.handle(httpx.Request("GET", "http://core/status"))
+
+
+def test_a_refused_connection_is_the_worlds_to_retry_not_a_design_failure() -> None:
+    """A proxy for a design in another process (``sim.live``) raises ``CoreRefused`` when it
+    cannot connect: finance and the vendors retry it, as while a crashed core is down."""
+
+    def refuse(request: httpx.Request) -> Any:
+        raise CoreRefused("connection refused", request=request)
+
+    core = _guarded(refuse)
+    with pytest.raises(CoreRefused):
+        core.handle(httpx.Request("POST", "http://core/billing-runs", content=b"{}"))
+
+
+def test_a_proxys_stand_in_for_an_unreachable_design_is_not_judged_but_a_5xx_is() -> None:
+    stand_in = httpx.Response(503, json={"title": "down"}, headers={UNREACHABLE: "1"})
+    assert _guarded(stand_in).handle(httpx.Request("GET", "http://core/status")).status_code == 503
+    with pytest.raises(DesignFailure, match="answered 503"):
+        _guarded(httpx.Response(503, json={})).handle(httpx.Request("GET", "http://core/status"))
