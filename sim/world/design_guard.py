@@ -105,14 +105,19 @@ def _budget(seconds: float) -> Iterator[None]:
         yield
         return
 
+    armed = [True]  # a signal that lands once the body is over is ignored, never raised
+
     def overrun(signum: int, frame: Any) -> None:
-        raise _OutOfTime
+        if armed[0]:
+            armed[0] = False
+            raise _OutOfTime
 
     previous = signal.signal(signal.SIGALRM, overrun)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
+        armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
