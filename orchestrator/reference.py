@@ -81,6 +81,8 @@ class ReferenceCore:
         self.holds = holds(self.ctx)
         self.cash = cash(self.ctx)
         self.billing = billing(self.ctx, self.holds, self.cash)
+        if self.options.get("max_invoice_lines"):
+            self.billing.max_lines = int(self.options["max_invoice_lines"])
         self.intake = Intake(self.ctx, self.flows())
         self.reconciliation = Reconciliation(
             self.ctx,
@@ -168,6 +170,9 @@ OPTIONS = {  # what --option KEY=VALUE may set on this design, and what it means
     "on a business key (Business Central)",
     "retries": "true|false: retry failed calls and replay dead letters",
     "reconciliation": "true|false: poll the vendors for work whose webhooks went missing",
+    "max_invoice_lines": "N: at most N lines per invoice, below the vendors' own caps (the tax "
+    "engine's 15,000, or 1,000 on an account that kept AvaTax's default; Business Central's "
+    "20,000-entity page)",
     "store": "PATH: the SQLite file of the core's durable state (default: in memory)",
     "client_id": "the core's OAuth client id at every vendor (the simulator sets it)",
     "client_secret": "its secret",
@@ -189,6 +194,9 @@ def option_problems(options: dict[str, str]) -> list[str]:
         value = options.get(name)
         if value is not None and value.strip().lower() not in _TRUE + _FALSE:
             problems.append(f"option {name}={value!r}: expected true or false")
+    cap = options.get("max_invoice_lines")
+    if cap is not None and not (cap.strip().isdigit() and int(cap) >= 1):
+        problems.append(f"option max_invoice_lines={cap!r}: expected a whole number of at least 1")
     return problems
 
 
