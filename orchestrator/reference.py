@@ -147,14 +147,17 @@ class ReferenceCore:
         return _json(404, {"title": "Not Found", "status": 404, "detail": path}, problem=True)
 
     def status(self) -> dict[str, Any]:
+        """Counts only, the same size whatever the history: operations reads it every day
+        (the exceptions themselves are at ``GET /exceptions``)."""
         rt = self.resilience
+        exceptions = self.state.exceptions
         return {
             "engagements": len(self.state.engagements),
             "pending_items": len(self.state.ledger.pending),
             "billed_items": len(self.state.ledger.billed),
-            "exceptions": list(self.state.exceptions),
+            "exceptions": {"raised": len(exceptions), "open": exceptions.open_count()},
             "resilience": {
-                "dead_letters": len(self.state.inbox.dead_letters()),
+                "dead_letters": self.state.inbox.dead_count(),
                 "outbox": len(self.state.outbox),
                 "replays": self.state.inbox.replays,
                 "reconciliation_fixes": self.reconciliation.fixes,
