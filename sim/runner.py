@@ -25,6 +25,7 @@ from sim.firm.clients import start_clients
 from sim.firm.expenses import start_expenses
 from sim.firm.operations import resilience_metrics
 from sim.firm.workforce import hire, start_workforce
+from sim.heap import LeanHeap
 from sim.judge import judge
 from sim.metrics import items_csv
 from sim.oracle import OracleReport
@@ -84,12 +85,14 @@ def run(
     """Simulate, close the books and judge them; ``doctor`` may tamper with the world before
     its books are closed (tests do)."""
     world = World(scenario, seed, design, dict(options or {}))
+    heap = LeanHeap()
     try:  # the world's temporary store goes whatever happens
         people = hire(world)
         ops = start_firm(world)
         start_workforce(world, people)
         start_expenses(world, people)
         start_clients(world)
+        heap.freeze()  # the world is built: keep the collector off its long-lived heap
         runs = billing_periods(world.scenario, world.calendar)
         end = at(scenario.ends, 23, 59)
         if runs:
@@ -109,6 +112,7 @@ def run(
         judgement = judge(record.scenario, record.truth, record.books, record.facts)
         return RunResult(judgement.metrics, judgement.report, world, record)
     finally:
+        heap.release()
         world.close()
 
 
