@@ -92,7 +92,7 @@ def run(
         start_workforce(world, people)
         start_expenses(world, people)
         start_clients(world)
-        heap.freeze()  # the world is built: keep the collector off its long-lived heap
+        heap.tune()  # the world is built: young collections made rarer (sim.heap)
         runs = billing_periods(world.scenario, world.calendar)
         end = at(scenario.ends, 23, 59)
         if runs:
