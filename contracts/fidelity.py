@@ -164,7 +164,10 @@ def _fields(
     schema: Any, document: Mapping[str, Any], prefix: str = "", depth: int = 0
 ) -> Iterator[tuple[str, set[str]]]:
     """Every property under ``schema`` as (path, types): ``a.b`` for nesting, ``a[]`` for array
-    items, ``a.*`` for a map's values (Kantata's side-loaded ``{"id": {...}}``)."""
+    items, ``a.*`` for a map's values (Kantata's side-loaded ``{"id": {...}}``). OData control
+    information (``@odata.etag``, ``@odata.nextLink``: OData JSON Format 4.01, section 4.5) is
+    left out: it belongs to the protocol, not to an entity, and no schema generated from a
+    service's EDM (Business Central's) declares it."""
     schema = _follow(schema, document)
     if not isinstance(schema, dict) or depth > _MAX_DEPTH:
         return
@@ -172,6 +175,8 @@ def _fields(
         for branch in schema.get(key) or ():
             yield from _fields(branch, document, prefix, depth + 1)
     for name, sub in (schema.get("properties") or {}).items():
+        if name.startswith("@odata."):
+            continue
         sub = _follow(sub, document)
         here = f"{prefix}{name}"
         yield here, _types(sub, document) if isinstance(sub, dict) else set()

@@ -16,7 +16,15 @@ from typing import Any
 
 import yaml
 
-__all__ = ["CONTRACTS", "SPEC_PATH", "VENDORS", "WEBHOOK_VENDORS", "load", "rendered"]
+__all__ = [
+    "CONTRACTS",
+    "PROTOCOLS",
+    "SPEC_PATH",
+    "VENDORS",
+    "WEBHOOK_VENDORS",
+    "load",
+    "rendered",
+]
 
 CONTRACTS = Path(__file__).resolve().parent  # the specs are package data beside this file
 SPEC_PATH = "/openapi.json"
@@ -26,6 +34,9 @@ SPEC_PATH = "/openapi.json"
 VENDORS = ("crm", "clm", "psa", "erp", "tax", "payments")
 # Those that send webhooks (the ERP and the tax engine only answer calls).
 WEBHOOK_VENDORS = ("crm", "clm", "psa", "payments")
+# Specs of the sandbox's own protocols, beside the vendors' (mirroring no vendor):
+# ``design.yaml``, the experience endpoints every design under test serves.
+PROTOCOLS = ("design",)
 
 
 class _JsonLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]

@@ -9,8 +9,6 @@ changes it after creation.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Literal
@@ -19,6 +17,19 @@ from urllib.parse import quote, urlencode
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.currencies import MINOR_UNITS
+from mocks._erp_errors import business_rule
+from mocks._erp_etags import etag, tagged, touch
+from mocks._erp_odata import (
+    Query,
+    bad_token,
+    field_types,
+    indexed_equalities,
+    matches,
+    page_size,
+    parsed_query,
+    resumed,
+    sort_key,
+)
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso, plain
 
@@ -33,12 +44,11 @@ __all__ = [
     "line_records",
     "priced_lines",
     "quantum",
-    "unprocessable",
+    "refused",
 ]
 
 API = "/api/v2.0"
 CO = API + "/companies({company_id})"
-MAX_TOP = 1000
 LINES = ("salesInvoiceLines", "salesCreditMemoLines")
 # The fields lists and lookups find records by (never changed once a record exists): a page of
 # a company's invoices, a journal's payments or a document by number costs a page, not a table.
@@ -51,8 +61,6 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "customerPaymentJournals": ("companyId",),
     "customerPayments": ("companyId", "journalId", "appliesToInvoiceId", "externalDocumentNumber"),
 }
-# OData: a quote inside the value is doubled ('')
-_FILTER = re.compile(r"(?P<field>[A-Za-z0-9_]+) eq '(?P<value>(?:[^']|'')*)'")
 Handler = Callable[[Call], Reply]
 
 
@@ -87,27 +95,26 @@ class LineIn(Strict):
         return self
 
 
-def unprocessable(detail: str, field: str, message: str) -> Problem:
-    return Problem(
-        422, "Unprocessable Entity", detail, errors=[{"field": field, "message": message}]
-    )
+def refused(detail: str, field: str, message: str) -> Problem:
+    """A write Business Central's logic refuses: 400 ``Application_DialogException`` whose
+    message names the field (``mocks._erp_errors``)."""
+    return business_rule(f"{detail} ({field}: {message})")
 
 
 def quantum(currency: str) -> Decimal:
-    """The currency's minor unit (0.01 for EUR), or a 422 naming ``currencyCode``. Every ISO
+    """The currency's minor unit (0.01 for EUR), or BC's 400 naming ``currencyCode``. Every ISO
     4217 currency in use is set up (``MINOR_UNITS``: ISO minor units, from Babel)."""
     minor = MINOR_UNITS.get(currency)
     if minor is None:
-        raise unprocessable(
-            f"currency {currency} is not set up", "currencyCode", "unknown currency"
-        )
+        raise refused(f"currency {currency} is not set up", "currencyCode", "unknown currency")
     return Decimal(1).scaleb(-minor)
 
 
 def priced_lines(lines: list[LineIn], currency: str, field: str) -> dict[str, Decimal]:
-    """A document's totals, or a 422 naming each inconsistent line amount (``field`` names the
-    lines member): ``amountExcludingTax`` must be ``quantity x unitPrice`` to the currency's
-    minor unit and ``totalTaxAmount`` must have no more decimals than the currency has."""
+    """A document's totals, or a refusal (BC's 400) naming each inconsistent line amount
+    (``field`` names the lines member): ``amountExcludingTax`` must be ``quantity x
+    unitPrice`` to the currency's minor unit and ``totalTaxAmount`` must have no more decimals
+    than the currency has."""
     unit = quantum(currency)
     minor = MINOR_UNITS[currency]
     errors = []
@@ -155,8 +162,10 @@ def line_records(lines: list[LineIn], document_id: str) -> list[dict[str, Any]]:
     """The stored lines of a document, numbered 10000, 20000, ... ."""
     records = []
     for k, line in enumerate(lines):
+        line_id = guid(f"{document_id}:line", k + 1)
         record = {
-            "id": guid(f"{document_id}:line", k + 1),
+            "@odata.etag": etag(line_id),
+            "id": line_id,
             "documentId": document_id,
             "sequence": 10000 * (k + 1),
             **plain(line),
@@ -164,37 +173,6 @@ def line_records(lines: list[LineIn], document_id: str) -> list[dict[str, Any]]:
         record["amountIncludingTax"] = line.amountExcludingTax + line.totalTaxAmount
         records.append(record)
     return records
-
-
-def etag(previous: str) -> str:
-    """The next ``@odata.etag`` of a record: a weak tag, new on every change. Derived from the
-    previous tag (or the id, for a new record), so it is deterministic without a counter."""
-    return f'W/"{hashlib.sha256(previous.encode()).hexdigest()[:24]}"'
-
-
-def check_if_match(call: Call, record: dict[str, Any]) -> None:
-    """Business Central's optimistic concurrency: a PATCH (or DELETE) must carry ``If-Match``
-    with the record's current ``@odata.etag`` or ``*``; without it BC refuses the write (400),
-    with a stale one it answers 412 and changes nothing. Sources: Microsoft Learn, "Update
-    records with OData" (PATCH requires If-Match, a retrieved etag or *), and the BC API
-    v1.0 spec's If-Match parameter ("Required ... will not be updated"), read 2026-12-07."""
-    wanted = call.headers.get("if-match")
-    if wanted is None:
-        raise Problem(
-            400,
-            "Bad Request",
-            "Could not validate the client concurrency token required by the service: "
-            "send If-Match with the record's @odata.etag (or *)",
-            errors=[{"field": "If-Match", "message": "required"}],
-        )
-    if wanted.strip() not in ("*", record["@odata.etag"]):
-        raise Problem(
-            412,
-            "Precondition Failed",
-            "Another user has already changed the record: read it again (its @odata.etag) "
-            "and re-apply the change",
-            errors=[{"field": "If-Match", "message": "stale @odata.etag"}],
-        )
 
 
 class ErpBase:
@@ -232,7 +210,7 @@ class ErpBase:
         by_number: tuple[str, str | None],
     ) -> tuple[dict[str, Any], str]:
         """A record a body refers to by id or by number (both must then agree), and the name
-        of the field that referred to it. Unknown is a 404 and another company's a 422, each
+        of the field that referred to it. Unknown is a 404 and another company's a 400, each
         naming the field."""
         (id_field, record_id), (number_field, number) = by_id, by_number
         field = id_field if record_id is not None else number_field
@@ -249,13 +227,13 @@ class ErpBase:
                 errors=[{"field": field, "message": "no such record"}],
             )
         if number is not None and record["number"] != number:
-            raise unprocessable(
+            raise refused(
                 f"{number_field} {number!r} is not the number of {label} {record_id!r}",
                 number_field,
                 f"does not match {id_field}",
             )
         if record["companyId"] != company["id"]:
-            raise unprocessable(
+            raise refused(
                 f"{label} {record['number']} belongs to another company",
                 field,
                 "not in this company",
@@ -278,6 +256,7 @@ class ErpBase:
         n = self.tables.next_number(call.tenant, kind)
         document_id = guid(f"{call.tenant}:{kind.removesuffix('s')}", n)
         document = {
+            "@odata.etag": etag(document_id),
             "id": document_id,
             "number": f"{number_prefix}{n:06d}",
             "companyId": company["id"],
@@ -305,7 +284,7 @@ class ErpBase:
         """An invoice a payment or credit memo refers to, which must be the customer's own."""
         invoice, field = self._referenced(call, company, "salesInvoices", by_id, by_number)
         if invoice["customerId"] != customer["id"]:
-            raise unprocessable(
+            raise refused(
                 f"invoice {invoice['number']} is for customer {invoice['customerNumber']}, "
                 f"not {customer['number']}",
                 field,
@@ -318,9 +297,7 @@ class ErpBase:
     ) -> dict[str, Any]:
         """The customer a body names by ``customerId`` or ``customerNumber``."""
         if customer_id is None and number is None:
-            raise unprocessable(
-                "customerId or customerNumber is required", "customerId", "required"
-            )
+            raise refused("customerId or customerNumber is required", "customerId", "required")
         customer, _ = self._referenced(
             call, company, "customers", ("customerId", customer_id), ("customerNumber", number)
         )
@@ -328,17 +305,23 @@ class ErpBase:
 
     # -- presentation --------------------------------------------------------------------
 
-    def _view(self, call: Call, record: dict[str, Any]) -> dict[str, Any]:
-        """The record, without its lines unless ``$expand`` asks for them."""
+    def _view(
+        self, call: Call, record: dict[str, Any], select: tuple[str, ...] | None = None
+    ) -> dict[str, Any]:
+        """The record, without its lines unless ``$expand`` asks for them, and with only the
+        ``$select``ed properties (and its ``@odata.etag``) when there is a ``$select``."""
         hidden = [k for k in LINES if k in record and call.query.get("$expand") != k]
+        if select is not None:
+            shown = {"@odata.etag", *select, *(k for k in LINES if k not in hidden)}
+            return {k: v for k, v in record.items() if k in shown}
         if hidden:
             return {k: v for k, v in record.items() if k not in hidden}
         return record
 
     def _lister(self, kind: str, parent: tuple[str, str, str] | None = None) -> Handler:
-        """A paged OData list of the company's ``kind`` records; with ``parent`` = (parent
-        kind, path parameter, foreign key) only those of one parent record (a journal's
-        payments)."""
+        """A paged OData list of the company's ``kind`` records (``mocks._erp_odata``); with
+        ``parent`` = (parent kind, path parameter, foreign key) only those of one parent
+        record (a journal's payments)."""
 
         def list_records(call: Call) -> Reply:
             path = f"{API}/companies({call.params['company_id']})"
@@ -348,42 +331,77 @@ class ErpBase:
                 parent_kind, param, key = parent
                 where = (key, self._owned(call, parent_kind, param)["id"])
                 path += f"/{parent_kind}({call.params[param]})"
-            top = call.int_query("$top", 100, low=1, high=MAX_TOP)
-            skip = call.int_query("$skip", 0, low=0)
-            if "$filter" in call.query:
-                match = _FILTER.fullmatch(call.query["$filter"])
-                if match is None:
-                    raise Problem(
-                        400,
-                        "Bad Request",
-                        "supported $filter form: field eq 'value'",
-                        errors=[{"field": "$filter", "message": "unsupported filter"}],
-                    )
-                wanted = match["value"].replace("''", "'")
-                name, owner, field = *where, match["field"]
-                # the filtered field's index if it has one, else the company's (or parent's)
-                by_filter = self.tables.table(call.tenant, kind).indexed(field)
-                source = self.tables.where(
-                    call.tenant, kind, *(field, wanted) if by_filter else where
-                )
-                rows = [r for r in source if str(r.get(field)) == wanted and r[name] == owner]
-                total, chunk = len(rows), rows[skip : skip + top]
-            else:  # a page of the index: the same cost with 50 or 50,000 records
+            query = parsed_query(call, kind)
+            limit = call.int_query("$top", 0, low=1) or None
+            page, headers = page_size(call)
+            token = call.query.get("$skiptoken")
+            if query.where is None and not query.order:
                 total = self.tables.count(call.tenant, kind, where)
-                chunk = self.tables.window(call.tenant, kind, skip, top, where)
-            body: dict[str, Any] = {"value": [self._view(call, r) for r in chunk]}
-            if skip + top < total:
-                query = {k: call.query[k] for k in ("$filter", "$expand") if k in call.query}
-                query.update({"$top": str(top), "$skip": str(skip + top)})
-                link = urlencode(query, safe="$'", quote_via=quote)
-                body["@odata.nextLink"] = f"{path}/{kind}?{link}"
-            return Reply(200, body)
+                start = self._resume(call, kind, where, token, total)
+                size = min(page, limit or page)
+                chunk = self.tables.window(call.tenant, kind, start, size, where)
+            else:
+                rows = self._matching(call, kind, where, query)
+                total = len(rows)
+                start = (
+                    resumed(rows, token) if token is not None else call.int_query("$skip", 0, low=0)
+                )
+                size = min(page, limit or page)
+                chunk = rows[start : start + size]
+            body: dict[str, Any] = {"value": [self._view(call, r, query.select) for r in chunk]}
+            if chunk and start + len(chunk) < total and (limit is None or limit > len(chunk)):
+                kept = ("$filter", "$select", "$orderby", "$expand")
+                link = {k: call.query[k] for k in kept if k in call.query}
+                if limit is not None:
+                    link["$top"] = str(limit - len(chunk))
+                link["$skiptoken"] = f"{chunk[-1]['id']}:{start + len(chunk)}"
+                encoded = urlencode(link, safe="$',:", quote_via=quote)
+                body["@odata.nextLink"] = f"{path}/{kind}?{encoded}"
+            return Reply(200, body, headers)
 
         return list_records
 
+    def _resume(
+        self, call: Call, kind: str, where: tuple[str, str], token: str | None, total: int
+    ) -> int:
+        """Where a page starts in an unfiltered list: after the ``$skiptoken``'s record (its
+        position is in the token, checked against the record, so a page costs a page), else
+        at ``$skip``."""
+        if token is None:
+            return call.int_query("$skip", 0, low=0)
+        record_id, _, hint = token.rpartition(":")
+        keys = self.tables.table(call.tenant, kind).keys_where(*where)
+        if hint.isdigit() and 0 < int(hint) <= len(keys) and keys[int(hint) - 1] == record_id:
+            return int(hint)
+        raise bad_token(token)
+
+    def _matching(
+        self, call: Call, kind: str, where: tuple[str, str], query: Query
+    ) -> list[dict[str, Any]]:
+        """The records of the company (or parent) that match ``$filter``, in ``$orderby``'s
+        order (insertion order for ties). An equality on an indexed text or GUID property
+        reads that bucket only; otherwise the company's records are read."""
+        types = field_types(kind)
+        table = self.tables.table(call.tenant, kind)
+        source = where
+        for name, value in indexed_equalities(query.where):
+            if table.indexed(name) and types[name] in ("string", "guid"):
+                source = (name, str(value))
+                break
+        name, owner = where
+        rows = [
+            r
+            for r in self.tables.where(call.tenant, kind, *source)
+            if r[name] == owner and (query.where is None or matches(query.where, r, types))
+        ]
+        if query.order:
+            rows.sort(key=sort_key(query.order, types))
+        return rows
+
     def _reader(self, kind: str) -> Handler:
         def read(call: Call) -> Reply:
-            return Reply(200, self._view(call, self._owned(call, kind)))
+            record = self._owned(call, kind)
+            return tagged(200, record, self._view(call, record))
 
         return read
 
@@ -404,8 +422,5 @@ class ErpBase:
         remaining = (
             invoice["totalAmountIncludingTax"] - invoice["creditedAmount"] - invoice["paidAmount"]
         )
-        invoice.update(
-            remainingAmount=remaining,
-            status="Paid" if remaining == 0 else "Open",
-            lastModifiedDateTime=now,
-        )
+        invoice.update(remainingAmount=remaining, status="Paid" if remaining == 0 else "Open")
+        touch(invoice, now)

@@ -28,7 +28,15 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from mocks._erp_base import CO, MINOR_UNITS, ErpBase, Strict, quantum, unprocessable
+from mocks._erp_base import (
+    CO,
+    MINOR_UNITS,
+    ErpBase,
+    Strict,
+    quantum,
+    refused,
+)
+from mocks._erp_etags import check_if_match, etag, tagged, touch
 from mocks._http import Call, IsoDate, Problem, Reply, not_null
 from mocks._state import guid, iso, plain
 
@@ -84,8 +92,10 @@ class CashMixin(ErpBase):
 
     def _add_journal(self, tenant: str, company_id: str) -> None:
         n = self.tables.next_number(tenant, "customerPaymentJournals")
+        journal_id = guid(f"{tenant}:customerPaymentJournal", n)
         journal = {
-            "id": guid(f"{tenant}:customerPaymentJournal", n),
+            "@odata.etag": etag(journal_id),
+            "id": journal_id,
             "code": "CASH",
             "displayName": "Cash receipts",
             "companyId": company_id,
@@ -124,8 +134,10 @@ class CashMixin(ErpBase):
             raise ValueError(f"{amount} exceeds the {owed} invoice {invoice['number']} owes")
         n = self.tables.next_number(tenant, "customerPayments")
         now = iso(self.clock())
+        payment_id = guid(f"{tenant}:customerPayment", n)
         payment = {
-            "id": guid(f"{tenant}:customerPayment", n),
+            "@odata.etag": etag(payment_id),
+            "id": payment_id,
             "journalId": None,
             "journalDisplayName": "Payment reconciliation (bank statement)",
             "lineNumber": 0,
@@ -164,8 +176,9 @@ class CashMixin(ErpBase):
     def _send_invoice(self, call: Call) -> Reply:
         """Send a posted invoice to its customer (each send is one more e-mail)."""
         invoice = self._owned(call, "salesInvoices")
+        check_if_match(call, invoice, required=False)
         if invoice["status"] == "Draft":
-            raise unprocessable(
+            raise refused(
                 f"invoice {invoice['number']} is a draft: post it before sending it",
                 "status",
                 "not posted",
@@ -195,7 +208,7 @@ class CashMixin(ErpBase):
             raise Problem(
                 404, "Not Found", f"payment {payment['id']!r} is not in journal {journal['code']}"
             )
-        return Reply(200, payment)
+        return tagged(200, payment)
 
     def _create_payment(self, call: Call) -> Reply:
         return self._new_payment(call)
@@ -205,9 +218,7 @@ class CashMixin(ErpBase):
         company = self._company(call)
         data = call.parse(CustomerPaymentIn)
         if data.appliesToInvoiceId is None and data.appliesToInvoiceNumber is None:
-            raise unprocessable(
-                "a payment must apply to an invoice", "appliesToInvoiceId", "required"
-            )
+            raise refused("a payment must apply to an invoice", "appliesToInvoiceId", "required")
         customer = self._customer(call, company, data.customerId, data.customerNumber)
         invoice, field = self._customers_invoice(
             call,
@@ -217,7 +228,7 @@ class CashMixin(ErpBase):
             ("appliesToInvoiceNumber", data.appliesToInvoiceNumber),
         )
         if invoice["status"] != "Open":
-            raise unprocessable(
+            raise refused(
                 f"invoice {invoice['number']} is {invoice['status']}; only Open invoices take "
                 "payments",
                 field,
@@ -230,7 +241,7 @@ class CashMixin(ErpBase):
             exact = False
         if not exact:
             currency = invoice["currencyCode"]
-            raise unprocessable(
+            raise refused(
                 f"amount {data.amount} is not a {currency} amount (at most "
                 f"{MINOR_UNITS[currency]} decimals, within range)",
                 "amount",
@@ -239,7 +250,7 @@ class CashMixin(ErpBase):
         pending = self._pending(call.tenant, invoice["id"])
         owed = invoice["remainingAmount"] - pending
         if data.amount > owed:
-            raise unprocessable(
+            raise refused(
                 f"amount {data.amount} exceeds what invoice {invoice['number']} still owes: "
                 f"{invoice['remainingAmount']} remaining, {pending} in unposted payments",
                 "amount",
@@ -248,8 +259,10 @@ class CashMixin(ErpBase):
         n = self.tables.next_number(call.tenant, "customerPayments")
         line = self.tables.next_number(call.tenant, f"customerPayments:{journal['id']}")
         now = iso(self.clock())
+        payment_id = guid(f"{call.tenant}:customerPayment", n)
         payment = {
-            "id": guid(f"{call.tenant}:customerPayment", n),
+            "@odata.etag": etag(payment_id),
+            "id": payment_id,
             "journalId": journal["id"],
             "journalDisplayName": journal["displayName"],
             "lineNumber": 10000 * line,
@@ -266,11 +279,12 @@ class CashMixin(ErpBase):
             "lastModifiedDateTime": now,
         }
         self.tables.insert(call.tenant, DRAFTS, payment)
-        return Reply(201, self.tables.insert(call.tenant, "customerPayments", payment))
+        return tagged(201, self.tables.insert(call.tenant, "customerPayments", payment))
 
     def _post_journal(self, call: Call) -> Reply:
         """Post every unposted payment of the journal, all or nothing."""
         journal = self._owned(call, "customerPaymentJournals", "journal_id")
+        check_if_match(call, journal, required=False)
         pending = [
             p for p in self.tables.all(call.tenant, DRAFTS) if p["journalId"] == journal["id"]
         ]
@@ -300,8 +314,9 @@ class CashMixin(ErpBase):
         for payment in pending:
             invoice = self.tables.get(call.tenant, "salesInvoices", payment["appliesToInvoiceId"])
             self.settle(invoice, now, paid=payment["amount"])
-            payment.update(status="Posted", postedAt=now, lastModifiedDateTime=now)
+            payment.update(status="Posted", postedAt=now)
+            touch(payment, now)
             del self.tables.table(call.tenant, DRAFTS)[payment["id"]]
         if pending:
-            journal["lastModifiedDateTime"] = now
+            touch(journal, now)
         return Reply(204)

@@ -20,8 +20,9 @@ from mocks._erp_base import (
     Strict,
     currency_field,
     priced_lines,
-    unprocessable,
+    refused,
 )
+from mocks._erp_etags import check_if_match, tagged, touch
 from mocks._http import Call, IsoDate, Reply, not_null
 from mocks._state import iso
 
@@ -86,14 +87,14 @@ class CreditMemosMixin(ErpBase):
                 ("invoiceNumber", data.invoiceNumber),
             )
             if invoice["currencyCode"] != data.currencyCode:
-                raise unprocessable(
+                raise refused(
                     f"invoice {invoice['number']} is in {invoice['currencyCode']}",
                     "currencyCode",
                     "must be the invoice's currency",
                 )
         totals = priced_lines(data.salesCreditMemoLines, data.currencyCode, "salesCreditMemoLines")
         if totals["totalAmountIncludingTax"] < 0:
-            raise unprocessable(
+            raise refused(
                 f"the credit memo totals {totals['totalAmountIncludingTax']}; it must be 0 or more",
                 "salesCreditMemoLines",
                 "negative total",
@@ -103,31 +104,34 @@ class CreditMemosMixin(ErpBase):
             totals, invoiceId=invoice["id"] if invoice else None,
             invoiceNumber=invoice["number"] if invoice else None,
         )  # fmt: skip
-        return Reply(201, memo)
+        return tagged(201, memo)
 
     def _post_credit_memo(self, call: Call) -> Reply:
         """Draft -> Open (or Paid when applied to its invoice); posted memos are left alone."""
         memo = self._owned(call, "salesCreditMemos")
+        check_if_match(call, memo, required=False)
         if memo["status"] != "Draft":
             return Reply(204)
         now = iso(self.clock())
         if memo["invoiceId"] is None:
-            memo.update(status="Open", postedAt=now, lastModifiedDateTime=now)
+            memo.update(status="Open", postedAt=now)
+            touch(memo, now)
             return Reply(204)
         invoice = self.tables.get(call.tenant, "salesInvoices", memo["invoiceId"])
         if invoice["status"] not in ("Open", "Paid"):
-            raise unprocessable(
+            raise refused(
                 f"invoice {invoice['number']} is {invoice['status']}; post it first",
                 "invoiceId",
                 "not posted",
             )
         if memo["totalAmountIncludingTax"] > invoice["remainingAmount"]:
-            raise unprocessable(
+            raise refused(
                 f"credit memo {memo['number']} totals {memo['totalAmountIncludingTax']} but "
                 f"invoice {invoice['number']} owes only {invoice['remainingAmount']}",
                 "totalAmountIncludingTax",
                 f"at most {invoice['remainingAmount']}",
             )
         self.settle(invoice, now, credited=memo["totalAmountIncludingTax"])
-        memo.update(status="Paid", postedAt=now, lastModifiedDateTime=now)
+        memo.update(status="Paid", postedAt=now)
+        touch(memo, now)
         return Reply(204)

@@ -294,7 +294,9 @@ class FaultyVendor:
             rewritten = v1_request(request)
             if isinstance(rewritten, Problem):
                 self.fired["schema_drift"] += 1
-                return Arrival(to_response(rewritten.reply()), fault="schema_drift")
+                return Arrival(
+                    to_response(self.app.refine(rewritten).reply()), fault="schema_drift"
+                )
             request = rewritten
         if held is not None:
             self._in_flight[held] += 1

@@ -3,7 +3,8 @@
 v2 renames a document line's ``description`` to ``lineDescription`` and makes ``postingDate``
 required when a sales invoice is created. The v1 mock keeps working underneath: a v2 request is
 translated down to v1 before the mock sees it, and the mock's answer is translated up to v2.
-A v1-shaped create is refused the way v2 would refuse it: 422 problem+json naming each field.
+A v1-shaped create is refused the way v2 would refuse it, naming each field (the ERP words it
+as Business Central does: 400 `{"error": {"code", "message"}}`).
 """
 
 from __future__ import annotations

@@ -27,14 +27,17 @@ from mocks._payments_forms import StripeProblem
 from mocks._state import Clock, Tables
 
 __all__ = [
+    "CREATED",
     "KEY_TTL",
     "MAX_KEY_LENGTH",
     "Order",
+    "created_bounds",
     "fingerprint",
     "idempotent",
     "list_page",
     "only",
     "stripe_id",
+    "within",
 ]
 
 KEY_TTL = timedelta(hours=24)
@@ -147,12 +150,15 @@ def list_page(
     url: str,
     filters: tuple[str, ...],
     keep: Callable[[dict[str, Any]], bool],
+    older_than_wanted: Callable[[dict[str, Any]], bool] | None = None,
 ) -> Reply:
     """A Stripe list: newest first, ``limit`` 1..100 (default 10), cursors by object id.
 
     ``starting_after`` pages towards older objects, ``ending_before`` towards newer ones;
     ``has_more`` says whether more objects lie beyond this page in that direction. A page
-    reads from its cursor on until it has ``limit`` + 1 objects that ``keep`` keeps.
+    reads from its cursor on until it has ``limit`` + 1 objects that ``keep`` keeps, or, paging
+    towards older objects, until ``older_than_wanted`` says the rest are all too old (a
+    ``created[gt]`` bound: a page costs the objects after the bound, not the account's history).
     """
     only(call, ("limit", "starting_after", "ending_before", *filters))
     raw = call.query.get("limit", "10")
@@ -177,6 +183,8 @@ def list_page(
     found: list[dict[str, Any]] = []
     for place in places:
         record = table[order.ids[place]]
+        if before is None and older_than_wanted is not None and older_than_wanted(record):
+            break  # the list is in creation order: everything further is older still
         if keep(record):
             found.append(record)
             if len(found) > limit:
@@ -185,3 +193,32 @@ def list_page(
     if before is not None:
         data.reverse()
     return Reply(200, {"object": "list", "data": data, "has_more": len(found) > limit, "url": url})
+
+
+CREATED = ("created[gt]", "created[gte]", "created[lt]", "created[lte]")
+_TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
+
+
+def created_bounds(call: Call) -> dict[str, int]:
+    """Stripe's ``created`` list filter in its dictionary form (``created[gt]=<unix time>``, and
+    ``gte``, ``lt``, ``lte``; https://docs.stripe.com/api/events/list, read 2026-12-07): the
+    bounds given, or a 400 naming the one that is not a Unix timestamp."""
+    bounds: dict[str, int] = {}
+    for name in CREATED:
+        raw = call.query.get(name)
+        if raw is None:
+            continue
+        if not _TIMESTAMP.match(raw):
+            raise StripeProblem(400, f"Invalid integer: {raw}", param=name)
+        bounds[name[len("created[") : -1]] = int(raw)
+    return bounds
+
+
+def within(created: int, bounds: dict[str, int]) -> bool:
+    """Whether an object created at ``created`` passes the ``created`` bounds."""
+    return (
+        ("gt" not in bounds or created > bounds["gt"])
+        and ("gte" not in bounds or created >= bounds["gte"])
+        and ("lt" not in bounds or created < bounds["lt"])
+        and ("lte" not in bounds or created <= bounds["lte"])
+    )

@@ -29,6 +29,9 @@ class ExpensesMixin:
     def _notify(self, tenant: str, event: str, subject_id: str, at: str) -> None:
         raise NotImplementedError
 
+    def _touched(self, tenant: str, kind: str, record: dict[str, Any]) -> None:
+        raise NotImplementedError
+
     def log_expense(
         self,
         tenant: str,
@@ -83,5 +86,6 @@ class ExpensesMixin:
                 expense.update(approved=True, updated_at=now)
             else:
                 expense.update(status="ACTIVE", expense_report_id=None, updated_at=now)
+            self._touched(tenant, "expenses", expense)
         if approve:
             self._notify(tenant, "expense_report.approved", report_id, now)

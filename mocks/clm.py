@@ -7,13 +7,14 @@ milestones, currency and rounding rule. Completion fires a ``workflow_completed`
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from mocks._auth import secure
+from mocks._changes import ChangeLog
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber
 from mocks._state import Clock, Tables, Webhook, WebhookSink, guid, iso, plain
 
@@ -114,6 +115,7 @@ class ClmMock:
         self.clock = clock
         self.sink = sink
         self.tables = Tables()
+        self.changes = ChangeLog()  # what ``lastUpdated`` on the records list reads
         self.app = VendorApp("clm")
         app = self.app
         app.route("POST", API + "/workflows", scope="clm:workflows.write")(self._launch)
@@ -171,6 +173,7 @@ class ClmMock:
             "breaches": [],
         }
         self.tables.insert(tenant, "record", record)
+        self.changes.note(tenant, "record", record["id"], now)
         workflow.update(
             status="completed", step="archive", recordId=record["id"], completedAt=iso(now)
         )
@@ -206,6 +209,7 @@ class ClmMock:
         record["versions"] += [{**v, "executedAt": iso(now)} for v in data["versions"]]
         record["milestones"] += data["milestones"]
         record["lastUpdated"] = iso(now)
+        self.changes.note(tenant, "record", record_id, now)
         self._completed(tenant, workflow_id, record_id, now)
         return record
 
@@ -214,6 +218,7 @@ class ClmMock:
         record = self.tables.get(tenant, "record", record_id, "record")
         record["properties"]["purchaseOrderNumber"]["value"] = number
         record["lastUpdated"] = iso(self.clock())
+        self.changes.note(tenant, "record", record_id, self.clock())
 
     def record_breach(self, tenant: str, record_id: str, day: date, description: str) -> str:
         """Log a missed service level against the contract's SLA obligation and notify."""
@@ -224,6 +229,7 @@ class ClmMock:
                   "description": description, "recordedAt": iso(now)}  # fmt: skip
         record["breaches"].append(breach)
         record["lastUpdated"] = iso(now)
+        self.changes.note(tenant, "record", record_id, now)
         if self.sink is not None:
             payload = {"event": "obligation_breached", "recordId": record_id,
                        "breachId": breach["id"], "timestamp": iso(now)}  # fmt: skip
@@ -271,7 +277,21 @@ class ClmMock:
         return Reply(200, self.tables.get(call.tenant, "workflow", call.params["id"], "workflow"))
 
     def _list_records(self, call: Call) -> Reply:
-        return self._listing(call, "record")
+        """Every record, or with ``lastUpdated`` only those updated at or after it (Ironclad's
+        List All Records filter, https://developer.ironcladapp.com/reference/list-all-records,
+        read 2026-12-07), still oldest change first, from the change log: a nightly extract
+        costs the night's changes."""
+        raw = call.query.get("lastUpdated")
+        if raw is None:
+            return self._listing(call, "record")
+        since = _moment("lastUpdated", raw)
+        number = call.int_query("page", 0, low=0)
+        size = call.int_query("pageSize", 20, low=1, high=MAX_PAGE_SIZE)
+        keys = self.changes.changed(call.tenant, "record", since, inclusive_start=True)
+        table = self.tables.table(call.tenant, "record")
+        chunk = [table[k] for k in keys[number * size : (number + 1) * size]]
+        self.tables.scanned += len(chunk)
+        return Reply(200, {"page": number, "pageSize": size, "count": len(keys), "list": chunk})
 
     def _read_record(self, call: Call) -> Reply:
         return Reply(200, self.tables.get(call.tenant, "record", call.params["id"], "record"))
@@ -287,7 +307,22 @@ class ClmMock:
                 errors=[{"field": "name", "message": "required"}],
             )
         record.update(name=patch.name, lastUpdated=iso(self.clock()))
+        self.changes.note(call.tenant, "record", record["id"], self.clock())
         return Reply(200, record)
+
+
+def _moment(name: str, raw: str) -> datetime:
+    """An ISO 8601 date-time query parameter (UTC when it names no zone), or a 400."""
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Problem(
+            400,
+            "Bad Request",
+            f"{name} must be an ISO 8601 date-time, got {raw!r}",
+            errors=[{"field": name, "message": "expected an ISO 8601 date-time"}],
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _set_only(terms: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ What matters for billing: an Opportunity whose ``StageName`` becomes "Closed Won
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mocks._auth import secure
+from mocks._changes import ChangeLog
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, not_null
 from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, plain
 
@@ -27,6 +29,12 @@ STAGES = (
     "Negotiation/Review", "Closed Won", "Closed Lost",
 )  # fmt: skip
 _PREFIX = {"Account": "001", "Opportunity": "006"}
+# sObject Get Updated (REST API v29.0+), read 2026-12-07 at
+# https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getupdated.htm:
+# results for no more than 30 days before the call, at most 600,000 ids, SystemModstamp decides,
+# start and end are UTC and their seconds are ignored.
+REPLICATION_DAYS = 30
+MAX_UPDATED_IDS = 600_000
 
 
 def _keyword(word: str) -> str:
@@ -113,10 +121,14 @@ class CrmMock:
         self.sink = sink
         # the fields a WHERE clause finds from an index (the core asks for IsWon daily)
         self.tables = Tables({"Account": ("Name",), "Opportunity": ("AccountId", "IsWon")})
+        self.changes = ChangeLog()  # SystemModstamp order, for sObject Get Updated
         self.app = VendorApp("crm")
         app = self.app
         for sobject in _MODELS:  # one path per sObject type, as Salesforce describes them
             base = f"{API}/sobjects/{sobject}"
+            app.route("GET", base + "/updated/", scope="crm:records.read")(  # before /{id}
+                partial(self._updated, sobject=sobject)
+            )
             app.route("POST", base, scope="crm:records.write")(
                 partial(self._create, sobject=sobject)
             )
@@ -154,6 +166,37 @@ class CrmMock:
         record = self._record(call.tenant, sobject, call.params["id"])
         self._apply(call.tenant, sobject, record, call.parse(_MODELS[sobject][1]))
         return Reply(204)
+
+    def _updated(self, call: Call, sobject: str) -> Reply:
+        """sObject Get Updated: ids of the records added or changed between ``start`` and
+        ``end`` (seconds ignored), and ``latestDateCovered``."""
+        now = self.clock()
+        start = _replication_moment(call, "start")
+        end = min(_replication_moment(call, "end"), now.replace(second=0, microsecond=0))
+        if start < now - timedelta(days=REPLICATION_DAYS):
+            raise Problem(
+                400,
+                "Bad Request",
+                f"INVALID_REPLICATION_DATE: start must be within the last {REPLICATION_DAYS} days",
+                errors=[{"field": "start", "message": "INVALID_REPLICATION_DATE"}],
+            )
+        if end <= start:
+            raise Problem(
+                400,
+                "Bad Request",
+                "INVALID_REPLICATION_DATE: end must be after start",
+                errors=[{"field": "end", "message": "INVALID_REPLICATION_DATE"}],
+            )
+        ids = self.changes.changed(call.tenant, sobject, start, end, inclusive_start=True)
+        if len(ids) > MAX_UPDATED_IDS:
+            raise Problem(
+                400,
+                "Bad Request",
+                "EXCEEDED_ID_LIMIT: choose start and end dates closer together",
+                errors=[{"field": "start", "message": "EXCEEDED_ID_LIMIT"}],
+            )
+        covered = end.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        return Reply(200, {"ids": ids, "latestDateCovered": covered})
 
     def _query(self, call: Call) -> Reply:
         soql = call.query.get("q", "")
@@ -209,6 +252,7 @@ class CrmMock:
         if sobject == "Opportunity":
             record.update(IsWon=False, IsClosed=False)
         self.tables.insert(tenant, sobject, record, key="Id")
+        self.changes.note(tenant, sobject, record_id, self.clock())
         if sobject == "Opportunity":
             self._stage_changed(tenant, record)
             self.tables.table(tenant, sobject).reindex(record_id)
@@ -217,6 +261,7 @@ class CrmMock:
     def _apply(self, tenant: str, sobject: str, record: dict[str, Any], patch: _Strict) -> None:
         record.update(plain(patch, exclude_unset=True))
         record["LastModifiedDate"] = iso(self.clock())
+        self.changes.note(tenant, sobject, record["Id"], self.clock())
         if sobject == "Opportunity":
             self._stage_changed(tenant, record)
         self.tables.table(tenant, sobject).reindex(record["Id"])
@@ -238,3 +283,27 @@ class CrmMock:
                     },
                 )
             )
+
+
+def _replication_moment(call: Call, name: str) -> datetime:
+    """``start`` or ``end`` of a Get Updated call: a date-time (UTC when no zone), to the minute."""
+    raw = call.query.get(name)
+    if raw is None:
+        raise Problem(
+            400,
+            "Bad Request",
+            f"MISSING_ARGUMENT: {name} is required",
+            errors=[{"field": name, "message": "MISSING_ARGUMENT"}],
+        )
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Problem(
+            400,
+            "Bad Request",
+            f"INVALID_REPLICATION_DATE: {name} must be an ISO 8601 date-time, got {raw!r}",
+            errors=[{"field": name, "message": "INVALID_REPLICATION_DATE"}],
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)

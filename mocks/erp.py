@@ -29,14 +29,14 @@ from mocks._erp_base import (
     INDEXES,
     LineIn,
     Strict,
-    check_if_match,
     currency_field,
-    etag,
     priced_lines,
-    unprocessable,
+    refused,
 )
 from mocks._erp_cash import CashMixin
 from mocks._erp_credits import CreditMemosMixin
+from mocks._erp_errors import as_bc
+from mocks._erp_etags import check_if_match, etag, tagged, touch
 from mocks._exchange_rates import daily_rate
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, not_null
 from mocks._state import Clock, Tables, guid, iso, plain
@@ -88,6 +88,7 @@ class ErpMock(CashMixin, CreditMemosMixin):
         self.clock = clock
         self.tables = Tables(INDEXES)
         self.app = VendorApp("erp")
+        self.app.refine = as_bc  # every error in Business Central's words
         app = self.app
         app.route("GET", API + "/companies", scope="erp:companies.read")(self._list_companies)
         app.route("GET", API + "/companies({id})", scope="erp:companies.read")(self._read_company)
@@ -173,25 +174,22 @@ class ErpMock(CashMixin, CreditMemosMixin):
             "lastModifiedDateTime": iso(self.clock()),
         }
         customer["@odata.etag"] = etag(customer["id"])
-        return Reply(201, self.tables.insert(call.tenant, "customers", customer))
+        return tagged(201, self.tables.insert(call.tenant, "customers", customer))
 
     def _update_customer(self, call: Call) -> Reply:
         customer = self._owned(call, "customers")
         check_if_match(call, customer)
-        customer.update(
-            plain(call.parse(CustomerPatch), exclude_unset=True),
-            lastModifiedDateTime=iso(self.clock()),
-        )
-        customer["@odata.etag"] = etag(customer["@odata.etag"])
+        customer.update(plain(call.parse(CustomerPatch), exclude_unset=True))
+        touch(customer, iso(self.clock()))
         self.tables.table(call.tenant, "customers").reindex(customer["id"])  # displayName
-        return Reply(200, customer)
+        return tagged(200, customer)
 
     def _new_invoice(self, call: Call) -> Reply:
         company = self._company(call)
         data = call.parse(SalesInvoiceIn)
         customer = self.tables.get(call.tenant, "customers", data.customerId, "customer")
         if customer["companyId"] != company["id"]:
-            raise unprocessable(
+            raise refused(
                 "customer belongs to another company", "customerId", "not in this company"
             )
         totals = priced_lines(data.salesInvoiceLines, data.currencyCode, "salesInvoiceLines")
@@ -200,7 +198,7 @@ class ErpMock(CashMixin, CreditMemosMixin):
             totals, paidAmount=Decimal(0), creditedAmount=Decimal(0),
             remainingAmount=totals["totalAmountIncludingTax"],
         )  # fmt: skip
-        return Reply(201, invoice)
+        return tagged(201, invoice)
 
     def _exchange_rates(self, call: Call) -> Reply:
         """The daily rate of one currency against the company's own, for one day (a filter of
@@ -239,9 +237,12 @@ class ErpMock(CashMixin, CreditMemosMixin):
         return Reply(200, {"value": self._owned(call, "salesInvoices")["salesInvoiceLines"]})
 
     def _post_invoice(self, call: Call) -> Reply:
-        """Draft -> Open; an invoice already posted (Open or Paid) is left alone."""
+        """Draft -> Open; an invoice already posted (Open or Paid) is left alone. An
+        ``If-Match`` sent must be the invoice's current tag (BC checks it only when sent)."""
         invoice = self._owned(call, "salesInvoices")
+        check_if_match(call, invoice, required=False)
         if invoice["status"] == "Draft":
             now = iso(self.clock())
-            invoice.update(status="Open", postedAt=now, lastModifiedDateTime=now)
+            invoice.update(status="Open", postedAt=now)
+            touch(invoice, now)
         return Reply(204)

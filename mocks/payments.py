@@ -15,7 +15,16 @@ from typing import Any
 
 from mocks._auth import secure
 from mocks._http import Call, Reply, VendorApp
-from mocks._payments_api import Order, idempotent, list_page, only, stripe_id
+from mocks._payments_api import (
+    CREATED,
+    Order,
+    created_bounds,
+    idempotent,
+    list_page,
+    only,
+    stripe_id,
+    within,
+)
 from mocks._payments_forms import (
     BANK_TRANSFER,
     MINIMUM_AMOUNT,
@@ -429,14 +438,22 @@ class PaymentsMock:
         wanted = call.query.get("type")
         prefix = wanted[:-1] if wanted is not None and wanted.endswith(".*") else None
 
+        bounds = created_bounds(call)
+
         def keep(event: dict[str, Any]) -> bool:
+            if not within(event["created"], bounds):
+                return False
             if prefix is not None:
                 return bool(event["type"].startswith(prefix))
             return wanted in (None, event["type"])
 
+        def too_old(event: dict[str, Any]) -> bool:
+            created: int = event["created"]
+            return created <= bounds.get("gt", -1) or created < bounds.get("gte", 0)
+
         table = self.tables.table(call.tenant, "events")
         order = self._order(call.tenant, "events")
-        return list_page(call, table, order, "/v1/events", ("type",), keep)
+        return list_page(call, table, order, "/v1/events", ("type", *CREATED), keep, too_old)
 
     def _read_event(self, call: Call) -> Reply:
         only(call, ())

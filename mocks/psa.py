@@ -10,12 +10,13 @@ fires ``timesheet_submission.approved``; accepting a milestone fires
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mocks._auth import secure
+from mocks._changes import ChangeLog
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber, not_null
 from mocks._psa_expenses import ExpensesMixin
 from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, plain
@@ -53,9 +54,18 @@ _INDEXES: dict[str, tuple[str, ...]] = {
     "timesheet_submissions": ("status",),
     "expense_reports": ("status",),
 }
+# Kantata's "updated since" filters, on listings whose documentation has them (vendor-specs
+# kantata/mavenlink-{timesheet-submissions,expenses}-api-openapi.yml: ``updated_after``,
+# ``updated_before``, ISO 8601 date-times; read 2026-12-07). Billing milestones and expense
+# reports have none: an extract pages through them by status instead. Kantata has them on time
+# entries too; the sandbox does not offer them there (a firm-year logs 700,000 entries: their
+# change log would cost more memory than every other table), so they are ignored, like any
+# filter a listing does not know.
+UPDATED = ("updated_after", "updated_before")
+_UPDATED_KINDS = ("timesheet_submissions", "expenses")
 _INDEXED_FILTERS = ("workspace_id", "user_id", "status", "state")
 _FILTERS = (*_INDEXED_FILTERS, "timesheet_submission_id", "expense_report_id", "approved",
-            "uninvoiced", "date_performed_between")  # fmt: skip
+            "uninvoiced", "date_performed_between", *UPDATED)  # fmt: skip
 _INCLUDE = re.compile(r"(user|role|workspace)(,(user|role|workspace))*")
 _BETWEEN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}:[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -129,6 +139,8 @@ def _check_filters(call: Call) -> None:
     """Refuse a malformed filter before any row is read (an empty account must say 400 too)."""
     _truthy("approved", call.query.get("approved"))
     _truthy("uninvoiced", call.query.get("uninvoiced"))
+    for name in UPDATED:
+        _moment(name, call.query.get(name))
     between = call.query.get("date_performed_between")
     if between is not None and _BETWEEN.fullmatch(between) is None:
         raise Problem(
@@ -137,6 +149,32 @@ def _check_filters(call: Call) -> None:
             "date_performed_between must be YYYY-MM-DD:YYYY-MM-DD",
             errors=[{"field": "date_performed_between", "message": "expected two dates"}],
         )
+
+
+def _moment(name: str, raw: str | None) -> datetime | None:
+    """An ISO 8601 date-time filter (a zone is required: Kantata's records are stamped in UTC)."""
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise Problem(
+            400,
+            "Bad Request",
+            f"{name} must be an ISO 8601 date-time with a zone, got {raw!r}",
+            errors=[{"field": name, "message": "expected an ISO 8601 date-time"}],
+        )
+    return moment
+
+
+def _updated_within(q: Any, updated_at: str) -> bool:
+    """Whether a record stamped ``updated_at`` passes ``updated_after``/``updated_before``."""
+    moment = datetime.fromisoformat(updated_at.replace("Z", "+00:00"))
+    after, before = _moment("updated_after", q.get("updated_after")), _moment(
+        "updated_before", q.get("updated_before"))  # fmt: skip
+    return (after is None or moment > after) and (before is None or moment < before)
 
 
 def _truthy(name: str, raw: str | None) -> bool | None:
@@ -171,6 +209,7 @@ class PsaMock(ExpensesMixin):
         self.clock = clock
         self.sink = sink
         self.tables = Tables(_INDEXES)
+        self.changes = ChangeLog()  # what "updated_after" reads
         self.app = VendorApp("psa")
         app = self.app
         for kind in (
@@ -209,7 +248,14 @@ class PsaMock(ExpensesMixin):
         now = iso(self.clock())
         n = self.tables.next_number(tenant, kind)
         record = {"id": str(n), **fields, "created_at": now, "updated_at": now}
-        return self.tables.insert(tenant, kind, record)
+        self.tables.insert(tenant, kind, record)
+        self._touched(tenant, kind, record)
+        return record
+
+    def _touched(self, tenant: str, kind: str, record: dict[str, Any]) -> None:
+        """``record``'s ``updated_at`` was just set to now: note it for "updated since"."""
+        if kind in _UPDATED_KINDS:
+            self.changes.note(tenant, kind, record["id"], self.clock())
 
     def _changed(self, tenant: str, kind: str, record: dict[str, Any]) -> None:
         """A record's indexed field (status, state) may have changed in place."""
@@ -280,6 +326,7 @@ class PsaMock(ExpensesMixin):
         if entry["status"] != "ACTIVE":
             raise ValueError(f"time entry {entry_id} is {entry['status']}; only ACTIVE is editable")
         entry.update(time_in_minutes=minutes, updated_at=iso(self.clock()))
+        self._touched(tenant, "time_entries", entry)
 
     def submit_timesheet(self, tenant: str, user_id: str, entry_ids: list[str]) -> str:
         entries = [self.tables.get(tenant, "time_entries", i, "time entry") for i in entry_ids]
@@ -316,12 +363,14 @@ class PsaMock(ExpensesMixin):
             updated_at=now,
         )
         self._changed(tenant, "timesheet_submissions", submission)
+        self._touched(tenant, "timesheet_submissions", submission)
         for entry_id in submission["line_item_ids"]:
             entry = self.tables.get(tenant, "time_entries", entry_id)
             if approve:
                 entry.update(approved=True, updated_at=now)
             else:
                 entry.update(status="ACTIVE", timesheet_submission_id=None, updated_at=now)
+            self._touched(tenant, "time_entries", entry)
         if approve:
             self._notify(tenant, "timesheet_submission.approved", submission_id, now)
 
@@ -402,13 +451,14 @@ class PsaMock(ExpensesMixin):
             number = call.int_query("page", 1, low=1)
             size = call.int_query("per_page", 20, low=1, high=MAX_PER_PAGE)
             q, table = call.query, self.tables.table(call.tenant, kind)
-            given = [name for name in _FILTERS if name in q]
+            given = [name for name in _FILTERS if name in q
+                     and (kind in _UPDATED_KINDS or name not in UPDATED)]  # fmt: skip
             if not given or (len(given) == 1 and table.indexed(given[0])):
                 where = (given[0], q[given[0]]) if given else None  # a page of an index
                 total = self.tables.count(call.tenant, kind, where)
                 chunk = self.tables.window(call.tenant, kind, (number - 1) * size, size, where)
             else:
-                rows = [r for r in self._candidates(call, kind) if self._matches(call, r)]
+                rows = [r for r in self._candidates(call, kind) if self._matches(call, r, kind)]
                 total, start = len(rows), (number - 1) * size
                 chunk = rows[start : start + size]
             count = max(1, -(-total // size))
@@ -443,13 +493,20 @@ class PsaMock(ExpensesMixin):
             report = self.tables.table(call.tenant, "expense_reports").get(report_id)
             expenses = self.tables.table(call.tenant, "expenses")
             return [expenses[i] for i in report["expense_ids"]] if report else []
+        after = _moment("updated_after", call.query.get("updated_after"))
+        if after is not None and kind in _UPDATED_KINDS:  # the night's changes, not the year's
+            before = _moment("updated_before", call.query.get("updated_before"))
+            rows = self.tables.table(call.tenant, kind)
+            keys = self.changes.changed(call.tenant, kind, after, before)
+            self.tables.scanned += len(keys)
+            return [rows[k] for k in keys]
         table = self.tables.table(call.tenant, kind)
         for name in _INDEXED_FILTERS:
             if name in call.query and table.indexed(name):
                 return self.tables.where(call.tenant, kind, name, call.query[name])
         return self.tables.all(call.tenant, kind)
 
-    def _matches(self, call: Call, row: dict[str, Any]) -> bool:
+    def _matches(self, call: Call, row: dict[str, Any], kind: str = "") -> bool:
         q = call.query
         for name in (
             "workspace_id",
@@ -465,6 +522,8 @@ class PsaMock(ExpensesMixin):
         if approved is not None and row.get("approved") != approved:
             return False
         if _truthy("uninvoiced", q.get("uninvoiced")) and row.get("invoice_id") is not None:
+            return False
+        if kind in _UPDATED_KINDS and not _updated_within(q, str(row["updated_at"])):
             return False
         if "date_performed_between" in q:
             start, _, end = q["date_performed_between"].partition(":")
@@ -524,6 +583,7 @@ class PsaMock(ExpensesMixin):
                 f"time entry {entry['id']} is {entry['status']} and cannot be edited",
             )
         entry.update(patch, updated_at=iso(self.clock()))
+        self._touched(call.tenant, "time_entries", entry)
         return Reply(200, self._envelope(call, "time_entries", [entry]))
 
     def _create_invoice(self, call: Call) -> Reply:

@@ -17,7 +17,9 @@ given the other parts they call in their constructors:
 and pass the class: ``ReferenceCore(runtime, tenant, options, holds=MyHolds)``. Vendor
 adapters are read from the context at each call, so ``core.ctx.erp = MyErp(core.ctx.rt,
 tenant)`` swaps one. ``webhook_events`` turns a vendor's webhook body into inbox work for
-designs that receive webhooks their own way.
+designs that receive webhooks their own way. ``TokenRuntime`` gets the OAuth tokens every
+vendor wants, with the client credentials the simulator puts in the options
+(``examples/designs/lean.py`` assembles a whole design from these parts).
 """
 
 from orchestrator._amend import ChangeOrders
@@ -32,6 +34,7 @@ from orchestrator._reconcile import Reconciliation
 from orchestrator._resilience import ResilientRuntime
 from orchestrator._state import CoreState, Engagement
 from orchestrator._store import Store
+from orchestrator._tokens import TokenRuntime
 from orchestrator.context import CoreContext
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "Reconciliation",
     "ResilientRuntime",
     "Store",
+    "TokenRuntime",
     "json_response",
     "period_end",
     "webhook_events",

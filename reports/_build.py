@@ -13,6 +13,7 @@ from reports import _cash as cash
 from reports import _operations as ops
 from reports import _risk as risk
 from reports import _sections as sections
+from reports._live import live_section
 from reports._run import Run, read_run
 from reports._verdict import broken, verdict
 from reports.register import register_rows, summary, write_register
@@ -87,6 +88,7 @@ def report_context(run: Run) -> dict[str, Any]:
         "timeline": ops.timeline(run),
         "resilience": ops.resilience_figures(run),
         "faults_fired": run.section("faults_fired"),
+        "live": live_section(run),
         "register": _register_summary(rows),
     }
 

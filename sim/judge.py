@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sim.metrics import cash_metrics, summarise
+from sim.metrics import cash_metrics, exception_figures, outage_recovery, summarise
 from sim.oracle import (
     OracleReport,
     check,
@@ -94,6 +94,8 @@ def judge(scenario: Scenario, truth: GroundTruth, books: Books, facts: RunFacts)
         "calls_per_billable_item": round(sum(calls.values()) / billable, 4),
         "core": {"failed_flows": facts.failed_flows},
         **facts.resilience,
+        "exceptions": exception_figures(books.exception_log, truth.billing_runs),
+        "outage_recovery": outage_recovery(s, truth, report),
         "simulation": {
             "events": facts.events,
             "trace_lines": facts.trace_lines,

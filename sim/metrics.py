@@ -10,13 +10,23 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sim.oracle import OracleReport
+from sim.record.truth import GroundTruth
+from sim.scenario.format import Scenario
 
-__all__ = ["ITEM_COLUMNS", "cash_metrics", "cycle_stats", "items_csv", "summarise"]
+__all__ = [
+    "ITEM_COLUMNS",
+    "cash_metrics",
+    "cycle_stats",
+    "exception_figures",
+    "items_csv",
+    "outage_recovery",
+    "summarise",
+]
 
 VERDICTS = ("correct", "leaked", "duplicated", "misbilled", "held")
 ITEM_COLUMNS = (
@@ -224,3 +234,135 @@ def cash_metrics(
         }  # fmt: skip
     return {"by_currency": result, "invoiced_to_paid_hours": cycle_stats(cycles),
             "disputes": disputes}  # fmt: skip
+
+
+def _moment(text: str) -> datetime:
+    """An ISO 8601 instant as written by the vendors and the core (``Z`` or an offset)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def exception_figures(
+    log: list[dict[str, Any]], billing_runs: list[tuple[str, datetime]]
+) -> dict[str, Any]:
+    """Exceptions the core raised over the run, and at each month-end close (the end of the
+    day of a period's last billing run, as the report's close table has it): how many were
+    raised since the previous close and how many were still open at it.
+
+    The log (the design's ``GET /exceptions``) lists exceptions in the order they were raised,
+    and an exception's ``at`` moves forward when the core refreshes it; so an exception counts
+    as raised no later than the earliest ``at`` from it to the end of the log (a lower bound on
+    the open count when an exception was refreshed after a close it was open at)."""
+    raised: list[datetime] = []
+    earliest: datetime | None = None
+    for entry in reversed(log):
+        at = _moment(str(entry["at"]))
+        earliest = at if earliest is None else min(earliest, at)
+        raised.append(earliest)
+    raised.reverse()
+    resolved = [
+        _moment(str(e["resolved_at"])) if e.get("status") == "resolved" and e.get("resolved_at")
+        else None
+        for e in log
+    ]  # fmt: skip
+    last_run: dict[str, datetime] = {}
+    for period, moment in billing_runs:
+        last_run[period] = max(last_run.get(period, moment), moment)
+    closes: list[dict[str, Any]] = []
+    previous: datetime | None = None
+    for period, moment in sorted(last_run.items(), key=lambda pm: (pm[1], pm[0])):
+        close = moment.replace(hour=23, minute=59, second=59, microsecond=0)
+        open_now = sum(
+            1
+            for r, done in zip(raised, resolved, strict=True)
+            if r <= close and (done is None or done > close)
+        )
+        closes.append(
+            {
+                "period": period,
+                "at": close.isoformat(),
+                "opened": sum(1 for r in raised if r <= close and (not previous or r > previous)),
+                "open": open_now,
+            }
+        )
+        previous = close
+    return {
+        "opened": len(log),
+        "open_at_end": sum(1 for e in log if e.get("status", "open") == "open"),
+        "at_closes": closes,
+    }
+
+
+RECOVERY_WINDOW = timedelta(hours=12)
+"""A billing run this long before an outage began may still be invoicing when it starts."""
+
+
+def outage_recovery(scenario: Scenario, truth: GroundTruth, report: OracleReport) -> dict[str, Any]:
+    """How long billing took to catch up after each vendor outage (``(vendor, start, end)``,
+    clipped to the moment faults heal): the items a billing run during the outage (or in the
+    ``RECOVERY_WINDOW`` before it) had to invoice and had not invoiced when it began are its
+    backlog; it has recovered when the last of them is invoiced, ``hours`` after its end (0
+    when it held up no billing). Items held on purpose (with a reason the oracle accepts) are
+    no backlog; one never invoiced (leaked, whatever the cause) means it never recovered:
+    ``hours`` is null and ``recovered`` false. ``hours`` over the run is
+    the longest recovery (null if one never recovered or there was no outage).
+
+    An item is due at the first billing run of its month or a later one that comes after it
+    was ready; runs are not told apart by legal entity (the truth does not say which a run
+    billed), so an entity billed on another day may be counted due a day early."""
+    runs = sorted((moment, period) for period, moment in truth.billing_runs)
+    heal = _heal(scenario, truth)
+    first_due: list[tuple[datetime, Any]] = []
+    for item in report.items:
+        if item.ready_at is None or item.verdict == "held":  # held on purpose, with a reason
+            continue
+        month = item.day.strftime("%Y-%m")
+        due = next((m for m, p in runs if p >= month and m >= item.ready_at), None)
+        if due is not None:
+            first_due.append((due, item))
+    rows: list[dict[str, Any]] = []
+    for vendor, start, end in sorted(_outages(scenario), key=lambda o: (o[1], o[0])):
+        if heal is not None:
+            if start >= heal:
+                continue
+            end = min(end, heal)
+        backlog = [
+            item
+            for due, item in first_due
+            if start - RECOVERY_WINDOW <= due <= end
+            and (item.invoiced_at is None or item.invoiced_at > start)
+        ]
+        never = [i for i in backlog if i.invoiced_at is None]
+        last = max((i.invoiced_at for i in backlog if i.invoiced_at is not None), default=None)
+        hours = None if never else (_hours(end, last) if last and last > end else 0.0)
+        rows.append(
+            {
+                "vendor": vendor,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "backlog_items": len(backlog),
+                "never_invoiced": len(never),
+                "recovered_at": None if never or last is None else last.isoformat(),
+                "hours": hours,
+            }
+        )
+    recovered = all(r["hours"] is not None for r in rows) if rows else None
+    longest = max((r["hours"] for r in rows), default=None) if recovered else None
+    return {"outages": rows, "recovered": recovered, "hours": longest}
+
+
+def _outages(scenario: Scenario) -> list[tuple[str, datetime, datetime]]:
+    """Every vendor outage the scenario (as run, after any swarm draw) schedules."""
+    return [
+        (vendor, o.start, o.end)
+        for vendor, faults in sorted(scenario.faults.vendors.items())
+        for o in faults.outages
+    ]
+
+
+def _heal(scenario: Scenario, truth: GroundTruth) -> datetime | None:
+    """From when no fault fires (as ``sim.world.world.heal_moment``): 00:00 on ``faults.heal``,
+    else on the day after the last billing run; None when neither is known."""
+    day = scenario.faults.heal
+    if day is None and truth.billing_runs:
+        day = max(m for _, m in truth.billing_runs).date() + timedelta(days=1)
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -46,7 +46,8 @@ def test_the_rules_the_brief_asks_for_are_written() -> None:
     layers = [c["layers"] for c in contracts if c["type"] == "layers"]
     assert [
         "sim.app",
-        "sim.swarm",
+        "sim.swarm | sim.compare",
+        "sim.live",
         "sim.runner",
         "sim.judge",
         "sim.firm | sim.metrics",
@@ -65,7 +66,14 @@ def test_the_rules_the_brief_asks_for_are_written() -> None:
     assert {"sim", "orchestrator"} <= forbidden["contracts"]
     for data in ("sim.record", "sim.scenario"):
         assert {"mocks", "orchestrator", "simpy"} <= forbidden[data]
-    for engine in ("sim.swarm", "sim._cluster", "sim.runner", "contracts"):
+    for engine in (
+        "sim.swarm",
+        "sim.compare",
+        "sim.live",
+        "sim._cluster",
+        "sim.runner",
+        "contracts",
+    ):
         assert {"rich", "typer"} <= forbidden[engine]
 
 

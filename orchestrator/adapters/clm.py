@@ -66,13 +66,20 @@ class ClmAdapter:
         """Every executed contract record."""
         return (yield from self._pages("records"))
 
-    def _pages(self, kind: str) -> Flow[list[dict[str, Any]]]:
+    def records_updated_since(self, since: datetime) -> Flow[list[dict[str, Any]]]:
+        """The records updated at or after ``since`` (Ironclad's ``lastUpdated`` filter),
+        in the order of their last change."""
+        return (yield from self._pages("records", {"lastUpdated": since.isoformat()}))
+
+    def _pages(
+        self, kind: str, filters: dict[str, str] | None = None
+    ) -> Flow[list[dict[str, Any]]]:
         rows: list[dict[str, Any]] = []
         number = 0
         while True:
             body = yield from call(
                 self._rt, "clm", self._tenant, "GET", f"{API}/{kind}",
-                params={"page": str(number), "pageSize": "100"},
+                params={**(filters or {}), "page": str(number), "pageSize": "100"},
             )  # fmt: skip
             rows += body["list"]
             if not body["list"] or len(rows) >= body["count"]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -53,6 +54,15 @@ class CrmAdapter:
             currency=opportunity.get("CurrencyIsoCode"),
             is_won=bool(opportunity["IsWon"]),
         )
+
+    def updated_opportunities(self, start: datetime, end: datetime) -> Flow[list[str]]:
+        """Ids of the opportunities added or changed from ``start`` to ``end`` (Salesforce's
+        sObject Get Updated: the replication call, minutes only, at most 30 days back)."""
+        body = yield from call(
+            self._rt, "crm", self._tenant, "GET", API + "/sobjects/Opportunity/updated/",
+            params={"start": start.isoformat(), "end": end.isoformat()},
+        )  # fmt: skip
+        return [str(i) for i in body["ids"]]
 
     def won_deals(self) -> Flow[list[str]]:
         """Ids of every closed-won opportunity (SOQL, following ``nextRecordsUrl``)."""

@@ -29,8 +29,24 @@ CREATE_ATTEMPTS = 3
 # Statuses after which the write may have happened: a lost answer (the resilience layer's
 # unknown outcome is a 504) or a server error mid-write. A 503 or 429 proves BC did nothing.
 _MAYBE_WRITTEN = frozenset({500, 502, 504})
-# How often an update that lost the race (412 on a stale If-Match) is re-read and re-applied.
+# How often an update that lost the race (a stale If-Match) is re-read and re-applied.
 UPDATE_ATTEMPTS = 3
+# BC's code for a stale If-Match: answered 409 by BC (412 accepted too, as a proxy may say it).
+ENTITY_CHANGED = "Request_EntityChanged"
+
+
+def error_code(exc: VendorError) -> str | None:
+    """Business Central's error code in a refusal (``{"error": {"code", "message"}}``), if any."""
+    body = exc.problem
+    error = body.get("error") if isinstance(body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def is_stale(exc: VendorError) -> bool:
+    """The write lost an optimistic-concurrency race: someone changed the record since it
+    was read (BC: 409 ``Request_EntityChanged``)."""
+    return exc.status == 412 or (exc.status == 409 and error_code(exc) == ENTITY_CHANGED)
 
 
 def business_key(kind: str, key: str) -> str:
@@ -155,8 +171,9 @@ class ErpAdapter:
         self, company_id: str, customer_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]
     ) -> Flow[dict[str, Any]]:
         """PATCH what ``change`` makes of the customer as it is now, under its ``@odata.etag``
-        (BC requires ``If-Match``). A 412 means someone changed it since it was read: read it
-        again and re-apply ``change`` to the fresh record, never overwrite their change blindly."""
+        (BC requires ``If-Match``). A stale tag (409 ``Request_EntityChanged``) means someone
+        changed it since it was read: read it again and re-apply ``change`` to the fresh record,
+        never overwrite their change blindly."""
         path = f"/companies({company_id})/customers({customer_id})"
         for attempt in range(1, UPDATE_ATTEMPTS + 1):
             current = yield from self._call("GET", path)
@@ -166,7 +183,7 @@ class ErpAdapter:
                 )
                 return updated
             except VendorError as exc:
-                if exc.status != 412 or attempt >= UPDATE_ATTEMPTS:
+                if not is_stale(exc) or attempt >= UPDATE_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -309,6 +326,9 @@ class ErpAdapter:
             raise ContractViolation("erp", "POST", "salesInvoices", "; ".join(problems[:5]))
 
     def post_invoice(self, company_id: str, invoice_id: str) -> Flow[None]:
+        """Post the draft. No ``If-Match``: BC requires it only on PATCH, and a post re-sent
+        after a lost answer must find the invoice posted (a no-op), not refused as changed by
+        the very post whose answer was lost (its tag moved on)."""
         yield from self._call(
             "POST", f"/companies({company_id})/salesInvoices({invoice_id})/Microsoft.NAV.post"
         )

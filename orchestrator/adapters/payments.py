@@ -92,6 +92,21 @@ class PaymentsAdapter:
         )
         return [str(intent["id"])]
 
+    def events_between(self, after: int, upto: int) -> Flow[list[dict[str, Any]]]:
+        """The account's events created after Unix time ``after`` and at or before ``upto``,
+        oldest first (``created[gt]``/``created[lte]``, newest-first pages followed back)."""
+        rows: list[dict[str, Any]] = []
+        bounds = {"limit": "100", "created[gt]": str(after), "created[lte]": str(upto)}
+        params = dict(bounds)
+        while True:
+            body = yield from call(self._rt, "payments", self._tenant, "GET", "/v1/events",
+                                   params=params)  # fmt: skip
+            rows += body["data"]
+            if not body.get("has_more") or not body["data"]:
+                rows.reverse()
+                return rows
+            params = {**bounds, "starting_after": body["data"][-1]["id"]}
+
     def intents(self) -> Flow[list[dict[str, Any]]]:
         """Every payment intent of the account, newest first (Stripe's cursor paging)."""
         rows: list[dict[str, Any]] = []

@@ -245,6 +245,18 @@ class PsaAdapter:
             },
         )
 
+    def updated(
+        self, kind: str, after: datetime, before: datetime, params: Mapping[str, str]
+    ) -> Flow[list[dict[str, Any]]]:
+        """The ``kind`` records (time entries, timesheet submissions, expenses) updated after
+        ``after`` and before ``before`` that match ``params``: Kantata's ``updated_after`` and
+        ``updated_before`` filters, every page."""
+        rows, _ = yield from self._all(
+            f"/{kind}",
+            {**params, "updated_after": after.isoformat(), "updated_before": before.isoformat()},
+        )
+        return rows
+
     def count(self, kind: str, params: Mapping[str, str]) -> Flow[int]:
         """How many ``kind`` records match, from one one-record page."""
         body = yield from self._call("GET", f"/{kind}", params={**params, "per_page": "1"})

@@ -1,6 +1,7 @@
 """The ``q2c`` command line: run scenarios, validate them, build reports.
 
-Exit codes: 0 every invariant holds, 1 an invariant is violated, 2 the input is wrong.
+Exit codes: 0 every invariant holds, 1 an invariant is violated, 2 the input is wrong, 3 the
+design under test failed (raised, answered in a wrong shape, never answered).
 
 Each command imports what it needs when it runs, never at the top of this module: ``q2c
 --help`` and ``q2c contracts diff`` must not pay for SimPy, the mocks, the core, matplotlib or
@@ -10,9 +11,8 @@ engines they call print nothing.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from sim.app.compare_view import compare_command
 from sim.app.contracts_cli import contracts_app
+from sim.app.designs_view import designs_app
+from sim.app.live_view import design_app
 from sim.app.scenarios_cli import scenario_problems, scenarios_app
 from sim.app.terminal import bad_input, console, errors
 
@@ -61,13 +64,20 @@ def main(
 
 app.add_typer(scenarios_app, name="scenarios")
 app.add_typer(contracts_app, name="contracts")
+app.add_typer(designs_app, name="designs")
+app.command("compare")(compare_command)
+app.add_typer(design_app, name="design")
 
 
-def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
+def _inputs(
+    scenario: Path, design: str, options: dict[str, str], json_out: bool = False
+) -> Scenario:
     """The scenario, loaded, and the design and its options, checked: or exit 2 saying what
-    to fix."""
+    to fix (exit 3 if the design's own module raises as it is imported)."""
+    from sim.app.run_view import design_failed
     from sim.scenario import ScenarioError, load_scenario
-    from sim.world import load_design
+    from sim.world.design_guard import DesignFailure
+    from sim.world.designs import load_design
 
     try:
         spec = load_scenario(scenario)
@@ -78,9 +88,13 @@ def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
     try:
         factory = load_design(design)
     except ValueError as exc:
-        raise bad_input(f"{exc}. Built-in designs: reference.") from None
+        raise bad_input(str(exc)) from None
+    except DesignFailure as failure:  # its module raised while it was imported
+        command = f"q2c run {scenario} --design {design}"
+        raise typer.Exit(design_failed(failure, None, command, scenario, json_out)) from None
     # a design that says which options it takes (the reference does) gets them checked
-    check = getattr(importlib.import_module(factory.__module__), "option_problems", None)
+    module = sys.modules.get(getattr(factory, "__module__", None) or "")
+    check = getattr(module, "option_problems", None)
     problems = list(check(options)) if callable(check) else []
     store = options.get("store")
     if store and not Path(store).parent.is_dir():
@@ -115,7 +129,13 @@ def _options(pairs: list[str]) -> dict[str, str]:
 def run_command(
     scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML).")],
     seed: Annotated[int, typer.Option(help="Seed for every random choice in the run.")] = 1,
-    design: Annotated[str, typer.Option(help="'reference' or module:function.")] = "reference",
+    design: Annotated[
+        str,
+        typer.Option(
+            help="A design: a name (q2c designs list), path/to/file.py:factory or "
+            "package.module:function."
+        ),
+    ] = "reference",
     out: Annotated[Path | None, typer.Option(help="Run folder [default: runs/NAME-seedN]")] = None,
     option: Annotated[list[str], typer.Option(help="Design option KEY=VALUE (repeatable).")] = [],  # noqa: B006
     report: Annotated[
@@ -135,21 +155,68 @@ def run_command(
             "does (reproduces a swarm seed).",
         ),
     ] = False,
+    call_budget: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            metavar="SECONDS",
+            help="Wall-clock seconds one call to the design may take before it counts as not "
+            "answering (exit 3); 0: no budget.",
+        ),
+    ] = 60.0,
+    integration: Annotated[
+        str | None,
+        typer.Option(
+            help="Base URL of an external integration to run instead of --design "
+            "(docs/live.md); exit 3 if it fails the run."
+        ),
+    ] = None,
+    rate: Annotated[
+        float, typer.Option(help="With --integration: simulated s per wall s while it is busy.")
+    ] = 60.0,
+    quiet_ms: Annotated[
+        float, typer.Option(help="With --integration: quiet after this long without a request.")
+    ] = 200.0,
+    budget: Annotated[
+        float, typer.Option(help="With --integration: the run's wall-clock budget (s).")
+    ] = 600.0,
 ) -> None:
-    """Run SCENARIO against a design, judge every invoice, write the run folder."""
-    from sim.app.run_view import run_summary, run_with_progress, show_summary
+    """Run SCENARIO against a design, judge every invoice, write the run folder. Exit 0: every
+    invariant holds; 1: one is violated; 2: bad input; 3: the design failed."""
+    from sim.app.run_view import design_failed, run_summary, run_with_progress, show_summary
     from sim.app.terminal import print_json
     from sim.runner import command_line, write_run
     from sim.scenario import draw_scenario
+    from sim.world.design_guard import DesignFailure
 
     options = _options(option)
-    spec = _inputs(scenario, design, options)
+    spec = _inputs(scenario, design, {} if integration else options, json_out)
     if swarm_draw:
         spec = draw_scenario(spec, seed)
     folder = _folder(out or Path("runs") / f"{spec.name}-seed{seed}", "run")
-    result = run_with_progress(spec, seed, design, options)
+    if integration is not None:
+        from sim.app.live_view import run_integration
+
+        run_integration(
+            scenario,
+            spec,
+            seed,
+            integration,
+            options,
+            folder,
+            rate=rate,
+            quiet_ms=quiet_ms,
+            budget_s=budget,
+            report=report,
+            json_out=json_out,
+        )
     command = command_line(str(scenario), seed, design, options)
-    write_run(result, folder, command + (" --swarm-draw" if swarm_draw else ""), scenario)
+    command += " --swarm-draw" if swarm_draw else ""
+    try:
+        result = run_with_progress(spec, seed, design, options, call_budget)
+    except DesignFailure as failure:
+        raise typer.Exit(design_failed(failure, folder, command, scenario, json_out)) from None
+    write_run(result, folder, command, scenario)
     if report:
         from reports import build_report
 
@@ -174,7 +241,9 @@ def swarm_command(
     workers: Annotated[int, typer.Option(min=1, help="Parallel processes [default: CPUs].")] = (
         os.cpu_count() or 1
     ),
-    design: Annotated[str, typer.Option(help="'reference' or module:function.")] = "reference",
+    design: Annotated[
+        str, typer.Option(help="A design: a name, path/to/file.py:factory or module:function.")
+    ] = "reference",
     option: Annotated[list[str], typer.Option(help="Design option KEY=VALUE (repeatable).")] = [],  # noqa: B006
     out: Annotated[
         Path | None, typer.Option(help="Folder for swarm.json [default: runs/swarm-NAME]")
@@ -248,6 +317,9 @@ def judge_command(
 
     if not run_dir.is_dir():
         raise bad_input(f"{run_dir} is not a folder; give a run folder written by q2c run")
+    if (run_dir / "design-error.txt").is_file():
+        raise bad_input(f"{run_dir}: the design failed in this run, so there is nothing to "
+                        f"judge; see {run_dir / 'design-error.txt'}")  # fmt: skip
     try:
         record = read_record(run_dir)
     except RecordError as exc:

@@ -1,5 +1,6 @@
 """``q2c run`` on a terminal: a progress bar in simulated days while the run goes, then the
-summary table, the invariants that broke and the line that reproduces the run.
+summary table, the invariants that broke and the line that reproduces the run; or, when the
+design under test failed, what it did, on which call, and where its traceback is (exit 3).
 
 The runner (``sim.runner``) simulates, judges and writes the run folder; it prints nothing.
 """
@@ -11,14 +12,21 @@ from typing import Any
 
 from rich.table import Table
 
-from sim.app.terminal import console, progress_bar
-from sim.runner import RunResult, run
+from sim.app.terminal import console, errors, print_json, progress_bar
+from sim.runner import DESIGN_ERROR_FILES, DESIGN_FAILED, RunResult, run, write_failed_run
 from sim.scenario import Scenario
+from sim.world.design_guard import CALL_BUDGET_S, DesignFailure
 
-__all__ = ["run_summary", "run_with_progress", "show_summary"]
+__all__ = ["design_failed", "run_summary", "run_with_progress", "show_summary"]
 
 
-def run_with_progress(spec: Scenario, seed: int, design: str, options: dict[str, str]) -> RunResult:
+def run_with_progress(
+    spec: Scenario,
+    seed: int,
+    design: str,
+    options: dict[str, str],
+    call_budget_s: float = CALL_BUDGET_S,
+) -> RunResult:
     """``sim.runner.run`` with a transient progress bar on stderr."""
     with progress_bar("simulated days") as bar:
         task = bar.add_task(f"{spec.name} seed {seed}", total=None)
@@ -26,7 +34,50 @@ def run_with_progress(spec: Scenario, seed: int, design: str, options: dict[str,
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return run(spec, seed, design, options, progress)
+        return run(spec, seed, design, options, progress, call_budget_s=call_budget_s)
+
+
+def design_failed(
+    failure: DesignFailure,
+    folder: Path | None,
+    command: str,
+    scenario_file: Path | None,
+    as_json: bool,
+) -> int:
+    """Write what the failed run leaves in ``folder`` (when there is one), say what the design
+    did on which call and where the traceback is; the exit code (3)."""
+    if folder is not None:
+        write_failed_run(failure, folder, command, scenario_file)
+    traceback_file = folder / DESIGN_ERROR_FILES[0] if folder is not None else None
+    if as_json:
+        print_json({
+            "ok": False,
+            "exit_code": DESIGN_FAILED,
+            "design_error": failure.as_dict(),
+            "run_folder": None if folder is None else str(folder),
+            "files": {
+                name: str(folder / name)
+                for name in (*DESIGN_ERROR_FILES, "trace.jsonl")
+                if folder is not None and (folder / name).is_file()
+            },
+            "reproduce": command,
+        })  # fmt: skip
+        return DESIGN_FAILED
+    errors.print(f"[bold red]The design failed[/] (exit {DESIGN_FAILED}):", highlight=False)
+    errors.print(str(failure), markup=False, highlight=False, soft_wrap=True)
+    if traceback_file is not None:
+        errors.print(
+            f"Details and traceback: {traceback_file}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        errors.print(f"Run folder (up to the failure): {folder}", markup=False, highlight=False,
+                     soft_wrap=True)  # fmt: skip
+    elif failure.details:
+        errors.print(failure.details.rstrip(), markup=False, highlight=False, soft_wrap=True)
+    errors.print(f"Reproduce with: {command}", markup=False, highlight=False, soft_wrap=True)
+    return DESIGN_FAILED
 
 
 def show_summary(m: dict[str, Any], folder: Path) -> None:

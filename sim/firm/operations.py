@@ -2,6 +2,10 @@
 
 Every day at 04:00 simulated, operations reads the core's status (``GET /status``: a read with
 no effect, so it is not traced and changes nothing) and keeps the dead-letter depth over time.
+Until the core first lists an exception it also reads ``GET /exceptions`` (as cheap while the
+log is empty): the world checks both answers against ``contracts/design.yaml`` as they are
+read (``sim.world.design_guard``), so a design that answers in a wrong shape stops the run on
+the day it first does, not when the books close.
 When the scenario has faults, it then triggers the reconciliation job (``POST
 /reconciliations``; a design without one answers 404, which is fine), in the safety phase and
 in the liveness phase alike: that is how work lost to a dropped webhook is found. While the
@@ -37,6 +41,7 @@ class Operations:
         self.world = world
         self.dead_letters: list[tuple[str, int]] = []  # (date, depth) when the depth changed
         self.reconciliations = 0  # triggers the core accepted (2xx)
+        self._exceptions_read = False  # the first non-empty exception log has been read
 
     def start(self) -> None:
         self.world.env.process(self._daily())
@@ -53,6 +58,8 @@ class Operations:
 
     def _sample(self, day: str) -> None:
         status = self.status()
+        if not self._exceptions_read and self.world.core_up:
+            self._read_exceptions()
         if status is None:
             return
         depth = int(status.get("resilience", {}).get("dead_letters", 0))
@@ -70,8 +77,16 @@ class Operations:
                 self.reconciliations += 1
             return
 
+    def _read_exceptions(self) -> None:
+        """Read the exception log once more; stop once it lists one or the design has none
+        (a daily read of a growing log would cost the whole history every day)."""
+        response = self.world.core.handle(httpx.Request("GET", "http://core/exceptions"))
+        if response.status_code != 200 or response.json()["exceptions"]:
+            self._exceptions_read = True
+
     def status(self) -> dict[str, Any] | None:
-        """The core's status document, or None while it is down or has none."""
+        """The core's status document, or None while it is down or has none (any answer but
+        200); the world has checked its shape."""
         if not self.world.core_up:
             return None
         response = self.world.core.handle(httpx.Request("GET", "http://core/status"))

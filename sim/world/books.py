@@ -78,7 +78,9 @@ def _month_end_rates(world: World) -> dict[tuple[str, str, date], Decimal]:
 def exception_log(world: World) -> list[dict[str, Any]]:
     """Every exception the core raised, open or resolved, with its times (``at``: raised or
     last refreshed, ``resolved_at``), as its experience API serves them; a design without the
-    endpoint has none."""
+    endpoint (any answer but 200) has none. The world's guard has checked a 200 against
+    ``contracts/design.yaml`` (``sim.world.design_guard``): a wrong shape never gets here, it
+    ends the run as the design's failure."""
     response = world.core.handle(httpx.Request("GET", "http://core/exceptions"))
     if response.status_code != 200:
         return []

@@ -156,10 +156,13 @@ class Courier:
         self._heal_at = heal_at
         self._rngs = {v: stream(seed, "courier", v) for v in sorted(self._chaos)}
         self.counts: dict[str, WebhookCounts] = {}
+        self.listening: tuple[str, ...] | None = None  # None: the design takes every vendor's
         self.attempts = 0  # every POST the core received (the old ``webhooks_delivered``)
 
     def __call__(self, webhook: Webhook) -> None:
         """The mocks' webhook sink: plan the copies of this notification and send them."""
+        if self.listening is not None and webhook.vendor not in self.listening:
+            return  # no subscription registered for the design: the vendor sends nothing
         counts = self.counts.setdefault(webhook.vendor, WebhookCounts())
         chaos = self._chaos.get(webhook.vendor)
         if chaos is None or self._now() >= self._heal_at:

@@ -9,7 +9,6 @@ the world builds a fresh core with the same factory, which resumes from its dura
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import tempfile
@@ -30,12 +29,13 @@ from sim.scenario.format import Scenario
 from sim.scenario.periods import billing_periods, entity_calendars
 from sim.seeds import derive_seed
 from sim.world.courier import CoreRefused, Courier
+from sim.world.design_guard import CALL_BUDGET_S, guard
+from sim.world.designs import DESIGNS, load_design
 from sim.world.faults import fault_layers
 from sim.world.runtime import CountingEnvironment, SimRuntime
 
 __all__ = ["DESIGNS", "Core", "World", "heal_moment", "load_design"]
 
-DESIGNS = {"reference": "orchestrator.reference:build"}
 CORE_CLIENT = "q2c-core"  # the core's API client id at every vendor
 
 
@@ -46,21 +46,6 @@ class Core(Protocol):
 
 
 DesignFactory = Callable[[SimRuntime, str, dict[str, str]], Core]
-
-
-def load_design(name: str) -> DesignFactory:
-    """A built-in design by name, or anyone's as ``package.module:function``."""
-    target = DESIGNS.get(name, name)
-    module_name, _, attr = target.partition(":")
-    if not attr:
-        raise ValueError(
-            f"unknown design {name!r}: use one of {sorted(DESIGNS)} or module:function"
-        )
-    try:
-        factory: DesignFactory = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"cannot load design {name!r}: {exc}") from None
-    return factory
 
 
 def tax_rules(scenario: Scenario) -> TaxRules:
@@ -84,6 +69,7 @@ class World:
     seed: int
     design: str = "reference"
     options: dict[str, str] = field(default_factory=dict)
+    call_budget_s: float = CALL_BUDGET_S  # wall-clock seconds per call to the design
 
     def __post_init__(self) -> None:
         s = self.scenario
@@ -140,7 +126,7 @@ class World:
             self.faults,
         )
         self.runtime.contracts = shared_validator()
-        self._factory = load_design(self.design)
+        self._factory = guard(self.design, load_design(self.design), self.call_budget_s)
         self.core_options = dict(self.options)  # the user's options, plus the store path
         self.core_options.update(self._register_core(mocks))  # and its API credentials
         self._store_dir: str | None = None
@@ -148,6 +134,9 @@ class World:
             self._store_dir = tempfile.mkdtemp(prefix="q2c-store-")
             self.core_options["store"] = os.path.join(self._store_dir, "core.sqlite3")
         self._core: Core | None = self._factory(self.runtime, self.tenant, self.core_options)
+        # a design that declares the vendors it takes webhooks from (``webhooks``) gets only
+        # those: nobody registered the others (a batch design registers none)
+        self.courier.listening = getattr(self._core, "webhooks", None)
         self.crashes: list[dict[str, str]] = []
         if s.faults.crash is not None:
             self._arm_crash()

@@ -123,9 +123,9 @@ def test_option_without_key_value_exits_2(pair: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("design", "message"),
     [
-        ("nosuch", "unknown design 'nosuch': use one of ['reference'] or module:function"),
-        ("nosuch_pkg:build", "cannot load design 'nosuch_pkg:build'"),
-        ("sim.app.cli:nosuch", "cannot load design 'sim.app.cli:nosuch'"),
+        ("nosuch", "unknown design 'nosuch': built-in and installed designs: reference"),
+        ("nosuch_pkg:build", "design 'nosuch_pkg:build': no module named 'nosuch_pkg'"),
+        ("sim.app.cli:nosuch", "design 'sim.app.cli:nosuch': sim.app.cli has no 'nosuch'"),
         ("[/]nosuch", "unknown design '[/]nosuch'"),
     ],
     ids=["unknown-name", "missing-module", "missing-function", "markup"],

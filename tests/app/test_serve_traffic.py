@@ -100,9 +100,9 @@ def test_requests_that_break_the_spec_are_in_the_report(lenient: Served) -> None
         path = f"/api/v2.0/companies({_company(erp)})/customers"
         for _ in range(2):
             missing = erp.post(path, json={"displayName": "No Country", "currencyCode": "EUR"})
-            assert missing.status_code == 422
+            assert missing.status_code == 400  # Business Central has no 422
         typed = erp.post(path, json={"displayName": 7, "country": "DE", "currencyCode": "EUR"})
-        assert typed.status_code == 422
+        assert typed.status_code == 400
         text = erp.post(path, content=b'{"displayName": "T"}',
                         headers={"content-type": "text/plain"})  # fmt: skip
         assert text.status_code >= 400
@@ -134,7 +134,7 @@ def test_the_report_is_per_tenant(lenient: Served) -> None:
         token = erp.post(token_path, data=form).json()["access_token"]
         erp.headers["authorization"] = f"Bearer {token}"
         path = f"/api/v2.0/companies({_company(erp)})/customers"
-        assert erp.post(path, json={"displayName": "X", "currencyCode": "EUR"}).status_code == 422
+        assert erp.post(path, json={"displayName": "X", "currencyCode": "EUR"}).status_code == 400
         assert httpx.get(lenient.url(f"{ERP}/companies")).status_code == 401
     other = _report(lenient, "other")
     assert _finding(other, CUSTOMERS, "required country")["count"] == 1
@@ -148,18 +148,18 @@ def test_the_report_wants_the_admin_token(lenient: Served) -> None:
     assert answer.status_code == 401
 
 
-def test_strict_refuses_what_breaks_the_spec_with_422_naming_the_rule(strict: Served) -> None:
-    """A create missing a required field: 422 problem+json naming the rule, and the vendor never
-    saw it (no customer made)."""
+def test_strict_refuses_what_breaks_the_spec_naming_the_rule(strict: Served) -> None:
+    """A create missing a required field: refused naming the rule, in the vendor's own words
+    (Business Central's 400 ``{"error": {"code", "message"}}``: it has no 422), and the vendor
+    never saw it (no customer made)."""
     with _client(strict, "erp") as erp:
         path = f"/api/v2.0/companies({_company(erp)})/customers"
         before = len(erp.get(path).json()["value"])
         refused = erp.post(path, json={"displayName": "No Country", "currencyCode": "EUR"})
-        assert refused.status_code == 422
-        assert refused.headers["content-type"] == "application/problem+json"
-        problem = refused.json()
-        assert "required country" in problem["detail"]
-        assert problem["errors"][0]["message"].startswith("requestBody application/json")
+        assert refused.status_code == 400
+        assert refused.headers["content-type"] == "application/json"
+        error = refused.json()["error"]
+        assert error["code"] == "BadRequest" and "required country" in error["message"]
         assert len(erp.get(path).json()["value"]) == before
         ok = erp.post(path, json={"displayName": "Ok", "country": "DE", "currencyCode": "EUR"})
         assert ok.status_code == 201
@@ -173,7 +173,7 @@ def test_strict_answers_a_wrong_content_type_with_415(strict: Served) -> None:
         body = b'{"displayName": "T", "country": "DE", "currencyCode": "EUR"}'
         answer = erp.post(path, content=body, headers={"content-type": "text/plain"})
         assert answer.status_code == 415
-        assert "requestBody media type: application/json" in answer.json()["detail"]
+        assert "requestBody media type: application/json" in answer.json()["error"]["message"]
 
 
 def test_strict_keeps_the_vendors_own_refusals(strict: Served) -> None:
@@ -213,12 +213,13 @@ def test_strict_replaces_a_read_the_vendor_would_answer(
     strict: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A read breaking a rule the mock does not enforce: the vendor answers it (nothing
-    changes), strict sends 422 naming the rule in place of the 200."""
+    changes), strict sends the vendor's refusal (Business Central's 400) naming the rule in
+    place of the 200."""
     monkeypatch.setattr(strict.sandbox.traffic, "validator", _Stricter(["erp"]))
     with _client(strict, "erp") as erp:
         refused = erp.get("/api/v2.0/companies")
-        assert refused.status_code == 422
-        assert "query parameter $top: required" in refused.json()["detail"]
+        assert refused.status_code == 400
+        assert "query parameter $top: required" in refused.json()["error"]["message"]
         assert erp.get("/api/v2.0/companies", params={"$top": "5"}).status_code == 200
 
 

@@ -104,14 +104,16 @@ def test_a_v2_shaped_answer_is_reported(reference_run: RunResult) -> None:
 
 
 def test_an_answer_declared_by_reference_is_checked_against_it() -> None:
-    """A 422 the spec declares as ``$ref: '#/components/responses/Invalid'`` is a conforming
-    answer (it was once counted as a violation); a 422 without its problem shape is not."""
+    """A 400 the spec declares (inline, with ``$ref: '#/components/schemas/Error'``) is a
+    conforming answer (it was once counted as a violation); a 400 without Business Central's
+    error shape is not, and neither is a 422 (BC never answers one)."""
     v = shared_validator()
-    problem = {"content-type": "application/problem+json"}
-    good = b'{"type": "about:blank", "title": "Unprocessable Entity", "status": 422}'
-    assert v.check_response("erp", "POST", INVOICES, 422, problem, good) == []
-    found = v.check_response("erp", "POST", INVOICES, 422, problem, b'{"oops": true}')
-    assert found and all("422" in f for f in found)
+    media = {"content-type": "application/json"}
+    good = b'{"error": {"code": "BadRequest", "message": "Invalid Request Body"}}'
+    assert v.check_response("erp", "POST", INVOICES, 400, media, good) == []
+    found = v.check_response("erp", "POST", INVOICES, 400, media, b'{"oops": true}')
+    assert found and all("400" in f for f in found)
+    assert v.check_response("erp", "POST", INVOICES, 422, media, good)
 
 
 def test_parameters_are_checked_when_the_query_is_given() -> None:

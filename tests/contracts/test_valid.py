@@ -14,6 +14,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from contracts.specs import PROTOCOLS
 from mocks import Mount, build
 from tests.support.contracts import CONTRACTED, CONTRACTS, METHODS, load_spec
 
@@ -35,9 +36,10 @@ def _operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_every_vendor_has_a_contract() -> None:
-    """contracts/ holds exactly one spec per mocked vendor, besides versioned drift copies."""
+    """contracts/ holds exactly one spec per mocked vendor, besides versioned drift copies and
+    the sandbox's own protocols."""
     current = [p.stem for p in CONTRACTS.glob("*.yaml") if p not in _VERSIONED]
-    assert sorted(current) == sorted(CONTRACTED)
+    assert sorted(current) == sorted((*CONTRACTED, *PROTOCOLS))
     assert all(re.sub(r"-v\d+$", "", p.stem) in CONTRACTED for p in _VERSIONED)
 
 
@@ -47,6 +49,18 @@ def test_versioned_contract_is_valid_openapi_31(path: Path) -> None:
     spec = yaml.safe_load(path.read_text())
     assert spec["openapi"].startswith("3.1.")
     validate(spec)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_protocol_is_valid_openapi_31(protocol: str) -> None:
+    """The design protocol passes openapi-spec-validator as an OpenAPI 3.1 document, and every
+    operation says why it mirrors no vendor."""
+    spec = load_spec(protocol)
+    assert spec["openapi"].startswith("3.1.")
+    validate(spec)
+    operations = _operations(spec)
+    assert operations
+    assert all(len(op.get("x-sandbox-only", "")) > 20 for op in operations.values())
 
 
 @pytest.mark.parametrize("vendor", CONTRACTED)
@@ -113,7 +127,9 @@ def test_every_operation_documents_tenant_header(vendor: str) -> None:
 
 @pytest.mark.parametrize("vendor", CONTRACTED)
 def test_error_responses_are_problem_documents(vendor: str) -> None:
-    """Every 4xx response is declared as application/problem+json."""
+    """Every 4xx response is declared as application/problem+json, except the ERP's: Business
+    Central's ``{"error": {...}}`` as application/json, but for its token endpoint's own 400
+    and 401 (Entra ID's RFC 6749 errors)."""
     spec = load_spec(vendor)
     for template, item in spec["paths"].items():
         for method, operation in item.items():
@@ -122,9 +138,10 @@ def test_error_responses_are_problem_documents(vendor: str) -> None:
             for status, response in operation["responses"].items():
                 if status.startswith("4"):
                     content = _deref(spec, response)["content"]
-                    assert list(content) == ["application/problem+json"], (
-                        f"{method.upper()} {template} {status}"
-                    )
+                    token = operation.get("security") == [] and status in ("400", "401")
+                    bc = vendor.startswith("erp") and not token
+                    media = "application/json" if bc else "application/problem+json"
+                    assert list(content) == [media], f"{method.upper()} {template} {status}"
 
 
 def _deref(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:

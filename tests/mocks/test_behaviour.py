@@ -12,7 +12,7 @@ import pytest
 import simplejson
 
 from mocks import ClmMock, CrmMock, ErpMock, ExecutedTerms, PsaMock, Webhook
-from tests.support.contracts import Contract
+from tests.support.contracts import Contract, bc_error
 from tests.support.contracts import fields as _fields
 from tests.support.contracts import problem as _problem
 
@@ -34,6 +34,13 @@ def _json(body: Any) -> bytes:
 
 
 # -- worlds ---------------------------------------------------------------------------------
+
+
+def _bc(response: httpx.Response, field: str, status: int = 400) -> str:
+    """Business Central's refusal of ``response``, whose message names ``field``."""
+    message = bc_error(response, status)
+    assert field in message, message
+    return message
 
 
 def _crm() -> tuple[CrmMock, list[Webhook], httpx.Client]:
@@ -278,8 +285,8 @@ def test_erp_company_of_another_tenant_is_not_found() -> None:
     """An ERP company and its customers are a 404 from another tenant."""
     world = ErpWorld()
     other = Contract("erp").client(world.erp.app, tenant="globex")
-    _problem(other.get(f"/api/v2.0/companies({world.company})"), 404)
-    _problem(other.get(f"{world.co}/customers({world.customer})"), 404)
+    bc_error(other.get(f"/api/v2.0/companies({world.company})"), 404, "Internal_RecordNotFound")
+    bc_error(other.get(f"{world.co}/customers({world.customer})"), 404, "Internal_RecordNotFound")
     assert other.get("/api/v2.0/companies").json()["value"] == []
 
 
@@ -296,7 +303,7 @@ def test_unknown_field_is_a_422_naming_the_field() -> None:
     """An unknown field is refused, by name, not silently dropped."""
     world = ErpWorld()
     body = {"displayName": "x", "country": "DE", "currencyCode": "EUR", "vatNo": "DE1"}
-    assert _fields(world.http.post(f"{world.co}/customers", json=body)) == ["vatNo"]
+    _bc(world.http.post(f"{world.co}/customers", json=body), "vatNo")
 
 
 def test_missing_field_is_a_422_naming_it_with_its_envelope() -> None:
@@ -333,7 +340,7 @@ def test_bad_query_parameters_are_400s_naming_the_parameter() -> None:
         "approved"
     ]
     erp = ErpWorld()
-    assert _fields(erp.http.get(f"{erp.co}/customers", params={"$top": "ten"}), 400) == ["$top"]
+    assert "$top" in bc_error(erp.http.get(f"{erp.co}/customers", params={"$top": "ten"}), 400)
 
 
 def test_unsupported_method_is_405_with_allow() -> None:
@@ -397,7 +404,10 @@ def test_garbage_bodies_never_cause_a_server_error() -> None:
         for content in GARBAGE:
             response = http.request(method, path, content=content)
             assert 400 <= response.status_code < 500, (method, path, content[:40])
-            assert response.headers["content-type"] == "application/problem+json"
+            if path.startswith("/api/v2.0"):  # the ERP answers in Business Central's words
+                bc_error(response, response.status_code)
+            else:
+                assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_out_of_range_decimals_are_a_422_not_a_crash() -> None:
@@ -405,7 +415,7 @@ def test_out_of_range_decimals_are_a_422_not_a_crash() -> None:
     world = ErpWorld()
     for line in [("1", "1", "1e30"), ("1e999999", "1e999999", "1")]:
         response = world.create(world.body(line))
-        assert _fields(response) == ["salesInvoiceLines[0].amountExcludingTax"]
+        _bc(response, "salesInvoiceLines[0].amountExcludingTax")
 
 
 # -- PSA state machine ---------------------------------------------------------------------
@@ -601,19 +611,17 @@ def test_line_amount_must_be_quantity_times_price_rounded(
         assert response.status_code == 201
         assert response.json()["totalAmountExcludingTax"] == float(line[2])
     else:
-        assert _fields(response) == ["salesInvoiceLines[0].amountExcludingTax"]
+        _bc(response, "salesInvoiceLines[0].amountExcludingTax")
 
 
 def test_unknown_currency_and_foreign_customer_are_422() -> None:
     """An unset currency and another company's customer are refused by field."""
     world = ErpWorld()
-    assert _fields(world.create(world.body(("1", "1", "1"), currency="XAU"))) == ["currencyCode"]
+    _bc(world.create(world.body(("1", "1", "1"), currency="XAU")), "currencyCode")
     uk = world.erp.add_company("default", "ACME-UK", "GB", "GBP")
     customer = {"displayName": "UK client", "country": "GB", "currencyCode": "GBP"}
     foreign = world.http.post(f"/api/v2.0/companies({uk})/customers", json=customer).json()["id"]
-    assert _fields(world.create({**world.body(("1", "1", "1")), "customerId": foreign})) == [
-        "customerId"
-    ]
+    _bc(world.create({**world.body(("1", "1", "1")), "customerId": foreign}), "customerId")
 
 
 def test_next_link_keeps_the_filter() -> None:
@@ -623,9 +631,10 @@ def test_next_link_keeps_the_filter() -> None:
         name = "Target" if n % 2 == 0 else f"Other {n}"
         body = {"displayName": name, "country": "DE", "currencyCode": "EUR"}
         world.http.post(f"{world.co}/customers", json=body)
-    query = {"$filter": "displayName eq 'Target'", "$top": "2"}
-    first = world.http.get(f"{world.co}/customers", params=query).json()
-    rest = world.http.get(first["@odata.nextLink"]).json()
+    query = {"$filter": "displayName eq 'Target'"}
+    paged = {"Prefer": "odata.maxpagesize=2"}
+    first = world.http.get(f"{world.co}/customers", params=query, headers=paged).json()
+    rest = world.http.get(first["@odata.nextLink"], headers=paged).json()
     names = [c["displayName"] for c in first["value"] + rest["value"]]
     assert names == ["Target", "Target", "Target"]
 
@@ -650,7 +659,7 @@ def test_partial_then_full_payment_makes_the_invoice_paid() -> None:
     world.post_journal()
     paid = world.read_invoice(invoice)
     assert (paid["status"], paid["paidAmount"], paid["remainingAmount"]) == ("Paid", 1142.40, 0)
-    assert _fields(world.pay(invoice, "0.01")) == ["appliesToInvoiceId"]  # not Open any more
+    _bc(world.pay(invoice, "0.01"), "appliesToInvoiceId")  # not Open any more
     repost = world.http.post(f"{world.co}/salesInvoices({invoice['id']})/Microsoft.NAV.post")
     assert repost.status_code == 204 and world.read_invoice(invoice)["status"] == "Paid"
 
@@ -659,10 +668,10 @@ def test_overpayment_is_422_naming_amount() -> None:
     """A payment above what the invoice still owes (unposted payments counted) names amount."""
     world = ErpWorld()
     invoice = world.posted_invoice()
-    assert _fields(world.pay(invoice, "1142.41")) == ["amount"]
+    _bc(world.pay(invoice, "1142.41"), "amount")
     assert world.pay(invoice, "1000").status_code == 201
-    assert _fields(world.pay(invoice, "142.41")) == ["amount"]
-    assert _fields(world.pay(invoice, "0.001")) == ["amount"]  # more decimals than EUR has
+    _bc(world.pay(invoice, "142.41"), "amount")
+    _bc(world.pay(invoice, "0.001"), "amount")  # more decimals than EUR has
     assert world.pay(invoice, "142.40").status_code == 201
     assert len(world.erp.payments("default")) == 2
 
@@ -673,14 +682,14 @@ def test_payment_for_another_customers_invoice_is_422() -> None:
     other = {"displayName": "Other", "country": "DE", "currencyCode": "EUR"}
     stranger = world.http.post(f"{world.co}/customers", json=other).json()["id"]
     theirs = world.posted_invoice(customer=stranger)
-    assert _fields(world.pay(theirs, "10")) == ["appliesToInvoiceId"]
+    _bc(world.pay(theirs, "10"), "appliesToInvoiceId")
     by_number = {
         "customerNumber": "C00001",
         "appliesToInvoiceNumber": theirs["number"],
         "amount": 10,
     }
     response = world.http.post(f"{world.journal}/customerPayments", json=by_number)
-    assert _fields(response) == ["appliesToInvoiceNumber"]
+    _bc(response, "appliesToInvoiceNumber")
     assert world.erp.payments("default") == []
 
 
@@ -688,7 +697,7 @@ def test_payment_needs_an_open_invoice_of_this_company() -> None:
     """A Draft invoice, or an invoice of another company, takes no payment (422 by field)."""
     world = ErpWorld()
     draft = world.posted_invoice(post=False)
-    assert _fields(world.pay(draft, "10")) == ["appliesToInvoiceId"]
+    _bc(world.pay(draft, "10"), "appliesToInvoiceId")
     uk = world.erp.add_company("default", "ACME-UK", "GB", "GBP")
     uk_co = f"/api/v2.0/companies({uk})"
     client = {"displayName": "UK client", "country": "GB", "currencyCode": "GBP"}
@@ -698,12 +707,12 @@ def test_payment_needs_an_open_invoice_of_this_company() -> None:
         f"{uk_co}/salesInvoices", headers=JSON, content=_json(uk_body)
     ).json()
     world.http.post(f"{uk_co}/salesInvoices({uk_invoice['id']})/Microsoft.NAV.post")
-    assert _fields(world.pay(uk_invoice, "10")) == ["appliesToInvoiceId"]
-    assert _fields(world.pay(draft, "10", customerId=uk_customer)) == ["customerId"]
+    _bc(world.pay(uk_invoice, "10"), "appliesToInvoiceId")
+    _bc(world.pay(draft, "10", customerId=uk_customer), "customerId")
     number = world.pay(
         draft, "10", appliesToInvoiceId=draft["id"], appliesToInvoiceNumber="S-INV999999"
     )
-    assert _fields(number) == ["appliesToInvoiceNumber"]
+    _bc(number, "appliesToInvoiceNumber")
 
 
 def test_posted_credit_memo_reduces_remaining() -> None:
@@ -743,7 +752,7 @@ def test_credit_memo_beyond_remaining_is_422_and_changes_nothing() -> None:
     world.pay(invoice, "1000")
     world.post_journal()
     memo = world.credit(invoice, ("2", "100", "200"))
-    assert _fields(world.post_credit(memo)) == ["totalAmountIncludingTax"]
+    _bc(world.post_credit(memo), "totalAmountIncludingTax")
     assert world.http.get(f"{world.co}/salesCreditMemos({memo['id']})").json()["status"] == "Draft"
     assert world.read_invoice(invoice)["remainingAmount"] == 142.40
 
@@ -753,7 +762,7 @@ def test_credit_memo_waits_for_its_invoice_to_be_posted() -> None:
     world = ErpWorld()
     draft = world.posted_invoice(post=False)
     memo = world.credit(draft, ("1", "100", "100"))
-    assert _fields(world.post_credit(memo)) == ["invoiceId"]
+    _bc(world.post_credit(memo), "invoiceId")
     world.http.post(f"{world.co}/salesInvoices({draft['id']})/Microsoft.NAV.post")
     assert world.post_credit(memo).status_code == 204
     assert world.read_invoice(draft)["remainingAmount"] == 1042.40
@@ -772,11 +781,11 @@ def test_credit_memo_must_match_the_invoices_customer_and_currency() -> None:
         "salesCreditMemoLines": line,
     }
     memos = f"{world.co}/salesCreditMemos"
-    assert _fields(world.http.post(memos, headers=JSON, content=_json(memo))) == ["currencyCode"]
+    _bc(world.http.post(memos, headers=JSON, content=_json(memo)), "currencyCode")
     other = {"displayName": "Other", "country": "DE", "currencyCode": "EUR"}
     stranger = world.http.post(f"{world.co}/customers", json=other).json()["id"]
     theirs = {**memo, "currencyCode": "EUR", "customerId": stranger}
-    assert _fields(world.http.post(memos, headers=JSON, content=_json(theirs))) == ["invoiceNumber"]
+    _bc(world.http.post(memos, headers=JSON, content=_json(theirs)), "invoiceNumber")
     made = world.http.post(memos, headers=JSON, content=_json({**memo, "currencyCode": "EUR"}))
     assert made.json()["invoiceId"] == invoice["id"]
 
@@ -818,7 +827,7 @@ def test_journal_post_is_all_or_nothing() -> None:
     fits = world.pay(small, "100").json()
     late = world.pay(large, "1100").json()
     world.post_credit(world.credit(large, ("1", "100", "100")))
-    assert _fields(world.post_journal()) == [f"customerPayments({late['id']}).amount"]
+    _bc(world.post_journal(), f"customerPayments({late['id']}).amount")
     assert [p["status"] for p in world.erp.payments("default")] == ["Draft", "Draft"]
     assert world.read_invoice(small)["paidAmount"] == 0
     drafts = world.http.get(
@@ -834,17 +843,33 @@ def test_erp_cash_and_credits_of_another_tenant_are_not_found() -> None:
     payment = world.pay(invoice, "10").json()
     memo = world.credit(invoice, ("1", "10", "10"))
     other = Contract("erp").client(world.erp.app, tenant="globex")
-    _problem(other.get(f"{world.co}/customerPaymentJournals"), 404)
-    _problem(other.get(f"{world.journal}/customerPayments({payment['id']})"), 404)
-    _problem(other.post(f"{world.journal}/Microsoft.NAV.post"), 404)
-    _problem(other.get(f"{world.co}/salesCreditMemos({memo['id']})"), 404)
-    _problem(other.post(f"{world.co}/salesCreditMemos({memo['id']})/Microsoft.NAV.post"), 404)
+    bc_error(other.get(f"{world.co}/customerPaymentJournals"), 404, "Internal_RecordNotFound")
+    bc_error(
+        other.get(f"{world.journal}/customerPayments({payment['id']})"),
+        404,
+        "Internal_RecordNotFound",
+    )
+    bc_error(other.post(f"{world.journal}/Microsoft.NAV.post"), 404, "Internal_RecordNotFound")
+    bc_error(
+        other.get(f"{world.co}/salesCreditMemos({memo['id']})"), 404, "Internal_RecordNotFound"
+    )
+    bc_error(
+        other.post(f"{world.co}/salesCreditMemos({memo['id']})/Microsoft.NAV.post"),
+        404,
+        "Internal_RecordNotFound",
+    )
     globex = world.erp.add_company("globex", "G", "DE", "EUR")
     globex_co = f"/api/v2.0/companies({globex})"
     journal = other.get(f"{globex_co}/customerPaymentJournals").json()["value"][0]["id"]
     journal_path = f"{globex_co}/customerPaymentJournals({journal})"
-    _problem(other.get(f"{journal_path}/customerPayments({payment['id']})"), 404)
-    _problem(other.get(f"{globex_co}/salesCreditMemos({memo['id']})"), 404)
+    bc_error(
+        other.get(f"{journal_path}/customerPayments({payment['id']})"),
+        404,
+        "Internal_RecordNotFound",
+    )
+    bc_error(
+        other.get(f"{globex_co}/salesCreditMemos({memo['id']})"), 404, "Internal_RecordNotFound"
+    )
     assert other.get(f"{journal_path}/customerPayments").json()["value"] == []
     assert world.erp.payments("globex") == world.erp.credit_memos("globex") == []
 
@@ -1058,17 +1083,21 @@ def _roundtrip(body: Any) -> Any:
 
 
 def test_erp_customer_patch_needs_the_current_etag_as_business_central_does() -> None:
-    """BC's optimistic concurrency: no If-Match is refused, a stale @odata.etag is a 412 that
-    changes nothing, the current one (or *) wins and the record gets a new tag."""
+    """BC's optimistic concurrency: no If-Match is refused, a stale @odata.etag is a 409
+    ``Request_EntityChanged`` that changes nothing, the current one (or *) wins and the record
+    gets a new tag."""
     erp = ErpWorld()
     path = f"{erp.co}/customers({erp.customer})"
     first = erp.http.get(path).json()["@odata.etag"]
     assert first.startswith('W/"')
-    _problem(erp.http.patch(path, json={"displayName": "A"}), 400)
+    bc_error(erp.http.patch(path, json={"displayName": "A"}), 400, "BadRequest_InvalidToken")
     updated = erp.http.patch(path, json={"displayName": "A"}, headers={"If-Match": first})
     assert updated.status_code == 200 and updated.json()["@odata.etag"] != first
     stale = erp.http.patch(path, json={"displayName": "B"}, headers={"If-Match": first})
-    _problem(stale, 412)
+    assert (
+        bc_error(stale, 409, "Request_EntityChanged")
+        == "Another user has already changed the record."
+    )
     assert erp.http.get(path).json()["displayName"] == "A"
     forced = erp.http.patch(path, json={"displayName": "C"}, headers={"If-Match": "*"})
     assert forced.json()["displayName"] == "C"

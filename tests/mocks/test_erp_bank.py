@@ -17,11 +17,11 @@ def _send(world: ErpWorld, invoice_id: str) -> int:
 
 
 def test_a_posted_invoice_is_sent_to_the_customers_inbox() -> None:
-    """A draft cannot be sent (422); a posted one lands in the inbox, once per send, and
+    """A draft cannot be sent (BC's 400); a posted one lands in the inbox, once per send, and
     the inbox hands out only what is new."""
     world = ErpWorld()
     draft = world.posted_invoice(post=False)
-    assert _send(world, draft["id"]) == 422
+    assert _send(world, draft["id"]) == 400
     assert world.erp.sent_invoices("default", 0) == []
     invoice = world.posted_invoice()
     assert _send(world, invoice["id"]) == 204

@@ -20,6 +20,7 @@ from tests.support.paths import ROOT, SMALL
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 RUN_NOTEBOOK = ROOT / "notebooks" / "explore-a-run.ipynb"
 SWARM_NOTEBOOK = ROOT / "notebooks" / "explore-a-swarm.ipynb"
+COMPARE_NOTEBOOK = ROOT / "notebooks" / "compare-designs.ipynb"  # tests/notebooks/test_compare_*
 # the small firm with webhook chaos: each seed draws its own (as tests/swarm/test_swarm.py)
 FAULTS_YAML = """
 faults:
@@ -104,4 +105,4 @@ def test_swarm_notebook_runs_top_to_bottom(
 def test_every_notebook_is_executed_by_a_test() -> None:
     """The notebooks folder holds exactly the notebooks the tests above run (so none is left
     out, and neither test passes vacuously)."""
-    assert sorted([RUN_NOTEBOOK, SWARM_NOTEBOOK]) == NOTEBOOKS
+    assert sorted([RUN_NOTEBOOK, SWARM_NOTEBOOK, COMPARE_NOTEBOOK]) == NOTEBOOKS

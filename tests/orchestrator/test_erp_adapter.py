@@ -10,7 +10,7 @@ import pytest
 
 from orchestrator._resilience import ResilientRuntime
 from orchestrator._wire import VendorError
-from orchestrator.adapters.erp import ErpAdapter, business_key
+from orchestrator.adapters.erp import ErpAdapter, business_key, error_code, is_stale
 from orchestrator.runtime import run_flow
 from tests.orchestrator.test_resilience import VirtualRuntime
 
@@ -78,12 +78,18 @@ def test_the_look_up_is_an_odata_filter_on_the_business_key_without_a_key_header
     assert all("idempotency-key" not in sent[3] for sent in inner.sent)
 
 
+REFUSED = {"error": {"code": "Application_DialogException", "message": "customerId: no"}}
+STALE = {"error": {"code": "Request_EntityChanged", "message": "Another user has already "
+                   "changed the record."}}  # fmt: skip
+
+
 def test_a_refusal_is_not_retried() -> None:
-    """A 422 proves nothing was written and will not heal: raised at once, no second POST."""
-    inner = _script((200, {"value": []}), (422, {"error": "bad"}))
+    """BC's 400 proves nothing was written and will not heal: raised at once, no second POST."""
+    inner = _script((200, {"value": []}), (400, REFUSED))
     with pytest.raises(VendorError) as raised:
         _create(inner)
-    assert raised.value.status == 422 and _calls(inner) == ["GET", "POST"]
+    assert raised.value.status == 400 and _calls(inner) == ["GET", "POST"]
+    assert error_code(raised.value) == "Application_DialogException"
 
 
 def test_without_looking_the_naive_adapter_only_posts() -> None:
@@ -101,12 +107,13 @@ def test_business_keys_fit_bc_document_numbers() -> None:
 
 
 def test_a_stale_etag_is_read_again_and_the_change_re_applied() -> None:
-    """Someone changed the customer between our read and our PATCH: BC answers 412; the
-    adapter reads it again and applies the change to the fresh record, under its new tag."""
+    """Someone changed the customer between our read and our PATCH: BC answers 409
+    ``Request_EntityChanged``; the adapter reads it again and applies the change to the fresh
+    record, under its new tag."""
     old = {"id": "c", "email": "a@x", "displayName": "Old", "@odata.etag": 'W/"1"'}
     new = {**old, "displayName": "Theirs", "@odata.etag": 'W/"2"'}
     done = {**new, "email": "b@x", "@odata.etag": 'W/"3"'}
-    inner = _script((200, old), (412, {}), (200, new), (200, done))
+    inner = _script((200, old), (409, STALE), (200, new), (200, done))
     adapter = ErpAdapter(ResilientRuntime(inner, quotas={}), "t")
     flow = adapter.update_customer("c1", "c", lambda current: {"email": "b@x"})
     assert run_flow(flow) == done
@@ -117,11 +124,24 @@ def test_a_stale_etag_is_read_again_and_the_change_re_applied() -> None:
     ]
 
 
-def test_a_412_that_keeps_coming_goes_back_to_the_caller() -> None:
-    """Three lost races in a row: the conflict is the caller's, not retried forever."""
+def test_a_stale_tag_that_keeps_coming_goes_back_to_the_caller() -> None:
+    """Three lost races in a row (412 from a proxy counts too): the conflict is the caller's,
+    not retried forever."""
     tag = {"id": "c", "@odata.etag": 'W/"1"'}
-    inner = _script(*[(200, tag), (412, {})] * 3)
+    inner = _script((200, tag), (409, STALE), (200, tag), (412, {}), (200, tag), (409, STALE))
     adapter = ErpAdapter(ResilientRuntime(inner, quotas={}), "t")
     with pytest.raises(VendorError):
         run_flow(adapter.update_customer("c1", "c", lambda current: {"email": "b@x"}))
     assert _calls(inner) == ["GET", "PATCH"] * 3
+
+
+def test_a_conflict_that_is_not_a_stale_tag_is_not_re_applied() -> None:
+    """BC answers 409 for other conflicts too (a duplicate key): only ``Request_EntityChanged``
+    means the record changed under us; anything else goes back at once."""
+    tag = {"id": "c", "@odata.etag": 'W/"1"'}
+    duplicate = {"error": {"code": "Internal_EntityWithSameKeyExists", "message": "exists"}}
+    inner = _script((200, tag), (409, duplicate))
+    adapter = ErpAdapter(ResilientRuntime(inner, quotas={}), "t")
+    with pytest.raises(VendorError) as raised:
+        run_flow(adapter.update_customer("c1", "c", lambda current: {"email": "b@x"}))
+    assert not is_stale(raised.value) and _calls(inner) == ["GET", "PATCH"]

@@ -15,7 +15,7 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "ce95050681d1571c00d41e521bc606a30453fb9032bd150d891293b5b381adac",
+    "metrics.json": "bb0a2b972125330d8c9d6b3b69801e0c4b4c783f9099c06109cf06dc7f99f794",
     "trace.jsonl": "073501656117c0da63c7f912a548d90761e4b2047d1dbf25f394c05af07bcec1",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }

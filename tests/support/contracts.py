@@ -252,3 +252,16 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
 def fields(response: httpx.Response, status: int = 422) -> list[str]:
     """The fields a problem+json error names."""
     return [e["field"] for e in problem(response, status)["errors"]]
+
+
+def bc_error(response: httpx.Response, status: int, code: str | None = None) -> str:
+    """The message of Business Central's ``{"error": {"code", "message"}}`` answer, after
+    checking its status, media type and (when given) code."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json", response.headers
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
+    if code is not None:
+        assert body["error"]["code"] == code, body
+    message: str = body["error"]["message"]
+    return message

@@ -59,7 +59,7 @@ def test_every_fault_kind_fires_and_is_counted(faulty_run: RunResult) -> None:
     assert 0 < psa["http_429"] <= fired["concurrency"] <= psa["http_429"] + psa["timeouts"]
     assert vendors["psa"]["errors_5xx"] > 0 and vendors["psa"]["timeouts"] > 0
     assert vendors["erp"]["timeouts"] >= fired["lost_response"]
-    # drifted writes are refused (422); drifted reads (the core looks before it writes) answer
+    # drifted writes are refused (BC's 400); drifted reads (the core looks before it writes) answer
     # 200 in the new shape
     assert fired["schema_drift"] > 0 and vendors["erp"]["errors_4xx"] > 0
     assert {v["calls"] for v in vendors.values()} != {0}
