@@ -39,8 +39,9 @@ WEBHOOK_VENDORS = ("crm", "clm", "psa", "payments")
 PROTOCOLS = ("design",)
 
 
-class _JsonLoader(yaml.SafeLoader):
-    """YAML as JSON sees it: ``2024-03-31`` stays text (PyYAML would make it a ``date``)."""
+class _JsonLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML as JSON sees it: ``2024-03-31`` stays text (PyYAML would make it a ``date``); the C
+    loader when PyYAML has it (every run loads the specs: 0.6 s in Python, 0.08 s in C)."""
 
 
 _JsonLoader.yaml_implicit_resolvers = {

@@ -1,4 +1,5 @@
-"""Billing runs: one invoice per contract per period, made through a durable outbox.
+"""Billing runs: one invoice per contract per period (in parts when it outgrows a vendor's cap,
+see ``_caps``), made through a durable outbox.
 
 Before the core asks the ERP for an invoice it writes the priced, taxed invoice and the items it
 bills to its outbox. Whatever happens next (a lost answer, a crash, an outage longer than the
@@ -16,6 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from orchestrator._caps import ERP_MAX_LINES, split_within
 from orchestrator._cash import Cash
 from orchestrator._credits import outside_vat, split_credits
 from orchestrator._holds import Holds
@@ -58,13 +60,15 @@ class Billing:
         self.state = ctx.state
         self.holds = holds
         self.cash = cash
+        self.max_lines: int | None = None  # a design's own cap on invoice lines (None: none)
 
     def billing_run(
         self, period: str, invoice_date: date, entities: tuple[str, ...] | None = None
     ) -> Flow[None]:
-        """One invoice per contract for everything approved and due by the period's end, for
-        the contracts of ``entities`` (None: every legal entity): each entity dates its
-        invoices on its own calendar, so finance may run the month entity by entity.
+        """One invoice per contract (or several, within the caps) for everything approved and
+        due by the period's end, for the contracts of ``entities`` (None: every legal entity):
+        each entity dates its invoices on its own calendar, so finance may run the month
+        entity by entity.
         Runs never overlap (a replayed run and the next month's would pick the same items)."""
         while self.state.billing:
             yield from self.ctx.rt.sleep(60)
@@ -128,15 +132,37 @@ class Billing:
         else:
             self.ctx.raise_exception("billing_failed", subject, detail)
 
+    def line_cap(self) -> int:
+        """The most lines one invoice may have: the tightest of the vendors' published caps
+        (the tax engine's, the ERP's) and the design's own (``max_lines``, if set)."""
+        caps = (self.max_lines, self.ctx.tax.max_lines, ERP_MAX_LINES)
+        return min(cap for cap in caps if cap is not None)
+
     def _invoice(self, items: list[Item], period: str, invoice_date: date) -> Flow[None]:
-        """The contract's invoice for the period; service credits its charges cannot absorb
-        go on a credit note of the same run (never a negative invoice: see ``_credits``)."""
+        """The contract's invoice for the period, in as many parts as the vendors' caps ask
+        (see ``_caps``); service credits its charges cannot absorb go on a credit note of the
+        same run (never a negative invoice: see ``_credits``)."""
         engagement = items[0].engagement
+        cap = self.line_cap()
         priced, noted = split_credits([(item, item.line()) for item in items])
-        if noted:
-            yield from self._credit_note(engagement, noted, period, invoice_date)
-        if not priced:
-            return
+        parts, unabsorbed = split_within(priced, cap)
+        noted += unabsorbed
+        for start in range(0, len(noted), cap):
+            yield from self._credit_note(
+                engagement, noted[start : start + cap], period, invoice_date
+            )
+        for part in parts:
+            yield from self._invoice_part(engagement, part, period, invoice_date)
+
+    def _invoice_part(
+        self,
+        engagement: Engagement,
+        priced: list[tuple[Item, InvoiceLine]],
+        period: str,
+        invoice_date: date,
+    ) -> Flow[None]:
+        """One invoice: taxed, decided in the outbox, issued. Its key digests the items it
+        bills, so each part of a split month has its own, the same at every retry."""
         invoice = Invoice(
             contract_id=engagement.contract.reference,
             customer_id=engagement.customer.id,

@@ -60,6 +60,10 @@ class ExceptionQueue:
         self._rows.touch(key)
         return False
 
+    def open_count(self) -> int:
+        """How many exceptions are open now (without reading them)."""
+        return len(self._open)
+
     def open_for(self, reason: str, item: str) -> dict[str, Any] | None:
         """The open exception for ``reason`` and ``item``, if there is one."""
         key = self._open.get((reason, item))

@@ -2,14 +2,23 @@
 
 Money crosses the wire as JSON numbers parsed straight into ``Decimal``; a float never holds
 an amount, not even for a moment.
+
+Requests are encoded by orjson, with a ``Decimal`` inserted as its exact text (``str``, what
+simplejson's ``use_decimal`` writes): the same bytes as simplejson, in a tenth of the time. What
+orjson would write differently (non-ASCII text or DEL, which simplejson escapes; types orjson
+does not know, or encodes where simplejson refuses: dataclasses, datetimes) goes to simplejson
+as before. Answers are still decoded by simplejson: orjson reads a number into a float, and
+``12.30`` read back must stay ``Decimal("12.30")``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 import simplejson
 
 from orchestrator.runtime import Flow, Runtime
@@ -35,7 +44,26 @@ class ContractViolation(VendorError):
         super().__init__(vendor, method, path, 502, f"contract violation: {problem}")
 
 
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def _fragment(value: Any) -> orjson.Fragment:
+    """A finite Decimal as its exact text; anything else is left to simplejson."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return orjson.Fragment(str(value))
+    raise TypeError(f"{type(value).__name__} is left to simplejson")
+
+
 def encode(body: Any) -> bytes:
+    """``body`` as compact JSON, byte for byte what ``simplejson.dumps(body,
+    use_decimal=True, separators=(",", ":"))`` writes (floats aside: the core sends none)."""
+    try:
+        content = orjson.dumps(body, default=_fragment, option=_OPTIONS)
+    except TypeError:
+        pass
+    else:
+        if content.isascii() and b"\x7f" not in content:
+            return content
     return simplejson.dumps(body, use_decimal=True, separators=(",", ":")).encode()
 
 

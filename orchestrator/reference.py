@@ -81,6 +81,8 @@ class ReferenceCore:
         self.holds = holds(self.ctx)
         self.cash = cash(self.ctx)
         self.billing = billing(self.ctx, self.holds, self.cash)
+        if self.options.get("max_invoice_lines"):
+            self.billing.max_lines = int(self.options["max_invoice_lines"])
         self.intake = Intake(self.ctx, self.flows())
         self.reconciliation = Reconciliation(
             self.ctx,
@@ -145,14 +147,17 @@ class ReferenceCore:
         return _json(404, {"title": "Not Found", "status": 404, "detail": path}, problem=True)
 
     def status(self) -> dict[str, Any]:
+        """Counts only, the same size whatever the history: operations reads it every day
+        (the exceptions themselves are at ``GET /exceptions``)."""
         rt = self.resilience
+        exceptions = self.state.exceptions
         return {
             "engagements": len(self.state.engagements),
             "pending_items": len(self.state.ledger.pending),
             "billed_items": len(self.state.ledger.billed),
-            "exceptions": list(self.state.exceptions),
+            "exceptions": {"raised": len(exceptions), "open": exceptions.open_count()},
             "resilience": {
-                "dead_letters": len(self.state.inbox.dead_letters()),
+                "dead_letters": self.state.inbox.dead_count(),
                 "outbox": len(self.state.outbox),
                 "replays": self.state.inbox.replays,
                 "reconciliation_fixes": self.reconciliation.fixes,
@@ -168,6 +173,9 @@ OPTIONS = {  # what --option KEY=VALUE may set on this design, and what it means
     "on a business key (Business Central)",
     "retries": "true|false: retry failed calls and replay dead letters",
     "reconciliation": "true|false: poll the vendors for work whose webhooks went missing",
+    "max_invoice_lines": "N: at most N lines per invoice, below the vendors' own caps (the tax "
+    "engine's 15,000, or 1,000 on an account that kept AvaTax's default; Business Central's "
+    "20,000-entity page)",
     "store": "PATH: the SQLite file of the core's durable state (default: in memory)",
     "client_id": "the core's OAuth client id at every vendor (the simulator sets it)",
     "client_secret": "its secret",
@@ -189,6 +197,9 @@ def option_problems(options: dict[str, str]) -> list[str]:
         value = options.get(name)
         if value is not None and value.strip().lower() not in _TRUE + _FALSE:
             problems.append(f"option {name}={value!r}: expected true or false")
+    cap = options.get("max_invoice_lines")
+    if cap is not None and not (cap.strip().isdigit() and int(cap) >= 1):
+        problems.append(f"option max_invoice_lines={cap!r}: expected a whole number of at least 1")
     return problems
 
 

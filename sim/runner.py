@@ -32,6 +32,7 @@ from sim.firm.clients import start_clients
 from sim.firm.expenses import start_expenses
 from sim.firm.operations import resilience_metrics
 from sim.firm.workforce import Consultant, hire, start_workforce
+from sim.heap import LeanHeap
 from sim.judge import judge
 from sim.metrics import items_csv
 from sim.oracle import OracleReport
@@ -121,12 +122,15 @@ def run(
         failure.partial = PartialRun(scenario, None)
         raise
     people: list[Consultant] = []
+    heap = LeanHeap()
     try:
+        heap.tune()  # the world is built: young collections made rarer (sim.heap)
         return _simulate(world, scenario, people, progress, doctor)
     except DesignFailure as failure:
         failure.partial = PartialRun(scenario, world, len(people))
         raise
     finally:  # the world's temporary store goes whatever happens
+        heap.release()
         world.close()
 
 

@@ -105,7 +105,7 @@ def test_the_core_bills_a_cycle_against_q2c_serve_and_the_oracle_agrees(
         ("time_entry", "correct"),
         ("billing_milestone", "correct"),
     ]
-    assert core.status()["exceptions"] == []
+    assert list(core.state.exceptions) == []
     assert core.store.flushes > 0 and (tmp_path / "core.sqlite3").stat().st_size > 0
 
 

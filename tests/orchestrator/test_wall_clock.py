@@ -165,4 +165,4 @@ def _cycle(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> No
     _deliver(core, runtime, served)
     (paid,) = served.erp.invoices(TENANT)
     assert (paid["status"], paid["remainingAmount"]) == ("Paid", Decimal("0.00"))
-    assert core.status()["exceptions"] == []
+    assert list(core.state.exceptions) == []

@@ -147,7 +147,7 @@ def test_schema_drift_is_held_and_dead_lettered_never_misbilled(small: Scenario)
     assert items["held"] > 0 and items["misbilled"] == items["duplicated"] == 0
     assert items["leaked"] == 0
     assert result.metrics["resilience"]["dead_letters"] > 0
-    reasons = {e["reason"] for e in result.world.core.status()["exceptions"]}
+    reasons = {e["reason"] for e in result.world.core.state.exceptions}
     assert "contract_violation" in reasons
 
 
