@@ -10,6 +10,7 @@ the run folder's PDF report carries the external-integration section.
 
 from __future__ import annotations
 
+import csv
 import json
 import statistics
 from decimal import Decimal
@@ -40,6 +41,11 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "--budget", "300", "--out", str(out), "--json",
         )  # fmt: skip
     return {"code": code, "summary": json.loads(stdout), "out": out, "url": url, "dead": dead}
+
+
+def _verdicts(folder: Path) -> dict[str, str]:
+    with (folder / "items.csv").open(newline="") as rows:
+        return {row["source_id"]: row["verdict"] for row in csv.DictReader(rows)}
 
 
 def _run_metrics(out: Path, column: str, seed: int) -> dict[str, Any]:
@@ -111,13 +117,12 @@ def test_the_figures_are_those_of_the_run_folders(compared: dict[str, Any]) -> N
     assert figures["served"]["figures"]["live.wall_s"]["min"] > 0
     assert figures["served"]["figures"]["live.nonconforming"]["max"] == 0
     assert all(f["present"] == 0 for f in figures["dead"]["figures"].values())
-    # the oracle's verdicts per item are the same in and out of process
+    # the oracle's verdict per item is the same in and out of process (docs/live.md: the
+    # invoice times may differ by fractions of a simulated second, the verdicts do not)
     for seed in SEEDS:
-        items = [
-            (out / "runs" / c / f"seed-{seed}" / "items.csv").read_text().splitlines()
-            for c in ("reference", "served")
-        ]
-        assert len(items[0]) == len(items[1]) > 1
+        verdicts = [_verdicts(out / "runs" / c / f"seed-{seed}") for c in ("reference", "served")]
+        assert verdicts[0] == verdicts[1]
+        assert verdicts[0]  # every billable item of the seed
 
 
 @pytest.mark.slow
