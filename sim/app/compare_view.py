@@ -25,6 +25,9 @@ from sim.app.terminal import bad_input, console, print_json, progress_bar
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from sim.compare import Integration
+    from sim.live.clock import ClockSettings
+
 __all__ = ["compare_command", "compare_summary", "compare_table", "integration_column"]
 
 
@@ -108,7 +111,7 @@ def compare_command(
     )  # fmt: skip
 
 
-def integration_column(text: str) -> Any:
+def integration_column(text: str) -> Integration:
     """``--integration [NAME=]URL`` as an ``Integration`` (named by its URL without NAME); exit
     2 unless URL is http(s)."""
     from sim.compare import Integration
@@ -132,8 +135,8 @@ def present_compare(
     out: Path,
     report: bool,
     as_json: bool,
-    integrations: list[Any] | None = None,
-    settings: Any = None,
+    integrations: list[Integration] | None = None,
+    settings: ClockSettings | None = None,
 ) -> int:
     """Run, write compare.json (and compare.html), show the table or the JSON; the exit code."""
     from sim.compare import RunOutcome, columns, compare, comparison, write_comparison
