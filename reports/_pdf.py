@@ -75,6 +75,7 @@ def write_pdf(context: dict[str, Any], target: Path) -> Path:
     _front(pdf, context)
     _violations(pdf, context)
     _operations(pdf, context)
+    _live(pdf, context)
     _cash(pdf, context)
     _register(pdf, context)
     _charts(pdf, context)
@@ -295,6 +296,34 @@ def _operations(pdf: FPDF, c: dict[str, Any]) -> None:
         )  # fmt: skip
     else:
         _text(pdf, "The trace records no billing run.")
+
+
+def _live(pdf: FPDF, c: dict[str, Any]) -> None:
+    """The external integration (``q2c run --integration``): as the HTML's section of that
+    name, from the same context (``reports._live``); nothing for an in-process design."""
+    live = c.get("live")
+    if not live:
+        return
+    _heading(pdf, "External integration")
+    _text(pdf, f"Run against {live['integration']} on the test clock: {live['clock']}; "
+               f"{live['time']}.")  # fmt: skip
+    _text(pdf, f"{live['determinism']}.", 8, _MUTED)
+    if live["answers"]:
+        _table(pdf, ["The integration's answers", "Count"],
+               [[kind, f"{count:,}"] for kind, count in live["answers"]], (150, 32))  # fmt: skip
+    _text(pdf, f"{live['requests']:,} requests to the vendors, {live['nonconforming']:,} "
+               "breaking a vendor's spec.")  # fmt: skip
+    if live["findings"]:
+        more = f"... and {live['more_findings']:,} more in live.json." if live[
+            "more_findings"] else ""  # fmt: skip
+        _table(
+            pdf,
+            ["Vendor", "Operation", "Side", "Rule", "Example", "Count"],
+            [[f.get("vendor", ""), f.get("operation", ""), f.get("side", ""), f.get("rule", ""),
+              str(f.get("example", "")), f"{f.get('count', 0):,}"] for f in live["findings"]],
+            (18, 36, 14, 40, 58, 16),
+            more,
+        )  # fmt: skip
 
 
 def _cash(pdf: FPDF, c: dict[str, Any]) -> None:

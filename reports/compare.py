@@ -33,6 +33,7 @@ GROUPS = {
     "calls": "API calls",
     "vendors": "429s and retries per vendor",
     "recovery": "Recovery after vendor outages",
+    "live": "External integrations: wall and CPU time (the sandbox's), the clock's pace",
 }
 
 
@@ -82,6 +83,12 @@ def compare_context(folder: Path, compare: dict[str, Any]) -> dict[str, Any]:
             charts.calls_chart(compare),
         ],
         "causes": [_causes(folder, compare, d) for d in designs],
+        "integrations": sorted(compare.get("integrations", {}).items()),
+        "errors": [
+            {"design": d, "seed": e["seed"], "error": e["error"]}
+            for d in designs
+            for e in compare["designs_summary"][d].get("errors", [])
+        ],
         "runs": compare["runs"],
     }
 

@@ -157,7 +157,26 @@ def figures_for(runs: list[Metrics]) -> list[Figure]:
     )
     figures.append(Figure("recovery.never", "recovery", "outages never recovered from", "",
                           _never_recovered))  # fmt: skip
+    if any("live" in m for m in runs):
+        figures.extend(LIVE_FIGURES)
     return figures
+
+
+# An external integration's run (``q2c compare --integration``): its cost in wall and CPU
+# time and how well its traffic kept to the vendors' specs, from ``metrics.json``'s ``live``
+# section (an in-process design has none: "-"). The CPU is the sandbox's: the integration's
+# own process is not measured.
+LIVE_FIGURES = (
+    Figure("live.wall_s", "live", "wall time of the run", "s", _at("live", "time", "wall_s")),
+    Figure("live.busy_wall_s", "live", "wall time the integration kept the clock busy", "s",
+           _at("live", "time", "busy_wall_s")),
+    Figure("live.cpu_s", "live", "CPU in the sandbox", "s",
+           _at("live", "time", "cpu_s_sandbox")),
+    Figure("live.simulated_per_wall", "live", "simulated s per wall s", "x",
+           _at("live", "time", "simulated_per_wall")),
+    Figure("live.nonconforming", "live", "requests breaking a vendor's spec", "",
+           _at("live", "traffic", "nonconforming_requests")),
+)  # fmt: skip
 
 
 def _median(values: list[Any]) -> Any:

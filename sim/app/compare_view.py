@@ -2,6 +2,9 @@
 side-by-side table (each figure as median and min-max over the seeds, one column per design),
 one verdict line per design, and where ``compare.json`` and ``compare.html`` are.
 
+``--integration [NAME=]URL`` adds an external integration (issue 13, docs/live.md) as a column
+after the designs; its runs go one at a time, after the designs' runs.
+
 The engine (``sim.compare``) runs and reads back the runs and prints nothing; the HTML is built
 from the comparison folder by ``reports.compare``. Imports of the simulator happen when the
 command runs, so ``q2c --help`` stays light (``tests/app/test_startup.py``).
@@ -22,7 +25,10 @@ from sim.app.terminal import bad_input, console, print_json, progress_bar
 if TYPE_CHECKING:
     from rich.table import Table
 
-__all__ = ["compare_command", "compare_summary", "compare_table"]
+    from sim.compare import Integration
+    from sim.live.clock import ClockSettings
+
+__all__ = ["compare_command", "compare_summary", "compare_table", "integration_column"]
 
 
 def compare_command(
@@ -30,10 +36,20 @@ def compare_command(
     design: Annotated[
         list[str],
         typer.Option(
-            help="A design to compare: 'reference' or module:function (repeat: at least two; "
-            "the first is the one under test)."
+            help="A design to compare: 'reference' or module:function (repeat; at least two "
+            "columns with --integration; the first design is the one under test)."
         ),
-    ],
+    ] = [],  # noqa: B006
+    integration: Annotated[
+        list[str],
+        typer.Option(
+            metavar="[NAME=]URL",
+            help="An external integration as one more column, after the designs, named NAME "
+            "or its URL (repeatable; docs/live.md). Its seeds run one at a time, after the "
+            "designs' runs: one integration cannot take two runs at once. Under test only "
+            "when no --design is given.",
+        ),
+    ] = [],  # noqa: B006
     seeds: Annotated[int, typer.Option(min=1, help="How many seeds each design runs.")] = 10,
     first: Annotated[int, typer.Option(min=0, help="The first seed.")] = 1,
     swarm_draw: Annotated[
@@ -57,25 +73,55 @@ def compare_command(
             "--json", help="Print a JSON summary on stdout (nothing else; progress on stderr)."
         ),
     ] = False,
+    rate: Annotated[
+        float, typer.Option(help="With --integration: simulated s per wall s while it is busy.")
+    ] = 60.0,
+    quiet_ms: Annotated[
+        float, typer.Option(help="With --integration: quiet after this long without a request.")
+    ] = 200.0,
+    budget: Annotated[
+        float, typer.Option(help="With --integration: each run's wall-clock budget (s).")
+    ] = 600.0,
 ) -> None:
-    """Run every DESIGN on SCENARIO over the same seeds and compare them side by side; exit 1
-    if the first design violates an invariant on any seed."""
+    """Run every DESIGN and INTEGRATION on SCENARIO over the same seeds and compare them side
+    by side; exit 1 if the first design (else the first integration) violates an invariant or
+    fails to run on any seed."""
     from sim.app.cli import _folder, _inputs
+    from sim.live.clock import ClockSettings
 
-    if len(design) < 2:
-        raise bad_input("give at least two designs to compare (--design A --design B)")
-    repeated = sorted({d for d in design if design.count(d) > 1})
+    integrations = [integration_column(text) for text in integration]
+    names = [*design, *(i.name for i in integrations)]
+    if len(names) < 2:
+        raise bad_input(
+            "give at least two designs or integrations to compare (--design A --design B, "
+            "--design A --integration URL)"
+        )
+    repeated = sorted({d for d in names if names.count(d) > 1})
     if repeated:
-        raise bad_input(f"--design {repeated[0]} is named twice; name each design once")
+        raise bad_input(f"{repeated[0]} is named twice; name each design and integration once")
     spec = None
-    for name in design:
+    for name in design or ["reference"]:  # no design: the scenario is still checked
         spec = _inputs(scenario, name, {})
     assert spec is not None
     folder = _folder(out or Path("runs") / f"compare-{spec.name}", "comparison")
+    settings = ClockSettings(rate=rate, quiet_s=quiet_ms / 1000, budget_s=budget)
     raise typer.Exit(
         present_compare(str(scenario), spec, design, seeds, first, swarm_draw, workers, folder,
-                        report, json_out)
+                        report, json_out, integrations, settings)
     )  # fmt: skip
+
+
+def integration_column(text: str) -> Integration:
+    """``--integration [NAME=]URL`` as an ``Integration`` (named by its URL without NAME); exit
+    2 unless URL is http(s)."""
+    from sim.compare import Integration
+
+    name, sep, url = text.partition("=")
+    if text.startswith(("http://", "https://")) or not sep:
+        name, url = text, text
+    if not url.startswith(("http://", "https://")) or not name:
+        raise bad_input(f"--integration expects [NAME=]URL with an http(s) URL, got {text!r}")
+    return Integration(name=name, url=url)
 
 
 def present_compare(
@@ -89,27 +135,33 @@ def present_compare(
     out: Path,
     report: bool,
     as_json: bool,
+    integrations: list[Integration] | None = None,
+    settings: ClockSettings | None = None,
 ) -> int:
     """Run, write compare.json (and compare.html), show the table or the JSON; the exit code."""
-    from sim.compare import RunOutcome, compare, comparison, write_comparison
+    from sim.compare import RunOutcome, columns, compare, comparison, write_comparison
 
+    integrations = integrations or []
+    names = columns(designs, integrations)
     seed_range = range(first, first + seeds)
     started = time.perf_counter()
-    total = len(designs) * seeds
-    with progress_bar("runs  {task.fields[failing]} failing (first design)") as bar:
-        task = bar.add_task(f"{spec.name}: {len(designs)} designs x {seeds} seeds", total=total,
+    total = len(names) * seeds
+    with progress_bar("runs  {task.fields[failing]} failing (under test)") as bar:
+        task = bar.add_task(f"{spec.name}: {len(names)} columns x {seeds} seeds", total=total,
                             failing=0)  # fmt: skip
 
         failing = 0
 
         def done(outcome: RunOutcome) -> None:
             nonlocal failing
-            failing += outcome.failed and outcome.design == designs[0]
+            failing += outcome.failed and outcome.design == names[0]
             bar.update(task, advance=1, failing=failing)
 
-        outcomes = compare(file, designs, seed_range, out, swarm_draw, workers, done)
-    result = comparison(file, spec, designs, seed_range, outcomes, out, swarm_draw, workers,
-                        time.perf_counter() - started)  # fmt: skip
+        outcomes = compare(file, designs, seed_range, out, swarm_draw, workers, done,
+                           integrations, settings)  # fmt: skip
+    result = comparison(file, spec, names, seed_range, outcomes, out, swarm_draw, workers,
+                        time.perf_counter() - started, integrations, settings)  # fmt: skip
+    designs = names
     path = write_comparison(result, out)
     html = None
     if report:
@@ -122,8 +174,12 @@ def present_compare(
     console.print(compare_table(result))
     for d in designs:
         console.print(result["designs_summary"][d]["verdict"], highlight=False, soft_wrap=True)
+    for d in designs:
+        for e in result["designs_summary"][d]["errors"]:
+            console.print(f"  {d} seed {e['seed']} failed to run: {e['error']}", markup=False,
+                          highlight=False, soft_wrap=True)  # fmt: skip
     console.print(
-        f"{len(designs)} designs x {seeds} seeds in {result['wall_s']:.1f} s wall "
+        f"{len(designs)} columns x {seeds} seeds in {result['wall_s']:.1f} s wall "
         f"({result['cpu_s']:.1f} s CPU in the runs, {workers} worker(s)). Comparison: {path}"
         + (f", {html}" if html else ""),
         highlight=False,
@@ -148,10 +204,12 @@ def compare_summary(result: dict[str, Any], path: Path, html: Path | None) -> di
         "exit_code": result["exit_code"],
         "scenario": result["scenario"],
         "designs": result["designs"],
+        "integrations": result.get("integrations", {}),
         "seeds": result["seeds"],
         "swarm_draw": result["swarm_draw"],
         "verdicts": {d: s["verdict"] for d, s in result["designs_summary"].items()},
         "failing_seeds": {d: s["failing_seeds"] for d, s in result["designs_summary"].items()},
+        "errors": {d: s.get("errors", []) for d, s in result["designs_summary"].items()},
         "figures": {d: s["figures"] for d, s in result["designs_summary"].items()},
         "wall_s": result["wall_s"],
         "cpu_s": result["cpu_s"],
@@ -195,14 +253,21 @@ def compare_table(result: dict[str, Any]) -> Table:
 
     designs = result["designs"]
     seeds = len(result["seeds"])
-    title = f"{result['scenario']}: {len(designs)} designs x {seeds} seeds"
+    urls = result.get("integrations", {})
+    title = f"{result['scenario']}: {len(designs)} columns x {seeds} seeds"
     if result["swarm_draw"]:
         title += " (faults drawn per seed)"
     table = Table(title=title, caption="median (min-max) over the seeds")
     table.add_column("figure")
     for d in designs:
-        table.add_column(d + (" (under test)" if d == designs[0] else ""), justify="right",
+        marks = [m for m, on in (("external", d in urls), ("under test", d == designs[0])) if on]
+        table.add_column(d + (f" ({', '.join(marks)})" if marks else ""), justify="right",
                          overflow="fold")  # fmt: skip
+    summaries = [result["designs_summary"][d] for d in designs]
+    if any(s.get("errors") for s in summaries):
+        table.add_row("seeds failed to run",
+                      *(f"{len(s.get('errors', []))} of {seeds}" for s in summaries),
+                      end_section=True)  # fmt: skip
     quiet = 0
     rows = result["figures"]
     for index, spec in enumerate(rows):
@@ -210,7 +275,7 @@ def compare_table(result: dict[str, Any]) -> Table:
         if _quiet(spec["key"], cells):
             quiet += 1
             continue
-        label = spec["label"] + (f" ({spec['unit']})" if spec["unit"] in ("h", "days") else "")
+        label = spec["label"] + (f" ({spec['unit']})" if spec["unit"] in ("h", "days", "s") else "")
         last = index + 1 == len(rows) or rows[index + 1]["group"] != spec["group"]
         table.add_row(label, *(_cell(c, seeds) for c in cells), end_section=last)
     if quiet:
