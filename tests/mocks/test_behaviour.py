@@ -12,7 +12,13 @@ import pytest
 import simplejson
 
 from mocks import ClmMock, CrmMock, ErpMock, ExecutedTerms, PsaMock, Webhook
-from tests.support.contracts import Contract, bc_error
+from tests.support.contracts import (
+    Contract,
+    bc_error,
+    error_message,
+    salesforce_errors,
+    salesforce_fields,
+)
 from tests.support.contracts import fields as _fields
 from tests.support.contracts import problem as _problem
 
@@ -256,8 +262,9 @@ def test_crm_record_of_another_tenant_is_not_found() -> None:
     crm, _, http = _crm()
     account = _account(http)
     other = Contract("crm").client(crm.app, tenant="globex")
-    _problem(other.get(f"{CRM}/sobjects/Account/{account}"), 404)
-    _problem(other.patch(f"{CRM}/sobjects/Account/{account}", json={"Name": "x"}), 404)
+    salesforce_errors(other.get(f"{CRM}/sobjects/Account/{account}"), 404, "NOT_FOUND")
+    patched = other.patch(f"{CRM}/sobjects/Account/{account}", json={"Name": "x"})
+    salesforce_errors(patched, 404, "NOT_FOUND")
     assert (
         other.get(f"{CRM}/query", params={"q": "SELECT Id FROM Account"}).json()["totalSize"] == 0
     )
@@ -293,10 +300,10 @@ def test_erp_company_of_another_tenant_is_not_found() -> None:
 # -- errors ---------------------------------------------------------------------------------
 
 
-def test_wrong_type_is_a_422_naming_the_field() -> None:
-    """A field of the wrong type is a problem document naming that field."""
+def test_wrong_type_is_a_400_naming_the_field() -> None:
+    """A field of the wrong type is Salesforce's 400 naming that field."""
     _, _, http = _crm()
-    assert _fields(http.post(f"{CRM}/sobjects/Account", json={"Name": 42})) == ["Name"]
+    assert salesforce_fields(http.post(f"{CRM}/sobjects/Account", json={"Name": 42})) == ["Name"]
 
 
 def test_unknown_field_is_a_422_naming_the_field() -> None:
@@ -321,10 +328,12 @@ def test_missing_envelope_is_a_400_naming_it() -> None:
 
 @pytest.mark.parametrize("field", ["Name", "StageName", "CloseDate"])
 def test_crm_patch_cannot_null_a_required_field(field: str) -> None:
-    """PATCH may clear optional fields, but nulling a required one is a 422 and changes nothing."""
+    """PATCH may clear optional fields, but nulling a required one is Salesforce's 400
+    REQUIRED_FIELD_MISSING and changes nothing."""
     _, _, http = _crm()
     opp = _opportunity(http, _account(http))
-    assert _fields(http.patch(f"{CRM}/sobjects/Opportunity/{opp}", json={field: None})) == [field]
+    nulled = http.patch(f"{CRM}/sobjects/Opportunity/{opp}", json={field: None})
+    assert salesforce_errors(nulled, 400, "REQUIRED_FIELD_MISSING")[0]["fields"] == [field]
     assert http.get(f"{CRM}/sobjects/Opportunity/{opp}").json()[field] is not None
     cleared = http.patch(f"{CRM}/sobjects/Opportunity/{opp}", json={"Amount": None})
     assert cleared.status_code == 204
@@ -398,16 +407,19 @@ def _write_routes() -> list[tuple[httpx.Client, str, str]]:
     ]
 
 
+# Kantata answers a refused field 422 (its own spec: '422': Unprocessable Entity); Ironclad's
+# statuses are kept as they were (README, known differences); the others answer 400
+_KEEPS_422 = ("/api/v1", "/public/api")
+
+
 def test_garbage_bodies_never_cause_a_server_error() -> None:
     """Every write route answers garbage, deep nesting and wrong types with a 4xx problem."""
     for http, method, path in _write_routes():
         for content in GARBAGE:
             response = http.request(method, path, content=content)
             assert 400 <= response.status_code < 500, (method, path, content[:40])
-            if path.startswith("/api/v2.0"):  # the ERP answers in Business Central's words
-                bc_error(response, response.status_code)
-            else:
-                assert response.headers["content-type"] == "application/problem+json"
+            assert response.status_code != 422 or path.startswith(_KEEPS_422), (method, path)
+            assert error_message(response, response.status_code)  # the vendor's own shape
 
 
 def test_out_of_range_decimals_are_a_422_not_a_crash() -> None:
