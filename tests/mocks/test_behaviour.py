@@ -16,6 +16,7 @@ from tests.support.contracts import (
     Contract,
     bc_error,
     error_message,
+    kantata_errors,
     salesforce_errors,
     salesforce_fields,
 )
@@ -283,8 +284,8 @@ def test_psa_workspace_of_another_tenant_is_not_found() -> None:
     """A PSA workspace (and its entries) is a 404 from another tenant, even with the same id."""
     world = PsaWorld()
     other = Contract("psa").client(world.psa.app, tenant="globex")
-    _problem(other.get(f"{PSA}/workspaces/{world.ws}"), 404)
-    _problem(other.get(f"{PSA}/time_entries/{world.entries[0]}"), 404)
+    _kantata(other.get(f"{PSA}/workspaces/{world.ws}"), 404)
+    _kantata(other.get(f"{PSA}/time_entries/{world.entries[0]}"), 404)
     assert other.get(f"{PSA}/time_entries").json()["count"] == 0
 
 
@@ -407,6 +408,14 @@ def _write_routes() -> list[tuple[httpx.Client, str, str]]:
     ]
 
 
+def _kantata(response: httpx.Response, status: int) -> dict[str, Any]:
+    """Kantata's ``{"errors": [...]}`` (checked), its field errors as ``{field, message}``."""
+    errors = kantata_errors(response, status)
+    return {
+        "errors": [{"field": e["field"], "message": e["message"]} for e in errors if "field" in e]
+    }
+
+
 # Kantata answers a refused field 422 (its own spec: '422': Unprocessable Entity); Ironclad's
 # statuses are kept as they were (README, known differences); the others answer 400
 _KEEPS_422 = ("/api/v1", "/public/api")
@@ -457,7 +466,7 @@ def test_invoicing_an_unapproved_entry_is_422_and_changes_nothing() -> None:
     approved, submitted, active = world.entries
     world.approve([approved])
     world.psa.submit_timesheet("default", world.user, [submitted])
-    body = _problem(world.invoice([approved, submitted, active]), 422)
+    body = _kantata(world.invoice([approved, submitted, active]), 422)
     assert body["errors"] == [
         {"field": "invoice.time_entry_ids[1]", "message": "not approved"},
         {"field": "invoice.time_entry_ids[2]", "message": "not approved"},
@@ -471,7 +480,7 @@ def test_invoicing_an_invoiced_entry_again_is_422() -> None:
     world = PsaWorld()
     world.approve(world.entries[:1])
     first = world.invoice(world.entries[:1]).json()["results"][0]["id"]
-    fields = _problem(world.invoice(world.entries[:1]), 422)["errors"]
+    fields = _kantata(world.invoice(world.entries[:1]), 422)["errors"]
     assert fields == [
         {
             "field": "invoice.time_entry_ids[0]",
@@ -485,23 +494,24 @@ def test_listing_an_entry_twice_on_one_invoice_is_422() -> None:
     world = PsaWorld()
     world.approve(world.entries[:1])
     twice = [world.entries[0], world.entries[0]]
-    assert _problem(world.invoice(twice), 422)["errors"] == [
+    assert _kantata(world.invoice(twice), 422)["errors"] == [
         {"field": "invoice.time_entry_ids[1]", "message": "listed twice"}
     ]
     assert world.entry(world.entries[0])["status"] == "LOCKED"
 
 
-def test_editing_a_locked_or_invoiced_entry_is_409() -> None:
-    """Only ACTIVE entries can be corrected: LOCKED and INVOICED ones are a 409."""
+def test_editing_a_locked_or_invoiced_entry_is_422() -> None:
+    """Only ACTIVE entries can be corrected: LOCKED and INVOICED ones are Kantata's 422
+    validation error (its specs declare no 409)."""
     world = PsaWorld()
     entry = world.entries[0]
     assert world.edit(entry, time_in_minutes=450).json()["time_entries"][entry][
         "time_in_minutes"
     ] == (450)
     world.approve([entry])
-    _problem(world.edit(entry, time_in_minutes=420), 409)
+    _kantata(world.edit(entry, time_in_minutes=420), 422)
     world.invoice([entry])
-    _problem(world.edit(entry, billable=False), 409)
+    _kantata(world.edit(entry, billable=False), 422)
     assert world.entry(entry)["time_in_minutes"] == 450
 
 
@@ -538,13 +548,13 @@ def test_only_accepted_milestones_are_invoiced_once() -> None:
         }
     }
     ms = world.http.post(f"{PSA}/billing_milestones", json=body).json()["results"][0]["id"]
-    assert _problem(world.invoice([], [ms]), 422)["errors"] == [
+    assert _kantata(world.invoice([], [ms]), 422)["errors"] == [
         {"field": "invoice.billing_milestone_ids[0]", "message": "not accepted"}
     ]
     world.psa.complete_milestone("default", ms)
     world.psa.accept_milestone("default", ms)
     assert world.invoice([], [ms]).status_code == 201
-    assert _problem(world.invoice([], [ms]), 422)["errors"][0]["message"] == "already invoiced"
+    assert _kantata(world.invoice([], [ms]), 422)["errors"][0]["message"] == "already invoiced"
 
 
 def test_psa_pagination_limits_and_page_count() -> None:
@@ -1036,7 +1046,7 @@ def test_invoicing_an_unapproved_expense_is_422_naming_it() -> None:
     world.approve(world.entries[:1])
     pending = world.spend()
     world.psa.submit_expense_report("default", world.user, [pending])
-    body = _problem(world.invoice(world.entries[:1], expenses=[pending]), 422)
+    body = _kantata(world.invoice(world.entries[:1], expenses=[pending]), 422)
     assert body["errors"] == [{"field": "invoice.expense_ids[0]", "message": "not approved"}]
     assert world.expense(pending)["status"] == "LOCKED"
     assert world.entry(world.entries[0])["status"] == "LOCKED"
@@ -1053,7 +1063,7 @@ def test_invoicing_an_invoiced_expense_again_is_422() -> None:
     first_id = first.json()["results"][0]["id"]
     invoiced = world.expense(expense)
     assert (invoiced["status"], invoiced["invoice_id"]) == ("INVOICED", first_id)
-    assert _problem(world.invoice([], expenses=[expense]), 422)["errors"] == [
+    assert _kantata(world.invoice([], expenses=[expense]), 422)["errors"] == [
         {"field": "invoice.expense_ids[0]", "message": f"already invoiced on invoice {first_id}"}
     ]
     assert world.http.get(f"{PSA}/invoices").json()["count"] == 1
@@ -1064,7 +1074,7 @@ def test_listing_an_expense_twice_on_one_invoice_is_422() -> None:
     world = PsaWorld()
     expense = world.spend()
     world.approve_expenses([expense])
-    assert _problem(world.invoice([], expenses=[expense, expense]), 422)["errors"] == [
+    assert _kantata(world.invoice([], expenses=[expense, expense]), 422)["errors"] == [
         {"field": "invoice.expense_ids[1]", "message": "listed twice"}
     ]
     assert world.expense(expense)["status"] == "LOCKED"

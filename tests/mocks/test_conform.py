@@ -299,7 +299,7 @@ def test_psa_conforms() -> None:
         locked = http.put(
             f"{api}/time_entries/{entries[0]}", json={"time_entry": {"billable": False}}
         )
-        assert locked.status_code == 409
+        assert locked.status_code == 422  # Kantata's validation error (no 409)
 
         spent = [
             psa.log_expense(

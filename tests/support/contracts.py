@@ -250,8 +250,21 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 def fields(response: httpx.Response, status: int = 422) -> list[str]:
-    """The fields a problem+json error names."""
+    """The fields a problem+json error, or Kantata's ``{"errors": [...]}``, names."""
+    if response.headers.get("content-type") == "application/json":
+        return [e["field"] for e in kantata_errors(response, status) if "field" in e]
     return [e["field"] for e in problem(response, status)["errors"]]
+
+
+def kantata_errors(response: httpx.Response, status: int) -> list[dict[str, Any]]:
+    """Kantata OX's ``{"errors": [{type, message, field}]}`` answer, after checking its
+    status, media type and shape."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json", response.headers
+    body = response.json()
+    assert set(body) == {"errors"} and body["errors"], body
+    assert all(e["type"] in ("validation", "oauth", "system") for e in body["errors"]), body
+    return list(body["errors"])
 
 
 def bc_error(response: httpx.Response, status: int, code: str | None = None) -> str:
