@@ -29,11 +29,13 @@ token counts under its remote address, so neither a changed ``X-Tenant`` header 
 the token dodges a quota. Without enforcement (the simulator) the ``X-Tenant`` header names
 the tenant the mock acts in, and the caller is that tenant, as it always was.
 
-A quota rule answers as the mirrored vendor does (``_signals``): a bare 429 for Business
-Central, Stripe, Kantata, AvaTax and Ironclad (none documents a Retry-After or rate-limit
-header), ``Sforce-Limit-Info`` on every Salesforce answer. A rule with a ``queue`` (Business
-Central's 5 processed at once, 95 waiting) admits calls past its concurrency with a wait,
-``Arrival.queued_s``: a round of the latency rule's median per ``concurrency`` calls ahead.
+A quota rule answers as the mirrored vendor does (``_signals``, and the app's ``refine`` for
+the body and status): a bare 429 for Business Central, Stripe, Kantata, AvaTax and Ironclad
+(none documents a Retry-After or rate-limit header), ``Sforce-Limit-Info`` on every
+Salesforce answer and 403 ``REQUEST_LIMIT_EXCEEDED`` past its allocation. A rule with a
+``queue`` (Business Central's 5 processed at once, 95 waiting) admits calls past its
+concurrency with a wait, ``Arrival.queued_s``: a round of the latency rule's median per
+``concurrency`` calls ahead.
 Served, the wait is spent on the event loop with the latency; the simulator's runtime adds it
 to the response half (in simulated time), so a queued call comes back later, or times out.
 

@@ -127,9 +127,9 @@ def _preset(limits: Limits) -> QuotaRule:
     )
 
 
-# The vendors' published limits (contracts.limits), as rules. Where the mock simplifies:
-# Salesforce answers 403 REQUEST_LIMIT_EXCEEDED past its daily limit; the mock answers 429,
-# the status every operation's spec declares for a quota.
+# The vendors' published limits (contracts.limits), as rules. A rule refuses with a 429;
+# each vendor app words it as its vendor does (``VendorApp.refine``): past Salesforce's daily
+# allocation the CRM answers 403 REQUEST_LIMIT_EXCEEDED (mocks._crm_errors).
 QUOTA_PRESETS: dict[str, QuotaRule] = {name: _preset(p) for name, p in PRESETS.items()}
 
 

@@ -2,10 +2,22 @@
 
 Stripe takes ``application/x-www-form-urlencoded`` bodies whose nested parameters use bracket
 notation (``metadata[invoice]=INV-1``, ``payment_method_types[]=card`` or
-``payment_method_types[0]=card``) and answers errors as ``{"error": {type, code, param,
-message}}``. Here the errors are RFC 9457 problem documents that carry Stripe's error object as
-the ``error`` extension member, and ``errors`` names the offending parameter in the same
-bracket notation.
+``payment_method_types[0]=card``) and answers every error as ``{"error": {type, code, param,
+message, doc_url}}``, ``application/json``: so does this mock, for its own refusals and for
+those of shared code (routing, auth, the fault layer), the parameter named in Stripe's bracket
+notation.
+
+Sources (consulted 2026-12-07): docs.stripe.com/api/errors ("Errors": the error object's
+``type`` ``api_error``, ``card_error``, ``idempotency_error`` or ``invalid_request_error``,
+``code``, ``param``, ``message``, ``doc_url``; statuses 400 Bad Request "often due to
+missing a required parameter", 401 "No valid API key provided", 402, 403, 404 "The requested
+resource doesn't exist", 409 "The request conflicts with another request (perhaps due to
+using the same idempotent key)", 429 "Too many requests hit the API too quickly", 500, 502,
+503, 504 "Something went wrong on Stripe's end"), docs.stripe.com/error-codes (the codes:
+``parameter_missing``, ``parameter_unknown``, ``parameter_invalid_integer``,
+``resource_missing``, ``rate_limit``, ...), docs.stripe.com/rate-limits (429 with code
+``rate_limit``), and the ``Error`` schema of Stripe's own spec
+(``../shared/vendor-specs/stripe.yaml``, components.schemas.error / api_errors).
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from pydantic_core import PydanticCustomError
 
 from mocks._http import Call, Problem, Reply
+from mocks._vendor_errors import first_field, is_oauth
 
 __all__ = [
     "BANK_TRANSFER",
@@ -57,7 +70,8 @@ DOCS = "https://stripe.com/docs/error-codes/"  # Stripe's ``doc_url``: this + th
 
 
 class StripeProblem(Problem):
-    """A problem document carrying Stripe's error object (``type``, ``code``, ``param``).
+    """An error answered as Stripe answers it: its error object (``type``, ``code``, ``param``,
+    ``message``, ``doc_url``) as the whole body.
 
     ``executed`` tells the idempotency layer whether the endpoint began executing: Stripe
     stores (and replays) the result of a keyed request only then, never for a request whose
@@ -87,22 +101,39 @@ class StripeProblem(Problem):
             self.error["param"] = param
 
     def reply(self) -> Reply:
-        reply = super().reply()
-        reply.body["error"] = dict(self.error)
-        return reply
+        return Reply(
+            self.status,
+            {"error": dict(self.error)},
+            {**self.headers, "content-type": "application/json"},
+        )
 
 
 def as_stripe(problem: Problem) -> Problem:
-    """A problem raised by shared code (routing, query parsing, auth) with Stripe's error
-    object added, so that every error of the payments mock has the same shape."""
-    if isinstance(problem, StripeProblem):
+    """A problem raised by shared code (routing, query parsing, auth, the fault layer) in
+    Stripe's words, so that every error of the payments mock has Stripe's shape. The token
+    endpoint's RFC 6749 errors are kept (Stripe authenticates with a secret key, not this
+    endpoint)."""
+    if isinstance(problem, StripeProblem) or is_oauth(problem):
         return problem
-    param = problem.errors[0]["field"] if problem.errors else None
-    kind = "invalid_request_error"
-    stripe = StripeProblem(
-        problem.status, problem.detail or problem.title, kind=kind, param=param,
-        errors=[{str(k): str(v) for k, v in e.items()} for e in problem.errors],
-    )  # fmt: skip
+    status = 400 if problem.status == 422 else problem.status
+    param = first_field(problem)
+    message = problem.detail or problem.title
+    kind, code = "invalid_request_error", None
+    if status == 429:
+        code = "rate_limit"
+        message = (
+            "Too many requests hit the API too quickly. We recommend an exponential backoff "
+            f"of your requests. ({message})"
+        )
+    elif status >= 500:
+        kind = "api_error"
+    elif status == 404 and problem.detail.startswith(("no route for", "no vendor mounted")):
+        message = f"Unrecognized request URL ({problem.detail.removeprefix('no route for ')})."
+    elif status == 404:
+        code = "resource_missing"
+    if status in (401, 403, 405) or status >= 500:
+        param = None
+    stripe = StripeProblem(status, message, kind=kind, code=code, param=param)
     stripe.headers = dict(problem.headers)
     return stripe
 

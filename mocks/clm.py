@@ -17,6 +17,7 @@ from mocks._auth import secure
 from mocks._changes import ChangeLog
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber
 from mocks._state import Clock, Tables, Webhook, WebhookSink, guid, iso, plain
+from mocks._vendor_errors import as_ironclad
 
 __all__ = ["AmendmentTerms", "ClmMock", "ExecutedTerms"]
 
@@ -117,6 +118,7 @@ class ClmMock:
         self.tables = Tables()
         self.changes = ChangeLog()  # what ``lastUpdated`` on the records list reads
         self.app = VendorApp("clm")
+        self.app.refine = as_ironclad  # Ironclad's statuses (no error body documented)
         app = self.app
         app.route("POST", API + "/workflows", scope="clm:workflows.write")(self._launch)
         app.route("GET", API + "/workflows", scope="clm:workflows.read")(self._list_workflows)
@@ -301,8 +303,8 @@ class ClmMock:
         patch = call.parse(RecordPatch)
         if patch.name is None:
             raise Problem(
-                422,
-                "Unprocessable Entity",
+                400,
+                "Bad Request",
                 "nothing to update",
                 errors=[{"field": "name", "message": "required"}],
             )

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mocks._auth import secure
 from mocks._changes import ChangeLog
+from mocks._crm_errors import as_salesforce, salesforce_error
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, not_null
 from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, plain
 
@@ -123,6 +124,7 @@ class CrmMock:
         self.tables = Tables({"Account": ("Name",), "Opportunity": ("AccountId", "IsWon")})
         self.changes = ChangeLog()  # SystemModstamp order, for sObject Get Updated
         self.app = VendorApp("crm")
+        self.app.refine = as_salesforce  # every error in Salesforce's words
         app = self.app
         for sobject in _MODELS:  # one path per sObject type, as Salesforce describes them
             base = f"{API}/sobjects/{sobject}"
@@ -237,8 +239,15 @@ class CrmMock:
         return self.tables.get(tenant, sobject, record_id, label=sobject)
 
     def _insert(self, tenant: str, sobject: str, data: _Strict) -> dict[str, Any]:
-        if isinstance(data, OpportunityIn):
-            self._record(tenant, "Account", data.AccountId)
+        if isinstance(data, OpportunityIn) and not self.tables.table(tenant, "Account").get(
+            data.AccountId
+        ):  # a lookup to a record that does not exist: Salesforce's 400, not a 404
+            raise salesforce_error(
+                400,
+                "INVALID_CROSS_REFERENCE_KEY",
+                f"invalid cross reference id: Account {data.AccountId!r}",
+                "AccountId",
+            )
         n = self.tables.next_number(tenant, sobject)
         record_id = f"{_PREFIX[sobject]}{n:015d}"
         now = iso(self.clock())

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from mocks._auth import secure
 from mocks._changes import ChangeLog
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber, not_null
+from mocks._psa_errors import as_kantata, kantata_error
 from mocks._psa_expenses import ExpensesMixin
 from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, plain
 
@@ -211,6 +212,7 @@ class PsaMock(ExpensesMixin):
         self.tables = Tables(_INDEXES)
         self.changes = ChangeLog()  # what "updated_after" reads
         self.app = VendorApp("psa")
+        self.app.refine = as_kantata  # every error in Kantata OX's words
         app = self.app
         for kind in (
             "workspaces",
@@ -577,10 +579,11 @@ class PsaMock(ExpensesMixin):
         entry = self.tables.get(call.tenant, "time_entries", call.params["id"], "time entry")
         patch = plain(call.parse(TimeEntryPatch, "time_entry"), exclude_unset=True)
         if entry["status"] != "ACTIVE":
-            raise Problem(
-                409,
-                "Conflict",
+            raise kantata_error(  # Kantata's specs declare no 409: a validation error
+                422,
+                "validation",
                 f"time entry {entry['id']} is {entry['status']} and cannot be edited",
+                "time_entry.status",
             )
         entry.update(patch, updated_at=iso(self.clock()))
         self._touched(call.tenant, "time_entries", entry)

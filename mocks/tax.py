@@ -24,6 +24,7 @@ from contracts.currencies import MINOR_UNITS
 from mocks._auth import secure
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso
+from mocks._tax_errors import AvaTaxError, as_avatax, avatax_error
 from mocks._tax_rules import LineIn, RuleError, TaxRules, compute, source
 
 __all__ = ["TaxMock", "TaxRules"]
@@ -116,14 +117,18 @@ class VoidIn(_Strict):
     code: Literal["DocVoided", "DocDeleted"]
 
 
-def _invalid(field: str, message: str, detail: str | None = None) -> Problem:
-    errors = [{"field": field, "message": message}]
-    return Problem(422, "Unprocessable Entity", detail or f"invalid field: {field}", errors=errors)
+_CANCELLED = "TransactionAlreadyCancelled"
+_COMMITTED = "DocumentCodeConflict"
 
 
-def _conflict(code: str, detail: str) -> Problem:
-    errors = [{"field": "code", "message": detail}]
-    return Problem(409, "Conflict", f"transaction {code!r}: {detail}", errors=errors)
+def _invalid(field: str, message: str, code: str = "InvalidParameterValue") -> AvaTaxError:
+    """A refused field, as AvaTax refuses it: 400 with the field in ``refersTo``."""
+    return avatax_error(400, code, f"{field}: {message}", field)
+
+
+def _conflict(code: str, detail: str, error: str) -> AvaTaxError:
+    """A document whose status forbids the change: AvaTax's 400 (it answers no 409)."""
+    return avatax_error(400, error, f"transaction {code!r}: {detail}", "code")
 
 
 class TaxMock:
@@ -138,6 +143,7 @@ class TaxMock:
         self.rules = (rules or TaxRules.default()).model_copy(deep=True)
         self.tables = Tables({"documents": ("companyCode",)})  # a page per company, not a scan
         self.app = VendorApp("tax")
+        self.app.refine = as_avatax  # every error in AvaTax's words
         app = self.app
         app.route("POST", API + "/transactions/create", scope="tax:transactions.write")(
             self._create
@@ -191,17 +197,19 @@ class TaxMock:
         description: str | None = None
         if current is not None:
             if current["status"] == "Cancelled":
-                raise _conflict(tx.code, "is voided (Cancelled) and cannot change")
+                raise _conflict(tx.code, "is voided (Cancelled) and cannot change", _CANCELLED)
             if adjust is not None:
                 reason, description = adjust.adjustmentReason, adjust.adjustmentDescription
             if current["status"] == "Committed":
                 if adjust is None:
-                    raise _conflict(tx.code, "is committed; adjust it through createoradjust")
+                    raise _conflict(
+                        tx.code, "is committed; adjust it through createoradjust", _COMMITTED
+                    )
                 if reason in (None, "NotAdjusted"):
                     raise _invalid(
                         "adjustmentReason",
-                        "required to adjust a committed transaction",
-                        f"transaction {tx.code!r} is committed: give an adjustmentReason",
+                        f"required to adjust committed transaction {tx.code!r}",
+                        "ValueRequiredError",
                     )
             current["status"] = "Adjusted"
         n = self.tables.next_number(tenant, "transactions")
@@ -219,12 +227,17 @@ class TaxMock:
     def _calculate(self, tx: CreateTransactionIn, prefix: str) -> dict[str, Any]:
         """The taxed document as an estimate (id 0, ``Temporary``); a 422 when untaxable."""
         if tx.type == "SalesInvoice" and tx.code is None:
-            raise _invalid(prefix + "code", "required for a SalesInvoice (the document code)")
+            raise _invalid(
+                prefix + "code",
+                "required for a SalesInvoice (the document code)",
+                "ValueRequiredError",
+            )
         minor = MINOR_UNITS.get(tx.currencyCode)
         if minor is None:
             raise _invalid(prefix + "currencyCode", f"currency {tx.currencyCode} is not set up")
         quantum = Decimal(1).scaleb(-minor)
         errors: list[dict[str, str]] = []
+        codes: list[str] = []  # AvaTax's code for each of ``errors``
         numbers: list[str] = []
         seen: set[str] = set()  # membership only, never iterated
         for k, line in enumerate(tx.lines):
@@ -232,14 +245,19 @@ class TaxMock:
             if line.amount != line.amount.quantize(quantum):
                 message = f"more decimals than {tx.currencyCode} has ({minor})"
                 errors.append({"field": f"{prefix}lines.{k}.amount", "message": message})
+                codes.append("GetTaxError")
             if number in seen:
                 message = f"line number {number!r} is used twice"
                 errors.append({"field": f"{prefix}lines.{k}.number", "message": message})
+                codes.append("LineAlreadyExists")
             numbers.append(number)
             seen.add(number)
         if errors:
             fields = ", ".join(e["field"] for e in errors)
-            raise Problem(422, "Unprocessable Entity", f"invalid fields: {fields}", errors=errors)
+            raise AvaTaxError(
+                400, codes[0], f"invalid fields: {fields}", [e["field"] for e in errors],
+                messages=[f"{e['field']}: {e['message']}" for e in errors], codes=codes,
+            )  # fmt: skip
         ship_from, ship_to = tx.addresses.shipFrom, tx.addresses.shipTo
         try:
             sourcing = source(
@@ -249,7 +267,7 @@ class TaxMock:
                 tx.businessIdentificationNo,
             )
         except RuleError as exc:
-            raise _invalid(prefix + exc.field, exc.message) from None
+            raise _invalid(prefix + exc.field, exc.message, "GetTaxError") from None
         items = [
             LineIn(n, line.amount.quantize(quantum), line.taxCode)
             for n, line in zip(numbers, tx.lines, strict=True)
@@ -332,7 +350,9 @@ class TaxMock:
             raise _invalid("commit", "only true is supported (uncommit is not modelled)")
         record = self._document(call)
         if record["status"] == "Cancelled":
-            raise _conflict(record["code"], "is voided (Cancelled) and cannot be committed")
+            raise _conflict(
+                record["code"], "is voided (Cancelled) and cannot be committed", _CANCELLED
+            )
         if record["status"] == "Saved":
             record.update(status="Committed", modifiedDate=iso(self.clock()))
         return Reply(200, record)
@@ -341,7 +361,11 @@ class TaxMock:
         reason = call.parse(VoidIn).code
         record = self._document(call)
         if record["status"] == "Committed" and reason == "DocDeleted":
-            raise _conflict(record["code"], "is committed: void it with DocVoided, not DocDeleted")
+            raise _conflict(
+                record["code"],
+                "is committed: void it with DocVoided, not DocDeleted",
+                "InvalidDocumentStatus",
+            )
         if record["status"] != "Cancelled":
             record.update(status="Cancelled", modifiedDate=iso(self.clock()))
         return Reply(200, record)

@@ -191,7 +191,7 @@ class ResilientRuntime(RuntimeLayer):
                 failure = "timeout"
             else:
                 self._observe_quota(vendor, response)
-                status = response.status_code
+                status = 429 if _allocation_spent(response) else response.status_code
                 if status < 500 and status != 429:
                     self._succeeded(vendor)
                     return response
@@ -347,3 +347,21 @@ def _api_usage(info: str) -> tuple[int, int] | None:
             if used.isdigit() and limit.isdigit():
                 return int(used), int(limit)
     return None
+
+
+def _allocation_spent(response: httpx.Response) -> bool:
+    """Salesforce's daily API allocation spent: 403 ``[{"errorCode": "REQUEST_LIMIT_EXCEEDED",
+    ...}]`` (REST API Developer Guide, "Status Codes and Error Responses"), its throttling
+    answer in place of a 429, so the core backs off on it as on any 429."""
+    if response.status_code != 403:
+        return False
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return (
+        isinstance(body, list)
+        and bool(body)
+        and isinstance(body[0], dict)
+        and body[0].get("errorCode") == "REQUEST_LIMIT_EXCEEDED"
+    )

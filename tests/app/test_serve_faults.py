@@ -178,22 +178,28 @@ def test_the_admin_api_takes_a_vendor_preset_by_name(served: str, erp: dict[str,
 
 
 def test_every_served_operation_documents_the_fault_answers(served: str) -> None:
-    """Each vendor's served spec declares 429 (with the vendor's own throttling headers and
-    no others: Sforce-Limit-Info for Salesforce, none for the rest), 503 and 5XX on every
-    operation, as reusable responses."""
+    """Each vendor's served spec declares its throttling answer (429 with no rate-limit
+    headers; Salesforce's 403 with Sforce-Limit-Info), 503 and 5XX on every operation, as
+    reusable responses."""
     with httpx.Client(timeout=5) as http:
         for vendor in VENDORS:
             spec = http.get(f"{served}/{vendor}/openapi.json").json()
-            too_many = spec["components"]["responses"]["TooManyRequests"]
-            own = {"crm": {"Sforce-Limit-Info"}}.get(vendor, set())
-            assert set(too_many.get("headers", {})) == own, vendor
+            # Salesforce throttles with 403 REQUEST_LIMIT_EXCEEDED (Forbidden, carrying its
+            # Sforce-Limit-Info), never 429; the others with a bare 429
+            salesforce = vendor == "crm"
+            throttled = "Forbidden" if salesforce else "TooManyRequests"
+            headers = set(spec["components"]["responses"][throttled].get("headers", {}))
+            assert ("Sforce-Limit-Info" in headers) == salesforce, vendor
+            assert salesforce or not headers, vendor
             for path, item in spec["paths"].items():
                 for method, operation in item.items():
                     if method not in ("get", "post", "patch", "put", "delete"):
                         continue
                     answers = operation["responses"]
                     where = f"{vendor} {method} {path}"
-                    assert answers["429"] == {"$ref": "#/components/responses/TooManyRequests"}
+                    key, ref = ("403", "Forbidden") if salesforce else ("429", "TooManyRequests")
+                    assert answers[key] == {"$ref": f"#/components/responses/{ref}"}, where
+                    assert not salesforce or "429" not in answers, where
                     assert answers["503"]["$ref"].endswith("/ServiceUnavailable"), where
                     assert answers["5XX"]["$ref"].endswith("/ServerError"), where
 

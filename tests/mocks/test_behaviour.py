@@ -12,7 +12,14 @@ import pytest
 import simplejson
 
 from mocks import ClmMock, CrmMock, ErpMock, ExecutedTerms, PsaMock, Webhook
-from tests.support.contracts import Contract, bc_error
+from tests.support.contracts import (
+    Contract,
+    bc_error,
+    error_message,
+    kantata_errors,
+    salesforce_errors,
+    salesforce_fields,
+)
 from tests.support.contracts import fields as _fields
 from tests.support.contracts import problem as _problem
 
@@ -256,8 +263,9 @@ def test_crm_record_of_another_tenant_is_not_found() -> None:
     crm, _, http = _crm()
     account = _account(http)
     other = Contract("crm").client(crm.app, tenant="globex")
-    _problem(other.get(f"{CRM}/sobjects/Account/{account}"), 404)
-    _problem(other.patch(f"{CRM}/sobjects/Account/{account}", json={"Name": "x"}), 404)
+    salesforce_errors(other.get(f"{CRM}/sobjects/Account/{account}"), 404, "NOT_FOUND")
+    patched = other.patch(f"{CRM}/sobjects/Account/{account}", json={"Name": "x"})
+    salesforce_errors(patched, 404, "NOT_FOUND")
     assert (
         other.get(f"{CRM}/query", params={"q": "SELECT Id FROM Account"}).json()["totalSize"] == 0
     )
@@ -276,8 +284,8 @@ def test_psa_workspace_of_another_tenant_is_not_found() -> None:
     """A PSA workspace (and its entries) is a 404 from another tenant, even with the same id."""
     world = PsaWorld()
     other = Contract("psa").client(world.psa.app, tenant="globex")
-    _problem(other.get(f"{PSA}/workspaces/{world.ws}"), 404)
-    _problem(other.get(f"{PSA}/time_entries/{world.entries[0]}"), 404)
+    _kantata(other.get(f"{PSA}/workspaces/{world.ws}"), 404)
+    _kantata(other.get(f"{PSA}/time_entries/{world.entries[0]}"), 404)
     assert other.get(f"{PSA}/time_entries").json()["count"] == 0
 
 
@@ -293,10 +301,10 @@ def test_erp_company_of_another_tenant_is_not_found() -> None:
 # -- errors ---------------------------------------------------------------------------------
 
 
-def test_wrong_type_is_a_422_naming_the_field() -> None:
-    """A field of the wrong type is a problem document naming that field."""
+def test_wrong_type_is_a_400_naming_the_field() -> None:
+    """A field of the wrong type is Salesforce's 400 naming that field."""
     _, _, http = _crm()
-    assert _fields(http.post(f"{CRM}/sobjects/Account", json={"Name": 42})) == ["Name"]
+    assert salesforce_fields(http.post(f"{CRM}/sobjects/Account", json={"Name": 42})) == ["Name"]
 
 
 def test_unknown_field_is_a_422_naming_the_field() -> None:
@@ -321,10 +329,12 @@ def test_missing_envelope_is_a_400_naming_it() -> None:
 
 @pytest.mark.parametrize("field", ["Name", "StageName", "CloseDate"])
 def test_crm_patch_cannot_null_a_required_field(field: str) -> None:
-    """PATCH may clear optional fields, but nulling a required one is a 422 and changes nothing."""
+    """PATCH may clear optional fields, but nulling a required one is Salesforce's 400
+    REQUIRED_FIELD_MISSING and changes nothing."""
     _, _, http = _crm()
     opp = _opportunity(http, _account(http))
-    assert _fields(http.patch(f"{CRM}/sobjects/Opportunity/{opp}", json={field: None})) == [field]
+    nulled = http.patch(f"{CRM}/sobjects/Opportunity/{opp}", json={field: None})
+    assert salesforce_errors(nulled, 400, "REQUIRED_FIELD_MISSING")[0]["fields"] == [field]
     assert http.get(f"{CRM}/sobjects/Opportunity/{opp}").json()[field] is not None
     cleared = http.patch(f"{CRM}/sobjects/Opportunity/{opp}", json={"Amount": None})
     assert cleared.status_code == 204
@@ -398,16 +408,27 @@ def _write_routes() -> list[tuple[httpx.Client, str, str]]:
     ]
 
 
+def _kantata(response: httpx.Response, status: int) -> dict[str, Any]:
+    """Kantata's ``{"errors": [...]}`` (checked), its field errors as ``{field, message}``."""
+    errors = kantata_errors(response, status)
+    return {
+        "errors": [{"field": e["field"], "message": e["message"]} for e in errors if "field" in e]
+    }
+
+
+# Kantata answers a refused field 422 (its own spec: '422': Unprocessable Entity); the others
+# (Ironclad included) answer 400
+_KEEPS_422 = ("/api/v1",)
+
+
 def test_garbage_bodies_never_cause_a_server_error() -> None:
     """Every write route answers garbage, deep nesting and wrong types with a 4xx problem."""
     for http, method, path in _write_routes():
         for content in GARBAGE:
             response = http.request(method, path, content=content)
             assert 400 <= response.status_code < 500, (method, path, content[:40])
-            if path.startswith("/api/v2.0"):  # the ERP answers in Business Central's words
-                bc_error(response, response.status_code)
-            else:
-                assert response.headers["content-type"] == "application/problem+json"
+            assert response.status_code != 422 or path.startswith(_KEEPS_422), (method, path)
+            assert error_message(response, response.status_code)  # the vendor's own shape
 
 
 def test_out_of_range_decimals_are_a_422_not_a_crash() -> None:
@@ -445,7 +466,7 @@ def test_invoicing_an_unapproved_entry_is_422_and_changes_nothing() -> None:
     approved, submitted, active = world.entries
     world.approve([approved])
     world.psa.submit_timesheet("default", world.user, [submitted])
-    body = _problem(world.invoice([approved, submitted, active]), 422)
+    body = _kantata(world.invoice([approved, submitted, active]), 422)
     assert body["errors"] == [
         {"field": "invoice.time_entry_ids[1]", "message": "not approved"},
         {"field": "invoice.time_entry_ids[2]", "message": "not approved"},
@@ -459,7 +480,7 @@ def test_invoicing_an_invoiced_entry_again_is_422() -> None:
     world = PsaWorld()
     world.approve(world.entries[:1])
     first = world.invoice(world.entries[:1]).json()["results"][0]["id"]
-    fields = _problem(world.invoice(world.entries[:1]), 422)["errors"]
+    fields = _kantata(world.invoice(world.entries[:1]), 422)["errors"]
     assert fields == [
         {
             "field": "invoice.time_entry_ids[0]",
@@ -473,23 +494,24 @@ def test_listing_an_entry_twice_on_one_invoice_is_422() -> None:
     world = PsaWorld()
     world.approve(world.entries[:1])
     twice = [world.entries[0], world.entries[0]]
-    assert _problem(world.invoice(twice), 422)["errors"] == [
+    assert _kantata(world.invoice(twice), 422)["errors"] == [
         {"field": "invoice.time_entry_ids[1]", "message": "listed twice"}
     ]
     assert world.entry(world.entries[0])["status"] == "LOCKED"
 
 
-def test_editing_a_locked_or_invoiced_entry_is_409() -> None:
-    """Only ACTIVE entries can be corrected: LOCKED and INVOICED ones are a 409."""
+def test_editing_a_locked_or_invoiced_entry_is_422() -> None:
+    """Only ACTIVE entries can be corrected: LOCKED and INVOICED ones are Kantata's 422
+    validation error (its specs declare no 409)."""
     world = PsaWorld()
     entry = world.entries[0]
     assert world.edit(entry, time_in_minutes=450).json()["time_entries"][entry][
         "time_in_minutes"
     ] == (450)
     world.approve([entry])
-    _problem(world.edit(entry, time_in_minutes=420), 409)
+    _kantata(world.edit(entry, time_in_minutes=420), 422)
     world.invoice([entry])
-    _problem(world.edit(entry, billable=False), 409)
+    _kantata(world.edit(entry, billable=False), 422)
     assert world.entry(entry)["time_in_minutes"] == 450
 
 
@@ -526,13 +548,13 @@ def test_only_accepted_milestones_are_invoiced_once() -> None:
         }
     }
     ms = world.http.post(f"{PSA}/billing_milestones", json=body).json()["results"][0]["id"]
-    assert _problem(world.invoice([], [ms]), 422)["errors"] == [
+    assert _kantata(world.invoice([], [ms]), 422)["errors"] == [
         {"field": "invoice.billing_milestone_ids[0]", "message": "not accepted"}
     ]
     world.psa.complete_milestone("default", ms)
     world.psa.accept_milestone("default", ms)
     assert world.invoice([], [ms]).status_code == 201
-    assert _problem(world.invoice([], [ms]), 422)["errors"][0]["message"] == "already invoiced"
+    assert _kantata(world.invoice([], [ms]), 422)["errors"][0]["message"] == "already invoiced"
 
 
 def test_psa_pagination_limits_and_page_count() -> None:
@@ -1024,7 +1046,7 @@ def test_invoicing_an_unapproved_expense_is_422_naming_it() -> None:
     world.approve(world.entries[:1])
     pending = world.spend()
     world.psa.submit_expense_report("default", world.user, [pending])
-    body = _problem(world.invoice(world.entries[:1], expenses=[pending]), 422)
+    body = _kantata(world.invoice(world.entries[:1], expenses=[pending]), 422)
     assert body["errors"] == [{"field": "invoice.expense_ids[0]", "message": "not approved"}]
     assert world.expense(pending)["status"] == "LOCKED"
     assert world.entry(world.entries[0])["status"] == "LOCKED"
@@ -1041,7 +1063,7 @@ def test_invoicing_an_invoiced_expense_again_is_422() -> None:
     first_id = first.json()["results"][0]["id"]
     invoiced = world.expense(expense)
     assert (invoiced["status"], invoiced["invoice_id"]) == ("INVOICED", first_id)
-    assert _problem(world.invoice([], expenses=[expense]), 422)["errors"] == [
+    assert _kantata(world.invoice([], expenses=[expense]), 422)["errors"] == [
         {"field": "invoice.expense_ids[0]", "message": f"already invoiced on invoice {first_id}"}
     ]
     assert world.http.get(f"{PSA}/invoices").json()["count"] == 1
@@ -1052,7 +1074,7 @@ def test_listing_an_expense_twice_on_one_invoice_is_422() -> None:
     world = PsaWorld()
     expense = world.spend()
     world.approve_expenses([expense])
-    assert _problem(world.invoice([], expenses=[expense, expense]), 422)["errors"] == [
+    assert _kantata(world.invoice([], expenses=[expense, expense]), 422)["errors"] == [
         {"field": "invoice.expense_ids[1]", "message": "listed twice"}
     ]
     assert world.expense(expense)["status"] == "LOCKED"

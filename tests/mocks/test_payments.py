@@ -66,9 +66,10 @@ def world() -> World:
 
 
 def _error(response: httpx.Response) -> dict[str, Any]:
-    assert response.headers["content-type"] == "application/problem+json"
+    """Stripe's error object, after checking the body is that object alone, as JSON."""
+    assert response.headers["content-type"] == "application/json"
     body = response.json()
-    assert body["detail"] == body["error"]["message"]
+    assert set(body) == {"error"} and body["error"]["message"], body
     return dict(body["error"])
 
 
@@ -202,9 +203,7 @@ def test_same_key_with_other_params_is_an_idempotency_error(world: World) -> Non
     clash = world.http.post("/v1/customers", data={"name": "B"}, headers=key)
     assert clash.status_code == 400
     assert _error(clash)["type"] == "idempotency_error"
-    assert clash.json()["errors"] == [
-        {"field": "Idempotency-Key", "message": "used with other params"}
-    ]
+    assert "same parameters" in _error(clash)["message"]
     elsewhere = world.http.post(
         "/v1/payment_intents", data={"amount": "100", "currency": "eur"}, headers=key
     )
@@ -272,7 +271,7 @@ def test_malformed_idempotency_keys_are_refused(world: World) -> None:
     for key in ("k" * 256, ""):
         response = world.http.post("/v1/customers", headers={"Idempotency-Key": key})
         assert response.status_code == 400
-        assert response.json()["errors"][0]["field"] == "Idempotency-Key"
+        assert "Idempotency keys" in _error(response)["message"]
     assert world.http.post("/v1/customers", headers={"Idempotency-Key": "k" * 255}).is_success
 
 
@@ -319,7 +318,6 @@ def test_bad_list_params_are_named(
     response = world.http.get("/v1/customers", params=params)
     assert response.status_code == status
     assert _error(response)["param"] == param
-    assert response.json()["errors"][0]["field"] == param
 
 
 def test_intents_list_filters_by_customer(world: World) -> None:
@@ -568,7 +566,6 @@ def test_bad_intent_params_are_named(
         param,
         code,
     )
-    assert response.json()["errors"][0]["field"] == param
     request = httpx.Request("POST", "http://x/v1/payment_intents", data=data)
     media, sent = world.spec.sent(request, "/v1/payment_intents")
     assert world.spec.rejects("POST", "/v1/payment_intents", sent, media) is not executed
@@ -593,7 +590,7 @@ def test_bad_intent_params_are_named(
 def test_malformed_bodies_are_400_never_500(
     world: World, content: bytes, content_type: str
 ) -> None:
-    """Undecodable, duplicated, conflicting or JSON bodies are 400 problem documents."""
+    """Undecodable, duplicated, conflicting or JSON bodies are 400s in Stripe's shape."""
     response = world.http.post(
         "/v1/payment_intents", content=content, headers={"Content-Type": content_type}
     )

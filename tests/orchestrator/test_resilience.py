@@ -215,6 +215,27 @@ def test_a_bare_429_pauses_the_vendor_for_the_backoff() -> None:
     assert rt._paces["erp"].paused_until >= 6
 
 
+def test_salesforces_spent_allocation_is_backed_off_as_a_429() -> None:
+    """Past its daily allocation Salesforce answers 403 REQUEST_LIMIT_EXCEEDED, never 429:
+    the core pauses the vendor and retries as for a 429; any other 403 is the caller's."""
+    spent = httpx.Response(
+        403, json=[{"message": "TotalRequests Limit exceeded.",
+                    "errorCode": "REQUEST_LIMIT_EXCEEDED", "fields": []}],
+    )  # fmt: skip
+    inner = VirtualRuntime(_answers(spent, _status(200)))
+    rt = ResilientRuntime(inner, policy=RetryPolicy(base_s=8, cap_s=8), quotas={})
+    assert run_flow(rt.send("crm", "GET", "/x")).status_code == 200
+    assert inner.sent[1][0] - inner.sent[0][0] >= 6
+    assert rt._paces["crm"].paused_until >= 6
+    scope = httpx.Response(
+        403, json=[{"message": "no", "errorCode": "INSUFFICIENT_ACCESS_OR_READONLY", "fields": []}]
+    )
+    other = VirtualRuntime(_answers(scope, _status(200)))
+    rt = ResilientRuntime(other, policy=RetryPolicy(base_s=8, cap_s=8), quotas={})
+    assert run_flow(rt.send("crm", "GET", "/x")).status_code == 403
+    assert len(other.sent) == 1
+
+
 def _invoice_and_echo() -> tuple[Any, dict[str, Any]]:
     from datetime import date
     from decimal import Decimal

@@ -250,8 +250,21 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 def fields(response: httpx.Response, status: int = 422) -> list[str]:
-    """The fields a problem+json error names."""
+    """The fields a problem+json error, or Kantata's ``{"errors": [...]}``, names."""
+    if response.headers.get("content-type") == "application/json":
+        return [e["field"] for e in kantata_errors(response, status) if "field" in e]
     return [e["field"] for e in problem(response, status)["errors"]]
+
+
+def kantata_errors(response: httpx.Response, status: int) -> list[dict[str, Any]]:
+    """Kantata OX's ``{"errors": [{type, message, field}]}`` answer, after checking its
+    status, media type and shape."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json", response.headers
+    body = response.json()
+    assert set(body) == {"errors"} and body["errors"], body
+    assert all(e["type"] in ("validation", "oauth", "system") for e in body["errors"]), body
+    return list(body["errors"])
 
 
 def bc_error(response: httpx.Response, status: int, code: str | None = None) -> str:
@@ -265,3 +278,58 @@ def bc_error(response: httpx.Response, status: int, code: str | None = None) -> 
         assert body["error"]["code"] == code, body
     message: str = body["error"]["message"]
     return message
+
+
+def avatax_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+    """The ``error`` of AvaTax's ``{"error": {code, message, target, details}}`` answer, after
+    checking its status, media type, shape and (when given) code."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json", response.headers
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error: dict[str, Any] = body["error"]
+    assert {"code", "message", "target", "details"} <= set(error), body
+    assert all(d["code"] and d["number"] >= 0 and d["helpLink"] for d in error["details"]), body
+    if code is not None:
+        assert error["code"] == code, body
+    return error
+
+
+def avatax_fields(response: httpx.Response, status: int = 400) -> list[str]:
+    """The fields an AvaTax error refers to (``details[].refersTo``)."""
+    return [d["refersTo"] for d in avatax_error(response, status)["details"] if "refersTo" in d]
+
+
+def salesforce_errors(
+    response: httpx.Response, status: int, code: str | None = None
+) -> list[dict[str, Any]]:
+    """Salesforce's ``[{message, errorCode, fields}]`` answer, after checking its status,
+    media type, shape and (when given) the first error's code."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json", response.headers
+    body = response.json()
+    assert isinstance(body, list) and body, body
+    assert all(set(e) == {"message", "errorCode", "fields"} for e in body), body
+    if code is not None:
+        assert body[0]["errorCode"] == code, body
+    return body
+
+
+def salesforce_fields(response: httpx.Response, status: int = 400) -> list[str]:
+    """The fields a Salesforce error names."""
+    return [f for e in salesforce_errors(response, status) for f in e["fields"]]
+
+
+def error_message(response: httpx.Response, status: int) -> str:
+    """The message of any mock's error answer, in whichever vendor's shape it comes (Salesforce's
+    list, Kantata's ``errors``, the ``error`` object of BC, AvaTax and Stripe, or a problem
+    document), after checking its status."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    if isinstance(body, list):
+        return str(salesforce_errors(response, status)[0]["message"])
+    if "errors" in body and "status" not in body:  # Kantata's {"errors": [{type, message}]}
+        return str(body["errors"][0]["message"])
+    if "error" in body and isinstance(body["error"], dict):
+        return str(body["error"]["message"])
+    return str(problem(response, status).get("detail", ""))
