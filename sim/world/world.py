@@ -35,7 +35,10 @@ from sim.world.runtime import CountingEnvironment, SimRuntime
 
 __all__ = ["DESIGNS", "Core", "World", "heal_moment", "load_design"]
 
-DESIGNS = {"reference": "orchestrator.reference:build"}
+DESIGNS = {
+    "reference": "orchestrator.reference:build",
+    "point-to-point": "orchestrator.point_to_point:build",
+}
 CORE_CLIENT = "q2c-core"  # the core's API client id at every vendor
 
 
