@@ -7,45 +7,25 @@ One flow per contract runs at a time, so two change orders signed together never
 
 from __future__ import annotations
 
-from typing import Any
-
+from orchestrator._contracting import Contracting
 from orchestrator._ledger import BillingLedger
-from orchestrator._parts import CoreParts
+from orchestrator._state import Engagement
+from orchestrator.context import CoreContext
 from orchestrator.model import Invoice
 from orchestrator.runtime import Flow
 
 __all__ = ["ChangeOrders"]
 
 
-class ChangeOrders(CoreParts):
-    """Mixed into the reference core: it owns ``state`` and the adapters."""
+class ChangeOrders:
+    """Completed CLM workflows: a new SOW goes to contracting, a change order is applied here."""
 
-    def contract_to_project(self, record_id: str) -> Flow[None]:
-        raise NotImplementedError
+    def __init__(self, ctx: CoreContext, contracting: Contracting) -> None:
+        self.ctx = ctx
+        self.state = ctx.state
+        self.contracting = contracting
 
-    def _sync_terms(self, engagement: Any) -> Flow[None]:
-        """Push rate card versions and milestones the PSA does not have yet."""
-        roles = yield from self._psa.roles()
-        cards, milestones = yield from self._psa.terms_in_psa(engagement.project.id)
-        engagement.versions_in_psa.update(dict.fromkeys(sorted(cards)))
-        engagement.milestones_in_psa.update(dict.fromkeys(sorted(milestones)))
-        for version in engagement.contract.versions:
-            if version.number not in engagement.versions_in_psa:
-                yield from self._psa.add_rate_card(engagement.project.id, version.rate_card, roles)
-                engagement.versions_in_psa[version.number] = None
-                self.state.save(engagement)
-        budgets = [v.budget for v in engagement.contract.versions if v.budget is not None]
-        if budgets and budgets[-1] != engagement.budget_in_psa:
-            yield from self._psa.set_budget(engagement.project.id, budgets[-1])
-            engagement.budget_in_psa = budgets[-1]
-            self.state.save(engagement)
-        for milestone in engagement.contract.milestones:
-            if milestone.id not in engagement.milestones_in_psa:
-                yield from self._psa.add_milestone(engagement.project.id, milestone)
-                engagement.milestones_in_psa[milestone.id] = None
-                self.state.save(engagement)
-
-    def _credit_and_reissue(self, engagement: Any, version_id: str) -> Flow[None]:
+    def _credit_and_reissue(self, engagement: Engagement, version_id: str) -> Flow[None]:
         """Credit every charge the change order reprices (a credit note, taxed by the engine)
         and queue the items to be charged again at the terms now in force."""
         ledger: BillingLedger = self.state.ledger
@@ -55,7 +35,7 @@ class ChangeOrders(CoreParts):
         charged = [line for item in items for line in item.charged]
         code = f"CN-{engagement.contract.reference}-{version_id.rsplit('/', 1)[-1]}"[:50]
         # dated once: a replay on another day sends the very same memo under the same key
-        today = self.state.credit_note_dates.setdefault(code, self._rt.now().date())
+        today = self.state.credit_note_dates.setdefault(code, self.ctx.rt.now().date())
         reversal = Invoice(
             contract_id=engagement.contract.reference, customer_id=engagement.customer.id,
             legal_entity_id=engagement.entity.id, period=f"{today:%Y-%m}", invoice_date=today,
@@ -64,29 +44,31 @@ class ChangeOrders(CoreParts):
                                                 "unit_price": -line.unit_price})
                         for line in charged),
         )  # fmt: skip
-        taxed = yield from self._tax.assess(reversal, engagement.entity, engagement.customer, code)
+        taxed = yield from self.ctx.tax.assess(
+            reversal, engagement.entity, engagement.customer, code
+        )
         credit_lines = [
             line.model_copy(update={"tax": -t.tax, "tax_code": t.tax_code})
             for line, t in zip(charged, taxed, strict=True)
         ]
-        memo = yield from self._erp.credit(
+        memo = yield from self.ctx.erp.credit(
             engagement.entity, engagement.customer.id, credit_lines, today, code, key=code
         )
-        yield from self._tax.commit(engagement.entity, code)
+        yield from self.ctx.tax.commit(engagement.entity, code)
         self.state.ledger.credited(items, today, version_id)
-        self._rt.record("core.credit_note", contract=engagement.contract.reference,
+        self.ctx.rt.record("core.credit_note", contract=engagement.contract.reference,
                         number=memo["number"], items=len(items))  # fmt: skip
 
     def on_contract_record(self, record_id: str) -> Flow[None]:
         """A completed CLM workflow: a new SOW, or a change order to one we already deliver."""
         while record_id in self.state.setting_up:  # one flow per contract at a time: two
-            yield from self._rt.sleep(60)  # change orders signed together must not interleave
+            yield from self.ctx.rt.sleep(60)  # change orders signed together must not interleave
         self.state.setting_up[record_id] = None
         try:
             if record_id in self.state.engagements:
                 yield from self.amend_contract(record_id)
             else:
-                yield from self.contract_to_project(record_id)
+                yield from self.contracting.contract_to_project(record_id)
         finally:
             del self.state.setting_up[record_id]
 
@@ -94,15 +76,15 @@ class ChangeOrders(CoreParts):
         """A change order: new versions reach the PSA, billed work is repriced and settled
         by adjustment lines on the next invoice."""
         engagement = self.state.engagements[record_id]
-        engagement.contract = yield from self._clm.contract(record_id)
+        engagement.contract = yield from self.ctx.clm.contract(record_id)
         self.state.save(engagement)
-        yield from self._sync_terms(engagement)
+        yield from self.contracting.sync_terms(engagement)
         latest = engagement.contract.versions[-1]
         if engagement.contract.retro_settlement == "credit_and_reissue":
             yield from self._credit_and_reissue(engagement, latest.id)
             return
-        queued = self.state.ledger.adjustments(engagement, self._rt.now().date(), latest.id)
-        self._rt.record(
+        queued = self.state.ledger.adjustments(engagement, self.ctx.rt.now().date(), latest.id)
+        self.ctx.rt.record(
             "core.contract_amended",
             contract=engagement.contract.reference,
             version=latest.number,

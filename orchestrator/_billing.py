@@ -16,10 +16,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from orchestrator._cash import Cash
 from orchestrator._credits import outside_vat, split_credits
+from orchestrator._holds import Holds
 from orchestrator._ledger import Item
-from orchestrator._parts import CoreParts
+from orchestrator._state import Engagement
 from orchestrator._wire import ContractViolation, VendorError
+from orchestrator.context import CoreContext
 from orchestrator.model import Invoice, InvoiceLine
 from orchestrator.runtime import Flow
 
@@ -47,17 +50,14 @@ class Outgoing:
     memo: bool = False  # a credit note for service credits the month's charges cannot absorb
 
 
-class Billing(CoreParts):
-    """Mixed into the reference core: it owns ``state`` and the adapters."""
+class Billing:
+    """Billing runs and the outbox; asks ``holds`` what must wait, and ``cash`` for payment."""
 
-    def _approved_subcontracting(self, items: list[Item]) -> list[Item]:
-        raise NotImplementedError
-
-    def _purchase_order(self, engagement: Any, items: list[Item]) -> Flow[str | None]:
-        raise NotImplementedError
-
-    def request_payment(self, engagement: Any, invoice: dict[str, Any]) -> Flow[None]:
-        raise NotImplementedError
+    def __init__(self, ctx: CoreContext, holds: Holds, cash: Cash) -> None:
+        self.ctx = ctx
+        self.state = ctx.state
+        self.holds = holds
+        self.cash = cash
 
     def billing_run(
         self, period: str, invoice_date: date, entities: tuple[str, ...] | None = None
@@ -67,7 +67,7 @@ class Billing(CoreParts):
         invoices on its own calendar, so finance may run the month entity by entity.
         Runs never overlap (a replayed run and the next month's would pick the same items)."""
         while self.state.billing:
-            yield from self._rt.sleep(60)
+            yield from self.ctx.rt.sleep(60)
         self.state.billing[period] = None
         try:
             yield from self._billing_run(period, invoice_date, entities)
@@ -85,14 +85,14 @@ class Billing(CoreParts):
             ):
                 continue  # another entity's run bills it, dated on that entity's calendar
             items = [i for i in items if i.key not in reserved]  # already on a decided invoice
-            items = self._approved_subcontracting(items) if items else items
+            items = self.holds.approved_subcontracting(items) if items else items
             if not items:
                 continue
             engagement = items[0].engagement
             subject = f"invoice:{engagement.contract.reference}:{period}"
             try:  # one contract's failure must not stop the others' invoices
                 if engagement.contract.purchase_order_required:
-                    purchase_order = yield from self._purchase_order(engagement, items)
+                    purchase_order = yield from self.holds.purchase_order(engagement, items)
                     if purchase_order is None:
                         continue
                 yield from self._invoice(items, period, invoice_date)
@@ -124,9 +124,9 @@ class Billing(CoreParts):
         person, each named in the exception."""
         detail = f"{type(exc).__name__}: {exc}"
         if isinstance(exc, VendorError) and _rejected(exc):
-            self._raise("contract_violation", subject, detail, items=items)
+            self.ctx.raise_exception("contract_violation", subject, detail, items=items)
         else:
-            self._raise("billing_failed", subject, detail)
+            self.ctx.raise_exception("billing_failed", subject, detail)
 
     def _invoice(self, items: list[Item], period: str, invoice_date: date) -> Flow[None]:
         """The contract's invoice for the period; service credits its charges cannot absorb
@@ -161,7 +161,7 @@ class Billing(CoreParts):
         yield from self._issue(key, self.state.outbox[key])
 
     def _taxed(
-        self, invoice: Invoice, engagement: Any, document: str, subject: str
+        self, invoice: Invoice, engagement: Engagement, document: str, subject: str
     ) -> Flow[tuple[InvoiceLine, ...]]:
         """The lines with the tax engine's tax; credits outside the scope of VAT carry none
         and are not sent (a document of nothing but those is not sent at all)."""
@@ -174,21 +174,21 @@ class Billing(CoreParts):
             sent = invoice.model_copy(update={"lines": tuple(
                 x for x, out in zip(invoice.lines, outside, strict=True) if not out)})  # fmt: skip
         try:
-            assessed = yield from self._tax.assess(
+            assessed = yield from self.ctx.tax.assess(
                 sent, engagement.entity, engagement.customer, document
             )
         except VendorError as exc:  # never post untaxed: hold the invoice, retry next run
             reason = "tax_unavailable" if exc.status >= 500 else "tax_rejected"
-            self._raise(reason, subject, str(exc))
+            self.ctx.raise_exception(reason, subject, str(exc))
             raise
         for reason in ("tax_unavailable", "tax_rejected", "billing_failed"):
-            self._resolve(reason, subject)
+            self.ctx.resolve_exception(reason, subject)
         taxes = iter(assessed)
         return tuple(x.model_copy(update={"tax": Decimal(0)}) if out else next(taxes)
                      for x, out in zip(invoice.lines, outside, strict=True))  # fmt: skip
 
     def _credit_note(
-        self, engagement: Any, noted: list[tuple[Item, InvoiceLine]], period: str, day: date
+        self, engagement: Engagement, noted: list[tuple[Item, InvoiceLine]], period: str, day: date
     ) -> Flow[None]:
         """Service credits the invoice cannot absorb, on a credit memo on the customer's
         account, decided in the outbox first like an invoice (same items, same key)."""
@@ -223,7 +223,7 @@ class Billing(CoreParts):
         engagement = self.state.engagements[outgoing.contract_id]
         memo = outgoing.invoice
         if outgoing.status == "decided":
-            created = yield from self._erp.credit(
+            created = yield from self.ctx.erp.credit(
                 engagement.entity, memo.customer_id, list(memo.lines), memo.invoice_date,
                 f"SC {memo.period} {memo.contract_id}", key=key,
             )  # fmt: skip
@@ -235,15 +235,17 @@ class Billing(CoreParts):
                 if item is not None:  # credited as the invoice line would have (negative)
                     ledger.mark_billed(item, item.line(), outgoing.number)
             self.state.outbox.touch(key)
-            self._rt.record("core.credit_note", contract=memo.contract_id,
+            self.ctx.rt.record("core.credit_note", contract=memo.contract_id,
                             number=outgoing.number, items=len(outgoing.items))  # fmt: skip
         if outgoing.document:
             try:
-                yield from self._tax.commit(engagement.entity, outgoing.document)
+                yield from self.ctx.tax.commit(engagement.entity, outgoing.document)
             except VendorError as exc:
-                self._raise("tax_commit_failed", f"credit_note:{outgoing.number}", str(exc))
+                self.ctx.raise_exception(
+                    "tax_commit_failed", f"credit_note:{outgoing.number}", str(exc)
+                )
                 return
-            self._resolve("tax_commit_failed", f"credit_note:{outgoing.number}")
+            self.ctx.resolve_exception("tax_commit_failed", f"credit_note:{outgoing.number}")
         del self.state.outbox[key]
 
     def _issue(self, key: str, outgoing: Outgoing) -> Flow[None]:
@@ -263,23 +265,23 @@ class Billing(CoreParts):
         invoice = outgoing.invoice
         if outgoing.status == "decided":
             try:
-                created = yield from self._erp.create_invoice(company, invoice)
+                created = yield from self.ctx.erp.create_invoice(company, invoice)
             except VendorError as exc:
                 if _rejected(exc):  # the ERP made nothing: undo the decision, decide afresh
                     del self.state.outbox[key]
                 raise
-            lines = yield from self._erp.created_lines(company, created)
+            lines = yield from self.ctx.erp.created_lines(company, created)
             try:  # a vendor that changed shape: stop before posting, hold, say why
-                self._erp.check_echo(invoice, created, lines)
+                self.ctx.erp.check_echo(invoice, created, lines)
             except ContractViolation as exc:
-                self._raise("contract_violation", f"invoice:{invoice.contract_id}:"
+                self.ctx.raise_exception("contract_violation", f"invoice:{invoice.contract_id}:"
                             f"{invoice.period}", str(exc), items=list(outgoing.items))  # fmt: skip
                 raise
             outgoing.status, outgoing.erp_id = "created", created["id"]
             outgoing.number, outgoing.total = created["number"], created["totalAmountIncludingTax"]
             self.state.outbox.touch(key)
         if outgoing.status == "created":
-            yield from self._erp.post_invoice(company, outgoing.erp_id)
+            yield from self.ctx.erp.post_invoice(company, outgoing.erp_id)
             ledger = self.state.ledger
             for item_key, line in zip(outgoing.items, invoice.lines, strict=True):
                 item = ledger.pending.get(item_key)
@@ -287,7 +289,7 @@ class Billing(CoreParts):
                     ledger.mark_billed(item, line, outgoing.number)
             outgoing.status = "posted"
             self.state.outbox.touch(key)
-            self._rt.record(
+            self.ctx.rt.record(
                 "core.invoice_posted",
                 contract=invoice.contract_id,
                 period=invoice.period,
@@ -305,7 +307,7 @@ class Billing(CoreParts):
 
     def _follow_up(
         self,
-        engagement: Any,
+        engagement: Engagement,
         items: list[Item],
         created: dict[str, Any],
         outgoing: Outgoing,
@@ -318,15 +320,15 @@ class Billing(CoreParts):
         number = created["number"]
         invoice_date = outgoing.invoice.invoice_date
         steps: list[tuple[str, Flow[None]]] = [
-            ("tax_commit_failed", self._tax.commit(engagement.entity, outgoing.document)),
-            ("psa_not_marked", self._psa.record_invoice(
+            ("tax_commit_failed", self.ctx.tax.commit(engagement.entity, outgoing.document)),
+            ("psa_not_marked", self.ctx.psa.record_invoice(
                 engagement.project.id, invoice_date, number,
                 [i.psa_id for i in items if i.kind == "time_entry"],
                 [i.psa_id for i in items if i.kind == "billing_milestone"],
                 [i.psa_id for i in items if i.kind == "expense"],
             ) if any(i.kind in ("time_entry", "billing_milestone", "expense") for i in items)
              else _nothing()),
-            ("payment_request_failed", self.request_payment(engagement, created)),
+            ("payment_request_failed", self.cash.request_payment(engagement, created)),
         ]  # fmt: skip
         for reason, step in steps:
             if reason in outgoing.followed_up:
@@ -335,9 +337,9 @@ class Billing(CoreParts):
             try:
                 yield from step
             except VendorError as exc:
-                self._raise(reason, f"invoice:{number}", str(exc))
+                self.ctx.raise_exception(reason, f"invoice:{number}", str(exc))
             else:
-                self._resolve(reason, f"invoice:{number}")
+                self.ctx.resolve_exception(reason, f"invoice:{number}")
                 outgoing.followed_up += (reason,)
                 self.state.outbox.touch(key)
 

@@ -16,50 +16,59 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from orchestrator._parts import CoreParts
+from orchestrator._state import Engagement
 from orchestrator.adapters.payments import settlement, total_minor
+from orchestrator.context import CoreContext
 from orchestrator.money import minor_unit
 from orchestrator.runtime import Flow
 
 __all__ = ["Cash"]
 
 
-class Cash(CoreParts):
-    """Mixed into the reference core: it owns ``state`` and the adapters."""
+class Cash:
+    """Payment requests for posted invoices, and the money applied to them."""
 
-    def request_payment(self, engagement: Any, invoice: dict[str, Any]) -> Flow[None]:
+    def __init__(self, ctx: CoreContext) -> None:
+        self.ctx = ctx
+        self.state = ctx.state
+
+    def request_payment(self, engagement: Engagement, invoice: dict[str, Any]) -> Flow[None]:
         currency = engagement.contract.currency
         plan = settlement(total_minor(invoice, currency), currency)
         if plan == "bank_transfer":
-            yield from self._erp.send_invoice(engagement.entity, invoice["id"])
-            self._rt.record(
+            yield from self.ctx.erp.send_invoice(engagement.entity, invoice["id"])
+            self.ctx.rt.record(
                 "core.payment_requested", invoice=invoice["number"], method="bank_transfer"
             )
             return
         customer = engagement.customer
         stripe_customer = self.state.stripe_customers.get(customer.id)
         if stripe_customer is None:
-            stripe_customer = yield from self._payments.ensure_customer(customer)
+            stripe_customer = yield from self.ctx.payments.ensure_customer(customer)
             self.state.stripe_customers[customer.id] = stripe_customer
         self.state.invoices[invoice["id"]] = (engagement, invoice["number"])
-        intents = yield from self._payments.request_payment(stripe_customer, invoice, currency)
-        self._rt.record("core.payment_requested", invoice=invoice["number"], intents=len(intents))
+        intents = yield from self.ctx.payments.request_payment(stripe_customer, invoice, currency)
+        self.ctx.rt.record(
+            "core.payment_requested", invoice=invoice["number"], intents=len(intents)
+        )
 
     def on_payment_event(self, event: dict[str, Any]) -> Flow[None]:
         kind, obj = event["type"], event["data"]["object"]
         if kind in ("payment_intent.partially_funded", "payment_intent.succeeded"):
-            yield from self._apply_cash(obj)
+            yield from self.apply_cash(obj)
         elif kind == "charge.dispute.created":
             invoice = self.state.intents.get(obj["payment_intent"], "unknown invoice")
-            self._raise("payment_disputed", f"invoice:{invoice}",
+            self.ctx.raise_exception("payment_disputed", f"invoice:{invoice}",
                         f"the client disputes {obj['amount']} ({obj['reason']}) on "
                         f"{obj['payment_intent']}")  # fmt: skip
 
-    def _apply_cash(self, intent: dict[str, Any]) -> Flow[None]:
+    def apply_cash(self, intent: dict[str, Any]) -> Flow[None]:
         invoice_id = intent.get("metadata", {}).get("invoice_id")
         known = self.state.invoices.get(invoice_id)
         if known is None:
-            self._raise("unmatched_payment", intent["id"], "a payment for no invoice we issued")
+            self.ctx.raise_exception(
+                "unmatched_payment", intent["id"], "a payment for no invoice we issued"
+            )
             return
         engagement, number = known
         self.state.intents[intent["id"]] = number
@@ -72,9 +81,9 @@ class Cash(CoreParts):
         amount = Decimal(received - applied).scaleb(-minor_unit(currency))
         self.state.cash_claims[intent["id"]] = received  # claimed: a later event adds on
         try:
-            yield from self._erp.apply_payment(
+            yield from self.ctx.erp.apply_payment(
                 engagement.entity, engagement.customer.id, invoice_id, amount,
-                self._rt.now().date(), intent["id"], key=f"pay:{intent['id']}:{received}",
+                self.ctx.rt.now().date(), intent["id"], key=f"pay:{intent['id']}:{received}",
             )  # fmt: skip
         except Exception:
             if self.state.cash_claims.get(intent["id"]) == received:
@@ -85,6 +94,6 @@ class Cash(CoreParts):
         self.state.cash_applied[intent["id"]] = max(
             self.state.cash_applied.get(intent["id"], 0), received
         )
-        self._rt.record(
+        self.ctx.rt.record(
             "core.cash_applied", invoice=number, amount=str(amount), intent=intent["id"]
         )

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from orchestrator._ledger import BillingLedger, Item
-from orchestrator._parts import CoreParts
+from orchestrator.context import CoreContext
 from orchestrator.model import Expense, InvoiceLine, Resource, TimeEntry
 from orchestrator.pricing import (
     ExpensePrice,
@@ -28,8 +28,13 @@ def source_id_of_breach(breach_id: str) -> str:
     return f"clm:breach:{breach_id}"
 
 
-class Collection(CoreParts):
-    """Mixed into the reference core: it owns ``state`` (ledger, engagements, exceptions)."""
+class Collection:
+    """Turns the PSA's and the CLM's finished work into billable items of the ledger."""
+
+    def __init__(self, ctx: CoreContext) -> None:
+        self.ctx = ctx
+        self.state = ctx.state
+        self._counts: dict[str, int] | None = None  # collected records by work, once asked
 
     def _mark_collected(self, work: str, psa_id: str) -> None:
         key = f"{work}:{psa_id}"
@@ -45,18 +50,16 @@ class Collection(CoreParts):
         return self._collected_counts().get(work, 0)
 
     def _collected_counts(self) -> dict[str, int]:
-        counts: dict[str, int] | None = self.__dict__.get("_collected_by_work")
-        if counts is None:
-            counts = {}
+        if self._counts is None:
+            self._counts = {}
             for key in self.state.collected:
                 work = key.split(":", 1)[0]
-                counts[work] = counts.get(work, 0) + 1
-            self.__dict__["_collected_by_work"] = counts
-        return counts
+                self._counts[work] = self._counts.get(work, 0) + 1
+        return self._counts
 
     def collect_time(self, submission_id: str) -> Flow[None]:
         """Approved time becomes priced, pending billable items."""
-        entries = yield from self._psa.submitted_time(submission_id)
+        entries = yield from self.ctx.psa.submitted_time(submission_id)
         for entry, resource in entries:
             self._add_time(entry, resource)
         if all(e.project_id in self.state.by_workspace for e, _ in entries if e.billable):
@@ -69,14 +72,16 @@ class Collection(CoreParts):
         engagement = self.state.by_workspace.get(entry.project_id)
         key = source_id("time_entry", entry.id)
         if engagement is None:
-            self._raise("unknown_project", key, f"workspace {entry.project_id} is not known")
+            self.ctx.raise_exception(
+                "unknown_project", key, f"workspace {entry.project_id} is not known"
+            )
             return
         if self.state.ledger.knows(key):
             return
         try:
             price_time(entry, resource, engagement.contract)
         except PricingError as exc:
-            self._raise("unpriced", key, str(exc))
+            self.ctx.raise_exception("unpriced", key, str(exc))
             return
         item = Item(
             key,
@@ -91,11 +96,13 @@ class Collection(CoreParts):
         self.state.ledger.add(item)
 
     def collect_milestone(self, psa_id: str) -> Flow[None]:
-        record = yield from self._psa.milestone(psa_id)
+        record = yield from self.ctx.psa.milestone(psa_id)
         key = source_id("billing_milestone", psa_id)
         engagement = self.state.by_workspace.get(record["workspace_id"])
         if engagement is None:
-            self._raise("unknown_project", key, f"workspace {record['workspace_id']} unknown")
+            self.ctx.raise_exception(
+                "unknown_project", key, f"workspace {record['workspace_id']} unknown"
+            )
             return
         if record["state"] != "accepted" or self.state.ledger.knows(key):
             return
@@ -103,7 +110,7 @@ class Collection(CoreParts):
         by_id = {m.id: m for m in engagement.contract.milestones}
         milestone = by_id.get(record["external_reference"])
         if milestone is None:
-            self._raise("unpriced", key, "milestone is not in the contract")
+            self.ctx.raise_exception("unpriced", key, "milestone is not in the contract")
             return
         accepted = datetime.fromisoformat(record["accepted_at"]).date()
         self.state.ledger.add(
@@ -120,7 +127,7 @@ class Collection(CoreParts):
     def collect_expenses(self, report_id: str) -> Flow[None]:
         """Approved expenses: billable by the contract's policy, converted at the ERP's rate;
         held with a reason when a receipt is due and missing."""
-        expenses = yield from self._psa.reported_expenses(report_id)
+        expenses = yield from self.ctx.psa.reported_expenses(report_id)
         for expense in expenses:
             yield from self._add_expense(expense)
         known = self.state.by_workspace
@@ -134,7 +141,9 @@ class Collection(CoreParts):
             return
         engagement = self.state.by_workspace.get(expense.project_id)
         if engagement is None:
-            self._raise("unknown_project", key, f"workspace {expense.project_id} is not known")
+            self.ctx.raise_exception(
+                "unknown_project", key, f"workspace {expense.project_id} is not known"
+            )
             return
         policy = engagement.contract.expense_policy
         if (
@@ -142,15 +151,17 @@ class Collection(CoreParts):
             or policy is None
             or expense.category not in policy.billable_categories
         ):
-            self._rt.record("core.expense_not_billable", item=key, category=expense.category)
+            self.ctx.rt.record("core.expense_not_billable", item=key, category=expense.category)
             return
         ledger: BillingLedger = self.state.ledger
         if ledger.knows(key):
             return
-        rate = yield from self._erp.exchange_rate(engagement.entity, expense.currency, expense.day)
+        rate = yield from self.ctx.erp.exchange_rate(
+            engagement.entity, expense.currency, expense.day
+        )
         cost = expense.amount * rate
         if not expense.has_receipt and cost > policy.receipt_required_above:
-            self._raise(
+            self.ctx.raise_exception(
                 "missing_receipt",
                 key,
                 f"{expense.amount} {expense.currency} ({cost:.2f} {engagement.contract.currency})"
@@ -173,23 +184,27 @@ class Collection(CoreParts):
         """A missed service level earns the client its credit, up to the month's cap; the
         credit is a negative line on the next invoice."""
         while record_id in self.state.setting_up:
-            yield from self._rt.sleep(60)
+            yield from self.ctx.rt.sleep(60)
         engagement = self.state.engagements.get(record_id)
         key = source_id_of_breach(breach_id)
         if engagement is None:
-            self._raise("unknown_contract", key, f"contract record {record_id} is not set up")
+            self.ctx.raise_exception(
+                "unknown_contract", key, f"contract record {record_id} is not set up"
+            )
             return
         terms = engagement.contract.service_level
-        breach = yield from self._clm.breach(record_id, breach_id)
+        breach = yield from self.ctx.clm.breach(record_id, breach_id)
         if terms is None or breach is None:
-            self._raise("no_service_level", key, "breach on a contract without SLA terms")
+            self.ctx.raise_exception(
+                "no_service_level", key, "breach on a contract without SLA terms"
+            )
             return
         day = date.fromisoformat(breach["date"])
         month = (engagement.contract.id, f"{day:%Y-%m}")
         granted = self.state.credits_granted.get(month, Decimal(0))
         credit = min(terms.credit_per_breach, terms.monthly_cap - granted)
         if credit <= 0 or self.state.ledger.knows(key):
-            self._rt.record("core.credit_capped", item=key, month=month[1])
+            self.ctx.rt.record("core.credit_capped", item=key, month=month[1])
             return
         self.state.credits_granted[month] = granted + credit
         version = engagement.contract.version_on(day) or engagement.contract.versions[0]

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator._collect import source_id_of_breach
-from orchestrator._parts import CoreParts
+from orchestrator._billing import Billing
+from orchestrator._cash import Cash
+from orchestrator._collect import Collection, source_id_of_breach
+from orchestrator._intake import Intake
 from orchestrator._watermark import FinishedListing
+from orchestrator.context import CoreContext
 from orchestrator.runtime import Flow
 
 __all__ = ["Reconciliation"]
@@ -33,35 +36,41 @@ _PSA_WORK = (
 )
 
 
-class Reconciliation(CoreParts):
-    """Mixed into the reference core."""
+class Reconciliation:
+    """The polling fallback: finds what the webhooks missed and hands it to ``intake``; asks
+    ``collection`` what it collected, ``billing`` to finish its outbox, ``cash`` to apply money
+    received. ``reconciling=False`` keeps only the replay of dead letters (when retries are on).
+    """
 
-    resilience: Any
-    reconciling: bool
-    reconciliation_fixes = 0
-
-    def _accept(self, event_id: str, work: str, args: tuple[Any, ...]) -> None:
-        raise NotImplementedError
-
-    def collected_count(self, work: str) -> int:
-        raise NotImplementedError
-
-    def finish_outbox(self) -> Flow[int]:
-        raise NotImplementedError
-
-    def _drive(self, envelope: Any) -> Flow[None]:
-        raise NotImplementedError
-
-    def _apply_cash(self, intent: dict[str, Any]) -> Flow[None]:
-        raise NotImplementedError
+    def __init__(
+        self,
+        ctx: CoreContext,
+        intake: Intake,
+        collection: Collection,
+        billing: Billing,
+        cash: Cash,
+        *,
+        reconciling: bool = True,
+    ) -> None:
+        self.ctx = ctx
+        self.state = ctx.state
+        self.intake = intake
+        self.collection = collection
+        self.billing = billing
+        self.cash = cash
+        self.reconciling = reconciling
+        self.fixes = 0  # gaps re-driven so far (the status call reports them)
+        self._listings: dict[str, FinishedListing] = {}
 
     def reconcile(self) -> Flow[None]:
-        if self.resilience.retries_enabled:
+        if self.ctx.rt.retries_enabled:
             for envelope in self.state.inbox.dead_letters():
                 self.state.inbox.replay(envelope)
-                self._rt.record("core.replay", event=envelope.id, work=envelope.work)
-                self._rt.spawn(self._drive(envelope), f"replay {envelope.work} {envelope.id}")
-            yield from self.finish_outbox()
+                self.ctx.rt.record("core.replay", event=envelope.id, work=envelope.work)
+                self.ctx.rt.spawn(
+                    self.intake.drive(envelope), f"replay {envelope.work} {envelope.id}"
+                )
+            yield from self.billing.finish_outbox()
         if not self.reconciling:
             return
         steps = (
@@ -74,9 +83,11 @@ class Reconciliation(CoreParts):
             try:
                 yield from step()
             except Exception as exc:  # the next run tries again; meanwhile it is visible
-                self._raise("reconciliation_failed", name, f"{type(exc).__name__}: {exc}")
+                self.ctx.raise_exception(
+                    "reconciliation_failed", name, f"{type(exc).__name__}: {exc}"
+                )
             else:
-                self._resolve("reconciliation_failed", name)
+                self.ctx.resolve_exception("reconciliation_failed", name)
 
     def _fix(self, event_id: str, work: str, args: tuple[Any, ...], why: str) -> None:
         """Re-drive a gap as inbox work; a gap that an earlier fix did not close (its project
@@ -84,22 +95,22 @@ class Reconciliation(CoreParts):
         the few ids it may have used, never the whole inbox."""
         inbox = self.state.inbox
         tries = [event_id, *(f"{event_id}#{n}" for n in range(2, _MAX_FIXES + 1))]
-        earlier = [t for t in tries if inbox.get(t) is not None]
-        if len(earlier) == len(tries) or (earlier and inbox.get(earlier[-1]).status != "done"):
+        earlier = [e for e in (inbox.get(t) for t in tries) if e is not None]
+        if len(earlier) == len(tries) or (earlier and earlier[-1].status != "done"):
             return  # tried enough, or still at it (a dead letter is replayed, not re-fixed)
         event_id = tries[len(earlier)]
-        self.reconciliation_fixes += 1
-        self._rt.record("core.reconciled", event=event_id, work=work, why=why)
-        self._accept(event_id, work, args)
+        self.fixes += 1
+        self.ctx.rt.record("core.reconciled", event=event_id, work=work, why=why)
+        self.intake.accept(event_id, work, args)
 
     def _reconcile_deals(self) -> Flow[None]:
-        for opportunity in (yield from self._crm.won_deals()):
+        for opportunity in (yield from self.ctx.crm.won_deals()):
             if opportunity not in self.state.launched:
                 self._fix(f"reconcile:deal:{opportunity}", "deal", (opportunity,),
                           "won deal without contracting")  # fmt: skip
 
     def _reconcile_contracts(self) -> Flow[None]:
-        for record in (yield from self._clm.records()):
+        for record in (yield from self.ctx.clm.records()):
             record_id = str(record["id"])
             versions = len(record.get("versions", []))
             engagement = self.state.engagements.get(record_id)
@@ -124,28 +135,26 @@ class Reconciliation(CoreParts):
         """Counted first (one cheap call each); listed only when the PSA finished more than
         the core collected, and then from the newest page back, only as far as needed."""
         for kind, finished, work in _PSA_WORK:
-            count = yield from self._psa.count(kind, finished)
-            if count <= self.collected_count(work):
+            count = yield from self.ctx.psa.count(kind, finished)
+            if count <= self.collection.collected_count(work):
                 continue
             listing = self._finished_listing(kind)
-            yield from listing.catch_up(self._psa, kind, finished, count)
+            yield from listing.catch_up(self.ctx.psa, kind, finished, count)
             collected = self.state.collected
             for psa_id in listing.uncollected(lambda i: f"{work}:{i}" in collected):  # noqa: B023
                 self._fix(f"reconcile:{work}:{psa_id}", work, (psa_id,),
                           f"{kind} finished in the PSA, never collected")  # fmt: skip
 
     def _finished_listing(self, kind: str) -> FinishedListing:
-        listings = self.__dict__.setdefault("_finished_listings", {})
-        listing: FinishedListing = listings.setdefault(kind, FinishedListing())
-        return listing
+        return self._listings.setdefault(kind, FinishedListing())
 
     def _reconcile_payments(self) -> Flow[None]:
-        for intent in (yield from self._payments.intents()):
+        for intent in (yield from self.ctx.payments.intents()):
             received = int(intent.get("amount_received", 0))
             if received > self.state.cash_applied.get(intent["id"], 0):
                 invoice = intent.get("metadata", {}).get("invoice_id")
                 if invoice in self.state.invoices:
-                    self.reconciliation_fixes += 1
-                    self._rt.record("core.reconciled", event=intent["id"], work="cash",
+                    self.fixes += 1
+                    self.ctx.rt.record("core.reconciled", event=intent["id"], work="cash",
                                     why="money received, not applied")  # fmt: skip
-                    yield from self._apply_cash(intent)
+                    yield from self.cash.apply_cash(intent)

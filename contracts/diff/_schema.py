@@ -13,12 +13,13 @@ that reaches a change reports it.
 from __future__ import annotations
 
 import functools
-import json
 from collections import deque
 from typing import Any
 
-from contracts.diff._documents import Side, covers
-from contracts.diff._rules import APPLICATORS, BOUNDS, facet_rule
+from contracts.diff import _facets
+from contracts.diff._documents import Side
+from contracts.diff._facets import UNIONS, required_names, union_values
+from contracts.diff._rules import facet_rule
 
 __all__ = ["ORIGIN", "Found", "SchemaDiff"]
 
@@ -28,79 +29,6 @@ Pair = tuple[str | None, str | None]
 Node = tuple[str, str, bool, str]  # (old $ref, new $ref, sending, place)
 Edge = tuple[str, Node]  # (where the pair sits, relative to the node holding it)
 ORIGIN = "\x1f"  # separates a finding's text from the named schema it was found in
-_UNIONS = ("anyOf", "oneOf")
-
-
-def _show(values: list[Any]) -> str:
-    return ", ".join(json.dumps(v, default=str) for v in values)
-
-
-def _required(schema: dict[str, Any], declared: bool = True) -> set[str]:
-    """The names ``required`` lists, each read as the property it names: itself if declared,
-    else the one declared property that differs from it only in case (Xero's payroll specs
-    list ``EarningTemplates`` and ``NICategories`` for the properties ``earningTemplates`` and
-    ``niCategories``, and fix them as typos). With ``declared=False``, the names that are no
-    property at all."""
-    properties = schema.get("properties") or {}
-    folded: dict[str, list[str]] = {}
-    for prop in properties:
-        folded.setdefault(str(prop).casefold(), []).append(prop)
-    names: set[str] = set()
-    for name in schema.get("required") or []:
-        if not isinstance(name, str):
-            continue
-        same = [name] if name in properties else folded.get(name.casefold(), [])
-        if len(same) == 1:
-            if declared:
-                names.add(same[0])
-        elif not declared and not same:
-            names.add(name)
-    return names
-
-
-def _values(schema: dict[str, Any]) -> list[Any] | None:
-    if isinstance(schema.get("enum"), list):
-        return list(schema["enum"])
-    if "const" in schema:
-        return [schema["const"]]
-    return _union_values(schema)
-
-
-def _union_values(schema: dict[str, Any]) -> list[Any] | None:
-    """The values of an ``anyOf``/``oneOf`` that only lists values beside the schema's own
-    ``type`` (Xero's webhooks: ``type: string`` with ``oneOf`` of ``const: CREATE`` and
-    ``const: UPDATE``, each with its description): an enum spelled as a union, compared as
-    one. None for any other union."""
-    if not schema.get("type"):
-        return None
-    for key in _UNIONS:
-        branches = schema.get(key)
-        if not isinstance(branches, list) or not branches:
-            continue
-        values: list[Any] = []
-        for branch in branches:
-            if not isinstance(branch, dict) or "$ref" in branch:
-                return None
-            if isinstance(branch.get("enum"), list):
-                values += branch["enum"]
-            elif "const" in branch:
-                values.append(branch["const"])
-            else:
-                return None
-        return values
-    return None
-
-
-def _bounds(schema: dict[str, Any]) -> dict[str, Any]:
-    """Numeric bounds, 3.0's boolean ``exclusiveMaximum: true`` read as 3.1's number."""
-    found = {key: schema[key] for key, _, _ in BOUNDS if key in schema}
-    for exclusive, inclusive in (("exclusiveMaximum", "maximum"), ("exclusiveMinimum", "minimum")):
-        flag = found.get(exclusive)
-        if isinstance(flag, bool):
-            del found[exclusive]
-            if flag and inclusive in found:
-                found[exclusive] = found.pop(inclusive)
-    return {k: v for k, v in found.items() if isinstance(v, int | float)}
 
 
 def _related(a: str, b: str) -> bool:
@@ -222,11 +150,11 @@ class SchemaDiff:
 
     def _local(self, old: dict[str, Any], new: dict[str, Any], *args: Any) -> list[Found]:
         old_node, new_node, sending, place, stack, edges = args
-        old_union = next((k for k in _UNIONS if isinstance(old.get(k), list)), None)
-        new_union = next((k for k in _UNIONS if isinstance(new.get(k), list)), None)
+        old_union = next((k for k in UNIONS if isinstance(old.get(k), list)), None)
+        new_union = next((k for k in UNIONS if isinstance(new.get(k), list)), None)
         plain = old if old_union is None else new
         side = self.old if old_union is None else self.new
-        enums = _union_values(old) is not None or _union_values(new) is not None
+        enums = union_values(old) is not None or union_values(new) is not None
         if (old_union is None) != (new_union is None) and side.types(plain) and not enums:
             # type <-> anyOf/oneOf: the plain side is a union of one (its $ref kept, to pair it)
             union = new_union or old_union
@@ -239,13 +167,14 @@ class SchemaDiff:
     def _compare(self, old: dict[str, Any], new: dict[str, Any], *ctx: Any) -> list[Found]:
         sending, place, stack, edges = ctx
         rule = functools.partial(facet_rule, sending, place)
-        found = self._types(old, new, rule) + self._values(old, new, rule)
-        found += self._constraints(old, new, rule)
+        sides = (self.old, self.new)
+        found = _facets.types(sides, old, new, rule) + _facets.values(old, new, rule)
+        found += _facets.constraints(sides, old, new, rule)
         found += self._properties(old, new, *ctx)
         found += self._additional(old, new, *ctx)
-        for key in _UNIONS:
+        for key in UNIONS:
             both = isinstance(old.get(key), list) and isinstance(new.get(key), list)
-            if both and (_union_values(old) is None or _union_values(new) is None):
+            if both and (union_values(old) is None or union_values(new) is None):
                 found += self._alternatives(key, old[key], new[key], *ctx)
         inner = place if place in ("header", "parameter-property") else "property"
         if place == "parameter":
@@ -262,145 +191,6 @@ class SchemaDiff:
         edges.extend((at + where, node) for where, node in mine)
         return [(rule, at + where, what) for rule, where, what in found]
 
-    def _types(self, old: dict[str, Any], new: dict[str, Any], rule: Any) -> list[Found]:
-        was, now = self.old.types(old), self.new.types(new)
-        if not was or not now or was == now:
-            return []
-        found: list[Found] = []
-        was_null, now_null = "null" in was, "null" in now
-        if was_null != now_null:
-            facet = "became-nullable" if now_null else "became-not-nullable"
-            found.append((rule(facet), "", facet.replace("-", " ")))
-        was, now = was - {"null"}, now - {"null"}
-        if was and now and was != now:
-            narrowed = any(not covers(now, k) for k in was)
-            widened = any(not covers(was, k) for k in now)
-            facet = (
-                "type-changed"
-                if narrowed and widened
-                else "type-specialized"
-                if narrowed
-                else "type-generalized"
-            )
-            what = f"type changed from {'|'.join(sorted(was))} to {'|'.join(sorted(now))}"
-            found.append((rule(facet), "", what))
-        return found
-
-    def _values(self, old: dict[str, Any], new: dict[str, Any], rule: Any) -> list[Found]:
-        was, now = _values(old), _values(new)
-        if was is None and now is None:
-            return []
-        if "const" in old and "const" in new and "enum" not in old and "enum" not in new:
-            if old["const"] == new["const"]:
-                return []
-            return [
-                (
-                    rule("const-changed"),
-                    "",
-                    f"const changed from {_show(was or [])} to {_show(now or [])}",
-                )
-            ]
-        if was is None:
-            facet = "const-added" if "const" in new and "enum" not in new else "became-enum"
-            return [(rule(facet), "", f"{facet.replace('-', ' ')}: {_show(now or [])}")]
-        if now is None:
-            facet = "const-removed" if "const" in old and "enum" not in old else "enum-removed"
-            return [(rule(facet), "", f"{facet.replace('-', ' ')} (any value allowed)")]
-        found: list[Found] = []
-        removed = [v for v in was if v not in now]
-        added = [v for v in now if v not in was]
-        if removed:
-            found.append(
-                (rule("enum-value-removed"), "", f"enum narrowed: {_show(removed)} removed")
-            )
-        if added:
-            found.append((rule("enum-value-added"), "", f"enum widened: {_show(added)} added"))
-        return found
-
-    def _constraints(self, old: dict[str, Any], new: dict[str, Any], rule: Any) -> list[Found]:
-        found: list[Found] = []
-        was, now = _bounds(old), _bounds(new)
-        for keyword, stem, _ in BOUNDS:
-            a, b = was.get(keyword), now.get(keyword)
-            if a == b:
-                continue
-            if a is None or b is None:
-                facet = f"{stem}-set" if a is None else f"{stem}-unset"
-                what = f"{keyword} set to {b}" if a is None else f"{keyword} {a} removed"
-            else:
-                facet = f"{stem}-{'increased' if b > a else 'decreased'}"
-                what = f"{keyword} {'raised' if b > a else 'lowered'} from {a} to {b}"
-            found.append((rule(facet), "", what))
-        for keyword, stem in (
-            ("pattern", "pattern"),
-            ("format", "format"),
-            ("default", "default-value"),
-        ):
-            a, b = old.get(keyword), new.get(keyword)
-            if a == b:
-                continue
-            if a is None:
-                found.append((rule(f"{stem}-added"), "", f"{keyword} {_show([b])} added"))
-            elif b is None:
-                found.append((rule(f"{stem}-removed"), "", f"{keyword} {_show([a])} removed"))
-            else:
-                what = f"{keyword} changed from {_show([a])} to {_show([b])}"
-                found.append((rule(f"{stem}-changed"), "", what))
-        if old.get("multipleOf") != new.get("multipleOf"):
-            what = f"multipleOf changed from {old.get('multipleOf')} to {new.get('multipleOf')}"
-            found.append((rule("multiple-of-changed"), "", what))
-        if bool(old.get("uniqueItems")) != bool(new.get("uniqueItems")):
-            facet = "unique-items-set" if new.get("uniqueItems") else "unique-items-unset"
-            found.append((rule(facet), "", facet.replace("-", " ")))
-        for flag, stem in (
-            ("readOnly", "read-only"),
-            ("writeOnly", "write-only"),
-            ("deprecated", ""),
-        ):
-            a, b = bool(old.get(flag)), bool(new.get(flag))
-            if a != b:
-                facet = (
-                    ("deprecated" if b else "reactivated")
-                    if not stem
-                    else f"became-{stem}"
-                    if b
-                    else f"became-not-{stem}"
-                )
-                found.append((rule(facet), "", facet.replace("-", " ")))
-        found += self._discriminator(old.get("discriminator"), new.get("discriminator"), rule)
-        for keyword, stem in (*APPLICATORS, ("prefixItems", "prefix-items")):
-            a, b = old.get(keyword), new.get(keyword)
-            if a is None and b is None:
-                continue
-            if a is None or b is None:
-                facet = f"{stem}-added" if a is None else f"{stem}-removed"
-                found.append((rule(facet), "", f"{keyword} {facet.rsplit('-', 1)[1]}"))
-            elif self.old.canonical(a) != self.new.canonical(b):
-                found.append((rule(f"{stem}-changed"), "", f"{keyword} changed"))
-        return found
-
-    @staticmethod
-    def _discriminator(old: Any, new: Any, rule: Any) -> list[Found]:
-        if not isinstance(old, dict) and not isinstance(new, dict):
-            return []
-        if not isinstance(old, dict) or not isinstance(new, dict):
-            facet = "discriminator-added" if isinstance(new, dict) else "discriminator-removed"
-            return [(rule(facet), "", facet.replace("-", " "))]
-        found: list[Found] = []
-        if old.get("propertyName") != new.get("propertyName"):
-            what = f"discriminator property {old.get('propertyName')} -> {new.get('propertyName')}"
-            found.append((rule("discriminator-property-name-changed"), "", what))
-        was, now = old.get("mapping") or {}, new.get("mapping") or {}
-        for value in sorted(set(was) | set(now)):
-            if value not in now:
-                found.append((rule("discriminator-mapping-deleted"), "", f"{value!r} unmapped"))
-            elif value not in was:
-                found.append((rule("discriminator-mapping-added"), "", f"{value!r} mapped"))
-            elif was[value].rsplit("/", 1)[-1] != now[value].rsplit("/", 1)[-1]:
-                what = f"{value!r} now maps to {now[value]}"
-                found.append((rule("discriminator-mapping-changed"), "", what))
-        return found
-
     def _properties(self, old: dict[str, Any], new: dict[str, Any], *ctx: Any) -> list[Found]:
         sending, place, stack, edges = ctx
         was, now = old.get("properties") or {}, new.get("properties") or {}
@@ -412,7 +202,7 @@ class SchemaDiff:
 
         def required(side: Side, schema: dict[str, Any], name: str) -> bool:
             prop, _, _ = side.resolve(schema["properties"][name])
-            return name in _required(schema) and not prop.get(skip)
+            return name in required_names(schema) and not prop.get(skip)
 
         removed = [name for name in was if name not in now]
         added = [name for name in now if name not in was]
@@ -471,7 +261,7 @@ class SchemaDiff:
         """``required`` names that are no declared property (an object of free keys that
         must carry some): a name newly required breaks senders, one no longer required
         breaks readers, as for declared properties."""
-        was, now = _required(old, declared=False), _required(new, declared=False)
+        was, now = required_names(old, declared=False), required_names(new, declared=False)
         # a name declared on the other side is a property removed or added: reported as such
         in_new = {str(p).casefold() for p in new.get("properties") or {}}
         in_old = {str(p).casefold() for p in old.get("properties") or {}}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,10 +20,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from sim.app.contracts_cli import contracts_app
+from sim.app.scenarios_cli import scenario_problems, scenarios_app
 from sim.app.terminal import bad_input, console, errors
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario, ScenarioError
+    from sim.scenario import Scenario
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -58,15 +59,8 @@ def main(
     """Simulate quote-to-cash integrations and check every invoice."""
 
 
-scenarios_app = typer.Typer(no_args_is_help=True, help="Validate, list and describe scenarios.")
 app.add_typer(scenarios_app, name="scenarios")
-contracts_app = typer.Typer(no_args_is_help=True, help="Check and compare OpenAPI contracts.")
 app.add_typer(contracts_app, name="contracts")
-
-
-def _scenario_problems(exc: ScenarioError) -> None:
-    """Every problem on its own unwrapped line, so FILE:LINE stays whole and greppable."""
-    errors.print(exc.render(), highlight=False, markup=False, soft_wrap=True)
 
 
 def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
@@ -78,7 +72,7 @@ def _inputs(scenario: Path, design: str, options: dict[str, str]) -> Scenario:
     try:
         spec = load_scenario(scenario)
     except ScenarioError as exc:
-        _scenario_problems(exc)
+        scenario_problems(exc)
         errors.print("Fix the fields above, then run `q2c scenarios validate FILE` to check.")
         raise typer.Exit(2) from None
     try:
@@ -218,66 +212,6 @@ def swarm_command(
     raise typer.Exit(code)
 
 
-@scenarios_app.command("validate")
-def validate(files: Annotated[list[Path], typer.Argument(help="Scenario files.")]) -> None:
-    """Check scenario files; print every problem with its line and field path."""
-    from sim.scenario import ScenarioError, load_scenario
-
-    bad = 0
-    for file in files:
-        try:
-            spec = load_scenario(file)
-        except ScenarioError as exc:
-            bad += 1
-            _scenario_problems(exc)
-            continue
-        people = sum(st.count for c in spec.contracts for st in c.staffing)
-        console.print(
-            f"{file}: ok ({len(spec.contracts)} contracts, {people} consultants, "
-            f"{spec.period.start} to {spec.period.end})",
-            highlight=False,
-            soft_wrap=True,
-        )
-    if bad:
-        raise typer.Exit(2)
-
-
-@scenarios_app.command("schema")
-def schema(out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None) -> None:
-    """Print the scenario format as JSON Schema (for editors)."""
-    from sim.scenario import scenario_json_schema
-
-    text = scenario_json_schema()
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        out.write_text(text)
-
-
-def business_question(file: Path) -> str:
-    """The opening comment's 'Business question:' paragraph (``sim.scenario.question``)."""
-    from sim.scenario.question import business_question as question
-
-    return question(file)
-
-
-@scenarios_app.command("list")
-def list_scenarios(
-    folder: Annotated[Path, typer.Argument(help="Folder of scenarios.")] = Path("scenarios"),
-) -> None:
-    """List scenario files with the business question each answers."""
-    from rich.table import Table
-
-    if not folder.is_dir():
-        raise bad_input(f"{folder} is not a folder of scenarios")
-    table = Table(title=f"Scenarios in {folder}")
-    table.add_column("file")
-    table.add_column("business question")
-    for file in sorted(folder.glob("*.yaml")):
-        table.add_row(file.name, business_question(file) or "(no question stated)")
-    console.print(table)
-
-
 @app.command("report")
 def report_command(
     run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
@@ -404,7 +338,7 @@ def serve_command(
         try:
             spec = load_scenario(scenario)
         except ScenarioError as exc:
-            _scenario_problems(exc)
+            scenario_problems(exc)
             raise typer.Exit(2) from None
     if scenario_time is not None and spec is None:
         raise bad_input("--scenario-time needs --scenario")
@@ -415,131 +349,6 @@ def serve_command(
         allow_remote=allow_remote, console=console, max_body=max_body, strict=strict,
         scenario_time=moment, webhooks_to=webhooks_to, webhook_retry_scale=webhook_retry_scale,
     )  # fmt: skip
-
-
-@contracts_app.command("check")
-def contracts_check(
-    vendor: Annotated[
-        list[str] | None, typer.Option("--vendor", help="Only this vendor (repeatable).")
-    ] = None,
-    examples: Annotated[int, typer.Option(min=1, help="Examples per operation.")] = 25,
-    seed: Annotated[int, typer.Option(help="Schemathesis seed.")] = 1,
-    json_out: Annotated[
-        bool,
-        typer.Option(
-            "--json", help="Print a JSON summary on stdout (nothing else; progress on stderr)."
-        ),
-    ] = False,
-) -> None:
-    """Run Schemathesis against every mock in process; a table per vendor and operation."""
-    from contracts import VENDORS
-
-    unknown = [v for v in vendor or [] if v not in VENDORS]
-    if unknown:
-        raise bad_input(f"unknown vendor {unknown[0]!r}: use one of {', '.join(VENDORS)}")
-    if importlib.util.find_spec("schemathesis") is None:
-        raise bad_input("schemathesis is not installed: reinstall q2c-sandbox (pip install -e .)")
-    from sim.app.conformance_view import present_conformance
-
-    raise typer.Exit(
-        present_conformance(vendor or [], examples=examples, seed=seed, as_json=json_out)
-    )
-
-
-@contracts_app.command("fidelity")
-def contracts_fidelity(
-    specs: Annotated[
-        Path | None,
-        typer.Option(
-            "--specs", help="The real vendor specs' folder (default: ../shared/vendor-specs)."
-        ),
-    ] = None,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Print every count and mismatch as JSON on stdout.")
-    ] = False,
-    markdown: Annotated[
-        bool, typer.Option("--markdown", help="Print the table as Markdown (the README's).")
-    ] = False,
-    details: Annotated[
-        bool, typer.Option("--details", help="List each field mismatch and refused example.")
-    ] = False,
-) -> None:
-    """Compare every contract with the real vendor spec it mirrors: operations found, documented
-    only, sandbox-only, not found; fields with the real name and type; real examples accepted."""
-    from contracts.fidelity import DEFAULT_SPECS, SpecsMissing
-    from sim.app.fidelity_view import present_fidelity
-
-    try:
-        code = present_fidelity(
-            specs or DEFAULT_SPECS, as_json=json_out, markdown=markdown, details=details
-        )
-    except SpecsMissing as exc:
-        raise bad_input(str(exc)) from None
-    raise typer.Exit(code)
-
-
-@contracts_app.command("diff")
-def contracts_diff(
-    old: Annotated[
-        Path | None, typer.Argument(help="The old OpenAPI 3.x document (YAML or JSON).")
-    ] = None,
-    new: Annotated[
-        Path | None, typer.Argument(help="The new OpenAPI 3.x document (YAML or JSON).")
-    ] = None,
-    rules: Annotated[
-        bool, typer.Option("--rules", help="List every rule (id, level, reason) and exit.")
-    ] = False,
-    fail_on: Annotated[
-        str, typer.Option("--fail-on", help="Exit 1 on a change at this level or above.")
-    ] = "error",
-    ignore: Annotated[
-        Path | None,
-        typer.Option("--ignore", help="YAML list of accepted changes: rule, operation, reason."),
-    ] = None,
-    output: Annotated[
-        str, typer.Option("--format", help="text, json, junit or markdown.")
-    ] = "text",
-    details: Annotated[
-        bool, typer.Option("--details", help="List every place and operation an edit reaches.")
-    ] = False,
-) -> None:
-    """List the changes from OLD to NEW by rule and level; exit 1 on one at --fail-on or above
-    (error by default), 2 on bad input."""
-    # imported here: `q2c contracts diff` starts without loading the simulator
-    import datetime as dt
-
-    from contracts.diff import SpecError, diff_files, summarize
-    from contracts.diff._report import (
-        FORMATS,
-        apply_ignores,
-        load_ignores,
-        render,
-    )
-    from contracts.diff._report import rules as rule_list
-
-    if rules:
-        typer.echo(rule_list())
-        raise typer.Exit(0)
-    if old is None or new is None:
-        raise bad_input("give the OLD and NEW documents (or --rules to list the rules)")
-    if fail_on not in ("error", "warning", "info"):
-        raise bad_input(f"--fail-on {fail_on!r}: use error, warning or info")
-    if output not in FORMATS:
-        raise bad_input(f"--format {output!r}: use one of {', '.join(FORMATS)}")
-    try:
-        ignores = load_ignores(ignore) if ignore is not None else []
-        changes = diff_files(old, new, today=dt.datetime.now(dt.UTC).date())
-    except SpecError as exc:
-        raise bad_input(str(exc)) from None
-    outcome = apply_ignores(changes, ignores, fail_on)  # type: ignore[arg-type]
-    typer.echo(render(output, f"{old} -> {new}", outcome, summarize(outcome.kept), details))
-    for entry in outcome.unused:
-        errors.print(
-            f"note: ignore entry {entry.rule} {entry.operation} matched nothing",
-            highlight=False,
-            markup=False,
-        )
-    raise typer.Exit(1 if outcome.failed else 0)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.app.cli import business_question
+from sim.app.scenarios_cli import business_question
 from sim.metrics import items_csv
 from sim.runner import metrics_json, run
 from sim.scenario.format import Scenario

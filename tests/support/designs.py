@@ -1,4 +1,6 @@
-"""Designs written outside the simulator, as an architect would plug their own in."""
+"""Designs written outside the simulator, as an architect would plug their own in: each is the
+reference composition with one part replaced (a subclass with one bug), or one adapter swapped
+in its context."""
 
 from __future__ import annotations
 
@@ -8,6 +10,15 @@ from typing import Any
 import httpx
 
 from orchestrator.adapters.erp import ErpAdapter, business_key
+from orchestrator.adapters.tax import TaxAdapter
+from orchestrator.parts import (
+    Billing,
+    Cash,
+    ChangeOrders,
+    Collection,
+    CoreContext,
+    Holds,
+)
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import Flow, Runtime
 
@@ -23,19 +34,19 @@ def idle(runtime: Runtime, tenant: str, options: dict[str, str]) -> Idle:
     return Idle()
 
 
-class Forgetful(ReferenceCore):
-    """The reference core with one bug: accepted milestones are never collected for billing."""
+class _ForgetfulCollection(Collection):
+    """One bug: accepted milestones are never collected for billing."""
 
     def collect_milestone(self, psa_id: str) -> Flow[None]:
         return
         yield
 
 
-def forgetful(runtime: Runtime, tenant: str, options: dict[str, str]) -> Forgetful:
-    return Forgetful(runtime, tenant, options)
+def forgetful(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
+    return ReferenceCore(runtime, tenant, options, collection=_ForgetfulCollection)
 
 
-class StaleTerms(ReferenceCore):
+class _StaleChangeOrders(ChangeOrders):
     """Ignores change orders: keeps billing the contract as first signed."""
 
     def amend_contract(self, record_id: str) -> Flow[None]:
@@ -43,11 +54,11 @@ class StaleTerms(ReferenceCore):
         yield
 
 
-def stale_terms(runtime: Runtime, tenant: str, options: dict[str, str]) -> StaleTerms:
-    return StaleTerms(runtime, tenant, options)
+def stale_terms(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
+    return ReferenceCore(runtime, tenant, options, change_orders=_StaleChangeOrders)
 
 
-class Recharges(ReferenceCore):
+class _RechargingChangeOrders(ChangeOrders):
     """Settles a retroactive change by charging the repriced items again in full, instead of
     adjusting by the difference: the classic double-billing after a rate change."""
 
@@ -62,19 +73,13 @@ class Recharges(ReferenceCore):
             item.price = lambda _contract, line=full: line
 
 
-def recharges(runtime: Runtime, tenant: str, options: dict[str, str]) -> Recharges:
-    return Recharges(runtime, tenant, options)
+def recharges(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
+    return ReferenceCore(runtime, tenant, options, change_orders=_RechargingChangeOrders)
 
 
-class Untaxed(ReferenceCore):
+class _NoTax(TaxAdapter):
     """Skips the tax engine and posts invoices without tax: the one thing never to do."""
 
-    def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str]) -> None:
-        super().__init__(runtime, tenant, options)
-        self._tax = _NoTax()  # type: ignore[assignment]
-
-
-class _NoTax:
     def assess(self, invoice: Any, *args: Any) -> Flow[tuple[Any, ...]]:
         return invoice.lines
         yield
@@ -84,48 +89,50 @@ class _NoTax:
         yield
 
 
-def untaxed(runtime: Runtime, tenant: str, options: dict[str, str]) -> Untaxed:
-    return Untaxed(runtime, tenant, options)
+def untaxed(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
+    core = ReferenceCore(runtime, tenant, options)
+    core.ctx.tax = _NoTax(core.ctx.rt, tenant)
+    return core
 
 
-class IgnoresPurchaseOrders(ReferenceCore):
+class _IgnoresPurchaseOrders(Holds):
     """Invoices whether or not the client's PO has arrived."""
 
-    def _purchase_order(self, engagement: Any, items: Any) -> Flow[str | None]:
+    def purchase_order(self, engagement: Any, items: Any) -> Flow[str | None]:
         return engagement.contract.purchase_order or ""
         yield
 
 
 def ignores_purchase_orders(
     runtime: Runtime, tenant: str, options: dict[str, str]
-) -> IgnoresPurchaseOrders:
-    return IgnoresPurchaseOrders(runtime, tenant, options)
+) -> ReferenceCore:
+    return ReferenceCore(runtime, tenant, options, holds=_IgnoresPurchaseOrders)
 
 
-class IgnoresReceipts(ReferenceCore):
+class _IgnoresReceipts(Collection):
     """Bills every approved expense, receipt or not."""
 
     def _add_expense(self, expense: Any) -> Flow[None]:
         yield from super()._add_expense(expense.model_copy(update={"has_receipt": True}))
 
 
-def ignores_receipts(runtime: Runtime, tenant: str, options: dict[str, str]) -> IgnoresReceipts:
-    return IgnoresReceipts(runtime, tenant, options)
+def ignores_receipts(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
+    return ReferenceCore(runtime, tenant, options, collection=_IgnoresReceipts)
 
 
-class QuietHolds(ReferenceCore):
+class _QuietContext(CoreContext):
     """Holds receipt-less expenses, as it should, but tells nobody (no exception raised)."""
 
-    def _raise(self, reason: str, item: str, detail: str, items: Any = None) -> None:
+    def raise_exception(self, reason: str, item: str, detail: str, items: Any = None) -> None:
         if reason != "missing_receipt":
-            super()._raise(reason, item, detail, items)
+            super().raise_exception(reason, item, detail, items)
 
 
-def quiet_holds(runtime: Runtime, tenant: str, options: dict[str, str]) -> QuietHolds:
-    return QuietHolds(runtime, tenant, options)
+def quiet_holds(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
+    return ReferenceCore(runtime, tenant, options, context=_QuietContext)
 
 
-class CreditsTwice(ReferenceCore):
+class _CreditsTwice(Billing):
     """Puts every service credit on two invoices: the client is credited twice."""
 
     def _invoice(self, items: Any, period: str, invoice_date: Any) -> Flow[None]:
@@ -136,11 +143,11 @@ class CreditsTwice(ReferenceCore):
             self.state.ledger.pending[credit.key] = credit
 
 
-def credits_twice(runtime: Runtime, tenant: str, options: dict[str, str]) -> CreditsTwice:
-    return CreditsTwice(runtime, tenant, options)
+def credits_twice(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
+    return ReferenceCore(runtime, tenant, options, billing=_CreditsTwice)
 
 
-class Uncapped(ReferenceCore):
+class _Uncapped(Collection):
     """Grants the full credit for every breach, ignoring the contract's monthly cap."""
 
     def collect_breach(self, record_id: str, breach_id: str) -> Flow[None]:
@@ -148,39 +155,39 @@ class Uncapped(ReferenceCore):
         yield from super().collect_breach(record_id, breach_id)
 
 
-def uncapped(runtime: Runtime, tenant: str, options: dict[str, str]) -> Uncapped:
-    return Uncapped(runtime, tenant, options)
+def uncapped(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
+    return ReferenceCore(runtime, tenant, options, collection=_Uncapped)
 
 
-class MisappliesCash(ReferenceCore):
+class _MisappliesCash(Cash):
     """Applies every payment to the first invoice it ever issued the same client."""
 
-    def _apply_cash(self, intent: dict[str, Any]) -> Flow[None]:
+    def apply_cash(self, intent: dict[str, Any]) -> Flow[None]:
         invoice_id = intent["metadata"]["invoice_id"]
         engagement, _ = self.state.invoices[invoice_id]
         first = next(i for i, (e, _) in self.state.invoices.items() if e is engagement)
         misdirected = {**intent, "metadata": {**intent["metadata"], "invoice_id": first}}
-        yield from super()._apply_cash(misdirected)
+        yield from super().apply_cash(misdirected)
 
 
-def misapplies_cash(runtime: Runtime, tenant: str, options: dict[str, str]) -> MisappliesCash:
-    return MisappliesCash(runtime, tenant, options)
+def misapplies_cash(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
+    return ReferenceCore(runtime, tenant, options, cash=_MisappliesCash)
 
 
-class IgnoresSubcontractorApproval(ReferenceCore):
+class _IgnoresSubcontractorApproval(Holds):
     """Bills subcontractors' time without waiting for their cost to be approved."""
 
-    def _approved_subcontracting(self, items: Any) -> Any:
+    def approved_subcontracting(self, items: Any) -> Any:
         return items
 
 
 def ignores_subcontractor_approval(
     runtime: Runtime, tenant: str, options: dict[str, str]
-) -> IgnoresSubcontractorApproval:
-    return IgnoresSubcontractorApproval(runtime, tenant, options)
+) -> ReferenceCore:
+    return ReferenceCore(runtime, tenant, options, holds=_IgnoresSubcontractorApproval)
 
 
-class ForgetsMarkup(ReferenceCore):
+class _ForgetsMarkup(Collection):
     """Bills expenses at cost, forgetting the contract's markup."""
 
     def _add_expense(self, expense: Any) -> Flow[None]:
@@ -193,21 +200,21 @@ class ForgetsMarkup(ReferenceCore):
         yield from super()._add_expense(expense)
 
 
-def forgets_markup(runtime: Runtime, tenant: str, options: dict[str, str]) -> ForgetsMarkup:
-    return ForgetsMarkup(runtime, tenant, options)
+def forgets_markup(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
+    return ReferenceCore(runtime, tenant, options, collection=_ForgetsMarkup)
 
 
-class AdjustsInstead(ReferenceCore):
+class _AdjustsInstead(ChangeOrders):
     """Settles every retroactive change by adjustment lines, whatever the contract says."""
 
     def _credit_and_reissue(self, engagement: Any, version_id: str) -> Flow[None]:
-        self.state.ledger.adjustments(engagement, self._rt.now().date(), version_id)
+        self.state.ledger.adjustments(engagement, self.ctx.rt.now().date(), version_id)
         return
         yield
 
 
-def adjusts_instead(runtime: Runtime, tenant: str, options: dict[str, str]) -> AdjustsInstead:
-    return AdjustsInstead(runtime, tenant, options)
+def adjusts_instead(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
+    return ReferenceCore(runtime, tenant, options, change_orders=_AdjustsInstead)
 
 
 class _SloppyErp(ErpAdapter):
@@ -226,16 +233,11 @@ class _SloppyErp(ErpAdapter):
         return (yield from super()._call(method, path, body, params, headers))
 
 
-class SloppyPayload(ReferenceCore):
+def sloppy_payload(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
     """The reference core with a misspelt adapter: its invoice requests break the contract."""
-
-    def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str]) -> None:
-        super().__init__(runtime, tenant, options)
-        self._erp = _SloppyErp(self._rt, tenant)
-
-
-def sloppy_payload(runtime: Runtime, tenant: str, options: dict[str, str]) -> SloppyPayload:
-    return SloppyPayload(runtime, tenant, options)
+    core = ReferenceCore(runtime, tenant, options)
+    core.ctx.erp = _SloppyErp(core.ctx.rt, tenant)
+    return core
 
 
 class _KeyTrustingErp(ErpAdapter):
@@ -251,14 +253,9 @@ class _KeyTrustingErp(ErpAdapter):
         return created
 
 
-class BlindRetries(ReferenceCore):
+def blind_retries(runtime: Runtime, tenant: str, options: dict[str, str]) -> ReferenceCore:
     """The reference core with the bug the real vendor punishes: ERP creates retried blindly
     after a lost answer, each retry a new document on BC (which has no idempotency keys)."""
-
-    def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str]) -> None:
-        super().__init__(runtime, tenant, options)
-        self._erp = _KeyTrustingErp(self._rt, tenant)
-
-
-def blind_retries(runtime: Runtime, tenant: str, options: dict[str, str]) -> BlindRetries:
-    return BlindRetries(runtime, tenant, options)
+    core = ReferenceCore(runtime, tenant, options)
+    core.ctx.erp = _KeyTrustingErp(core.ctx.rt, tenant)
+    return core

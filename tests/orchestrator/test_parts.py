@@ -1,0 +1,131 @@
+"""The core as parts: the reference composition wires each part to the same context and to the
+parts it calls, a design replaces one part by keyword or one adapter in the context, and the
+intake turns a part's failure into a dead letter and an open exception."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from orchestrator.adapters.psa import PsaAdapter
+from orchestrator.parts import Collection, Holds, webhook_events
+from orchestrator.reference import ReferenceCore
+from orchestrator.runtime import Flow, run_flow
+
+
+class _Runtime:
+    """A runtime that keeps spawned flows for the test to run, and refuses vendor calls."""
+
+    def __init__(self) -> None:
+        self.spawned: list[tuple[str, Flow[Any]]] = []
+        self.records: list[tuple[str, dict[str, Any]]] = []
+
+    def now(self) -> datetime:
+        return datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def sleep(self, seconds: float) -> Flow[None]:
+        return
+        yield
+
+    def spawn(self, flow: Flow[Any], name: str) -> None:
+        self.spawned.append((name, flow))
+
+    def send(
+        self,
+        vendor: str,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Flow[httpx.Response]:
+        raise AssertionError(f"no vendor call expected: {method} {vendor} {path}")
+        yield
+
+    def record(self, kind: str, **fields: Any) -> None:
+        self.records.append((kind, fields))
+
+
+class _LaxHolds(Holds):
+    pass
+
+
+class _BrokenCollection(Collection):
+    def collect_milestone(self, psa_id: str) -> Flow[None]:
+        raise RuntimeError(f"cannot collect {psa_id}")
+        yield
+
+
+class _UnknownWorkspacePsa(PsaAdapter):
+    def milestone(self, milestone_id: str) -> Flow[dict[str, Any]]:
+        return {"workspace_id": "ws-nowhere", "state": "accepted"}
+        yield
+
+
+def _milestone_accepted(core: ReferenceCore, psa_id: str) -> httpx.Response:
+    body = {"id": f"evt-{psa_id}", "event_type": "billing_milestone.accepted",
+            "subject_id": psa_id}  # fmt: skip
+    return core.handle(
+        httpx.Request("POST", "http://core/webhooks/psa", content=json.dumps(body).encode())
+    )
+
+
+def _exceptions(core: ReferenceCore) -> list[dict[str, Any]]:
+    response = core.handle(httpx.Request("GET", "http://core/exceptions"))
+    exceptions: list[dict[str, Any]] = response.json()["exceptions"]
+    return exceptions
+
+
+def test_the_reference_composition_wires_one_context_and_the_parts_each_part_calls() -> None:
+    core = ReferenceCore(_Runtime(), "t1", holds=_LaxHolds)
+    parts = (core.contracting, core.change_orders, core.collection, core.holds, core.cash,
+             core.billing, core.intake, core.reconciliation)  # fmt: skip
+    assert all(part.ctx is core.ctx for part in parts)
+    assert isinstance(core.holds, _LaxHolds) and core.billing.holds is core.holds
+    assert core.billing.cash is core.cash and core.change_orders.contracting is core.contracting
+    assert core.reconciliation.intake is core.intake
+    assert core.reconciliation.collection is core.collection
+    assert core.intake.flows["milestone"] == core.collection.collect_milestone
+    assert core.intake.flows["billing_run"] == core.billing.billing_run
+
+
+def test_a_replaced_part_failing_ends_in_the_dead_letter_and_exception_queues() -> None:
+    runtime = _Runtime()
+    core = ReferenceCore(runtime, "t1", collection=_BrokenCollection)
+    assert _milestone_accepted(core, "m-7").status_code == 202
+    assert _milestone_accepted(core, "m-7").json() == {"accepted": 1}  # a duplicate: no flow
+    [(name, flow)] = runtime.spawned
+    assert name == "milestone psa:evt-m-7"
+    run_flow(flow)
+    [exception] = _exceptions(core)
+    assert (exception["reason"], exception["item"], exception["status"]) == (
+        "flow_failed", "milestone psa:evt-m-7", "open")  # fmt: skip
+    assert "RuntimeError: cannot collect m-7" in exception["detail"]
+    assert core.status()["resilience"]["dead_letters"] == 1
+    assert ("core.dead_letter", {"event": "psa:evt-m-7", "work": "milestone"}) in runtime.records
+
+
+def test_an_adapter_swapped_in_the_context_is_the_one_the_parts_call() -> None:
+    runtime = _Runtime()
+    core = ReferenceCore(runtime, "t1")
+    core.ctx.psa = _UnknownWorkspacePsa(core.ctx.rt, "t1")
+    _milestone_accepted(core, "m-8")
+    run_flow(runtime.spawned[0][1])
+    [exception] = _exceptions(core)
+    assert (exception["reason"], exception["item"]) == (
+        "unknown_project", "psa:billing_milestone:m-8")  # fmt: skip
+    assert core.status()["resilience"]["dead_letters"] == 0
+
+
+def test_webhook_events_name_the_work_and_a_vendor_without_receiver_gets_404() -> None:
+    crm = {"Notification": [{"Id": "n1", "sObject": {"Id": "006A"}}]}
+    assert webhook_events("crm", crm) == [("crm:n1", "deal", ("006A",))]
+    assert webhook_events("nobody", {}) is None
+    core = ReferenceCore(_Runtime(), "t1")
+    response = core.handle(httpx.Request("POST", "http://core/webhooks/nobody", content=b"{}"))
+    assert response.status_code == 404
