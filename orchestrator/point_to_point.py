@@ -24,33 +24,48 @@ What a hand-rolled script or a simple iPaaS recipe does, done competently:
   created and posted in the ERP; an invoice that failed is forgotten and its items, still
   unbilled in memory, go on the next run's invoice.
 
-Pricing, billing, tax, credit notes, holds and cash are the reference core's, reused: the
-design differs in how work reaches them and what survives a failure, not in the arithmetic.
+Pricing, billing, tax, credit notes, holds and cash are the reference core's parts
+(``orchestrator.parts``), reused: the design differs in how work reaches them and what
+survives a failure, not in the arithmetic.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 import httpx
 
-from orchestrator._inbox import Envelope
-from orchestrator._state import CoreState
-from orchestrator._store import Store
 from orchestrator._tokens import TokenRuntime
-from orchestrator._wire import encode
-from orchestrator.adapters.clm import ClmAdapter
-from orchestrator.adapters.crm import CrmAdapter
-from orchestrator.adapters.erp import ErpAdapter
-from orchestrator.adapters.payments import PaymentsAdapter
-from orchestrator.adapters.psa import PsaAdapter
-from orchestrator.adapters.tax import TaxAdapter
-from orchestrator.reference import ReferenceCore
+from orchestrator._wire import decode
+from orchestrator.parts import (
+    Billing,
+    Cash,
+    ChangeOrders,
+    Collection,
+    Contracting,
+    CoreContext,
+    CoreState,
+    Holds,
+    Store,
+    json_response,
+    period_end,
+    webhook_events,
+)
 from orchestrator.runtime import Flow, Runtime, RuntimeLayer
 
-__all__ = ["OPTIONS", "PlainClient", "PointToPointCore", "build", "option_problems"]
+Event = tuple[str, str, tuple[Any, ...]]  # (event id, work name, the flow's arguments)
+
+__all__ = [
+    "OPTIONS",
+    "ForgetfulBilling",
+    "PlainClient",
+    "PointToPointCore",
+    "build",
+    "option_problems",
+]
 
 RETRY_INTERVAL_S = 1.0
 RETRIED_STATUSES = frozenset({429, 503})
@@ -109,94 +124,8 @@ def _retry_after(response: httpx.Response) -> float:
         return RETRY_INTERVAL_S
 
 
-class PointToPointCore(ReferenceCore):
-    """The reference core's flows, reached inline from each webhook, over memory only."""
-
-    def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str] | None = None):
-        # not ReferenceCore.__init__: no store file, no resilience layer, nothing to resume
-        self.options = dict(options or {})
-        self.store = Store(None)  # memory only: ``store`` (set by the world for crashes) unused
-        self.state = CoreState(self.store)
-        authorized: Runtime = runtime
-        if self.options.get("client_id") and self.options.get("client_secret"):
-            authorized = TokenRuntime(
-                runtime, self.options["client_id"], self.options["client_secret"]
-            )
-        self.client = PlainClient(authorized)
-        self.resilience = self.client
-        self.reconciling = False
-        self._rt = self.client
-        self._crm = CrmAdapter(self._rt, tenant)
-        self._clm = ClmAdapter(self._rt, tenant)
-        self._psa = PsaAdapter(self._rt, tenant)
-        self._erp = ErpAdapter(self._rt, tenant, look_before_write=False)
-        self._tax = TaxAdapter(self._rt, tenant)
-        self._payments = PaymentsAdapter(self._rt, tenant)
-        self._taken: list[tuple[str, str, tuple[Any, ...]]] | None = None
-
-    # -- experience endpoints ----------------------------------------------------------------
-
-    def handle(self, request: httpx.Request) -> httpx.Response | Flow[httpx.Response]:  # type: ignore[override]
-        """Webhooks: parsed at once (a malformed one is a 400), answered when processed.
-        Billing runs: acknowledged, run in the background. No reconciliation (404)."""
-        path, method = request.url.path, request.method
-        if method == "POST" and path == "/reconciliations":
-            absent = {"title": "Not Found", "status": 404, "detail": "no reconciliation here"}
-            return _json(404, absent, problem=True)
-        if not (method == "POST" and path.startswith("/webhooks/")):
-            return super().handle(request)  # billing runs go to _accept, below
-        self._taken = []
-        try:
-            parsed = super().handle(request)  # the reference's parsing, each event to _accept
-            taken = self._taken
-        finally:
-            self._taken = None
-        if parsed.status_code >= 300:
-            return parsed
-        return self._inline(path.removeprefix("/webhooks/"), taken)
-
-    def _accept(self, event_id: str, work: str, args: tuple[Any, ...]) -> None:
-        """No inbox: a webhook's events are kept for its inline answer; a billing run starts."""
-        if self._taken is not None:
-            self._taken.append((event_id, work, args))
-            return
-        self._rt.spawn(self._background(event_id, work, args), f"{work} {event_id}")
-
-    def _inline(
-        self, vendor: str, events: list[tuple[str, str, tuple[Any, ...]]]
-    ) -> Flow[httpx.Response]:
-        """Process the webhook's events one after the other; the first failure is the answer
-        (500), and the vendor's redelivery is the retry. A failure is logged in the exception
-        queue, as a recipe's job history shows a failed job; a later success clears it."""
-        for event_id, work, args in events:
-            subject = f"{work} {event_id}"
-            try:
-                yield from self._flow_for(Envelope(event_id, work, args, 0))
-            except Exception as exc:
-                detail = f"{type(exc).__name__}: {exc}"
-                self._raise("webhook_failed", subject, detail)
-                return _json(500, {"title": "Internal Server Error", "status": 500,
-                                   "detail": f"{subject}: {detail}"}, problem=True)  # fmt: skip
-            self._resolve("webhook_failed", subject)
-        return _json(200, {"processed": len(events), "vendor": vendor})
-
-    def _background(self, event_id: str, work: str, args: tuple[Any, ...]) -> Flow[None]:
-        """A billing run: what fails stays unbilled in memory for the next run."""
-        try:
-            yield from self._flow_for(Envelope(event_id, work, args, 0))
-        except Exception as exc:
-            self._rt.record("core.run_incomplete", run=event_id,
-                            error=f"{type(exc).__name__}: {exc}")  # fmt: skip
-
-    def status(self) -> dict[str, Any]:
-        return {
-            "engagements": len(self.state.engagements),
-            "pending_items": len(self.state.ledger.pending),
-            "billed_items": len(self.state.ledger.billed),
-            "resilience": {"retries": dict(sorted(self.client.retries.items()))},
-        }
-
-    # -- what this design does not have ------------------------------------------------------
+class ForgetfulBilling(Billing):
+    """The reference's billing runs without the outbox's second chance."""
 
     def finish_outbox(self) -> Flow[int]:
         """No outbox: an invoice an earlier run left half made is forgotten; its items are
@@ -208,10 +137,104 @@ class PointToPointCore(ReferenceCore):
         return 0
         yield
 
-    def reconcile(self) -> Flow[None]:
-        """Never called: ``POST /reconciliations`` is not served."""
-        return
-        yield
+
+class PointToPointCore:
+    """The reference core's parts, reached inline from each webhook, over memory only."""
+
+    def __init__(self, runtime: Runtime, tenant: str, options: dict[str, str] | None = None):
+        self.options = dict(options or {})
+        self.state = CoreState(Store(None))  # memory only: ``store`` (set for crashes) unused
+        authorized: Runtime = runtime
+        if self.options.get("client_id") and self.options.get("client_secret"):
+            authorized = TokenRuntime(
+                runtime, self.options["client_id"], self.options["client_secret"]
+            )
+        self.client = PlainClient(authorized)
+        # CoreContext is typed for the reference's ResilientRuntime; its parts use only the
+        # Runtime protocol of it (the reconciliation, not composed here, reads its switches)
+        self.ctx = CoreContext(
+            self.client,  # type: ignore[arg-type]
+            tenant,
+            self.state,
+            look_before_write=False,
+        )
+        self.contracting = Contracting(self.ctx)
+        self.change_orders = ChangeOrders(self.ctx, self.contracting)
+        self.collection = Collection(self.ctx)
+        self.holds = Holds(self.ctx)
+        self.cash = Cash(self.ctx)
+        self.billing = ForgetfulBilling(self.ctx, self.holds, self.cash)
+        self.flows: dict[str, Callable[..., Flow[None]]] = {
+            "deal": self.contracting.quote_to_contract,
+            "contract_record": self.change_orders.on_contract_record,
+            "breach": self.collection.collect_breach,
+            "timesheet": self.collection.collect_time,
+            "milestone": self.collection.collect_milestone,
+            "expenses": self.collection.collect_expenses,
+            "payment_event": self.cash.on_payment_event,
+            "billing_run": self.billing.billing_run,
+        }
+
+    # -- experience endpoints ----------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> httpx.Response | Flow[httpx.Response]:
+        """Webhooks: parsed at once (a malformed one is a 400), answered when processed.
+        Billing runs: acknowledged, run in the background. No reconciliation (404)."""
+        path, method = request.url.path, request.method
+        try:
+            if method == "POST" and path.startswith("/webhooks/"):
+                vendor = path.removeprefix("/webhooks/")
+                events = webhook_events(vendor, decode(request.content))
+                if events is None:
+                    return _problem(404, f"no receiver for {vendor}")
+                return self._inline(vendor, events)
+            if method == "POST" and path == "/billing-runs":
+                body = decode(request.content)
+                period, when = str(body["period"]), date.fromisoformat(body["invoiceDate"])
+                period_end(period)
+                args: tuple[Any, ...] = (period, when)
+                if body.get("legalEntities") is not None:  # absent: every entity's contracts
+                    args += (tuple(sorted(str(e) for e in body["legalEntities"])),)
+                self.ctx.rt.spawn(self._background(args), f"billing_run {period} {when}")
+                return json_response(202, {"accepted": True, "period": period})
+            if method == "GET" and path == "/status":
+                return json_response(200, self.status())
+            if method == "GET" and path == "/exceptions":
+                return json_response(200, {"exceptions": list(self.state.exceptions)})
+        except (KeyError, TypeError, ValueError) as exc:
+            return _problem(400, str(exc))
+        return _problem(404, f"{path}: not served by this design (no reconciliation here)")
+
+    def _inline(self, vendor: str, events: list[Event]) -> Flow[httpx.Response]:
+        """Process the webhook's events one after the other; the first failure is the answer
+        (500), and the vendor's redelivery is the retry. A failure is logged in the exception
+        queue, as a recipe's job history shows a failed job; a later success clears it."""
+        for event_id, work, args in events:
+            subject = f"{work} {event_id}"
+            try:
+                yield from self.flows[work](*args)
+            except Exception as exc:
+                detail = f"{type(exc).__name__}: {exc}"
+                self.ctx.raise_exception("webhook_failed", subject, detail)
+                return _problem(500, f"{subject}: {detail}")
+            self.ctx.resolve_exception("webhook_failed", subject)
+        return json_response(200, {"processed": len(events), "vendor": vendor})
+
+    def _background(self, args: tuple[Any, ...]) -> Flow[None]:
+        """A billing run: what fails stays unbilled in memory for the next run."""
+        try:
+            yield from self.billing.billing_run(*args)
+        except Exception as exc:
+            self.ctx.rt.record("core.run_incomplete", period=str(args[0]),
+                               error=f"{type(exc).__name__}: {exc}")  # fmt: skip
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "engagements": len(self.state.engagements),
+            "pending_items": len(self.state.ledger.pending),
+            "billed_items": len(self.state.ledger.billed),
+            "resilience": {"retries": dict(sorted(self.client.retries.items()))},
+        }
 
 
 OPTIONS = {  # what --option KEY=VALUE may set on this design
@@ -227,9 +250,10 @@ def option_problems(options: dict[str, str]) -> list[str]:
             for k in options if k not in OPTIONS]  # fmt: skip
 
 
-def _json(status: int, body: Any, problem: bool = False) -> httpx.Response:
-    kind = "application/problem+json" if problem else "application/json"
-    return httpx.Response(status, content=encode(body), headers={"content-type": kind})
+def _problem(status: int, detail: str) -> httpx.Response:
+    title = {400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}[status]
+    return json_response(status, {"title": title, "status": status, "detail": detail},
+                         problem=True)  # fmt: skip
 
 
 def build(runtime: Runtime, tenant: str, options: dict[str, str] | None = None) -> PointToPointCore:
