@@ -69,6 +69,7 @@ __all__ = [
 
 RETRY_INTERVAL_S = 1.0
 RETRIED_STATUSES = frozenset({429, 503})
+CONTRACT_WAIT_S = 1.0  # how often a contract waiting for another one's set-up looks again
 
 
 class PlainClient(RuntimeLayer):
@@ -166,7 +167,7 @@ class PointToPointCore:
         self.billing = ForgetfulBilling(self.ctx, self.holds, self.cash)
         self.flows: dict[str, Callable[..., Flow[None]]] = {
             "deal": self.contracting.quote_to_contract,
-            "contract_record": self.change_orders.on_contract_record,
+            "contract_record": self._one_contract_at_a_time,
             "breach": self.collection.collect_breach,
             "timesheet": self.collection.collect_time,
             "milestone": self.collection.collect_milestone,
@@ -174,6 +175,7 @@ class PointToPointCore:
             "payment_event": self.cash.on_payment_event,
             "billing_run": self.billing.billing_run,
         }
+        self._setting_up = False  # a contract being set up (see _one_contract_at_a_time)
 
     # -- experience endpoints ----------------------------------------------------------------
 
@@ -219,6 +221,19 @@ class PointToPointCore:
                 return _problem(500, f"{subject}: {detail}")
             self.ctx.resolve_exception("webhook_failed", subject)
         return json_response(200, {"processed": len(events), "vendor": vendor})
+
+    def _one_contract_at_a_time(self, record_id: str) -> Flow[None]:
+        """Executed contracts are set up one at a time, as a recipe whose concurrency is 1 or
+        a single-worker script would: two contracts of one client executed at the same moment
+        would otherwise both look the client up in the ERP, find nothing and create it twice
+        (seen in firm-year, fault-free). The wait counts against the CLM's delivery timeout."""
+        while self._setting_up:
+            yield from self.ctx.rt.sleep(CONTRACT_WAIT_S)
+        self._setting_up = True
+        try:
+            yield from self.change_orders.on_contract_record(record_id)
+        finally:
+            self._setting_up = False
 
     def _background(self, args: tuple[Any, ...]) -> Flow[None]:
         """A billing run: what fails stays unbilled in memory for the next run."""

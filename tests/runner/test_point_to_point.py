@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import collections
 import functools
+import itertools
 import json
+from collections.abc import Generator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import simpy
 
-from orchestrator.point_to_point import option_problems
+from orchestrator.point_to_point import build, option_problems
 from sim.runner import RunResult, run
 from sim.scenario.faults import FaultsSpec
 from sim.scenario.format import Scenario
@@ -127,3 +131,49 @@ def test_the_design_is_built_in_and_takes_only_its_options() -> None:
     assert option_problems({"retries": "false"}) == [
         "unknown option 'retries' (known: store, client_id, client_secret)"
     ]
+
+
+class _Clock:
+    """Just enough runtime for the design's own waits: SimPy time, no vendors."""
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+
+    def now(self) -> datetime:
+        return datetime(2026, 3, 1, tzinfo=UTC) + timedelta(seconds=self.env.now)
+
+    def sleep(self, seconds: float) -> Generator[Any, Any, None]:
+        yield self.env.timeout(seconds)
+
+    def spawn(self, flow: Generator[Any, Any, Any], name: str) -> None:
+        self.env.process(flow)
+
+    def send(self, *args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        raise AssertionError("no vendor call expected")
+        yield
+
+    def record(self, kind: str, **fields: Any) -> None:
+        pass
+
+
+def test_contracts_executed_together_are_set_up_one_after_the_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two contracts of one client executed at the same moment: the second waits for the
+    first (else both would look the client up, find nothing and create two ERP customers)."""
+    env = simpy.Environment()
+    core = build(_Clock(env), "t", {})
+    spans: dict[str, list[float]] = {}
+
+    def set_up(record_id: str) -> Generator[Any, Any, None]:
+        spans[record_id] = [env.now]
+        yield env.timeout(3.0)
+        spans[record_id].append(env.now)
+
+    monkeypatch.setattr(core.change_orders, "on_contract_record", set_up)
+    for record in ("A", "B", "C"):
+        env.process(core.flows["contract_record"](record))
+    env.run()
+    ordered = sorted(spans.values())
+    assert len(ordered) == 3
+    assert all(first[1] <= second[0] for first, second in itertools.pairwise(ordered))
