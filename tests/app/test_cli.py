@@ -123,7 +123,7 @@ def test_option_without_key_value_exits_2(pair: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("design", "message"),
     [
-        ("nosuch", "unknown design 'nosuch': use one of ['reference'] or module:function"),
+        ("nosuch", "unknown design 'nosuch': use one of ['point-to-point', 'reference'] or module:function"),
         ("nosuch_pkg:build", "cannot load design 'nosuch_pkg:build'"),
         ("sim.app.cli:nosuch", "cannot load design 'sim.app.cli:nosuch'"),
         ("[/]nosuch", "unknown design '[/]nosuch'"),
