@@ -15,6 +15,15 @@ do in production, each notification drawn on its own from a seeded stream:
 No chaos from ``faults.heal`` on (a vendor's retries of a failed delivery go on: that is how it
 works, not a fault). With no webhook chaos configured nothing is drawn and nothing is traced
 beyond the deliveries themselves, so the trace is what it was before the courier existed.
+
+*Inline answers.* A design that handles a webhook inline (``point-to-point``) answers it with a
+deferred answer: a flow that makes its downstream calls and then returns the ``httpx.Response``.
+The world runs that flow on the clock (``answer_later``) and the vendor waits for it at most
+its own delivery timeout (``DELIVERY_TIMEOUT_S``). Past it the vendor hangs up: the delivery
+failed and is tried again on the vendor's schedule, while the first processing runs on to its
+end, as a real server's request handler does once the client has gone. A core that crashes
+while it processes drops the connection: a failed delivery too. Designs that answer at once
+(the reference acknowledges and spawns its work) never take this path.
 """
 
 from __future__ import annotations
@@ -34,12 +43,14 @@ from sim.scenario.faults import WebhookChaosSpec, WebhookVendor
 from sim.seeds import stream
 
 __all__ = [
+    "DELIVERY_TIMEOUT_S",
     "REDELIVERY",
     "WEBHOOK_DELAY_S",
     "CoreRefused",
     "Courier",
     "RetrySchedule",
     "WebhookCounts",
+    "answer_later",
 ]
 
 WEBHOOK_DELAY_S = 2.0
@@ -107,6 +118,25 @@ REDELIVERY: dict[str, RetrySchedule] = {
 }  # fmt: skip
 _DEFAULT_SCHEDULE = REDELIVERY["psa"]
 
+DELIVERY_TIMEOUT_S: dict[str, float] = {
+    # Salesforce: "The timeout for an outbound message is 60 seconds" (Salesforce Help,
+    # Outbound Message Considerations, platform.workflow_om_considerations, read 2026-12-07).
+    "crm": 60.0,
+    # Ironclad publishes its retries (up to 12 over 3 days, developer.ironcladapp.com/reference/
+    # webhooks) but no response timeout; Kantata OX publishes no webhook timeout either (its
+    # documented change feed is Subscribed Events). Ours: 10 s, as ``q2c serve`` delivers.
+    "clm": 10.0,
+    "psa": 10.0,
+    # Stripe publishes no number: a delivery "Timed out" when the server "took too long"
+    # (support.stripe.com/questions/webhooks-how-to-investigate-and-fix-timed-out) and the
+    # endpoint must answer "prior to any complex logic that could cause a timeout"
+    # (docs.stripe.com/webhooks#acknowledge-events-immediately). Payload CMS's maintainers
+    # observed 10-20 s (payloadcms/payload commit 4179bf3): we take 20 s.
+    "payments": 20.0,
+}
+"""How long each vendor waits for the core's answer to one delivery before it hangs up."""
+_DEFAULT_TIMEOUT_S = 10.0
+
 
 @dataclass
 class WebhookCounts:
@@ -118,9 +148,12 @@ class WebhookCounts:
     redelivered: int = 0  # tries after a copy's first one
     gave_up: int = 0  # copies the vendor abandoned when its schedule ran out
     delayed: int = 0  # copies held back (and so possibly overtaken)
+    timed_out: int = 0  # tries the vendor hung up on: an inline answer took too long
 
-    def as_dict(self) -> dict[str, int]:
-        return {
+    def as_dict(self, inline: bool = False) -> dict[str, int]:
+        """The counts; ``timed_out`` only for a core that answers inline (the reference's
+        metrics stay what they were)."""
+        counts = {
             "delivered": self.delivered,
             "duplicated": self.duplicated,
             "dropped": self.dropped,
@@ -128,9 +161,58 @@ class WebhookCounts:
             "gave_up": self.gave_up,
             "delayed": self.delayed,
         }
+        if inline:
+            counts["timed_out"] = self.timed_out
+        return counts
 
 
-CallCore = Callable[[str, str, bytes], httpx.Response]
+Answer = httpx.Response | simpy.Process
+"""What the core gives a delivery: its answer, or a process whose value will be the answer
+(None if the core died first: the connection dropped)."""
+CallCore = Callable[[str, str, bytes], Answer]
+
+
+def answer_later(
+    env: simpy.Environment,
+    flow: Generator[Any, Any, httpx.Response],
+    alive: Callable[[], bool],
+    answered: Callable[[int | str], None] = lambda status: None,
+) -> simpy.Process:
+    """Run a core's deferred answer on the clock, step by step like the runtime's flows (so a
+    crash, ``alive()`` turning false, ends it between two steps). The process's value is the
+    answer; a flow that raises answers 500, as a web server does with an unhandled error; a
+    flow that dies with its core gives None. It never fails: nobody may be waiting for it any
+    more (the vendor hung up), and a failed SimPy process nobody waits for stops the world.
+    ``answered`` hears the status (or "dropped") when the answer is ready."""
+
+    def drive() -> Generator[Any, Any, httpx.Response | None]:
+        value: Any = None
+        error: Exception | None = None
+        try:
+            while True:
+                if not alive():
+                    flow.close()
+                    answered("dropped")
+                    return None
+                if error is None:
+                    event = flow.send(value)
+                else:
+                    event, error = flow.throw(error), None
+                try:
+                    value = yield event
+                except Exception as exc:  # a failed event: the flow gets to handle it
+                    value, error = None, exc
+        except StopIteration as stop:
+            response: httpx.Response = stop.value
+        except Exception as exc:  # an unhandled error in the design's handler
+            response = httpx.Response(
+                500, json={"title": "Internal Server Error", "status": 500,
+                           "detail": f"{type(exc).__name__}: {exc}"},
+            )  # fmt: skip
+        answered(response.status_code)
+        return response
+
+    return env.process(drive())
 
 
 class Courier:
@@ -158,6 +240,7 @@ class Courier:
         self.counts: dict[str, WebhookCounts] = {}
         self.listening: tuple[str, ...] | None = None  # None: the design takes every vendor's
         self.attempts = 0  # every POST the core received (the old ``webhooks_delivered``)
+        self.inline = False  # has the core answered any delivery inline (deferred)?
 
     def __call__(self, webhook: Webhook) -> None:
         """The mocks' webhook sink: plan the copies of this notification and send them."""
@@ -195,9 +278,14 @@ class Courier:
             content = simplejson.dumps(webhook.body, use_decimal=True, sort_keys=True).encode()
             status: int | str
             try:
-                status = self._call_core("POST", f"/webhooks/{webhook.vendor}", content).status_code
+                answer = self._call_core("POST", f"/webhooks/{webhook.vendor}", content)
             except httpx.TransportError:
                 status = "refused"
+            else:
+                if isinstance(answer, httpx.Response):
+                    status = answer.status_code
+                else:
+                    status = yield from self._wait(webhook.vendor, answer, counts)
             self.attempts += 1
             fields: dict[str, Any] = {"vendor": webhook.vendor, "event": webhook.event}
             if attempt > 1:
@@ -215,8 +303,22 @@ class Courier:
             attempt += 1
             counts.redelivered += 1
 
+    def _wait(
+        self, vendor: str, answer: simpy.Process, counts: WebhookCounts
+    ) -> Generator[Any, Any, int | str]:
+        """Wait for an inline answer at most the vendor's delivery timeout: its status,
+        "timeout" when the vendor hung up first, "dropped" when the core died on it."""
+        self.inline = True
+        limit = self._env.timeout(DELIVERY_TIMEOUT_S.get(vendor, _DEFAULT_TIMEOUT_S))
+        done = yield answer | limit
+        if answer not in done:
+            counts.timed_out += 1
+            return "timeout"
+        response: httpx.Response | None = answer.value
+        return "dropped" if response is None else response.status_code
+
     def metrics(self) -> dict[str, dict[str, int]]:
-        return {vendor: c.as_dict() for vendor, c in sorted(self.counts.items())}
+        return {vendor: c.as_dict(self.inline) for vendor, c in sorted(self.counts.items())}
 
 
 def _active(chaos: WebhookChaosSpec) -> bool:

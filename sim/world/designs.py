@@ -45,6 +45,7 @@ __all__ = [
 DESIGNS = {
     "reference": "orchestrator.reference:build",
     "nightly-batch": "orchestrator.batch:build",
+    "point-to-point": "orchestrator.point_to_point:build",
 }
 """The built-in designs: name -> ``module:function`` (one line per design)."""
 ENTRY_POINT_GROUP = "q2c.designs"

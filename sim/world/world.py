@@ -28,7 +28,7 @@ from sim.scenario.calendar import BusinessCalendar, at
 from sim.scenario.format import Scenario
 from sim.scenario.periods import billing_periods, entity_calendars
 from sim.seeds import derive_seed
-from sim.world.courier import CoreRefused, Courier
+from sim.world.courier import Answer, CoreRefused, Courier, answer_later
 from sim.world.design_guard import CALL_BUDGET_S, guard
 from sim.world.designs import DESIGNS, load_design
 from sim.world.faults import fault_layers
@@ -92,7 +92,7 @@ class World:
         )  # fmt: skip
         self.heal_at = heal_moment(self)
         self.courier = Courier(
-            self.env, self.now, self.call_core, self.trace, self.seed,
+            self.env, self.now, self.deliver_to_core, self.trace, self.seed,
             s.faults.webhooks, self.heal_at,
         )  # fmt: skip
         self.crm = CrmMock(self.now, self.courier)
@@ -161,7 +161,18 @@ class World:
         return fake
 
     def call_core(self, method: str, path: str, content: bytes) -> httpx.Response:
-        """One request from the world to the core; raises ``CoreRefused`` while it is down."""
+        """One request from the world to the core; raises ``CoreRefused`` while it is down.
+        The answer must come at once: only webhook deliveries wait (``deliver_to_core``)."""
+        answer = self.deliver_to_core(method, path, content)
+        if not isinstance(answer, httpx.Response):
+            raise TypeError(f"the design answered {method} {path} later (a deferred answer): "
+                            "only webhook receivers may answer inline")  # fmt: skip
+        return answer
+
+    def deliver_to_core(self, method: str, path: str, content: bytes) -> Answer:
+        """``call_core`` for the courier: a design may answer a webhook with a deferred answer
+        (a flow returning the ``httpx.Response``), run here on the clock as a flow of the core
+        that took the request (a crash drops it: ``sim.world.courier.answer_later``)."""
         request = httpx.Request(
             method,
             f"http://core{path}",
@@ -171,9 +182,23 @@ class World:
         if self._core is None:
             self.trace.write("core.request", method=method, path=path, status="refused")
             raise CoreRefused("connection refused: the core is down", request=request)
-        response = self._core.handle(request)
-        self.trace.write("core.request", method=method, path=path, status=response.status_code)
-        return response
+        response: Any = self._core.handle(request)  # a Response, or a deferred answer
+        if isinstance(response, httpx.Response):
+            self.trace.write("core.request", method=method, path=path,
+                             status=response.status_code)  # fmt: skip
+            return response
+        if method != "POST" or not path.startswith("/webhooks/"):
+            response.close()
+            raise TypeError(f"the design answered {method} {path} later (a deferred answer): "
+                            "only webhook receivers may answer inline")  # fmt: skip
+        generation = self.runtime.generation
+
+        def answered(status: int | str) -> None:
+            self.trace.write("core.request", method=method, path=path, status=status)
+
+        return answer_later(
+            self.env, response, lambda: self.runtime.generation == generation, answered
+        )
 
     @property
     def core(self) -> Core:
