@@ -5,8 +5,6 @@ intake turns a part's failure into a dead letter and an open exception."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -15,40 +13,7 @@ from orchestrator.adapters.psa import PsaAdapter
 from orchestrator.parts import Collection, Holds, webhook_events
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import Flow, run_flow
-
-
-class _Runtime:
-    """A runtime that keeps spawned flows for the test to run, and refuses vendor calls."""
-
-    def __init__(self) -> None:
-        self.spawned: list[tuple[str, Flow[Any]]] = []
-        self.records: list[tuple[str, dict[str, Any]]] = []
-
-    def now(self) -> datetime:
-        return datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def sleep(self, seconds: float) -> Flow[None]:
-        return
-        yield
-
-    def spawn(self, flow: Flow[Any], name: str) -> None:
-        self.spawned.append((name, flow))
-
-    def send(
-        self,
-        vendor: str,
-        method: str,
-        path: str,
-        *,
-        content: bytes | None = None,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Flow[httpx.Response]:
-        raise AssertionError(f"no vendor call expected: {method} {vendor} {path}")
-        yield
-
-    def record(self, kind: str, **fields: Any) -> None:
-        self.records.append((kind, fields))
+from tests.support.runtimes import StillRuntime
 
 
 class _LaxHolds(Holds):
@@ -82,7 +47,7 @@ def _exceptions(core: ReferenceCore) -> list[dict[str, Any]]:
 
 
 def test_the_reference_composition_wires_one_context_and_the_parts_each_part_calls() -> None:
-    core = ReferenceCore(_Runtime(), "t1", holds=_LaxHolds)
+    core = ReferenceCore(StillRuntime(), "t1", holds=_LaxHolds)
     parts = (core.contracting, core.change_orders, core.collection, core.holds, core.cash,
              core.billing, core.intake, core.reconciliation)  # fmt: skip
     assert all(part.ctx is core.ctx for part in parts)
@@ -95,7 +60,7 @@ def test_the_reference_composition_wires_one_context_and_the_parts_each_part_cal
 
 
 def test_a_replaced_part_failing_ends_in_the_dead_letter_and_exception_queues() -> None:
-    runtime = _Runtime()
+    runtime = StillRuntime()
     core = ReferenceCore(runtime, "t1", collection=_BrokenCollection)
     assert _milestone_accepted(core, "m-7").status_code == 202
     assert _milestone_accepted(core, "m-7").json() == {"accepted": 1}  # a duplicate: no flow
@@ -111,7 +76,7 @@ def test_a_replaced_part_failing_ends_in_the_dead_letter_and_exception_queues() 
 
 
 def test_an_adapter_swapped_in_the_context_is_the_one_the_parts_call() -> None:
-    runtime = _Runtime()
+    runtime = StillRuntime()
     core = ReferenceCore(runtime, "t1")
     core.ctx.psa = _UnknownWorkspacePsa(core.ctx.rt, "t1")
     _milestone_accepted(core, "m-8")
@@ -126,6 +91,6 @@ def test_webhook_events_name_the_work_and_a_vendor_without_receiver_gets_404() -
     crm = {"Notification": [{"Id": "n1", "sObject": {"Id": "006A"}}]}
     assert webhook_events("crm", crm) == [("crm:n1", "deal", ("006A",))]
     assert webhook_events("nobody", {}) is None
-    core = ReferenceCore(_Runtime(), "t1")
+    core = ReferenceCore(StillRuntime(), "t1")
     response = core.handle(httpx.Request("POST", "http://core/webhooks/nobody", content=b"{}"))
     assert response.status_code == 404

@@ -4,44 +4,11 @@ exceptions the core has raised (the exceptions themselves are at ``GET /exceptio
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 
 from orchestrator.reference import ReferenceCore
-from orchestrator.runtime import Flow
-
-
-class _Runtime:
-    """A clock and a trace; no vendor is called."""
-
-    def now(self) -> datetime:
-        return datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def sleep(self, seconds: float) -> Flow[None]:
-        return
-        yield
-
-    def spawn(self, flow: Flow[Any], name: str) -> None:
-        flow.close()
-
-    def send(
-        self,
-        vendor: str,
-        method: str,
-        path: str,
-        *,
-        content: bytes | None = None,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Flow[httpx.Response]:
-        raise AssertionError(f"no vendor call expected: {method} {vendor} {path}")
-        yield
-
-    def record(self, kind: str, **fields: Any) -> None:
-        pass
+from tests.support.runtimes import StillRuntime
 
 
 def _get(core: ReferenceCore, path: str) -> httpx.Response:
@@ -49,7 +16,7 @@ def _get(core: ReferenceCore, path: str) -> httpx.Response:
 
 
 def test_status_counts_exceptions_and_stays_the_same_size() -> None:
-    core = ReferenceCore(_Runtime(), "t1")
+    core = ReferenceCore(StillRuntime(), "t1")
     sizes = []
     for n in range(200):
         core.ctx.raise_exception("billing_failed", f"invoice:C-{n}:2026-03", "outage")
