@@ -9,194 +9,43 @@ fires ``timesheet_submission.approved``; accepting a milestone fires
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from datetime import date
+from typing import Any
 
 from mocks._auth import secure
 from mocks._changes import ChangeLog
-from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber, not_null
+from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._psa_errors import as_kantata, kantata_error
 from mocks._psa_expenses import ExpensesMixin
+from mocks._psa_models import (
+    BillingMilestoneIn,
+    InvoiceIn,
+    RateCardVersionIn,
+    TimeEntryPatch,
+    WorkspaceIn,
+    WorkspacePatch,
+)
+from mocks._psa_queries import (
+    FILTERS,
+    INCLUDE_PATTERN,
+    INCLUDES,
+    INDEXED_FILTERS,
+    INDEXES,
+    READ_SCOPES,
+    UPDATED,
+    UPDATED_KINDS,
+    check_filters,
+    moment_param,
+    repeats,
+    truthy,
+    updated_within,
+)
 from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, plain
 
 __all__ = ["PsaMock"]
 
 API = "/api/v1"
 MAX_PER_PAGE = 200
-_INCLUDES = {  # include name -> (collection, foreign key on the result)
-    "user": ("users", "user_id"),
-    "role": ("roles", "role_id"),
-    "workspace": ("workspaces", "workspace_id"),
-}
-_READ_SCOPES = {  # collection -> the OAuth scope that reads it
-    "workspaces": "psa:workspaces.read",
-    "time_entries": "psa:time.read",
-    "timesheet_submissions": "psa:time.read",
-    "expenses": "psa:expenses.read",
-    "expense_reports": "psa:expenses.read",
-    "billing_milestones": "psa:milestones.read",
-    "rate_card_versions": "psa:rates.read",
-    "invoices": "psa:invoices.read",
-    "users": "psa:people.read",
-    "roles": "psa:people.read",
-}
-# The fields lists find records by: a workspace's or user's records, and the daily count of
-# finished work (approved submissions and reports, accepted milestones). status and state change:
-# every change goes through ``_changed`` so the index follows.
-_INDEXES: dict[str, tuple[str, ...]] = {
-    "time_entries": ("workspace_id", "user_id"),
-    "billing_milestones": ("workspace_id", "state"),
-    "rate_card_versions": ("workspace_id",),
-    "invoices": ("workspace_id",),
-    "expenses": ("workspace_id", "user_id"),
-    "timesheet_submissions": ("status",),
-    "expense_reports": ("status",),
-}
-# Kantata's "updated since" filters, on listings whose documentation has them (vendor-specs
-# kantata/mavenlink-{timesheet-submissions,expenses}-api-openapi.yml: ``updated_after``,
-# ``updated_before``, ISO 8601 date-times; read 2026-12-07). Billing milestones and expense
-# reports have none: an extract pages through them by status instead. Kantata has them on time
-# entries too; the sandbox does not offer them there (a firm-year logs 700,000 entries: their
-# change log would cost more memory than every other table), so they are ignored, like any
-# filter a listing does not know.
-UPDATED = ("updated_after", "updated_before")
-_UPDATED_KINDS = ("timesheet_submissions", "expenses")
-_INDEXED_FILTERS = ("workspace_id", "user_id", "status", "state")
-_FILTERS = (*_INDEXED_FILTERS, "timesheet_submission_id", "expense_report_id", "approved",
-            "uninvoiced", "date_performed_between", *UPDATED)  # fmt: skip
-_INCLUDE = re.compile(r"(user|role|workspace)(,(user|role|workspace))*")
-_BETWEEN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}:[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class WorkspaceIn(_Strict):
-    title: str = Field(min_length=1, max_length=255)
-    description: str | None = None
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    start_date: IsoDate | None = None
-    due_date: IsoDate | None = None
-    external_reference: str | None = None
-    status: Literal["Not Started", "In Planning", "In Progress", "Completed"] = "Not Started"
-    price_in_cents: WholeNumber | None = Field(default=None, ge=0)
-
-
-class WorkspacePatch(_Strict):
-    title: str | None = Field(default=None, min_length=1, max_length=255)
-    description: str | None = None
-    due_date: IsoDate | None = None
-    status: Literal["Not Started", "In Planning", "In Progress", "Completed"] | None = None
-    price_in_cents: WholeNumber | None = Field(default=None, ge=0)
-
-    check = field_validator("title", "status")(not_null)
-
-
-class RateCardRoleIn(_Strict):
-    role_id: str
-    location: str = Field(pattern=r"^[A-Z]{2}$")
-    rate_in_cents: WholeNumber = Field(gt=0)
-
-
-class RateCardVersionIn(_Strict):
-    workspace_id: str
-    version_number: WholeNumber = Field(ge=1)
-    effective_date: IsoDate
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    rate_card_roles: list[RateCardRoleIn] = Field(min_length=1)
-
-
-class BillingMilestoneIn(_Strict):
-    workspace_id: str
-    title: str = Field(min_length=1)
-    amount_in_cents: WholeNumber = Field(gt=0)
-    date_to_invoice: IsoDate
-    external_reference: str | None = None
-
-
-class TimeEntryPatch(_Strict):
-    time_in_minutes: WholeNumber | None = Field(default=None, gt=0, le=24 * 60)
-    notes: str | None = None
-    billable: bool | None = None
-
-    check = field_validator("time_in_minutes", "billable")(not_null)
-
-
-class InvoiceIn(_Strict):
-    workspace_id: str
-    invoice_date: IsoDate
-    user_invoice_number: str | None = None
-    time_entry_ids: list[str] = []
-    expense_ids: list[str] = []
-    billing_milestone_ids: list[str] = []
-    draft: bool = False
-
-
-def _check_filters(call: Call) -> None:
-    """Refuse a malformed filter before any row is read (an empty account must say 400 too)."""
-    _truthy("approved", call.query.get("approved"))
-    _truthy("uninvoiced", call.query.get("uninvoiced"))
-    for name in UPDATED:
-        _moment(name, call.query.get(name))
-    between = call.query.get("date_performed_between")
-    if between is not None and _BETWEEN.fullmatch(between) is None:
-        raise Problem(
-            400,
-            "Bad Request",
-            "date_performed_between must be YYYY-MM-DD:YYYY-MM-DD",
-            errors=[{"field": "date_performed_between", "message": "expected two dates"}],
-        )
-
-
-def _moment(name: str, raw: str | None) -> datetime | None:
-    """An ISO 8601 date-time filter (a zone is required: Kantata's records are stamped in UTC)."""
-    if raw is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise Problem(
-            400,
-            "Bad Request",
-            f"{name} must be an ISO 8601 date-time with a zone, got {raw!r}",
-            errors=[{"field": name, "message": "expected an ISO 8601 date-time"}],
-        )
-    return moment
-
-
-def _updated_within(q: Any, updated_at: str) -> bool:
-    """Whether a record stamped ``updated_at`` passes ``updated_after``/``updated_before``."""
-    moment = datetime.fromisoformat(updated_at.replace("Z", "+00:00"))
-    after, before = _moment("updated_after", q.get("updated_after")), _moment(
-        "updated_before", q.get("updated_before"))  # fmt: skip
-    return (after is None or moment > after) and (before is None or moment < before)
-
-
-def _truthy(name: str, raw: str | None) -> bool | None:
-    if raw is None:
-        return None
-    if raw == "true":
-        return True
-    if raw == "false":
-        return False
-    raise Problem(
-        400,
-        "Bad Request",
-        f"query parameter {name!r} must be true or false, got {raw!r}",
-        errors=[{"field": name, "message": "expected true or false"}],
-    )
-
-
-def _repeats(ids: list[str]) -> list[int]:
-    """Positions of ids already listed earlier in ``ids``."""
-    first: dict[str, int] = {}
-    return [k for k, i in enumerate(ids) if first.setdefault(i, k) != k]
 
 
 class PsaMock(ExpensesMixin):
@@ -209,7 +58,7 @@ class PsaMock(ExpensesMixin):
     ) -> None:
         self.clock = clock
         self.sink = sink
-        self.tables = Tables(_INDEXES)
+        self.tables = Tables(INDEXES)
         self.changes = ChangeLog()  # what "updated_after" reads
         self.app = VendorApp("psa")
         self.app.refine = as_kantata  # every error in Kantata OX's words
@@ -226,8 +75,8 @@ class PsaMock(ExpensesMixin):
             "expenses",
             "expense_reports",
         ):
-            app.route("GET", f"{API}/{kind}", scope=_READ_SCOPES[kind])(self._lister(kind))
-            app.route("GET", f"{API}/{kind}/{{id}}", scope=_READ_SCOPES[kind])(self._reader(kind))
+            app.route("GET", f"{API}/{kind}", scope=READ_SCOPES[kind])(self._lister(kind))
+            app.route("GET", f"{API}/{kind}/{{id}}", scope=READ_SCOPES[kind])(self._reader(kind))
         app.route("POST", API + "/workspaces", scope="psa:workspaces.write")(self._create_workspace)
         app.route("PUT", API + "/workspaces/{id}", scope="psa:workspaces.write")(
             self._update_workspace
@@ -256,7 +105,7 @@ class PsaMock(ExpensesMixin):
 
     def _touched(self, tenant: str, kind: str, record: dict[str, Any]) -> None:
         """``record``'s ``updated_at`` was just set to now: note it for "updated since"."""
-        if kind in _UPDATED_KINDS:
+        if kind in UPDATED_KINDS:
             self.changes.note(tenant, kind, record["id"], self.clock())
 
     def _changed(self, tenant: str, kind: str, record: dict[str, Any]) -> None:
@@ -431,15 +280,15 @@ class PsaMock(ExpensesMixin):
         if page_info is not None:
             body["meta"] = page_info
         include = call.query.get("include")
-        if include is not None and _INCLUDE.fullmatch(include) is None:
+        if include is not None and INCLUDE_PATTERN.fullmatch(include) is None:
             raise Problem(
                 400,
                 "Bad Request",
-                f"include must be names from {', '.join(_INCLUDES)} separated by commas",
+                f"include must be names from {', '.join(INCLUDES)} separated by commas",
                 errors=[{"field": "include", "message": "unknown include"}],
             )
         for name in include.split(",") if include else []:
-            collection, key = _INCLUDES[name]
+            collection, key = INCLUDES[name]
             side = body.setdefault(collection, {})
             for row in rows:
                 ref = row.get(key)
@@ -449,12 +298,12 @@ class PsaMock(ExpensesMixin):
 
     def _lister(self, kind: str) -> Any:
         def list_records(call: Call) -> Reply:
-            _check_filters(call)
+            check_filters(call)
             number = call.int_query("page", 1, low=1)
             size = call.int_query("per_page", 20, low=1, high=MAX_PER_PAGE)
             q, table = call.query, self.tables.table(call.tenant, kind)
-            given = [name for name in _FILTERS if name in q
-                     and (kind in _UPDATED_KINDS or name not in UPDATED)]  # fmt: skip
+            given = [name for name in FILTERS if name in q
+                     and (kind in UPDATED_KINDS or name not in UPDATED)]  # fmt: skip
             if not given or (len(given) == 1 and table.indexed(given[0])):
                 where = (given[0], q[given[0]]) if given else None  # a page of an index
                 total = self.tables.count(call.tenant, kind, where)
@@ -495,15 +344,15 @@ class PsaMock(ExpensesMixin):
             report = self.tables.table(call.tenant, "expense_reports").get(report_id)
             expenses = self.tables.table(call.tenant, "expenses")
             return [expenses[i] for i in report["expense_ids"]] if report else []
-        after = _moment("updated_after", call.query.get("updated_after"))
-        if after is not None and kind in _UPDATED_KINDS:  # the night's changes, not the year's
-            before = _moment("updated_before", call.query.get("updated_before"))
+        after = moment_param("updated_after", call.query.get("updated_after"))
+        if after is not None and kind in UPDATED_KINDS:  # the night's changes, not the year's
+            before = moment_param("updated_before", call.query.get("updated_before"))
             rows = self.tables.table(call.tenant, kind)
             keys = self.changes.changed(call.tenant, kind, after, before)
             self.tables.scanned += len(keys)
             return [rows[k] for k in keys]
         table = self.tables.table(call.tenant, kind)
-        for name in _INDEXED_FILTERS:
+        for name in INDEXED_FILTERS:
             if name in call.query and table.indexed(name):
                 return self.tables.where(call.tenant, kind, name, call.query[name])
         return self.tables.all(call.tenant, kind)
@@ -520,12 +369,12 @@ class PsaMock(ExpensesMixin):
         ):
             if name in q and str(row.get(name)) != q[name]:
                 return False
-        approved = _truthy("approved", q.get("approved"))
+        approved = truthy("approved", q.get("approved"))
         if approved is not None and row.get("approved") != approved:
             return False
-        if _truthy("uninvoiced", q.get("uninvoiced")) and row.get("invoice_id") is not None:
+        if truthy("uninvoiced", q.get("uninvoiced")) and row.get("invoice_id") is not None:
             return False
-        if kind in _UPDATED_KINDS and not _updated_within(q, str(row["updated_at"])):
+        if kind in UPDATED_KINDS and not updated_within(q, str(row["updated_at"])):
             return False
         if "date_performed_between" in q:
             start, _, end = q["date_performed_between"].partition(":")
@@ -609,7 +458,7 @@ class PsaMock(ExpensesMixin):
                 ("expense_ids", data.expense_ids),
                 ("billing_milestone_ids", data.billing_milestone_ids),
             )
-            for k in _repeats(ids)
+            for k in repeats(ids)
         ]
         errors += [
             {"field": f"invoice.time_entry_ids[{k}]", "message": why}

@@ -1,0 +1,85 @@
+"""The bodies the PSA mock takes, as Kantata OX validates them: unknown fields refused,
+Kantata's lengths, patterns and bounds, and fields that may be left out but never sent null."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mocks._http import IsoDate, WholeNumber, not_null
+
+__all__ = [
+    "BillingMilestoneIn",
+    "InvoiceIn",
+    "RateCardRoleIn",
+    "RateCardVersionIn",
+    "TimeEntryPatch",
+    "WorkspaceIn",
+    "WorkspacePatch",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkspaceIn(_Strict):
+    title: str = Field(min_length=1, max_length=255)
+    description: str | None = None
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    start_date: IsoDate | None = None
+    due_date: IsoDate | None = None
+    external_reference: str | None = None
+    status: Literal["Not Started", "In Planning", "In Progress", "Completed"] = "Not Started"
+    price_in_cents: WholeNumber | None = Field(default=None, ge=0)
+
+
+class WorkspacePatch(_Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=255)
+    description: str | None = None
+    due_date: IsoDate | None = None
+    status: Literal["Not Started", "In Planning", "In Progress", "Completed"] | None = None
+    price_in_cents: WholeNumber | None = Field(default=None, ge=0)
+
+    check = field_validator("title", "status")(not_null)
+
+
+class RateCardRoleIn(_Strict):
+    role_id: str
+    location: str = Field(pattern=r"^[A-Z]{2}$")
+    rate_in_cents: WholeNumber = Field(gt=0)
+
+
+class RateCardVersionIn(_Strict):
+    workspace_id: str
+    version_number: WholeNumber = Field(ge=1)
+    effective_date: IsoDate
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    rate_card_roles: list[RateCardRoleIn] = Field(min_length=1)
+
+
+class BillingMilestoneIn(_Strict):
+    workspace_id: str
+    title: str = Field(min_length=1)
+    amount_in_cents: WholeNumber = Field(gt=0)
+    date_to_invoice: IsoDate
+    external_reference: str | None = None
+
+
+class TimeEntryPatch(_Strict):
+    time_in_minutes: WholeNumber | None = Field(default=None, gt=0, le=24 * 60)
+    notes: str | None = None
+    billable: bool | None = None
+
+    check = field_validator("time_in_minutes", "billable")(not_null)
+
+
+class InvoiceIn(_Strict):
+    workspace_id: str
+    invoice_date: IsoDate
+    user_invoice_number: str | None = None
+    time_entry_ids: list[str] = []
+    expense_ids: list[str] = []
+    billing_milestone_ids: list[str] = []
+    draft: bool = False
