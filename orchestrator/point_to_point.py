@@ -50,8 +50,10 @@ from orchestrator.parts import (
     CoreState,
     Holds,
     Store,
+    WebhookVerifier,
     json_response,
     period_end,
+    unverified,
     webhook_events,
 )
 from orchestrator.runtime import Flow, Runtime, RuntimeLayer
@@ -176,6 +178,7 @@ class PointToPointCore:
             "billing_run": self.billing.billing_run,
         }
         self._setting_up = False  # a contract being set up (see _one_contract_at_a_time)
+        self.verifier = WebhookVerifier(self.options, runtime.now)  # vendors' signatures
 
     # -- experience endpoints ----------------------------------------------------------------
 
@@ -186,6 +189,9 @@ class PointToPointCore:
         try:
             if method == "POST" and path.startswith("/webhooks/"):
                 vendor = path.removeprefix("/webhooks/")
+                refused = unverified(self.ctx, self.verifier, vendor, request)
+                if refused is not None:
+                    return refused
                 events = webhook_events(vendor, decode(request.content))
                 if events is None:
                     return _problem(404, f"no receiver for {vendor}")
@@ -256,6 +262,9 @@ OPTIONS = {  # what --option KEY=VALUE may set on this design
     "store": "ignored: this design keeps nothing durable (the simulator sets it for crashes)",
     "client_id": "the design's OAuth client id at every vendor (the simulator sets it)",
     "client_secret": "its secret",
+    "webhook_secret_payments": "Stripe's webhook endpoint secret: signatures checked (the "
+    "simulator sets it)",
+    "webhook_key_clm": "Ironclad's webhook verification key, PEM (the simulator sets it)",
 }
 
 

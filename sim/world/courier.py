@@ -41,6 +41,7 @@ from mocks import Webhook
 from sim.record.trace import Trace
 from sim.scenario.faults import WebhookChaosSpec, WebhookVendor
 from sim.seeds import stream
+from sim.world.signing import WebhookSigner
 
 __all__ = [
     "DELIVERY_TIMEOUT_S",
@@ -169,7 +170,9 @@ class WebhookCounts:
 Answer = httpx.Response | simpy.Process
 """What the core gives a delivery: its answer, or a process whose value will be the answer
 (None if the core died first: the connection dropped)."""
-CallCore = Callable[[str, str, bytes], Answer]
+CallCore = Callable[..., Answer]
+"""``call_core(method, path, content)``, or with a fourth argument, the request's headers (the
+vendor's signature), when the courier has a signer."""
 
 
 def answer_later(
@@ -227,8 +230,10 @@ class Courier:
         seed: int,
         chaos: Mapping[WebhookVendor, WebhookChaosSpec],
         heal_at: datetime,
+        signer: WebhookSigner | None = None,
     ) -> None:
         self._env = env
+        self._signer = signer  # None: deliveries go unsigned (the unit tests' couriers)
         self._now = now
         self._call_core = call_core
         self._trace = trace
@@ -247,16 +252,17 @@ class Courier:
         if self.listening is not None and webhook.vendor not in self.listening:
             return  # no subscription registered for the design: the vendor sends nothing
         counts = self.counts.setdefault(webhook.vendor, WebhookCounts())
+        event_id = self._signer.event_id() if self._signer is not None else ""
         chaos = self._chaos.get(webhook.vendor)
         if chaos is None or self._now() >= self._heal_at:
-            self._env.process(self._deliver(webhook, WEBHOOK_DELAY_S, counts))
+            self._env.process(self._deliver(webhook, WEBHOOK_DELAY_S, counts, event_id))
             return
         rng = self._rngs[webhook.vendor]
         copies = 2 if rng.random() < chaos.duplicate else 1
         if copies == 2:
             counts.duplicated += 1
             self._trace.write("webhook.duplicated", vendor=webhook.vendor, event=webhook.event)
-        for _ in range(copies):
+        for copy in range(1, copies + 1):
             if rng.random() < chaos.drop:
                 counts.dropped += 1
                 self._trace.write("webhook.dropped", vendor=webhook.vendor, event=webhook.event)
@@ -265,10 +271,15 @@ class Courier:
             if chaos.max_delay_s > 0 and rng.random() < chaos.reorder:
                 delay += round(rng.uniform(0.0, chaos.max_delay_s), 3)
                 counts.delayed += 1
-            self._env.process(self._deliver(webhook, delay, counts))
+            self._env.process(self._deliver(webhook, delay, counts, event_id, copy))
 
     def _deliver(
-        self, webhook: Webhook, delay: float, counts: WebhookCounts
+        self,
+        webhook: Webhook,
+        delay: float,
+        counts: WebhookCounts,
+        event_id: str,
+        copy: int = 1,
     ) -> Generator[Any, Any, None]:
         yield self._env.timeout(delay)
         schedule = REDELIVERY.get(webhook.vendor, _DEFAULT_SCHEDULE)
@@ -277,8 +288,15 @@ class Courier:
         while True:
             content = simplejson.dumps(webhook.body, use_decimal=True, sort_keys=True).encode()
             status: int | str
+            path = f"/webhooks/{webhook.vendor}"
             try:
-                answer = self._call_core("POST", f"/webhooks/{webhook.vendor}", content)
+                if self._signer is None:
+                    answer = self._call_core("POST", path, content)
+                else:  # signed afresh on every attempt, as the vendors do
+                    headers = self._signer.headers(
+                        webhook, event_id, content, self._now(), attempt, copy
+                    )
+                    answer = self._call_core("POST", path, content, headers)
             except httpx.TransportError:
                 status = "refused"
             else:
