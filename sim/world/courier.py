@@ -73,7 +73,7 @@ class RetrySchedule:
     cap_s: float
     horizon_s: float
     max_retries: int | None = None
-    then_s: float | None = None  # a fixed wait from the second retry on (Connect's holds)
+    then_s: float | None = None  # a fixed wait from the second retry on (e.g. DocuSign's holds)
     source: str = ""
 
     def wait(self, retry: int, since_first_s: float) -> float | None:
@@ -97,12 +97,15 @@ REDELIVERY: dict[str, RetrySchedule] = {
         first_s=15.0, factor=2.0, cap_s=2 * HOUR, horizon_s=24 * HOUR,
         source="Salesforce outbound messages: up to 24 h, interval capped at 2 h",
     ),
-    # DocuSign Connect: a failed message is requeued, then held at least 24 h between
-    # retries, at most 10 retries.
+    # Ironclad (the CLM mirrors it): "A total of up to 10 retries will be attempted over 13.6
+    # hours; the time between retries is determined by an exponential backoff" after a 4xx or
+    # 5xx (a 410 disables the webhook instead; not modelled: the core never answers 410)
+    # (https://developer.ironcladapp.com/reference/webhooks, updated 2026-08-26, read
+    # 2026-12-07). The page gives the count and the span, not the first wait: doubling waits
+    # (the factor of Ironclad's earlier page) from 48 s span 48 x (2^10 - 1) s = 13.64 h.
     "clm": RetrySchedule(
-        first_s=15 * 60.0, factor=1.0, cap_s=15 * 60.0, horizon_s=11 * 24 * HOUR,
-        max_retries=10, then_s=24 * HOUR,
-        source="DocuSign Connect: requeue, then holds of at least 24 h, at most 10 retries",
+        first_s=48.0, factor=2.0, cap_s=48.0 * 2**9, horizon_s=14 * HOUR, max_retries=10,
+        source="Ironclad: up to 10 retries over 13.6 h, exponential (48 s doubling: ours)",
     ),
     # Kantata OX publishes no retry schedule; ours is a common webhook-service one: first retry
     # after a minute, doubling, at most an hour apart, abandoned after 24 h. Our choice.
@@ -123,7 +126,7 @@ DELIVERY_TIMEOUT_S: dict[str, float] = {
     # Salesforce: "The timeout for an outbound message is 60 seconds" (Salesforce Help,
     # Outbound Message Considerations, platform.workflow_om_considerations, read 2026-12-07).
     "crm": 60.0,
-    # Ironclad publishes its retries (up to 12 over 3 days, developer.ironcladapp.com/reference/
+    # Ironclad publishes its retries (up to 10 over 13.6 h, developer.ironcladapp.com/reference/
     # webhooks) but no response timeout; Kantata OX publishes no webhook timeout either (its
     # documented change feed is Subscribed Events). Ours: 10 s, as ``q2c serve`` delivers.
     "clm": 10.0,
