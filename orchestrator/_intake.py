@@ -34,16 +34,18 @@ _PSA_EVENTS = {
 
 def webhook_events(vendor: str, body: Any) -> list[Event] | None:
     """The work a vendor's webhook asks for (None: no receiver for that vendor). Work names:
-    deal, contract_record, breach, timesheet, milestone, expenses, payment_event."""
+    deal, contract_workflow (a completed CLM workflow: its record is read from the CLM),
+    breach, timesheet, milestone, expenses, payment_event (contract_record: the reconciliation's
+    record-level work)."""
     events: list[Event] = []
     if vendor == "crm":
         for note in body["Notification"]:
             events.append((f"crm:{note['Id']}", "deal", (note["sObject"]["Id"],)))
     elif vendor == "clm":
         payload = body["payload"]
-        if payload["event"] == "workflow_completed":
-            events.append((f"clm:{payload['workflowId']}:completed", "contract_record",
-                           (payload["recordId"],)))  # fmt: skip
+        if payload["event"] == "workflow_completed":  # Ironclad names the workflow only
+            workflow = str(payload["workflowID"])
+            events.append((f"clm:{workflow}:completed", "contract_workflow", (workflow,)))
         elif payload["event"] == "obligation_breached":
             record, breach = payload["recordId"], payload["breachId"]
             events.append((f"clm:breach:{breach}", "breach", (record, breach)))

@@ -169,6 +169,7 @@ class PointToPointCore:
         self.billing = ForgetfulBilling(self.ctx, self.holds, self.cash)
         self.flows: dict[str, Callable[..., Flow[None]]] = {
             "deal": self.contracting.quote_to_contract,
+            "contract_workflow": self._workflow_completed,
             "contract_record": self._one_contract_at_a_time,
             "breach": self.collection.collect_breach,
             "timesheet": self.collection.collect_time,
@@ -227,6 +228,11 @@ class PointToPointCore:
                 return _problem(500, f"{subject}: {detail}")
             self.ctx.resolve_exception("webhook_failed", subject)
         return json_response(200, {"processed": len(events), "vendor": vendor})
+
+    def _workflow_completed(self, workflow_id: str) -> Flow[None]:
+        """Ironclad names the workflow only: read its record, then set the contract up."""
+        record_id = yield from self.ctx.clm.workflow_record(workflow_id)
+        yield from self._one_contract_at_a_time(record_id)
 
     def _one_contract_at_a_time(self, record_id: str) -> Flow[None]:
         """Executed contracts are set up one at a time, as a recipe whose concurrency is 1 or

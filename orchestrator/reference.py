@@ -101,6 +101,7 @@ class ReferenceCore:
         """Which part's flow does each kind of inbox work (see ``webhook_events``)."""
         return {
             "deal": self.contracting.quote_to_contract,
+            "contract_workflow": self.change_orders.on_workflow_completed,
             "contract_record": self.change_orders.on_contract_record,
             "breach": self.collection.collect_breach,
             "timesheet": self.collection.collect_time,
