@@ -1,10 +1,10 @@
 """How each vendor signs the webhooks it sends, and how a receiver checks them: one place.
 
-``q2c serve`` signs with these functions; the simulation's courier and the reference core do not
-use them yet (their traces must stay as they are), but a receiver can verify with the
-``verify_*`` functions, and the core and the courier can adopt them later without a second
-implementation. Each scheme follows the vendor's published algorithm, so an integration that
-verifies here verifies against the real vendor:
+``q2c serve`` and the simulation's courier (``sim.world.signing``) sign with these functions; a
+receiver can verify with the ``verify_*`` functions (the reference core, which may not import
+the mocks, has its own verifier: ``orchestrator._signing``, checked against these in tests).
+Each scheme follows the vendor's published algorithm, so an integration that verifies here
+verifies against the real vendor:
 
 - **Stripe** (payments): header ``Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>``
   over ``"<t>.<raw body>"`` keyed with the endpoint's ``whsec_...`` secret; a fresh ``t`` and
@@ -149,13 +149,16 @@ def _ironclad_message(event_id: str, payload: bytes, nonce: str) -> bytes:
     return event_id.encode() + payload + nonce.encode()
 
 
-def ironclad_headers(key: IroncladKey, event_id: str, payload: bytes) -> dict[str, str]:
-    """The two headers Ironclad signs a delivery with (a fresh nonce per attempt).
+def ironclad_headers(
+    key: IroncladKey, event_id: str, payload: bytes, nonce: str | None = None
+) -> dict[str, str]:
+    """The two headers Ironclad signs a delivery with (a fresh nonce per attempt: random, or
+    ``nonce`` when the caller derives it, as the simulation does to stay deterministic).
 
     ``payload`` must be the body as ``JSON.stringify`` writes it (compact, no spaces), since
     Ironclad's receivers re-serialise the parsed body before verifying.
     """
-    nonce = secrets.token_hex(16)
+    nonce = nonce if nonce is not None else secrets.token_hex(16)
     signature = key.private.sign(
         _ironclad_message(event_id, payload, nonce), padding.PKCS1v15(), hashes.SHA256()
     )

@@ -179,7 +179,7 @@ class ClmMock:
         workflow.update(
             status="completed", step="archive", recordId=record["id"], completedAt=iso(now)
         )
-        self._completed(tenant, workflow_id, record["id"], now)
+        self._completed(tenant, workflow_id, workflow["template"], now)
         return record
 
     def amend(self, tenant: str, record_id: str, terms: AmendmentTerms) -> dict[str, Any]:
@@ -212,7 +212,7 @@ class ClmMock:
         record["milestones"] += data["milestones"]
         record["lastUpdated"] = iso(now)
         self.changes.note(tenant, "record", record_id, now)
-        self._completed(tenant, workflow_id, record_id, now)
+        self._completed(tenant, workflow_id, "amendment", now)
         return record
 
     def set_purchase_order(self, tenant: str, record_id: str, number: str) -> None:
@@ -238,15 +238,20 @@ class ClmMock:
             self.sink(Webhook("clm", tenant, "obligation_breached", {"payload": payload}))
         return str(breach["id"])
 
-    def _completed(self, tenant: str, workflow_id: str, record_id: str, now: Any) -> None:
+    def _completed(self, tenant: str, workflow_id: str, template: str, now: Any) -> None:
+        """Ironclad's ``workflow_completed`` as its event-types page shows it: the workflow and
+        template ids under ``payload``, the time beside it, and **no record id**: a receiver
+        reads the workflow (``GET /workflows/{id}``, whose ``recordId`` names the record).
+        Ironclad's ``companyID`` and ``webhookID`` are left out (the sandbox has neither).
+        Source: https://developer.ironcladapp.com/docs/webhook-event-types (read 2026-12-07)."""
         if self.sink is not None:
             payload = {
                 "event": "workflow_completed",
-                "workflowId": workflow_id,
-                "recordId": record_id,
-                "timestamp": iso(now),
+                "templateID": template,
+                "workflowID": workflow_id,
             }
-            self.sink(Webhook("clm", tenant, "workflow_completed", {"payload": payload}))
+            body = {"payload": payload, "timestamp": iso(now)}
+            self.sink(Webhook("clm", tenant, "workflow_completed", body))
 
     # -- HTTP --------------------------------------------------------------------------------
 

@@ -59,6 +59,12 @@ class ChangeOrders:
         self.ctx.rt.record("core.credit_note", contract=engagement.contract.reference,
                         number=memo["number"], items=len(items))  # fmt: skip
 
+    def on_workflow_completed(self, workflow_id: str) -> Flow[None]:
+        """Ironclad's ``workflow_completed`` names the workflow: read which record it became,
+        then handle that record."""
+        record_id = yield from self.ctx.clm.workflow_record(workflow_id)
+        yield from self.on_contract_record(record_id)
+
     def on_contract_record(self, record_id: str) -> Flow[None]:
         """A completed CLM workflow: a new SOW, or a change order to one we already deliver."""
         while record_id in self.state.setting_up:  # one flow per contract at a time: two

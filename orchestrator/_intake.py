@@ -8,17 +8,19 @@ reconciliation's replay takes it up again, and a restarted core re-drives what i
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
 from orchestrator._inbox import Envelope
+from orchestrator._signing import WebhookVerifier
 from orchestrator._wire import encode
 from orchestrator.context import CoreContext
 from orchestrator.runtime import Flow
 
-__all__ = ["Event", "Intake", "json_response", "webhook_events"]
+__all__ = ["Event", "Intake", "json_response", "unverified", "webhook_events"]
 
 Event = tuple[str, str, tuple[Any, ...]]  # (event id, work name, the flow's arguments)
 Flows = Mapping[str, Callable[..., Flow[None]]]
@@ -32,16 +34,18 @@ _PSA_EVENTS = {
 
 def webhook_events(vendor: str, body: Any) -> list[Event] | None:
     """The work a vendor's webhook asks for (None: no receiver for that vendor). Work names:
-    deal, contract_record, breach, timesheet, milestone, expenses, payment_event."""
+    deal, contract_workflow (a completed CLM workflow: its record is read from the CLM),
+    breach, timesheet, milestone, expenses, payment_event (contract_record: the reconciliation's
+    record-level work)."""
     events: list[Event] = []
     if vendor == "crm":
         for note in body["Notification"]:
             events.append((f"crm:{note['Id']}", "deal", (note["sObject"]["Id"],)))
     elif vendor == "clm":
         payload = body["payload"]
-        if payload["event"] == "workflow_completed":
-            events.append((f"clm:{payload['workflowId']}:completed", "contract_record",
-                           (payload["recordId"],)))  # fmt: skip
+        if payload["event"] == "workflow_completed":  # Ironclad names the workflow only
+            workflow = str(payload["workflowID"])
+            events.append((f"clm:{workflow}:completed", "contract_workflow", (workflow,)))
         elif payload["event"] == "obligation_breached":
             record, breach = payload["recordId"], payload["breachId"]
             events.append((f"clm:breach:{breach}", "breach", (record, breach)))
@@ -55,6 +59,25 @@ def webhook_events(vendor: str, body: Any) -> list[Event] | None:
     else:
         return None
     return events
+
+
+def unverified(
+    ctx: CoreContext, verifier: WebhookVerifier | None, vendor: str, request: httpx.Request
+) -> httpx.Response | None:
+    """The 400 for a webhook whose signature does not verify (forged, altered, stale or
+    unsigned), or None: it verifies, or its vendor signs nothing. A refused webhook is never
+    dropped silently: it opens a ``webhook_unverified`` exception (one per distinct body, so a
+    vendor's redeliveries refresh it), and a genuine vendor, seeing the 400, delivers again."""
+    if verifier is None:
+        return None
+    problem = verifier.problem(vendor, request.headers, request.content)
+    if problem is None:
+        return None
+    digest = hashlib.sha256(request.content).hexdigest()[:16]
+    ctx.raise_exception("webhook_unverified", f"{vendor} webhook {digest}", problem)
+    detail = f"{vendor} webhook signature: {problem}"
+    return json_response(400, {"title": "Bad Request", "status": 400, "detail": detail},
+                         problem=True)  # fmt: skip
 
 
 def json_response(status: int, body: Any, problem: bool = False) -> httpx.Response:

@@ -56,6 +56,8 @@ OPTIONS = {  # what --option KEY=VALUE may set on this design
     "store": "PATH: the SQLite file of the design's durable state (default: in memory)",
     "client_id": "the design's OAuth client id at every vendor (the simulator sets it)",
     "client_secret": "its secret",
+    "webhook_secret_payments": "ignored: this design takes no webhooks (the simulator sets it)",
+    "webhook_key_clm": "ignored: this design takes no webhooks (the simulator sets it)",
 }
 _WAIT_S = 60.0  # how often a billing run looks whether tonight's load is over
 

@@ -17,8 +17,10 @@ given the other parts they call in their constructors:
 and pass the class: ``ReferenceCore(runtime, tenant, options, holds=MyHolds)``. Vendor
 adapters are read from the context at each call, so ``core.ctx.erp = MyErp(core.ctx.rt,
 tenant)`` swaps one. ``webhook_events`` turns a vendor's webhook body into inbox work for
-designs that receive webhooks their own way. ``TokenRuntime`` gets the OAuth tokens every
-vendor wants, with the client credentials the simulator puts in the options
+designs that receive webhooks their own way; ``unverified(ctx, WebhookVerifier(options, now),
+vendor, request)`` refuses (400, and an exception in the queue) one whose vendor signature does
+not verify, with the secrets the simulator puts in the options. ``TokenRuntime`` gets the
+OAuth tokens every vendor wants, with the client credentials the simulator puts in the options
 (``examples/designs/lean.py`` assembles a whole design from these parts).
 """
 
@@ -29,9 +31,10 @@ from orchestrator._collect import Collection
 from orchestrator._contracting import Contracting
 from orchestrator._holds import Holds
 from orchestrator._inbox import Envelope
-from orchestrator._intake import Intake, json_response, webhook_events
+from orchestrator._intake import Intake, json_response, unverified, webhook_events
 from orchestrator._reconcile import Reconciliation
 from orchestrator._resilience import ResilientRuntime
+from orchestrator._signing import WebhookVerifier
 from orchestrator._state import CoreState, Engagement
 from orchestrator._store import Store
 from orchestrator._tokens import TokenRuntime
@@ -53,7 +56,9 @@ __all__ = [
     "ResilientRuntime",
     "Store",
     "TokenRuntime",
+    "WebhookVerifier",
     "json_response",
     "period_end",
+    "unverified",
     "webhook_events",
 ]

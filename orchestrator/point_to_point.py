@@ -50,8 +50,10 @@ from orchestrator.parts import (
     CoreState,
     Holds,
     Store,
+    WebhookVerifier,
     json_response,
     period_end,
+    unverified,
     webhook_events,
 )
 from orchestrator.runtime import Flow, Runtime, RuntimeLayer
@@ -167,6 +169,7 @@ class PointToPointCore:
         self.billing = ForgetfulBilling(self.ctx, self.holds, self.cash)
         self.flows: dict[str, Callable[..., Flow[None]]] = {
             "deal": self.contracting.quote_to_contract,
+            "contract_workflow": self._workflow_completed,
             "contract_record": self._one_contract_at_a_time,
             "breach": self.collection.collect_breach,
             "timesheet": self.collection.collect_time,
@@ -176,6 +179,7 @@ class PointToPointCore:
             "billing_run": self.billing.billing_run,
         }
         self._setting_up = False  # a contract being set up (see _one_contract_at_a_time)
+        self.verifier = WebhookVerifier(self.options, runtime.now)  # vendors' signatures
 
     # -- experience endpoints ----------------------------------------------------------------
 
@@ -186,6 +190,9 @@ class PointToPointCore:
         try:
             if method == "POST" and path.startswith("/webhooks/"):
                 vendor = path.removeprefix("/webhooks/")
+                refused = unverified(self.ctx, self.verifier, vendor, request)
+                if refused is not None:
+                    return refused
                 events = webhook_events(vendor, decode(request.content))
                 if events is None:
                     return _problem(404, f"no receiver for {vendor}")
@@ -222,6 +229,11 @@ class PointToPointCore:
             self.ctx.resolve_exception("webhook_failed", subject)
         return json_response(200, {"processed": len(events), "vendor": vendor})
 
+    def _workflow_completed(self, workflow_id: str) -> Flow[None]:
+        """Ironclad names the workflow only: read its record, then set the contract up."""
+        record_id = yield from self.ctx.clm.workflow_record(workflow_id)
+        yield from self._one_contract_at_a_time(record_id)
+
     def _one_contract_at_a_time(self, record_id: str) -> Flow[None]:
         """Executed contracts are set up one at a time, as a recipe whose concurrency is 1 or
         a single-worker script would: two contracts of one client executed at the same moment
@@ -256,6 +268,9 @@ OPTIONS = {  # what --option KEY=VALUE may set on this design
     "store": "ignored: this design keeps nothing durable (the simulator sets it for crashes)",
     "client_id": "the design's OAuth client id at every vendor (the simulator sets it)",
     "client_secret": "its secret",
+    "webhook_secret_payments": "Stripe's webhook endpoint secret: signatures checked (the "
+    "simulator sets it)",
+    "webhook_key_clm": "Ironclad's webhook verification key, PEM (the simulator sets it)",
 }
 
 

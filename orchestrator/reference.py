@@ -18,10 +18,11 @@ from orchestrator._cash import Cash
 from orchestrator._collect import Collection
 from orchestrator._contracting import Contracting
 from orchestrator._holds import Holds
-from orchestrator._intake import Intake
+from orchestrator._intake import Intake, unverified
 from orchestrator._intake import json_response as _json
 from orchestrator._reconcile import Reconciliation
 from orchestrator._resilience import ResilientRuntime
+from orchestrator._signing import WebhookVerifier
 from orchestrator._state import CoreState
 from orchestrator._store import Store
 from orchestrator._tokens import TokenRuntime
@@ -84,6 +85,7 @@ class ReferenceCore:
         if self.options.get("max_invoice_lines"):
             self.billing.max_lines = int(self.options["max_invoice_lines"])
         self.intake = Intake(self.ctx, self.flows())
+        self.verifier = WebhookVerifier(self.options, runtime.now)
         self.reconciliation = Reconciliation(
             self.ctx,
             self.intake,
@@ -99,6 +101,7 @@ class ReferenceCore:
         """Which part's flow does each kind of inbox work (see ``webhook_events``)."""
         return {
             "deal": self.contracting.quote_to_contract,
+            "contract_workflow": self.change_orders.on_workflow_completed,
             "contract_record": self.change_orders.on_contract_record,
             "breach": self.collection.collect_breach,
             "timesheet": self.collection.collect_time,
@@ -116,7 +119,11 @@ class ReferenceCore:
         path, method = request.url.path, request.method
         try:
             if method == "POST" and path.startswith("/webhooks/"):
-                return self.intake.receive(path.removeprefix("/webhooks/"), decode(request.content))
+                vendor = path.removeprefix("/webhooks/")
+                refused = unverified(self.ctx, self.verifier, vendor, request)
+                if refused is not None:
+                    return refused
+                return self.intake.receive(vendor, decode(request.content))
             if method == "POST" and path == "/billing-runs":
                 body = decode(request.content)
                 period, when = str(body["period"]), date.fromisoformat(body["invoiceDate"])
@@ -179,6 +186,10 @@ OPTIONS = {  # what --option KEY=VALUE may set on this design, and what it means
     "store": "PATH: the SQLite file of the core's durable state (default: in memory)",
     "client_id": "the core's OAuth client id at every vendor (the simulator sets it)",
     "client_secret": "its secret",
+    "webhook_secret_payments": "Stripe's webhook endpoint secret (whsec_...): Stripe-Signature "
+    "checked, 300 s tolerance (the simulator sets it)",
+    "webhook_key_clm": "Ironclad's webhook verification key, PEM: its RSA signatures checked "
+    "(the simulator sets it)",
 }
 SWITCHES = ("idempotency", "retries", "reconciliation")
 _TRUE, _FALSE = ("true", "on", "1", "yes"), ("false", "off", "0", "no")

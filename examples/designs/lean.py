@@ -61,6 +61,7 @@ class Lean:
         self.billing = Billing(ctx, holds, cash)
         self.intake = Intake(ctx, {  # the kind of work a webhook brings -> its flow
             "deal": contracting.quote_to_contract,
+            "contract_workflow": change_orders.on_workflow_completed,
             "contract_record": change_orders.on_contract_record,
             "breach": collection.collect_breach,
             "timesheet": collection.collect_time,

@@ -8,7 +8,7 @@
 //
 // What it does, as the reference core does it (orchestrator/):
 //   CRM closed-won webhook   -> read the opportunity and account, launch the SOW workflow (CLM)
-//   CLM workflow_completed   -> read the record, create the ERP customer, the PSA workspace and
+//   CLM workflow_completed   -> read the workflow's record, create the ERP customer, the PSA workspace and
 //                               its rate cards, activate the workspace
 //   PSA timesheet approved   -> read the entries, price each one (minutes x rate / 60, rounded
 //                               once by the contract's rule), keep it pending
@@ -332,10 +332,12 @@ function route(method, path, body) {
         spawn(`deal ${note.sObject.Id}`, () => onDeal(note.sObject.Id));
       }
     } else if (vendor === "clm" && body.payload.event === "workflow_completed") {
-      const id = `clm:${body.payload.workflowId}`;
+      const workflowId = body.payload.workflowID; // Ironclad names the workflow, not the record
+      const id = `clm:${workflowId}`;
       if (!seen.has(id)) {
         seen.add(id);
-        spawn(`contract ${body.payload.recordId}`, () => onContract(body.payload.recordId));
+        spawn(`contract ${workflowId}`, async () =>
+          onContract((await call("clm", "GET", `/workflows/${workflowId}`)).recordId));
       }
     } else if (vendor === "psa" && body.event_type === "timesheet_submission.approved") {
       const id = `psa:${body.id}`;

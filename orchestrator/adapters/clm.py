@@ -50,6 +50,17 @@ class ClmAdapter:
         )
         return str(workflow["id"])
 
+    def workflow_record(self, workflow_id: str) -> Flow[str]:
+        """The record a completed workflow became: Ironclad's ``workflow_completed`` names the
+        workflow only, and the workflow names its record once completed."""
+        workflow = yield from call(
+            self._rt, "clm", self._tenant, "GET", f"{API}/workflows/{workflow_id}"
+        )
+        record_id = workflow.get("recordId")
+        if not record_id:
+            raise ValueError(f"workflow {workflow_id} is {workflow.get('status')}: no record yet")
+        return str(record_id)
+
     def breach(self, record_id: str, breach_id: str) -> Flow[dict[str, Any] | None]:
         """A missed service level logged on the contract record, if it is there."""
         record = yield from call(self._rt, "clm", self._tenant, "GET", f"{API}/records/{record_id}")

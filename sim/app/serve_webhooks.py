@@ -59,14 +59,9 @@ HOUR = 3600.0
 SCHEDULES: dict[str, RetrySchedule] = {
     # Salesforce outbound messages: the simulation's schedule (sim.world.courier), sourced there.
     "crm": REDELIVERY["crm"],
-    # Ironclad: "up to twelve retries ... over three days; the time between retries is
-    # determined by an exponential backoff function using a waiting time of sixty seconds and a
-    # base factor of two" (https://developer.ironcladapp.com/reference/webhooks, read
-    # 2026-12-07): waits of 60 s x 2^(n-1), the 12th after ~34 h, ~2.84 days in all.
-    "clm": RetrySchedule(
-        first_s=60.0, factor=2.0, cap_s=60.0 * 2**11, horizon_s=72 * HOUR, max_retries=12,
-        source="Ironclad: up to 12 retries over 3 days, 60 s doubling",
-    ),
+    # Ironclad: the simulation's schedule (sim.world.courier), sourced there: up to 10 retries
+    # over 13.6 h (developer.ironcladapp.com/reference/webhooks, updated 2026-08-26).
+    "clm": REDELIVERY["clm"],
     # Kantata publishes none: the simulation's choice (sim.world.courier), said so there.
     "psa": REDELIVERY["psa"],
     # Stripe in test mode (the served account is test mode, livemode false): "in a sandbox,

@@ -41,6 +41,7 @@ from mocks import Webhook
 from sim.record.trace import Trace
 from sim.scenario.faults import WebhookChaosSpec, WebhookVendor
 from sim.seeds import stream
+from sim.world.signing import WebhookSigner
 
 __all__ = [
     "DELIVERY_TIMEOUT_S",
@@ -72,7 +73,7 @@ class RetrySchedule:
     cap_s: float
     horizon_s: float
     max_retries: int | None = None
-    then_s: float | None = None  # a fixed wait from the second retry on (Connect's holds)
+    then_s: float | None = None  # a fixed wait from the second retry on (e.g. DocuSign's holds)
     source: str = ""
 
     def wait(self, retry: int, since_first_s: float) -> float | None:
@@ -96,12 +97,15 @@ REDELIVERY: dict[str, RetrySchedule] = {
         first_s=15.0, factor=2.0, cap_s=2 * HOUR, horizon_s=24 * HOUR,
         source="Salesforce outbound messages: up to 24 h, interval capped at 2 h",
     ),
-    # DocuSign Connect: a failed message is requeued, then held at least 24 h between
-    # retries, at most 10 retries.
+    # Ironclad (the CLM mirrors it): "A total of up to 10 retries will be attempted over 13.6
+    # hours; the time between retries is determined by an exponential backoff" after a 4xx or
+    # 5xx (a 410 disables the webhook instead; not modelled: the core never answers 410)
+    # (https://developer.ironcladapp.com/reference/webhooks, updated 2026-08-26, read
+    # 2026-12-07). The page gives the count and the span, not the first wait: doubling waits
+    # (the factor of Ironclad's earlier page) from 48 s span 48 x (2^10 - 1) s = 13.64 h.
     "clm": RetrySchedule(
-        first_s=15 * 60.0, factor=1.0, cap_s=15 * 60.0, horizon_s=11 * 24 * HOUR,
-        max_retries=10, then_s=24 * HOUR,
-        source="DocuSign Connect: requeue, then holds of at least 24 h, at most 10 retries",
+        first_s=48.0, factor=2.0, cap_s=48.0 * 2**9, horizon_s=14 * HOUR, max_retries=10,
+        source="Ironclad: up to 10 retries over 13.6 h, exponential (48 s doubling: ours)",
     ),
     # Kantata OX publishes no retry schedule; ours is a common webhook-service one: first retry
     # after a minute, doubling, at most an hour apart, abandoned after 24 h. Our choice.
@@ -122,7 +126,7 @@ DELIVERY_TIMEOUT_S: dict[str, float] = {
     # Salesforce: "The timeout for an outbound message is 60 seconds" (Salesforce Help,
     # Outbound Message Considerations, platform.workflow_om_considerations, read 2026-12-07).
     "crm": 60.0,
-    # Ironclad publishes its retries (up to 12 over 3 days, developer.ironcladapp.com/reference/
+    # Ironclad publishes its retries (up to 10 over 13.6 h, developer.ironcladapp.com/reference/
     # webhooks) but no response timeout; Kantata OX publishes no webhook timeout either (its
     # documented change feed is Subscribed Events). Ours: 10 s, as ``q2c serve`` delivers.
     "clm": 10.0,
@@ -169,7 +173,9 @@ class WebhookCounts:
 Answer = httpx.Response | simpy.Process
 """What the core gives a delivery: its answer, or a process whose value will be the answer
 (None if the core died first: the connection dropped)."""
-CallCore = Callable[[str, str, bytes], Answer]
+CallCore = Callable[..., Answer]
+"""``call_core(method, path, content)``, or with a fourth argument, the request's headers (the
+vendor's signature), when the courier has a signer."""
 
 
 def answer_later(
@@ -227,8 +233,10 @@ class Courier:
         seed: int,
         chaos: Mapping[WebhookVendor, WebhookChaosSpec],
         heal_at: datetime,
+        signer: WebhookSigner | None = None,
     ) -> None:
         self._env = env
+        self._signer = signer  # None: deliveries go unsigned (the unit tests' couriers)
         self._now = now
         self._call_core = call_core
         self._trace = trace
@@ -247,16 +255,17 @@ class Courier:
         if self.listening is not None and webhook.vendor not in self.listening:
             return  # no subscription registered for the design: the vendor sends nothing
         counts = self.counts.setdefault(webhook.vendor, WebhookCounts())
+        event_id = self._signer.event_id() if self._signer is not None else ""
         chaos = self._chaos.get(webhook.vendor)
         if chaos is None or self._now() >= self._heal_at:
-            self._env.process(self._deliver(webhook, WEBHOOK_DELAY_S, counts))
+            self._env.process(self._deliver(webhook, WEBHOOK_DELAY_S, counts, event_id))
             return
         rng = self._rngs[webhook.vendor]
         copies = 2 if rng.random() < chaos.duplicate else 1
         if copies == 2:
             counts.duplicated += 1
             self._trace.write("webhook.duplicated", vendor=webhook.vendor, event=webhook.event)
-        for _ in range(copies):
+        for copy in range(1, copies + 1):
             if rng.random() < chaos.drop:
                 counts.dropped += 1
                 self._trace.write("webhook.dropped", vendor=webhook.vendor, event=webhook.event)
@@ -265,10 +274,15 @@ class Courier:
             if chaos.max_delay_s > 0 and rng.random() < chaos.reorder:
                 delay += round(rng.uniform(0.0, chaos.max_delay_s), 3)
                 counts.delayed += 1
-            self._env.process(self._deliver(webhook, delay, counts))
+            self._env.process(self._deliver(webhook, delay, counts, event_id, copy))
 
     def _deliver(
-        self, webhook: Webhook, delay: float, counts: WebhookCounts
+        self,
+        webhook: Webhook,
+        delay: float,
+        counts: WebhookCounts,
+        event_id: str,
+        copy: int = 1,
     ) -> Generator[Any, Any, None]:
         yield self._env.timeout(delay)
         schedule = REDELIVERY.get(webhook.vendor, _DEFAULT_SCHEDULE)
@@ -277,8 +291,15 @@ class Courier:
         while True:
             content = simplejson.dumps(webhook.body, use_decimal=True, sort_keys=True).encode()
             status: int | str
+            path = f"/webhooks/{webhook.vendor}"
             try:
-                answer = self._call_core("POST", f"/webhooks/{webhook.vendor}", content)
+                if self._signer is None:
+                    answer = self._call_core("POST", path, content)
+                else:  # signed afresh on every attempt, as the vendors do
+                    headers = self._signer.headers(
+                        webhook, event_id, content, self._now(), attempt, copy
+                    )
+                    answer = self._call_core("POST", path, content, headers)
             except httpx.TransportError:
                 status = "refused"
             else:

@@ -33,6 +33,7 @@ from sim.world.design_guard import CALL_BUDGET_S, guard
 from sim.world.designs import DESIGNS, load_design
 from sim.world.faults import fault_layers
 from sim.world.runtime import CountingEnvironment, SimRuntime
+from sim.world.signing import WebhookSigner
 
 __all__ = ["DESIGNS", "Core", "World", "heal_moment", "load_design"]
 
@@ -91,9 +92,10 @@ class World:
             entity_calendars(s),
         )  # fmt: skip
         self.heal_at = heal_moment(self)
+        self.signer = WebhookSigner(self.seed)  # the vendors sign as theirs do
         self.courier = Courier(
             self.env, self.now, self.deliver_to_core, self.trace, self.seed,
-            s.faults.webhooks, self.heal_at,
+            s.faults.webhooks, self.heal_at, self.signer,
         )  # fmt: skip
         self.crm = CrmMock(self.now, self.courier)
         self.clm = ClmMock(self.now, self.courier)
@@ -169,15 +171,18 @@ class World:
                             "only webhook receivers may answer inline")  # fmt: skip
         return answer
 
-    def deliver_to_core(self, method: str, path: str, content: bytes) -> Answer:
+    def deliver_to_core(
+        self, method: str, path: str, content: bytes, headers: Mapping[str, str] | None = None
+    ) -> Answer:
         """``call_core`` for the courier: a design may answer a webhook with a deferred answer
         (a flow returning the ``httpx.Response``), run here on the clock as a flow of the core
-        that took the request (a crash drops it: ``sim.world.courier.answer_later``)."""
+        that took the request (a crash drops it: ``sim.world.courier.answer_later``).
+        ``headers``: the vendor's signature headers, sent along."""
         request = httpx.Request(
             method,
             f"http://core{path}",
             content=content,
-            headers={"content-type": "application/json"},
+            headers={"content-type": "application/json", **(headers or {})},
         )
         if self._core is None:
             self.trace.write("core.request", method=method, path=path, status="refused")
@@ -219,12 +224,14 @@ class World:
     def _register_core(self, mocks: Mapping[str, Any]) -> dict[str, str]:
         """Every vendor wants OAuth: register the core as an API client of the tenant in each
         (granted every scope; the core asks only for those it needs) and hand it its
-        credentials, as an administrator would."""
+        credentials, as an administrator would; with them, what it needs to verify the signed
+        webhooks (``webhook_secret_payments``: Stripe's endpoint secret; ``webhook_key_clm``:
+        Ironclad's public verification key; see ``sim.world.signing``)."""
         secret = f"sim-secret-{self.tenant}"
         for mock in mocks.values():
             mock.auth.register(CORE_CLIENT, secret, self.tenant)
             mock.auth.enforce = True
-        return {"client_id": CORE_CLIENT, "client_secret": secret}
+        return {"client_id": CORE_CLIENT, "client_secret": secret, **self.signer.core_options()}
 
     # -- crash and restart ---------------------------------------------------------------------
 

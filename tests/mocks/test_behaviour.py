@@ -952,7 +952,8 @@ def test_clm_execute_fires_workflow_completed() -> None:
     payload = sink[0].body
     spec = Contract("clm")
     assert not spec.errors(spec.webhook_schema("workflow_completed"), _roundtrip(payload))
-    assert payload["payload"]["recordId"] == record["id"]
+    assert "recordId" not in payload["payload"]  # Ironclad sends the workflow id only
+    assert payload["payload"]["workflowID"] == workflow
     assert http.get(f"{CLM}/workflows/{workflow}").json()["recordId"] == record["id"]
     with pytest.raises(ValueError, match="completed, not active"):
         clm.execute("default", workflow, _terms())

@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "bb0a2b972125330d8c9d6b3b69801e0c4b4c783f9099c06109cf06dc7f99f794",
-    "trace.jsonl": "073501656117c0da63c7f912a548d90761e4b2047d1dbf25f394c05af07bcec1",
+    "metrics.json": "9caaf45db3c489f132406bd42c0851cb1ef7c4bb089998c8de626db59320e573",
+    "trace.jsonl": "0a9786a9ca29314a7b49456e14919881fe80bb8387611ddfd7ccf2a8908e6ebf",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "798c379f2703f4d755dbe3d368f352cf41a49a15c2e90a6e0809242584a38758"
+FLAGSHIP_SEED_7_TRACE = "e1741cf54cc7e5f701b4b81d1f4bd406f4ff2c6dc480d0ab87ec7a96401e179c"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 

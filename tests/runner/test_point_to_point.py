@@ -131,7 +131,8 @@ def test_the_design_is_built_in_and_takes_only_its_options() -> None:
     assert load_design(DESIGN).__module__ == "orchestrator.point_to_point"
     assert option_problems({"store": "x.sqlite3"}) == []
     assert option_problems({"retries": "false"}) == [
-        "unknown option 'retries' (known: store, client_id, client_secret)"
+        "unknown option 'retries' (known: store, client_id, client_secret, "
+        "webhook_secret_payments, webhook_key_clm)"
     ]
 
 

@@ -79,14 +79,15 @@ def test_without_chaos_each_webhook_arrives_once_after_the_network_delay() -> No
     assert set(trace.kinds) == {"webhook"}
 
 
-def test_docusign_connect_requeues_then_holds_a_day_at_most_ten_times() -> None:
-    """CLM: first retry after the requeue (15 min), then 24 h apart; gives up after 10."""
+def test_ironclad_retries_ten_times_over_13_6_hours() -> None:
+    """CLM: Ironclad's up to 10 retries over 13.6 h, exponential (48 s doubling); then gone."""
     env, core, courier, trace = _courier(answers=[500] * 50)
     courier(_hook("clm", 1))
     env.run()
     times = [t for t, _ in core.got]
     assert len(times) == 11
-    assert _gaps(times) == [15 * 60.0] + [24 * HOUR] * 9
+    assert _gaps(times) == [48.0 * 2**n for n in range(10)]
+    assert 13.6 * HOUR <= times[-1] - times[0] < 13.7 * HOUR
     assert courier.metrics()["clm"] == {
         "delivered": 0, "duplicated": 0, "dropped": 0, "redelivered": 10, "gave_up": 1,
         "delayed": 0,
