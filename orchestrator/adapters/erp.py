@@ -33,6 +33,7 @@ _MAYBE_WRITTEN = frozenset({500, 502, 504})
 UPDATE_ATTEMPTS = 3
 # BC's code for a stale If-Match: answered 409 by BC (412 accepted too, as a proxy may say it).
 ENTITY_CHANGED = "Request_EntityChanged"
+CLAIM_WAIT_S = 1.0  # simulated seconds between looks while another flow makes the same customer
 
 
 def error_code(exc: VendorError) -> str | None:
@@ -64,6 +65,7 @@ class ErpAdapter:
         # published facts that do not change: read once
         self._journals: dict[str, str] = {}
         self._rates: dict[tuple[str, str, date], Decimal] = {}
+        self._ensuring: dict[tuple[str, str], None] = {}  # customers being found or made now
 
     def _call(
         self,
@@ -137,9 +139,34 @@ class ErpAdapter:
     def ensure_customer(
         self, entity: LegalEntity, contract: Contract, deal: Deal
     ) -> Flow[Customer]:
-        """The customer for the contract's counterparty, created once per legal entity."""
+        """The customer for the contract's counterparty, created once per legal entity.
+
+        Two contracts of one client executed at the same moment would both look, find nothing
+        and both create (Business Central has no unique key on a customer's name): the second
+        flow waits for the first and then finds what it made."""
         path = f"/companies({entity.erp_company_id})/customers"
         name = contract.customer_name[:100]
+        claim = (path, name)
+        while claim in self._ensuring:
+            yield from self._rt.sleep(CLAIM_WAIT_S)
+        self._ensuring[claim] = None
+        try:
+            record = yield from self._ensure_customer(path, name, contract, deal)
+        finally:
+            del self._ensuring[claim]
+        return Customer(
+            id=record["id"],
+            name=record["displayName"],
+            country=record["country"],
+            legal_entity_id=entity.id,
+            currency=record["currencyCode"],
+            tax_id=record.get("taxRegistrationNumber"),
+            region=deal.region,
+        )
+
+    def _ensure_customer(
+        self, path: str, name: str, contract: Contract, deal: Deal
+    ) -> Flow[dict[str, Any]]:
         record = yield from self._find(path, "displayName", name)
         if record is None:
             customer: dict[str, Any] = {
@@ -157,15 +184,8 @@ class ErpAdapter:
             if contract.customer_tax_id:
                 customer["taxRegistrationNumber"] = contract.customer_tax_id
             record = yield from self._create_once(path, customer, "displayName", name)
-        return Customer(
-            id=record["id"],
-            name=record["displayName"],
-            country=record["country"],
-            legal_entity_id=entity.id,
-            currency=record["currencyCode"],
-            tax_id=record.get("taxRegistrationNumber"),
-            region=deal.region,
-        )
+        found: dict[str, Any] = record
+        return found
 
     def update_customer(
         self, company_id: str, customer_id: str, change: Callable[[dict[str, Any]], dict[str, Any]]

@@ -3,7 +3,9 @@ looks before it writes on a business key, and looks again after an answer that m
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from types import SimpleNamespace
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -11,7 +13,7 @@ import pytest
 from orchestrator._resilience import ResilientRuntime
 from orchestrator._wire import VendorError
 from orchestrator.adapters.erp import ErpAdapter, business_key, error_code, is_stale
-from orchestrator.runtime import run_flow
+from orchestrator.runtime import Flow, run_flow
 from tests.orchestrator.test_resilience import VirtualRuntime
 
 PATH = "/companies(c1)/salesCreditMemos"
@@ -145,3 +147,54 @@ def test_a_conflict_that_is_not_a_stale_tag_is_not_re_applied() -> None:
     with pytest.raises(VendorError) as raised:
         run_flow(adapter.update_customer("c1", "c", lambda current: {"email": "b@x"}))
     assert not is_stale(raised.value) and _calls(inner) == ["GET", "PATCH"]
+
+
+class _InterleavedBC:
+    """Business Central's customers, answering each call only after the flow yields once, so
+    two flows driven in turn interleave at every call as concurrent flows do."""
+
+    def __init__(self) -> None:
+        self.customers: list[dict[str, Any]] = []
+        self.posts = 0
+
+    def now(self) -> Any:
+        return None
+
+    def sleep(self, seconds: float) -> Flow[None]:
+        yield None
+
+    def send(self, vendor: str, method: str, path: str, **kw: Any) -> Flow[httpx.Response]:
+        yield None
+        if method == "GET":
+            name = kw["params"]["$filter"].split(" eq ", 1)[1].strip("'")
+            found = [c for c in self.customers if c["displayName"] == name]
+            return httpx.Response(200, json={"value": found})
+        self.posts += 1
+        record = {**json.loads(kw["content"]), "id": f"cust-{self.posts}"}
+        self.customers.append(record)
+        return httpx.Response(201, json=record)
+
+    def record(self, kind: str, **fields: Any) -> None:
+        pass
+
+
+def test_two_contracts_of_one_client_set_up_at_once_make_one_customer() -> None:
+    """Both flows would look, find nothing and create (BC has no unique key on a name): the
+    second waits for the first and finds its customer (firm-year, seed 1, made two)."""
+    bc = _InterleavedBC()
+    adapter = ErpAdapter(cast(Any, bc), "t")
+    entity = SimpleNamespace(erp_company_id="c1", id="DE01")
+    contract = SimpleNamespace(customer_name="Client GmbH", customer_country="DE",
+                               currency="EUR", customer_tax_id=None)  # fmt: skip
+    deal = SimpleNamespace(street=None, city=None, postal_code=None, region=None)
+    flows = [adapter.ensure_customer(*cast(Any, (entity, contract, deal))) for _ in range(2)]
+    made: list[Any] = []
+    while flows:
+        for flow in list(flows):
+            try:
+                next(flow)
+            except StopIteration as stop:
+                made.append(stop.value)
+                flows.remove(flow)
+    assert bc.posts == 1
+    assert [c.id for c in made] == ["cust-1", "cust-1"]
