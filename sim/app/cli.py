@@ -12,7 +12,6 @@ engines they call print nothing.
 from __future__ import annotations
 
 import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -23,12 +22,13 @@ from rich.markup import escape
 from sim.app.compare_view import compare_command
 from sim.app.contracts_cli import contracts_app
 from sim.app.designs_view import designs_app
+from sim.app.inputs import checked_inputs, option_pairs, output_folder
 from sim.app.live_view import design_app
 from sim.app.scenarios_cli import scenario_problems, scenarios_app
 from sim.app.terminal import bad_input, console, errors
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
+    pass
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -67,62 +67,6 @@ app.add_typer(contracts_app, name="contracts")
 app.add_typer(designs_app, name="designs")
 app.command("compare")(compare_command)
 app.add_typer(design_app, name="design")
-
-
-def _inputs(
-    scenario: Path, design: str, options: dict[str, str], json_out: bool = False
-) -> Scenario:
-    """The scenario, loaded, and the design and its options, checked: or exit 2 saying what
-    to fix (exit 3 if the design's own module raises as it is imported)."""
-    from sim.app.run_view import design_failed
-    from sim.scenario import ScenarioError, load_scenario
-    from sim.world.design_guard import DesignFailure
-    from sim.world.designs import load_design
-
-    try:
-        spec = load_scenario(scenario)
-    except ScenarioError as exc:
-        scenario_problems(exc)
-        errors.print("Fix the fields above, then run `q2c scenarios validate FILE` to check.")
-        raise typer.Exit(2) from None
-    try:
-        factory = load_design(design)
-    except ValueError as exc:
-        raise bad_input(str(exc)) from None
-    except DesignFailure as failure:  # its module raised while it was imported
-        command = f"q2c run {scenario} --design {design}"
-        raise typer.Exit(design_failed(failure, None, command, scenario, json_out)) from None
-    # a design that says which options it takes (the reference does) gets them checked
-    module = sys.modules.get(getattr(factory, "__module__", None) or "")
-    check = getattr(module, "option_problems", None)
-    problems = list(check(options)) if callable(check) else []
-    store = options.get("store")
-    if store and not Path(store).parent.is_dir():
-        problems.append(f"option store={store!r}: folder {Path(store).parent} does not exist")
-    if problems:
-        raise bad_input("; ".join(problems))
-    return spec
-
-
-def _folder(folder: Path, what: str) -> Path:
-    """``folder``, created now (not after the run) or exit 2 if it cannot be written."""
-    if folder.exists() and not folder.is_dir():
-        raise bad_input(f"--out {folder} is a file; give a folder for the {what}")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise bad_input(f"cannot write the {what} folder {folder}: {exc.strerror}") from None
-    return folder
-
-
-def _options(pairs: list[str]) -> dict[str, str]:
-    options: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise bad_input(f"--option expects KEY=VALUE, got {pair!r}")
-        options[key] = value
-    return options
 
 
 @app.command("run")
@@ -189,11 +133,11 @@ def run_command(
     from sim.scenario import draw_scenario
     from sim.world.design_guard import DesignFailure
 
-    options = _options(option)
-    spec = _inputs(scenario, design, {} if integration else options, json_out)
+    options = option_pairs(option)
+    spec = checked_inputs(scenario, design, {} if integration else options, json_out)
     if swarm_draw:
         spec = draw_scenario(spec, seed)
-    folder = _folder(out or Path("runs") / f"{spec.name}-seed{seed}", "run")
+    folder = output_folder(out or Path("runs") / f"{spec.name}-seed{seed}", "run")
     if integration is not None:
         from sim.app.live_view import run_integration
 
@@ -268,9 +212,9 @@ def swarm_command(
     from sim._cluster import ClusterError
     from sim.app.swarm_view import present_swarm
 
-    options = _options(option)
-    spec = _inputs(scenario, design, options)
-    folder = _folder(out or Path("runs") / f"swarm-{spec.name}", "swarm")
+    options = option_pairs(option)
+    spec = checked_inputs(scenario, design, options)
+    folder = output_folder(out or Path("runs") / f"swarm-{spec.name}", "swarm")
     seed_range = range(first, first + seeds)
     try:
         code = present_swarm(

@@ -86,7 +86,7 @@ def compare_command(
     """Run every DESIGN and INTEGRATION on SCENARIO over the same seeds and compare them side
     by side; exit 1 if the first design (else the first integration) violates an invariant or
     fails to run on any seed."""
-    from sim.app.cli import _folder, _inputs
+    from sim.app.inputs import checked_inputs, output_folder
     from sim.live.clock import ClockSettings
 
     integrations = [integration_column(text) for text in integration]
@@ -101,9 +101,9 @@ def compare_command(
         raise bad_input(f"{repeated[0]} is named twice; name each design and integration once")
     spec = None
     for name in design or ["reference"]:  # no design: the scenario is still checked
-        spec = _inputs(scenario, name, {})
+        spec = checked_inputs(scenario, name, {})
     assert spec is not None
-    folder = _folder(out or Path("runs") / f"compare-{spec.name}", "comparison")
+    folder = output_folder(out or Path("runs") / f"compare-{spec.name}", "comparison")
     settings = ClockSettings(rate=rate, quiet_s=quiet_ms / 1000, budget_s=budget)
     raise typer.Exit(
         present_compare(str(scenario), spec, design, seeds, first, swarm_draw, workers, folder,
