@@ -23,7 +23,7 @@ from sim.app.compare_view import compare_command
 from sim.app.contracts_cli import contracts_app
 from sim.app.designs_view import designs_app
 from sim.app.inputs import checked_inputs, option_pairs, output_folder
-from sim.app.live_view import design_app
+from sim.app.live_view import Budget, QuietMs, Rate, design_app
 from sim.app.scenarios_cli import scenario_problems, scenarios_app
 from sim.app.terminal import bad_input, console, errors
 
@@ -115,15 +115,9 @@ def run_command(
             "(docs/live.md); exit 3 if it fails the run."
         ),
     ] = None,
-    rate: Annotated[
-        float, typer.Option(help="With --integration: simulated s per wall s while it is busy.")
-    ] = 60.0,
-    quiet_ms: Annotated[
-        float, typer.Option(help="With --integration: quiet after this long without a request.")
-    ] = 200.0,
-    budget: Annotated[
-        float, typer.Option(help="With --integration: the run's wall-clock budget (s).")
-    ] = 600.0,
+    rate: Rate = 60.0,
+    quiet_ms: QuietMs = 200.0,
+    budget: Budget = 600.0,
 ) -> None:
     """Run SCENARIO against a design, judge every invoice, write the run folder. Exit 0: every
     invariant holds; 1: one is violated; 2: bad input; 3: the design failed."""

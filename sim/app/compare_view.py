@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sim.app.live_view import Budget, QuietMs, Rate
 from sim.app.terminal import bad_input, console, print_json, progress_bar
 
 if TYPE_CHECKING:
@@ -73,15 +74,9 @@ def compare_command(
             "--json", help="Print a JSON summary on stdout (nothing else; progress on stderr)."
         ),
     ] = False,
-    rate: Annotated[
-        float, typer.Option(help="With --integration: simulated s per wall s while it is busy.")
-    ] = 60.0,
-    quiet_ms: Annotated[
-        float, typer.Option(help="With --integration: quiet after this long without a request.")
-    ] = 200.0,
-    budget: Annotated[
-        float, typer.Option(help="With --integration: each run's wall-clock budget (s).")
-    ] = 600.0,
+    rate: Rate = 60.0,
+    quiet_ms: QuietMs = 200.0,
+    budget: Budget = 600.0,
 ) -> None:
     """Run every DESIGN and INTEGRATION on SCENARIO over the same seeds and compare them side
     by side; exit 1 if the first design (else the first integration) violates an invariant or

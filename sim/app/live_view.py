@@ -17,7 +17,18 @@ import typer
 
 from sim.app.terminal import bad_input, console, errors
 
-__all__ = ["design_app", "run_integration"]
+__all__ = ["Budget", "QuietMs", "Rate", "design_app", "run_integration"]
+
+# the test clock's settings, as `q2c run --integration` and `q2c compare --integration` take them
+Rate = Annotated[
+    float, typer.Option(help="With --integration: simulated s per wall s while it is busy.")
+]
+QuietMs = Annotated[
+    float, typer.Option(help="With --integration: quiet after this long without a request.")
+]
+Budget = Annotated[
+    float, typer.Option(help="With --integration: each run's wall-clock budget (s).")
+]
 
 EXIT_DESIGN_FAILED = 3
 
