@@ -1,0 +1,293 @@
+"""Kantata's time entries and expenses through their states (active, locked, invoiced), what
+rejections unlock, what may be invoiced once, pagination, and the events approvals fire."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.support.contracts import (
+    Contract,
+)
+from tests.support.mock_worlds import (
+    PSA,
+    PsaWorld,
+    _kantata,
+    _roundtrip,
+)
+
+# -- PSA state machine ---------------------------------------------------------------------
+
+
+def test_time_entry_moves_active_locked_invoiced() -> None:
+    """An entry is ACTIVE when logged, LOCKED when submitted, INVOICED once on an invoice."""
+    world = PsaWorld()
+    entry = world.entries[0]
+    assert world.entry(entry)["status"] == "ACTIVE"
+    submission = world.psa.submit_timesheet("default", world.user, [entry])
+    assert (world.entry(entry)["status"], world.entry(entry)["approved"]) == ("LOCKED", False)
+    world.psa.resolve_timesheet("default", submission, approve=True)
+    assert (world.entry(entry)["status"], world.entry(entry)["approved"]) == ("LOCKED", True)
+    invoice = world.invoice([entry])
+    assert invoice.status_code == 201
+    invoice_id = invoice.json()["results"][0]["id"]
+    assert (world.entry(entry)["status"], world.entry(entry)["invoice_id"]) == (
+        "INVOICED",
+        invoice_id,
+    )
+
+
+def test_invoicing_an_unapproved_entry_is_422_and_changes_nothing() -> None:
+    """Unapproved entries (ACTIVE or merely submitted) cannot be invoiced; nothing is invoiced."""
+    world = PsaWorld()
+    approved, submitted, active = world.entries
+    world.approve([approved])
+    world.psa.submit_timesheet("default", world.user, [submitted])
+    body = _kantata(world.invoice([approved, submitted, active]), 422)
+    assert body["errors"] == [
+        {"field": "invoice.time_entry_ids[1]", "message": "not approved"},
+        {"field": "invoice.time_entry_ids[2]", "message": "not approved"},
+    ]
+    assert world.entry(approved)["status"] == "LOCKED"
+    assert world.http.get(f"{PSA}/invoices").json()["count"] == 0
+
+
+def test_invoicing_an_invoiced_entry_again_is_422() -> None:
+    """An INVOICED entry cannot go on a second invoice."""
+    world = PsaWorld()
+    world.approve(world.entries[:1])
+    first = world.invoice(world.entries[:1]).json()["results"][0]["id"]
+    fields = _kantata(world.invoice(world.entries[:1]), 422)["errors"]
+    assert fields == [
+        {
+            "field": "invoice.time_entry_ids[0]",
+            "message": f"already invoiced on invoice {first}",
+        }
+    ]
+
+
+def test_listing_an_entry_twice_on_one_invoice_is_422() -> None:
+    """The same entry twice on one invoice would bill it twice: refused."""
+    world = PsaWorld()
+    world.approve(world.entries[:1])
+    twice = [world.entries[0], world.entries[0]]
+    assert _kantata(world.invoice(twice), 422)["errors"] == [
+        {"field": "invoice.time_entry_ids[1]", "message": "listed twice"}
+    ]
+    assert world.entry(world.entries[0])["status"] == "LOCKED"
+
+
+def test_editing_a_locked_or_invoiced_entry_is_422() -> None:
+    """Only ACTIVE entries can be corrected: LOCKED and INVOICED ones are Kantata's 422
+    validation error (its specs declare no 409)."""
+    world = PsaWorld()
+    entry = world.entries[0]
+    assert world.edit(entry, time_in_minutes=450).json()["time_entries"][entry][
+        "time_in_minutes"
+    ] == (450)
+    world.approve([entry])
+    _kantata(world.edit(entry, time_in_minutes=420), 422)
+    world.invoice([entry])
+    _kantata(world.edit(entry, billable=False), 422)
+    assert world.entry(entry)["time_in_minutes"] == 450
+
+
+def test_rejected_timesheet_unlocks_its_entries() -> None:
+    """A rejected submission returns its entries to ACTIVE, editable and unapproved."""
+    world = PsaWorld()
+    entry = world.entries[0]
+    submission = world.psa.submit_timesheet("default", world.user, [entry])
+    world.psa.resolve_timesheet("default", submission, approve=False, comment="wrong project")
+    assert world.entry(entry)["status"] == "ACTIVE"
+    assert world.edit(entry, notes="moved").status_code == 200
+    assert world.sink == []
+
+
+def test_submitting_a_non_active_entry_is_refused() -> None:
+    """Submitting an already LOCKED entry raises and creates no submission."""
+    world = PsaWorld()
+    world.approve(world.entries[:1])
+    with pytest.raises(ValueError, match="not ACTIVE"):
+        world.psa.submit_timesheet("default", world.user, world.entries[:2])
+    assert world.http.get(f"{PSA}/timesheet_submissions").json()["count"] == 1
+    assert world.entry(world.entries[1])["status"] == "ACTIVE"
+
+
+def test_only_accepted_milestones_are_invoiced_once() -> None:
+    """A planned milestone is not invoiceable; an accepted one is, exactly once."""
+    world = PsaWorld()
+    body = {
+        "billing_milestone": {
+            "workspace_id": world.ws,
+            "title": "Go-live",
+            "amount_in_cents": 250000,
+            "date_to_invoice": "2024-03-31",
+        }
+    }
+    ms = world.http.post(f"{PSA}/billing_milestones", json=body).json()["results"][0]["id"]
+    assert _kantata(world.invoice([], [ms]), 422)["errors"] == [
+        {"field": "invoice.billing_milestone_ids[0]", "message": "not accepted"}
+    ]
+    world.psa.complete_milestone("default", ms)
+    world.psa.accept_milestone("default", ms)
+    assert world.invoice([], [ms]).status_code == 201
+    assert _kantata(world.invoice([], [ms]), 422)["errors"][0]["message"] == "already invoiced"
+
+
+def test_psa_pagination_limits_and_page_count() -> None:
+    """per_page is capped at 200 and meta.page_count covers every entry exactly once."""
+    world = PsaWorld()
+    for day in range(1, 29):
+        for _ in range(15):
+            world.psa.log_time("default", world.user, world.ws, date(2024, 2, day), 30, "x")
+    seen: list[str] = []
+    page, count = 1, 1
+    while page <= count:
+        body = world.http.get(f"{PSA}/time_entries", params={"per_page": 200, "page": page}).json()
+        count = body["meta"]["page_count"]
+        assert len(body["results"]) <= 200
+        seen += [r["id"] for r in body["results"]]
+        page += 1
+    assert count == 3
+    assert len(seen) == len(set(seen)) == 3 + 28 * 15
+
+
+# -- PSA webhooks ---------------------------------------------------------------------------
+
+
+def test_psa_fires_approval_and_acceptance_events() -> None:
+    """Approving a timesheet and accepting a milestone each fire one event per subject."""
+    world = PsaWorld()
+    submission = world.approve(world.entries[:2])
+    body = {
+        "billing_milestone": {
+            "workspace_id": world.ws,
+            "title": "Design",
+            "amount_in_cents": 100,
+            "date_to_invoice": "2024-03-31",
+        }
+    }
+    ms = world.http.post(f"{PSA}/billing_milestones", json=body).json()["results"][0]["id"]
+    world.psa.complete_milestone("default", ms)
+    world.psa.accept_milestone("default", ms)
+    assert [(w.event, w.body["subject_id"]) for w in world.sink] == [
+        ("timesheet_submission.approved", submission),
+        ("billing_milestone.accepted", ms),
+    ]
+    spec = Contract("psa")
+    for webhook in world.sink:
+        assert not spec.errors(spec.webhook_schema(webhook.event), _roundtrip(webhook.body))
+    with pytest.raises(ValueError, match="accepted, not planned"):
+        world.psa.complete_milestone("default", ms)
+
+
+# -- PSA expenses ----------------------------------------------------------------------------
+
+
+def test_expense_on_a_pending_report_is_locked_and_cannot_be_submitted_again() -> None:
+    """An expense on a pending report is LOCKED, unapproved, and refused on a second report."""
+    world = PsaWorld()
+    on_report, free = world.spend(), world.spend(4_200, "GBP")
+    assert world.expense(on_report)["status"] == "ACTIVE"
+    report = world.psa.submit_expense_report("default", world.user, [on_report])
+    locked = world.expense(on_report)
+    assert (locked["status"], locked["approved"], locked["expense_report_id"]) == (
+        "LOCKED",
+        False,
+        report,
+    )
+    with pytest.raises(ValueError, match="not ACTIVE"):
+        world.psa.submit_expense_report("default", world.user, [free, on_report])
+    assert world.http.get(f"{PSA}/expense_reports").json()["count"] == 1
+    assert world.expense(free)["status"] == "ACTIVE"
+    assert world.expense(on_report)["expense_report_id"] == report
+
+
+def test_an_expense_listed_twice_on_one_report_is_refused() -> None:
+    """A report cannot list the same expense twice (it would be listed, and billed, twice)."""
+    world = PsaWorld()
+    expense = world.spend()
+    with pytest.raises(ValueError, match="same expense twice"):
+        world.psa.submit_expense_report("default", world.user, [expense, expense])
+    assert world.http.get(f"{PSA}/expense_reports").json()["count"] == 0
+    assert world.expense(expense)["status"] == "ACTIVE"
+
+
+def test_rejected_expense_report_returns_its_expenses_to_active() -> None:
+    """A rejected report frees its expenses (ACTIVE, unapproved, on no report) and fires nothing."""
+    world = PsaWorld()
+    expense = world.spend()
+    report = world.psa.submit_expense_report("default", world.user, [expense])
+    world.psa.resolve_expense_report("default", report, approve=False)
+    freed = world.expense(expense)
+    assert (freed["status"], freed["approved"], freed["expense_report_id"]) == (
+        "ACTIVE",
+        False,
+        None,
+    )
+    read = world.http.get(f"{PSA}/expense_reports/{report}").json()["expense_reports"][report]
+    assert read["status"] == "rejected" and read["resolved_at"] is not None
+    on_report = world.http.get(f"{PSA}/expenses", params={"expense_report_id": report}).json()
+    assert on_report["count"] == 0
+    assert world.sink == []
+    assert world.psa.submit_expense_report("default", world.user, [expense]) != report
+
+
+def test_invoicing_an_unapproved_expense_is_422_naming_it() -> None:
+    """An expense on a pending report cannot be invoiced: 422 names it and nothing is invoiced."""
+    world = PsaWorld()
+    world.approve(world.entries[:1])
+    pending = world.spend()
+    world.psa.submit_expense_report("default", world.user, [pending])
+    body = _kantata(world.invoice(world.entries[:1], expenses=[pending]), 422)
+    assert body["errors"] == [{"field": "invoice.expense_ids[0]", "message": "not approved"}]
+    assert world.expense(pending)["status"] == "LOCKED"
+    assert world.entry(world.entries[0])["status"] == "LOCKED"
+    assert world.http.get(f"{PSA}/invoices").json()["count"] == 0
+
+
+def test_invoicing_an_invoiced_expense_again_is_422() -> None:
+    """An INVOICED expense cannot go on a second invoice."""
+    world = PsaWorld()
+    expense = world.spend(18_500, "JPY")
+    world.approve_expenses([expense])
+    first = world.invoice([], expenses=[expense])
+    assert first.status_code == 201
+    first_id = first.json()["results"][0]["id"]
+    invoiced = world.expense(expense)
+    assert (invoiced["status"], invoiced["invoice_id"]) == ("INVOICED", first_id)
+    assert _kantata(world.invoice([], expenses=[expense]), 422)["errors"] == [
+        {"field": "invoice.expense_ids[0]", "message": f"already invoiced on invoice {first_id}"}
+    ]
+    assert world.http.get(f"{PSA}/invoices").json()["count"] == 1
+
+
+def test_listing_an_expense_twice_on_one_invoice_is_422() -> None:
+    """The same expense twice on one invoice would bill it twice: refused, nothing invoiced."""
+    world = PsaWorld()
+    expense = world.spend()
+    world.approve_expenses([expense])
+    assert _kantata(world.invoice([], expenses=[expense, expense]), 422)["errors"] == [
+        {"field": "invoice.expense_ids[1]", "message": "listed twice"}
+    ]
+    assert world.expense(expense)["status"] == "LOCKED"
+
+
+def test_approving_an_expense_report_fires_exactly_one_event() -> None:
+    """Approving a report fires one expense_report.approved naming it; nothing fires again."""
+    world = PsaWorld()
+    expenses = [world.spend(), world.spend(4_200, "GBP")]
+    report = world.approve_expenses(expenses)
+    assert [(w.vendor, w.tenant, w.event, w.body["subject_id"]) for w in world.sink] == [
+        ("psa", "default", "expense_report.approved", report)
+    ]
+    spec = Contract("psa")
+    event = _roundtrip(world.sink[0].body)
+    assert not spec.errors(spec.webhook_schema("expense_report.approved"), event)
+    assert event["subject_type"] == "expense_report"
+    assert all(world.expense(e)["approved"] for e in expenses)
+    with pytest.raises(ValueError, match="already approved"):
+        world.psa.resolve_expense_report("default", report, approve=True)
+    world.invoice([], expenses=expenses)
+    assert len(world.sink) == 1
