@@ -23,9 +23,11 @@ from sim.runner import command_line, run
 from sim.scenario.draw import draw_scenario, drawn_kinds
 from sim.scenario.format import Scenario
 from sim.scenario.loader import load_scenario
+from sim.world.design_guard import DesignFailure
 
 __all__ = [
     "SeedOutcome",
+    "exit_code",
     "fired_faults",
     "run_seed",
     "swarm",
@@ -51,6 +53,9 @@ class SeedOutcome:
     command: str
     faults: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    # the design under test failed (raised, wrong shape, never answered): ``q2c run``'s exit 3;
+    # ``error`` then says where, and the seed has no verdict
+    design_failed: bool = False
 
     @property
     def failed(self) -> bool:
@@ -95,12 +100,12 @@ def run_seed(
     faults = scenario.faults.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     try:
         metrics = run(scenario, seed, design, options).metrics
-    except Exception as exc:  # a simulator failure fails the seed; the swarm goes on
+    except Exception as exc:  # a failure fails the seed; the swarm goes on
         return SeedOutcome(
             seed=seed, drawn=drawn_kinds(scenario.faults), fired={}, violations=0,
             by_invariant={}, leaked=0, duplicated=0, misbilled=0, trace_sha256="",
             wall_s=round(time.perf_counter() - started, 3), command=command, faults=faults,
-            error=f"{type(exc).__name__}: {exc}",
+            error=f"{type(exc).__name__}: {exc}", design_failed=isinstance(exc, DesignFailure),
         )  # fmt: skip
     violations = metrics["invariants"]["violations"]
     by_invariant: dict[str, int] = {}
@@ -121,6 +126,14 @@ def run_seed(
         command=command,
         faults=faults,
     )
+
+
+def exit_code(outcomes: list[SeedOutcome]) -> int:
+    """A swarm's exit code, as ``q2c run``'s: 3 when the design under test failed on any seed
+    (a broken design says nothing about the invariants), else 1 when a seed failed, else 0."""
+    if any(o.design_failed for o in outcomes):
+        return 3
+    return 1 if any(o.failed for o in outcomes) else 0
 
 
 def swarm(
@@ -174,6 +187,8 @@ def swarm_report(
         "summary": {
             "seeds": len(outcomes),
             "failing_seeds": [o.seed for o in failing],
+            "design_failed_seeds": [o.seed for o in outcomes if o.design_failed],
+            "exit_code": exit_code(outcomes),
             "violations": sum(o.violations for o in outcomes),
             "faults_fired": dict(sorted(fired.items())),
             "wall_s": round(wall_s, 3),

@@ -70,10 +70,15 @@ def present_swarm(
         soft_wrap=True,
     )
     if failed:
+        if summary["design_failed_seeds"]:
+            console.print(
+                f"[bold red]The design failed on seed(s) {summary['design_failed_seeds']}[/] "
+                "(it raised, answered in a wrong shape or never answered; exit 3)."
+            )
         console.print("[bold red]Reproduce a failing seed with:[/]")
         for o in failed:
             console.print(f"  {o.command}", markup=False, highlight=False, soft_wrap=True)
-        return 1
+        return int(summary["exit_code"])
     console.print("[bold green]Every invariant holds on every seed.[/]")
     return 0
 
@@ -85,7 +90,7 @@ def swarm_summary(report: dict[str, Any], path: Path) -> dict[str, Any]:
     failing = [s for s in report["seeds"] if s["violations"] or s["error"]]
     return {
         "ok": not failing,
-        "exit_code": 1 if failing else 0,
+        "exit_code": summary["exit_code"],
         "scenario": report["scenario"],
         "file": report["file"],
         "design": report["design"],

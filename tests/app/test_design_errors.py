@@ -163,3 +163,22 @@ def test_unknown_designs_exit_2_listing_what_exists(tmp_path: Path) -> None:
         code, _, stderr = invoke("run", str(SMALL), "--design", design)
         assert code == 2, design
         assert says in words(stderr), stderr
+
+
+def test_a_swarm_whose_design_fails_exits_3_and_names_the_seeds(tmp_path: Path) -> None:
+    """`q2c swarm` says what `q2c run` says: a design that fails is exit 3 (not 1, no verdict),
+    and swarm.json marks the seeds it failed on; a design that only violates stays exit 1."""
+    design = _design(tmp_path, "raising", """
+        if request.url.path == "/webhooks/psa":
+            raise KeyError("subject_id")
+    """)  # fmt: skip
+    out = tmp_path / "swarm"
+    args = ("swarm", str(SMALL), "--seeds", "2", "--workers", "1", "--out", str(out))
+    code, stdout, stderr = invoke(*args, "--design", design)
+    assert code == 3, stdout + stderr
+    summary = json.loads((out / "swarm.json").read_text())["summary"]
+    assert summary["design_failed_seeds"] == [1, 2] and summary["exit_code"] == 3
+    assert "The design failed on seed(s) [1, 2]" in words(stdout)
+    code, stdout, _ = invoke(*args, "--design", "tests.support.designs:forgetful", "--json")
+    assert code == 1, stdout
+    assert json.loads(stdout)["exit_code"] == 1
