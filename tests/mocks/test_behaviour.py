@@ -355,7 +355,7 @@ def test_clm_execute_fires_workflow_completed() -> None:
     assert not spec.errors(spec.webhook_schema("workflow_completed"), _roundtrip(payload))
     assert "recordId" not in payload["payload"]  # Ironclad sends the workflow id only
     assert payload["payload"]["workflowID"] == workflow
-    assert http.get(f"{CLM}/workflows/{workflow}").json()["recordId"] == record["id"]
+    assert http.get(f"{CLM}/workflows/{workflow}").json()["recordIds"] == [record["id"]]
     with pytest.raises(ValueError, match="completed, not active"):
         clm.execute("default", workflow, _terms())
     assert len(sink) == 1
