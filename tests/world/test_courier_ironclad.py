@@ -52,7 +52,7 @@ def test_a_success_resets_the_run_of_failures() -> None:
     answers: list[int | str] = []
     for _ in range(10):
         answers += [500] * 11 + [202]  # a notification given up on, then one accepted
-    env, core, courier, _ = _courier(answers=answers)
+    env, _core, courier, _ = _courier(answers=answers)
     env.process(_emit(env, courier, "clm", 20, 12 * HOUR))
     env.run()
     assert courier.disabled == {}
