@@ -286,13 +286,13 @@ def _compare(
         their_fields = _merged(_fields(their_media.get("schema"), real)) if their_media else {}
         for path, types in dict(_fields(media.get("schema"), document)).items():
             op.fields += 1
-            theirs = _counterpart(path, their_fields)
-            if theirs is None:
+            found = _counterpart(path, their_fields)
+            if found is None:
                 op.mismatches.append(f"{slot} {path}: not in the real schema")
-            elif not _compatible(types, theirs):
+            elif not _compatible(types, found):
                 op.mismatches.append(
                     f"{slot} {path}: {'/'.join(sorted(types))} here, "
-                    f"{'/'.join(sorted(theirs))} in the real schema"
+                    f"{'/'.join(sorted(found))} in the real schema"
                 )
             else:
                 op.fields_matched += 1
