@@ -331,11 +331,21 @@ class ClmMock:
         self.tables.scanned += len(chunk)
         return Reply(200, {"page": number, "pageSize": size, "count": len(keys), "list": chunk})
 
+    def _record(self, call: Call) -> dict[str, Any]:
+        """The record the path names by its id or its Ironclad id (``IC-n``), as Retrieve a
+        Record and Update Record Metadata take either ("The ID or Ironclad ID of the
+        Record"); a record's Ironclad id is its number here, so it leads to its id."""
+        named = call.params["id"]
+        number = named.removeprefix("IC-")
+        if named.startswith("IC-") and number.isdigit() and number == str(int(number)):
+            named = guid(f"{call.tenant}:record", int(number))
+        return self.tables.get(call.tenant, "record", named, "record")
+
     def _read_record(self, call: Call) -> Reply:
-        return Reply(200, self.tables.get(call.tenant, "record", call.params["id"], "record"))
+        return Reply(200, self._record(call))
 
     def _update_record(self, call: Call) -> Reply:
-        record = self.tables.get(call.tenant, "record", call.params["id"], "record")
+        record = self._record(call)
         patch = call.parse(RecordPatch)
         if patch.name is None:
             raise Problem(

@@ -106,3 +106,14 @@ def test_versions_must_follow_the_sow_and_its_amendments() -> None:
     with pytest.raises(ValueError, match="is itself an amendment"):
         clm.amend("default", amendment["id"], _change_order(3))
     clm.amend("default", sow["id"], _change_order(3))
+
+
+def test_a_record_is_read_and_renamed_by_its_ironclad_id_too() -> None:
+    """Retrieve a Record and Update Record Metadata take "The ID or Ironclad ID"."""
+    clm, http, _, sow = _signed()
+    amendment = clm.amend("default", sow["id"], _change_order(2))
+    assert http.get(f"{CLM}/records/{amendment['ironcladId']}").json()["id"] == amendment["id"]
+    renamed = http.patch(f"{CLM}/records/{sow['ironcladId']}", json={"name": "SOW-7 (signed)"})
+    assert (renamed.json()["id"], renamed.json()["name"]) == (sow["id"], "SOW-7 (signed)")
+    assert http.get(f"{CLM}/records/IC-99").status_code == 404
+    assert http.get(f"{CLM}/records/IC-01").status_code == 404  # not a readable id as written
