@@ -271,7 +271,7 @@ class ClmMock:
     def _completed(self, tenant: str, workflow_id: str, template: str, now: Any) -> None:
         """Ironclad's ``workflow_completed`` as its event-types page shows it: the workflow and
         template ids under ``payload``, the time beside it, and **no record id**: a receiver
-        reads the workflow (``GET /workflows/{id}``, whose ``recordId`` names the record).
+        reads the workflow (``GET /workflows/{id}``, whose ``recordIds`` name the record).
         Ironclad's ``companyID`` and ``webhookID`` are left out (the sandbox has neither).
         Source: https://developer.ironcladapp.com/docs/webhook-event-types (read 2026-12-07)."""
         if self.sink is not None:
