@@ -26,9 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mocks._auth import secure
 from mocks._changes import ChangeLog
+from mocks._clm_errors import as_ironclad
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber
 from mocks._state import Clock, Tables, Webhook, WebhookSink, guid, iso, plain
-from mocks._vendor_errors import as_ironclad
 
 __all__ = ["AmendmentTerms", "ClmMock", "ExecutedTerms"]
 
@@ -129,7 +129,7 @@ class ClmMock:
         self.tables = Tables()
         self.changes = ChangeLog()  # what ``lastUpdated`` on the records list reads
         self.app = VendorApp("clm")
-        self.app.refine = as_ironclad  # Ironclad's statuses (no error body documented)
+        self.app.refine = as_ironclad  # Ironclad's {code, message, param}, its statuses
         app = self.app
         app.route("POST", API + "/workflows", scope="clm:workflows.write")(self._launch)
         app.route("GET", API + "/workflows", scope="clm:workflows.read")(self._list_workflows)
