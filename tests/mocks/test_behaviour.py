@@ -17,7 +17,6 @@ from tests.support.contracts import (
     salesforce_fields,
 )
 from tests.support.contracts import fields as _fields
-from tests.support.contracts import problem as _problem
 from tests.support.mock_worlds import (
     CLM,
     CRM,
@@ -56,7 +55,7 @@ def test_clm_workflow_of_another_tenant_is_not_found() -> None:
     clm = ClmMock(clock, None)
     workflow = _launch(Contract("clm").client(clm.app, tenant="acme"))
     other = Contract("clm").client(clm.app, tenant="globex")
-    _problem(other.get(f"{CLM}/workflows/{workflow}"), 404)
+    assert error_message(other.get(f"{CLM}/workflows/{workflow}"), 404)  # Ironclad's NOT_FOUND
     assert other.get(f"{CLM}/workflows").json()["count"] == 0
 
 
