@@ -14,7 +14,9 @@ The real specs are other people's files: they are read from the folder, never co
 project. Without the folder there is nothing to compare against (``SpecsMissing``).
 
 Simplifications, stated: fields are compared by path and JSON type only (not format, enum or
-required); a field declared by several operations counts once per operation; the Business
+required); a name of ours matches a key of a map the real schema declares
+(``additionalProperties``: Ironclad's record ``properties``); a field declared by several
+operations counts once per operation; the Business
 Central spec in the folder describes API v1.0 while the mock mirrors v2.0, so v2.0-only fields
 count as not found.
 """
@@ -194,6 +196,39 @@ def _compatible(ours: set[str], theirs: set[str]) -> bool:
     return all(t in theirs or (t == "integer" and "number" in theirs) for t in ours)
 
 
+def _merged(fields: Iterator[tuple[str, set[str]]]) -> dict[str, set[str]]:
+    """Path -> types, a path met in several ``oneOf`` branches allowing what any allows (an
+    unconstrained branch leaves it unconstrained): Ironclad's typed record property ``value``
+    is a string in one branch, a number, boolean or object in others."""
+    merged: dict[str, set[str]] = {}
+    for path, types in fields:
+        if path not in merged:
+            merged[path] = set(types)
+        elif merged[path] and types:
+            merged[path] |= types
+        else:
+            merged[path] = set()
+    return merged
+
+
+def _counterpart(path: str, theirs: Mapping[str, set[str]]) -> set[str] | None:
+    """The real schema's types for our ``path``: the same path, or one where a name of ours is
+    a key of a map the real schema declares (``additionalProperties``: ``properties.*.value``
+    for Ironclad's record properties; the map's entry itself, ``properties.*``, is an object).
+    None: the real schema has no such field."""
+    if path in theirs:
+        return theirs[path]
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        key = "*[]" if part.endswith("[]") else "*"
+        general = ".".join([*parts[:i], key, *parts[i + 1 :]])
+        if general in theirs:
+            return theirs[general]
+        if i == len(parts) - 1 and any(name.startswith(general + ".") for name in theirs):
+            return {"array"} if key == "*[]" else {"object"}
+    return None
+
+
 def _media(container: Any, document: Mapping[str, Any]) -> dict[str, Any] | None:
     """The JSON (else form) media object of a request body or a response."""
     content = (_follow(container, document) or {}).get("content") or {}
@@ -248,15 +283,16 @@ def _compare(
     our_slots, their_slots = _slots(ours, document), _slots(theirs, real)
     for slot, media in our_slots.items():
         their_media = their_slots.get(slot)
-        their_fields = dict(_fields(their_media.get("schema"), real)) if their_media else {}
+        their_fields = _merged(_fields(their_media.get("schema"), real)) if their_media else {}
         for path, types in dict(_fields(media.get("schema"), document)).items():
             op.fields += 1
-            if path not in their_fields:
+            found = _counterpart(path, their_fields)
+            if found is None:
                 op.mismatches.append(f"{slot} {path}: not in the real schema")
-            elif not _compatible(types, their_fields[path]):
+            elif not _compatible(types, found):
                 op.mismatches.append(
                     f"{slot} {path}: {'/'.join(sorted(types))} here, "
-                    f"{'/'.join(sorted(their_fields[path]))} in the real schema"
+                    f"{'/'.join(sorted(found))} in the real schema"
                 )
             else:
                 op.fields_matched += 1
@@ -288,15 +324,23 @@ def _operation(
     if not mirrors:
         op.mismatches.append("names neither x-mirrors nor x-sandbox-only")
         return op
+    source = specs / str(mirrors.get("spec", ""))
+    if "spec" in mirrors and not source.is_file() and mirrors.get("doc"):
+        # a spec the folder does not hold (yet): the documentation page stands for it
+        op.status = "documented"
+        op.mismatches.append(f"{mirrors['spec']} is not in {specs}: measured against nothing")
+        return op
     if "spec" not in mirrors:
         op.status = "documented" if mirrors.get("doc") else "not-found"
         return op
-    source = specs / str(mirrors["spec"])
     if not source.is_file():
         op.mismatches.append(f"{source} does not exist")
         return op
     real = _real(source)
-    wanted, verb = _shape(str(mirrors.get("path", ""))), str(mirrors.get("method", "")).lower()
+    # ``spec_path``: the path as the spec file writes it, where its paths are relative to a
+    # base the vendor's full path (``path``) includes (Ironclad's ``/public/api/v1``)
+    wanted = _shape(str(mirrors.get("spec_path", mirrors.get("path", ""))))
+    verb = str(mirrors.get("method", "")).lower()
     theirs = next(
         (
             item[verb]

@@ -119,10 +119,13 @@ PRESETS: dict[str, Limits] = {
         "2026-12-07",
     ),
     # Per company, requests per minute: pub:workflows:read 400 (GET, HEAD) and
-    # pub:workflows:write 40 (POST, PUT, PATCH, DELETE) on /public/api/v1/workflows*:
-    # developer.ironcladapp.com/reference/clm-api-rate-limits, "Public API Buckets".
-    # Consulted 2026-12-07. Simplified: the buckets count every CLM call, not only
-    # /workflows* (the CLM mock's paths are all workflow-like).
+    # pub:workflows:write 40 (POST, PUT, PATCH, DELETE) on /public/api/v1/workflows*;
+    # pub:records:read 600 on /public/api/v1/records*:
+    # developer.ironcladapp.com/reference/clm-api-rate-limits (updated 2026-08-18), "Public
+    # API Buckets"; 429 "Too Many Requests" past them (changelog "New API Rate Limits",
+    # effective 2023-09-19). Consulted 2026-12-07. The preset of the CLM mock (a scenario's
+    # CLM quota without a preset) and of the core's pacing. Simplified, on the strict side:
+    # the workflow buckets count every CLM call, record reads too (600 a minute at Ironclad).
     "ironclad": Limits(
         vendor="Ironclad CLM Public API",
         scope="company",

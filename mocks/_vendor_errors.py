@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from mocks._http import Problem
 
-__all__ = ["OAUTH_ERRORS", "Refusal", "as_ironclad", "first_field", "is_oauth", "refusal"]
+__all__ = ["OAUTH_ERRORS", "Refusal", "first_field", "is_oauth", "refusal"]
 
 # RFC 6749 section 5.2 error codes, as mocks._auth words its token endpoint's refusals
 OAUTH_ERRORS = frozenset(
@@ -59,17 +59,3 @@ def first_field(problem: Problem) -> str | None:
         return None
     field = problem.errors[0].get("field")
     return None if field is None else str(field)
-
-
-def as_ironclad(problem: Problem) -> Problem:
-    """The CLM app's ``VendorApp.refine``: Ironclad documents no error body, so its errors stay
-    problem documents, but with Ironclad's statuses: a refused request is 400 ("Error
-    Launching Workflow", never 422), per the responses of Ironclad's published OpenAPI
-    (developer.ironcladapp.com/reference, "Create a Workflow Synchronously": 200 and 400;
-    "Update Record Metadata": 200 and 400; consulted 2026-12-07 through a client generated
-    from it)."""
-    if problem.status != 422:
-        return problem
-    return Problem(
-        400, "Bad Request", problem.detail, errors=problem.errors, headers=problem.headers
-    )

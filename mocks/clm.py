@@ -3,6 +3,17 @@
 A workflow is launched (by the integration, from a closed-won deal), legal negotiates, and on
 signature the workflow completes into a record holding the executed SOW: rate card versions,
 milestones, currency and rounding rule. Completion fires a ``workflow_completed`` webhook.
+
+A change order is its own record, as in Ironclad: an amendment workflow completes into an
+amendment record whose ``parentId`` names the SOW record (``parentLinkType: amendment``), and
+the SOW record lists it in ``childIds`` and ``amendments`` (Ironclad's readable ids). The SOW
+record's own terms never change; a reader folds the amendments in. Sources: the Record
+Amendments guide, https://developer.ironcladapp.com/docs/record-amendments-crud-api-guide, and
+the record model of Retrieve a Record (``parentId``, ``parentLinkType``, ``childIds``,
+``amendments``), https://developer.ironcladapp.com/reference/retrieve-a-record, both read
+2026-12-07. Simplified: the amendment rolls no property up to its parent
+(``propertiesToAmend``): its terms (rate card versions, milestones) are no record property
+type Ironclad has, so there is nothing to roll up.
 """
 
 from __future__ import annotations
@@ -15,9 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mocks._auth import secure
 from mocks._changes import ChangeLog
+from mocks._clm_errors import as_ironclad
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, WholeNumber
 from mocks._state import Clock, Tables, Webhook, WebhookSink, guid, iso, plain
-from mocks._vendor_errors import as_ironclad
 
 __all__ = ["AmendmentTerms", "ClmMock", "ExecutedTerms"]
 
@@ -118,7 +129,7 @@ class ClmMock:
         self.tables = Tables()
         self.changes = ChangeLog()  # what ``lastUpdated`` on the records list reads
         self.app = VendorApp("clm")
-        self.app.refine = as_ironclad  # Ironclad's statuses (no error body documented)
+        self.app.refine = as_ironclad  # Ironclad's {code, message, param}, its statuses
         app = self.app
         app.route("POST", API + "/workflows", scope="clm:workflows.write")(self._launch)
         app.route("GET", API + "/workflows", scope="clm:workflows.read")(self._list_workflows)
@@ -143,12 +154,8 @@ class ClmMock:
         data = plain(terms)
         attrs = workflow["attributes"]
         record = {
-            "id": guid(f"{tenant}:record", n),
-            "ironcladId": f"IC-{n}",
-            "type": "statementOfWork",
+            **_record_head(tenant, n, "statementOfWork", workflow_id, now),
             "name": f"SOW {terms.sowReference} - {attrs['counterpartyName']}",
-            "workflowId": workflow_id,
-            "lastUpdated": iso(now),
             "properties": {
                 "counterpartyName": {"type": "string", "value": attrs["counterpartyName"]},
                 "counterpartyCountry": {"type": "string", "value": data["counterpartyCountry"]},
@@ -176,16 +183,19 @@ class ClmMock:
         }
         self.tables.insert(tenant, "record", record)
         self.changes.note(tenant, "record", record["id"], now)
-        workflow.update(
-            status="completed", step="archive", recordId=record["id"], completedAt=iso(now)
-        )
+        _complete(workflow, record["id"], now)
         self._completed(tenant, workflow_id, workflow["template"], now)
         return record
 
     def amend(self, tenant: str, record_id: str, terms: AmendmentTerms) -> dict[str, Any]:
-        """Sign a change order: an amendment workflow completes into new versions of the record."""
-        record = self.tables.get(tenant, "record", record_id, "record")
-        known = {v["number"] for v in record["versions"]}
+        """Sign a change order: an amendment workflow completes into an amendment record linked
+        to the SOW record as its child (``parentLinkType: amendment``); returns that record."""
+        parent = self.tables.get(tenant, "record", record_id, "record")
+        if parent.get("parentId") is not None:
+            raise ValueError(f"record {record_id} is itself an amendment: amend its parent")
+        known = {v["number"] for v in parent["versions"]}
+        for child in parent["childIds"]:
+            known |= {v["number"] for v in self.tables.get(tenant, "record", child)["versions"]}
         data = plain(terms)
         for k, version in enumerate(data["versions"]):
             if version["number"] in known or version["number"] != len(known) + k + 1:
@@ -194,26 +204,46 @@ class ClmMock:
                     f"versions {sorted(known)} of record {record_id}"
                 )
         now = self.clock()
-        n = self.tables.next_number(tenant, "workflow")
-        workflow_id = guid(f"{tenant}:workflow", n)
+        w = self.tables.next_number(tenant, "workflow")
+        workflow_id = guid(f"{tenant}:workflow", w)
         workflow: dict[str, Any] = {
             "id": workflow_id,
-            "title": f"Amendment - {record['name']}",
+            "title": f"Amendment - {parent['name']}",
             "template": "amendment",
-            "status": "completed",
-            "step": "archive",
-            "attributes": {"parentRecordId": record_id},
+            "status": "active",
+            "step": "review",
+            "attributes": {
+                "parentRecord": {"recordId": record_id, "readableId": parent["ironcladId"]}
+            },
             "created": iso(now),
-            "recordId": record_id,
-            "completedAt": iso(now),
         }
+        _pending(workflow)
         self.tables.insert(tenant, "workflow", workflow)
-        record["versions"] += [{**v, "executedAt": iso(now)} for v in data["versions"]]
-        record["milestones"] += data["milestones"]
-        record["lastUpdated"] = iso(now)
-        self.changes.note(tenant, "record", record_id, now)
+        n = self.tables.next_number(tenant, "record")
+        props = parent["properties"]
+        amendment = {
+            **_record_head(tenant, n, "amendment", workflow_id, now),
+            "name": f"Amendment {len(parent['childIds']) + 1} - {parent['name']}",
+            "properties": {
+                "counterpartyName": dict(props["counterpartyName"]),
+                "sowReference": dict(props["sowReference"]),
+                "agreementDate": {"type": "date", "value": now.date().isoformat()},
+            },
+            "parentId": record_id,
+            "parentLinkType": "amendment",
+            "versions": [{**v, "executedAt": iso(now)} for v in data["versions"]],
+            "milestones": data["milestones"],
+        }
+        self.tables.insert(tenant, "record", amendment)
+        self.changes.note(tenant, "record", amendment["id"], now)
+        # The parent lists its child; its ``lastUpdated`` is left as it was: Ironclad does not
+        # say that linking a child touches the parent, and a reader that needs the change finds
+        # it on the amendment record (the stricter reading).
+        parent["childIds"].append(amendment["id"])
+        parent["amendments"].append(amendment["ironcladId"])
+        _complete(workflow, amendment["id"], now)
         self._completed(tenant, workflow_id, "amendment", now)
-        return record
+        return amendment
 
     def set_purchase_order(self, tenant: str, record_id: str, number: str) -> None:
         """Record the client's PO on the contract (as the contract manager does on receipt)."""
@@ -241,7 +271,7 @@ class ClmMock:
     def _completed(self, tenant: str, workflow_id: str, template: str, now: Any) -> None:
         """Ironclad's ``workflow_completed`` as its event-types page shows it: the workflow and
         template ids under ``payload``, the time beside it, and **no record id**: a receiver
-        reads the workflow (``GET /workflows/{id}``, whose ``recordId`` names the record).
+        reads the workflow (``GET /workflows/{id}``, whose ``recordIds`` name the record).
         Ironclad's ``companyID`` and ``webhookID`` are left out (the sandbox has neither).
         Source: https://developer.ironcladapp.com/docs/webhook-event-types (read 2026-12-07)."""
         if self.sink is not None:
@@ -267,6 +297,7 @@ class ClmMock:
             "attributes": plain(launch.attributes, exclude_none=True),
             "created": iso(self.clock()),
         }
+        _pending(workflow)
         self.tables.insert(call.tenant, "workflow", workflow)
         return Reply(201, workflow)
 
@@ -300,11 +331,21 @@ class ClmMock:
         self.tables.scanned += len(chunk)
         return Reply(200, {"page": number, "pageSize": size, "count": len(keys), "list": chunk})
 
+    def _record(self, call: Call) -> dict[str, Any]:
+        """The record the path names by its id or its Ironclad id (``IC-n``), as Retrieve a
+        Record and Update Record Metadata take either ("The ID or Ironclad ID of the
+        Record"); a record's Ironclad id is its number here, so it leads to its id."""
+        named = call.params["id"]
+        number = named.removeprefix("IC-")
+        if named.startswith("IC-") and number.isdigit() and number == str(int(number)):
+            named = guid(f"{call.tenant}:record", int(number))
+        return self.tables.get(call.tenant, "record", named, "record")
+
     def _read_record(self, call: Call) -> Reply:
-        return Reply(200, self.tables.get(call.tenant, "record", call.params["id"], "record"))
+        return Reply(200, self._record(call))
 
     def _update_record(self, call: Call) -> Reply:
-        record = self.tables.get(call.tenant, "record", call.params["id"], "record")
+        record = self._record(call)
         patch = call.parse(RecordPatch)
         if patch.name is None:
             raise Problem(
@@ -330,6 +371,39 @@ def _moment(name: str, raw: str) -> datetime:
             errors=[{"field": name, "message": "expected an ISO 8601 date-time"}],
         ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _record_head(tenant: str, n: int, kind: str, workflow_id: str, now: datetime) -> dict[str, Any]:
+    """The members every record has (Retrieve a Record's required ``id``, ``ironcladId``,
+    ``type``, ``lastUpdated``, ``attachments``, ``links``), the relationship lists, and its
+    ``source``: the workflow it completed from. No attachment is served (the signed PDF is
+    outside the sandbox), no record links another."""
+    return {
+        "id": guid(f"{tenant}:record", n),
+        "ironcladId": f"IC-{n}",
+        "type": kind,
+        "lastUpdated": iso(now),
+        "attachments": {},
+        "links": [],
+        "childIds": [],
+        "amendments": [],
+        "source": {"type": "workflow", "workflowId": workflow_id},
+    }
+
+
+def _pending(workflow: dict[str, Any]) -> None:
+    """A launched workflow's state flags (Retrieve a Workflow: ``isComplete``, ``isCancelled``,
+    ``lastUpdated``)."""
+    workflow.update(isComplete=False, isCancelled=False, lastUpdated=workflow["created"])
+
+
+def _complete(workflow: dict[str, Any], record_id: str, now: datetime) -> None:
+    """Signed: the workflow is completed and archived, and names the record it became in
+    ``recordIds`` (Ironclad's list; one record here)."""
+    workflow.update(
+        status="completed", step="archive", isComplete=True, lastUpdated=iso(now),
+        recordIds=[record_id],
+    )  # fmt: skip
 
 
 def _set_only(terms: dict[str, Any] | None) -> dict[str, Any] | None:

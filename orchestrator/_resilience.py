@@ -80,7 +80,9 @@ def _paced_by(preset: str, window: int = 0) -> Quota:
 QUOTAS: dict[str, Quota] = {
     "erp": _paced_by("business_central"),  # 6,000 per 5-minute window, 5 processed at once
     "payments": _paced_by("stripe_test"),  # 25 per second, reads and writes together
-    "clm": _paced_by("docusign", window=1),  # the burst limit: 500 per 30 s
+    # Ironclad's read bucket, 400 a minute; its 40 writes a minute are not paced apart (the
+    # core's only CLM write is one workflow launch per won deal): past them, 429 and backoff
+    "clm": _paced_by("ironclad"),
     "psa": Quota(60 * 60, 3600.0),  # Kantata does not publish one; the core's own hourly budget
 }
 

@@ -47,7 +47,11 @@ def judge(scenario: Scenario, truth: GroundTruth, books: Books, facts: RunFacts)
     """Every invariant and every figure of ``metrics.json``, from the record alone."""
     s = scenario
     invoices = books.invoices
-    records = {r["properties"]["sowReference"]["value"]: r for r in books.clm_records}
+    records = {  # the SOW records: an amendment record is a child of its SOW's (parentId)
+        r["properties"]["sowReference"]["value"]: r
+        for r in books.clm_records
+        if "parentId" not in r
+    }
     report = check(
         s,
         truth,

@@ -146,6 +146,7 @@ async function onDeal(opportunityId) {
 
 async function onContract(recordId) {
   const record = await call("clm", "GET", `/records/${recordId}`);
+  if (record.parentLinkType === "amendment") return; // a change order: this example bills SOWs only
   const props = Object.fromEntries(Object.entries(record.properties).map(([k, p]) => [k, p.value]));
   const companies = (await call("erp", "GET", "/companies")).value;
   const company = companies.find((c) => c.name === props.legalEntity);
@@ -337,7 +338,7 @@ function route(method, path, body) {
       if (!seen.has(id)) {
         seen.add(id);
         spawn(`contract ${workflowId}`, async () =>
-          onContract((await call("clm", "GET", `/workflows/${workflowId}`)).recordId));
+          onContract((await call("clm", "GET", `/workflows/${workflowId}`)).recordIds[0]));
       }
     } else if (vendor === "psa" && body.event_type === "timesheet_submission.approved") {
       const id = `psa:${body.id}`;

@@ -1,4 +1,11 @@
-"""Ironclad adapter: launch the SOW workflow, read the executed contract record."""
+"""Ironclad adapter: launch the SOW workflow, read the executed contract record.
+
+A change order is its own record in Ironclad, an amendment linked to the SOW record as its
+child (``parentId`` and ``parentLinkType: amendment`` on the amendment, ``childIds`` on the
+SOW record). The core sees one contract per SOW: this adapter folds each SOW record's
+amendments into it (their rate card versions and milestones after its own), so a contract's
+id is always the SOW record's and its versions are every signed version.
+"""
 
 from __future__ import annotations
 
@@ -51,15 +58,20 @@ class ClmAdapter:
         return str(workflow["id"])
 
     def workflow_record(self, workflow_id: str) -> Flow[str]:
-        """The record a completed workflow became: Ironclad's ``workflow_completed`` names the
-        workflow only, and the workflow names its record once completed."""
+        """The contract record a completed workflow concerns: Ironclad's ``workflow_completed``
+        names the workflow only, a completed workflow names its record (``recordIds``), and an
+        amendment record names the SOW record it amends (``parentId``): that one is the
+        contract."""
         workflow = yield from call(
             self._rt, "clm", self._tenant, "GET", f"{API}/workflows/{workflow_id}"
         )
-        record_id = workflow.get("recordId")
-        if not record_id:
+        records = workflow.get("recordIds") or []
+        if not records:
             raise ValueError(f"workflow {workflow_id} is {workflow.get('status')}: no record yet")
-        return str(record_id)
+        record = yield from self._record(str(records[0]))
+        if _amends(record):
+            return str(record["parentId"])
+        return str(record["id"])
 
     def breach(self, record_id: str, breach_id: str) -> Flow[dict[str, Any] | None]:
         """A missed service level logged on the contract record, if it is there."""
@@ -70,17 +82,60 @@ class ClmAdapter:
         return found
 
     def contract(self, record_id: str) -> Flow[Contract]:
-        record = yield from call(self._rt, "clm", self._tenant, "GET", f"{API}/records/{record_id}")
-        return contract_from_record(record)
+        """The SOW record with its amendments folded in."""
+        record = yield from self._record(record_id)
+        return contract_from_record((yield from self._folded(record, {})))
 
     def records(self) -> Flow[list[dict[str, Any]]]:
-        """Every executed contract record."""
-        return (yield from self._pages("records"))
+        """Every executed contract: each SOW record with its amendments folded in (one
+        listing; the amendments are in it too)."""
+        rows = yield from self._pages("records")
+        by_id = {str(row["id"]): row for row in rows}
+        folded = []
+        for row in rows:
+            if not _amends(row):
+                folded.append((yield from self._folded(row, by_id)))
+        return folded
 
     def records_updated_since(self, since: datetime) -> Flow[list[dict[str, Any]]]:
-        """The records updated at or after ``since`` (Ironclad's ``lastUpdated`` filter),
-        in the order of their last change."""
-        return (yield from self._pages("records", {"lastUpdated": since.isoformat()}))
+        """The contracts changed at or after ``since`` (Ironclad's ``lastUpdated`` filter), each
+        a SOW record with its amendments folded in, in the order of their last change: an
+        amendment signed since counts as a change of the contract it amends."""
+        rows = yield from self._pages("records", {"lastUpdated": since.isoformat()})
+        by_id = {str(row["id"]): row for row in rows}
+        roots: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            root_id = str(row["parentId"]) if _amends(row) else str(row["id"])
+            if root_id not in roots:
+                roots[root_id] = by_id.get(root_id) or (yield from self._record(root_id))
+        folded = []
+        for root in roots.values():
+            folded.append((yield from self._folded(root, by_id)))
+        return sorted(folded, key=lambda r: datetime.fromisoformat(r["lastUpdated"]))
+
+    def _record(self, record_id: str) -> Flow[dict[str, Any]]:
+        record: dict[str, Any] = yield from call(
+            self._rt, "clm", self._tenant, "GET", f"{API}/records/{record_id}"
+        )
+        return record
+
+    def _folded(
+        self, record: dict[str, Any], known: dict[str, dict[str, Any]]
+    ) -> Flow[dict[str, Any]]:
+        """``record`` with the versions and milestones of its amendment children after its own
+        and the latest ``lastUpdated`` of them all; children not in ``known`` are read."""
+        versions, milestones = list(record["versions"]), list(record["milestones"])
+        last = record["lastUpdated"]
+        for child_id in record.get("childIds", []):
+            child = known.get(str(child_id)) or (yield from self._record(str(child_id)))
+            if not _amends(child):
+                continue
+            versions += child.get("versions", [])
+            milestones += child.get("milestones", [])
+            if datetime.fromisoformat(child["lastUpdated"]) > datetime.fromisoformat(last):
+                last = child["lastUpdated"]
+        versions.sort(key=lambda v: int(v["number"]))
+        return {**record, "versions": versions, "milestones": milestones, "lastUpdated": last}
 
     def _pages(
         self, kind: str, filters: dict[str, str] | None = None
@@ -96,6 +151,11 @@ class ClmAdapter:
             if not body["list"] or len(rows) >= body["count"]:
                 return rows
             number += 1
+
+
+def _amends(record: dict[str, Any]) -> bool:
+    """Is this an amendment record (a child linked to the record it amends)?"""
+    return record.get("parentLinkType") == "amendment" and bool(record.get("parentId"))
 
 
 def contract_from_record(record: dict[str, Any]) -> Contract:

@@ -160,7 +160,8 @@ def _sow_record(world: World, contract_id: str) -> dict[str, Any] | None:
         (
             r
             for r in world.clm.tables.all(world.tenant, "record")
-            if r["properties"]["sowReference"]["value"] == contract_id
+            if r["type"] == "statementOfWork"
+            and r["properties"]["sowReference"]["value"] == contract_id
         ),
         None,
     )
@@ -210,7 +211,8 @@ def _change_orders(world: World, contract: ContractSpec) -> Any:
                 (
                     r
                     for r in world.clm.tables.all(world.tenant, "record")
-                    if r["properties"]["sowReference"]["value"] == contract.id
+                    if r["type"] == "statementOfWork"  # not an amendment record of it
+                    and r["properties"]["sowReference"]["value"] == contract.id
                 ),
                 None,
             )

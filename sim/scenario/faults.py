@@ -58,7 +58,7 @@ else:
 # any vendor without its own.
 VENDOR_QUOTA_PRESET: dict[str, str] = {
     "crm": "salesforce",
-    "clm": "docusign",
+    "clm": "ironclad",
     "psa": "xero",
     "erp": "business_central",
     "tax": "xero",

@@ -75,6 +75,8 @@ class RetrySchedule:
     max_retries: int | None = None
     then_s: float | None = None  # a fixed wait from the second retry on (e.g. DocuSign's holds)
     source: str = ""
+    gone_disables: bool = False  # a 410 answer disables the subscription at once
+    disable_after: tuple[int, float] | None = None  # (failures in a row, over at least seconds)
 
     def wait(self, retry: int, since_first_s: float) -> float | None:
         """Seconds before retry number ``retry`` (1-based), or None: the vendor gives up."""
@@ -99,13 +101,19 @@ REDELIVERY: dict[str, RetrySchedule] = {
     ),
     # Ironclad (the CLM mirrors it): "A total of up to 10 retries will be attempted over 13.6
     # hours; the time between retries is determined by an exponential backoff" after a 4xx or
-    # 5xx (a 410 disables the webhook instead; not modelled: the core never answers 410)
-    # (https://developer.ironcladapp.com/reference/webhooks, updated 2026-08-26, read
+    # 5xx (https://developer.ironcladapp.com/reference/webhooks, updated 2026-08-26, read
     # 2026-12-07). The page gives the count and the span, not the first wait: doubling waits
     # (the factor of Ironclad's earlier page) from 48 s span 48 x (2^10 - 1) s = 13.64 h.
+    # Deactivation: "Webhooks that receive a 410 (Gone) response are immediately disabled";
+    # any other 4xx/5xx counts as a failure, a 2xx resets the count, and a webhook that "has
+    # failed at least 100 consecutive times" over "a minimum of 7 consecutive days" is disabled
+    # (https://developer.ironcladapp.com/reference/webhook-deactivation, updated 2026-09-26,
+    # read 2026-12-07; an older copy of the page said 10 days). A disabled webhook sends
+    # nothing more; nothing in the sandbox enables it again.
     "clm": RetrySchedule(
         first_s=48.0, factor=2.0, cap_s=48.0 * 2**9, horizon_s=14 * HOUR, max_retries=10,
         source="Ironclad: up to 10 retries over 13.6 h, exponential (48 s doubling: ours)",
+        gone_disables=True, disable_after=(100, 7 * 24 * HOUR),
     ),
     # Kantata OX publishes no retry schedule; ours is a common webhook-service one: first retry
     # after a minute, doubling, at most an hour apart, abandoned after 24 h. Our choice.
@@ -153,6 +161,7 @@ class WebhookCounts:
     gave_up: int = 0  # copies the vendor abandoned when its schedule ran out
     delayed: int = 0  # copies held back (and so possibly overtaken)
     timed_out: int = 0  # tries the vendor hung up on: an inline answer took too long
+    unsent: int = 0  # copies not sent: the vendor had disabled the webhook (Ironclad's 410)
 
     def as_dict(self, inline: bool = False) -> dict[str, int]:
         """The counts; ``timed_out`` only for a core that answers inline (the reference's
@@ -167,6 +176,8 @@ class WebhookCounts:
         }
         if inline:
             counts["timed_out"] = self.timed_out
+        if self.unsent:  # only where a vendor disabled its webhook (the metrics stay the same)
+            counts["unsent"] = self.unsent
         return counts
 
 
@@ -249,12 +260,18 @@ class Courier:
         self.listening: tuple[str, ...] | None = None  # None: the design takes every vendor's
         self.attempts = 0  # every POST the core received (the old ``webhooks_delivered``)
         self.inline = False  # has the core answered any delivery inline (deferred)?
+        self.disabled: dict[str, str] = {}  # vendor -> why its webhook was disabled
+        self._failing: dict[str, tuple[int, float]] = {}  # vendor -> (failures in a row, since)
 
     def __call__(self, webhook: Webhook) -> None:
         """The mocks' webhook sink: plan the copies of this notification and send them."""
         if self.listening is not None and webhook.vendor not in self.listening:
             return  # no subscription registered for the design: the vendor sends nothing
         counts = self.counts.setdefault(webhook.vendor, WebhookCounts())
+        if webhook.vendor in self.disabled:
+            counts.unsent += 1
+            self._trace.write("webhook.unsent", vendor=webhook.vendor, event=webhook.event)
+            return
         event_id = self._signer.event_id() if self._signer is not None else ""
         chaos = self._chaos.get(webhook.vendor)
         if chaos is None or self._now() >= self._heal_at:
@@ -288,7 +305,7 @@ class Courier:
         schedule = REDELIVERY.get(webhook.vendor, _DEFAULT_SCHEDULE)
         first_try = self._env.now
         attempt = 1
-        while True:
+        while webhook.vendor not in self.disabled:  # a disabled webhook's retries stop too
             content = simplejson.dumps(webhook.body, use_decimal=True, sort_keys=True).encode()
             status: int | str
             path = f"/webhooks/{webhook.vendor}"
@@ -314,6 +331,9 @@ class Courier:
             self._trace.write("webhook", **fields, status=status)
             if isinstance(status, int) and 200 <= status < 300:
                 counts.delivered += 1
+                self._failing.pop(webhook.vendor, None)
+                return
+            if self._disables(webhook.vendor, schedule, status):
                 return
             wait = schedule.wait(attempt, self._env.now - first_try)
             if wait is None:
@@ -323,6 +343,24 @@ class Courier:
             yield self._env.timeout(wait)
             attempt += 1
             counts.redelivered += 1
+        counts.unsent += 1  # disabled while this copy waited for its (next) try
+
+    def _disables(self, vendor: str, schedule: RetrySchedule, status: int | str) -> bool:
+        """Count a failed try; True when it makes the vendor disable its webhook (a 410, or
+        the run of failures its deactivation rule names), traced once."""
+        failures, since = self._failing.get(vendor, (0, self._env.now))
+        self._failing[vendor] = (failures + 1, since)
+        why = ""
+        if status == 410 and schedule.gone_disables:
+            why = "410 Gone"
+        elif schedule.disable_after is not None:
+            most, span = schedule.disable_after
+            if failures + 1 >= most and self._env.now - since >= span:
+                why = f"{failures + 1} failures in a row since {since:.0f} s"
+        if why:
+            self.disabled[vendor] = why
+            self._trace.write("webhook.disabled", vendor=vendor, why=why)
+        return bool(why)
 
     def _wait(
         self, vendor: str, answer: simpy.Process, counts: WebhookCounts

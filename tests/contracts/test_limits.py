@@ -48,7 +48,7 @@ def test_the_core_paces_by_the_published_windows() -> None:
     paced = {
         "erp": Quota(6000, 300.0, 5),
         "payments": Quota(25, 1.0),
-        "clm": Quota(500, 30.0),
+        "clm": Quota(400, 60.0),
         "psa": Quota(3600, 3600.0),
     }
     assert paced == QUOTAS

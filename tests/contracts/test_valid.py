@@ -125,17 +125,15 @@ def test_every_operation_documents_tenant_header(vendor: str) -> None:
             assert "X-Tenant" in names, f"{method.upper()} {template} lacks X-Tenant"
 
 
-# the vendors that answer in their own error shape (application/json); the others keep
-# problem documents (README, known differences)
-NATIVE_ERRORS = ("erp", "crm", "tax", "payments", "psa")
+# the vendors that answer in their own error shape (application/json): every one
+NATIVE_ERRORS = ("erp", "crm", "tax", "payments", "psa", "clm")
 
 
 @pytest.mark.parametrize("vendor", CONTRACTED)
 def test_error_responses_are_the_vendors_own(vendor: str) -> None:
     """Every 4xx response is declared in the vendor's own error shape as application/json
-    (Business Central's, Salesforce's, AvaTax's, Stripe's, Kantata's), but for the token
-    endpoints' own 400 and 401 (RFC 6749 errors as problem documents) and for the vendors
-    that document no error body (problem documents)."""
+    (Business Central's, Salesforce's, AvaTax's, Stripe's, Kantata's, Ironclad's), but for the
+    token endpoints' own 400 and 401 (RFC 6749 errors as problem documents)."""
     spec = load_spec(vendor)
     native = vendor.startswith(NATIVE_ERRORS)
     for template, item in spec["paths"].items():

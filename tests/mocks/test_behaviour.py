@@ -17,7 +17,6 @@ from tests.support.contracts import (
     salesforce_fields,
 )
 from tests.support.contracts import fields as _fields
-from tests.support.contracts import problem as _problem
 from tests.support.mock_worlds import (
     CLM,
     CRM,
@@ -56,7 +55,7 @@ def test_clm_workflow_of_another_tenant_is_not_found() -> None:
     clm = ClmMock(clock, None)
     workflow = _launch(Contract("clm").client(clm.app, tenant="acme"))
     other = Contract("clm").client(clm.app, tenant="globex")
-    _problem(other.get(f"{CLM}/workflows/{workflow}"), 404)
+    assert error_message(other.get(f"{CLM}/workflows/{workflow}"), 404)  # Ironclad's NOT_FOUND
     assert other.get(f"{CLM}/workflows").json()["count"] == 0
 
 
@@ -355,7 +354,7 @@ def test_clm_execute_fires_workflow_completed() -> None:
     assert not spec.errors(spec.webhook_schema("workflow_completed"), _roundtrip(payload))
     assert "recordId" not in payload["payload"]  # Ironclad sends the workflow id only
     assert payload["payload"]["workflowID"] == workflow
-    assert http.get(f"{CLM}/workflows/{workflow}").json()["recordId"] == record["id"]
+    assert http.get(f"{CLM}/workflows/{workflow}").json()["recordIds"] == [record["id"]]
     with pytest.raises(ValueError, match="completed, not active"):
         clm.execute("default", workflow, _terms())
     assert len(sink) == 1

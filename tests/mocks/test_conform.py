@@ -176,7 +176,7 @@ def test_clm_conforms() -> None:
 
         record = clm.execute("default", ids[1], _terms())
         completed = http.get(f"{api}/workflows/{ids[1]}").json()
-        assert (completed["status"], completed["recordId"]) == ("completed", record["id"])
+        assert (completed["status"], completed["recordIds"]) == ("completed", [record["id"]])
         listed = http.get(f"{api}/records").json()
         assert [r["id"] for r in listed["list"]] == [record["id"]]
         assert http.get(f"{api}/records/{record['id']}").json()["versions"][0]["number"] == 1

@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "9caaf45db3c489f132406bd42c0851cb1ef7c4bb089998c8de626db59320e573",
-    "trace.jsonl": "0a9786a9ca29314a7b49456e14919881fe80bb8387611ddfd7ccf2a8908e6ebf",
+    "metrics.json": "383366ae4186c4efee60523b5e8607b4adbc9eff55f61aa0e099a90a0b03dce4",
+    "trace.jsonl": "ecd082f869c8cc14a2684274eda6d55ca26449aa8847565ea0d67fdd6fb82ca1",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "e1741cf54cc7e5f701b4b81d1f4bd406f4ff2c6dc480d0ab87ec7a96401e179c"
+FLAGSHIP_SEED_7_TRACE = "ab80cd06e58e2e28cde90b30e83a84462d3e0490745b23a2e195f0870d66780a"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 

@@ -322,8 +322,8 @@ def salesforce_fields(response: httpx.Response, status: int = 400) -> list[str]:
 
 def error_message(response: httpx.Response, status: int) -> str:
     """The message of any mock's error answer, in whichever vendor's shape it comes (Salesforce's
-    list, Kantata's ``errors``, the ``error`` object of BC, AvaTax and Stripe, or a problem
-    document), after checking its status."""
+    list, Kantata's ``errors``, the ``error`` object of BC, AvaTax and Stripe, Ironclad's
+    ``{code, message}``, or a problem document), after checking its status."""
     assert response.status_code == status, response.text
     body = response.json()
     if isinstance(body, list):
@@ -332,4 +332,7 @@ def error_message(response: httpx.Response, status: int) -> str:
         return str(body["errors"][0]["message"])
     if "error" in body and isinstance(body["error"], dict):
         return str(body["error"]["message"])
+    if "code" in body and "status" not in body:  # Ironclad's {code, message, param}
+        assert response.headers["content-type"] == "application/json", response.headers
+        return str(body["message"])
     return str(problem(response, status).get("detail", ""))
