@@ -119,6 +119,8 @@ class Outbox:
         self._thread: threading.Thread | None = None
         self._client: httpx.AsyncClient | None = None
         self._ironclad_key: IroncladKey | None = None
+        # endpoints their vendor disabled (Ironclad: a 410 answer), by (tenant, endpoint id)
+        self._disabled: set[tuple[str, str]] = set()
 
     @property
     def ironclad_key(self) -> IroncladKey:
@@ -176,15 +178,23 @@ class Outbox:
         schedule = SCHEDULES[item.vendor]
         first = time.monotonic()
         attempt = 1
+        key = (item.tenant, item.endpoint.id)
         while True:
             status: int | str
+            if key in self._disabled:
+                self._record(item, attempt, "disabled", False, None)
+                return
             if attempt == 1 and item.drop_first:
                 status = "dropped"
             else:
                 status = await self._post(item)
             ok = isinstance(status, int) and 200 <= status < 300
             wait = None
-            if not ok:
+            if status == 410 and schedule.gone_disables:
+                # "Webhooks that receive a 410 (Gone) response are immediately disabled"
+                # (developer.ironcladapp.com/reference/webhook-deactivation, see courier)
+                self._disabled.add(key)
+            elif not ok:
                 since = (time.monotonic() - first) / self.retry_scale
                 plain = schedule.wait(attempt, since)
                 wait = None if plain is None else plain * self.retry_scale
@@ -234,7 +244,7 @@ class Outbox:
             "status": status,
             "at": _iso(now),
             "next_retry": None if wait is None else _iso(now + wait),
-            "outcome": "delivered" if ok else ("retrying" if wait is not None else "gave_up"),
+            "outcome": _outcome(status, ok, wait, (item.tenant, item.endpoint.id) in self._disabled),
         }
         with self._lock:
             self._seq += 1
@@ -262,6 +272,7 @@ class Outbox:
         with self._lock:
             pending, self._pending = list(self._pending), set()
             self._log.clear()
+            self._disabled.clear()
         for future in pending:
             future.cancel()
 
@@ -314,3 +325,12 @@ def _event_id(webhook: Webhook) -> str:
 
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds")
+
+
+def _outcome(status: int | str, ok: bool, wait: float | None, disabled: bool) -> str:
+    """A delivery attempt's outcome in the log."""
+    if ok:
+        return "delivered"
+    if disabled:
+        return "disabled"  # the vendor disabled the endpoint (a 410 now, or before)
+    return "retrying" if wait is not None else "gave_up"
