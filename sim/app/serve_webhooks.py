@@ -232,6 +232,7 @@ class Outbox:
         self, item: _Copy, attempt: int, status: int | str, ok: bool, wait: float | None
     ) -> None:
         now = time.time()
+        disabled = (item.tenant, item.endpoint.id) in self._disabled
         row = {
             "event": item.event,
             "event_id": item.event_id,
@@ -244,7 +245,7 @@ class Outbox:
             "status": status,
             "at": _iso(now),
             "next_retry": None if wait is None else _iso(now + wait),
-            "outcome": _outcome(status, ok, wait, (item.tenant, item.endpoint.id) in self._disabled),
+            "outcome": _outcome(status, ok, wait, disabled),
         }
         with self._lock:
             self._seq += 1

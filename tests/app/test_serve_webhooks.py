@@ -391,20 +391,20 @@ def test_a_scenarios_webhook_chaos_applies_from_the_start() -> None:
 def test_a_410_disables_the_ironclad_webhook_and_nothing_is_sent_after_it() -> None:
     """Ironclad disables a webhook whose receiver answers 410 Gone, at once: no retry of that
     copy, and the next event's copy is logged as disabled, never posted."""
-    with Receiver(answers=lambda n: 410) as receiver:
-        with _served(webhook_retry_scale=0.001) as (sandbox, http):
-            hook = http.post(
-                "/_admin/webhooks/clm", json={"url": receiver.url("/clm")}, headers=ADMIN
-            )
-            assert hook.status_code == 201, hook.text
-            clm = _token(http, "clm", "/oauth/token")
-            for n in (1, 2):
-                launch = {"template": "statementOfWork",
-                          "attributes": {"counterpartyName": f"Acme {n}", "opportunityId": "006X"}}  # fmt: skip
-                workflow = http.post(f"{CLM}/workflows", json=launch, headers=clm)
-                assert workflow.status_code in (200, 201), workflow.text
-                sandbox.mocks["clm"].execute("sandbox", workflow.json()["id"], _terms())  # type: ignore[union-attr]
-                rows = _logged(http, lambda rows, n=n: len(rows) >= n)
+    with (
+        Receiver(answers=lambda n: 410) as receiver,
+        _served(webhook_retry_scale=0.001) as (sandbox, http),
+    ):
+        hook = http.post("/_admin/webhooks/clm", json={"url": receiver.url("/clm")}, headers=ADMIN)
+        assert hook.status_code == 201, hook.text
+        clm = _token(http, "clm", "/oauth/token")
+        for n in (1, 2):
+            attributes = {"counterpartyName": f"Acme {n}", "opportunityId": "006X"}
+            launch = {"template": "statementOfWork", "attributes": attributes}
+            workflow = http.post(f"{CLM}/workflows", json=launch, headers=clm)
+            assert workflow.status_code in (200, 201), workflow.text
+            sandbox.mocks["clm"].execute("sandbox", workflow.json()["id"], _terms())  # type: ignore[union-attr]
+            rows = _logged(http, lambda rows, n=n: len(rows) >= n)
     assert [(r["attempt"], r["status"], r["outcome"]) for r in rows] == [
         (1, 410, "disabled"),
         (1, "disabled", "disabled"),
