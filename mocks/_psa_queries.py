@@ -14,10 +14,10 @@ __all__ = [
     "BETWEEN",
     "FILTERS",
     "INCLUDES",
-    "INCLUDE_PATTERN",
     "INDEXED_FILTERS",
     "INDEXES",
     "READ_SCOPES",
+    "SIDE_LOADS",
     "UPDATED",
     "UPDATED_KINDS",
     "check_filters",
@@ -31,6 +31,25 @@ INCLUDES = {  # include name -> (collection, foreign key on the result)
     "user": ("users", "user_id"),
     "role": ("roles", "role_id"),
     "workspace": ("workspaces", "workspace_id"),
+}
+# The include names each listing takes: those of INCLUDES that Kantata offers on it
+# (vendor-specs kantata/*.yml, each endpoint's ``include`` parameter, read 2026-12-07): time
+# entries and expenses side-load user, role and workspace; timesheet submissions user and
+# workspace; billing milestones workspace; rate card versions and invoices none of these
+# (Kantata's own side-loads there, rate_card_roles or time_entries, are not served).
+# Workspaces, users, roles and expense reports keep all three (documentation only, not measured).
+_ALL = ("user", "role", "workspace")
+SIDE_LOADS: dict[str, tuple[str, ...]] = {
+    "time_entries": _ALL,
+    "expenses": _ALL,
+    "timesheet_submissions": ("user", "workspace"),
+    "billing_milestones": ("workspace",),
+    "rate_card_versions": (),
+    "invoices": (),
+    "workspaces": _ALL,
+    "users": _ALL,
+    "roles": _ALL,
+    "expense_reports": _ALL,
 }
 READ_SCOPES = {  # collection -> the OAuth scope that reads it
     "workspaces": "psa:workspaces.read",
@@ -68,7 +87,6 @@ UPDATED_KINDS = ("timesheet_submissions", "expenses")
 INDEXED_FILTERS = ("workspace_id", "user_id", "status", "state")
 FILTERS = (*INDEXED_FILTERS, "timesheet_submission_id", "expense_report_id", "approved",
             "uninvoiced", "date_performed_between", *UPDATED)  # fmt: skip
-INCLUDE_PATTERN = re.compile(r"(user|role|workspace)(,(user|role|workspace))*")
 BETWEEN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}:[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 

@@ -27,11 +27,11 @@ from mocks._psa_models import (
 )
 from mocks._psa_queries import (
     FILTERS,
-    INCLUDE_PATTERN,
     INCLUDES,
     INDEXED_FILTERS,
     INDEXES,
     READ_SCOPES,
+    SIDE_LOADS,
     UPDATED,
     UPDATED_KINDS,
     check_filters,
@@ -279,15 +279,17 @@ class PsaMock(ExpensesMixin):
         }
         if page_info is not None:
             body["meta"] = page_info
-        include = call.query.get("include")
-        if include is not None and INCLUDE_PATTERN.fullmatch(include) is None:
+        include, offered = call.query.get("include"), SIDE_LOADS[kind]
+        names = include.split(",") if include is not None else []
+        if any(name not in offered for name in names):
             raise Problem(
                 400,
                 "Bad Request",
-                f"include must be names from {', '.join(INCLUDES)} separated by commas",
+                f"include on {kind} must be names from {', '.join(offered) or '(none)'} "
+                "separated by commas",
                 errors=[{"field": "include", "message": "unknown include"}],
             )
-        for name in include.split(",") if include else []:
+        for name in names:
             collection, key = INCLUDES[name]
             side = body.setdefault(collection, {})
             for row in rows:
