@@ -85,8 +85,8 @@ INDEXES: dict[str, tuple[str, ...]] = {
 UPDATED = ("updated_after", "updated_before")
 UPDATED_KINDS = ("timesheet_submissions", "expenses")
 INDEXED_FILTERS = ("workspace_id", "user_id", "status", "state")
-FILTERS = (*INDEXED_FILTERS, "timesheet_submission_id", "expense_report_id", "approved",
-            "uninvoiced", "date_performed_between", *UPDATED)  # fmt: skip
+FILTERS = (*INDEXED_FILTERS, "active_submission_id", "approved",
+            "uninvoiced", "invoiced", "date_performed_between", *UPDATED)  # fmt: skip
 BETWEEN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}:[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -94,6 +94,7 @@ def check_filters(call: Call) -> None:
     """Refuse a malformed filter before any row is read (an empty account must say 400 too)."""
     truthy("approved", call.query.get("approved"))
     truthy("uninvoiced", call.query.get("uninvoiced"))
+    truthy("invoiced", call.query.get("invoiced"))
     for name in UPDATED:
         moment_param(name, call.query.get(name))
     between = call.query.get("date_performed_between")

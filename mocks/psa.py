@@ -1,10 +1,10 @@
 """PSA mock mirroring Kantata OX: workspaces, time entries, timesheet submissions, billing
 milestones, rate card versions and invoices, in Kantata's side-loaded JSON.
 
-Time entries move ACTIVE -> LOCKED (submitted or approved) -> INVOICED, as in Xero Projects: a
-locked entry cannot be edited, an invoiced one cannot be invoiced again. Approving a submission
-fires ``timesheet_submission.approved``; accepting a milestone fires
-``billing_milestone.accepted``.
+A time entry is editable until it is on an active timesheet submission (``active_submission_id``,
+pending or approved) or invoiced (``is_invoiced``); rejecting the submission frees it again, as
+in Kantata. Approving a submission fires ``timesheet_submission.approved``; accepting a milestone
+fires ``billing_milestone.accepted``.
 """
 
 from __future__ import annotations
@@ -124,17 +124,19 @@ class PsaMock(ExpensesMixin):
         location: str,
         subcontractor_vendor: str | None = None,
     ) -> str:
-        return self._new(
-            tenant,
-            "users",
-            {
-                "full_name": full_name,
-                "email_address": email,
-                "role_id": role_id,
-                "location": location,
-                "subcontractor_vendor": subcontractor_vendor,
-            },
-        )["id"]
+        """A user as Kantata shows one: home ``country`` (here an ISO 3166-1 alpha-2 code) and
+        ``classification`` "Internal" or "External" (a subcontractor; Kantata keeps no vendor
+        name on the user, so ``subcontractor_vendor`` only makes the user External)."""
+        user = {
+            "id": str(self.tables.next_number(tenant, "users")),
+            "full_name": full_name,
+            "email_address": email,
+            "role_id": role_id,
+            "country": location,
+            "classification": "Internal" if subcontractor_vendor is None else "External",
+        }
+        self.tables.insert(tenant, "users", user)  # Kantata's user has no created_at/updated_at
+        return str(user["id"])
 
     def workspace_by_reference(self, tenant: str, reference: str) -> dict[str, Any] | None:
         for workspace in self.tables.all(tenant, "workspaces"):
@@ -166,38 +168,43 @@ class PsaMock(ExpensesMixin):
                 "billable": billable,
                 "notes": notes,
                 "approved": False,
-                "status": "ACTIVE",
+                "is_invoiced": False,
                 "invoice_id": None,
-                "timesheet_submission_id": None,
+                "active_submission_id": None,
             },
         )["id"]
 
+    @staticmethod
+    def editable(entry: dict[str, Any]) -> bool:
+        """Whether a time entry (or expense) can still be changed: on no active submission
+        (pending or approved) and not invoiced."""
+        return entry["active_submission_id"] is None and not entry["is_invoiced"]
+
     def correct_time(self, tenant: str, entry_id: str, minutes: int) -> None:
         entry = self.tables.get(tenant, "time_entries", entry_id, "time entry")
-        if entry["status"] != "ACTIVE":
-            raise ValueError(f"time entry {entry_id} is {entry['status']}; only ACTIVE is editable")
+        if not self.editable(entry):
+            raise ValueError(f"time entry {entry_id} is submitted or invoiced: not editable")
         entry.update(time_in_minutes=minutes, updated_at=iso(self.clock()))
         self._touched(tenant, "time_entries", entry)
 
     def submit_timesheet(self, tenant: str, user_id: str, entry_ids: list[str]) -> str:
         entries = [self.tables.get(tenant, "time_entries", i, "time entry") for i in entry_ids]
         for entry in entries:
-            if entry["status"] != "ACTIVE":
-                raise ValueError(f"time entry {entry['id']} is {entry['status']}, not ACTIVE")
+            if not self.editable(entry):
+                raise ValueError(f"time entry {entry['id']} is already submitted or invoiced")
         submission = self._new(
             tenant,
             "timesheet_submissions",
             {
                 "user_id": user_id,
                 "status": "pending",
-                "line_item_ids": list(entry_ids),
-                "submitted_at": iso(self.clock()),
-                "resolved_at": None,
+                "time_entry_ids": list(entry_ids),
+                "current_resolution_created_at_date": None,
                 "comment": None,
             },
         )
         for entry in entries:
-            entry.update(status="LOCKED", timesheet_submission_id=submission["id"])
+            entry.update(active_submission_id=submission["id"])
         return submission["id"]
 
     def resolve_timesheet(
@@ -209,18 +216,18 @@ class PsaMock(ExpensesMixin):
         now = iso(self.clock())
         submission.update(
             status="approved" if approve else "rejected",
-            resolved_at=now,
+            current_resolution_created_at_date=now,
             comment=comment,
             updated_at=now,
         )
         self._changed(tenant, "timesheet_submissions", submission)
         self._touched(tenant, "timesheet_submissions", submission)
-        for entry_id in submission["line_item_ids"]:
+        for entry_id in submission["time_entry_ids"]:
             entry = self.tables.get(tenant, "time_entries", entry_id)
             if approve:
                 entry.update(approved=True, updated_at=now)
             else:
-                entry.update(status="ACTIVE", timesheet_submission_id=None, updated_at=now)
+                entry.update(active_submission_id=None, updated_at=now)
             self._touched(tenant, "time_entries", entry)
         if approve:
             self._notify(tenant, "timesheet_submission.approved", submission_id, now)
@@ -264,6 +271,24 @@ class PsaMock(ExpensesMixin):
 
     # -- HTTP: reads -------------------------------------------------------------------------
 
+    @staticmethod
+    def _query(call: Call, kind: str) -> dict[str, str]:
+        """The listing's filters in the mock's field names, from Kantata's parameter names:
+        time entries of a submission by ``with_timesheet_id``, expenses of a report by
+        ``with_expense_report_id``, submissions by ``statuses`` (a comma-separated list; a bare
+        ``status`` is no filter there, as in Kantata: vendor-specs
+        kantata/mavenlink-{time-entries,expenses,timesheet-submissions}-api-openapi.yml, read
+        2026-12-07)."""
+        q = dict(call.query)
+        for name in ("active_submission_id", "status" if kind == "timesheet_submissions" else ""):
+            q.pop(name, None)  # our field names are no filters
+        renames = {"time_entries": ("with_timesheet_id", "active_submission_id"),
+                   "expenses": ("with_expense_report_id", "active_submission_id"),
+                   "timesheet_submissions": ("statuses", "status")}  # fmt: skip
+        if kind in renames and renames[kind][0] in q:
+            q[renames[kind][1]] = q.pop(renames[kind][0])
+        return q
+
     def _envelope(
         self,
         call: Call,
@@ -303,15 +328,17 @@ class PsaMock(ExpensesMixin):
             check_filters(call)
             number = call.int_query("page", 1, low=1)
             size = call.int_query("per_page", 20, low=1, high=MAX_PER_PAGE)
-            q, table = call.query, self.tables.table(call.tenant, kind)
+            q, table = self._query(call, kind), self.tables.table(call.tenant, kind)
             given = [name for name in FILTERS if name in q
                      and (kind in UPDATED_KINDS or name not in UPDATED)]  # fmt: skip
-            if not given or (len(given) == 1 and table.indexed(given[0])):
+            one = len(given) == 1 and table.indexed(given[0]) and "," not in q[given[0]]
+            if not given or one:
                 where = (given[0], q[given[0]]) if given else None  # a page of an index
                 total = self.tables.count(call.tenant, kind, where)
                 chunk = self.tables.window(call.tenant, kind, (number - 1) * size, size, where)
             else:
-                rows = [r for r in self._candidates(call, kind) if self._matches(call, r, kind)]
+                rows = [r for r in self._candidates(call.tenant, q, kind)
+                        if self._matches(call.tenant, q, r, kind)]  # fmt: skip
                 total, start = len(rows), (number - 1) * size
                 chunk = rows[start : start + size]
             count = max(1, -(-total // size))
@@ -333,48 +360,44 @@ class PsaMock(ExpensesMixin):
 
         return read
 
-    def _candidates(self, call: Call, kind: str) -> Any:
+    def _candidates(self, tenant: str, q: dict[str, str], kind: str) -> Any:
         """Rows worth filtering: a submission's own entries when filtering by submission (the
         common integration query), so it costs the submission's size, not the account's."""
-        submission_id = call.query.get("timesheet_submission_id")
+        submission_id = q.get("active_submission_id")
         if kind == "time_entries" and submission_id is not None:
-            submission = self.tables.table(call.tenant, "timesheet_submissions").get(submission_id)
-            entries = self.tables.table(call.tenant, "time_entries")
-            return [entries[i] for i in submission["line_item_ids"]] if submission else []
-        report_id = call.query.get("expense_report_id")
-        if kind == "expenses" and report_id is not None:
-            report = self.tables.table(call.tenant, "expense_reports").get(report_id)
-            expenses = self.tables.table(call.tenant, "expenses")
+            submission = self.tables.table(tenant, "timesheet_submissions").get(submission_id)
+            entries = self.tables.table(tenant, "time_entries")
+            return [entries[i] for i in submission["time_entry_ids"]] if submission else []
+        if kind == "expenses" and submission_id is not None:
+            report = self.tables.table(tenant, "expense_reports").get(submission_id)
+            expenses = self.tables.table(tenant, "expenses")
             return [expenses[i] for i in report["expense_ids"]] if report else []
-        after = moment_param("updated_after", call.query.get("updated_after"))
+        after = moment_param("updated_after", q.get("updated_after"))
         if after is not None and kind in UPDATED_KINDS:  # the night's changes, not the year's
-            before = moment_param("updated_before", call.query.get("updated_before"))
-            rows = self.tables.table(call.tenant, kind)
-            keys = self.changes.changed(call.tenant, kind, after, before)
+            before = moment_param("updated_before", q.get("updated_before"))
+            rows = self.tables.table(tenant, kind)
+            keys = self.changes.changed(tenant, kind, after, before)
             self.tables.scanned += len(keys)
             return [rows[k] for k in keys]
-        table = self.tables.table(call.tenant, kind)
+        table = self.tables.table(tenant, kind)
         for name in INDEXED_FILTERS:
-            if name in call.query and table.indexed(name):
-                return self.tables.where(call.tenant, kind, name, call.query[name])
-        return self.tables.all(call.tenant, kind)
+            if name in q and table.indexed(name) and "," not in q[name]:
+                return self.tables.where(tenant, kind, name, q[name])
+        return self.tables.all(tenant, kind)
 
-    def _matches(self, call: Call, row: dict[str, Any], kind: str = "") -> bool:
-        q = call.query
-        for name in (
-            "workspace_id",
-            "timesheet_submission_id",
-            "expense_report_id",
-            "user_id",
-            "status",
-            "state",
-        ):
+    def _matches(self, tenant: str, q: dict[str, str], row: dict[str, Any], kind: str) -> bool:
+        for name in ("workspace_id", "active_submission_id", "user_id", "state"):
             if name in q and str(row.get(name)) != q[name]:
                 return False
-        approved = truthy("approved", q.get("approved"))
-        if approved is not None and row.get("approved") != approved:
+        if "status" in q and str(row.get("status")) not in q["status"].split(","):
             return False
-        if truthy("uninvoiced", q.get("uninvoiced")) and row.get("invoice_id") is not None:
+        approved = truthy("approved", q.get("approved"))
+        if approved is not None and self.approved(tenant, kind, row) != approved:
+            return False
+        invoiced = row.get("is_invoiced") or row.get("invoice_id") is not None
+        if truthy("uninvoiced", q.get("uninvoiced")) and invoiced:
+            return False
+        if truthy("invoiced", q.get("invoiced")) and not invoiced:
             return False
         if kind in UPDATED_KINDS and not updated_within(q, str(row["updated_at"])):
             return False
@@ -429,12 +452,12 @@ class PsaMock(ExpensesMixin):
     def _update_time_entry(self, call: Call) -> Reply:
         entry = self.tables.get(call.tenant, "time_entries", call.params["id"], "time entry")
         patch = plain(call.parse(TimeEntryPatch, "time_entry"), exclude_unset=True)
-        if entry["status"] != "ACTIVE":
+        if not self.editable(entry):
             raise kantata_error(  # Kantata's specs declare no 409: a validation error
                 422,
                 "validation",
-                f"time entry {entry['id']} is {entry['status']} and cannot be edited",
-                "time_entry.status",
+                f"time entry {entry['id']} is submitted or invoiced and cannot be edited",
+                "time_entry.active_submission_id",
             )
         entry.update(patch, updated_at=iso(self.clock()))
         self._touched(call.tenant, "time_entries", entry)
@@ -465,12 +488,12 @@ class PsaMock(ExpensesMixin):
         errors += [
             {"field": f"invoice.time_entry_ids[{k}]", "message": why}
             for k, e in enumerate(entries)
-            for why in self._uninvoiceable(e, data)
+            for why in self._uninvoiceable(tenant, "time_entries", e, data)
         ]
         errors += [
             {"field": f"invoice.expense_ids[{k}]", "message": why}
             for k, e in enumerate(expenses)
-            for why in self._uninvoiceable(e, data)
+            for why in self._uninvoiceable(tenant, "expenses", e, data)
         ]
         errors += [
             {"field": f"invoice.billing_milestone_ids[{k}]", "message": why}
@@ -483,18 +506,30 @@ class PsaMock(ExpensesMixin):
                 422, "Unprocessable Entity", "some items cannot be invoiced", errors=errors
             )
         invoice = self._new(tenant, "invoices", plain(data))
-        for entry in [*entries, *expenses]:
-            entry.update(invoice_id=invoice["id"], status="INVOICED")
+        for entry in entries:
+            entry.update(invoice_id=invoice["id"], is_invoiced=True)
+        for expense in expenses:
+            expense.update(is_invoiced=True)  # Kantata's expense names no invoice
         for milestone in milestones:
             milestone.update(invoice_id=invoice["id"])
         return Reply(201, self._envelope(call, "invoices", [invoice]))
 
-    @staticmethod
-    def _uninvoiceable(entry: dict[str, Any], data: InvoiceIn) -> list[str]:
+    def approved(self, tenant: str, kind: str, row: dict[str, Any]) -> bool:
+        """A time entry's own ``approved``; an expense is approved when its report is (Kantata's
+        expense has no such field; its ``approved`` filter means "on an approved report")."""
+        if kind != "expenses":
+            return bool(row.get("approved"))
+        report = row["active_submission_id"]
+        found = report and self.tables.table(tenant, "expense_reports").get(report)
+        return bool(found) and found["status"] == "approved"
+
+    def _uninvoiceable(
+        self, tenant: str, kind: str, entry: dict[str, Any], data: InvoiceIn
+    ) -> list[str]:
         reasons = []
-        if entry["invoice_id"] is not None:
-            reasons.append(f"already invoiced on invoice {entry['invoice_id']}")
-        if not entry["approved"]:
+        if entry["is_invoiced"]:
+            reasons.append("already invoiced")
+        if not self.approved(tenant, kind, entry):
             reasons.append("not approved")
         if entry["workspace_id"] != data.workspace_id:
             reasons.append("belongs to another workspace")

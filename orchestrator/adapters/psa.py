@@ -161,9 +161,9 @@ class PsaAdapter:
         if submission["status"] != "approved":
             return []
         rows, side = yield from self._all(
-            "/time_entries", {"timesheet_submission_id": submission_id, "include": "user,role"}
+            "/time_entries", {"with_timesheet_id": submission_id, "include": "user,role"}
         )
-        approved_at = datetime.fromisoformat(submission["resolved_at"])
+        approved_at = datetime.fromisoformat(submission["current_resolution_created_at_date"])
         result = []
         for row in rows:
             user = side["users"][row["user_id"]]
@@ -172,8 +172,9 @@ class PsaAdapter:
                 id=user["id"],
                 name=user["full_name"],
                 role=role["name"],
-                country=user["location"],
-                subcontractor_vendor=user.get("subcontractor_vendor"),
+                country=user["country"],
+                # Kantata only says a user is External, not whose: the classification stands in
+                subcontractor_vendor=None if user["classification"] == "Internal" else "External",
             )
             entry = TimeEntry(
                 id=row["id"],
@@ -193,7 +194,7 @@ class PsaAdapter:
         report = body["expense_reports"][report_id]
         if report["status"] != "approved":
             return []
-        rows, _ = yield from self._all("/expenses", {"expense_report_id": report_id})
+        rows, _ = yield from self._all("/expenses", {"with_expense_report_id": report_id})
         approved_at = datetime.fromisoformat(report["resolved_at"])
         return [
             Expense(
@@ -204,7 +205,7 @@ class PsaAdapter:
                 category=row["category"],
                 currency=row["currency"],
                 amount=Decimal(row["amount_in_cents"]).scaleb(-minor_unit(row["currency"])),
-                billable=row["billable"],
+                billable=row["is_billable"],
                 has_receipt=row["receipt_id"] is not None,
                 approved_at=approved_at,
             )
