@@ -3,14 +3,15 @@ Kantata's lengths, patterns and bounds, and fields that may be left out but neve
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from mocks._http import IsoDate, WholeNumber, not_null
 
 __all__ = [
     "BillingMilestoneIn",
+    "ExternalReferenceIn",
     "InvoiceIn",
     "RateCardRoleIn",
     "RateCardVersionIn",
@@ -24,13 +25,39 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _digits(value: object) -> object:
+    """A numeric string is cast, as Kantata's Rails API casts request parameters."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and value[0] != "0":
+        return int(value)
+    return value
+
+
+# A record named in a request body: an integer, as Kantata documents ids in requests
+# (vendor-specs kantata/*.yml, e.g. POST /billing_milestones ``workspace_id``, read 2026-12-07),
+# though its answers spell ids as strings (which it casts back when sent).
+RecordId = Annotated[int, BeforeValidator(_digits), Field(strict=True, ge=1)]
+
+
+class ExternalReferenceIn(_Strict):
+    """Kantata's ``external_reference`` on create: the integration's own key for the record
+    (``service_model_ref``), under the integration's name (``service_name``)."""
+
+    service_name: str = Field(min_length=1)
+    service_model: str = Field(min_length=1)
+    service_model_ref: str = Field(min_length=1)
+    status: Literal["pending", "successful", "failed"] | None = None
+    external_message: str | None = None
+    external_link: str | None = None
+    external_status: str | None = None
+
+
 class WorkspaceIn(_Strict):
     title: str = Field(min_length=1, max_length=255)
     description: str | None = None
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     start_date: IsoDate | None = None
     due_date: IsoDate | None = None
-    external_reference: str | None = None
+    external_reference: ExternalReferenceIn | None = None
     status: Literal["Not Started", "In Planning", "In Progress", "Completed"] = "Not Started"
     price_in_cents: WholeNumber | None = Field(default=None, ge=0)
 
@@ -52,7 +79,7 @@ class RateCardRoleIn(_Strict):
 
 
 class RateCardVersionIn(_Strict):
-    workspace_id: str
+    workspace_id: RecordId
     version_number: WholeNumber = Field(ge=1)
     effective_date: IsoDate
     currency: str = Field(pattern=r"^[A-Z]{3}$")
@@ -60,11 +87,11 @@ class RateCardVersionIn(_Strict):
 
 
 class BillingMilestoneIn(_Strict):
-    workspace_id: str
+    workspace_id: RecordId
     title: str = Field(min_length=1)
     amount_in_cents: WholeNumber = Field(gt=0)
     date_to_invoice: IsoDate
-    external_reference: str | None = None
+    external_reference: ExternalReferenceIn | None = None
 
 
 class TimeEntryPatch(_Strict):
@@ -76,7 +103,7 @@ class TimeEntryPatch(_Strict):
 
 
 class InvoiceIn(_Strict):
-    workspace_id: str
+    workspace_id: RecordId
     invoice_date: IsoDate
     user_invoice_number: str | None = None
     time_entry_ids: list[str] = []

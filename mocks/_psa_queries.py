@@ -31,22 +31,24 @@ INCLUDES = {  # include name -> (collection, foreign key on the result)
     "user": ("users", "user_id"),
     "role": ("roles", "role_id"),
     "workspace": ("workspaces", "workspace_id"),
+    "external_references": ("external_references", "external_reference_ids"),
 }
 # The include names each listing takes: those of INCLUDES that Kantata offers on it
 # (vendor-specs kantata/*.yml, each endpoint's ``include`` parameter, read 2026-12-07): time
 # entries and expenses side-load user, role and workspace; timesheet submissions user and
-# workspace; billing milestones workspace; rate card versions and invoices none of these
-# (Kantata's own side-loads there, rate_card_roles or time_entries, are not served).
-# Workspaces, users, roles and expense reports keep all three (documentation only, not measured).
+# workspace; billing milestones workspace and external_references; rate card versions and
+# invoices none of these (Kantata's own side-loads there, rate_card_roles or time_entries, are
+# not served). Workspaces (plus external_references), users, roles and expense reports keep all
+# three (documentation only, not measured).
 _ALL = ("user", "role", "workspace")
 SIDE_LOADS: dict[str, tuple[str, ...]] = {
     "time_entries": _ALL,
     "expenses": _ALL,
     "timesheet_submissions": ("user", "workspace"),
-    "billing_milestones": ("workspace",),
+    "billing_milestones": ("workspace", "external_references"),
     "rate_card_versions": (),
     "invoices": (),
-    "workspaces": _ALL,
+    "workspaces": (*_ALL, "external_references"),
     "users": _ALL,
     "roles": _ALL,
     "expense_reports": _ALL,

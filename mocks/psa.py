@@ -46,6 +46,21 @@ __all__ = ["PsaMock"]
 
 API = "/api/v1"
 MAX_PER_PAGE = 200
+# A workspace's status as Kantata serves it, an object (vendor-specs kantata/*.yml, schema
+# Workspace ``status``: ``color``, ``key``, ``message``, e.g. 'red', '501', 'Cancelled'; read
+# 2026-12-07). Kantata's per-status keys and colours are account settings it does not publish:
+# these are the sandbox's own.
+WORKSPACE_STATUSES = {
+    "Not Started": ("grey", "100"),
+    "In Planning": ("grey", "110"),
+    "In Progress": ("green", "300"),
+    "Completed": ("blue", "400"),
+}
+
+
+def workspace_status(message: str) -> dict[str, str]:
+    color, key = WORKSPACE_STATUSES[message]
+    return {"color": color, "key": key, "message": message}
 
 
 class PsaMock(ExpensesMixin):
@@ -60,6 +75,7 @@ class PsaMock(ExpensesMixin):
         self.sink = sink
         self.tables = Tables(INDEXES)
         self.changes = ChangeLog()  # what "updated_after" reads
+        self.activations: dict[tuple[str, str], str] = {}  # (tenant, workspace) -> In Progress at
         self.app = VendorApp("psa")
         self.app.refine = as_kantata  # every error in Kantata OX's words
         app = self.app
@@ -140,9 +156,44 @@ class PsaMock(ExpensesMixin):
 
     def workspace_by_reference(self, tenant: str, reference: str) -> dict[str, Any] | None:
         for workspace in self.tables.all(tenant, "workspaces"):
-            if workspace["external_reference"] == reference:
+            if self.reference_of(tenant, workspace) == reference:
                 return workspace
         return None
+
+    def reference_of(self, tenant: str, record: dict[str, Any]) -> str | None:
+        """The integration's key for a workspace or billing milestone: the ``service_model_ref``
+        of its first external reference (None when it has none)."""
+        refs = record.get("external_reference_ids") or []
+        if not refs:
+            return None
+        return str(self.tables.get(tenant, "external_references", refs[0])["service_model_ref"])
+
+    def _refer(self, tenant: str, kind: str, record: dict[str, Any], given: Any) -> None:
+        """Record the ``external_reference`` a create named, as Kantata does: its own object,
+        named by ``external_reference_ids`` on the record."""
+        if given is None:
+            return
+        subject = {"workspaces": "Workspace", "billing_milestones": "BillingMilestone"}[kind]
+        reference = self._new(tenant, "external_references", {
+            **{k: v for k, v in given.items() if v is not None},
+            "status": given.get("status") or "successful",
+            "subject_type": subject, "subject_id": int(record["id"]),
+        })  # fmt: skip
+        record["external_reference_ids"] = [reference["id"]]
+
+    def workspaces_for_books(self, tenant: str) -> list[dict[str, Any]]:
+        """The workspaces as the run's books keep them for the oracle: the contract reference,
+        the status name and when the workspace went In Progress (Kantata serves no activation
+        time; the mock remembers it for the books only)."""
+        return [
+            {
+                **w,
+                "status": w["status"]["message"],
+                "external_reference": self.reference_of(tenant, w),
+                "activated_at": self.activations.get((tenant, w["id"])),
+            }
+            for w in self.tables.all(tenant, "workspaces")
+        ]
 
     def log_time(
         self,
@@ -318,9 +369,10 @@ class PsaMock(ExpensesMixin):
             collection, key = INCLUDES[name]
             side = body.setdefault(collection, {})
             for row in rows:
-                ref = row.get(key)
-                if ref is not None and ref not in side:
-                    side[ref] = self.tables.get(call.tenant, collection, ref)
+                found = row.get(key)
+                for ref in found if isinstance(found, list) else [found]:
+                    if ref is not None and ref not in side:
+                        side[ref] = self.tables.get(call.tenant, collection, ref)
         return body
 
     def _lister(self, kind: str) -> Any:
@@ -389,7 +441,9 @@ class PsaMock(ExpensesMixin):
         for name in ("workspace_id", "active_submission_id", "user_id", "state"):
             if name in q and str(row.get(name)) != q[name]:
                 return False
-        if "status" in q and str(row.get("status")) not in q["status"].split(","):
+        status = row.get("status")
+        status = status["message"] if isinstance(status, dict) else status  # a workspace's
+        if "status" in q and str(status) not in q["status"].split(","):
             return False
         approved = truthy("approved", q.get("approved"))
         if approved is not None and self.approved(tenant, kind, row) != approved:
@@ -411,42 +465,57 @@ class PsaMock(ExpensesMixin):
 
     def _create_workspace(self, call: Call) -> Reply:
         data = plain(call.parse(WorkspaceIn, "workspace"))
-        workspace = self._new(call.tenant, "workspaces", {**data, "activated_at": None})
-        if workspace["status"] == "In Progress":
-            workspace["activated_at"] = workspace["created_at"]
+        given, status = data.pop("external_reference"), data.pop("status")
+        workspace = self._new(call.tenant, "workspaces", {
+            **data, "status": workspace_status(status), "external_reference_ids": [],
+        })  # fmt: skip
+        self._refer(call.tenant, "workspaces", workspace, given)
+        if status == "In Progress":
+            self.activations[(call.tenant, workspace["id"])] = workspace["created_at"]
         return Reply(201, self._envelope(call, "workspaces", [workspace]))
 
     def _update_workspace(self, call: Call) -> Reply:
         workspace = self.tables.get(call.tenant, "workspaces", call.params["id"], "workspace")
         patch = plain(call.parse(WorkspacePatch, "workspace"), exclude_unset=True)
         now = iso(self.clock())
-        if patch.get("status") == "In Progress" and workspace["activated_at"] is None:
-            workspace["activated_at"] = now
+        if "status" in patch:
+            if patch["status"] == "In Progress":
+                self.activations.setdefault((call.tenant, workspace["id"]), now)
+            patch["status"] = workspace_status(patch["status"])
         workspace.update(patch, updated_at=now)
         return Reply(200, self._envelope(call, "workspaces", [workspace]))
 
     def _create_rate_card_version(self, call: Call) -> Reply:
         data = call.parse(RateCardVersionIn, "rate_card_version")
-        self.tables.get(call.tenant, "workspaces", data.workspace_id, "workspace")
+        workspace_id = str(data.workspace_id)
+        self.tables.get(call.tenant, "workspaces", workspace_id, "workspace")
         for line in data.rate_card_roles:
             self.tables.get(call.tenant, "roles", line.role_id, "role")
-        version = self._new(call.tenant, "rate_card_versions", plain(data))
+        version = self._new(
+            call.tenant, "rate_card_versions", {**plain(data), "workspace_id": workspace_id}
+        )
         return Reply(201, self._envelope(call, "rate_card_versions", [version]))
 
     def _create_milestone(self, call: Call) -> Reply:
         data = call.parse(BillingMilestoneIn, "billing_milestone")
-        self.tables.get(call.tenant, "workspaces", data.workspace_id, "workspace")
+        workspace_id = str(data.workspace_id)
+        self.tables.get(call.tenant, "workspaces", workspace_id, "workspace")
+        fields = plain(data)
+        given = fields.pop("external_reference")
         milestone = self._new(
             call.tenant,
             "billing_milestones",
             {
-                **plain(data),
+                **fields,
+                "workspace_id": workspace_id,
+                "external_reference_ids": [],
                 "state": "planned",
                 "completed_at": None,
                 "accepted_at": None,
                 "invoice_id": None,
             },
         )
+        self._refer(call.tenant, "billing_milestones", milestone, given)
         return Reply(201, self._envelope(call, "billing_milestones", [milestone]))
 
     def _update_time_entry(self, call: Call) -> Reply:
@@ -466,8 +535,8 @@ class PsaMock(ExpensesMixin):
     def _create_invoice(self, call: Call) -> Reply:
         """Record an invoice and mark its entries and milestones INVOICED, all or nothing."""
         data = call.parse(InvoiceIn, "invoice")
-        tenant = call.tenant
-        self.tables.get(tenant, "workspaces", data.workspace_id, "workspace")
+        tenant, workspace_id = call.tenant, str(data.workspace_id)
+        self.tables.get(tenant, "workspaces", workspace_id, "workspace")
         entries = [
             self.tables.get(tenant, "time_entries", i, "time entry") for i in data.time_entry_ids
         ]
@@ -505,7 +574,7 @@ class PsaMock(ExpensesMixin):
             raise Problem(
                 422, "Unprocessable Entity", "some items cannot be invoiced", errors=errors
             )
-        invoice = self._new(tenant, "invoices", plain(data))
+        invoice = self._new(tenant, "invoices", {**plain(data), "workspace_id": workspace_id})
         for entry in entries:
             entry.update(invoice_id=invoice["id"], is_invoiced=True)
         for expense in expenses:
@@ -531,6 +600,6 @@ class PsaMock(ExpensesMixin):
             reasons.append("already invoiced")
         if not self.approved(tenant, kind, entry):
             reasons.append("not approved")
-        if entry["workspace_id"] != data.workspace_id:
+        if entry["workspace_id"] != str(data.workspace_id):
             reasons.append("belongs to another workspace")
         return reasons

@@ -129,7 +129,7 @@ def _works(world: World, person: Consultant, day: date, rng: Any) -> bool:
 
 def active_workspace(world: World, contract_id: str) -> str | None:
     workspace = psa_workspace(world, contract_id)
-    if workspace is None or workspace["status"] != "In Progress":
+    if workspace is None or workspace["status"]["message"] != "In Progress":
         return None
     return str(workspace["id"])
 

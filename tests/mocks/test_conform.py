@@ -214,13 +214,26 @@ def test_psa_conforms() -> None:
                     "title": "Acme SOW-1",
                     "currency": "EUR",
                     "start_date": "2024-03-01",
-                    "external_reference": "record-1",
+                    "external_reference": {
+                        "service_name": "q2c",
+                        "service_model": "Contract",
+                        "service_model_ref": "record-1",
+                    },
                     "status": "In Progress",
                 }
             },
         )
         assert created.status_code == 201
         ws = created.json()["results"][0]["id"]
+        made = created.json()["workspaces"][ws]
+        assert made["status"] == {"color": "green", "key": "300", "message": "In Progress"}
+        assert psa.reference_of("default", made) == "record-1"
+        side = http.get(f"{api}/workspaces/{ws}", params={"include": "external_references"})
+        (reference,) = side.json()["external_references"].values()
+        assert (reference["subject_type"], reference["service_model_ref"]) == (
+            "Workspace",
+            "record-1",
+        )
         for n in range(4):
             http.post(
                 f"{api}/workspaces", json={"workspace": {"title": f"W{n}", "currency": "GBP"}}
