@@ -105,7 +105,8 @@ class TimeEntryPatch(_Strict):
 class InvoiceIn(_Strict):
     workspace_id: RecordId
     invoice_date: IsoDate
-    user_invoice_number: str | None = None
+    user_invoice_number: int | None = Field(default=None, strict=True, ge=1)
+    external_reference: ExternalReferenceIn | None = None
     time_entry_ids: list[str] = []
     expense_ids: list[str] = []
     billing_milestone_ids: list[str] = []

@@ -32,12 +32,13 @@ INCLUDES = {  # include name -> (collection, foreign key on the result)
     "role": ("roles", "role_id"),
     "workspace": ("workspaces", "workspace_id"),
     "external_references": ("external_references", "external_reference_ids"),
+    "workspaces": ("workspaces", "workspace_ids"),  # an invoice's (Kantata's name there)
 }
 # The include names each listing takes: those of INCLUDES that Kantata offers on it
 # (vendor-specs kantata/*.yml, each endpoint's ``include`` parameter, read 2026-12-07): time
 # entries and expenses side-load user, role and workspace; timesheet submissions user and
-# workspace; billing milestones workspace and external_references; rate card versions and
-# invoices none of these (Kantata's own side-loads there, rate_card_roles or time_entries, are
+# workspace; billing milestones workspace and external_references; invoices workspaces and
+# external_references; rate card versions none (Kantata's own there, e.g. rate_card_roles, are
 # not served). Workspaces (plus external_references), users, roles and expense reports keep all
 # three (documentation only, not measured).
 _ALL = ("user", "role", "workspace")
@@ -47,7 +48,7 @@ SIDE_LOADS: dict[str, tuple[str, ...]] = {
     "timesheet_submissions": ("user", "workspace"),
     "billing_milestones": ("workspace", "external_references"),
     "rate_card_versions": (),
-    "invoices": (),
+    "invoices": ("workspaces", "external_references"),
     "workspaces": (*_ALL, "external_references"),
     "users": _ALL,
     "roles": _ALL,
@@ -72,7 +73,6 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "time_entries": ("workspace_id", "user_id"),
     "billing_milestones": ("workspace_id", "state"),
     "rate_card_versions": ("workspace_id",),
-    "invoices": ("workspace_id",),
     "expenses": ("workspace_id", "user_id"),
     "timesheet_submissions": ("status",),
     "expense_reports": ("status",),

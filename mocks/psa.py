@@ -76,6 +76,7 @@ class PsaMock(ExpensesMixin):
         self.tables = Tables(INDEXES)
         self.changes = ChangeLog()  # what "updated_after" reads
         self.activations: dict[tuple[str, str], str] = {}  # (tenant, workspace) -> In Progress at
+        self.invoices_of: dict[tuple[str, str], list[str]] = {}  # (tenant, workspace) -> invoices
         self.app = VendorApp("psa")
         self.app.refine = as_kantata  # every error in Kantata OX's words
         app = self.app
@@ -173,7 +174,8 @@ class PsaMock(ExpensesMixin):
         named by ``external_reference_ids`` on the record."""
         if given is None:
             return
-        subject = {"workspaces": "Workspace", "billing_milestones": "BillingMilestone"}[kind]
+        subject = {"workspaces": "Workspace", "billing_milestones": "BillingMilestone",
+                   "invoices": "Invoice"}[kind]  # fmt: skip
         reference = self._new(tenant, "external_references", {
             **{k: v for k, v in given.items() if v is not None},
             "status": given.get("status") or "successful",
@@ -424,6 +426,9 @@ class PsaMock(ExpensesMixin):
             report = self.tables.table(tenant, "expense_reports").get(submission_id)
             expenses = self.tables.table(tenant, "expenses")
             return [expenses[i] for i in report["expense_ids"]] if report else []
+        if kind == "invoices" and "workspace_id" in q:  # a workspace's invoices, not the year's
+            invoices = self.tables.table(tenant, "invoices")
+            return [invoices[i] for i in self.invoices_of.get((tenant, q["workspace_id"]), [])]
         after = moment_param("updated_after", q.get("updated_after"))
         if after is not None and kind in UPDATED_KINDS:  # the night's changes, not the year's
             before = moment_param("updated_before", q.get("updated_before"))
@@ -439,8 +444,10 @@ class PsaMock(ExpensesMixin):
 
     def _matches(self, tenant: str, q: dict[str, str], row: dict[str, Any], kind: str) -> bool:
         for name in ("workspace_id", "active_submission_id", "user_id", "state"):
-            if name in q and str(row.get(name)) != q[name]:
-                return False
+            if name not in q or str(row.get(name)) == q[name]:
+                continue
+            if name != "workspace_id" or q[name] not in row.get("workspace_ids", ()):
+                return False  # (an invoice names its workspaces in workspace_ids)
         status = row.get("status")
         status = status["message"] if isinstance(status, dict) else status  # a workspace's
         if "status" in q and str(status) not in q["status"].split(","):
@@ -574,7 +581,14 @@ class PsaMock(ExpensesMixin):
             raise Problem(
                 422, "Unprocessable Entity", "some items cannot be invoiced", errors=errors
             )
-        invoice = self._new(tenant, "invoices", {**plain(data), "workspace_id": workspace_id})
+        fields = plain(data)
+        given = fields.pop("external_reference")
+        del fields["workspace_id"]
+        invoice = self._new(tenant, "invoices", {
+            **fields, "workspace_ids": [workspace_id], "external_reference_ids": [],
+        })  # fmt: skip
+        self._refer(tenant, "invoices", invoice, given)
+        self.invoices_of.setdefault((tenant, workspace_id), []).append(invoice["id"])
         for entry in entries:
             entry.update(invoice_id=invoice["id"], is_invoiced=True)
         for expense in expenses:

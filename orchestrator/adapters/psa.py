@@ -253,8 +253,10 @@ class PsaAdapter:
     ) -> Flow[None]:
         """Mark the billed items INVOICED in the PSA, so nobody bills them twice (once: an
         earlier try whose answer was lost, or a restarted core's, may have done it)."""
-        done, _ = yield from self._all("/invoices", {"workspace_id": workspace_id})
-        if any(row.get("user_invoice_number") == number for row in done):
+        done, side = yield from self._all(
+            "/invoices", {"workspace_id": workspace_id, "include": "external_references"}
+        )
+        if any(_our_key(row, side) == number for row in done):
             return
         yield from self._call(
             "POST",
@@ -263,7 +265,7 @@ class PsaAdapter:
                 "invoice": {
                     "workspace_id": int(workspace_id),
                     "invoice_date": invoice_date.isoformat(),
-                    "user_invoice_number": number,
+                    "external_reference": _reference("SalesInvoice", number),
                     "time_entry_ids": entry_ids,
                     "billing_milestone_ids": milestone_ids,
                     "expense_ids": expense_ids,

@@ -388,7 +388,12 @@ def test_psa_conforms() -> None:
         assert all(e["is_invoiced"] for e in invoiced["expenses"].values())
         open_expenses = http.get(f"{api}/expenses", params={"uninvoiced": "true"}).json()
         assert [r["id"] for r in open_expenses["results"]] == [spent[2]]
-        assert http.get(f"{api}/invoices", params={"workspace_id": ws}).json()["count"] == 1
+        of_workspace = http.get(
+            f"{api}/invoices", params={"workspace_id": ws, "include": "workspaces"}
+        ).json()
+        assert of_workspace["count"] == 1 and list(of_workspace["workspaces"]) == [ws]
+        assert of_workspace["invoices"][inv]["workspace_ids"] == [ws]
+        assert http.get(f"{api}/invoices", params={"workspace_id": "999"}).json()["count"] == 0
         uninvoiced = http.get(f"{api}/time_entries", params={"uninvoiced": "true"}).json()
         assert [r["id"] for r in uninvoiced["results"]] == [entries[2]]
         assert http.get(f"{api}/users", params={"include": "role"}).json()["roles"]
