@@ -3,6 +3,7 @@ Kantata's lengths, patterns and bounds, and fields that may be left out but neve
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
@@ -25,9 +26,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _digits(value: object) -> object:
-    """A numeric string is cast, as Kantata's Rails API casts request parameters."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and value[0] != "0":
+def _record_id(value: object) -> object:
+    """A record id in a body: a whole JSON number (``12.0`` too, as JSON Schema's integer), or
+    its decimal string, which Kantata's Rails API casts like any request parameter (a trailing
+    newline included, as Rails' integer cast ignores it)."""
+    if isinstance(value, str) and re.fullmatch(r"[1-9][0-9]*\n?", value):
         return int(value)
     return value
 
@@ -35,7 +38,7 @@ def _digits(value: object) -> object:
 # A record named in a request body: an integer, as Kantata documents ids in requests
 # (vendor-specs kantata/*.yml, e.g. POST /billing_milestones ``workspace_id``, read 2026-12-07),
 # though its answers spell ids as strings (which it casts back when sent).
-RecordId = Annotated[int, BeforeValidator(_digits), Field(strict=True, ge=1)]
+RecordId = Annotated[WholeNumber, BeforeValidator(_record_id), Field(ge=1)]
 
 
 class ExternalReferenceIn(_Strict):
@@ -60,6 +63,8 @@ class WorkspaceIn(_Strict):
     external_reference: ExternalReferenceIn | None = None
     status: Literal["Not Started", "In Planning", "In Progress", "Completed"] = "Not Started"
     price_in_cents: WholeNumber | None = Field(default=None, ge=0)
+
+    check = field_validator("external_reference")(not_null)
 
 
 class WorkspacePatch(_Strict):
@@ -93,6 +98,8 @@ class BillingMilestoneIn(_Strict):
     date_to_invoice: IsoDate
     external_reference: ExternalReferenceIn | None = None
 
+    check = field_validator("external_reference")(not_null)
+
 
 class TimeEntryPatch(_Strict):
     time_in_minutes: WholeNumber | None = Field(default=None, gt=0, le=24 * 60)
@@ -105,9 +112,11 @@ class TimeEntryPatch(_Strict):
 class InvoiceIn(_Strict):
     workspace_id: RecordId
     invoice_date: IsoDate
-    user_invoice_number: int | None = Field(default=None, strict=True, ge=1)
+    user_invoice_number: WholeNumber | None = Field(default=None, ge=1)
     external_reference: ExternalReferenceIn | None = None
     time_entry_ids: list[str] = []
     expense_ids: list[str] = []
     billing_milestone_ids: list[str] = []
-    draft: bool = False
+    draft: bool = Field(default=False, strict=True)
+
+    check = field_validator("external_reference")(not_null)
