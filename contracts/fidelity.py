@@ -13,6 +13,12 @@ spec's example payloads of those operations validated against our schemas.
 The real specs are other people's files: they are read from the folder, never copied into the
 project. Without the folder there is nothing to compare against (``SpecsMissing``).
 
+Where a published spec file is incomplete (a third-party description that leaves out a field
+the vendor's own documentation shows, e.g. the ``id`` of every Kantata object), our property may
+cite that documentation with ``x-documented: <url>``: the field then counts as found, is listed
+with its source, and is counted apart (``fields_documented``) so the table says how much rests
+on documentation rather than on the spec file.
+
 Simplifications, stated: fields are compared by path and JSON type only (not format, enum or
 required); a name of ours matches a key of a map the real schema declares
 (``additionalProperties``: Ironclad's record ``properties``); a field declared by several
@@ -76,7 +82,9 @@ class OperationFidelity:
     mirrors: dict[str, Any] = field(default_factory=dict)
     fields: int = 0
     fields_matched: int = 0
+    fields_documented: int = 0  # of ``fields_matched``: found in the vendor's docs, not its spec
     mismatches: list[str] = field(default_factory=list)
+    documented: list[str] = field(default_factory=list)
     examples: int = 0
     examples_accepted: int = 0
     example_errors: list[str] = field(default_factory=list)
@@ -100,6 +108,10 @@ class ContractFidelity:
     @property
     def fields_matched(self) -> int:
         return sum(op.fields_matched for op in self.operations)
+
+    @property
+    def fields_documented(self) -> int:
+        return sum(op.fields_documented for op in self.operations)
 
     @property
     def share(self) -> float | None:
@@ -187,6 +199,30 @@ def _fields(
         yield from _fields(schema["items"], document, prefix.removesuffix(".") + "[].", depth + 1)
     if isinstance(schema.get("additionalProperties"), dict):
         yield from _fields(schema["additionalProperties"], document, prefix + "*.", depth + 1)
+
+
+def _citations(
+    schema: Any, document: Mapping[str, Any], prefix: str = "", depth: int = 0
+) -> Iterator[tuple[str, str]]:
+    """(path, url) of every property of ours that cites the vendor's documentation with
+    ``x-documented`` (read beside its ``$ref``, before the reference is followed)."""
+    schema = _follow(schema, document)
+    if not isinstance(schema, dict) or depth > _MAX_DEPTH:
+        return
+    for key in ("allOf", "oneOf", "anyOf"):
+        for branch in schema.get(key) or ():
+            yield from _citations(branch, document, prefix, depth + 1)
+    for name, sub in (schema.get("properties") or {}).items():
+        here = f"{prefix}{name}"
+        if isinstance(sub, dict) and isinstance(sub.get("x-documented"), str):
+            yield here, sub["x-documented"]
+        yield from _citations(sub, document, here + ".", depth + 1)
+    if isinstance(schema.get("items"), dict):
+        yield from _citations(
+            schema["items"], document, prefix.removesuffix(".") + "[].", depth + 1
+        )
+    if isinstance(schema.get("additionalProperties"), dict):
+        yield from _citations(schema["additionalProperties"], document, prefix + "*.", depth + 1)
 
 
 def _compatible(ours: set[str], theirs: set[str]) -> bool:
@@ -284,10 +320,17 @@ def _compare(
     for slot, media in our_slots.items():
         their_media = their_slots.get(slot)
         their_fields = _merged(_fields(their_media.get("schema"), real)) if their_media else {}
+        cited = dict(_citations(media.get("schema"), document))
         for path, types in dict(_fields(media.get("schema"), document)).items():
             op.fields += 1
             found = _counterpart(path, their_fields)
-            if found is None:
+            if found is None and path in cited:
+                op.fields_matched += 1
+                op.fields_documented += 1
+                op.documented.append(
+                    f"{slot} {path}: not in the spec file, documented at {cited[path]}"
+                )
+            elif found is None:
                 op.mismatches.append(f"{slot} {path}: not in the real schema")
             elif not _compatible(types, found):
                 op.mismatches.append(

@@ -53,8 +53,8 @@ class ExpensesMixin:
         return self._new(tenant, "expenses", {
             "workspace_id": workspace_id, "user_id": user_id, "date": day.isoformat(),
             "category": category, "amount_in_cents": amount_in_cents, "currency": currency,
-            "notes": notes, "billable": billable, "receipt_id": str(n) if receipt else None,
-            "approved": False, "status": "ACTIVE", "expense_report_id": None, "invoice_id": None,
+            "notes": notes, "is_billable": billable, "receipt_id": str(n) if receipt else None,
+            "active_submission_id": None, "is_invoiced": False,
         })["id"]  # fmt: skip
 
     def submit_expense_report(self, tenant: str, user_id: str, expense_ids: list[str]) -> str:
@@ -62,14 +62,14 @@ class ExpensesMixin:
         if len(set(expense_ids)) != len(expense_ids):
             raise ValueError("an expense report cannot list the same expense twice")
         for expense in expenses:
-            if expense["status"] != "ACTIVE":
-                raise ValueError(f"expense {expense['id']} is {expense['status']}, not ACTIVE")
+            if expense["active_submission_id"] is not None or expense["is_invoiced"]:
+                raise ValueError(f"expense {expense['id']} is already reported or invoiced")
         report = self._new(tenant, "expense_reports", {
             "user_id": user_id, "status": "pending", "expense_ids": list(expense_ids),
             "submitted_at": iso(self.clock()), "resolved_at": None,
         })  # fmt: skip
         for expense in expenses:
-            expense.update(status="LOCKED", expense_report_id=report["id"])
+            expense.update(active_submission_id=report["id"])
         return str(report["id"])
 
     def resolve_expense_report(self, tenant: str, report_id: str, approve: bool) -> None:
@@ -83,9 +83,9 @@ class ExpensesMixin:
         for expense_id in report["expense_ids"]:
             expense = self.tables.get(tenant, "expenses", expense_id)
             if approve:
-                expense.update(approved=True, updated_at=now)
+                expense.update(updated_at=now)
             else:
-                expense.update(status="ACTIVE", expense_report_id=None, updated_at=now)
+                expense.update(active_submission_id=None, updated_at=now)
             self._touched(tenant, "expenses", expense)
         if approve:
             self._notify(tenant, "expense_report.approved", report_id, now)

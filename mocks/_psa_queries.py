@@ -14,10 +14,10 @@ __all__ = [
     "BETWEEN",
     "FILTERS",
     "INCLUDES",
-    "INCLUDE_PATTERN",
     "INDEXED_FILTERS",
     "INDEXES",
     "READ_SCOPES",
+    "SIDE_LOADS",
     "UPDATED",
     "UPDATED_KINDS",
     "check_filters",
@@ -31,6 +31,28 @@ INCLUDES = {  # include name -> (collection, foreign key on the result)
     "user": ("users", "user_id"),
     "role": ("roles", "role_id"),
     "workspace": ("workspaces", "workspace_id"),
+    "external_references": ("external_references", "external_reference_ids"),
+    "workspaces": ("workspaces", "workspace_ids"),  # an invoice's (Kantata's name there)
+}
+# The include names each listing takes: those of INCLUDES that Kantata offers on it
+# (vendor-specs kantata/*.yml, each endpoint's ``include`` parameter, read 2026-12-07): time
+# entries and expenses side-load user, role and workspace; timesheet submissions user and
+# workspace; billing milestones workspace and external_references; invoices workspaces and
+# external_references; rate card versions none (Kantata's own there, e.g. rate_card_roles, are
+# not served). Workspaces (plus external_references), users, roles and expense reports keep all
+# three (documentation only, not measured).
+_ALL = ("user", "role", "workspace")
+SIDE_LOADS: dict[str, tuple[str, ...]] = {
+    "time_entries": _ALL,
+    "expenses": _ALL,
+    "timesheet_submissions": ("user", "workspace"),
+    "billing_milestones": ("workspace", "external_references"),
+    "rate_card_versions": (),
+    "invoices": ("workspaces", "external_references"),
+    "workspaces": (*_ALL, "external_references"),
+    "users": _ALL,
+    "roles": _ALL,
+    "expense_reports": _ALL,
 }
 READ_SCOPES = {  # collection -> the OAuth scope that reads it
     "workspaces": "psa:workspaces.read",
@@ -51,7 +73,6 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "time_entries": ("workspace_id", "user_id"),
     "billing_milestones": ("workspace_id", "state"),
     "rate_card_versions": ("workspace_id",),
-    "invoices": ("workspace_id",),
     "expenses": ("workspace_id", "user_id"),
     "timesheet_submissions": ("status",),
     "expense_reports": ("status",),
@@ -66,9 +87,8 @@ INDEXES: dict[str, tuple[str, ...]] = {
 UPDATED = ("updated_after", "updated_before")
 UPDATED_KINDS = ("timesheet_submissions", "expenses")
 INDEXED_FILTERS = ("workspace_id", "user_id", "status", "state")
-FILTERS = (*INDEXED_FILTERS, "timesheet_submission_id", "expense_report_id", "approved",
-            "uninvoiced", "date_performed_between", *UPDATED)  # fmt: skip
-INCLUDE_PATTERN = re.compile(r"(user|role|workspace)(,(user|role|workspace))*")
+FILTERS = (*INDEXED_FILTERS, "active_submission_id", "approved",
+            "uninvoiced", "invoiced", "date_performed_between", *UPDATED)  # fmt: skip
 BETWEEN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}:[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -76,6 +96,7 @@ def check_filters(call: Call) -> None:
     """Refuse a malformed filter before any row is read (an empty account must say 400 too)."""
     truthy("approved", call.query.get("approved"))
     truthy("uninvoiced", call.query.get("uninvoiced"))
+    truthy("invoiced", call.query.get("invoiced"))
     for name in UPDATED:
         moment_param(name, call.query.get(name))
     between = call.query.get("date_performed_between")

@@ -1,10 +1,10 @@
 """PSA mock mirroring Kantata OX: workspaces, time entries, timesheet submissions, billing
 milestones, rate card versions and invoices, in Kantata's side-loaded JSON.
 
-Time entries move ACTIVE -> LOCKED (submitted or approved) -> INVOICED, as in Xero Projects: a
-locked entry cannot be edited, an invoiced one cannot be invoiced again. Approving a submission
-fires ``timesheet_submission.approved``; accepting a milestone fires
-``billing_milestone.accepted``.
+A time entry is editable until it is on an active timesheet submission (``active_submission_id``,
+pending or approved) or invoiced (``is_invoiced``); rejecting the submission frees it again, as
+in Kantata. Approving a submission fires ``timesheet_submission.approved``; accepting a milestone
+fires ``billing_milestone.accepted``.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from mocks._psa_models import (
 )
 from mocks._psa_queries import (
     FILTERS,
-    INCLUDE_PATTERN,
     INCLUDES,
     INDEXED_FILTERS,
     INDEXES,
     READ_SCOPES,
+    SIDE_LOADS,
     UPDATED,
     UPDATED_KINDS,
     check_filters,
@@ -46,6 +46,21 @@ __all__ = ["PsaMock"]
 
 API = "/api/v1"
 MAX_PER_PAGE = 200
+# A workspace's status as Kantata serves it, an object (vendor-specs kantata/*.yml, schema
+# Workspace ``status``: ``color``, ``key``, ``message``, e.g. 'red', '501', 'Cancelled'; read
+# 2026-12-07). Kantata's per-status keys and colours are account settings it does not publish:
+# these are the sandbox's own.
+WORKSPACE_STATUSES = {
+    "Not Started": ("grey", "100"),
+    "In Planning": ("grey", "110"),
+    "In Progress": ("green", "300"),
+    "Completed": ("blue", "400"),
+}
+
+
+def workspace_status(message: str) -> dict[str, str]:
+    color, key = WORKSPACE_STATUSES[message]
+    return {"color": color, "key": key, "message": message}
 
 
 class PsaMock(ExpensesMixin):
@@ -60,6 +75,8 @@ class PsaMock(ExpensesMixin):
         self.sink = sink
         self.tables = Tables(INDEXES)
         self.changes = ChangeLog()  # what "updated_after" reads
+        self.activations: dict[tuple[str, str], str] = {}  # (tenant, workspace) -> In Progress at
+        self.invoices_of: dict[tuple[str, str], list[str]] = {}  # (tenant, workspace) -> invoices
         self.app = VendorApp("psa")
         self.app.refine = as_kantata  # every error in Kantata OX's words
         app = self.app
@@ -124,23 +141,61 @@ class PsaMock(ExpensesMixin):
         location: str,
         subcontractor_vendor: str | None = None,
     ) -> str:
-        return self._new(
-            tenant,
-            "users",
-            {
-                "full_name": full_name,
-                "email_address": email,
-                "role_id": role_id,
-                "location": location,
-                "subcontractor_vendor": subcontractor_vendor,
-            },
-        )["id"]
+        """A user as Kantata shows one: home ``country`` (here an ISO 3166-1 alpha-2 code) and
+        ``classification`` "Internal" or "External" (a subcontractor; Kantata keeps no vendor
+        name on the user, so ``subcontractor_vendor`` only makes the user External)."""
+        user = {
+            "id": str(self.tables.next_number(tenant, "users")),
+            "full_name": full_name,
+            "email_address": email,
+            "role_id": role_id,
+            "country": location,
+            "classification": "Internal" if subcontractor_vendor is None else "External",
+        }
+        self.tables.insert(tenant, "users", user)  # Kantata's user has no created_at/updated_at
+        return str(user["id"])
 
     def workspace_by_reference(self, tenant: str, reference: str) -> dict[str, Any] | None:
         for workspace in self.tables.all(tenant, "workspaces"):
-            if workspace["external_reference"] == reference:
+            if self.reference_of(tenant, workspace) == reference:
                 return workspace
         return None
+
+    def reference_of(self, tenant: str, record: dict[str, Any]) -> str | None:
+        """The integration's key for a workspace or billing milestone: the ``service_model_ref``
+        of its first external reference (None when it has none)."""
+        refs = record.get("external_reference_ids") or []
+        if not refs:
+            return None
+        return str(self.tables.get(tenant, "external_references", refs[0])["service_model_ref"])
+
+    def _refer(self, tenant: str, kind: str, record: dict[str, Any], given: Any) -> None:
+        """Record the ``external_reference`` a create named, as Kantata does: its own object,
+        named by ``external_reference_ids`` on the record."""
+        if given is None:
+            return
+        subject = {"workspaces": "Workspace", "billing_milestones": "BillingMilestone",
+                   "invoices": "Invoice"}[kind]  # fmt: skip
+        reference = self._new(tenant, "external_references", {
+            **{k: v for k, v in given.items() if v is not None},
+            "status": given.get("status") or "successful",
+            "subject_type": subject, "subject_id": int(record["id"]),
+        })  # fmt: skip
+        record["external_reference_ids"] = [reference["id"]]
+
+    def workspaces_for_books(self, tenant: str) -> list[dict[str, Any]]:
+        """The workspaces as the run's books keep them for the oracle: the contract reference,
+        the status name and when the workspace went In Progress (Kantata serves no activation
+        time; the mock remembers it for the books only)."""
+        return [
+            {
+                **w,
+                "status": w["status"]["message"],
+                "external_reference": self.reference_of(tenant, w),
+                "activated_at": self.activations.get((tenant, w["id"])),
+            }
+            for w in self.tables.all(tenant, "workspaces")
+        ]
 
     def log_time(
         self,
@@ -166,38 +221,43 @@ class PsaMock(ExpensesMixin):
                 "billable": billable,
                 "notes": notes,
                 "approved": False,
-                "status": "ACTIVE",
+                "is_invoiced": False,
                 "invoice_id": None,
-                "timesheet_submission_id": None,
+                "active_submission_id": None,
             },
         )["id"]
 
+    @staticmethod
+    def editable(entry: dict[str, Any]) -> bool:
+        """Whether a time entry (or expense) can still be changed: on no active submission
+        (pending or approved) and not invoiced."""
+        return entry["active_submission_id"] is None and not entry["is_invoiced"]
+
     def correct_time(self, tenant: str, entry_id: str, minutes: int) -> None:
         entry = self.tables.get(tenant, "time_entries", entry_id, "time entry")
-        if entry["status"] != "ACTIVE":
-            raise ValueError(f"time entry {entry_id} is {entry['status']}; only ACTIVE is editable")
+        if not self.editable(entry):
+            raise ValueError(f"time entry {entry_id} is submitted or invoiced: not editable")
         entry.update(time_in_minutes=minutes, updated_at=iso(self.clock()))
         self._touched(tenant, "time_entries", entry)
 
     def submit_timesheet(self, tenant: str, user_id: str, entry_ids: list[str]) -> str:
         entries = [self.tables.get(tenant, "time_entries", i, "time entry") for i in entry_ids]
         for entry in entries:
-            if entry["status"] != "ACTIVE":
-                raise ValueError(f"time entry {entry['id']} is {entry['status']}, not ACTIVE")
+            if not self.editable(entry):
+                raise ValueError(f"time entry {entry['id']} is already submitted or invoiced")
         submission = self._new(
             tenant,
             "timesheet_submissions",
             {
                 "user_id": user_id,
                 "status": "pending",
-                "line_item_ids": list(entry_ids),
-                "submitted_at": iso(self.clock()),
-                "resolved_at": None,
+                "time_entry_ids": list(entry_ids),
+                "current_resolution_created_at_date": None,
                 "comment": None,
             },
         )
         for entry in entries:
-            entry.update(status="LOCKED", timesheet_submission_id=submission["id"])
+            entry.update(active_submission_id=submission["id"])
         return submission["id"]
 
     def resolve_timesheet(
@@ -209,18 +269,18 @@ class PsaMock(ExpensesMixin):
         now = iso(self.clock())
         submission.update(
             status="approved" if approve else "rejected",
-            resolved_at=now,
+            current_resolution_created_at_date=now,
             comment=comment,
             updated_at=now,
         )
         self._changed(tenant, "timesheet_submissions", submission)
         self._touched(tenant, "timesheet_submissions", submission)
-        for entry_id in submission["line_item_ids"]:
+        for entry_id in submission["time_entry_ids"]:
             entry = self.tables.get(tenant, "time_entries", entry_id)
             if approve:
                 entry.update(approved=True, updated_at=now)
             else:
-                entry.update(status="ACTIVE", timesheet_submission_id=None, updated_at=now)
+                entry.update(active_submission_id=None, updated_at=now)
             self._touched(tenant, "time_entries", entry)
         if approve:
             self._notify(tenant, "timesheet_submission.approved", submission_id, now)
@@ -264,6 +324,24 @@ class PsaMock(ExpensesMixin):
 
     # -- HTTP: reads -------------------------------------------------------------------------
 
+    @staticmethod
+    def _query(call: Call, kind: str) -> dict[str, str]:
+        """The listing's filters in the mock's field names, from Kantata's parameter names:
+        time entries of a submission by ``with_timesheet_id``, expenses of a report by
+        ``with_expense_report_id``, submissions by ``statuses`` (a comma-separated list; a bare
+        ``status`` is no filter there, as in Kantata: vendor-specs
+        kantata/mavenlink-{time-entries,expenses,timesheet-submissions}-api-openapi.yml, read
+        2026-12-07)."""
+        q = dict(call.query)
+        for name in ("active_submission_id", "status" if kind == "timesheet_submissions" else ""):
+            q.pop(name, None)  # our field names are no filters
+        renames = {"time_entries": ("with_timesheet_id", "active_submission_id"),
+                   "expenses": ("with_expense_report_id", "active_submission_id"),
+                   "timesheet_submissions": ("statuses", "status")}  # fmt: skip
+        if kind in renames and renames[kind][0] in q:
+            q[renames[kind][1]] = q.pop(renames[kind][0])
+        return q
+
     def _envelope(
         self,
         call: Call,
@@ -279,21 +357,24 @@ class PsaMock(ExpensesMixin):
         }
         if page_info is not None:
             body["meta"] = page_info
-        include = call.query.get("include")
-        if include is not None and INCLUDE_PATTERN.fullmatch(include) is None:
+        include, offered = call.query.get("include"), SIDE_LOADS[kind]
+        names = include.split(",") if include is not None else []
+        if any(name not in offered for name in names):
             raise Problem(
                 400,
                 "Bad Request",
-                f"include must be names from {', '.join(INCLUDES)} separated by commas",
+                f"include on {kind} must be names from {', '.join(offered) or '(none)'} "
+                "separated by commas",
                 errors=[{"field": "include", "message": "unknown include"}],
             )
-        for name in include.split(",") if include else []:
+        for name in names:
             collection, key = INCLUDES[name]
             side = body.setdefault(collection, {})
             for row in rows:
-                ref = row.get(key)
-                if ref is not None and ref not in side:
-                    side[ref] = self.tables.get(call.tenant, collection, ref)
+                found = row.get(key)
+                for ref in found if isinstance(found, list) else [found]:
+                    if ref is not None and ref not in side:
+                        side[ref] = self.tables.get(call.tenant, collection, ref)
         return body
 
     def _lister(self, kind: str) -> Any:
@@ -301,15 +382,17 @@ class PsaMock(ExpensesMixin):
             check_filters(call)
             number = call.int_query("page", 1, low=1)
             size = call.int_query("per_page", 20, low=1, high=MAX_PER_PAGE)
-            q, table = call.query, self.tables.table(call.tenant, kind)
+            q, table = self._query(call, kind), self.tables.table(call.tenant, kind)
             given = [name for name in FILTERS if name in q
                      and (kind in UPDATED_KINDS or name not in UPDATED)]  # fmt: skip
-            if not given or (len(given) == 1 and table.indexed(given[0])):
+            one = len(given) == 1 and table.indexed(given[0]) and "," not in q[given[0]]
+            if not given or one:
                 where = (given[0], q[given[0]]) if given else None  # a page of an index
                 total = self.tables.count(call.tenant, kind, where)
                 chunk = self.tables.window(call.tenant, kind, (number - 1) * size, size, where)
             else:
-                rows = [r for r in self._candidates(call, kind) if self._matches(call, r, kind)]
+                rows = [r for r in self._candidates(call.tenant, q, kind)
+                        if self._matches(call.tenant, q, r, kind)]  # fmt: skip
                 total, start = len(rows), (number - 1) * size
                 chunk = rows[start : start + size]
             count = max(1, -(-total // size))
@@ -331,48 +414,51 @@ class PsaMock(ExpensesMixin):
 
         return read
 
-    def _candidates(self, call: Call, kind: str) -> Any:
+    def _candidates(self, tenant: str, q: dict[str, str], kind: str) -> Any:
         """Rows worth filtering: a submission's own entries when filtering by submission (the
         common integration query), so it costs the submission's size, not the account's."""
-        submission_id = call.query.get("timesheet_submission_id")
+        submission_id = q.get("active_submission_id")
         if kind == "time_entries" and submission_id is not None:
-            submission = self.tables.table(call.tenant, "timesheet_submissions").get(submission_id)
-            entries = self.tables.table(call.tenant, "time_entries")
-            return [entries[i] for i in submission["line_item_ids"]] if submission else []
-        report_id = call.query.get("expense_report_id")
-        if kind == "expenses" and report_id is not None:
-            report = self.tables.table(call.tenant, "expense_reports").get(report_id)
-            expenses = self.tables.table(call.tenant, "expenses")
+            submission = self.tables.table(tenant, "timesheet_submissions").get(submission_id)
+            entries = self.tables.table(tenant, "time_entries")
+            return [entries[i] for i in submission["time_entry_ids"]] if submission else []
+        if kind == "expenses" and submission_id is not None:
+            report = self.tables.table(tenant, "expense_reports").get(submission_id)
+            expenses = self.tables.table(tenant, "expenses")
             return [expenses[i] for i in report["expense_ids"]] if report else []
-        after = moment_param("updated_after", call.query.get("updated_after"))
+        if kind == "invoices" and "workspace_id" in q:  # a workspace's invoices, not the year's
+            invoices = self.tables.table(tenant, "invoices")
+            return [invoices[i] for i in self.invoices_of.get((tenant, q["workspace_id"]), [])]
+        after = moment_param("updated_after", q.get("updated_after"))
         if after is not None and kind in UPDATED_KINDS:  # the night's changes, not the year's
-            before = moment_param("updated_before", call.query.get("updated_before"))
-            rows = self.tables.table(call.tenant, kind)
-            keys = self.changes.changed(call.tenant, kind, after, before)
+            before = moment_param("updated_before", q.get("updated_before"))
+            rows = self.tables.table(tenant, kind)
+            keys = self.changes.changed(tenant, kind, after, before)
             self.tables.scanned += len(keys)
             return [rows[k] for k in keys]
-        table = self.tables.table(call.tenant, kind)
+        table = self.tables.table(tenant, kind)
         for name in INDEXED_FILTERS:
-            if name in call.query and table.indexed(name):
-                return self.tables.where(call.tenant, kind, name, call.query[name])
-        return self.tables.all(call.tenant, kind)
+            if name in q and table.indexed(name) and "," not in q[name]:
+                return self.tables.where(tenant, kind, name, q[name])
+        return self.tables.all(tenant, kind)
 
-    def _matches(self, call: Call, row: dict[str, Any], kind: str = "") -> bool:
-        q = call.query
-        for name in (
-            "workspace_id",
-            "timesheet_submission_id",
-            "expense_report_id",
-            "user_id",
-            "status",
-            "state",
-        ):
-            if name in q and str(row.get(name)) != q[name]:
-                return False
-        approved = truthy("approved", q.get("approved"))
-        if approved is not None and row.get("approved") != approved:
+    def _matches(self, tenant: str, q: dict[str, str], row: dict[str, Any], kind: str) -> bool:
+        for name in ("workspace_id", "active_submission_id", "user_id", "state"):
+            if name not in q or str(row.get(name)) == q[name]:
+                continue
+            if name != "workspace_id" or q[name] not in row.get("workspace_ids", ()):
+                return False  # (an invoice names its workspaces in workspace_ids)
+        status = row.get("status")
+        status = status["message"] if isinstance(status, dict) else status  # a workspace's
+        if "status" in q and str(status) not in q["status"].split(","):
             return False
-        if truthy("uninvoiced", q.get("uninvoiced")) and row.get("invoice_id") is not None:
+        approved = truthy("approved", q.get("approved"))
+        if approved is not None and self.approved(tenant, kind, row) != approved:
+            return False
+        invoiced = row.get("is_invoiced") or row.get("invoice_id") is not None
+        if truthy("uninvoiced", q.get("uninvoiced")) and invoiced:
+            return False
+        if truthy("invoiced", q.get("invoiced")) and not invoiced:
             return False
         if kind in UPDATED_KINDS and not updated_within(q, str(row["updated_at"])):
             return False
@@ -386,53 +472,68 @@ class PsaMock(ExpensesMixin):
 
     def _create_workspace(self, call: Call) -> Reply:
         data = plain(call.parse(WorkspaceIn, "workspace"))
-        workspace = self._new(call.tenant, "workspaces", {**data, "activated_at": None})
-        if workspace["status"] == "In Progress":
-            workspace["activated_at"] = workspace["created_at"]
+        given, status = data.pop("external_reference"), data.pop("status")
+        workspace = self._new(call.tenant, "workspaces", {
+            **data, "status": workspace_status(status), "external_reference_ids": [],
+        })  # fmt: skip
+        self._refer(call.tenant, "workspaces", workspace, given)
+        if status == "In Progress":
+            self.activations[(call.tenant, workspace["id"])] = workspace["created_at"]
         return Reply(201, self._envelope(call, "workspaces", [workspace]))
 
     def _update_workspace(self, call: Call) -> Reply:
         workspace = self.tables.get(call.tenant, "workspaces", call.params["id"], "workspace")
         patch = plain(call.parse(WorkspacePatch, "workspace"), exclude_unset=True)
         now = iso(self.clock())
-        if patch.get("status") == "In Progress" and workspace["activated_at"] is None:
-            workspace["activated_at"] = now
+        if "status" in patch:
+            if patch["status"] == "In Progress":
+                self.activations.setdefault((call.tenant, workspace["id"]), now)
+            patch["status"] = workspace_status(patch["status"])
         workspace.update(patch, updated_at=now)
         return Reply(200, self._envelope(call, "workspaces", [workspace]))
 
     def _create_rate_card_version(self, call: Call) -> Reply:
         data = call.parse(RateCardVersionIn, "rate_card_version")
-        self.tables.get(call.tenant, "workspaces", data.workspace_id, "workspace")
+        workspace_id = str(data.workspace_id)
+        self.tables.get(call.tenant, "workspaces", workspace_id, "workspace")
         for line in data.rate_card_roles:
             self.tables.get(call.tenant, "roles", line.role_id, "role")
-        version = self._new(call.tenant, "rate_card_versions", plain(data))
+        version = self._new(
+            call.tenant, "rate_card_versions", {**plain(data), "workspace_id": workspace_id}
+        )
         return Reply(201, self._envelope(call, "rate_card_versions", [version]))
 
     def _create_milestone(self, call: Call) -> Reply:
         data = call.parse(BillingMilestoneIn, "billing_milestone")
-        self.tables.get(call.tenant, "workspaces", data.workspace_id, "workspace")
+        workspace_id = str(data.workspace_id)
+        self.tables.get(call.tenant, "workspaces", workspace_id, "workspace")
+        fields = plain(data)
+        given = fields.pop("external_reference")
         milestone = self._new(
             call.tenant,
             "billing_milestones",
             {
-                **plain(data),
+                **fields,
+                "workspace_id": workspace_id,
+                "external_reference_ids": [],
                 "state": "planned",
                 "completed_at": None,
                 "accepted_at": None,
                 "invoice_id": None,
             },
         )
+        self._refer(call.tenant, "billing_milestones", milestone, given)
         return Reply(201, self._envelope(call, "billing_milestones", [milestone]))
 
     def _update_time_entry(self, call: Call) -> Reply:
         entry = self.tables.get(call.tenant, "time_entries", call.params["id"], "time entry")
         patch = plain(call.parse(TimeEntryPatch, "time_entry"), exclude_unset=True)
-        if entry["status"] != "ACTIVE":
+        if not self.editable(entry):
             raise kantata_error(  # Kantata's specs declare no 409: a validation error
                 422,
                 "validation",
-                f"time entry {entry['id']} is {entry['status']} and cannot be edited",
-                "time_entry.status",
+                f"time entry {entry['id']} is submitted or invoiced and cannot be edited",
+                "time_entry.active_submission_id",
             )
         entry.update(patch, updated_at=iso(self.clock()))
         self._touched(call.tenant, "time_entries", entry)
@@ -441,8 +542,8 @@ class PsaMock(ExpensesMixin):
     def _create_invoice(self, call: Call) -> Reply:
         """Record an invoice and mark its entries and milestones INVOICED, all or nothing."""
         data = call.parse(InvoiceIn, "invoice")
-        tenant = call.tenant
-        self.tables.get(tenant, "workspaces", data.workspace_id, "workspace")
+        tenant, workspace_id = call.tenant, str(data.workspace_id)
+        self.tables.get(tenant, "workspaces", workspace_id, "workspace")
         entries = [
             self.tables.get(tenant, "time_entries", i, "time entry") for i in data.time_entry_ids
         ]
@@ -463,12 +564,12 @@ class PsaMock(ExpensesMixin):
         errors += [
             {"field": f"invoice.time_entry_ids[{k}]", "message": why}
             for k, e in enumerate(entries)
-            for why in self._uninvoiceable(e, data)
+            for why in self._uninvoiceable(tenant, "time_entries", e, data)
         ]
         errors += [
             {"field": f"invoice.expense_ids[{k}]", "message": why}
             for k, e in enumerate(expenses)
-            for why in self._uninvoiceable(e, data)
+            for why in self._uninvoiceable(tenant, "expenses", e, data)
         ]
         errors += [
             {"field": f"invoice.billing_milestone_ids[{k}]", "message": why}
@@ -480,20 +581,39 @@ class PsaMock(ExpensesMixin):
             raise Problem(
                 422, "Unprocessable Entity", "some items cannot be invoiced", errors=errors
             )
-        invoice = self._new(tenant, "invoices", plain(data))
-        for entry in [*entries, *expenses]:
-            entry.update(invoice_id=invoice["id"], status="INVOICED")
+        fields = plain(data)
+        given = fields.pop("external_reference")
+        del fields["workspace_id"]
+        invoice = self._new(tenant, "invoices", {
+            **fields, "workspace_ids": [workspace_id], "external_reference_ids": [],
+        })  # fmt: skip
+        self._refer(tenant, "invoices", invoice, given)
+        self.invoices_of.setdefault((tenant, workspace_id), []).append(invoice["id"])
+        for entry in entries:
+            entry.update(invoice_id=invoice["id"], is_invoiced=True)
+        for expense in expenses:
+            expense.update(is_invoiced=True)  # Kantata's expense names no invoice
         for milestone in milestones:
             milestone.update(invoice_id=invoice["id"])
         return Reply(201, self._envelope(call, "invoices", [invoice]))
 
-    @staticmethod
-    def _uninvoiceable(entry: dict[str, Any], data: InvoiceIn) -> list[str]:
+    def approved(self, tenant: str, kind: str, row: dict[str, Any]) -> bool:
+        """A time entry's own ``approved``; an expense is approved when its report is (Kantata's
+        expense has no such field; its ``approved`` filter means "on an approved report")."""
+        if kind != "expenses":
+            return bool(row.get("approved"))
+        report = row["active_submission_id"]
+        found = report and self.tables.table(tenant, "expense_reports").get(report)
+        return bool(found) and found["status"] == "approved"
+
+    def _uninvoiceable(
+        self, tenant: str, kind: str, entry: dict[str, Any], data: InvoiceIn
+    ) -> list[str]:
         reasons = []
-        if entry["invoice_id"] is not None:
-            reasons.append(f"already invoiced on invoice {entry['invoice_id']}")
-        if not entry["approved"]:
+        if entry["is_invoiced"]:
+            reasons.append("already invoiced")
+        if not self.approved(tenant, kind, entry):
             reasons.append("not approved")
-        if entry["workspace_id"] != data.workspace_id:
+        if entry["workspace_id"] != str(data.workspace_id):
             reasons.append("belongs to another workspace")
         return reasons

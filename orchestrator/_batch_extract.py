@@ -92,14 +92,15 @@ class Extract:
         lines: list[dict[str, Any]] = []
         start -= timedelta(microseconds=1)  # ``updated_after`` is strict: keep ``start`` itself
         approved = yield from self._psa.updated(
-            "timesheet_submissions", start, end, {"status": "approved"}
+            "timesheet_submissions", start, end, {"statuses": "approved"}
         )
         for row in approved:
-            lines.append({"kind": "timesheet", "id": str(row["id"]), "at": row["resolved_at"]})
+            at = row["current_resolution_created_at_date"]
+            lines.append({"kind": "timesheet", "id": str(row["id"]), "at": at})
         expenses = yield from self._psa.updated("expenses", start, end, {"approved": "true"})
         reports: dict[str, str] = {}
         for row in expenses:
-            report = row.get("expense_report_id")
+            report = row.get("active_submission_id")
             if report is not None:
                 reports.setdefault(str(report), str(row["updated_at"]))
         lines += [{"kind": "expenses", "id": r, "at": at} for r, at in reports.items()]

@@ -30,7 +30,7 @@ _MAX_FIXES = 5  # tries at one gap before it is left to the exception queue
 
 # PSA work the core collects: (listing, filter of finished records, inbox work name)
 _PSA_WORK = (
-    ("timesheet_submissions", {"status": "approved"}, "timesheet"),
+    ("timesheet_submissions", {"statuses": "approved"}, "timesheet"),
     ("expense_reports", {"status": "approved"}, "expenses"),
     ("billing_milestones", {"state": "accepted"}, "milestone"),
 )

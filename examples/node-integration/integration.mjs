@@ -171,14 +171,15 @@ async function onContract(recordId) {
   const start = versions.map((v) => v.effective).sort()[0];
   const created = await call("psa", "POST", "/workspaces", { body: { workspace: {
     title: `${props.sowReference} ${props.counterpartyName}`, currency: props.contractCurrency,
-    start_date: start, external_reference: props.sowReference, status: "In Planning" } } });
+    start_date: start, status: "In Planning", external_reference: { service_name: "node-example",
+      service_model: "Contract", service_model_ref: props.sowReference } } } });
   const workspaceId = String(created.results[0].id);
   const roles = Object.fromEntries((await psaAll("/roles", {})).rows.map((r) => [r.name, r.id]));
   for (const v of versions) {
     const lines = v.rates.map((line) => ({ role_id: roles[line.role], location: line.country,
       rate_in_cents: new Num(minorUnits(line.hourlyRate, 2)) }));
     await call("psa", "POST", "/rate_card_versions", { body: { rate_card_version: {
-      workspace_id: workspaceId, version_number: v.number, effective_date: v.effective,
+      workspace_id: Number(workspaceId), version_number: v.number, effective_date: v.effective,
       currency: props.contractCurrency, rate_card_roles: lines } } });
   }
   await call("psa", "PUT", `/workspaces/${workspaceId}`, { body: { workspace: { status: "In Progress" } } });
@@ -193,7 +194,7 @@ async function onTimesheet(submissionId) {
   const submission = body.timesheet_submissions[submissionId];
   if (submission.status !== "approved") return;
   const { rows, side } = await psaAll("/time_entries",
-    { timesheet_submission_id: submissionId, include: "user,role" });
+    { with_timesheet_id: submissionId, include: "user,role" });
   for (const row of rows) {
     const key = `psa:time_entry:${row.id}`;
     if (!row.billable || pending.has(key) || billed.has(key)) continue;
@@ -209,14 +210,14 @@ async function onTimesheet(submissionId) {
     const user = side.users[row.user_id];
     const role = side.roles[row.role_id].name;
     const version = contract.versions.filter((v) => v.effective <= row.date_performed).at(-1);
-    const rate = version?.rates.find((r) => r.role === role && r.country === user.location);
+    const rate = version?.rates.find((r) => r.role === role && r.country === user.country);
     if (!rate) {
-      hold("unpriced", key, `no rate for ${role} in ${user.location} on ${row.date_performed}`);
+      hold("unpriced", key, `no rate for ${role} in ${user.country} on ${row.date_performed}`);
       continue;
     }
     pending.set(key, { key, contract, date: row.date_performed, psaId: String(row.id), line: {
       lineType: "Resource",
-      description: `${row.date_performed} ${user.full_name}, ${role} (${user.location})`,
+      description: `${row.date_performed} ${user.full_name}, ${role} (${user.country})`,
       quantity: new Num(hours(row.time_in_minutes)),
       unitPrice: rate.hourlyRate,
       amountExcludingTax: new Num(timeAmount(row.time_in_minutes, rate.hourlyRate, 2, contract.rounding)),
@@ -283,8 +284,9 @@ async function invoice(reference, items, period, invoiceDate) {
     billed.add(item.key);
   }
   await call("tax", "POST", `/companies/${c.entity}/transactions/${code}/commit`, { body: { commit: true } });
-  await call("psa", "POST", "/invoices", { body: { invoice: { workspace_id: c.workspaceId, invoice_date: invoiceDate,
-    user_invoice_number: created.number, time_entry_ids: items.map((i) => i.psaId),
+  await call("psa", "POST", "/invoices", { body: { invoice: { workspace_id: Number(c.workspaceId),
+    invoice_date: invoiceDate, external_reference: { service_name: "node-example",
+      service_model: "SalesInvoice", service_model_ref: created.number }, time_entry_ids: items.map((i) => i.psaId),
     billing_milestone_ids: [], expense_ids: [] } } });
   await call("erp", "POST", `${invoices}(${created.id})/Microsoft.NAV.send`);
 }

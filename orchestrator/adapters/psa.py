@@ -22,6 +22,23 @@ from orchestrator.runtime import Flow, Runtime
 
 API = "/api/v1"
 PER_PAGE = "200"
+SERVICE = "q2c"  # our name on the external references we leave on Kantata records
+
+
+def _reference(model: str, key: str) -> dict[str, str]:
+    """Kantata's ``external_reference`` on create: our key for the record it is made for."""
+    return {"service_name": SERVICE, "service_model": model, "service_model_ref": key}
+
+
+def _our_key(record: Mapping[str, Any], side: Mapping[str, Any]) -> str | None:
+    """Our key on a Kantata record: the ``service_model_ref`` of its external reference of
+    ours, from the side-loaded ``external_references``."""
+    refs = side.get("external_references", {})
+    for ref_id in record.get("external_reference_ids") or []:
+        ref = refs.get(ref_id)
+        if ref is not None and ref.get("service_name") == SERVICE:
+            return str(ref["service_model_ref"])
+    return None
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -74,9 +91,9 @@ class PsaAdapter:
     def create_workspace(self, contract: Contract, start: date) -> Flow[str]:
         """The contract's workspace: found by its reference if an earlier attempt made it
         (its answer lost, or the core restarted), created otherwise."""
-        rows, _ = yield from self._all("/workspaces", {})
+        rows, side = yield from self._all("/workspaces", {"include": "external_references"})
         for row in rows:
-            if row.get("external_reference") == contract.reference:
+            if _our_key(row, side) == contract.reference:
                 return str(row["id"])
         body = yield from self._call(
             "POST",
@@ -86,7 +103,7 @@ class PsaAdapter:
                     "title": f"{contract.reference} {contract.customer_name}",
                     "currency": contract.currency,
                     "start_date": start.isoformat(),
-                    "external_reference": contract.reference,
+                    "external_reference": _reference("Contract", contract.reference),
                     "status": "In Planning",
                 }
             },
@@ -110,7 +127,7 @@ class PsaAdapter:
             "/rate_card_versions",
             {
                 "rate_card_version": {
-                    "workspace_id": workspace_id,
+                    "workspace_id": int(workspace_id),
                     "version_number": card.version,
                     "effective_date": card.effective_from.isoformat(),
                     "currency": card.currency,
@@ -123,9 +140,11 @@ class PsaAdapter:
         """The rate card version numbers and milestone references the workspace already has
         (so that a retried or resumed set-up never adds them twice)."""
         cards, _ = yield from self._all("/rate_card_versions", {"workspace_id": workspace_id})
-        milestones, _ = yield from self._all("/billing_milestones", {"workspace_id": workspace_id})
+        milestones, side = yield from self._all(
+            "/billing_milestones", {"workspace_id": workspace_id, "include": "external_references"}
+        )
         return ({int(c["version_number"]) for c in cards},
-                {str(m.get("external_reference")) for m in milestones})  # fmt: skip
+                {str(_our_key(m, side)) for m in milestones})  # fmt: skip
 
     def add_milestone(self, workspace_id: str, milestone: Milestone) -> Flow[None]:
         yield from self._call(
@@ -133,11 +152,11 @@ class PsaAdapter:
             "/billing_milestones",
             {
                 "billing_milestone": {
-                    "workspace_id": workspace_id,
+                    "workspace_id": int(workspace_id),
                     "title": milestone.title,
                     "amount_in_cents": to_minor(milestone.amount.amount, milestone.amount.currency),
                     "date_to_invoice": milestone.due.isoformat(),
-                    "external_reference": milestone.id,
+                    "external_reference": _reference("Milestone", milestone.id),
                 }
             },
         )
@@ -161,9 +180,9 @@ class PsaAdapter:
         if submission["status"] != "approved":
             return []
         rows, side = yield from self._all(
-            "/time_entries", {"timesheet_submission_id": submission_id, "include": "user,role"}
+            "/time_entries", {"with_timesheet_id": submission_id, "include": "user,role"}
         )
-        approved_at = datetime.fromisoformat(submission["resolved_at"])
+        approved_at = datetime.fromisoformat(submission["current_resolution_created_at_date"])
         result = []
         for row in rows:
             user = side["users"][row["user_id"]]
@@ -172,8 +191,9 @@ class PsaAdapter:
                 id=user["id"],
                 name=user["full_name"],
                 role=role["name"],
-                country=user["location"],
-                subcontractor_vendor=user.get("subcontractor_vendor"),
+                country=user["country"],
+                # Kantata only says a user is External, not whose: the classification stands in
+                subcontractor_vendor=None if user["classification"] == "Internal" else "External",
             )
             entry = TimeEntry(
                 id=row["id"],
@@ -193,7 +213,7 @@ class PsaAdapter:
         report = body["expense_reports"][report_id]
         if report["status"] != "approved":
             return []
-        rows, _ = yield from self._all("/expenses", {"expense_report_id": report_id})
+        rows, _ = yield from self._all("/expenses", {"with_expense_report_id": report_id})
         approved_at = datetime.fromisoformat(report["resolved_at"])
         return [
             Expense(
@@ -204,7 +224,7 @@ class PsaAdapter:
                 category=row["category"],
                 currency=row["currency"],
                 amount=Decimal(row["amount_in_cents"]).scaleb(-minor_unit(row["currency"])),
-                billable=row["billable"],
+                billable=row["is_billable"],
                 has_receipt=row["receipt_id"] is not None,
                 approved_at=approved_at,
             )
@@ -212,9 +232,15 @@ class PsaAdapter:
         ]
 
     def milestone(self, milestone_id: str) -> Flow[dict[str, Any]]:
-        body = yield from self._call("GET", f"/billing_milestones/{milestone_id}")
+        """The milestone record, with our key for it (its external reference's
+        ``service_model_ref``, the contract milestone's id) as ``external_reference``."""
+        body = yield from self._call(
+            "GET",
+            f"/billing_milestones/{milestone_id}",
+            params={"include": "external_references"},
+        )
         record: dict[str, Any] = body["billing_milestones"][milestone_id]
-        return record
+        return {**record, "external_reference": _our_key(record, body)}
 
     def record_invoice(
         self,
@@ -227,17 +253,19 @@ class PsaAdapter:
     ) -> Flow[None]:
         """Mark the billed items INVOICED in the PSA, so nobody bills them twice (once: an
         earlier try whose answer was lost, or a restarted core's, may have done it)."""
-        done, _ = yield from self._all("/invoices", {"workspace_id": workspace_id})
-        if any(row.get("user_invoice_number") == number for row in done):
+        done, side = yield from self._all(
+            "/invoices", {"workspace_id": workspace_id, "include": "external_references"}
+        )
+        if any(_our_key(row, side) == number for row in done):
             return
         yield from self._call(
             "POST",
             "/invoices",
             {
                 "invoice": {
-                    "workspace_id": workspace_id,
+                    "workspace_id": int(workspace_id),
                     "invoice_date": invoice_date.isoformat(),
-                    "user_invoice_number": number,
+                    "external_reference": _reference("SalesInvoice", number),
                     "time_entry_ids": entry_ids,
                     "billing_milestone_ids": milestone_ids,
                     "expense_ids": expense_ids,

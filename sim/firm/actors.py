@@ -308,7 +308,7 @@ def _psa_milestone(world: World, contract_id: str, milestone_id: str) -> dict[st
     for record in world.psa.tables.where(
         world.tenant, "billing_milestones", "workspace_id", str(workspace["id"])
     ):  # the workspace's milestones, from the PSA's index: not every milestone of the firm
-        if record["external_reference"] == milestone_id:
+        if world.psa.reference_of(world.tenant, record) == milestone_id:
             return record
     return None
 

@@ -129,7 +129,7 @@ def _works(world: World, person: Consultant, day: date, rng: Any) -> bool:
 
 def active_workspace(world: World, contract_id: str) -> str | None:
     workspace = psa_workspace(world, contract_id)
-    if workspace is None or workspace["status"] != "In Progress":
+    if workspace is None or workspace["status"]["message"] != "In Progress":
         return None
     return str(workspace["id"])
 
@@ -202,7 +202,7 @@ def _log(
 def _correct(world: World, entry_id: str, minutes: int) -> None:
     """Fix an entry's hours, if it can still be edited (not yet submitted)."""
     entry = world.psa.tables.get(world.tenant, "time_entries", entry_id)
-    if entry["status"] != "ACTIVE":
+    if not world.psa.editable(entry):
         return
     world.psa.correct_time(world.tenant, entry_id, minutes)
     truth = world.truth.time_by_psa_id[entry_id]

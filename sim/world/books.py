@@ -31,7 +31,7 @@ def close_books(world: World) -> Books:
         payments=world.erp.payments(tenant),
         tax_documents=world.tax.transactions(tenant),
         clm_records=list(world.clm.tables.all(tenant, "record")),
-        psa_workspaces=list(world.psa.tables.all(tenant, "workspaces")),
+        psa_workspaces=world.psa.workspaces_for_books(tenant),
         psa_rate_card_versions=list(world.psa.tables.all(tenant, "rate_card_versions")),
         exceptions=open_exceptions(log),
         exception_log=log,

@@ -130,7 +130,7 @@ def _cycle(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> Gr
     }))  # fmt: skip
     _deliver(core, runtime, served)
     workspace = psa.workspace_by_reference("live", "LIVE-1")
-    assert workspace is not None and workspace["status"] == "In Progress"
+    assert workspace is not None and workspace["status"]["message"] == "In Progress"
 
     (user,) = psa.tables.all("live", "users")
     entry = psa.log_time("live", user["id"], workspace["id"], date(2026, 1, 12), 15, "design")

@@ -18,6 +18,7 @@ from contracts.fidelity import (
     CONTRACT_FILES,
     DEFAULT_SPECS,
     SpecsMissing,
+    _citations,
     _compatible,
     _fields,
     fidelity,
@@ -117,6 +118,25 @@ def test_fields_are_compared_by_path_and_type() -> None:
     assert _compatible(set(), {"object"})
 
 
+def test_a_field_cites_the_vendors_documentation_beside_its_ref() -> None:
+    """``x-documented`` is read beside a ``$ref`` (before it is followed), at any depth."""
+    document = {"components": {"schemas": {"Id": {"type": "string"}}}}
+    doc = "https://developer.example/objects"
+    schema = {
+        "properties": {
+            "byId": {
+                "additionalProperties": {
+                    "properties": {
+                        "id": {"$ref": "#/components/schemas/Id", "x-documented": doc},
+                        "name": {"type": "string"},
+                    }
+                }
+            }
+        }
+    }
+    assert dict(_citations(schema, document)) == {"byId.*.id": doc}
+
+
 @pytest.fixture(scope="module")
 def table() -> dict[str, object]:
     return {c.contract: c for c in fidelity(DEFAULT_SPECS)}
@@ -202,3 +222,19 @@ def test_the_command_prints_json_and_markdown() -> None:
     markdown = runner.invoke(app, ["contracts", "fidelity", "--markdown"])
     assert markdown.exit_code == 0
     assert markdown.stdout.count("\n| ") == len(CONTRACT_FILES) + 1
+
+
+@_NEEDS_SPECS
+def test_fields_found_only_in_the_docs_are_counted_apart_and_cited(
+    table: dict[str, object],
+) -> None:
+    """Kantata's description lacks every object's ``id``: ours cite Kantata's Response Format
+    page, count as found, and are listed with their source; nothing else is waved through."""
+    psa = table["psa"]
+    assert 0 < psa.fields_documented < psa.fields_matched  # type: ignore[attr-defined]
+    lines = [line for op in psa.operations for line in op.documented]  # type: ignore[attr-defined]
+    assert len(lines) == psa.fields_documented  # type: ignore[attr-defined]
+    assert all(line.split(": ")[0].endswith(".id") for line in lines), lines
+    assert all("developer.kantata.com" in line for line in lines)
+    for name in ("erp", "tax", "payments"):
+        assert table[name].fields_documented == 0  # type: ignore[attr-defined]

@@ -214,13 +214,26 @@ def test_psa_conforms() -> None:
                     "title": "Acme SOW-1",
                     "currency": "EUR",
                     "start_date": "2024-03-01",
-                    "external_reference": "record-1",
+                    "external_reference": {
+                        "service_name": "q2c",
+                        "service_model": "Contract",
+                        "service_model_ref": "record-1",
+                    },
                     "status": "In Progress",
                 }
             },
         )
         assert created.status_code == 201
         ws = created.json()["results"][0]["id"]
+        made = created.json()["workspaces"][ws]
+        assert made["status"] == {"color": "green", "key": "300", "message": "In Progress"}
+        assert psa.reference_of("default", made) == "record-1"
+        side = http.get(f"{api}/workspaces/{ws}", params={"include": "external_references"})
+        (reference,) = side.json()["external_references"].values()
+        assert (reference["subject_type"], reference["service_model_ref"]) == (
+            "Workspace",
+            "record-1",
+        )
         for n in range(4):
             http.post(
                 f"{api}/workspaces", json={"workspace": {"title": f"W{n}", "currency": "GBP"}}
@@ -320,7 +333,12 @@ def test_psa_conforms() -> None:
         on_report = [
             http.get(
                 f"{api}/expenses",
-                params={"expense_report_id": report, "per_page": 1, "page": n, "include": "user"},
+                params={
+                    "with_expense_report_id": report,
+                    "per_page": 1,
+                    "page": n,
+                    "include": "user",
+                },
             ).json()
             for n in (1, 2)
         ]
@@ -334,8 +352,9 @@ def test_psa_conforms() -> None:
         assert list(on_report[1]["users"]) == [ids["user"]]
         yen = http.get(f"{api}/expenses/{spent[1]}").json()["expenses"][spent[1]]
         assert (yen["amount_in_cents"], yen["currency"], yen["receipt_id"]) == (18_500, "JPY", None)
-        assert (yen["status"], yen["approved"]) == ("LOCKED", True)
-        assert yen["expense_report_id"] == report
+        assert (yen["active_submission_id"], yen["is_invoiced"]) == (report, False)
+        approved = http.get(f"{api}/expenses", params={"approved": "true"}).json()
+        assert [r["id"] for r in approved["results"]] == spent[:2]
         assert http.get(f"{api}/expenses", params={"per_page": 201}).status_code == 400
         reports = http.get(
             f"{api}/expense_reports", params={"status": "approved", "include": "user"}
@@ -364,12 +383,17 @@ def test_psa_conforms() -> None:
             entries[:2],
             spent[:2],
         )
-        invoiced = http.get(f"{api}/expenses", params={"status": "INVOICED"}).json()
+        invoiced = http.get(f"{api}/expenses", params={"invoiced": "true"}).json()
         assert [r["id"] for r in invoiced["results"]] == spent[:2]
-        assert {e["invoice_id"] for e in invoiced["expenses"].values()} == {inv}
+        assert all(e["is_invoiced"] for e in invoiced["expenses"].values())
         open_expenses = http.get(f"{api}/expenses", params={"uninvoiced": "true"}).json()
         assert [r["id"] for r in open_expenses["results"]] == [spent[2]]
-        assert http.get(f"{api}/invoices", params={"workspace_id": ws}).json()["count"] == 1
+        of_workspace = http.get(
+            f"{api}/invoices", params={"workspace_id": ws, "include": "workspaces"}
+        ).json()
+        assert of_workspace["count"] == 1 and list(of_workspace["workspaces"]) == [ws]
+        assert of_workspace["invoices"][inv]["workspace_ids"] == [ws]
+        assert http.get(f"{api}/invoices", params={"workspace_id": "999"}).json()["count"] == 0
         uninvoiced = http.get(f"{api}/time_entries", params={"uninvoiced": "true"}).json()
         assert [r["id"] for r in uninvoiced["results"]] == [entries[2]]
         assert http.get(f"{api}/users", params={"include": "role"}).json()["roles"]

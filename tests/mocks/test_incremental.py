@@ -165,7 +165,7 @@ def test_kantata_updated_after_lists_submissions_approved_in_the_window() -> Non
     http = _client(psa.app)
     window = {"updated_after": _iso(START + timedelta(hours=12)),
               "updated_before": _iso(clock.now + timedelta(minutes=1)),
-              "status": "approved", "per_page": "200"}  # fmt: skip
+              "statuses": "approved", "per_page": "200"}  # fmt: skip
     before = psa.tables.scanned
     body = http.get("/api/v1/timesheet_submissions", params=window).json()
     assert [ref["id"] for ref in body["results"]] == [submissions[7], submissions[3]]

@@ -98,7 +98,7 @@ def test_the_daily_psa_count_of_finished_work_touches_one_row(n: int) -> None:
         submissions.append(psa.submit_timesheet("t", user, [entry]))
     for k, submission in enumerate(random.Random(3).sample(submissions, len(submissions))):
         psa.resolve_timesheet("t", submission, approve=k % 3 != 0)
-    approved = {"status": "approved", "per_page": "1"}
+    approved = {"statuses": "approved", "per_page": "1"}
     touched = _touched(
         psa.tables, lambda: http.get("/api/v1/timesheet_submissions", params=approved)
     )

@@ -126,7 +126,7 @@ def _cycle(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> No
     )
     _deliver(core, runtime, served)
     workspace = served.psa.workspace_by_reference(TENANT, "LIVE-1")
-    assert workspace is not None and workspace["status"] == "In Progress"
+    assert workspace is not None and workspace["status"]["message"] == "In Progress"
 
     entry = served.psa.log_time(TENANT, user, workspace["id"], date(2026, 1, 12), 15, "design")
     submission = served.psa.submit_timesheet(TENANT, user, [entry])
@@ -156,7 +156,7 @@ def _cycle(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> No
     assert invoice["totalTaxAmount"] == Decimal("192.30")
     (document,) = served.tax.transactions(TENANT)
     assert (document["status"], document["totalTax"]) == ("Committed", Decimal("192.30"))
-    assert served.psa.tables.get(TENANT, "time_entries", entry)["status"] == "INVOICED"
+    assert served.psa.tables.get(TENANT, "time_entries", entry)["is_invoiced"] is True
 
     # the client pays the payment request by bank transfer; the core applies the cash
     (intent,) = served.payments.payment_intents(TENANT)

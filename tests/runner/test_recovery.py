@@ -191,7 +191,7 @@ def test_a_crash_mid_set_up_adds_no_rate_card_or_milestone_twice(small: Scenario
     psa, tenant = result.world.psa, result.world.tenant
     cards = Counter((c["workspace_id"], c["version_number"])
                     for c in psa.tables.all(tenant, "rate_card_versions"))  # fmt: skip
-    milestones = Counter((m["workspace_id"], m["external_reference"])
+    milestones = Counter((m["workspace_id"], psa.reference_of(tenant, m))
                          for m in psa.tables.all(tenant, "billing_milestones"))  # fmt: skip
     assert max(cards.values()) == 1 and max(milestones.values()) == 1
     assert len(list(psa.tables.all(tenant, "workspaces"))) == len(small.contracts)
