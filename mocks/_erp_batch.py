@@ -118,7 +118,11 @@ def _batch(app: VendorApp, call: Call) -> Reply:
     status_of: dict[str, int] = {}
     for request in batch.requests:
         failed = [d for d in request.dependsOn if status_of.get(d, 0) >= 400]
-        inner = _inner_call(call, request)
+        try:
+            inner = _inner_call(call, request)
+        except httpx.InvalidURL as exc:
+            responses.append(_answer(request.id, BcError(400, BAD_REQUEST, str(exc)).reply()))
+            continue
         if failed:
             reply = BcError(
                 424, "Unknown", f"The request depends on the failed request '{failed[0]}'."
