@@ -59,7 +59,7 @@ from typing import Any
 import httpx
 
 from contracts.specs import SPEC_PATH
-from mocks._faults_drift import drifts, v1_request, v2_response
+from mocks._faults_drift import drifts, from_mock, to_mock
 from mocks._faults_rules import (
     QUOTA_PRESETS,
     ErrorRule,
@@ -293,7 +293,7 @@ class FaultyVendor:
                 drift = rule
         drifted = drift is not None and drifts(request.url.path)
         if drifted:
-            rewritten = v1_request(request)
+            rewritten = to_mock(request)
             if isinstance(rewritten, Problem):
                 self.fired["schema_drift"] += 1
                 return Arrival(
@@ -305,7 +305,7 @@ class FaultyVendor:
         response = self.app.handle(request)
         fault = None
         if drifted:
-            response = v2_response(response, request.url.path)
+            response = from_mock(response, request.url.path)
             self.fired["schema_drift"] += 1
             fault = "schema_drift"
         if limits:

@@ -96,7 +96,8 @@ class LatencyRule(_Rule):
 
 
 class SchemaDriftRule(_Rule):
-    """From ``start`` the vendor speaks its v2 shape (ERP: contracts/erp-v2.yaml)."""
+    """From ``start`` the ERP speaks Business Central API v1.0 to its v2.0 clients (the real
+    differences between the two versions: ``mocks._faults_drift``)."""
 
     kind: Literal["schema_drift"] = "schema_drift"
     start: AwareDatetime
