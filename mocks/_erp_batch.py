@@ -102,6 +102,7 @@ def mount_batch(app: VendorApp) -> None:
 
 
 def _batch(app: VendorApp, call: Call) -> Reply:
+    _authenticated(app, call)
     if call.headers.get("isolation") is not None:
         raise BcError(
             400,
@@ -109,8 +110,9 @@ def _batch(app: VendorApp, call: Call) -> Reply:
             "The Isolation header (transactional $batch) is not supported by the sandbox: "
             "send the batch without it.",
         )
-    _authenticated(app, call)
-    if isinstance(raw := call.json(), dict) and len(raw.get("requests") or ()) > MAX_OPERATIONS:
+    raw = call.json()
+    listed = raw.get("requests") if isinstance(raw, dict) else None
+    if isinstance(listed, list) and len(listed) > MAX_OPERATIONS:
         raise BcError(400, "Unknown", _TOO_MANY)
     batch = call.parse(BatchIn)
     _check_groups(batch.requests)
@@ -120,8 +122,9 @@ def _batch(app: VendorApp, call: Call) -> Reply:
         failed = [d for d in request.dependsOn if status_of.get(d, 0) >= 400]
         try:
             inner = _inner_call(call, request)
-        except httpx.InvalidURL as exc:
-            responses.append(_answer(request.id, BcError(400, BAD_REQUEST, str(exc)).reply()))
+        except (httpx.InvalidURL, UnicodeError) as exc:  # a URL or header no server could read
+            refusal = BcError(400, BAD_REQUEST, f"The request cannot be read: {exc}.")
+            responses.append(_answer(request.id, refusal.reply()))
             continue
         if failed:
             reply = BcError(

@@ -5,6 +5,7 @@ batch as one HTTP request."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,7 @@ from tests.support.contracts import Contract, bc_error
 
 T0 = datetime(2026, 3, 31, 18, 0, tzinfo=UTC)
 BATCH = "/api/v2.0/$batch"
+JSON_BODY = {"content-type": "application/json"}
 
 
 class Books:
@@ -109,6 +111,7 @@ def test_depends_on_names_earlier_requests_and_a_failed_dependency_is_not_run() 
         ({"content-type": "application/json"}, b'{"requests":[{"method":"GET"}]}', 400),
         ({"content-type": "application/json"}, b'{"requests":[], "extra": 1}', 400),
         ({"content-type": "application/json"}, b"[1]", 400),
+        ({"content-type": "application/json"}, b'{"requests": 5}', 400),
     ],
 )
 def test_what_the_sandbox_does_not_take_is_a_bc_error_never_a_500(
@@ -116,6 +119,18 @@ def test_what_the_sandbox_does_not_take_is_a_bc_error_never_a_500(
 ) -> None:
     books = Books()
     bc_error(books.http.post(BATCH, content=content, headers=headers), status)
+
+
+def test_an_inner_url_or_header_that_cannot_be_read_is_that_requests_400() -> None:
+    books = Books()
+    customer = json.dumps(books.customer("A", "3"))
+    unreadable = (
+        '{"requests": [{"id": "1", "method": "GET", "url": "\\u000e"},'
+        ' {"id": "2", "method": "GET", "url": "companies", "headers": {"x-a": "\\ud812"}},'
+        f" {customer}]}}"
+    )  # escapes JSON allows: a control character, a lone surrogate
+    answer = books.http.post(BATCH, content=unreadable.encode(), headers=JSON_BODY)
+    assert [r["status"] for r in answer.json()["responses"]] == [400, 400, 201]
 
 
 def test_a_nested_batch_is_refused_inside_the_batch() -> None:
