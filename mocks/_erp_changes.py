@@ -10,21 +10,26 @@ client performance", consulted 2026-12-07); this is that index for the sandbox, 
 Every record gets its stamp when it is made (``Tables.insert``) and a new one whenever
 ``mocks._erp_etags.touch`` changes it. ``ErpTables`` notes the first; a touch is reported
 through ``touched`` to the request being handled (``watch`` wraps the app's dispatch, so the
-request's tenant is known) and noted once the handler returns, in the order of the touches.
+request's tenant is known) or to the world's direct change (``noted``: a bank transfer) and
+noted once it is over, in the order of the touches. A touch outside both is not noted: every
+change of an ERP record goes through one of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from mocks._changes import ChangeLog
 from mocks._http import Call, Reply, VendorApp
 from mocks._state import Tables
 
 __all__ = ["STAMPED", "ErpTables", "touched"]
+
+T = TypeVar("T")
 
 STAMPED = ("customers", "salesInvoices", "salesCreditMemos", "customerPaymentJournals",
            "customerPayments")  # fmt: skip
@@ -74,16 +79,38 @@ class ErpTables(Tables):
         inner: Callable[[Call], Reply] = app.dispatch
 
         def dispatch(call: Call) -> Reply:
-            pending: list[dict[str, Any]] = []
-            token = _TOUCHED.set(pending)
-            try:
-                return inner(call)
-            finally:
-                _TOUCHED.reset(token)
-                for record in pending:
-                    self._note_touch(call.tenant, record)
+            with self._noting() as pending:
+                reply = inner(call)
+            self._note_all(call.tenant, pending)  # the tenant is known once the gate admitted
+            return reply
 
         app.dispatch = dispatch  # type: ignore[method-assign]
+
+    def noted(self, method: Callable[..., T]) -> Callable[..., T]:
+        """``method(tenant, ...)``, a change the simulated world makes without a request (a
+        bank transfer), with the records it touches noted."""
+
+        def run(tenant: str, *args: Any, **kwargs: Any) -> T:
+            with self._noting() as pending:
+                try:
+                    return method(tenant, *args, **kwargs)
+                finally:
+                    self._note_all(tenant, pending)
+
+        return run
+
+    @contextmanager
+    def _noting(self) -> Iterator[list[dict[str, Any]]]:
+        pending: list[dict[str, Any]] = []
+        token = _TOUCHED.set(pending)
+        try:
+            yield pending
+        finally:
+            _TOUCHED.reset(token)
+
+    def _note_all(self, tenant: str, pending: list[dict[str, Any]]) -> None:
+        for record in pending:
+            self._note_touch(tenant, record)
 
     def _note_touch(self, tenant: str, record: dict[str, Any]) -> None:
         for kind in STAMPED:

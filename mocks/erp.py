@@ -121,6 +121,7 @@ class ErpMock(CashMixin, CreditMemosMixin):
         self._cash_routes()
         self._credit_memo_routes()
         self.tables.watch(app)  # notes the records each request touches
+        self.receive_transfer = self.tables.noted(self.receive_transfer)  # type: ignore[method-assign]
         mount_batch(app)  # POST /api/v2.0/$batch: each inner request through app.dispatch
         self.auth = secure(self.app, clock, enforce=enforce_auth)
 

@@ -230,6 +230,19 @@ def test_an_incremental_sync_reads_the_changed_rows_not_the_history() -> None:
     assert books.erp.tables.scanned - before == 0
 
 
+def test_a_bank_transfer_the_world_books_is_a_change_an_incremental_sync_sees() -> None:
+    """A transfer applied without a request (the bank feed) moves the invoice's stamp, and the
+    sync finds the paid invoice (and not the others)."""
+    books = Books(invoices=2)
+    paid = books.invoices[1]
+    books.http.post(f"{books.co}/salesInvoices({paid['id']})/Microsoft.NAV.post")
+    books.tick()
+    since = books.now.isoformat().replace("+00:00", "Z")
+    books.tick()
+    books.erp.receive_transfer("default", paid["id"], Decimal(50), paid["number"])
+    assert books.numbers({"$filter": f"lastModifiedDateTime gt {since}"}) == [paid["number"]]
+
+
 @pytest.mark.parametrize(
     "expression",
     [
