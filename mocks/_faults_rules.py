@@ -47,12 +47,17 @@ class QuotaRule(_Rule):
     """Per-tenant sliding windows and a cap on calls processed at once; over a window: 429.
     Past ``concurrency``, a call waits in a queue of up to ``queue`` calls (Business
     Central's model: its latency builds up) and only past the queue gets 429; without a
-    ``queue`` it gets 429 at once."""
+    ``queue`` it gets 429 at once. A call whose wait would pass ``queue_timeout_s`` gets
+    503 once that long has passed (BC: 8 minutes)."""
 
     kind: Literal["quota"] = "quota"
     windows: list[QuotaWindow] = []
     concurrency: int | None = Field(default=None, ge=1)
     queue: int | None = Field(default=None, ge=0)
+    queue_timeout_s: float | None = Field(
+        default=None, gt=0,
+        description="a call that would wait longer in the queue gets 503 after this long",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _limits_something(self) -> QuotaRule:
@@ -125,6 +130,7 @@ def _preset(limits: Limits) -> QuotaRule:
         ],
         concurrency=limits.concurrency,
         queue=limits.queue,
+        queue_timeout_s=limits.queue_timeout_s,
     )
 
 
@@ -155,4 +161,5 @@ def quota_rule(
         windows=windows + list(extra or []),
         concurrency=concurrency if concurrency is not None else base.concurrency,
         queue=base.queue if concurrency is None else None,
+        queue_timeout_s=base.queue_timeout_s if concurrency is None else None,
     )

@@ -182,6 +182,23 @@ def test_business_central_processes_5_at_once_then_queues_then_refuses() -> None
     assert erp.layer.arrive(erp.request("GET", "/customers")).queued_s == 0.0
 
 
+def test_a_business_central_call_that_would_queue_past_8_minutes_gets_503_after_8() -> None:
+    """Calls that take 60 s to process, 5 at a time: the 6th to 45th wait 60 to 480 s; the
+    46th and on would wait past BC's 8 minutes: each holds its place in the queue for 480 s,
+    then gets 503."""
+    erp = Erp(QUOTA_PRESETS["business_central"], LatencyRule(median_ms=60_000, p99_ms=60_000))
+    held = [erp.layer.arrive(erp.request("GET", "/customers")) for _ in range(50)]
+    statuses = [a.response.status_code if a.response else 0 for a in held]
+    assert statuses == [200] * 45 + [503] * 5
+    assert [a.queued_s for a in held[44:46]] == [480.0, 480.0]
+    assert held[45].fault == "queue_timeout" and erp.layer.fired["queue_timeout"] == 5
+    assert held[45].response is not None
+    assert held[45].response.json()["error"]["code"] == "Internal_TenantUnavailable"  # BC's 503
+    for arrival in held:
+        erp.layer.depart(arrival)
+    assert erp.layer.arrive(erp.request("GET", "/customers")).queued_s == 0.0
+
+
 def test_salesforce_reports_its_usage_on_every_answer() -> None:
     """A CRM under the salesforce preset sends Sforce-Limit-Info: api-usage=n/m, and no
     x-ratelimit-* or Retry-After."""
