@@ -310,7 +310,7 @@ class FaultyVendor:
         response = self.app.handle(request)
         fault = None
         if drifted:
-            response = from_mock(response, request.url.path)
+            response = from_mock(response, request)
             self.fired["schema_drift"] += 1
             fault = "schema_drift"
         if limits:

@@ -26,8 +26,8 @@ The sandbox's extension fields (``sourceItemIds``, ``contractVersionId``, ``bill
 exist in both versions, as a BC extension's fields would.
 
 Simplified (README, known limitations): answers keep the v2.0-only properties beside the
-v1.0 ones, and query options are not checked against v1.0's properties; a ``$batch``
-request is not translated (its inner requests reach the mock as sent).
+v1.0 ones, and query options are not checked against v1.0's properties. A ``$batch`` is
+translated request by request (a refused one answers its 400 in its place).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from typing import Any
 import httpx
 import simplejson
 
+from mocks._erp_batch import BATCH, SERVICE_ROOT
 from mocks._erp_errors import BAD_REQUEST, BcError
 from mocks._http import Problem
 
@@ -105,11 +106,14 @@ _DOCUMENT_ADDRESSES = (("sellingPostalAddress", "sellTo"), ("billingPostalAddres
 _CUSTOMER_ADDRESS = (("street", "addressLine1"), ("city", "city"), ("state", "state"),
                      ("countryLetterCode", "country"), ("postalCode", "postalCode"))  # fmt: skip
 _RESOURCES = ("/customers", "/salesInvoices", "/salesCreditMemos", "/customerPayments")
+_REFUSED = "q2c_drift_refusals"  # a drifted batch's refused inner requests, request -> answer
+_NOWHERE = "$drift/refused"  # what a refused inner request reads instead (a 404, never run)
 
 
 def drifts(path: str) -> bool:
-    """Whether a request to ``path`` is one whose shape differs between v1.0 and v2.0."""
-    return any(resource in path for resource in _RESOURCES)
+    """Whether a request to ``path`` is one whose shape differs between v1.0 and v2.0 (a
+    ``$batch`` may hold such requests)."""
+    return path.endswith(BATCH) or any(resource in path for resource in _RESOURCES)
 
 
 def _collection(path: str) -> str | None:
@@ -119,16 +123,35 @@ def _collection(path: str) -> str | None:
 
 
 def to_mock(request: httpx.Request) -> httpx.Request | Problem:
-    """A v1.0 write translated for the v2.0 mock, or BC's 400 for a property v1.0 lacks."""
-    collection = _collection(request.url.path)
-    if request.method not in ("POST", "PATCH") or collection is None:
+    """A v1.0 write translated for the v2.0 mock, or BC's 400 for a property v1.0 lacks; a
+    batch with each inner request so translated (see ``_batch_to_mock``)."""
+    batch = request.method == "POST" and request.url.path.endswith(BATCH)
+    write = request.method in ("POST", "PATCH") and _collection(request.url.path) is not None
+    if not batch and not write:
         return request
     try:
         body = simplejson.loads(request.content, use_decimal=True)
     except ValueError:
         return request  # the mock explains malformed JSON itself
-    if not isinstance(body, dict):
-        return request
+    if batch:
+        extensions = {**request.extensions, _REFUSED: _batch_to_mock(body)}
+    else:
+        refusal = _down(request.method, request.url.path, body)
+        if refusal is not None:
+            return refusal
+        extensions = request.extensions
+    content = simplejson.dumps(body, use_decimal=True, separators=(",", ":")).encode()
+    headers = [(k, v) for k, v in request.headers.items() if k != "content-length"]
+    return httpx.Request(
+        request.method, request.url, headers=headers, content=content, extensions=extensions
+    )
+
+
+def _down(method: str, path: str, body: Any) -> Problem | None:
+    """Translate a v1.0 write's ``body`` (in place) for the v2.0 mock, or BC's refusal."""
+    collection = _collection(path)
+    if method not in ("POST", "PATCH") or collection is None or not isinstance(body, dict):
+        return None
     unknown = _unknown(body, _V1[collection], _ENTITY[collection])
     lines_key = _LINES.get(collection)
     lines = body.get(lines_key) if lines_key else None
@@ -142,12 +165,39 @@ def to_mock(request: httpx.Request) -> httpx.Request | Problem:
         _flatten(body, "address", _CUSTOMER_ADDRESS)
     for name, prefix in _DOCUMENT_ADDRESSES:
         _flatten(body, name, tuple((k, prefix + suffix) for k, suffix in _ADDRESS))
-    content = simplejson.dumps(body, use_decimal=True, separators=(",", ":")).encode()
-    headers = [(k, v) for k, v in request.headers.items() if k != "content-length"]
-    return httpx.Request(
-        request.method, request.url, headers=headers, content=content,
-        extensions=request.extensions,
-    )  # fmt: skip
+    return None
+
+
+def _inner_path(url: Any) -> str:
+    """An inner request's path, resolved as the batch resolves it (``mocks._erp_batch``)."""
+    try:
+        parsed = httpx.URL(str(url))
+    except (httpx.InvalidURL, UnicodeError):
+        return ""
+    path = parsed.path
+    if not parsed.is_absolute_url and not path.startswith("/"):
+        return SERVICE_ROOT + path
+    return path
+
+
+def _batch_to_mock(body: Any) -> tuple[dict[int, Any], list[str]]:
+    """Each inner write of a batch translated in place; one v1.0 refuses is replaced by a
+    read of a path that does not exist (so requests that depend on it fail, 424, as they
+    would) and its refusal kept to answer in its place: (refusals by position, paths)."""
+    refusals: dict[int, Any] = {}
+    paths: list[str] = []
+    requests = body.get("requests") if isinstance(body, dict) else None
+    for k, inner in enumerate(requests if isinstance(requests, list) else []):
+        if not isinstance(inner, dict):
+            paths.append("")
+            continue
+        path = _inner_path(inner.get("url", ""))
+        paths.append(path)
+        refusal = _down(str(inner.get("method", "")), path, inner.get("body"))
+        if refusal is not None:
+            refusals[k] = refusal.reply().body
+            inner.update(method="GET", url=_NOWHERE, body=None)
+    return refusals, paths
 
 
 def _unknown(body: dict[str, Any], known: frozenset[str], entity: str) -> Problem | None:
@@ -179,11 +229,33 @@ def _line_down(line: dict[str, Any]) -> None:
         line["unitOfMeasureCode"] = unit["code"]
 
 
-def from_mock(response: httpx.Response, path: str) -> httpx.Response:
-    """The mock's v2.0 answer to a request for ``path`` in v1.0's shape."""
+def from_mock(response: httpx.Response, request: httpx.Request) -> httpx.Response:
+    """The mock's v2.0 answer to ``request`` in v1.0's shape (each inner answer of a batch,
+    and the refusals ``to_mock`` kept in their places)."""
     if response.status_code >= 400 or not response.content:
         return response
     body = simplejson.loads(response.content, use_decimal=True)
+    kept = request.extensions.get(_REFUSED)
+    if kept is not None:
+        refusals, paths = kept
+        answers = body.get("responses") if isinstance(body, dict) else None
+        for k, answer in enumerate(answers if isinstance(answers, list) else []):
+            if k in refusals:
+                answer.update(status=400, headers={"content-type": "application/json"},
+                              body=refusals[k])  # fmt: skip
+            elif k < len(paths) and answer.get("status", 500) < 400 and "body" in answer:
+                _up(answer["body"], paths[k])
+    else:
+        _up(body, request.url.path)
+    content = simplejson.dumps(body, use_decimal=True, separators=(",", ":")).encode()
+    headers = [(k, v) for k, v in response.headers.items() if k != "content-length"]
+    return httpx.Response(response.status_code, headers=headers, content=content)
+
+
+def _up(body: Any, path: str) -> None:
+    """A v2.0 answer for ``path`` in v1.0's shape, in place."""
+    if not drifts(path) or path.endswith(BATCH):
+        return
     items = body.get("value") if isinstance(body, dict) and "value" in body else [body]
     lines_listed = path.endswith(tuple(_LINES.values()))
     for item in items if isinstance(items, list) else []:
@@ -200,9 +272,6 @@ def from_mock(response: httpx.Response, path: str) -> httpx.Response:
         for key in _LINES.values():
             for line in item.get(key) or []:
                 _line_up(line)
-    content = simplejson.dumps(body, use_decimal=True, separators=(",", ":")).encode()
-    headers = [(k, v) for k, v in response.headers.items() if k != "content-length"]
-    return httpx.Response(response.status_code, headers=headers, content=content)
 
 
 def _nest(item: dict[str, Any], name: str, fields: tuple[tuple[str, str], ...], line2: str) -> None:

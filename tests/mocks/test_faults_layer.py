@@ -318,6 +318,33 @@ def test_schema_drift_speaks_business_central_api_v1_to_a_v2_client() -> None:
     assert len(erp.invoices()) == 2
 
 
+def test_schema_drift_applies_to_each_request_of_a_batch() -> None:
+    """A drifted batch: the v2.0 invoice is answered BC's 400 in its place and what depends
+    on it 424, never run; the v1.0 customer is made and answered with v1.0's address."""
+    erp = Erp(SchemaDriftRule(start=T0))
+    co = erp.co.removeprefix("/api/v2.0/")
+    nested = {"displayName": "Nested", "currencyCode": "EUR",
+              "address": {"street": "Hauptstr. 1", "countryLetterCode": "DE"}}  # fmt: skip
+    invoice = erp.invoice_body(v2=True)
+    batch = {"requests": [
+        {"id": "1", "method": "POST", "url": f"{co}/salesInvoices", "body": invoice},
+        {"id": "2", "method": "GET", "url": f"{co}/customers", "dependsOn": ["1"]},
+        {"id": "3", "method": "POST", "url": f"{co}/customers", "body": nested},
+    ]}  # fmt: skip
+    content = simplejson.dumps(batch, use_decimal=True).encode()
+    headers = {"x-tenant": "firm", "content-type": "application/json"}
+    request = httpx.Request("POST", "http://erp.mock/api/v2.0/$batch", content=content,
+                            headers=headers)  # fmt: skip
+    arrival = erp.layer.arrive(request)
+    assert arrival.response is not None and arrival.response.status_code == 200
+    answers = arrival.response.json()["responses"]
+    assert [a["status"] for a in answers] == [400, 424, 201]
+    assert "'yourReference' does not exist" in answers[0]["body"]["error"]["message"]
+    assert answers[2]["body"]["address"]["street"] == "Hauptstr. 1"
+    assert "country" not in answers[2]["body"]
+    assert erp.invoices() == [] and arrival.fault == "schema_drift"
+
+
 def test_nothing_fires_from_the_heal_moment() -> None:
     """After heal_at every rule is silent and latency is the median, undrawn."""
     heal = T0 + timedelta(hours=1)
