@@ -40,6 +40,7 @@ class Limits:
     concurrency: int | None
     source: str
     queue: int | None = None
+    queue_timeout_s: float | None = None  # a queued call waits at most this long, then 503
 
 
 # Each limit as the vendor publishes it, with the page (URL, section) and the day it was read.
@@ -50,7 +51,8 @@ PRESETS: dict[str, Limits] = {
     # requests"). OData: 5 requests processed at once, the rest wait in a queue; 100
     # connections (processing + queued, so a queue of 95), 429 past them:
     # .../dev-itpro/administration/operational-limits-online, "OData request limits" (Max
-    # concurrent requests 5, Max connections 100, Max request queue size 95). Consulted
+    # concurrent requests 5, Max connections 100, Max request queue size 95; a queued request
+    # "wait[s] in the queue until [it times] out after 8 minutes", answered 503). Consulted
     # 2026-12-07.
     "business_central": Limits(
         vendor="Microsoft Dynamics 365 Business Central online",
@@ -58,6 +60,7 @@ PRESETS: dict[str, Limits] = {
         windows=(Window(6000, 300.0),),
         concurrency=5,
         queue=95,
+        queue_timeout_s=480.0,
         source='learn.microsoft.com Business Central: "Working with API limits" and '
         '"Operational limits for Business Central online" (OData request limits), 2026-12-07',
     ),

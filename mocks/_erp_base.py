@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.currencies import MINOR_UNITS
+from mocks._erp_changes import ErpTables
 from mocks._erp_errors import business_rule
 from mocks._erp_etags import etag, tagged, touch
 from mocks._erp_odata import (
@@ -29,6 +30,7 @@ from mocks._erp_odata import (
     parsed_query,
     resumed,
     sort_key,
+    stamp_range,
 )
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso, plain
@@ -389,9 +391,15 @@ class ErpBase:
                 source = (name, str(value))
                 break
         name, owner = where
+        window = stamp_range(query.where) if source == where else None
+        candidates = (
+            self.tables.modified(call.tenant, kind, *window[:2], inclusive_start=window[2])
+            if window is not None and isinstance(self.tables, ErpTables)
+            else self.tables.where(call.tenant, kind, *source)
+        )  # a lastModifiedDateTime range reads the records changed in it (incremental sync)
         rows = [
             r
-            for r in self.tables.where(call.tenant, kind, *source)
+            for r in candidates
             if r[name] == owner and (query.where is None or matches(query.where, r, types))
         ]
         if query.order:

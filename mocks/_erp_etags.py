@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from mocks._erp_changes import touched
 from mocks._erp_errors import ENTITY_CHANGED, INVALID_TOKEN, BcError
 from mocks._http import Call, Reply
 
@@ -18,6 +19,7 @@ def touch(record: dict[str, Any], now: str) -> None:
     (BC changes the tag on every change of the record, whoever makes it)."""
     record["lastModifiedDateTime"] = now
     record["@odata.etag"] = etag(record["@odata.etag"])
+    touched(record)  # for the lastModifiedDateTime index (mocks._erp_changes)
 
 
 def tagged(status: int, record: dict[str, Any], body: Any = None) -> Reply:

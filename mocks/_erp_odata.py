@@ -18,7 +18,8 @@ whole result, not the page. The sandbox's ``$skiptoken`` is the id of the last e
 
 Simplified: no arithmetic, no functions or lambda operators, no ``not``, no ``in``; a filter on
 a property without an index reads the company's records (a GUID or text equality on an indexed
-property reads only its bucket).
+property reads only its bucket; a ``lastModifiedDateTime`` range, ``stamp_range``, reads only
+the records changed in it, from ``mocks._erp_changes``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -50,6 +51,7 @@ __all__ = [
     "parsed_query",
     "resumed",
     "sort_key",
+    "stamp_range",
 ]
 
 MAX_PAGE = 20_000  # BC online's page size (see the module docstring)
@@ -368,6 +370,42 @@ def indexed_equalities(node: Node | None) -> list[tuple[str, Any]]:
     if node.op == "or":
         return []
     return indexed_equalities(node.left) + indexed_equalities(node.right)
+
+
+STAMP = "lastModifiedDateTime"
+
+
+def stamp_range(node: Node | None) -> tuple[datetime | None, datetime | None, bool] | None:
+    """The ``lastModifiedDateTime`` window every match must lie in (the ``gt``/``ge``/
+    ``lt``/``le`` terms under ``and`` only), as (after, before, after included); ``before``
+    is excluded (``le T`` is ``lt T`` plus the stamps' resolution, a microsecond). None when
+    the filter sets no lower bound: without one the window is the history, so the list reads
+    as any other."""
+    after: datetime | None = None
+    before: datetime | None = None
+    inclusive = False
+    for term in _and_terms(node):
+        if term.field != STAMP or term.value is None:
+            continue
+        value: datetime = term.value
+        if term.op in ("gt", "ge", "eq") and (after is None or value >= after):
+            strict = term.op == "gt"
+            inclusive = not strict if after is None or value > after else inclusive and not strict
+            after = value
+        if term.op in ("lt", "le", "eq"):
+            end = value if term.op == "lt" else value + timedelta(microseconds=1)
+            before = end if before is None else min(before, end)
+    return None if after is None else (after, before, inclusive)
+
+
+def _and_terms(node: Node | None) -> list[Comparison]:
+    if node is None:
+        return []
+    if isinstance(node, Comparison):
+        return [node]
+    if node.op == "or":
+        return []
+    return _and_terms(node.left) + _and_terms(node.right)
 
 
 _PREFER = re.compile(r"odata\.maxpagesize=(\d{1,9})")

@@ -35,7 +35,8 @@ the body and status): a bare 429 for Business Central, Stripe, Kantata, AvaTax a
 Salesforce answer and 403 ``REQUEST_LIMIT_EXCEEDED`` past its allocation. A rule with a
 ``queue`` (Business Central's 5 processed at once, 95 waiting) admits calls past its
 concurrency with a wait, ``Arrival.queued_s``: a round of the latency rule's median per
-``concurrency`` calls ahead.
+``concurrency`` calls ahead; a call whose wait would pass the rule's ``queue_timeout_s``
+(BC: 8 minutes) holds its place that long and then gets 503.
 Served, the wait is spent on the event loop with the latency; the simulator's runtime adds it
 to the response half (in simulated time), so a queued call comes back later, or times out.
 
@@ -59,7 +60,7 @@ from typing import Any
 import httpx
 
 from contracts.specs import SPEC_PATH
-from mocks._faults_drift import drifts, v1_request, v2_response
+from mocks._faults_drift import drifts, from_mock, to_mock
 from mocks._faults_rules import (
     QUOTA_PRESETS,
     ErrorRule,
@@ -272,6 +273,10 @@ class FaultyVendor:
         for state in active:
             if isinstance(state.rule, QuotaRule):
                 verdict = self._over_quota(state, state.rule, tenant, request.method, now)
+                if verdict.rejected is not None and verdict.queued_s:  # held while it waited
+                    self._in_flight[tenant] += 1
+                    return Arrival(verdict.rejected, fault=verdict.fault, tenant=tenant,
+                                   queued_s=verdict.queued_s)  # fmt: skip
                 if verdict.rejected is not None:
                     return Arrival(verdict.rejected, fault=verdict.fault)
                 limits.update(verdict.headers)
@@ -293,7 +298,7 @@ class FaultyVendor:
                 drift = rule
         drifted = drift is not None and drifts(request.url.path)
         if drifted:
-            rewritten = v1_request(request)
+            rewritten = to_mock(request)
             if isinstance(rewritten, Problem):
                 self.fired["schema_drift"] += 1
                 return Arrival(
@@ -305,7 +310,7 @@ class FaultyVendor:
         response = self.app.handle(request)
         fault = None
         if drifted:
-            response = v2_response(response, request.url.path)
+            response = from_mock(response, request)
             self.fired["schema_drift"] += 1
             fault = "schema_drift"
         if limits:
@@ -370,6 +375,12 @@ class FaultyVendor:
                 queued_s = math.ceil(ahead / rule.concurrency) * self._service_s()
         for calls in counted:
             calls.append(t)
+        timeout = rule.queue_timeout_s
+        if timeout is not None and queued_s > timeout:  # waits its time out in the queue
+            self.fired["queue_timeout"] += 1
+            detail = f"waited {timeout:g} s in the queue without a processing slot"
+            gone = self._problem(503, "Service Unavailable", detail, {})
+            return _Verdict(gone, "queue_timeout", queued_s=timeout)
         return _Verdict(None, None, _signals(self.name, usage), queued_s)
 
     def _throttled(self, detail: str, headers: dict[str, str]) -> httpx.Response:

@@ -47,12 +47,17 @@ class QuotaRule(_Rule):
     """Per-tenant sliding windows and a cap on calls processed at once; over a window: 429.
     Past ``concurrency``, a call waits in a queue of up to ``queue`` calls (Business
     Central's model: its latency builds up) and only past the queue gets 429; without a
-    ``queue`` it gets 429 at once."""
+    ``queue`` it gets 429 at once. A call whose wait would pass ``queue_timeout_s`` gets
+    503 once that long has passed (BC: 8 minutes)."""
 
     kind: Literal["quota"] = "quota"
     windows: list[QuotaWindow] = []
     concurrency: int | None = Field(default=None, ge=1)
     queue: int | None = Field(default=None, ge=0)
+    queue_timeout_s: float | None = Field(
+        default=None, gt=0,
+        description="a call that would wait longer in the queue gets 503 after this long",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _limits_something(self) -> QuotaRule:
@@ -96,7 +101,8 @@ class LatencyRule(_Rule):
 
 
 class SchemaDriftRule(_Rule):
-    """From ``start`` the vendor speaks its v2 shape (ERP: contracts/erp-v2.yaml)."""
+    """From ``start`` the ERP speaks Business Central API v1.0 to its v2.0 clients (the real
+    differences between the two versions: ``mocks._faults_drift``)."""
 
     kind: Literal["schema_drift"] = "schema_drift"
     start: AwareDatetime
@@ -124,6 +130,7 @@ def _preset(limits: Limits) -> QuotaRule:
         ],
         concurrency=limits.concurrency,
         queue=limits.queue,
+        queue_timeout_s=limits.queue_timeout_s,
     )
 
 
@@ -154,4 +161,5 @@ def quota_rule(
         windows=windows + list(extra or []),
         concurrency=concurrency if concurrency is not None else base.concurrency,
         queue=base.queue if concurrency is None else None,
+        queue_timeout_s=base.queue_timeout_s if concurrency is None else None,
     )

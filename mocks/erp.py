@@ -33,13 +33,15 @@ from mocks._erp_base import (
     priced_lines,
     refused,
 )
+from mocks._erp_batch import mount_batch
 from mocks._erp_cash import CashMixin
+from mocks._erp_changes import ErpTables
 from mocks._erp_credits import CreditMemosMixin
 from mocks._erp_errors import as_bc
 from mocks._erp_etags import check_if_match, etag, tagged, touch
 from mocks._exchange_rates import daily_rate
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, not_null
-from mocks._state import Clock, Tables, guid, iso, plain
+from mocks._state import Clock, guid, iso, plain
 
 __all__ = ["ErpMock"]
 
@@ -86,7 +88,7 @@ class ErpMock(CashMixin, CreditMemosMixin):
 
     def __init__(self, clock: Clock, *, enforce_auth: bool = False) -> None:
         self.clock = clock
-        self.tables = Tables(INDEXES)
+        self.tables = ErpTables(INDEXES)  # with the lastModifiedDateTime index
         self.app = VendorApp("erp")
         self.app.refine = as_bc  # every error in Business Central's words
         app = self.app
@@ -118,6 +120,9 @@ class ErpMock(CashMixin, CreditMemosMixin):
         )
         self._cash_routes()
         self._credit_memo_routes()
+        self.tables.watch(app)  # notes the records each request touches
+        self.receive_transfer = self.tables.noted(self.receive_transfer)  # type: ignore[method-assign]
+        mount_batch(app)  # POST /api/v2.0/$batch: each inner request through app.dispatch
         self.auth = secure(self.app, clock, enforce=enforce_auth)
 
     # -- set-up and inspection by the simulated firm ----------------------------------------

@@ -143,7 +143,8 @@ class LostResponseSpec(_Spec):
 
 
 class SchemaDriftSpec(_Spec):
-    """From 00:00 on ``from`` the ERP answers in its v2 shape (contracts/erp-v2.yaml)."""
+    """From 00:00 on ``from`` the ERP speaks Business Central API v1.0 to its v2.0 clients
+    (the real differences between the versions: ``mocks._faults_drift``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

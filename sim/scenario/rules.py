@@ -302,7 +302,7 @@ def _check_vendor_faults(
     if spec.schema_drift is not None:
         if vendor != "erp":
             issues.append(
-                (f"{here}.schema_drift", "no schema drift here: only the ERP has a v2 shape")
+                (f"{here}.schema_drift", "no schema drift here: only the ERP has two API versions")
             )
         elif not s.starts <= spec.schema_drift.from_ <= s.ends:
             issues.append(

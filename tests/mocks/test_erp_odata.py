@@ -207,6 +207,73 @@ def test_an_indexed_equality_reads_its_bucket_not_the_table() -> None:
     assert books.erp.tables.scanned - before == 1
 
 
+def test_an_incremental_sync_reads_the_changed_rows_not_the_history() -> None:
+    """2,000 invoices from the past, 3 changed since the last sync (two posted, one new): a
+    ``lastModifiedDateTime gt <last sync>`` page reads those 3 rows, in the order a scan of
+    the table gives them, whatever the history; a second sync reads none."""
+    books = Books(invoices=0)
+    for k in range(2000):
+        books.erp.tables.insert("default", "salesInvoices", _stored(books, k))
+    books.now = T0 + timedelta(days=1)
+    since = books.now.isoformat().replace("+00:00", "Z")
+    new = books.invoice(0)
+    for k in (1500, 7):
+        invoice_id = f"00000000-0000-0000-0000-{k:012d}"
+        books.http.post(f"{books.co}/salesInvoices({invoice_id})/Microsoft.NAV.post")
+    before = books.erp.tables.scanned
+    changed = books.numbers({"$filter": f"lastModifiedDateTime gt {since}"})
+    assert changed == ["S-INV900007", "S-INV901500", new["number"]]
+    assert books.erp.tables.scanned - before == 3
+    later = books.now.isoformat().replace("+00:00", "Z")
+    before = books.erp.tables.scanned
+    assert books.numbers({"$filter": f"lastModifiedDateTime gt {later}"}) == []
+    assert books.erp.tables.scanned - before == 0
+
+
+def test_a_bank_transfer_the_world_books_is_a_change_an_incremental_sync_sees() -> None:
+    """A transfer applied without a request (the bank feed) moves the invoice's stamp, and the
+    sync finds the paid invoice (and not the others)."""
+    books = Books(invoices=2)
+    paid = books.invoices[1]
+    books.http.post(f"{books.co}/salesInvoices({paid['id']})/Microsoft.NAV.post")
+    books.tick()
+    since = books.now.isoformat().replace("+00:00", "Z")
+    books.tick()
+    books.erp.receive_transfer("default", paid["id"], Decimal(50), paid["number"])
+    assert books.numbers({"$filter": f"lastModifiedDateTime gt {since}"}) == [paid["number"]]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "lastModifiedDateTime gt {t1}",
+        "lastModifiedDateTime ge {t1}",
+        "lastModifiedDateTime ge {t1} and lastModifiedDateTime lt {t3}",
+        "lastModifiedDateTime gt {t1} and lastModifiedDateTime le {t3}",
+        "lastModifiedDateTime ge {t1} and lastModifiedDateTime gt {t2}",
+        "lastModifiedDateTime gt {t2} and lastModifiedDateTime ge {t2}",
+        "lastModifiedDateTime eq {t2}",
+        "lastModifiedDateTime gt {t1} and totalAmountExcludingTax gt 150",
+        "lastModifiedDateTime gt {t1} or totalAmountExcludingTax gt 450",
+        "lastModifiedDateTime lt {t3}",
+    ],
+)
+def test_a_stamp_window_answers_as_the_scan_would(expression: str) -> None:
+    """Every window (bounds strict or not, combined, with other terms) gives the records a
+    scan of the company's invoices finds, in the same order, a posted invoice included."""
+    books = Books(invoices=5)
+    books.tick()
+    books.http.post(f"{books.co}/salesInvoices({books.invoices[1]['id']})/Microsoft.NAV.post")
+    stamps = [i["lastModifiedDateTime"] for i in books.erp.invoices("default")]
+    t1, t2, t3 = stamps[0], stamps[2], stamps[3]
+    text = expression.format(t1=t1, t2=t2, t3=t3)
+    scanned = books.erp.tables.scanned
+    # under "or" no bound holds for every match: the same filter read by a scan of the company
+    scan = books.numbers({"$filter": f"({text}) or number eq 'none'"})
+    assert books.erp.tables.scanned - scanned == 5
+    assert scan and books.numbers({"$filter": text}) == scan
+
+
 def _stored(books: Books, k: int) -> dict[str, Any]:
     """A stored invoice record (made directly: 2,000 HTTP creates would only be slower)."""
     template = dict(books.erp.invoices("default")[0]) if books.erp.invoices("default") else {}

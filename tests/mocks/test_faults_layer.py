@@ -80,15 +80,16 @@ class Erp:
         return 0 if response is None else response.status_code
 
     def invoice_body(self, v2: bool = False) -> dict[str, Any]:
+        """An invoice create; ``v2`` adds ``yourReference``, a property API v1.0 lacks."""
         line: dict[str, Any] = {
-            "quantity": Decimal(8), "unitPrice": Decimal(120), "amountExcludingTax": Decimal(960),
-            "sourceItemIds": ["te-1"], "contractVersionId": "v1",
+            "description": "Engineer", "quantity": Decimal(8), "unitPrice": Decimal(120),
+            "amountExcludingTax": Decimal(960), "sourceItemIds": ["te-1"],
+            "contractVersionId": "v1",
         }  # fmt: skip
-        line["lineDescription" if v2 else "description"] = "Engineer"
         body = {"customerId": self.customer, "invoiceDate": "2026-03-31", "currencyCode": "EUR",
                 "salesInvoiceLines": [line]}  # fmt: skip
         if v2:
-            body["postingDate"] = "2026-03-31"
+            body["yourReference"] = "2026-03 Client"
         return body
 
     def invoices(self) -> list[dict[str, Any]]:
@@ -181,6 +182,23 @@ def test_business_central_processes_5_at_once_then_queues_then_refuses() -> None
     assert erp.layer.arrive(erp.request("GET", "/customers")).queued_s == 0.0
 
 
+def test_a_business_central_call_that_would_queue_past_8_minutes_gets_503_after_8() -> None:
+    """Calls that take 60 s to process, 5 at a time: the 6th to 45th wait 60 to 480 s; the
+    46th and on would wait past BC's 8 minutes: each holds its place in the queue for 480 s,
+    then gets 503."""
+    erp = Erp(QUOTA_PRESETS["business_central"], LatencyRule(median_ms=60_000, p99_ms=60_000))
+    held = [erp.layer.arrive(erp.request("GET", "/customers")) for _ in range(50)]
+    statuses = [a.response.status_code if a.response else 0 for a in held]
+    assert statuses == [200] * 45 + [503] * 5
+    assert [a.queued_s for a in held[44:46]] == [480.0, 480.0]
+    assert held[45].fault == "queue_timeout" and erp.layer.fired["queue_timeout"] == 5
+    assert held[45].response is not None
+    assert held[45].response.json()["error"]["code"] == "Internal_TenantUnavailable"  # BC's 503
+    for arrival in held:
+        erp.layer.depart(arrival)
+    assert erp.layer.arrive(erp.request("GET", "/customers")).queued_s == 0.0
+
+
 def test_salesforce_reports_its_usage_on_every_answer() -> None:
     """A CRM under the salesforce preset sends Sforce-Limit-Info: api-usage=n/m, and no
     x-ratelimit-* or Retry-After."""
@@ -258,24 +276,73 @@ def test_lost_response_commits_the_write_the_caller_never_hears_of() -> None:
     assert len(erp.invoices()) == 2
 
 
-def test_schema_drift_rejects_v1_creates_and_answers_in_v2_shape() -> None:
-    """From the drift moment a v1 create is refused (BC's 400) naming postingDate and the
-    renamed line field; a v2 create is accepted and every answer shows lines as lineDescription."""
+def test_schema_drift_speaks_business_central_api_v1_to_a_v2_client() -> None:
+    """From the drift moment the ERP is BC's API v1.0: a v2.0 create naming a property v1.0
+    lacks (yourReference) is BC's 400 naming it; a v1.0 create with v1.0's complex address is
+    made (flattened for the v2.0 mock underneath); answers nest addresses as v1.0 does and key
+    lines by document and sequence."""
     erp = Erp(SchemaDriftRule(start=T0 + timedelta(days=1)))
-    before = erp.send("POST", "/salesInvoices", erp.invoice_body()).response
-    assert before is not None and before.json()["salesInvoiceLines"][0]["description"]
+    before = erp.send("POST", "/salesInvoices", erp.invoice_body(v2=True)).response
+    assert before is not None and before.status_code == 201, before.text
     erp.clock.advance(86_400)
-    v1 = erp.send("POST", "/salesInvoices", erp.invoice_body()).response
-    assert v1 is not None and v1.status_code == 400
-    message = v1.json()["error"]["message"]
-    assert message.startswith("postingDate: Field required; salesInvoiceLines.0.description:")
     v2 = erp.send("POST", "/salesInvoices", erp.invoice_body(v2=True)).response
-    assert v2 is not None and v2.status_code == 201
-    line = v2.json()["salesInvoiceLines"][0]
-    assert line["lineDescription"] == "Engineer" and "description" not in line
-    listed = erp.send("GET", f"/salesInvoices({v2.json()['id']})/salesInvoiceLines").response
-    assert listed is not None and "lineDescription" in listed.json()["value"][0]
-    assert [i["salesInvoiceLines"][0]["description"] for i in erp.invoices()] == ["Engineer"] * 2
+    assert v2 is not None and v2.status_code == 400
+    assert v2.json()["error"] == {
+        "code": "BadRequest",
+        "message": "The property 'yourReference' does not exist on type "
+        "'Microsoft.NAV.salesInvoice'. Make sure to only use property names that are defined "
+        "by the type.",
+    }
+    v1 = erp.send("POST", "/salesInvoices", erp.invoice_body()).response
+    assert v1 is not None and v1.status_code == 201, v1.text
+    made = v1.json()
+    line = made["salesInvoiceLines"][0]
+    assert line["id"] == f"{made['id']}-{line['sequence']}"
+    listed = erp.send("GET", f"/salesInvoices({made['id']})/salesInvoiceLines").response
+    assert listed is not None and listed.json()["value"][0]["id"] == line["id"]
+    flat = {"displayName": "Flat", "country": "DE", "currencyCode": "EUR"}
+    refused = erp.send("POST", "/customers", flat).response
+    assert refused is not None and "'country' does not exist" in refused.text
+    nested = {"displayName": "Nested", "currencyCode": "EUR",
+              "address": {"street": "Hauptstr. 1", "city": "Berlin", "countryLetterCode": "DE",
+                          "postalCode": "10115"}}  # fmt: skip
+    customer = erp.send("POST", "/customers", nested).response
+    assert customer is not None and customer.status_code == 201, customer.text
+    assert customer.json()["address"] == {"street": "Hauptstr. 1", "city": "Berlin",
+                                          "state": None, "countryLetterCode": "DE",
+                                          "postalCode": "10115"}  # fmt: skip
+    assert "addressLine1" not in customer.json()
+    stored = erp.erp.tables.get("firm", "customers", customer.json()["id"])
+    assert (stored["addressLine1"], stored["country"]) == ("Hauptstr. 1", "DE")
+    assert erp.layer.fired["schema_drift"] == 5
+    assert len(erp.invoices()) == 2
+
+
+def test_schema_drift_applies_to_each_request_of_a_batch() -> None:
+    """A drifted batch: the v2.0 invoice is answered BC's 400 in its place and what depends
+    on it 424, never run; the v1.0 customer is made and answered with v1.0's address."""
+    erp = Erp(SchemaDriftRule(start=T0))
+    co = erp.co.removeprefix("/api/v2.0/")
+    nested = {"displayName": "Nested", "currencyCode": "EUR",
+              "address": {"street": "Hauptstr. 1", "countryLetterCode": "DE"}}  # fmt: skip
+    invoice = erp.invoice_body(v2=True)
+    batch = {"requests": [
+        {"id": "1", "method": "POST", "url": f"{co}/salesInvoices", "body": invoice},
+        {"id": "2", "method": "GET", "url": f"{co}/customers", "dependsOn": ["1"]},
+        {"id": "3", "method": "POST", "url": f"{co}/customers", "body": nested},
+    ]}  # fmt: skip
+    content = simplejson.dumps(batch, use_decimal=True).encode()
+    headers = {"x-tenant": "firm", "content-type": "application/json"}
+    request = httpx.Request("POST", "http://erp.mock/api/v2.0/$batch", content=content,
+                            headers=headers)  # fmt: skip
+    arrival = erp.layer.arrive(request)
+    assert arrival.response is not None and arrival.response.status_code == 200
+    answers = arrival.response.json()["responses"]
+    assert [a["status"] for a in answers] == [400, 424, 201]
+    assert "'yourReference' does not exist" in answers[0]["body"]["error"]["message"]
+    assert answers[2]["body"]["address"]["street"] == "Hauptstr. 1"
+    assert "country" not in answers[2]["body"]
+    assert erp.invoices() == [] and arrival.fault == "schema_drift"
 
 
 def test_nothing_fires_from_the_heal_moment() -> None:
