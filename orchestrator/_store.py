@@ -20,8 +20,11 @@ core teaches the store (``learn``) a vocabulary, the classes and field names its
 made of, and every pickle starts from a memo that holds them: a class is written as a two-byte
 reference to its place in the vocabulary. The vocabulary is part of the file's format (a
 store is read by the code that wrote it; changing the vocabulary makes older files
-unreadable). Pickles are made in the pickler's "fast" mode (no memo of their own): a record
-is a tree of plain values, and an object it holds twice comes back as two equal copies.
+unreadable). A record of a class in the vocabulary is pickled in the pickler's "fast" mode
+(no memo of its own, so the reader's memo stays the vocabulary): such a record is a small tree
+of plain values, and an object it holds twice would come back as two equal copies. Any other
+record (an outgoing invoice: hundreds of lines repeating the same keys) is pickled as before,
+with its own memo, which the vocabulary's would only get in the way of.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ class Store:
         self._dispatch: dict[type, Callable[[Any], tuple[Any, tuple[str]]]] = {}
         self._writer_memo: Any = None  # the vocabulary as a pickler's memo (see ``learn``)
         self._reader: _Reader | None = None  # ... and as an unpickler's
+        self._learned: dict[type, None] = {}  # the classes whose records use the vocabulary
         self.flushes = 0
 
     def learn(self, vocabulary: Iterable[Any]) -> None:
@@ -84,6 +88,7 @@ class Store:
                 name = sys.intern(name)
                 words.setdefault(id(name), name)
         known = tuple(words.values())
+        self._learned = {thing: None for thing in known if isinstance(thing, type)}
         buffer = io.BytesIO()
         writer = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
         writer.dump(known)
@@ -148,7 +153,8 @@ class Store:
     def _dump(self, value: Any) -> bytes:
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        if self._writer_memo is not None:
+        if self._writer_memo is not None and type(value) in self._learned:
+            buffer.write(_WORDED)
             pickler.memo = self._writer_memo  # a copy: the vocabulary, by place
             pickler.fast = True  # memoize nothing more: the reader's memo stays the vocabulary
         if self._shared is not None and type(value) is not self._shared:
@@ -157,10 +163,16 @@ class Store:
         return buffer.getvalue()
 
     def _load(self, blob: bytes) -> Any:
-        reader = _Reader(io.BytesIO(blob), self.resolve)
-        if self._reader is not None:
+        worded = blob[:1] == _WORDED
+        reader = _Reader(io.BytesIO(blob[1:] if worded else blob), self.resolve)
+        if worded:
+            if self._reader is None:
+                raise ValueError("a record pickled against a vocabulary the store never learnt")
             reader.memo = self._reader.memo  # a copy of the vocabulary the pickle refers to
         return reader.load()
+
+
+_WORDED = b"V"  # marks a pickle made against the vocabulary (a plain one starts with 0x80)
 
 
 def _shared(key: str) -> Any:

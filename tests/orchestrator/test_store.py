@@ -3,6 +3,7 @@ at it as its key; on load they point at the one loaded engagement again."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -67,3 +68,17 @@ def test_a_vocabulary_writes_classes_and_field_names_by_place(tmp_path: Path) ->
     loaded = pointing2["p"]
     assert loaded == Pointing("p", Shared("c1", ["rate v1"]), [Shared("c1", ["rate v1"])])
     assert loaded.to is shared2["c1"] and loaded.also[0] is shared2["c1"]
+
+
+def test_a_record_outside_the_vocabulary_keeps_its_own_memo(tmp_path: Path) -> None:
+    """A record of another class (an outgoing invoice's dict: lines repeating their keys) is
+    pickled with a memo of its own, and read back next to vocabulary records."""
+    store = Store(str(tmp_path / "core.db"))
+    store.learn([Shared, date])
+    lines = [{"description": f"line {n}", "unitPrice": "1.00"} for n in range(50)]
+    lines = [{sys.intern(k): v for k, v in line.items()} for line in lines]
+    outgoing, item = {"lines": lines}, Shared("c1", ["x"])
+    blob = store._dump(outgoing)
+    assert blob.count(b"unitPrice") == 1  # memoized: written once
+    assert store._load(blob) == outgoing and store._load(store._dump(item)) == item
+    assert store._load(store._dump(date(2026, 1, 2))) == date(2026, 1, 2)
