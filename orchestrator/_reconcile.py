@@ -41,6 +41,10 @@ _MAX_FIXES = 5  # tries at one gap before it is left to the exception queue
 # core's clock said the read started is read again (twice is harmless; missed is not).
 _CLOCK_MARGIN = timedelta(minutes=10)
 _MONEY_EVENTS = ("payment_intent.partially_funded", "payment_intent.succeeded")
+# Stripe keeps events 30 days ("List all events ... going back 30 days",
+# https://docs.stripe.com/api/events/list, read 2026-12-07): a watermark older than that reads
+# every intent again instead
+_EVENTS_KEPT = 29 * 86400
 
 # PSA work the core collects: (listing, filter of finished records, inbox work name)
 _PSA_WORK = (
@@ -188,7 +192,8 @@ class Reconciliation:
         """Intents whose money changed since the last read (Stripe's event log; every intent
         the first time), plus those an earlier run could not apply yet."""
         upto = int((self.ctx.rt.now() - _CLOCK_MARGIN).timestamp())
-        if self._events_after is None:
+        if self._events_after is None or upto - self._events_after > _EVENTS_KEPT:
+            self._events_after = None  # (re)start from one full listing
             intents = yield from self.ctx.payments.intents()
         else:
             events = yield from self.ctx.payments.events_between(self._events_after, upto)

@@ -138,3 +138,6 @@ def test_payments_are_read_from_the_event_log_after_one_full_listing() -> None:
     core.state.cash_applied["pi_1"] = 500
     run_flow(core.reconciliation.reconcile())
     assert core.reconciliation._open_intents == {}  # applied: forgotten
+    runtime.at += timedelta(days=31)  # Stripe keeps events 30 days: every intent again
+    run_flow(core.reconciliation.reconcile())
+    assert payments.intents_listed == 2 and len(payments.windows) == 3
