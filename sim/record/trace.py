@@ -3,9 +3,10 @@
 Lines are serialised with sorted keys as they are written, so the file's SHA-256 is a
 fingerprint of the run: same scenario, seed and code give the same bytes.
 
-Lines go to an anonymous temporary file as they are written (and into the running SHA-256),
-not into a list: a firm's year writes millions of lines, which held in RAM were a good part
-of a big run's peak (issue 14). ``content`` reads the file back for the few callers that want
+Lines go to a spooled temporary file as they are written (and into the running SHA-256), not
+into a list: a firm's year writes millions of lines, which held in RAM were a good part of a
+big run's peak (issue 14). The first 8 MiB stay in memory, so a small run (a test, a swarm
+seed) opens no file. ``content`` reads the file back for the few callers that want
 the bytes (tests, small runs); ``save`` copies it in chunks.
 """
 
@@ -25,6 +26,8 @@ from typing import Any
 
 __all__ = ["Trace"]
 
+_SPOOL = 8 * 1024 * 1024  # bytes of trace kept in memory before it moves to a file
+
 
 def _default(value: Any) -> str:
     return str(value)
@@ -33,7 +36,7 @@ def _default(value: Any) -> str:
 class Trace:
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self._clock = clock
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the trace
+        self._file = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115 - see below
         weakref.finalize(self, self._file.close)  # no ResourceWarning when a trace is dropped
         self._hash = hashlib.sha256()
         self._count = 0
