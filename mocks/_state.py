@@ -147,7 +147,10 @@ class Tables:
         self.scanned = 0
 
     def _tenant(self, tenant: str) -> _Tenant:
-        return self._tenants.setdefault(tenant, _Tenant())
+        found = self._tenants.get(tenant)  # not setdefault: it would build a _Tenant per call
+        if found is None:
+            found = self._tenants[tenant] = _Tenant()
+        return found
 
     def next_number(self, tenant: str, kind: str) -> int:
         counters = self._tenant(tenant).counters

@@ -30,9 +30,9 @@ from orchestrator.runtime import Runtime
 
 __all__ = ["SCOPES", "BatchParts"]
 
-# the reference core's scopes, plus reading Stripe's events (the extract polls them instead of
-# taking webhooks)
-SCOPES = {**TOKEN_SCOPES, "payments": (*TOKEN_SCOPES["payments"], "payments:events.read")}
+# the reference core's scopes: they include reading Stripe's events, which the extract polls
+# instead of taking webhooks (and the reference core's reconciliation reads too)
+SCOPES = TOKEN_SCOPES
 _FALSE = ("false", "off", "0", "no")
 
 

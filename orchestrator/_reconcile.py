@@ -7,6 +7,15 @@ what is missing. Webhooks get lost; this job is the polling fallback that finds 
   collected (counted first, in one cheap call each; listed only when the counts differ);
 - payments received in Stripe vs cash applied in the ERP.
 
+A daily run costs the day's changes, not the account's history (issue 14: listing every
+record and intent every day made faulty runs quadratic). Contracts are read with Ironclad's
+``lastUpdated`` filter and payments from Stripe's event log (``created[gt]``), each from a
+watermark: the moment the previous successful read started, less a margin for a vendor clock
+that runs behind the core's. The first run after a start (or a restart: watermarks are not
+durable) reads everything once. What a run finds still open (a record whose terms the PSA
+lacks, an uncredited breach, money not applied) is kept and looked at again each day until it
+is closed, as the full listing did, since the vendor does not list it again unless it changes.
+
 Each gap becomes ordinary work in the inbox (so it is de-duplicated, retried and dead-lettered
 like a webhook). Replaying dead letters and finishing the outbox belong to the retry mechanism
 and run here too, unless retries are switched off.
@@ -14,6 +23,7 @@ and run here too, unless retries are switched off.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from orchestrator._billing import Billing
@@ -27,6 +37,14 @@ from orchestrator.runtime import Flow
 __all__ = ["Reconciliation"]
 
 _MAX_FIXES = 5  # tries at one gap before it is left to the exception queue
+# How far a watermark is set back: a change the vendor stamped up to this long before the
+# core's clock said the read started is read again (twice is harmless; missed is not).
+_CLOCK_MARGIN = timedelta(minutes=10)
+_MONEY_EVENTS = ("payment_intent.partially_funded", "payment_intent.succeeded")
+# Stripe keeps events 30 days ("List all events ... going back 30 days",
+# https://docs.stripe.com/api/events/list, read 2026-12-07): a watermark older than that reads
+# every intent again instead
+_EVENTS_KEPT = 29 * 86400
 
 # PSA work the core collects: (listing, filter of finished records, inbox work name)
 _PSA_WORK = (
@@ -61,6 +79,10 @@ class Reconciliation:
         self.reconciling = reconciling
         self.fixes = 0  # gaps re-driven so far (the status call reports them)
         self._listings: dict[str, FinishedListing] = {}
+        self._records_since: datetime | None = None  # CLM watermark (None: read everything)
+        self._open_records: dict[str, tuple[int, tuple[str, ...]]] = {}  # id -> versions, breaches
+        self._events_after: int | None = None  # Stripe watermark, Unix time (None: list intents)
+        self._open_intents: dict[str, dict[str, Any]] = {}  # money not yet applied, latest state
 
     def reconcile(self) -> Flow[None]:
         if self.ctx.rt.retries_enabled:
@@ -110,26 +132,44 @@ class Reconciliation:
                           "won deal without contracting")  # fmt: skip
 
     def _reconcile_contracts(self) -> Flow[None]:
-        for record in (yield from self.ctx.clm.records()):
-            record_id = str(record["id"])
-            versions = len(record.get("versions", []))
+        """The records changed since the last read (all of them the first time), plus those
+        an earlier run left open, checked against what the core delivers and credited."""
+        started = self.ctx.rt.now()
+        if self._records_since is None:
+            records = yield from self.ctx.clm.records()
+        else:
+            records = yield from self.ctx.clm.records_updated_since(self._records_since)
+        for record in records:  # in the order of change: the latest state of a record wins
+            breaches = tuple(str(b["id"]) for b in record.get("breaches", []))
+            self._open_records[str(record["id"])] = (len(record.get("versions", [])), breaches)
+        for record_id, (versions, breaches) in list(self._open_records.items()):
             engagement = self.state.engagements.get(record_id)
-            if engagement is None or len(engagement.contract.versions) < versions:
+            closed = engagement is not None and len(engagement.contract.versions) >= versions
+            if not closed:
                 self._fix(f"reconcile:record:{record_id}:{versions}", "contract_record",
                           (record_id,), "contract terms the PSA does not have")  # fmt: skip
-            self._reconcile_breaches(record_id, record.get("breaches", []))
+            if self._reconcile_breaches(record_id, breaches) and closed:
+                del self._open_records[record_id]
+        ids = [str(r["id"]) for r in records]
+        if len(dict.fromkeys(ids)) == len(ids):
+            self._records_since = started - _CLOCK_MARGIN
+        # else a record changed while the pages were read moved to the end of the listing
+        # (listed twice) and may have pushed one past the reader: the same window is read again
 
-    def _reconcile_breaches(self, record_id: str, breaches: list[dict[str, Any]]) -> None:
+    def _reconcile_breaches(self, record_id: str, breaches: tuple[str, ...]) -> bool:
         """A missed service level whose webhook never came (dropped) is a credit the client
-        is owed: found on the record, collected like the webhook would have."""
-        for breach in breaches:
-            breach_id = str(breach["id"])
+        is owed: found on the record, collected like the webhook would have. True when every
+        breach is credited or owned by its webhook's flow."""
+        settled = True
+        for breach_id in breaches:
             if self.state.ledger.knows(source_id_of_breach(breach_id)):
                 continue  # credited (or on its way to an invoice)
             if self.state.inbox.get(f"clm:breach:{breach_id}") is not None:
                 continue  # its webhook came: that flow owns it (a dead letter is replayed)
+            settled = False
             self._fix(f"reconcile:breach:{breach_id}", "breach", (record_id, breach_id),
                       "service level breach in the CLM, never credited")  # fmt: skip
+        return settled
 
     def _reconcile_psa(self) -> Flow[None]:
         """Counted first (one cheap call each); listed only when the PSA finished more than
@@ -149,12 +189,26 @@ class Reconciliation:
         return self._listings.setdefault(kind, FinishedListing())
 
     def _reconcile_payments(self) -> Flow[None]:
-        for intent in (yield from self.ctx.payments.intents()):
+        """Intents whose money changed since the last read (Stripe's event log; every intent
+        the first time), plus those an earlier run could not apply yet."""
+        upto = int((self.ctx.rt.now() - _CLOCK_MARGIN).timestamp())
+        if self._events_after is None or upto - self._events_after > _EVENTS_KEPT:
+            self._events_after = None  # (re)start from one full listing
+            intents = yield from self.ctx.payments.intents()
+        else:
+            events = yield from self.ctx.payments.events_between(self._events_after, upto)
+            intents = [e["data"]["object"] for e in events if e["type"] in _MONEY_EVENTS]
+        for intent in intents:  # events oldest first: the latest state of an intent wins
+            self._open_intents[str(intent["id"])] = intent
+        self._events_after = upto if self._events_after is None else max(self._events_after, upto)
+        for intent_id, intent in list(self._open_intents.items()):
             received = int(intent.get("amount_received", 0))
-            if received > self.state.cash_applied.get(intent["id"], 0):
-                invoice = intent.get("metadata", {}).get("invoice_id")
-                if invoice in self.state.invoices:
-                    self.fixes += 1
-                    self.ctx.rt.record("core.reconciled", event=intent["id"], work="cash",
-                                    why="money received, not applied")  # fmt: skip
-                    yield from self.cash.apply_cash(intent)
+            if received <= self.state.cash_applied.get(intent_id, 0):
+                del self._open_intents[intent_id]
+                continue
+            invoice = intent.get("metadata", {}).get("invoice_id")
+            if invoice in self.state.invoices:
+                self.fixes += 1
+                self.ctx.rt.record("core.reconciled", event=intent_id, work="cash",
+                                   why="money received, not applied")  # fmt: skip
+                yield from self.cash.apply_cash(intent)

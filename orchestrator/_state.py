@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
-from orchestrator._inbox import Inbox
-from orchestrator._ledger import BillingLedger
+from orchestrator import model
+from orchestrator._inbox import Envelope, Inbox
+from orchestrator._ledger import BillingLedger, Item
 from orchestrator._store import DurableMap, Store
 from orchestrator.model import Contract, Customer, LegalEntity, Project
-from orchestrator.money import Money
+from orchestrator.money import Money, RoundingRule
+from orchestrator.pricing import ExpensePrice, FixedPrice, MilestonePrice, TimePrice
 
 __all__ = ["CoreState", "Engagement", "ExceptionQueue"]
 
@@ -84,6 +88,7 @@ class CoreState:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        store.learn(_vocabulary())
         store.share(Engagement, lambda e: str(e.contract.id), lambda key: self.engagements[key])
         self.engagements = DurableMap(store, "engagements")
         self.by_workspace: dict[str, Engagement] = {
@@ -116,3 +121,14 @@ class CoreState:
         registered)."""
         if engagement.contract.id in self.engagements:
             self.engagements.touch(engagement.contract.id)
+
+
+def _vocabulary() -> list[Any]:
+    """What the core's records are made of, in a fixed order (the store's pickles refer to
+    these by place: append, never reorder, or older store files become unreadable)."""
+    models = [getattr(model, name) for name in sorted(model.__all__)]
+    return [
+        date, datetime, timedelta, timezone, UTC, Decimal, Money, RoundingRule,
+        *(m for m in models if isinstance(m, type)),
+        Engagement, Item, Envelope, TimePrice, ExpensePrice, MilestonePrice, FixedPrice,
+    ]  # fmt: skip

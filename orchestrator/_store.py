@@ -12,16 +12,31 @@ so an engagement is written once and shared again on load. The key is written th
 pickler's ``dispatch_table``, consulted only for objects of the shared type: a
 ``persistent_id`` hook would be called back for every object of every record (a quarter of a
 faulty run's time went there).
+
+A record's pickle names its classes (an item names six or so: its own, its price's, a time
+entry's, a resource's, ``date``, ``Decimal``), and writing or reading a class by name imports
+its module each time: two thirds of a ledger item's pickling went there (issue 14). So the
+core teaches the store (``learn``) a vocabulary, the classes and field names its records are
+made of, and every pickle starts from a memo that holds them: a class is written as a two-byte
+reference to its place in the vocabulary. The vocabulary is part of the file's format (a
+store is read by the code that wrote it; changing the vocabulary makes older files
+unreadable). A record of a class in the vocabulary is pickled in the pickler's "fast" mode
+(no memo of its own, so the reader's memo stays the vocabulary): such a record is a small tree
+of plain values, and an object it holds twice would come back as two equal copies. Any other
+record (an outgoing invoice: hundreds of lines repeating the same keys) is pickled as before,
+with its own memo, which the vocabulary's would only get in the way of.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import pickle
 import sqlite3
+import sys
 import threading
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import Any
 
 __all__ = ["DurableMap", "Store"]
@@ -57,7 +72,29 @@ class Store:
         self.resolve: Resolve = lambda key: None
         self._shared: type | None = None
         self._dispatch: dict[type, Callable[[Any], tuple[Any, tuple[str]]]] = {}
+        self._writer_memo: Any = None  # the vocabulary as a pickler's memo (see ``learn``)
+        self._reader: _Reader | None = None  # ... and as an unpickler's
+        self._learned: dict[type, None] = {}  # the classes whose records use the vocabulary
         self.flushes = 0
+
+    def learn(self, vocabulary: Iterable[Any]) -> None:
+        """Pickle records against ``vocabulary``: the classes (and plain objects) they are
+        made of; a class's field names are added after it. Once, before anything is read or
+        written, with the same vocabulary the store's file was written with."""
+        words: dict[int, Any] = {id(_shared): _shared}
+        for thing in vocabulary:
+            words.setdefault(id(thing), thing)
+            for name in _field_names(thing):
+                name = sys.intern(name)
+                words.setdefault(id(name), name)
+        known = tuple(words.values())
+        self._learned = {thing: None for thing in known if isinstance(thing, type)}
+        buffer = io.BytesIO()
+        writer = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        writer.dump(known)
+        self._reader = _Reader(io.BytesIO(buffer.getvalue()), lambda key: self.resolve(key))
+        self._reader.load()
+        self._writer_memo = writer.memo
 
     def share(self, kind: type, key: Reference, resolve: Resolve) -> None:
         """Objects of ``kind`` inside other records are written as ``key(obj)`` and read back
@@ -116,13 +153,26 @@ class Store:
     def _dump(self, value: Any) -> bytes:
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        if self._writer_memo is not None and type(value) in self._learned:
+            buffer.write(_WORDED)
+            pickler.memo = self._writer_memo  # a copy: the vocabulary, by place
+            pickler.fast = True  # memoize nothing more: the reader's memo stays the vocabulary
         if self._shared is not None and type(value) is not self._shared:
             pickler.dispatch_table = self._dispatch
         pickler.dump(value)
         return buffer.getvalue()
 
     def _load(self, blob: bytes) -> Any:
-        return _Reader(io.BytesIO(blob), self.resolve).load()
+        worded = blob[:1] == _WORDED
+        reader = _Reader(io.BytesIO(blob[1:] if worded else blob), self.resolve)
+        if worded:
+            if self._reader is None:
+                raise ValueError("a record pickled against a vocabulary the store never learnt")
+            reader.memo = self._reader.memo  # a copy of the vocabulary the pickle refers to
+        return reader.load()
+
+
+_WORDED = b"V"  # marks a pickle made against the vocabulary (a plain one starts with 0x80)
 
 
 def _shared(key: str) -> Any:
@@ -139,6 +189,19 @@ class _Reader(pickle.Unpickler):
         if (module, name) == (__name__, "_shared"):
             return self._resolve
         return super().find_class(module, name)
+
+
+def _field_names(thing: Any) -> list[str]:
+    """The attribute names a record of class ``thing`` pickles (none for anything else)."""
+    if not isinstance(thing, type):
+        return []
+    if dataclasses.is_dataclass(thing):
+        return [f.name for f in dataclasses.fields(thing)]
+    fields = getattr(thing, "model_fields", None)  # a pydantic model: its state's keys too
+    if isinstance(fields, dict):
+        state = ["__dict__", "__pydantic_extra__", "__pydantic_fields_set__"]
+        return [*fields, *state, "__pydantic_private__"]
+    return []
 
 
 def _encode(key: Any) -> str:

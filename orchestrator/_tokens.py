@@ -50,7 +50,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
     "tax": ("tax:transactions.write",),
     "payments": (
         "payments:customers.write", "payments:payment_intents.read",
-        "payments:payment_intents.write",
+        "payments:payment_intents.write", "payments:events.read",  # the reconciliation's log
     ),
 }  # fmt: skip
 

@@ -2,12 +2,22 @@
 
 Lines are serialised with sorted keys as they are written, so the file's SHA-256 is a
 fingerprint of the run: same scenario, seed and code give the same bytes.
+
+Lines go to a spooled temporary file as they are written (and into the running SHA-256), not
+into a list: a firm's year writes millions of lines, which held in RAM were a good part of a
+big run's peak (issue 14). The first 8 MiB stay in memory, so a small run (a test, a swarm
+seed) opens no file. ``content`` reads the file back for the few callers that want
+the bytes (tests, small runs); ``save`` copies it in chunks.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
+import threading
+import weakref
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -15,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["Trace"]
+
+_SPOOL = 8 * 1024 * 1024  # bytes of trace kept in memory before it moves to a file
 
 
 def _default(value: Any) -> str:
@@ -24,25 +36,50 @@ def _default(value: Any) -> str:
 class Trace:
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self._clock = clock
-        self._lines: list[str] = []
+        self._file = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115 - see below
+        weakref.finalize(self, self._file.close)  # no ResourceWarning when a trace is dropped
+        self._hash = hashlib.sha256()
+        self._count = 0
+        self._lock = threading.Lock()  # a served run writes from its server's threads
+        self._encode = json.JSONEncoder(
+            sort_keys=True, default=_default, separators=(",", ":")
+        ).encode
         self.kinds: Counter[str] = Counter()
 
     def write(self, kind: str, **fields: Any) -> None:
         at = self._clock().isoformat().replace("+00:00", "Z")
         record = {"at": at, "kind": kind, **fields}
-        self._lines.append(
-            json.dumps(record, sort_keys=True, default=_default, separators=(",", ":"))
-        )
-        self.kinds[kind] += 1
+        line = (self._encode(record) + "\n").encode()
+        with self._lock:
+            self._file.write(line)
+            self._hash.update(line)
+            self._count += 1
+            self.kinds[kind] += 1
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return self._count
 
     def content(self) -> bytes:
-        return ("\n".join(self._lines) + "\n").encode()
+        if not self._count:
+            return b"\n"  # no line: the one newline an empty trace always had
+        with self._lock:
+            self._file.flush()
+            self._file.seek(0)
+            data = self._file.read()
+            self._file.seek(0, 2)
+        return data
 
     def sha256(self) -> str:
-        return hashlib.sha256(self.content()).hexdigest()
+        if not self._count:
+            return hashlib.sha256(b"\n").hexdigest()
+        return self._hash.hexdigest()
 
     def save(self, path: Path) -> None:
-        path.write_bytes(self.content())
+        if not self._count:
+            path.write_bytes(b"\n")
+            return
+        with self._lock, path.open("wb") as out:
+            self._file.flush()
+            self._file.seek(0)
+            shutil.copyfileobj(self._file, out)
+            self._file.seek(0, 2)

@@ -112,6 +112,22 @@ def test_dropped_webhooks_leak_without_reconciliation(small: Scenario) -> None:
     assert result.metrics["items"]["leaked"] > 0
 
 
+def test_dropped_payment_and_contract_webhooks_are_found_from_the_vendors_change_logs(
+    small: Scenario,
+) -> None:
+    """Every Stripe and half the CLM webhooks are lost: the daily reconciliation finds the
+    money and the contracts, reading Stripe's event log and the CLM's changed records after
+    one full listing of each (issue 14: not every intent and record every day)."""
+    faulty = _with_faults(small, {"webhooks": {"payments": {"drop": 1.0}, "clm": {"drop": 0.5}}})
+    result = run(faulty, seed=1)
+    assert result.metrics["invariants"]["violations"] == []
+    assert result.metrics["resilience"]["reconciliation_fixes"] > 0
+    lines = (json.loads(x) for x in result.world.trace.content().splitlines())
+    reads = [x["path"] for x in lines if x["kind"] == "api" and x["method"] == "GET"]
+    assert reads.count("/v1/payment_intents") == 1 and reads.count("/v1/events") > 30
+    assert reads.count("/public/api/v1/records") > 30  # the first full, then by lastUpdated
+
+
 def _month_end_outage(small: Scenario) -> Scenario:
     return _with_faults(
         small,
