@@ -10,7 +10,7 @@ changes it after creation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
@@ -34,6 +34,7 @@ from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso, plain
 
 __all__ = [
+    "ACCOUNTS",
     "API",
     "CO",
     "MINOR_UNITS",
@@ -41,6 +42,7 @@ __all__ = [
     "LineIn",
     "Strict",
     "currency_field",
+    "line_amount",
     "line_records",
     "priced_lines",
     "quantum",
@@ -72,26 +74,70 @@ def currency_field() -> Any:
     return Field(pattern=r"^[A-Z]{3}$")
 
 
-class LineIn(Strict):
-    """A sales document line (invoices and credit memos share the model)."""
+# The revenue accounts of every company's chart (G/L accounts a line of type ``Account`` names
+# by ``lineObjectNumber``), set up with the company by the simulated firm like its ``CASH``
+# journal. Numbers and names are the sandbox's own chart, not BC's demo company's.
+ACCOUNTS = {
+    "40100": "Income, services",
+    "40200": "Income, reimbursed expenses",
+    "40300": "Income, service credits",
+}
+# Line properties Business Central computes: a client that sends one gets BC's 400 "Control
+# '<name>' is read-only" (apideck.com, "Business Central gotchas", consulted 2026-12-07; the
+# v2.0 salesInvoiceLine page marks them computed: learn.microsoft.com/dynamics365/
+# business-central/dev-itpro/api-reference/v2.0/resources/dynamics_salesinvoiceline).
+READ_ONLY_LINE_FIELDS = (
+    "id",
+    "documentId",
+    "amountExcludingTax",
+    "amountIncludingTax",
+    "taxPercent",
+    "netAmount",
+    "netTaxAmount",
+    "netAmountIncludingTax",
+)
 
-    lineType: Literal["Resource", "Item", "Account", "Comment"] = "Resource"
-    description: str = Field(max_length=250)
-    quantity: Decimal = Field(gt=0)
-    unitPrice: Decimal
-    amountExcludingTax: Decimal
-    sourceItemIds: list[str] = Field(min_length=1)
-    contractVersionId: str = Field(min_length=1)
-    billingRole: Literal["charge", "adjustment", "credit"] = "charge"
+
+class LineIn(Strict):
+    """A sales document line as BC v2.0 takes it (invoices and credit memos share the model):
+    what is sold (``lineType`` and ``lineObjectNumber``), ``description``, ``quantity``,
+    ``unitPrice`` and an optional line discount; BC computes every amount from them.
+
+    ``totalTaxAmount`` stays writable here (read-only in BC, where the tax calculation or the
+    AvaTax connector writes it): the sandbox's tax engine is called by the integration, see
+    erp.yaml's list of deviations."""
+
+    lineType: Literal["Account", "Comment"]
+    lineObjectNumber: str | None = Field(default=None, max_length=20)
+    description: str = Field(max_length=100)  # Sales Line "Description": Text[100]
+    quantity: Decimal = Decimal(0)
+    unitPrice: Decimal = Decimal(0)
+    discountAmount: Decimal = Field(default=Decimal(0), ge=0)
     taxCode: str | None = Field(default=None, max_length=20)
     totalTaxAmount: Decimal = Decimal(0)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _computed_fields_are_read_only(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in READ_ONLY_LINE_FIELDS:
+                if name in data:
+                    raise ValueError(f"Control '{name}' is read-only")
+        return data
+
     @model_validator(mode="after")
-    def _charges_are_not_negative(self) -> LineIn:
-        if self.billingRole == "charge" and self.unitPrice < 0:
+    def _what_is_sold(self) -> LineIn:
+        if self.lineType == "Comment":
+            if self.quantity or self.unitPrice or self.discountAmount or self.totalTaxAmount:
+                raise ValueError("a Comment line carries no quantity, price or amount")
+            return self
+        if self.lineObjectNumber not in ACCOUNTS:
             raise ValueError(
-                "unitPrice must be >= 0 on a charge line (use an adjustment or a credit line)"
+                f"lineObjectNumber {self.lineObjectNumber!r} is not a G/L account of this "
+                f"company ({', '.join(ACCOUNTS)})"
             )
+        if self.quantity <= 0:
+            raise ValueError("quantity must be greater than 0 on an Account line")
         return self
 
 
@@ -110,36 +156,38 @@ def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor)
 
 
+def line_amount(line: LineIn, unit: Decimal) -> Decimal:
+    """BC's line amount: ``quantity x unitPrice`` rounded to the currency's Amount Rounding
+    Precision (``unit``; BC's Currency table, default 0.01: Microsoft Learn, "Set up
+    currencies", consulted 2026-12-07), halves away from zero (AL ``Round``, direction '='),
+    less the line's ``discountAmount`` (a currency amount)."""
+    gross = (line.quantity * line.unitPrice).quantize(unit, rounding=ROUND_HALF_UP)
+    return gross - line.discountAmount
+
+
 def priced_lines(lines: list[LineIn], currency: str, field: str) -> dict[str, Decimal]:
-    """A document's totals, or a refusal (BC's 400) naming each inconsistent line amount
-    (``field`` names the lines member): ``amountExcludingTax`` must be ``quantity x
-    unitPrice`` to the currency's minor unit and ``totalTaxAmount`` must have no more decimals
-    than the currency has."""
+    """A document's totals as BC computes them, or a refusal (BC's 400) naming each line whose
+    figures BC cannot take (a discount above the line's value, a tax amount with more decimals
+    than the currency has, figures beyond Decimal's range)."""
     unit = quantum(currency)
     minor = MINOR_UNITS[currency]
     errors = []
+    net = tax = Decimal(0)
     for k, line in enumerate(lines):
-        exact: Decimal | str = "out of range"
         try:
-            exact = line.quantity * line.unitPrice
-            consistent = (
-                line.amountExcludingTax == line.amountExcludingTax.quantize(unit)
-                and abs(exact - line.amountExcludingTax) < unit
-            )
+            amount = line_amount(line, unit)
+            whole_units = line.totalTaxAmount == line.totalTaxAmount.quantize(unit)
+            whole_discount = line.discountAmount == line.discountAmount.quantize(unit)
         except ArithmeticError:  # beyond Decimal's context (values like 1e30 or 1e999999)
-            consistent = False
-        if not consistent:
+            errors.append({"field": f"{field}[{k}]", "message": "amounts out of range"})
+            continue
+        if not whole_discount or line.discountAmount > abs(amount + line.discountAmount):
             errors.append(
                 {
-                    "field": f"{field}[{k}].amountExcludingTax",
-                    "message": f"must be quantity x unitPrice ({exact}) rounded to "
-                    f"{minor} decimals",
+                    "field": f"{field}[{k}].discountAmount",
+                    "message": f"must have at most {minor} decimals and not exceed the line",
                 }
             )
-        try:
-            whole_units = line.totalTaxAmount == line.totalTaxAmount.quantize(unit)
-        except ArithmeticError:  # more digits than Decimal's context holds
-            whole_units = False
         if not whole_units:
             errors.append(
                 {
@@ -147,10 +195,10 @@ def priced_lines(lines: list[LineIn], currency: str, field: str) -> dict[str, De
                     "message": f"must have at most {minor} decimals",
                 }
             )
+        net += amount
+        tax += line.totalTaxAmount
     if errors:
         raise Problem(422, "Unprocessable Entity", "inconsistent line amounts", errors=errors)
-    net = sum((line.amountExcludingTax for line in lines), Decimal(0))
-    tax = sum((line.totalTaxAmount for line in lines), Decimal(0))
     return {
         "totalAmountExcludingTax": net,
         "totalTaxAmount": tax,
@@ -158,19 +206,23 @@ def priced_lines(lines: list[LineIn], currency: str, field: str) -> dict[str, De
     }
 
 
-def line_records(lines: list[LineIn], document_id: str) -> list[dict[str, Any]]:
-    """The stored lines of a document, numbered 10000, 20000, ... ."""
+def line_records(lines: list[LineIn], document_id: str, currency: str) -> list[dict[str, Any]]:
+    """The stored lines of a document, numbered 10000, 20000, ..., with the amounts BC
+    computes."""
+    unit = quantum(currency)
     records = []
     for k, line in enumerate(lines):
         line_id = guid(f"{document_id}:line", k + 1)
+        net = line_amount(line, unit)
         record = {
             "@odata.etag": etag(line_id),
             "id": line_id,
             "documentId": document_id,
             "sequence": 10000 * (k + 1),
             **plain(line),
+            "amountExcludingTax": net,
+            "amountIncludingTax": net + line.totalTaxAmount,
         }
-        record["amountIncludingTax"] = line.amountExcludingTax + line.totalTaxAmount
         records.append(record)
     return records
 
@@ -269,7 +321,7 @@ class ErpBase:
             **totals,
             "postedAt": None,
             "lastModifiedDateTime": iso(self.clock()),
-            lines_field: line_records(getattr(data, lines_field), document_id),
+            lines_field: line_records(getattr(data, lines_field), document_id, data.currencyCode),
         }
         return self.tables.insert(call.tenant, kind, document)
 

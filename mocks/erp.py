@@ -6,10 +6,10 @@ payments through payment journals (``mocks._erp_cash``) and sales credit memos
 Like Business Central, it offers no server-side idempotency: an ``Idempotency-Key`` header is
 ignored as BC ignores any header it does not know, and a POST sent twice makes two documents. A
 client de-duplicates by looking up its own business key first (``$filter=externalDocumentNumber
-eq '...'`` or ``yourReference``, both indexed here so the look-up costs a page). Lines carry
-``sourceItemIds`` and ``contractVersionId`` (custom fields, as a BC extension would add) so
-every billed amount traces back to the PSA items and the contract version it was priced from.
-An invoice's ``remainingAmount`` is always ``totalAmountIncludingTax - creditedAmount -
+eq '...'`` or ``yourReference``, both indexed here so the look-up costs a page). Lines are written as BC
+v2.0 takes them (``mocks._erp_base.LineIn``: G/L account, description, quantity, unit price,
+discount) and BC computes their amounts; what a line bills is the client's to say in its
+description (BC has no field for it). An invoice's ``remainingAmount`` is always ``totalAmountIncludingTax - creditedAmount -
 paidAmount`` (posted credit memos and posted payments applied to it).
 """
 

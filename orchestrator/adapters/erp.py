@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from orchestrator._wire import ContractViolation, VendorError, call
@@ -337,9 +337,9 @@ class ErpAdapter:
         if len(lines) != len(invoice.lines):
             problems.append(f"{len(lines)} lines, {len(invoice.lines)} sent")
         for n, (got, sent) in enumerate(zip(lines, invoice.lines, strict=False)):
-            want = _line(sent)
-            for name in ("description", "amountExcludingTax", "sourceItemIds"):
-                if not isinstance(got, dict) or got.get(name) != want[name]:
+            want = {**_line(sent), "amountExcludingTax": sent.amount}  # BC's = the contract's
+            for name in ("description", "amountExcludingTax", "totalTaxAmount"):
+                if not isinstance(got, dict) or _differs(got.get(name), want[name]):
                     problems.append(f"line {n}: {name} is not what was sent")
                     break
         if problems:
@@ -352,6 +352,16 @@ class ErpAdapter:
         yield from self._call(
             "POST", f"/companies({company_id})/salesInvoices({invoice_id})/Microsoft.NAV.post"
         )
+
+
+def _differs(got: Any, want: Any) -> bool:
+    """A figure BC answered differs from the one expected (numbers compared as decimals)."""
+    if isinstance(want, Decimal):
+        try:
+            return Decimal(str(got)) != want
+        except ArithmeticError:
+            return True
+    return bool(got != want)
 
 
 YOUR_REFERENCE_LENGTH = 35  # BC: salesInvoice.yourReference is Text[35]
@@ -367,17 +377,61 @@ def invoice_reference(invoice: Invoice) -> str:
     return f"{invoice.period} {invoice.contract_id[:room]} {digest}"
 
 
+# The firm's revenue accounts in every company's chart (set up with the company, as its
+# ``CASH`` journal is): what each kind of line is income of.
+REVENUE_ACCOUNTS = {"charge": "40100", "adjustment": "40100", "credit": "40300"}
+EXPENSE_ACCOUNT = "40200"
+DESCRIPTION_LENGTH = 100  # BC: Sales Line "Description" is Text[100]
+# How a line names what it bills, at the head of its description (BC has no field for it; see
+# ``trace``): "[<role tag><source item>@<contract version>] <text>".
+ROLE_TAGS = {"charge": "", "adjustment": "ADJ ", "credit": "CR "}
+
+
+def trace(line: InvoiceLine) -> str:
+    """The line's audit trail as its description begins: the one source item it bills and the
+    contract version it was priced from (with ``ADJ``/``CR`` for adjustments and service
+    credits). BC API v2.0 has no field for either and its standard pages take no extension
+    fields, so the reference goes where an invoice reader sees it, like a timesheet number."""
+    if len(line.source_ids) != 1:
+        raise ValueError(f"a BC line bills one item, not {len(line.source_ids)}")
+    return f"[{ROLE_TAGS[line.kind]}{line.source_ids[0]}@{line.contract_version_id}]"
+
+
+def bc_amount(quantity: Decimal, unit_price: Decimal, like: Decimal) -> Decimal:
+    """What BC makes of ``quantity x unitPrice``: rounded to the currency's precision
+    (``like``'s exponent), halves away from zero."""
+    return (quantity * unit_price).quantize(like, rounding=ROUND_HALF_UP)
+
+
 def _line(line: InvoiceLine) -> dict[str, Any]:
-    """An invoice or credit memo line in Business Central's shape, with our audit fields."""
-    return {
-        "lineType": "Resource",
-        "description": line.description[:250],
-        "quantity": line.quantity,
-        "unitPrice": line.unit_price,
-        "amountExcludingTax": line.amount,
-        "sourceItemIds": list(line.source_ids),
-        "contractVersionId": line.contract_version_id,
-        "billingRole": line.kind,
-        "totalTaxAmount": line.tax,
+    """An invoice or credit memo line as BC v2.0 takes it: a G/L account line whose amount BC
+    computes as ``quantity x unitPrice`` rounded half away from zero, less ``discountAmount``.
+    A contract that rounds otherwise (half even, down) bills a cent less than BC's rounding
+    on some lines: that cent goes in as a line discount, so BC's amount is the contract's and
+    the line still shows hours and rate. Where no discount can say it (a negative line, hours
+    with more decimals than BC keeps), the line bills quantity 1 at the amount."""
+    head = trace(line)
+    if len(head) >= DESCRIPTION_LENGTH:
+        raise ValueError(f"line reference {head!r} does not fit BC's description")
+    quantity, price, discount = line.quantity.normalize(), line.unit_price, Decimal(0)
+    if quantity > 0 and quantity == round(quantity, 5):
+        discount = bc_amount(quantity, price, line.amount) - line.amount
+    if not (quantity > 0 and quantity == round(quantity, 5)) or discount < 0:
+        quantity, price, discount = Decimal(1), line.amount, Decimal(0)
+    account = (
+        EXPENSE_ACCOUNT
+        if line.source_ids[0].startswith("psa:expense:")
+        else REVENUE_ACCOUNTS[line.kind]
+    )
+    body: dict[str, Any] = {
+        "lineType": "Account",
+        "lineObjectNumber": account,
+        "description": f"{head} {line.description}"[:DESCRIPTION_LENGTH],
+        "quantity": quantity,
+        "unitPrice": price,
         "taxCode": line.tax_code,
+        "totalTaxAmount": line.tax,
     }
+    if discount:
+        body["discountAmount"] = discount
+    return body

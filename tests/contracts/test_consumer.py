@@ -19,8 +19,8 @@ JSON = {"content-type": "application/json"}
 
 
 def _line(**change: Any) -> dict[str, Any]:
-    line = {"description": "Engineer", "quantity": 1, "unitPrice": 10, "amountExcludingTax": 10,
-            "sourceItemIds": ["psa:time_entry:1"], "contractVersionId": "r/v1"}  # fmt: skip
+    line = {"lineType": "Account", "lineObjectNumber": "40100", "quantity": 1, "unitPrice": 10,
+            "description": "[psa:time_entry:1@r/v1] Engineer"}  # fmt: skip
     return {**line, **change}
 
 

@@ -203,12 +203,11 @@ def test_garbage_bodies_never_cause_a_server_error() -> None:
             assert error_message(response, response.status_code)  # the vendor's own shape
 
 
-def test_out_of_range_decimals_are_a_422_not_a_crash() -> None:
-    """Line amounts beyond Decimal's context (1e30, 1e999999) are refused as inconsistent."""
+def test_out_of_range_decimals_are_a_400_not_a_crash() -> None:
+    """Line figures beyond Decimal's context (1e999999) are refused, naming the line."""
     world = ErpWorld()
-    for line in [("1", "1", "1e30"), ("1e999999", "1e999999", "1")]:
-        response = world.create(world.body(line))
-        _bc(response, "salesInvoiceLines[0].amountExcludingTax")
+    response = world.create(world.body(("1e999999", "1e999999", "1")))
+    _bc(response, "salesInvoiceLines[0]")
 
 
 # -- ERP ------------------------------------------------------------------------------------
@@ -247,29 +246,46 @@ def test_documents_are_found_by_their_business_key() -> None:
 
 
 @pytest.mark.parametrize(
-    ("line", "currency", "ok"),
+    ("line", "currency"),
     [
-        (("3", "33.335", "100.01"), "EUR", True),  # 100.005 rounded half up
-        (("3", "33.335", "100.00"), "EUR", True),  # 100.005 rounded half even / down
-        (("3", "33.335", "100.02"), "EUR", False),  # off by more than a cent
-        (("3", "33.335", "100.005"), "EUR", False),  # more decimals than EUR has
-        (("1.5", "1001", "1502"), "JPY", True),  # 1501.5 to whole yen
-        (("1.5", "1001", "1501.5"), "JPY", False),  # yen have no decimals
-        (("2", "0.125", "0.250"), "BHD", True),  # three-decimal dinar
+        (("3", "33.335", "100.01"), "EUR"),  # 100.005: halves away from zero
+        (("3", "-33.335", "-100.01"), "EUR"),  # and below zero too
+        (("1.5", "1001", "1502"), "JPY"),  # 1501.5 to whole yen
+        (("2", "0.125", "0.250"), "BHD"),  # three-decimal dinar
     ],
 )
-def test_line_amount_must_be_quantity_times_price_rounded(
-    line: tuple[str, str, str], currency: str, ok: bool
+def test_business_central_computes_the_line_amount(
+    line: tuple[str, str, str], currency: str
 ) -> None:
-    """amountExcludingTax must equal quantity x unitPrice to the currency's minor unit."""
+    """amountExcludingTax is quantity x unitPrice rounded to the currency's precision, by BC."""
     world = ErpWorld()
-    body = world.body(line, currency=currency)
+    response = world.create(world.body(line, currency=currency))
+    assert response.status_code == 201
+    assert response.json()["totalAmountExcludingTax"] == float(line[2])
+    (made,) = response.json()["salesInvoiceLines"]
+    assert made["amountExcludingTax"] == made["amountIncludingTax"] == float(line[2])
+
+
+@pytest.mark.parametrize("field", ["amountExcludingTax", "amountIncludingTax", "taxPercent"])
+def test_a_computed_line_field_sent_is_refused_as_read_only(field: str) -> None:
+    """A client that sends what BC computes gets BC's 400 "Control '...' is read-only"."""
+    world = ErpWorld()
+    body = world.body(("1", "10", "10"))
+    body["salesInvoiceLines"][0][field] = 10
     response = world.create(body)
-    if ok:
-        assert response.status_code == 201
-        assert response.json()["totalAmountExcludingTax"] == float(line[2])
-    else:
-        _bc(response, "salesInvoiceLines[0].amountExcludingTax")
+    assert response.status_code == 400
+    assert f"Control '{field}' is read-only" in error_message(response, 400)
+
+
+def test_a_line_must_name_an_account_of_the_chart() -> None:
+    """An Account line names a G/L account of the company; invented trace fields are refused."""
+    world = ErpWorld()
+    body = world.body(("1", "10", "10"))
+    body["salesInvoiceLines"][0]["lineObjectNumber"] = "99999"
+    _bc(world.create(body), "lineObjectNumber")
+    body = world.body(("1", "10", "10"))
+    body["salesInvoiceLines"][0]["sourceItemIds"] = ["te-1"]
+    _bc(world.create(body), "sourceItemIds")
 
 
 def test_unknown_currency_and_foreign_customer_are_422() -> None:

@@ -168,20 +168,21 @@ class ErpWorld:
         self.customer = self.http.post(f"{self.co}/customers", json=customer).json()["id"]
 
     def body(self, *lines: tuple[str, str, str], currency: str = "EUR") -> dict[str, Any]:
+        """An invoice of G/L account lines (quantity, unit price, the amount BC will compute:
+        that third figure is not sent, BC computes it)."""
         return {
             "customerId": self.customer,
             "invoiceDate": "2024-03-31",
             "currencyCode": currency,
             "salesInvoiceLines": [
                 {
-                    "description": "Engineer",
+                    "lineType": "Account",
+                    "lineObjectNumber": "40100",
+                    "description": "[psa:time_entry:te-1@v1] Engineer",
                     "quantity": Decimal(q),
                     "unitPrice": Decimal(p),
-                    "amountExcludingTax": Decimal(a),
-                    "sourceItemIds": ["te-1"],
-                    "contractVersionId": "v1",
                 }
-                for q, p, a in lines
+                for q, p, _ in lines
             ],
         }
 
