@@ -10,6 +10,7 @@ changes it after creation.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
@@ -30,6 +31,7 @@ from mocks._erp_odata import (
     resumed,
     sort_key,
 )
+from mocks._erp_tax import TaxConnector, line_taxes
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso, plain
 
@@ -95,17 +97,15 @@ READ_ONLY_LINE_FIELDS = (
     "netAmount",
     "netTaxAmount",
     "netAmountIncludingTax",
+    "totalTaxAmount",
 )
 
 
 class LineIn(Strict):
     """A sales document line as BC v2.0 takes it (invoices and credit memos share the model):
     what is sold (``lineType`` and ``lineObjectNumber``), ``description``, ``quantity``,
-    ``unitPrice`` and an optional line discount; BC computes every amount from them.
-
-    ``totalTaxAmount`` stays writable here (read-only in BC, where the tax calculation or the
-    AvaTax connector writes it): the sandbox's tax engine is called by the integration, see
-    erp.yaml's list of deviations."""
+    ``unitPrice``, an optional line discount and ``taxCode``; BC computes every amount from
+    them, the tax through its AvaTax connector (``mocks._erp_tax``)."""
 
     lineType: Literal["Account", "Comment"]
     lineObjectNumber: str | None = Field(default=None, max_length=20)
@@ -114,7 +114,6 @@ class LineIn(Strict):
     unitPrice: Decimal = Decimal(0)
     discountAmount: Decimal = Field(default=Decimal(0), ge=0)
     taxCode: str | None = Field(default=None, max_length=20)
-    totalTaxAmount: Decimal = Decimal(0)
 
     @model_validator(mode="before")
     @classmethod
@@ -128,7 +127,7 @@ class LineIn(Strict):
     @model_validator(mode="after")
     def _what_is_sold(self) -> LineIn:
         if self.lineType == "Comment":
-            if self.quantity or self.unitPrice or self.discountAmount or self.totalTaxAmount:
+            if self.quantity or self.unitPrice or self.discountAmount:
                 raise ValueError("a Comment line carries no quantity, price or amount")
             return self
         if self.lineObjectNumber not in ACCOUNTS:
@@ -165,18 +164,17 @@ def line_amount(line: LineIn, unit: Decimal) -> Decimal:
     return gross - line.discountAmount
 
 
-def priced_lines(lines: list[LineIn], currency: str, field: str) -> dict[str, Decimal]:
-    """A document's totals as BC computes them, or a refusal (BC's 400) naming each line whose
-    figures BC cannot take (a discount above the line's value, a tax amount with more decimals
-    than the currency has, figures beyond Decimal's range)."""
+def priced_lines(lines: list[LineIn], currency: str, field: str) -> Decimal:
+    """A document's net total as BC computes it, or a refusal (BC's 400) naming each line whose
+    figures BC cannot take (a discount above the line's value or finer than the currency,
+    figures beyond Decimal's range)."""
     unit = quantum(currency)
     minor = MINOR_UNITS[currency]
     errors = []
-    net = tax = Decimal(0)
+    net = Decimal(0)
     for k, line in enumerate(lines):
         try:
             amount = line_amount(line, unit)
-            whole_units = line.totalTaxAmount == line.totalTaxAmount.quantize(unit)
             whole_discount = line.discountAmount == line.discountAmount.quantize(unit)
         except ArithmeticError:  # beyond Decimal's context (values like 1e30 or 1e999999)
             errors.append({"field": f"{field}[{k}]", "message": "amounts out of range"})
@@ -188,32 +186,20 @@ def priced_lines(lines: list[LineIn], currency: str, field: str) -> dict[str, De
                     "message": f"must have at most {minor} decimals and not exceed the line",
                 }
             )
-        if not whole_units:
-            errors.append(
-                {
-                    "field": f"{field}[{k}].totalTaxAmount",
-                    "message": f"must have at most {minor} decimals",
-                }
-            )
         net += amount
-        tax += line.totalTaxAmount
     if errors:
         raise Problem(422, "Unprocessable Entity", "inconsistent line amounts", errors=errors)
-    return {
-        "totalAmountExcludingTax": net,
-        "totalTaxAmount": tax,
-        "totalAmountIncludingTax": net + tax,
-    }
+    return net
 
 
-def line_records(lines: list[LineIn], document_id: str, currency: str) -> list[dict[str, Any]]:
+def line_records(
+    lines: list[LineIn], document_id: str, nets: list[Decimal], taxes: list[Decimal]
+) -> list[dict[str, Any]]:
     """The stored lines of a document, numbered 10000, 20000, ..., with the amounts BC
-    computes."""
-    unit = quantum(currency)
+    computed (``nets``) and the tax its connector wrote (``taxes``)."""
     records = []
-    for k, line in enumerate(lines):
+    for k, (line, net, tax) in enumerate(zip(lines, nets, taxes, strict=True)):
         line_id = guid(f"{document_id}:line", k + 1)
-        net = line_amount(line, unit)
         record = {
             "@odata.etag": etag(line_id),
             "id": line_id,
@@ -221,7 +207,8 @@ def line_records(lines: list[LineIn], document_id: str, currency: str) -> list[d
             "sequence": 10000 * (k + 1),
             **plain(line),
             "amountExcludingTax": net,
-            "amountIncludingTax": net + line.totalTaxAmount,
+            "totalTaxAmount": tax,
+            "amountIncludingTax": net + tax,
         }
         records.append(record)
     return records
@@ -231,6 +218,7 @@ class ErpBase:
     """Company-scoped lookups and lists shared by every ERP resource."""
 
     vendor = "erp"
+    tax_connector: TaxConnector | None = None  # set by whoever sets the ERP up (the world)
     clock: Clock
     tables: Tables
     app: VendorApp
@@ -301,16 +289,27 @@ class ErpBase:
         customer: dict[str, Any],
         data: Any,
         lines_field: str,
-        totals: dict[str, Decimal],
+        day: date,
         **extra: Any,
     ) -> dict[str, Any]:
-        """A new draft sales document (invoice or credit memo) with its priced lines, stored."""
+        """A new draft sales document (invoice or credit memo) with its lines priced and taxed
+        as BC does (its AvaTax connector asked for the tax: ``mocks._erp_tax``), stored."""
+        lines: list[LineIn] = getattr(data, lines_field)
+        unit = quantum(data.currencyCode)
+        nets = [line_amount(line, unit) for line in lines]
         n = self.tables.next_number(call.tenant, kind)
+        number = f"{number_prefix}{n:06d}"
+        taxes = line_taxes(
+            self.tax_connector, call.tenant, (number, day, data.currencyCode), company,
+            customer, [(net, line.taxCode) for net, line in zip(nets, lines, strict=True)],
+            -1 if kind == "salesCreditMemos" else 1,
+        )  # fmt: skip
+        net, tax = sum(nets, Decimal(0)), sum(taxes, Decimal(0))
         document_id = guid(f"{call.tenant}:{kind.removesuffix('s')}", n)
         document = {
             "@odata.etag": etag(document_id),
             "id": document_id,
-            "number": f"{number_prefix}{n:06d}",
+            "number": number,
             "companyId": company["id"],
             **plain(data, exclude={lines_field}),
             "customerId": customer["id"],
@@ -318,11 +317,15 @@ class ErpBase:
             "customerName": customer["displayName"],
             **extra,
             "status": "Draft",
-            **totals,
+            "totalAmountExcludingTax": net,
+            "totalTaxAmount": tax,
+            "totalAmountIncludingTax": net + tax,
             "postedAt": None,
             "lastModifiedDateTime": iso(self.clock()),
-            lines_field: line_records(getattr(data, lines_field), document_id, data.currencyCode),
+            lines_field: line_records(lines, document_id, nets, taxes),
         }
+        if "remainingAmount" in extra:
+            document["remainingAmount"] = net + tax
         return self.tables.insert(call.tenant, kind, document)
 
     def _customers_invoice(

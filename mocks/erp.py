@@ -6,11 +6,12 @@ payments through payment journals (``mocks._erp_cash``) and sales credit memos
 Like Business Central, it offers no server-side idempotency: an ``Idempotency-Key`` header is
 ignored as BC ignores any header it does not know, and a POST sent twice makes two documents. A
 client de-duplicates by looking up its own business key first (``$filter=externalDocumentNumber
-eq '...'`` or ``yourReference``, both indexed here so the look-up costs a page). Lines are written as BC
-v2.0 takes them (``mocks._erp_base.LineIn``: G/L account, description, quantity, unit price,
-discount) and BC computes their amounts; what a line bills is the client's to say in its
-description (BC has no field for it). An invoice's ``remainingAmount`` is always ``totalAmountIncludingTax - creditedAmount -
-paidAmount`` (posted credit memos and posted payments applied to it).
+eq '...'`` or ``yourReference``, both indexed here so the look-up costs a page). Lines are
+written as BC v2.0 takes them (``mocks._erp_base.LineIn``: G/L account, description, quantity,
+unit price, discount, tax code) and BC computes their amounts, and their tax through its AvaTax
+connector (``mocks._erp_tax``); what a line bills is the client's to say in its description
+(BC has no field for it). An invoice's ``remainingAmount`` is always ``totalAmountIncludingTax
+- creditedAmount - paidAmount`` (posted credit memos and posted payments applied to it).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class CustomerIn(Strict):
     type: Literal["Company", "Person"] = "Company"
     addressLine1: str | None = None
     city: str | None = None
+    state: str | None = Field(default=None, max_length=30)
     postalCode: str | None = None
     country: str = Field(pattern=r"^[A-Z]{2}$")
     email: str | None = None
@@ -65,6 +67,7 @@ class CustomerPatch(Strict):
     displayName: str | None = Field(default=None, min_length=1, max_length=100)
     addressLine1: str | None = None
     city: str | None = None
+    state: str | None = Field(default=None, max_length=30)
     email: str | None = None
     taxRegistrationNumber: str | None = None
 
@@ -192,11 +195,11 @@ class ErpMock(CashMixin, CreditMemosMixin):
             raise refused(
                 "customer belongs to another company", "customerId", "not in this company"
             )
-        totals = priced_lines(data.salesInvoiceLines, data.currencyCode, "salesInvoiceLines")
+        priced_lines(data.salesInvoiceLines, data.currencyCode, "salesInvoiceLines")
         invoice = self._new_document(
             call, "salesInvoices", "S-INV", company, customer, data, "salesInvoiceLines",
-            totals, paidAmount=Decimal(0), creditedAmount=Decimal(0),
-            remainingAmount=totals["totalAmountIncludingTax"],
+            data.invoiceDate, paidAmount=Decimal(0), creditedAmount=Decimal(0),
+            remainingAmount=None,
         )  # fmt: skip
         return tagged(201, invoice)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from orchestrator._wire import ContractViolation, VendorError, call
 from orchestrator.adapters.crm import Deal
+from orchestrator.adapters.tax import NON_TAXABLE  # a tax group code in BC too
 from orchestrator.model import Contract, Customer, Invoice, InvoiceLine, LegalEntity
 from orchestrator.runtime import Flow, Runtime
 
@@ -177,6 +178,7 @@ class ErpAdapter:
             for key, value in (
                 ("addressLine1", deal.street),
                 ("city", deal.city),
+                ("state", deal.region),  # BC's AvaTax connector taxes by it (ship-to)
                 ("postalCode", deal.postal_code),
             ):
                 if value:
@@ -337,7 +339,9 @@ class ErpAdapter:
         if len(lines) != len(invoice.lines):
             problems.append(f"{len(lines)} lines, {len(invoice.lines)} sent")
         for n, (got, sent) in enumerate(zip(lines, invoice.lines, strict=False)):
-            want = {**_line(sent), "amountExcludingTax": sent.amount}  # BC's = the contract's
+            # BC's amount must be the contract's, and the tax BC's AvaTax connector wrote the
+            # one the core assessed and records with the tax engine
+            want = {**_line(sent), "amountExcludingTax": sent.amount, "totalTaxAmount": sent.tax}
             for name in ("description", "amountExcludingTax", "totalTaxAmount"):
                 if not isinstance(got, dict) or _differs(got.get(name), want[name]):
                     problems.append(f"line {n}: {name} is not what was sent")
@@ -405,7 +409,8 @@ def bc_amount(quantity: Decimal, unit_price: Decimal, like: Decimal) -> Decimal:
 
 def _line(line: InvoiceLine) -> dict[str, Any]:
     """An invoice or credit memo line as BC v2.0 takes it: a G/L account line whose amount BC
-    computes as ``quantity x unitPrice`` rounded half away from zero, less ``discountAmount``.
+    computes as ``quantity x unitPrice`` rounded half away from zero, less ``discountAmount``,
+    and whose tax BC's AvaTax connector computes (``taxCode`` ``NT``: none).
     A contract that rounds otherwise (half even, down) bills a cent less than BC's rounding
     on some lines: that cent goes in as a line discount, so BC's amount is the contract's and
     the line still shows hours and rate. Where no discount can say it (a negative line, hours
@@ -429,9 +434,9 @@ def _line(line: InvoiceLine) -> dict[str, Any]:
         "description": f"{head} {line.description}"[:DESCRIPTION_LENGTH],
         "quantity": quantity,
         "unitPrice": price,
-        "taxCode": line.tax_code,
-        "totalTaxAmount": line.tax,
     }
+    if line.tax_code == NON_TAXABLE:  # BC's AvaTax connector then taxes nothing on the line
+        body["taxCode"] = NON_TAXABLE
     if discount:
         body["discountAmount"] = discount
     return body

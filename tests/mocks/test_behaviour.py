@@ -5,6 +5,8 @@ checked against its contract."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import httpx
 import pytest
 
@@ -257,16 +259,23 @@ def test_documents_are_found_by_their_business_key() -> None:
 def test_business_central_computes_the_line_amount(
     line: tuple[str, str, str], currency: str
 ) -> None:
-    """amountExcludingTax is quantity x unitPrice rounded to the currency's precision, by BC."""
+    """amountExcludingTax is quantity x unitPrice rounded to the currency's precision, by BC;
+    the tax (German VAT, by BC's AvaTax connector) comes on top."""
     world = ErpWorld()
     response = world.create(world.body(line, currency=currency))
     assert response.status_code == 201
     assert response.json()["totalAmountExcludingTax"] == float(line[2])
     (made,) = response.json()["salesInvoiceLines"]
-    assert made["amountExcludingTax"] == made["amountIncludingTax"] == float(line[2])
+    assert made["amountExcludingTax"] == float(line[2])
+    assert Decimal(str(made["amountIncludingTax"])) == Decimal(line[2]) + Decimal(
+        str(made["totalTaxAmount"])
+    )
+    assert made["totalTaxAmount"] != 0
 
 
-@pytest.mark.parametrize("field", ["amountExcludingTax", "amountIncludingTax", "taxPercent"])
+@pytest.mark.parametrize(
+    "field", ["amountExcludingTax", "amountIncludingTax", "taxPercent", "totalTaxAmount"]
+)
 def test_a_computed_line_field_sent_is_refused_as_read_only(field: str) -> None:
     """A client that sends what BC computes gets BC's 400 "Control '...' is read-only"."""
     world = ErpWorld()
