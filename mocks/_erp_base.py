@@ -60,7 +60,12 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "customers": ("companyId", "number", "displayName"),
     # the business keys a client looks a document up by before it writes it again (Business
     # Central has no idempotency keys: de-duplication is the client's, on its own document ids)
-    "salesInvoices": ("companyId", "number", "externalDocumentNumber", "yourReference"),
+    "salesInvoices": (
+        "companyId",
+        "number",
+        "externalDocumentNumber",
+        "customerPurchaseOrderReference",
+    ),
     "salesCreditMemos": ("companyId", "number", "externalDocumentNumber"),
     "customerPaymentJournals": ("companyId",),
     "customerPayments": ("companyId", "journalId", "appliesToInvoiceId", "externalDocumentNumber"),

@@ -6,12 +6,13 @@ payments through payment journals (``mocks._erp_cash``) and sales credit memos
 Like Business Central, it offers no server-side idempotency: an ``Idempotency-Key`` header is
 ignored as BC ignores any header it does not know, and a POST sent twice makes two documents. A
 client de-duplicates by looking up its own business key first (``$filter=externalDocumentNumber
-eq '...'`` or ``yourReference``, both indexed here so the look-up costs a page). Lines are
-written as BC v2.0 takes them (``mocks._erp_base.LineIn``: G/L account, description, quantity,
-unit price, discount, tax code) and BC computes their amounts, and their tax through its AvaTax
-connector (``mocks._erp_tax``); what a line bills is the client's to say in its description
-(BC has no field for it). An invoice's ``remainingAmount`` is always ``totalAmountIncludingTax
-- creditedAmount - paidAmount`` (posted credit memos and posted payments applied to it).
+eq '...'`` or ``customerPurchaseOrderReference``, BC's "Your Reference", both indexed here so
+the look-up costs a page). Lines are written as BC v2.0 takes them (``mocks._erp_base.LineIn``:
+G/L account, description, quantity, unit price, discount, tax code) and BC computes their
+amounts, and their tax through its AvaTax connector (``mocks._erp_tax``); what a line bills is
+the client's to say in its description (BC has no field for it). An invoice's
+``remainingAmount`` is always ``totalAmountIncludingTax - creditedAmount - paidAmount`` (posted
+credit memos and posted payments applied to it).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class SalesInvoiceIn(Strict):
     dueDate: IsoDate | None = None
     currencyCode: str = currency_field()
     externalDocumentNumber: str | None = Field(default=None, max_length=35)
-    yourReference: str | None = Field(default=None, max_length=35)
+    customerPurchaseOrderReference: str | None = Field(default=None, max_length=35)
     salesInvoiceLines: list[LineIn] = Field(min_length=1)
 
 

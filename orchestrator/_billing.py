@@ -5,8 +5,9 @@ Before the core asks the ERP for an invoice it writes the priced, taxed invoice 
 bills to its outbox. Whatever happens next (a lost answer, a crash, an outage longer than the
 retry policy), the next billing run, the reconciliation job or a restarted core first finishes
 what the outbox holds, sending the very same invoice. Business Central has no idempotency keys,
-so the ERP adapter first looks the invoice up by its business key (``yourReference``: period and
-digest of the items) and finds the one it already made: no item is billed twice or forgotten.
+so the ERP adapter first looks the invoice up by its business key (BC's "Your Reference",
+``customerPurchaseOrderReference``: period and digest of the items) and finds the one it already
+made: no item is billed twice or forgotten.
 """
 
 from __future__ import annotations

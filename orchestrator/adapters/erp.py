@@ -2,11 +2,12 @@
 payments created once each although BC has no idempotency keys.
 
 BC answers a POST sent twice with two documents, so every create is a look-before-write on a
-business key the core owns: the invoice's ``yourReference`` (its ``externalDocumentNumber``
-carries the customer's purchase order, as BC means it), the credit memo's and the payment's
-``externalDocumentNumber``, the customer's ``displayName``. The adapter lists with
-``$filter=<key> eq '...'`` (an indexed look-up on the ERP) first, and again after an answer that
-may hide a write (a timeout, a 500, 502 or 504) before it posts again.
+business key the core owns: the invoice's "Your Reference", ``customerPurchaseOrderReference``
+in API v2.0 (its ``externalDocumentNumber`` carries the customer's purchase order, as BC means
+it), the credit memo's and the payment's ``externalDocumentNumber``, the customer's
+``displayName``. The adapter lists with ``$filter=<key> eq '...'`` (an indexed look-up on the
+ERP) first, and again after an answer that may hide a write (a timeout, a 500, 502 or 504)
+before it posts again.
 """
 
 from __future__ import annotations
@@ -233,13 +234,16 @@ class ErpAdapter:
             "invoiceDate": invoice.invoice_date.isoformat(),
             "currencyCode": invoice.currency,
             # the core's key for this invoice (period, digest of the items it bills)
-            "yourReference": reference,
+            "customerPurchaseOrderReference": reference,
             "externalDocumentNumber": invoice.purchase_order,
             **({"dueDate": invoice.due_date.isoformat()} if invoice.due_date else {}),
             "salesInvoiceLines": [_line(line) for line in invoice.lines],
         }
         created = yield from self._create_once(
-            f"/companies({company_id})/salesInvoices", body, "yourReference", reference
+            f"/companies({company_id})/salesInvoices",
+            body,
+            "customerPurchaseOrderReference",
+            reference,
         )
         return created
 
@@ -368,14 +372,14 @@ def _differs(got: Any, want: Any) -> bool:
     return bool(got != want)
 
 
-YOUR_REFERENCE_LENGTH = 35  # BC: salesInvoice.yourReference is Text[35]
+YOUR_REFERENCE_LENGTH = 35  # BC: salesInvoice.customerPurchaseOrderReference is Text[35]
 
 
 def invoice_reference(invoice: Invoice) -> str:
-    """The invoice's business key in BC's ``yourReference`` (35 characters): its period and
-    contract, as a reader of the invoice knows them, and 12 characters of the digest of the
-    items it bills, so the same items make the same reference. A contract id too long for the
-    room left is shortened: the digest keeps the reference unique."""
+    """The invoice's business key in BC's ``customerPurchaseOrderReference`` (35 characters):
+    its period and contract, as a reader of the invoice knows them, and 12 characters of the
+    digest of the items it bills, so the same items make the same reference. A contract id
+    too long for the room left is shortened: the digest keeps the reference unique."""
     digest = invoice.idempotency_key[-12:]
     room = max(YOUR_REFERENCE_LENGTH - len(invoice.period) - len(digest) - 2, 0)
     return f"{invoice.period} {invoice.contract_id[:room]} {digest}"

@@ -37,8 +37,6 @@ _NEEDS_SPECS = pytest.mark.skipif(
 # api-reference/v2.0/resources/dynamics_customerpaymentjournal, 2026-12); the Kantata
 # description has no POST /rate_card_versions.
 KNOWN_ABSENT = {
-    ("erp", "postCustomerPaymentJournal"),
-    ("erp-v2", "postCustomerPaymentJournal"),
     ("psa", "createRateCardVersion"),
 }
 

@@ -230,16 +230,20 @@ def test_an_idempotency_key_is_ignored_as_business_central_ignores_it() -> None:
 
 def test_documents_are_found_by_their_business_key() -> None:
     """What a careful client does instead: look the document up by its own key, an indexed
-    ``$filter`` on ``externalDocumentNumber`` or ``yourReference`` (quotes doubled)."""
+    ``$filter`` on ``externalDocumentNumber`` or ``customerPurchaseOrderReference`` (quotes
+    doubled)."""
     world = ErpWorld()
-    keys = {"yourReference": "2026-03 0a1b", "externalDocumentNumber": "PO 'x'"}
+    keys = {"customerPurchaseOrderReference": "2026-03 0a1b", "externalDocumentNumber": "PO 'x'"}
     made = world.create({**world.body(("1", "10", "10")), **keys}).json()
     world.create(world.body(("1", "10", "10")))
     invoices = f"{world.co}/salesInvoices"
-    for query in ("yourReference eq '2026-03 0a1b'", "externalDocumentNumber eq 'PO ''x'''"):
+    for query in (
+        "customerPurchaseOrderReference eq '2026-03 0a1b'",
+        "externalDocumentNumber eq 'PO ''x'''",
+    ):
         found = world.http.get(invoices, params={"$filter": query}).json()["value"]
         assert [i["id"] for i in found] == [made["id"]]
-    nothing = world.http.get(invoices, params={"$filter": "yourReference eq 'no'"})
+    nothing = world.http.get(invoices, params={"$filter": "customerPurchaseOrderReference eq 'no'"})
     assert nothing.json() == {"value": []}
     paid = world.pay(world.posted_invoice(), "100", externalDocumentNumber="PAY-1").json()
     payments = f"{world.journal}/customerPayments"
