@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.currencies import MINOR_UNITS
 from mocks._erp_errors import business_rule
-from mocks._erp_etags import etag, tagged, touch
+from mocks._erp_etags import INTERNAL, etag, tagged, touch
 from mocks._erp_odata import (
     Query,
     bad_token,
@@ -373,10 +373,8 @@ class ErpBase:
         hidden = [k for k in LINES if k in record and call.query.get("$expand") != k]
         if select is not None:
             shown = {"@odata.etag", *select, *(k for k in LINES if k not in hidden)}
-            return {k: v for k, v in record.items() if k in shown}
-        if hidden:
-            return {k: v for k, v in record.items() if k not in hidden}
-        return record
+            return {k: v for k, v in record.items() if k in shown and k not in INTERNAL}
+        return {k: v for k, v in record.items() if k not in hidden and k not in INTERNAL}
 
     def _lister(self, kind: str, parent: tuple[str, str, str] | None = None) -> Handler:
         """A paged OData list of the company's ``kind`` records (``mocks._erp_odata``); with

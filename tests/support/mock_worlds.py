@@ -207,6 +207,11 @@ class ErpWorld:
         body: dict[str, Any] = self.http.get(f"{self.co}/salesInvoices({invoice['id']})").json()
         return body
 
+    def stored_invoice(self, invoice: dict[str, Any]) -> dict[str, Any]:
+        """The invoice as the ERP keeps it, with what the API does not serve (``paidAmount``,
+        ``creditedAmount``, ``postedAt``): what the sandbox's books read."""
+        return dict(self.erp.tables.get("default", "salesInvoices", invoice["id"]))
+
     @property
     def journal(self) -> str:
         journals = self.http.get(f"{self.co}/customerPaymentJournals").json()["value"]
