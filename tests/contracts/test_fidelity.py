@@ -159,3 +159,36 @@ def test_the_command_prints_json_and_markdown() -> None:
     markdown = runner.invoke(app, ["contracts", "fidelity", "--markdown"])
     assert markdown.exit_code == 0
     assert markdown.stdout.count("\n| ") == len(CONTRACT_FILES) + 1
+
+
+@pytest.mark.parametrize(
+    ("contract", "method", "path", "operation"),
+    [op for op in _operations() if "documented-fields" in op[3].get("x-mirrors", {})],  # type: ignore[operator]
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_documented_fields_cite_the_page_that_documents_them(
+    contract: str, method: str, path: str, operation: dict[str, object]
+) -> None:
+    """A field counted as documented names the vendor's page (https) and a non-empty list."""
+    listed = operation["x-mirrors"]["documented-fields"]  # type: ignore[index]
+    assert str(listed["doc"]).startswith("https://learn.microsoft.com/"), (contract, path)
+    assert listed["fields"] and all(isinstance(f, str) for f in listed["fields"])
+
+
+@_NEEDS_SPECS
+def test_documented_fields_are_counted_apart_and_never_hide_a_real_field(
+    table: dict[str, object],
+) -> None:
+    """Only a field the real spec file lacks counts as documented: one it has is compared by
+    type as ever; the table shows how many fields were found only in the documentation."""
+    erp = table["erp"]
+    assert 0 < erp.fields_documented < erp.fields  # type: ignore[attr-defined]
+    for op in erp.operations:  # type: ignore[attr-defined]
+        assert op.fields_matched + op.fields_documented + len(op.mismatches) == op.fields
+        for line in op.documented:
+            assert "documented at https://" in line
+    by_id = {op.operation_id: op for op in erp.operations}  # type: ignore[attr-defined]
+    create = by_id["createSalesInvoice"]
+    assert any("salesInvoiceLines[].lineObjectNumber" in d for d in create.documented)
+    assert not any("customerId" in d for d in create.documented)  # in the v1.0 spec: matched
+    assert table["tax"].fields_documented == 0  # type: ignore[attr-defined]
