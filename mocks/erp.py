@@ -85,6 +85,12 @@ class SalesInvoiceIn(Strict):
     salesInvoiceLines: list[LineIn] = Field(min_length=1)
 
 
+def _company(company: dict[str, Any]) -> dict[str, Any]:
+    """A company as BC's ``companies`` serves it; its address and currency are in its
+    ``companyInformation``."""
+    return {k: company[k] for k in ("id", "name", "displayName")}
+
+
 class ErpMock(CashMixin, CreditMemosMixin):
     """Business Central environments per tenant; companies are the firm's legal entities."""
 
@@ -96,6 +102,9 @@ class ErpMock(CashMixin, CreditMemosMixin):
         app = self.app
         app.route("GET", API + "/companies", scope="erp:companies.read")(self._list_companies)
         app.route("GET", API + "/companies({id})", scope="erp:companies.read")(self._read_company)
+        app.route("GET", CO + "/companyInformation", scope="erp:companies.read")(
+            self._company_information
+        )
         app.route("GET", CO + "/customers", scope="erp:customers.read")(self._lister("customers"))
         app.route("POST", CO + "/customers", scope="erp:customers.write")(self._create_customer)
         app.route("GET", CO + "/customers({id})", scope="erp:customers.read")(
@@ -161,10 +170,27 @@ class ErpMock(CashMixin, CreditMemosMixin):
     # -- HTTP --------------------------------------------------------------------------------
 
     def _list_companies(self, call: Call) -> Reply:
-        return Reply(200, {"value": list(self.tables.all(call.tenant, "companies"))})
+        return Reply(
+            200, {"value": [_company(c) for c in self.tables.all(call.tenant, "companies")]}
+        )
 
     def _read_company(self, call: Call) -> Reply:
-        return Reply(200, self.tables.get(call.tenant, "companies", call.params["id"], "company"))
+        company = self.tables.get(call.tenant, "companies", call.params["id"], "company")
+        return Reply(200, _company(company))
+
+    def _company_information(self, call: Call) -> Reply:
+        """The company's one information record: its address and local currency."""
+        company = self._company(call)
+        info_id = guid(f"{company['id']}:companyInformation", 1)
+        info = {
+            "@odata.etag": etag(info_id),
+            "id": info_id,
+            "displayName": company["displayName"],
+            "country": company["countryCode"],
+            "state": company["region"],
+            "currencyCode": company["currencyCode"],
+        }
+        return Reply(200, {"value": [info]})
 
     def _create_customer(self, call: Call) -> Reply:
         company = self._company(call)

@@ -66,6 +66,7 @@ class ErpAdapter:
         self.look_before_write = look_before_write
         # published facts that do not change: read once
         self._journals: dict[str, str] = {}
+        self._companies: dict[str, dict[str, Any]] = {}  # companyInformation by company id
         self._rates: dict[tuple[str, str, date], Decimal] = {}
         self._ensuring: dict[tuple[str, str], None] = {}  # customers being found or made now
 
@@ -124,19 +125,25 @@ class ErpAdapter:
         return found
 
     def legal_entities(self) -> Flow[dict[str, LegalEntity]]:
-        """The firm's legal entities by code (a company's short name is the entity's code)."""
+        """The firm's legal entities by code (a company's short name is the entity's code),
+        each where its ``companyInformation`` says it is and in the currency it keeps its
+        books in (read once per company: a company does not move)."""
         body = yield from self._call("GET", "/companies")
-        return {
-            c["name"]: LegalEntity(
+        entities = {}
+        for c in body["value"]:
+            info = self._companies.get(c["id"])
+            if info is None:
+                answer = yield from self._call("GET", f"/companies({c['id']})/companyInformation")
+                info = self._companies[c["id"]] = answer["value"][0]
+            entities[c["name"]] = LegalEntity(
                 id=c["name"],
                 name=c["displayName"],
-                country=c["countryCode"],
-                currency=c["currencyCode"],
+                country=info["country"],
+                currency=info["currencyCode"],
                 erp_company_id=c["id"],
-                region=c.get("region"),
+                region=info.get("state"),
             )
-            for c in body["value"]
-        }
+        return entities
 
     def ensure_customer(
         self, entity: LegalEntity, contract: Contract, deal: Deal

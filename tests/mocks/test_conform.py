@@ -439,7 +439,9 @@ def test_erp_conforms() -> None:
     co = f"/api/v2.0/companies({de})"
     with spec.client(erp.app) as http:
         assert len(http.get("/api/v2.0/companies").json()["value"]) == 2
-        assert http.get(f"/api/v2.0/companies({de})").json()["currencyCode"] == "EUR"
+        assert http.get(f"/api/v2.0/companies({de})").json()["name"] == "ACME-DE"
+        (info,) = http.get(f"{co}/companyInformation").json()["value"]
+        assert (info["country"], info["currencyCode"]) == ("DE", "EUR")
         customers = []
         for n in range(3):
             made = http.post(
