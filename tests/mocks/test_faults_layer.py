@@ -81,8 +81,8 @@ class Erp:
 
     def invoice_body(self, v2: bool = False) -> dict[str, Any]:
         line: dict[str, Any] = {
-            "quantity": Decimal(8), "unitPrice": Decimal(120), "amountExcludingTax": Decimal(960),
-            "sourceItemIds": ["te-1"], "contractVersionId": "v1",
+            "lineType": "Account", "lineObjectNumber": "40100", "quantity": Decimal(8),
+            "unitPrice": Decimal(120),
         }  # fmt: skip
         line["lineDescription" if v2 else "description"] = "Engineer"
         body = {"customerId": self.customer, "invoiceDate": "2026-03-31", "currencyCode": "EUR",

@@ -31,7 +31,7 @@ def _holds_everything(result: RunResult) -> None:
 
 
 def _invoices(result: RunResult) -> list[dict[str, Any]]:
-    return result.world.erp.invoices(result.world.tenant)
+    return result.record.books.invoices
 
 
 def _split_months(result: RunResult) -> Counter[tuple[str, str]]:
