@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "9caaf45db3c489f132406bd42c0851cb1ef7c4bb089998c8de626db59320e573",
-    "trace.jsonl": "0a9786a9ca29314a7b49456e14919881fe80bb8387611ddfd7ccf2a8908e6ebf",
+    "metrics.json": "7297271cb8fcec6dc6d45f27563a45d4042e6c97ebaef419ae4149e851ea0f55",
+    "trace.jsonl": "e217fcdc5e16a3f21ffb181981de8a6b1e54f39caf9f7aaec6751e27ab1371d2",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "e1741cf54cc7e5f701b4b81d1f4bd406f4ff2c6dc480d0ab87ec7a96401e179c"
+FLAGSHIP_SEED_7_TRACE = "f9fc0c63e917df1dfd6801ea4048f5623e779cbd7605b1565f1fa95cf47da685"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
