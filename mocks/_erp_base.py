@@ -10,7 +10,8 @@ changes it after creation.
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from contracts.currencies import MINOR_UNITS
 from mocks._erp_changes import ErpTables
 from mocks._erp_errors import business_rule
-from mocks._erp_etags import etag, tagged, touch
+from mocks._erp_etags import INTERNAL, etag, tagged, touch
 from mocks._erp_odata import (
     Query,
     bad_token,
@@ -32,10 +33,12 @@ from mocks._erp_odata import (
     sort_key,
     stamp_range,
 )
+from mocks._erp_tax import TaxConnector, line_taxes
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso, plain
 
 __all__ = [
+    "ACCOUNTS",
     "API",
     "CO",
     "MINOR_UNITS",
@@ -43,6 +46,7 @@ __all__ = [
     "LineIn",
     "Strict",
     "currency_field",
+    "line_amount",
     "line_records",
     "priced_lines",
     "quantum",
@@ -58,7 +62,12 @@ INDEXES: dict[str, tuple[str, ...]] = {
     "customers": ("companyId", "number", "displayName"),
     # the business keys a client looks a document up by before it writes it again (Business
     # Central has no idempotency keys: de-duplication is the client's, on its own document ids)
-    "salesInvoices": ("companyId", "number", "externalDocumentNumber", "yourReference"),
+    "salesInvoices": (
+        "companyId",
+        "number",
+        "externalDocumentNumber",
+        "customerPurchaseOrderReference",
+    ),
     "salesCreditMemos": ("companyId", "number", "externalDocumentNumber"),
     "customerPaymentJournals": ("companyId",),
     "customerPayments": ("companyId", "journalId", "appliesToInvoiceId", "externalDocumentNumber"),
@@ -74,26 +83,67 @@ def currency_field() -> Any:
     return Field(pattern=r"^[A-Z]{3}$")
 
 
-class LineIn(Strict):
-    """A sales document line (invoices and credit memos share the model)."""
+# The revenue accounts of every company's chart (G/L accounts a line of type ``Account`` names
+# by ``lineObjectNumber``), set up with the company by the simulated firm like its ``CASH``
+# journal. Numbers and names are the sandbox's own chart, not BC's demo company's.
+ACCOUNTS = {
+    "40100": "Income, services",
+    "40200": "Income, reimbursed expenses",
+    "40300": "Income, service credits",
+}
+# Line properties Business Central computes: a client that sends one gets BC's 400 "Control
+# '<name>' is read-only" (apideck.com, "Business Central gotchas", consulted 2026-12-07; the
+# v2.0 salesInvoiceLine page marks them computed: learn.microsoft.com/dynamics365/
+# business-central/dev-itpro/api-reference/v2.0/resources/dynamics_salesinvoiceline).
+READ_ONLY_LINE_FIELDS = (
+    "id",
+    "documentId",
+    "amountExcludingTax",
+    "amountIncludingTax",
+    "taxPercent",
+    "netAmount",
+    "netTaxAmount",
+    "netAmountIncludingTax",
+    "totalTaxAmount",
+)
 
-    lineType: Literal["Resource", "Item", "Account", "Comment"] = "Resource"
-    description: str = Field(max_length=250)
-    quantity: Decimal = Field(gt=0)
-    unitPrice: Decimal
-    amountExcludingTax: Decimal
-    sourceItemIds: list[str] = Field(min_length=1)
-    contractVersionId: str = Field(min_length=1)
-    billingRole: Literal["charge", "adjustment", "credit"] = "charge"
+
+class LineIn(Strict):
+    """A sales document line as BC v2.0 takes it (invoices and credit memos share the model):
+    what is sold (``lineType`` and ``lineObjectNumber``), ``description``, ``quantity``,
+    ``unitPrice``, an optional line discount and ``taxCode``; BC computes every amount from
+    them, the tax through its AvaTax connector (``mocks._erp_tax``)."""
+
+    lineType: Literal["Account", "Comment"]
+    lineObjectNumber: str | None = Field(default=None, max_length=20)
+    description: str = Field(max_length=100)  # Sales Line "Description": Text[100]
+    quantity: Decimal = Decimal(0)
+    unitPrice: Decimal = Decimal(0)
+    discountAmount: Decimal = Field(default=Decimal(0), ge=0)
     taxCode: str | None = Field(default=None, max_length=20)
-    totalTaxAmount: Decimal = Decimal(0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _computed_fields_are_read_only(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for name in READ_ONLY_LINE_FIELDS:
+                if name in data:
+                    raise ValueError(f"Control '{name}' is read-only")
+        return data
 
     @model_validator(mode="after")
-    def _charges_are_not_negative(self) -> LineIn:
-        if self.billingRole == "charge" and self.unitPrice < 0:
+    def _what_is_sold(self) -> LineIn:
+        if self.lineType == "Comment":
+            if self.quantity or self.unitPrice or self.discountAmount:
+                raise ValueError("a Comment line carries no quantity, price or amount")
+            return self
+        if self.lineObjectNumber not in ACCOUNTS:
             raise ValueError(
-                "unitPrice must be >= 0 on a charge line (use an adjustment or a credit line)"
+                f"lineObjectNumber {self.lineObjectNumber!r} is not a G/L account of this "
+                f"company ({', '.join(ACCOUNTS)})"
             )
+        if self.quantity <= 0:
+            raise ValueError("quantity must be greater than 0 on an Account line")
         return self
 
 
@@ -112,58 +162,50 @@ def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor)
 
 
-def priced_lines(lines: list[LineIn], currency: str, field: str) -> dict[str, Decimal]:
-    """A document's totals, or a refusal (BC's 400) naming each inconsistent line amount
-    (``field`` names the lines member): ``amountExcludingTax`` must be ``quantity x
-    unitPrice`` to the currency's minor unit and ``totalTaxAmount`` must have no more decimals
-    than the currency has."""
+def line_amount(line: LineIn, unit: Decimal) -> Decimal:
+    """BC's line amount: ``quantity x unitPrice`` rounded to the currency's Amount Rounding
+    Precision (``unit``; BC's Currency table, default 0.01: Microsoft Learn, "Set up
+    currencies", consulted 2026-12-07), halves away from zero (AL ``Round``, direction '='),
+    less the line's ``discountAmount`` (a currency amount)."""
+    gross = (line.quantity * line.unitPrice).quantize(unit, rounding=ROUND_HALF_UP)
+    return gross - line.discountAmount
+
+
+def priced_lines(lines: list[LineIn], currency: str, field: str) -> Decimal:
+    """A document's net total as BC computes it, or a refusal (BC's 400) naming each line whose
+    figures BC cannot take (a discount above the line's value or finer than the currency,
+    figures beyond Decimal's range)."""
     unit = quantum(currency)
     minor = MINOR_UNITS[currency]
     errors = []
+    net = Decimal(0)
     for k, line in enumerate(lines):
-        exact: Decimal | str = "out of range"
         try:
-            exact = line.quantity * line.unitPrice
-            consistent = (
-                line.amountExcludingTax == line.amountExcludingTax.quantize(unit)
-                and abs(exact - line.amountExcludingTax) < unit
-            )
+            amount = line_amount(line, unit)
+            whole_discount = line.discountAmount == line.discountAmount.quantize(unit)
         except ArithmeticError:  # beyond Decimal's context (values like 1e30 or 1e999999)
-            consistent = False
-        if not consistent:
+            errors.append({"field": f"{field}[{k}]", "message": "amounts out of range"})
+            continue
+        if not whole_discount or line.discountAmount > abs(amount + line.discountAmount):
             errors.append(
                 {
-                    "field": f"{field}[{k}].amountExcludingTax",
-                    "message": f"must be quantity x unitPrice ({exact}) rounded to "
-                    f"{minor} decimals",
+                    "field": f"{field}[{k}].discountAmount",
+                    "message": f"must have at most {minor} decimals and not exceed the line",
                 }
             )
-        try:
-            whole_units = line.totalTaxAmount == line.totalTaxAmount.quantize(unit)
-        except ArithmeticError:  # more digits than Decimal's context holds
-            whole_units = False
-        if not whole_units:
-            errors.append(
-                {
-                    "field": f"{field}[{k}].totalTaxAmount",
-                    "message": f"must have at most {minor} decimals",
-                }
-            )
+        net += amount
     if errors:
         raise Problem(422, "Unprocessable Entity", "inconsistent line amounts", errors=errors)
-    net = sum((line.amountExcludingTax for line in lines), Decimal(0))
-    tax = sum((line.totalTaxAmount for line in lines), Decimal(0))
-    return {
-        "totalAmountExcludingTax": net,
-        "totalTaxAmount": tax,
-        "totalAmountIncludingTax": net + tax,
-    }
+    return net
 
 
-def line_records(lines: list[LineIn], document_id: str) -> list[dict[str, Any]]:
-    """The stored lines of a document, numbered 10000, 20000, ... ."""
+def line_records(
+    lines: list[LineIn], document_id: str, nets: list[Decimal], taxes: list[Decimal]
+) -> list[dict[str, Any]]:
+    """The stored lines of a document, numbered 10000, 20000, ..., with the amounts BC
+    computed (``nets``) and the tax its connector wrote (``taxes``)."""
     records = []
-    for k, line in enumerate(lines):
+    for k, (line, net, tax) in enumerate(zip(lines, nets, taxes, strict=True)):
         line_id = guid(f"{document_id}:line", k + 1)
         record = {
             "@odata.etag": etag(line_id),
@@ -171,8 +213,10 @@ def line_records(lines: list[LineIn], document_id: str) -> list[dict[str, Any]]:
             "documentId": document_id,
             "sequence": 10000 * (k + 1),
             **plain(line),
+            "amountExcludingTax": net,
+            "totalTaxAmount": tax,
+            "amountIncludingTax": net + tax,
         }
-        record["amountIncludingTax"] = line.amountExcludingTax + line.totalTaxAmount
         records.append(record)
     return records
 
@@ -181,6 +225,7 @@ class ErpBase:
     """Company-scoped lookups and lists shared by every ERP resource."""
 
     vendor = "erp"
+    tax_connector: TaxConnector | None = None  # set by whoever sets the ERP up (the world)
     clock: Clock
     tables: Tables
     app: VendorApp
@@ -251,16 +296,27 @@ class ErpBase:
         customer: dict[str, Any],
         data: Any,
         lines_field: str,
-        totals: dict[str, Decimal],
+        day: date,
         **extra: Any,
     ) -> dict[str, Any]:
-        """A new draft sales document (invoice or credit memo) with its priced lines, stored."""
+        """A new draft sales document (invoice or credit memo) with its lines priced and taxed
+        as BC does (its AvaTax connector asked for the tax: ``mocks._erp_tax``), stored."""
+        lines: list[LineIn] = getattr(data, lines_field)
+        unit = quantum(data.currencyCode)
+        nets = [line_amount(line, unit) for line in lines]
         n = self.tables.next_number(call.tenant, kind)
+        number = f"{number_prefix}{n:06d}"
+        taxes = line_taxes(
+            self.tax_connector, call.tenant, (number, day, data.currencyCode), company,
+            customer, [(net, line.taxCode) for net, line in zip(nets, lines, strict=True)],
+            -1 if kind == "salesCreditMemos" else 1,
+        )  # fmt: skip
+        net, tax = sum(nets, Decimal(0)), sum(taxes, Decimal(0))
         document_id = guid(f"{call.tenant}:{kind.removesuffix('s')}", n)
         document = {
             "@odata.etag": etag(document_id),
             "id": document_id,
-            "number": f"{number_prefix}{n:06d}",
+            "number": number,
             "companyId": company["id"],
             **plain(data, exclude={lines_field}),
             "customerId": customer["id"],
@@ -268,11 +324,15 @@ class ErpBase:
             "customerName": customer["displayName"],
             **extra,
             "status": "Draft",
-            **totals,
+            "totalAmountExcludingTax": net,
+            "totalTaxAmount": tax,
+            "totalAmountIncludingTax": net + tax,
             "postedAt": None,
             "lastModifiedDateTime": iso(self.clock()),
-            lines_field: line_records(getattr(data, lines_field), document_id),
+            lines_field: line_records(lines, document_id, nets, taxes),
         }
+        if "remainingAmount" in extra:
+            document["remainingAmount"] = net + tax
         return self.tables.insert(call.tenant, kind, document)
 
     def _customers_invoice(
@@ -315,10 +375,8 @@ class ErpBase:
         hidden = [k for k in LINES if k in record and call.query.get("$expand") != k]
         if select is not None:
             shown = {"@odata.etag", *select, *(k for k in LINES if k not in hidden)}
-            return {k: v for k, v in record.items() if k in shown}
-        if hidden:
-            return {k: v for k, v in record.items() if k not in hidden}
-        return record
+            return {k: v for k, v in record.items() if k in shown and k not in INTERNAL}
+        return {k: v for k, v in record.items() if k not in hidden and k not in INTERNAL}
 
     def _lister(self, kind: str, parent: tuple[str, str, str] | None = None) -> Handler:
         """A paged OData list of the company's ``kind`` records (``mocks._erp_odata``); with

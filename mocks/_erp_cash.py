@@ -4,8 +4,11 @@ Each company has one payment journal (code ``CASH``), set up with the company. A
 journal line that names the customer and the invoice it pays; it is checked when it is entered
 (customer and invoice of this company, the invoice Open and owed at least the amount, counting
 the journal lines not yet posted) and applied when its journal is posted: ``Microsoft.NAV.post``
-on the journal posts every unposted line at once, or none of them if one no longer fits.
-Posted lines stay listed (status ``Posted``), unlike Business Central, which deletes them.
+on the journal posts every unposted line at once, or none of them if one no longer fits. API
+v2.0 has no such action (it binds ``Microsoft.NAV.post`` to general journals only; an
+accountant posts a cash receipt journal in the client): the path is the sandbox's stand-in for
+that step, declared ``x-sandbox-only`` in erp.yaml. Posted lines stay listed (status
+``Posted``), unlike Business Central, which deletes them.
 
 A posted invoice is sent to its customer with ``Microsoft.NAV.send`` (Business Central's bound
 action on sales invoices, which e-mails the document); here the sent documents wait in the

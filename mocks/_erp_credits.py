@@ -92,16 +92,16 @@ class CreditMemosMixin(ErpBase):
                     "currencyCode",
                     "must be the invoice's currency",
                 )
-        totals = priced_lines(data.salesCreditMemoLines, data.currencyCode, "salesCreditMemoLines")
-        if totals["totalAmountIncludingTax"] < 0:
+        net = priced_lines(data.salesCreditMemoLines, data.currencyCode, "salesCreditMemoLines")
+        if net < 0:
             raise refused(
-                f"the credit memo totals {totals['totalAmountIncludingTax']}; it must be 0 or more",
+                f"the credit memo totals {net} before tax; it must be 0 or more",
                 "salesCreditMemoLines",
                 "negative total",
             )
         memo = self._new_document(
             call, "salesCreditMemos", "S-CR", company, customer, data, "salesCreditMemoLines",
-            totals, invoiceId=invoice["id"] if invoice else None,
+            data.creditMemoDate, invoiceId=invoice["id"] if invoice else None,
             invoiceNumber=invoice["number"] if invoice else None,
         )  # fmt: skip
         return tagged(201, memo)

@@ -11,7 +11,7 @@ from mocks._erp_changes import touched
 from mocks._erp_errors import ENTITY_CHANGED, INVALID_TOKEN, BcError
 from mocks._http import Call, Reply
 
-__all__ = ["check_if_match", "etag", "tagged", "touch"]
+__all__ = ["INTERNAL", "check_if_match", "etag", "served", "tagged", "touch"]
 
 
 def touch(record: dict[str, Any], now: str) -> None:
@@ -22,9 +22,20 @@ def touch(record: dict[str, Any], now: str) -> None:
     touched(record)  # for the lastModifiedDateTime index (mocks._erp_changes)
 
 
+# What the ERP mock keeps on a record for its own bookkeeping and for the sandbox's books (the
+# company a record belongs to, what was paid and credited on an invoice, when a document or
+# payment was posted) but Business Central's API v2.0 does not expose: never served.
+INTERNAL = frozenset({"companyId", "paidAmount", "creditedAmount", "postedAt"})
+
+
+def served(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as the API shows it: without the mock's internal fields."""
+    return {k: v for k, v in record.items() if k not in INTERNAL}
+
+
 def tagged(status: int, record: dict[str, Any], body: Any = None) -> Reply:
     """An answer about one record, with its tag as the ``ETag`` header too (BC sends both)."""
-    return Reply(status, record if body is None else body, {"etag": record["@odata.etag"]})
+    return Reply(status, served(record) if body is None else body, {"etag": record["@odata.etag"]})
 
 
 def etag(previous: str) -> str:

@@ -6,11 +6,13 @@ payments through payment journals (``mocks._erp_cash``) and sales credit memos
 Like Business Central, it offers no server-side idempotency: an ``Idempotency-Key`` header is
 ignored as BC ignores any header it does not know, and a POST sent twice makes two documents. A
 client de-duplicates by looking up its own business key first (``$filter=externalDocumentNumber
-eq '...'`` or ``yourReference``, both indexed here so the look-up costs a page). Lines carry
-``sourceItemIds`` and ``contractVersionId`` (custom fields, as a BC extension would add) so
-every billed amount traces back to the PSA items and the contract version it was priced from.
-An invoice's ``remainingAmount`` is always ``totalAmountIncludingTax - creditedAmount -
-paidAmount`` (posted credit memos and posted payments applied to it).
+eq '...'`` or ``customerPurchaseOrderReference``, BC's "Your Reference", both indexed here so
+the look-up costs a page). Lines are written as BC v2.0 takes them (``mocks._erp_base.LineIn``:
+G/L account, description, quantity, unit price, discount, tax code) and BC computes their
+amounts, and their tax through its AvaTax connector (``mocks._erp_tax``); what a line bills is
+the client's to say in its description (BC has no field for it). An invoice's
+``remainingAmount`` is always ``totalAmountIncludingTax - creditedAmount - paidAmount`` (posted
+credit memos and posted payments applied to it).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class CustomerIn(Strict):
     type: Literal["Company", "Person"] = "Company"
     addressLine1: str | None = None
     city: str | None = None
+    state: str | None = Field(default=None, max_length=30)
     postalCode: str | None = None
     country: str = Field(pattern=r"^[A-Z]{2}$")
     email: str | None = None
@@ -67,6 +70,7 @@ class CustomerPatch(Strict):
     displayName: str | None = Field(default=None, min_length=1, max_length=100)
     addressLine1: str | None = None
     city: str | None = None
+    state: str | None = Field(default=None, max_length=30)
     email: str | None = None
     taxRegistrationNumber: str | None = None
 
@@ -79,8 +83,14 @@ class SalesInvoiceIn(Strict):
     dueDate: IsoDate | None = None
     currencyCode: str = currency_field()
     externalDocumentNumber: str | None = Field(default=None, max_length=35)
-    yourReference: str | None = Field(default=None, max_length=35)
+    customerPurchaseOrderReference: str | None = Field(default=None, max_length=35)
     salesInvoiceLines: list[LineIn] = Field(min_length=1)
+
+
+def _company(company: dict[str, Any]) -> dict[str, Any]:
+    """A company as BC's ``companies`` serves it; its address and currency are in its
+    ``companyInformation``."""
+    return {k: company[k] for k in ("id", "name", "displayName")}
 
 
 class ErpMock(CashMixin, CreditMemosMixin):
@@ -94,6 +104,9 @@ class ErpMock(CashMixin, CreditMemosMixin):
         app = self.app
         app.route("GET", API + "/companies", scope="erp:companies.read")(self._list_companies)
         app.route("GET", API + "/companies({id})", scope="erp:companies.read")(self._read_company)
+        app.route("GET", CO + "/companyInformation", scope="erp:companies.read")(
+            self._company_information
+        )
         app.route("GET", CO + "/customers", scope="erp:customers.read")(self._lister("customers"))
         app.route("POST", CO + "/customers", scope="erp:customers.write")(self._create_customer)
         app.route("GET", CO + "/customers({id})", scope="erp:customers.read")(
@@ -162,10 +175,27 @@ class ErpMock(CashMixin, CreditMemosMixin):
     # -- HTTP --------------------------------------------------------------------------------
 
     def _list_companies(self, call: Call) -> Reply:
-        return Reply(200, {"value": list(self.tables.all(call.tenant, "companies"))})
+        return Reply(
+            200, {"value": [_company(c) for c in self.tables.all(call.tenant, "companies")]}
+        )
 
     def _read_company(self, call: Call) -> Reply:
-        return Reply(200, self.tables.get(call.tenant, "companies", call.params["id"], "company"))
+        company = self.tables.get(call.tenant, "companies", call.params["id"], "company")
+        return Reply(200, _company(company))
+
+    def _company_information(self, call: Call) -> Reply:
+        """The company's one information record: its address and local currency."""
+        company = self._company(call)
+        info_id = guid(f"{company['id']}:companyInformation", 1)
+        info = {
+            "@odata.etag": etag(info_id),
+            "id": info_id,
+            "displayName": company["displayName"],
+            "country": company["countryCode"],
+            "state": company["region"],
+            "currencyCode": company["currencyCode"],
+        }
+        return Reply(200, {"value": [info]})
 
     def _create_customer(self, call: Call) -> Reply:
         company = self._company(call)
@@ -197,11 +227,11 @@ class ErpMock(CashMixin, CreditMemosMixin):
             raise refused(
                 "customer belongs to another company", "customerId", "not in this company"
             )
-        totals = priced_lines(data.salesInvoiceLines, data.currencyCode, "salesInvoiceLines")
+        priced_lines(data.salesInvoiceLines, data.currencyCode, "salesInvoiceLines")
         invoice = self._new_document(
             call, "salesInvoices", "S-INV", company, customer, data, "salesInvoiceLines",
-            totals, paidAmount=Decimal(0), creditedAmount=Decimal(0),
-            remainingAmount=totals["totalAmountIncludingTax"],
+            data.invoiceDate, paidAmount=Decimal(0), creditedAmount=Decimal(0),
+            remainingAmount=None,
         )  # fmt: skip
         return tagged(201, invoice)
 

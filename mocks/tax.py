@@ -169,6 +169,18 @@ class TaxMock:
         """Every stored revision, adjusted ones included, in order of creation."""
         return list(self.tables.all(tenant, "transactions"))
 
+    def estimate(self, tenant: str, model: dict[str, Any]) -> dict[str, Any]:
+        """A ``SalesOrder`` estimate (never stored) of ``model``, a CreateTransactionModel, in
+        process: how the ERP's AvaTax connector asks for a document's tax
+        (``mocks._erp_tax``). Raises ``pydantic.ValidationError`` or ``AvaTaxError`` where an
+        HTTP call would be refused. ``tenant`` is the AvaTax account; an estimate reads no
+        stored document of it."""
+        del tenant  # an estimate touches no stored document
+        tx = CreateTransactionIn.model_validate({**model, "type": "SalesOrder"})
+        if tx.code is None:
+            raise _invalid("code", "the connector names the document it estimates")
+        return self._calculate(tx, "")
+
     # -- HTTP -----------------------------------------------------------------------------
 
     def _create(self, call: Call) -> Reply:

@@ -5,8 +5,9 @@ Before the core asks the ERP for an invoice it writes the priced, taxed invoice 
 bills to its outbox. Whatever happens next (a lost answer, a crash, an outage longer than the
 retry policy), the next billing run, the reconciliation job or a restarted core first finishes
 what the outbox holds, sending the very same invoice. Business Central has no idempotency keys,
-so the ERP adapter first looks the invoice up by its business key (``yourReference``: period and
-digest of the items) and finds the one it already made: no item is billed twice or forgotten.
+so the ERP adapter first looks the invoice up by its business key (BC's "Your Reference",
+``customerPurchaseOrderReference``: period and digest of the items) and finds the one it already
+made: no item is billed twice or forgotten.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from orchestrator._holds import Holds
 from orchestrator._ledger import Item
 from orchestrator._state import Engagement
 from orchestrator._wire import ContractViolation, VendorError
+from orchestrator.adapters.tax import NON_TAXABLE
 from orchestrator.context import CoreContext
 from orchestrator.model import Invoice, InvoiceLine
 from orchestrator.runtime import Flow
@@ -193,8 +195,9 @@ class Billing:
         and are not sent (a document of nothing but those is not sent at all)."""
         contract = engagement.contract
         outside = [outside_vat(line, contract) for line in invoice.lines]
+        untaxed = {"tax": Decimal(0), "tax_code": NON_TAXABLE}  # BC's connector: no tax either
         if all(outside):
-            return tuple(x.model_copy(update={"tax": Decimal(0)}) for x in invoice.lines)
+            return tuple(x.model_copy(update=untaxed) for x in invoice.lines)
         sent = invoice
         if any(outside):
             sent = invoice.model_copy(update={"lines": tuple(
@@ -210,7 +213,7 @@ class Billing:
         for reason in ("tax_unavailable", "tax_rejected", "billing_failed"):
             self.ctx.resolve_exception(reason, subject)
         taxes = iter(assessed)
-        return tuple(x.model_copy(update={"tax": Decimal(0)}) if out else next(taxes)
+        return tuple(x.model_copy(update=untaxed) if out else next(taxes)
                      for x, out in zip(invoice.lines, outside, strict=True))  # fmt: skip
 
     def _credit_note(

@@ -23,7 +23,7 @@
 
 import http from "node:http";
 import { Num, parse, stringify } from "./exact-json.mjs";
-import { hours, minorUnits, timeAmount } from "./money.mjs";
+import { hours, minorUnits, subtract, timeAmount } from "./money.mjs";
 
 const TOKEN_PATHS = { crm: "/services/oauth2/token", clm: "/oauth/token", psa: "/oauth/token",
   erp: "/oauth2/v2.0/token", tax: "/connect/token" };
@@ -149,7 +149,10 @@ async function onContract(recordId) {
   if (record.parentLinkType === "amendment") return; // a change order: this example bills SOWs only
   const props = Object.fromEntries(Object.entries(record.properties).map(([k, p]) => [k, p.value]));
   const companies = (await call("erp", "GET", "/companies")).value;
-  const company = companies.find((c) => c.name === props.legalEntity);
+  const found = companies.find((c) => c.name === props.legalEntity);
+  // where the company is (the tax engine's ship-from) is in its companyInformation
+  const info = (await call("erp", "GET", `/companies(${found.id})/companyInformation`)).value[0];
+  const company = { ...found, countryCode: info.country, region: info.state };
   const account = deals.get(props.opportunityId) ||
     await call("crm", "GET", `/sobjects/Account/${(await call("crm", "GET",
       `/sobjects/Opportunity/${props.opportunityId}`)).AccountId}`);
@@ -162,6 +165,7 @@ async function onContract(recordId) {
       currencyCode: props.contractCurrency };
     if (account.BillingStreet) body.addressLine1 = account.BillingStreet;
     if (account.BillingCity) body.city = account.BillingCity;
+    if (account.BillingState) body.state = account.BillingState; // BC's AvaTax connector taxes by it
     if (account.BillingPostalCode) body.postalCode = account.BillingPostalCode;
     if (props.counterpartyTaxId) body.taxRegistrationNumber = props.counterpartyTaxId;
     customer = await call("erp", "POST", customers, { body });
@@ -215,13 +219,18 @@ async function onTimesheet(submissionId) {
       hold("unpriced", key, `no rate for ${role} in ${user.country} on ${row.date_performed}`);
       continue;
     }
-    pending.set(key, { key, contract, date: row.date_performed, psaId: String(row.id), line: {
-      lineType: "Resource",
-      description: `${row.date_performed} ${user.full_name}, ${role} (${user.country})`,
+    // Business Central computes a line's amount (quantity x unit price, rounded half up); a
+    // contract that rounds half even bills a cent less on some lines: a line discount says so.
+    // What the line bills heads its description (BC has no field for it).
+    const amount = timeAmount(row.time_in_minutes, rate.hourlyRate, 2, contract.rounding);
+    const discount = subtract(timeAmount(row.time_in_minutes, rate.hourlyRate, 2, "half_up"), amount);
+    const text = `${row.date_performed} ${user.full_name}, ${role} (${user.country})`;
+    pending.set(key, { key, contract, date: row.date_performed, psaId: String(row.id), amount, line: {
+      lineType: "Account", lineObjectNumber: "40100",
+      description: `[${key}@${version.id}] ${text}`.slice(0, 100),
       quantity: new Num(hours(row.time_in_minutes)),
       unitPrice: rate.hourlyRate,
-      amountExcludingTax: new Num(timeAmount(row.time_in_minutes, rate.hourlyRate, 2, contract.rounding)),
-      sourceItemIds: [key], contractVersionId: version.id, billingRole: "charge" } });
+      ...(discount !== "0.00" ? { discountAmount: new Num(discount) } : {}) } });
   }
 }
 
@@ -250,30 +259,26 @@ async function billingRun(period, invoiceDate) {
 async function invoice(reference, items, period, invoiceDate) {
   const c = items[0].contract;
   const code = `${reference}-${period}`.slice(-50);
-  const document = await call("tax", "POST", "/transactions/createoradjust", { body: {
+  await call("tax", "POST", "/transactions/createoradjust", { body: {
     createTransactionModel: { type: "SalesInvoice", code, companyCode: c.entity,
       date: invoiceDate, customerCode: c.customer.id.slice(0, 50), currencyCode: c.currency,
       addresses: { shipFrom: { country: c.company.countryCode, ...(c.company.region ? { region: c.company.region } : {}) },
         shipTo: { country: c.customer.country, ...(c.region ? { region: c.region } : {}) } },
       lines: items.map((item, n) => ({ number: String(n + 1), quantity: new Num("1"),
-        amount: item.line.amountExcludingTax, description: item.line.description })),
+        amount: new Num(item.amount), description: item.line.description })),
       commit: false },
     adjustmentReason: "Other", adjustmentDescription: "invoice re-assessed before posting" } });
-  const taxed = new Map(document.lines.map((line) => [String(line.lineNumber), line]));
-  const lines = items.map((item, n) => {
-    const assessed = taxed.get(String(n + 1));
-    const names = [...new Set((assessed.details || []).filter((d) => d.tax && Number(String(d.tax)) !== 0)
-      .map((d) => d.taxName))].sort();
-    return { ...item.line, totalTaxAmount: assessed.tax, taxCode: names.join("+") || null };
-  });
+  // the tax is Business Central's to compute (its AvaTax connector asks the same engine): the
+  // lines go without it; the document above is the tax the integration records and commits
+  const lines = items.map((item) => item.line);
   const invoices = `/companies(${c.company.id})/salesInvoices`;
   const key = `${period} ${reference}`.slice(0, 35);
   let created = (await call("erp", "GET", invoices,
-    { query: { $filter: `yourReference eq '${key.replaceAll("'", "''")}'` } })).value[0];
+    { query: { $filter: `customerPurchaseOrderReference eq '${key.replaceAll("'", "''")}'` } })).value[0];
   if (!created) {
     const due = new Date(Date.parse(`${invoiceDate}T00:00:00Z`) + c.terms * 86400000);
     created = await call("erp", "POST", invoices, { body: { customerId: c.customer.id,
-      invoiceDate, currencyCode: c.currency, yourReference: key, externalDocumentNumber: null,
+      invoiceDate, currencyCode: c.currency, customerPurchaseOrderReference: key, externalDocumentNumber: null,
       dueDate: due.toISOString().slice(0, 10), salesInvoiceLines: lines } });
   }
   if (created.status !== "Open" && created.status !== "Paid") {

@@ -38,6 +38,14 @@ export function timeAmount(minutes, rateText, minor, rule) {
   return format(divide(numerator, denominator, rule), minor);
 }
 
+// a - b for two amounts of the same scale ("10.13" - "10.12" = "0.01")
+export function subtract(a, b) {
+  const x = decimal(a);
+  const y = decimal(b);
+  if (x.scale !== y.scale) throw new Error(`${a} and ${b} differ in scale`);
+  return format(x.units - y.units, x.scale);
+}
+
 // minutes / 60 with six decimals (half even), as the invoice shows the quantity
 export function hours(minutes) {
   return format(divide(BigInt(minutes) * 1000000n, 60n, "half_even"), 6);

@@ -2,11 +2,12 @@
 payments created once each although BC has no idempotency keys.
 
 BC answers a POST sent twice with two documents, so every create is a look-before-write on a
-business key the core owns: the invoice's ``yourReference`` (its ``externalDocumentNumber``
-carries the customer's purchase order, as BC means it), the credit memo's and the payment's
-``externalDocumentNumber``, the customer's ``displayName``. The adapter lists with
-``$filter=<key> eq '...'`` (an indexed look-up on the ERP) first, and again after an answer that
-may hide a write (a timeout, a 500, 502 or 504) before it posts again.
+business key the core owns: the invoice's "Your Reference", ``customerPurchaseOrderReference``
+in API v2.0 (its ``externalDocumentNumber`` carries the customer's purchase order, as BC means
+it), the credit memo's and the payment's ``externalDocumentNumber``, the customer's
+``displayName``. The adapter lists with ``$filter=<key> eq '...'`` (an indexed look-up on the
+ERP) first, and again after an answer that may hide a write (a timeout, a 500, 502 or 504)
+before it posts again.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from orchestrator._wire import ContractViolation, VendorError, call
 from orchestrator.adapters.crm import Deal
+from orchestrator.adapters.tax import NON_TAXABLE  # a tax group code in BC too
 from orchestrator.model import Contract, Customer, Invoice, InvoiceLine, LegalEntity
 from orchestrator.runtime import Flow, Runtime
 
@@ -64,6 +66,7 @@ class ErpAdapter:
         self.look_before_write = look_before_write
         # published facts that do not change: read once
         self._journals: dict[str, str] = {}
+        self._companies: dict[str, dict[str, Any]] = {}  # companyInformation by company id
         self._rates: dict[tuple[str, str, date], Decimal] = {}
         self._ensuring: dict[tuple[str, str], None] = {}  # customers being found or made now
 
@@ -122,19 +125,25 @@ class ErpAdapter:
         return found
 
     def legal_entities(self) -> Flow[dict[str, LegalEntity]]:
-        """The firm's legal entities by code (a company's short name is the entity's code)."""
+        """The firm's legal entities by code (a company's short name is the entity's code),
+        each where its ``companyInformation`` says it is and in the currency it keeps its
+        books in (read once per company: a company does not move)."""
         body = yield from self._call("GET", "/companies")
-        return {
-            c["name"]: LegalEntity(
+        entities = {}
+        for c in body["value"]:
+            info = self._companies.get(c["id"])
+            if info is None:
+                answer = yield from self._call("GET", f"/companies({c['id']})/companyInformation")
+                info = self._companies[c["id"]] = answer["value"][0]
+            entities[c["name"]] = LegalEntity(
                 id=c["name"],
                 name=c["displayName"],
-                country=c["countryCode"],
-                currency=c["currencyCode"],
+                country=info["country"],
+                currency=info["currencyCode"],
                 erp_company_id=c["id"],
-                region=c.get("region"),
+                region=info.get("state"),
             )
-            for c in body["value"]
-        }
+        return entities
 
     def ensure_customer(
         self, entity: LegalEntity, contract: Contract, deal: Deal
@@ -177,6 +186,7 @@ class ErpAdapter:
             for key, value in (
                 ("addressLine1", deal.street),
                 ("city", deal.city),
+                ("state", deal.region),  # BC's AvaTax connector taxes by it (ship-to)
                 ("postalCode", deal.postal_code),
             ):
                 if value:
@@ -231,13 +241,16 @@ class ErpAdapter:
             "invoiceDate": invoice.invoice_date.isoformat(),
             "currencyCode": invoice.currency,
             # the core's key for this invoice (period, digest of the items it bills)
-            "yourReference": reference,
+            "customerPurchaseOrderReference": reference,
             "externalDocumentNumber": invoice.purchase_order,
             **({"dueDate": invoice.due_date.isoformat()} if invoice.due_date else {}),
             "salesInvoiceLines": [_line(line) for line in invoice.lines],
         }
         created = yield from self._create_once(
-            f"/companies({company_id})/salesInvoices", body, "yourReference", reference
+            f"/companies({company_id})/salesInvoices",
+            body,
+            "customerPurchaseOrderReference",
+            reference,
         )
         return created
 
@@ -337,9 +350,11 @@ class ErpAdapter:
         if len(lines) != len(invoice.lines):
             problems.append(f"{len(lines)} lines, {len(invoice.lines)} sent")
         for n, (got, sent) in enumerate(zip(lines, invoice.lines, strict=False)):
-            want = _line(sent)
-            for name in ("description", "amountExcludingTax", "sourceItemIds"):
-                if not isinstance(got, dict) or got.get(name) != want[name]:
+            # BC's amount must be the contract's, and the tax BC's AvaTax connector wrote the
+            # one the core assessed and records with the tax engine
+            want = {**_line(sent), "amountExcludingTax": sent.amount, "totalTaxAmount": sent.tax}
+            for name in ("description", "amountExcludingTax", "totalTaxAmount"):
+                if not isinstance(got, dict) or _differs(got.get(name), want[name]):
                     problems.append(f"line {n}: {name} is not what was sent")
                     break
         if problems:
@@ -354,30 +369,85 @@ class ErpAdapter:
         )
 
 
-YOUR_REFERENCE_LENGTH = 35  # BC: salesInvoice.yourReference is Text[35]
+def _differs(got: Any, want: Any) -> bool:
+    """A figure BC answered differs from the one expected (numbers compared as decimals)."""
+    if isinstance(want, Decimal):
+        try:
+            return Decimal(str(got)) != want
+        except ArithmeticError:
+            return True
+    return bool(got != want)
+
+
+YOUR_REFERENCE_LENGTH = 35  # BC: salesInvoice.customerPurchaseOrderReference is Text[35]
 
 
 def invoice_reference(invoice: Invoice) -> str:
-    """The invoice's business key in BC's ``yourReference`` (35 characters): its period and
-    contract, as a reader of the invoice knows them, and 12 characters of the digest of the
-    items it bills, so the same items make the same reference. A contract id too long for the
-    room left is shortened: the digest keeps the reference unique."""
+    """The invoice's business key in BC's ``customerPurchaseOrderReference`` (35 characters):
+    its period and contract, as a reader of the invoice knows them, and 12 characters of the
+    digest of the items it bills, so the same items make the same reference. A contract id
+    too long for the room left is shortened: the digest keeps the reference unique."""
     digest = invoice.idempotency_key[-12:]
     room = max(YOUR_REFERENCE_LENGTH - len(invoice.period) - len(digest) - 2, 0)
     return f"{invoice.period} {invoice.contract_id[:room]} {digest}"
 
 
+# The firm's revenue accounts in every company's chart (set up with the company, as its
+# ``CASH`` journal is): what each kind of line is income of.
+REVENUE_ACCOUNTS = {"charge": "40100", "adjustment": "40100", "credit": "40300"}
+EXPENSE_ACCOUNT = "40200"
+DESCRIPTION_LENGTH = 100  # BC: Sales Line "Description" is Text[100]
+# How a line names what it bills, at the head of its description (BC has no field for it; see
+# ``trace``): "[<role tag><source item>@<contract version>] <text>".
+ROLE_TAGS = {"charge": "", "adjustment": "ADJ ", "credit": "CR "}
+
+
+def trace(line: InvoiceLine) -> str:
+    """The line's audit trail as its description begins: the one source item it bills and the
+    contract version it was priced from (with ``ADJ``/``CR`` for adjustments and service
+    credits). BC API v2.0 has no field for either and its standard pages take no extension
+    fields, so the reference goes where an invoice reader sees it, like a timesheet number."""
+    if len(line.source_ids) != 1:
+        raise ValueError(f"a BC line bills one item, not {len(line.source_ids)}")
+    return f"[{ROLE_TAGS[line.kind]}{line.source_ids[0]}@{line.contract_version_id}]"
+
+
+def bc_amount(quantity: Decimal, unit_price: Decimal, like: Decimal) -> Decimal:
+    """What BC makes of ``quantity x unitPrice``: rounded to the currency's precision
+    (``like``'s exponent), halves away from zero."""
+    return (quantity * unit_price).quantize(like, rounding=ROUND_HALF_UP)
+
+
 def _line(line: InvoiceLine) -> dict[str, Any]:
-    """An invoice or credit memo line in Business Central's shape, with our audit fields."""
-    return {
-        "lineType": "Resource",
-        "description": line.description[:250],
-        "quantity": line.quantity,
-        "unitPrice": line.unit_price,
-        "amountExcludingTax": line.amount,
-        "sourceItemIds": list(line.source_ids),
-        "contractVersionId": line.contract_version_id,
-        "billingRole": line.kind,
-        "totalTaxAmount": line.tax,
-        "taxCode": line.tax_code,
+    """An invoice or credit memo line as BC v2.0 takes it: a G/L account line whose amount BC
+    computes as ``quantity x unitPrice`` rounded half away from zero, less ``discountAmount``,
+    and whose tax BC's AvaTax connector computes (``taxCode`` ``NT``: none).
+    A contract that rounds otherwise (half even, down) bills a cent less than BC's rounding
+    on some lines: that cent goes in as a line discount, so BC's amount is the contract's and
+    the line still shows hours and rate. Where no discount can say it (a negative line, hours
+    with more decimals than BC keeps), the line bills quantity 1 at the amount."""
+    head = trace(line)
+    if len(head) >= DESCRIPTION_LENGTH:
+        raise ValueError(f"line reference {head!r} does not fit BC's description")
+    quantity, price, discount = line.quantity.normalize(), line.unit_price, Decimal(0)
+    if quantity > 0 and quantity == round(quantity, 5):
+        discount = bc_amount(quantity, price, line.amount) - line.amount
+    if not (quantity > 0 and quantity == round(quantity, 5)) or discount < 0:
+        quantity, price, discount = Decimal(1), line.amount, Decimal(0)
+    account = (
+        EXPENSE_ACCOUNT
+        if line.source_ids[0].startswith("psa:expense:")
+        else REVENUE_ACCOUNTS[line.kind]
+    )
+    body: dict[str, Any] = {
+        "lineType": "Account",
+        "lineObjectNumber": account,
+        "description": f"{head} {line.description}"[:DESCRIPTION_LENGTH],
+        "quantity": quantity,
+        "unitPrice": price,
     }
+    if line.tax_code == NON_TAXABLE:  # BC's AvaTax connector then taxes nothing on the line
+        body["taxCode"] = NON_TAXABLE
+    if discount:
+        body["discountAmount"] = discount
+    return body

@@ -25,6 +25,9 @@ API = "/api/v2"
 MAX_LINES = 15_000
 
 
+NON_TAXABLE = "NT"  # AvaTax's tax code for what is not taxable
+
+
 def _address(country: str, region: str | None) -> dict[str, str]:
     return {"country": country, **({"region": region} if region else {})}
 

@@ -39,12 +39,14 @@ from contracts.specs import load
 from contracts.traffic import TrafficChecker
 from mocks import (
     Call,
+    ErpMock,
     FaultyVendor,
     Mock,
     Mount,
     PaymentsMock,
     Problem,
     Reply,
+    TaxMock,
     VendorApp,
     build,
     stripe_secret,
@@ -136,6 +138,9 @@ class Sandbox:
             )
             for vendor in VENDORS
         }
+        erp, tax = self.mocks["erp"], self.mocks["tax"]
+        assert isinstance(erp, ErpMock) and isinstance(tax, TaxMock)
+        erp.tax_connector = tax.estimate  # BC's AvaTax connector (mocks._erp_tax)
         for vendor, mock in self.mocks.items():
             mock.auth.salt = secrets.token_hex(16)
             mock.auth.register(CLIENT_ID, CLIENT_SECRET, self.tenant)

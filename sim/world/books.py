@@ -7,6 +7,7 @@ is judged from that data alone, in this process or later from the run folder.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -26,8 +27,8 @@ def close_books(world: World) -> Books:
     tenant = world.tenant
     log = exception_log(world)
     return Books(
-        invoices=world.erp.invoices(tenant),
-        credit_memos=world.erp.credit_memos(tenant),
+        invoices=[traced(i, "salesInvoiceLines") for i in world.erp.invoices(tenant)],
+        credit_memos=[traced(m, "salesCreditMemoLines") for m in world.erp.credit_memos(tenant)],
         payments=world.erp.payments(tenant),
         tax_documents=world.tax.transactions(tenant),
         clm_records=list(world.clm.tables.all(tenant, "record")),
@@ -37,6 +38,32 @@ def close_books(world: World) -> Books:
         exception_log=log,
         fx_rates={**_expense_rates(world), **_month_end_rates(world)},
     )
+
+
+# What a line bills, at the head of its description: "[<ADJ |CR ><source item>@<contract
+# version>] ..." (Business Central has no field for it: see ``orchestrator.adapters.erp.trace``,
+# whose format any design that invoices through the ERP follows).
+_TRACE = re.compile(r"^\[(?P<tag>ADJ |CR )?(?P<source>[^@\]\s]+)@(?P<version>[^\]]+)\]")
+_ROLES = {"ADJ ": "adjustment", "CR ": "credit", None: "charge"}
+
+
+def traced(document: dict[str, Any], lines_field: str) -> dict[str, Any]:
+    """A copy of an ERP document whose lines carry the audit trail their descriptions state,
+    as the books record it for the oracle: ``sourceItemIds`` (the one item a line bills),
+    ``contractVersionId`` and ``billingRole``. A line whose description names nothing
+    gets an empty trail (the oracle reports it untraced)."""
+    lines = []
+    for line in document.get(lines_field, []):
+        found = _TRACE.match(str(line.get("description", "")))
+        lines.append(
+            {
+                **line,
+                "sourceItemIds": [found["source"]] if found else [],
+                "contractVersionId": found["version"] if found else "",
+                "billingRole": _ROLES[found["tag"] if found else None],
+            }
+        )
+    return {**document, lines_field: lines}
 
 
 def _expense_rates(world: World) -> dict[tuple[str, str, date], Decimal]:

@@ -107,6 +107,7 @@ class World:
                 entity.region,
             )  # fmt: skip
         self.tax = TaxMock(self.now, tax_rules(s))
+        self.erp.tax_connector = self.tax.estimate  # BC's AvaTax connector (mocks._erp_tax)
         self.payments = PaymentsMock(self.now, self.courier)
         mocks: dict[str, CrmMock | ClmMock | PsaMock | ErpMock | TaxMock | PaymentsMock] = {
             "crm": self.crm,

@@ -22,6 +22,7 @@ from sim.app.serve import Sandbox
 from sim.oracle import check, check_cash, check_customer_balances, check_ledger, check_tax
 from sim.record.truth import GroundTruth, MilestoneTruth, PaymentTruth, TimeTruth
 from sim.scenario.format import Scenario
+from sim.world.books import traced
 from tests.support.loopback import LoopbackServer, deliver_webhooks
 
 SCENARIO = Scenario.model_validate(
@@ -86,7 +87,9 @@ def test_the_core_bills_a_cycle_against_q2c_serve_and_the_oracle_agrees(
     finally:
         runtime.close()
     erp, tax = served.mock("erp"), served.mock("tax")
-    invoices, memos, payments = erp.invoices("live"), erp.credit_memos("live"), erp.payments("live")
+    invoices = [traced(i, "salesInvoiceLines") for i in erp.invoices("live")]  # as the books
+    memos = [traced(m, "salesCreditMemoLines") for m in erp.credit_memos("live")]
+    payments = erp.payments("live")
     (record,) = served.mock("clm").tables.all("live", "record")
     report = check(SCENARIO, truth, invoices, {"LIVE-1": record["id"]}, rates=erp.exchange_rate,
                    exceptions={}, credit_memos=memos)  # fmt: skip

@@ -5,6 +5,8 @@ checked against its contract."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import httpx
 import pytest
 
@@ -202,12 +204,11 @@ def test_garbage_bodies_never_cause_a_server_error() -> None:
             assert error_message(response, response.status_code)  # the vendor's own shape
 
 
-def test_out_of_range_decimals_are_a_422_not_a_crash() -> None:
-    """Line amounts beyond Decimal's context (1e30, 1e999999) are refused as inconsistent."""
+def test_out_of_range_decimals_are_a_400_not_a_crash() -> None:
+    """Line figures beyond Decimal's context (1e999999) are refused, naming the line."""
     world = ErpWorld()
-    for line in [("1", "1", "1e30"), ("1e999999", "1e999999", "1")]:
-        response = world.create(world.body(line))
-        _bc(response, "salesInvoiceLines[0].amountExcludingTax")
+    response = world.create(world.body(("1e999999", "1e999999", "1")))
+    _bc(response, "salesInvoiceLines[0]")
 
 
 # -- ERP ------------------------------------------------------------------------------------
@@ -228,16 +229,20 @@ def test_an_idempotency_key_is_ignored_as_business_central_ignores_it() -> None:
 
 def test_documents_are_found_by_their_business_key() -> None:
     """What a careful client does instead: look the document up by its own key, an indexed
-    ``$filter`` on ``externalDocumentNumber`` or ``yourReference`` (quotes doubled)."""
+    ``$filter`` on ``externalDocumentNumber`` or ``customerPurchaseOrderReference`` (quotes
+    doubled)."""
     world = ErpWorld()
-    keys = {"yourReference": "2026-03 0a1b", "externalDocumentNumber": "PO 'x'"}
+    keys = {"customerPurchaseOrderReference": "2026-03 0a1b", "externalDocumentNumber": "PO 'x'"}
     made = world.create({**world.body(("1", "10", "10")), **keys}).json()
     world.create(world.body(("1", "10", "10")))
     invoices = f"{world.co}/salesInvoices"
-    for query in ("yourReference eq '2026-03 0a1b'", "externalDocumentNumber eq 'PO ''x'''"):
+    for query in (
+        "customerPurchaseOrderReference eq '2026-03 0a1b'",
+        "externalDocumentNumber eq 'PO ''x'''",
+    ):
         found = world.http.get(invoices, params={"$filter": query}).json()["value"]
         assert [i["id"] for i in found] == [made["id"]]
-    nothing = world.http.get(invoices, params={"$filter": "yourReference eq 'no'"})
+    nothing = world.http.get(invoices, params={"$filter": "customerPurchaseOrderReference eq 'no'"})
     assert nothing.json() == {"value": []}
     paid = world.pay(world.posted_invoice(), "100", externalDocumentNumber="PAY-1").json()
     payments = f"{world.journal}/customerPayments"
@@ -246,29 +251,53 @@ def test_documents_are_found_by_their_business_key() -> None:
 
 
 @pytest.mark.parametrize(
-    ("line", "currency", "ok"),
+    ("line", "currency"),
     [
-        (("3", "33.335", "100.01"), "EUR", True),  # 100.005 rounded half up
-        (("3", "33.335", "100.00"), "EUR", True),  # 100.005 rounded half even / down
-        (("3", "33.335", "100.02"), "EUR", False),  # off by more than a cent
-        (("3", "33.335", "100.005"), "EUR", False),  # more decimals than EUR has
-        (("1.5", "1001", "1502"), "JPY", True),  # 1501.5 to whole yen
-        (("1.5", "1001", "1501.5"), "JPY", False),  # yen have no decimals
-        (("2", "0.125", "0.250"), "BHD", True),  # three-decimal dinar
+        (("3", "33.335", "100.01"), "EUR"),  # 100.005: halves away from zero
+        (("3", "-33.335", "-100.01"), "EUR"),  # and below zero too
+        (("1.5", "1001", "1502"), "JPY"),  # 1501.5 to whole yen
+        (("2", "0.125", "0.250"), "BHD"),  # three-decimal dinar
     ],
 )
-def test_line_amount_must_be_quantity_times_price_rounded(
-    line: tuple[str, str, str], currency: str, ok: bool
+def test_business_central_computes_the_line_amount(
+    line: tuple[str, str, str], currency: str
 ) -> None:
-    """amountExcludingTax must equal quantity x unitPrice to the currency's minor unit."""
+    """amountExcludingTax is quantity x unitPrice rounded to the currency's precision, by BC;
+    the tax (German VAT, by BC's AvaTax connector) comes on top."""
     world = ErpWorld()
-    body = world.body(line, currency=currency)
+    response = world.create(world.body(line, currency=currency))
+    assert response.status_code == 201
+    assert response.json()["totalAmountExcludingTax"] == float(line[2])
+    (made,) = response.json()["salesInvoiceLines"]
+    assert made["amountExcludingTax"] == float(line[2])
+    assert Decimal(str(made["amountIncludingTax"])) == Decimal(line[2]) + Decimal(
+        str(made["totalTaxAmount"])
+    )
+    assert made["totalTaxAmount"] != 0
+
+
+@pytest.mark.parametrize(
+    "field", ["amountExcludingTax", "amountIncludingTax", "taxPercent", "totalTaxAmount"]
+)
+def test_a_computed_line_field_sent_is_refused_as_read_only(field: str) -> None:
+    """A client that sends what BC computes gets BC's 400 "Control '...' is read-only"."""
+    world = ErpWorld()
+    body = world.body(("1", "10", "10"))
+    body["salesInvoiceLines"][0][field] = 10
     response = world.create(body)
-    if ok:
-        assert response.status_code == 201
-        assert response.json()["totalAmountExcludingTax"] == float(line[2])
-    else:
-        _bc(response, "salesInvoiceLines[0].amountExcludingTax")
+    assert response.status_code == 400
+    assert f"Control '{field}' is read-only" in error_message(response, 400)
+
+
+def test_a_line_must_name_an_account_of_the_chart() -> None:
+    """An Account line names a G/L account of the company; invented trace fields are refused."""
+    world = ErpWorld()
+    body = world.body(("1", "10", "10"))
+    body["salesInvoiceLines"][0]["lineObjectNumber"] = "99999"
+    _bc(world.create(body), "lineObjectNumber")
+    body = world.body(("1", "10", "10"))
+    body["salesInvoiceLines"][0]["sourceItemIds"] = ["te-1"]
+    _bc(world.create(body), "sourceItemIds")
 
 
 def test_unknown_currency_and_foreign_customer_are_422() -> None:

@@ -44,9 +44,8 @@ class Books:
     def invoice(self, k: int) -> dict[str, Any]:
         """Invoice ``k``: 100 x (k + 1) EUR, dated March (k + 1), for customer k mod 2."""
         self.tick()
-        line = {"description": "Work", "quantity": 1, "unitPrice": 100 * (k + 1),
-                "amountExcludingTax": 100 * (k + 1), "sourceItemIds": [f"i{k}"],
-                "contractVersionId": "v1"}  # fmt: skip
+        line = {"lineType": "Account", "lineObjectNumber": "40100", "description": f"[i{k}@v1]",
+                "quantity": 1, "unitPrice": 100 * (k + 1)}  # fmt: skip
         body = {"customerId": self.customers[k % 2], "invoiceDate": f"2024-03-{k + 1:02d}",
                 "currencyCode": "EUR", "externalDocumentNumber": f"PO-{k}",
                 "salesInvoiceLines": [line]}  # fmt: skip
@@ -290,7 +289,7 @@ def _stored(books: Books, k: int) -> dict[str, Any]:
         "dueDate": None,
         "currencyCode": "EUR",
         "externalDocumentNumber": f"PO-{k}",
-        "yourReference": None,
+        "customerPurchaseOrderReference": None,
         "status": "Draft",
         "totalAmountExcludingTax": Decimal(k + 1),
         "totalTaxAmount": Decimal(0),

@@ -79,18 +79,20 @@ class Erp:
         response = self.send(method, path, body, tenant).response
         return 0 if response is None else response.status_code
 
-    def invoice_body(self, v2: bool = False) -> dict[str, Any]:
-        """An invoice create; ``v2`` adds ``yourReference``, a property API v1.0 lacks."""
+    def invoice_body(self, v1: bool = False) -> dict[str, Any]:
+        """An invoice create as a v2.0 client sends it (a G/L account line named by
+        ``lineObjectNumber``, which API v1.0 lacks), or with ``v1`` as v1.0 takes it
+        (``lineDetails``)."""
         line: dict[str, Any] = {
-            "description": "Engineer", "quantity": Decimal(8), "unitPrice": Decimal(120),
-            "amountExcludingTax": Decimal(960), "sourceItemIds": ["te-1"],
-            "contractVersionId": "v1",
+            "lineType": "Account", "description": "Engineer", "quantity": Decimal(8),
+            "unitPrice": Decimal(120),
         }  # fmt: skip
-        body = {"customerId": self.customer, "invoiceDate": "2026-03-31", "currencyCode": "EUR",
+        if v1:
+            line["lineDetails"] = {"number": "40100"}
+        else:
+            line["lineObjectNumber"] = "40100"
+        return {"customerId": self.customer, "invoiceDate": "2026-03-31", "currencyCode": "EUR",
                 "salesInvoiceLines": [line]}  # fmt: skip
-        if v2:
-            body["yourReference"] = "2026-03 Client"
-        return body
 
     def invoices(self) -> list[dict[str, Any]]:
         return self.erp.invoices("firm")
@@ -278,22 +280,22 @@ def test_lost_response_commits_the_write_the_caller_never_hears_of() -> None:
 
 def test_schema_drift_speaks_business_central_api_v1_to_a_v2_client() -> None:
     """From the drift moment the ERP is BC's API v1.0: a v2.0 create naming a property v1.0
-    lacks (yourReference) is BC's 400 naming it; a v1.0 create with v1.0's complex address is
-    made (flattened for the v2.0 mock underneath); answers nest addresses as v1.0 does and key
-    lines by document and sequence."""
+    lacks (a line's lineObjectNumber) is BC's 400 naming it; a v1.0 create (lineDetails, and a
+    customer with v1.0's complex address) is made, translated for the v2.0 mock underneath;
+    answers nest addresses as v1.0 does and key lines by document and sequence."""
     erp = Erp(SchemaDriftRule(start=T0 + timedelta(days=1)))
-    before = erp.send("POST", "/salesInvoices", erp.invoice_body(v2=True)).response
+    before = erp.send("POST", "/salesInvoices", erp.invoice_body()).response
     assert before is not None and before.status_code == 201, before.text
     erp.clock.advance(86_400)
-    v2 = erp.send("POST", "/salesInvoices", erp.invoice_body(v2=True)).response
+    v2 = erp.send("POST", "/salesInvoices", erp.invoice_body()).response
     assert v2 is not None and v2.status_code == 400
     assert v2.json()["error"] == {
         "code": "BadRequest",
-        "message": "The property 'yourReference' does not exist on type "
-        "'Microsoft.NAV.salesInvoice'. Make sure to only use property names that are defined "
+        "message": "The property 'lineObjectNumber' does not exist on type "
+        "'Microsoft.NAV.salesInvoiceLine'. Make sure to only use property names that are defined "
         "by the type.",
     }
-    v1 = erp.send("POST", "/salesInvoices", erp.invoice_body()).response
+    v1 = erp.send("POST", "/salesInvoices", erp.invoice_body(v1=True)).response
     assert v1 is not None and v1.status_code == 201, v1.text
     made = v1.json()
     line = made["salesInvoiceLines"][0]
@@ -325,7 +327,7 @@ def test_schema_drift_applies_to_each_request_of_a_batch() -> None:
     co = erp.co.removeprefix("/api/v2.0/")
     nested = {"displayName": "Nested", "currencyCode": "EUR",
               "address": {"street": "Hauptstr. 1", "countryLetterCode": "DE"}}  # fmt: skip
-    invoice = erp.invoice_body(v2=True)
+    invoice = erp.invoice_body()
     batch = {"requests": [
         {"id": "1", "method": "POST", "url": f"{co}/salesInvoices", "body": invoice},
         {"id": "2", "method": "GET", "url": f"{co}/customers", "dependsOn": ["1"]},
@@ -339,7 +341,7 @@ def test_schema_drift_applies_to_each_request_of_a_batch() -> None:
     assert arrival.response is not None and arrival.response.status_code == 200
     answers = arrival.response.json()["responses"]
     assert [a["status"] for a in answers] == [400, 424, 201]
-    assert "'yourReference' does not exist" in answers[0]["body"]["error"]["message"]
+    assert "'lineObjectNumber' does not exist" in answers[0]["body"]["error"]["message"]
     assert answers[2]["body"]["address"]["street"] == "Hauptstr. 1"
     assert "country" not in answers[2]["body"]
     assert erp.invoices() == [] and arrival.fault == "schema_drift"

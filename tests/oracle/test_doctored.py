@@ -10,9 +10,16 @@ from typing import Any
 from sim.oracle import expected_time_amount
 from sim.runner import run
 from sim.scenario.format import Scenario
+from sim.world.books import traced
 from sim.world.world import World
 
 SEED = 3
+
+
+def _sources(line: dict[str, Any]) -> list[str]:
+    """The items a line bills, as the books read them from its description."""
+    sources: list[str] = traced({"lines": [line]}, "lines")["lines"][0]["sourceItemIds"]
+    return sources
 
 
 def _posted(world: World) -> list[dict[str, Any]]:
@@ -24,7 +31,7 @@ def _time_line(world: World, want: Any) -> tuple[dict[str, Any], dict[str, Any],
     contracts = {c.id: c for c in world.scenario.contracts}
     for invoice in _posted(world):
         for line in invoice["salesInvoiceLines"]:
-            source = line["sourceItemIds"][0]
+            source = _sources(line)[0]
             if not source.startswith("psa:time_entry:"):
                 continue
             truth = world.truth.time_by_psa_id[source.rsplit(":", 1)[1]]
@@ -171,7 +178,7 @@ def test_wrong_currency_is_misbilled_currency(small: Scenario) -> None:
     def doctor(world: World) -> None:
         invoice, _, _ = _time_line(world, lambda t, c: c.currency == "GBP")
         invoice["currencyCode"] = "EUR"
-        hit["sources"] = {s for line in invoice["salesInvoiceLines"] for s in line["sourceItemIds"]}
+        hit["sources"] = {s for line in invoice["salesInvoiceLines"] for s in _sources(line)}
 
     result = run(small, SEED, doctor=doctor)
     wrong = {s: v for s, v in _verdicts(result).items() if v[0] != "correct"}
@@ -184,7 +191,9 @@ def test_billing_unapproved_work_is_phantom(small: Scenario) -> None:
 
     def doctor(world: World) -> None:
         _, line, _ = _time_line(world, lambda t, c: True)
-        line["sourceItemIds"] = [*line["sourceItemIds"], "psa:time_entry:999999"]
+        line["description"] = line["description"].replace(
+            _sources(line)[0], "psa:time_entry:999999", 1
+        )
 
     result = run(small, SEED, doctor=doctor)
     phantoms = [v for v in result.report.violations if v.invariant == "no_phantom_billing"]

@@ -4,6 +4,7 @@ looks before it writes on a business key, and looks again after an answer that m
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -12,8 +13,18 @@ import pytest
 
 from orchestrator._resilience import ResilientRuntime
 from orchestrator._wire import VendorError
-from orchestrator.adapters.erp import ErpAdapter, business_key, error_code, is_stale
+from orchestrator.adapters.erp import (
+    ErpAdapter,
+    _line,
+    business_key,
+    error_code,
+    is_stale,
+    trace,
+)
+from orchestrator.adapters.tax import NON_TAXABLE
+from orchestrator.model import InvoiceLine
 from orchestrator.runtime import Flow, run_flow
+from sim.world.books import traced
 from tests.orchestrator.test_resilience import VirtualRuntime
 
 PATH = "/companies(c1)/salesCreditMemos"
@@ -198,3 +209,49 @@ def test_two_contracts_of_one_client_set_up_at_once_make_one_customer() -> None:
                 flows.remove(flow)
     assert bc.posts == 1
     assert [c.id for c in made] == ["cust-1", "cust-1"]
+
+
+def _priced(quantity: str, price: str, amount: str, **extra: object) -> InvoiceLine:
+    return InvoiceLine(description="2026-03-02 Ada, Engineer (DE)", quantity=Decimal(quantity),
+                       unit_price=Decimal(price), amount=Decimal(amount),
+                       source_ids=("psa:time_entry:7",), contract_version_id="rec-1/v2",
+                       **extra)  # type: ignore[arg-type]  # fmt: skip
+
+
+def test_a_line_is_sent_as_bc_takes_it_and_bc_gets_the_contracts_amount() -> None:
+    """Quantity and rate as priced; where the contract rounds below BC (half even, down), the
+    cent goes in as a line discount; the tax is BC's to compute (no amount, no tax sent)."""
+    line = _line(_priced("0.25", "48.50", "12.12"))  # 12.125: half even 12.12, BC 12.13
+    assert line == {
+        "lineType": "Account", "lineObjectNumber": "40100",
+        "description": "[psa:time_entry:7@rec-1/v2] 2026-03-02 Ada, Engineer (DE)",
+        "quantity": Decimal("0.25"), "unitPrice": Decimal("48.50"),
+        "discountAmount": Decimal("0.01"),
+    }  # fmt: skip
+    assert "discountAmount" not in _line(_priced("0.25", "48.50", "12.13"))  # half up: as BC
+    upward = _line(_priced("0.25", "48.50", "12.14"))  # no discount can add: quantity 1
+    assert (upward["quantity"], upward["unitPrice"]) == (Decimal(1), Decimal("12.14"))
+    credit = _line(_priced("1", "-50", "-50", kind="credit", tax_code=NON_TAXABLE))
+    assert credit["description"].startswith("[CR psa:time_entry:7@rec-1/v2] ")
+    assert (credit["lineObjectNumber"], credit["taxCode"]) == ("40300", "NT")
+
+
+def test_the_books_read_back_what_a_line_bills() -> None:
+    """The adapter's trail at the head of a description is what the books give the oracle."""
+    lines = [_line(_priced("1", "10", "10")), _line(_priced("1", "5", "5", kind="adjustment"))]
+    lines.append({"description": "a line someone typed in BC"})
+    document = traced({"salesInvoiceLines": lines}, "salesInvoiceLines")
+    trail = [(x["sourceItemIds"], x["contractVersionId"], x["billingRole"])
+             for x in document["salesInvoiceLines"]]  # fmt: skip
+    assert trail == [
+        (["psa:time_entry:7"], "rec-1/v2", "charge"),
+        (["psa:time_entry:7"], "rec-1/v2", "adjustment"),
+        ([], "", "charge"),
+    ]
+
+
+def test_a_line_billing_several_items_is_refused() -> None:
+    """BC has one description per line: a line names exactly one item."""
+    many = _priced("1", "10", "10").model_copy(update={"source_ids": ("a", "b")})
+    with pytest.raises(ValueError, match="one item"):
+        trace(many)

@@ -249,8 +249,15 @@ def _invoice_and_echo() -> tuple[Any, dict[str, Any]]:
     invoice = Invoice(contract_id="C-1", customer_id="cus", legal_entity_id="DE01",
                       period="2026-03", invoice_date=date(2026, 4, 3), currency="EUR",
                       lines=(line,))  # fmt: skip
-    created = {"id": "i1", "number": "S-1", "totalAmountIncludingTax": Decimal("982.64"),
-               "currencyCode": "EUR", "salesInvoiceLines": [_line(line)]}  # fmt: skip
+    created = {
+        "id": "i1",
+        "number": "S-1",
+        "totalAmountIncludingTax": Decimal("982.64"),
+        "currencyCode": "EUR",
+        "salesInvoiceLines": [
+            {**_line(line), "amountExcludingTax": line.amount, "totalTaxAmount": line.tax}
+        ],
+    }  # fmt: skip  (BC adds the amount and the tax it computed)
     return invoice, created
 
 

@@ -25,6 +25,7 @@ from mocks import (
 )
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import WallClockRuntime
+from sim.world.books import traced
 from tests.support.loopback import LoopbackServer, deliver_webhooks
 
 TENANT = "live"
@@ -44,6 +45,7 @@ class Served(LoopbackServer):
         self.psa = PsaMock(_wall_clock, self.webhooks.append)
         self.erp = ErpMock(_wall_clock)
         self.tax = TaxMock(_wall_clock)
+        self.erp.tax_connector = self.tax.estimate  # BC's AvaTax connector
         self.payments = PaymentsMock(_wall_clock, self.webhooks.append)
         super().__init__(
             Mount(
@@ -142,7 +144,7 @@ def _cycle(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> No
     assert run.status_code == 202
     runtime.join(timeout=30)
 
-    (invoice,) = served.erp.invoices(TENANT)
+    (invoice,) = [traced(i, "salesInvoiceLines") for i in served.erp.invoices(TENANT)]
     assert invoice["status"] == "Open"
     lines = {
         tuple(x["sourceItemIds"]): x["amountExcludingTax"] for x in invoice["salesInvoiceLines"]

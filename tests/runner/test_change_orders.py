@@ -29,11 +29,7 @@ def honest(retro: Scenario) -> RunResult:
 
 
 def _lines(result: RunResult) -> list[dict]:
-    return [
-        line
-        for inv in result.world.erp.invoices(result.world.tenant)
-        for line in inv["salesInvoiceLines"]
-    ]
+    return [line for inv in result.record.books.invoices for line in inv["salesInvoiceLines"]]
 
 
 def test_reference_core_settles_a_retroactive_change_by_adjustment(honest: RunResult) -> None:
@@ -114,19 +110,19 @@ def test_credit_note_and_reissue_settle_a_retroactive_change(
     result = run(credit_and_reissue, 1)
     assert result.metrics["invariants"] == {"ok": True, "violations": []}
     world = result.world
-    (memo,) = world.erp.credit_memos(world.tenant)
+    (memo,) = result.record.books.credit_memos
     assert memo["status"] != "Draft" and len(memo["salesCreditMemoLines"]) > 100
     credited = {x["sourceItemIds"][0] for x in memo["salesCreditMemoLines"]}
     charges = Counter(
         x["sourceItemIds"][0]
-        for inv in world.erp.invoices(world.tenant)
+        for inv in result.record.books.invoices
         for x in inv["salesInvoiceLines"]
         if x["billingRole"] == "charge"
     )
     assert all(charges[source] == 2 for source in credited)
     assert not [
         x
-        for inv in world.erp.invoices(world.tenant)
+        for inv in result.record.books.invoices
         for x in inv["salesInvoiceLines"]
         if x["billingRole"] == "adjustment"
     ]

@@ -37,12 +37,12 @@ def result(request: pytest.FixtureRequest, small: Scenario) -> RunResult:
 
 
 def _memos(result: RunResult) -> list[dict]:  # type: ignore[type-arg]
-    return [m for m in result.world.erp.credit_memos(result.world.tenant) if m["status"] != "Draft"]
+    return [m for m in result.record.books.credit_memos if m["status"] != "Draft"]
 
 
 def test_no_invoice_is_negative_and_every_credit_is_given_once(result: RunResult) -> None:
     assert result.metrics["invariants"] == {"ok": True, "violations": []}
-    invoices = [i for i in result.world.erp.invoices(result.world.tenant)
+    invoices = [i for i in result.record.books.invoices
                 if i["status"] in ("Open", "Paid")]  # fmt: skip
     assert all(Decimal(i["totalAmountIncludingTax"]) >= 0 for i in invoices)
     credits = sorted((i.day, i.billed, i.times_billed, i.verdict)
@@ -59,7 +59,7 @@ def test_the_excess_is_a_credit_note_on_the_customers_account(result: RunResult)
     assert all(x["billingRole"] == "credit" for x in march)
     assert {m["currencyCode"] for m in memos} == {"GBP"}
     assert all(m["invoiceId"] is None and m["status"] == "Open" for m in memos)
-    on_invoices = [x for i in result.world.erp.invoices(result.world.tenant)
+    on_invoices = [x for i in result.record.books.invoices
                    for x in i["salesInvoiceLines"] if x["billingRole"] == "credit"]  # fmt: skip
     assert len(march) + len(on_invoices) == len(BREACHES)
     assert len(march) >= 2
@@ -74,7 +74,7 @@ def test_vat_on_the_credit_follows_the_contracts_reading(result: RunResult) -> N
     treatment = gb.service_level
     assert treatment is not None
     lines = [x for m in _memos(result) for x in m["salesCreditMemoLines"]]
-    lines += [x for i in result.world.erp.invoices(result.world.tenant)
+    lines += [x for i in result.record.books.invoices
               for x in i["salesInvoiceLines"] if x["billingRole"] == "credit"]  # fmt: skip
     for x in lines:
         vat = Decimal(x["amountExcludingTax"]).copy_abs() * Decimal("0.20")

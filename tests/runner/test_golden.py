@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "383366ae4186c4efee60523b5e8607b4adbc9eff55f61aa0e099a90a0b03dce4",
-    "trace.jsonl": "ecd082f869c8cc14a2684274eda6d55ca26449aa8847565ea0d67fdd6fb82ca1",
+    "metrics.json": "7297271cb8fcec6dc6d45f27563a45d4042e6c97ebaef419ae4149e851ea0f55",
+    "trace.jsonl": "e217fcdc5e16a3f21ffb181981de8a6b1e54f39caf9f7aaec6751e27ab1371d2",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "ab80cd06e58e2e28cde90b30e83a84462d3e0490745b23a2e195f0870d66780a"
+FLAGSHIP_SEED_7_TRACE = "f9fc0c63e917df1dfd6801ea4048f5623e779cbd7605b1565f1fa95cf47da685"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 

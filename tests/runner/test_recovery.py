@@ -173,7 +173,9 @@ def test_schema_drift_heals_into_one_invoice_per_contract(small: Scenario) -> No
     result = run(drifting, seed=1)
     assert result.metrics["invariants"]["violations"] == []
     posted = [i for i in result.world.erp.invoices(result.world.tenant) if i["status"] != "Draft"]
-    periods = Counter((i["customerId"], i["yourReference"].split()[0]) for i in posted)
+    periods = Counter(
+        (i["customerId"], i["customerPurchaseOrderReference"].split()[0]) for i in posted
+    )
     assert max(periods.values()) == 1
 
 

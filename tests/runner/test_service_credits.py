@@ -42,7 +42,7 @@ def test_credits_are_billed_capped_per_month(with_sla: Scenario) -> None:
     ]
     lines = [
         x
-        for inv in result.world.erp.invoices(result.world.tenant)
+        for inv in result.record.books.invoices
         for x in inv["salesInvoiceLines"]
         if x["billingRole"] == "credit"
     ]

@@ -78,10 +78,12 @@ def recharges(runtime: Runtime, tenant: str, options: dict[str, str]) -> Referen
 
 
 class _NoTax(TaxAdapter):
-    """Skips the tax engine and posts invoices without tax: the one thing never to do."""
+    """Skips the tax engine and codes every line not taxable (AvaTax's ``NT``), so Business
+    Central's AvaTax connector taxes nothing: invoices posted without tax, the one thing never
+    to do."""
 
     def assess(self, invoice: Any, *args: Any) -> Flow[tuple[Any, ...]]:
-        return invoice.lines
+        return tuple(x.model_copy(update={"tax_code": "NT"}) for x in invoice.lines)
         yield
 
     def commit(self, *args: Any) -> Flow[None]:

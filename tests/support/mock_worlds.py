@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import simplejson
 
-from mocks import CrmMock, ErpMock, ExecutedTerms, PsaMock, Webhook
+from mocks import CrmMock, ErpMock, ExecutedTerms, PsaMock, TaxMock, Webhook
 from tests.support.contracts import (
     Contract,
     bc_error,
@@ -161,6 +161,7 @@ class ErpWorld:
 
     def __init__(self) -> None:
         self.erp = ErpMock(clock)
+        self.erp.tax_connector = TaxMock(clock).estimate  # BC's AvaTax connector
         self.company = self.erp.add_company("default", "ACME-DE", "DE", "EUR")
         self.co = f"/api/v2.0/companies({self.company})"
         self.http = Contract("erp").client(self.erp.app)
@@ -168,20 +169,21 @@ class ErpWorld:
         self.customer = self.http.post(f"{self.co}/customers", json=customer).json()["id"]
 
     def body(self, *lines: tuple[str, str, str], currency: str = "EUR") -> dict[str, Any]:
+        """An invoice of G/L account lines (quantity, unit price, the amount BC will compute:
+        that third figure is not sent, BC computes it)."""
         return {
             "customerId": self.customer,
             "invoiceDate": "2024-03-31",
             "currencyCode": currency,
             "salesInvoiceLines": [
                 {
-                    "description": "Engineer",
+                    "lineType": "Account",
+                    "lineObjectNumber": "40100",
+                    "description": "[psa:time_entry:te-1@v1] Engineer",
                     "quantity": Decimal(q),
                     "unitPrice": Decimal(p),
-                    "amountExcludingTax": Decimal(a),
-                    "sourceItemIds": ["te-1"],
-                    "contractVersionId": "v1",
                 }
-                for q, p, a in lines
+                for q, p, _ in lines
             ],
         }
 
@@ -193,8 +195,7 @@ class ErpWorld:
 
     def posted_invoice(self, customer: str | None = None, post: bool = True) -> dict[str, Any]:
         """An invoice of 960.00 + 182.40 VAT = 1142.40, posted unless ``post`` is False."""
-        body = self.body(("8", "120", "960"))
-        body["salesInvoiceLines"][0]["totalTaxAmount"] = Decimal("182.40")
+        body = self.body(("8", "120", "960"))  # German VAT 19%, by the AvaTax connector
         invoice: dict[str, Any] = self.create(
             {**body, "customerId": customer or self.customer}
         ).json()
@@ -205,6 +206,11 @@ class ErpWorld:
     def read_invoice(self, invoice: dict[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = self.http.get(f"{self.co}/salesInvoices({invoice['id']})").json()
         return body
+
+    def stored_invoice(self, invoice: dict[str, Any]) -> dict[str, Any]:
+        """The invoice as the ERP keeps it, with what the API does not serve (``paidAmount``,
+        ``creditedAmount``, ``postedAt``): what the sandbox's books read."""
+        return dict(self.erp.tables.get("default", "salesInvoices", invoice["id"]))
 
     @property
     def journal(self) -> str:

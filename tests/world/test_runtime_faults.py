@@ -75,9 +75,8 @@ class Harness:
         return self.outcomes[-1][0]
 
     def invoice(self) -> dict[str, Any]:
-        line = {"description": "Engineer", "quantity": Decimal(8), "unitPrice": Decimal(120),
-                "amountExcludingTax": Decimal(960), "sourceItemIds": ["te-1"],
-                "contractVersionId": "v1"}  # fmt: skip
+        line = {"lineType": "Account", "lineObjectNumber": "40100", "description": "Engineer",
+                "quantity": Decimal(8), "unitPrice": Decimal(120)}  # fmt: skip
         return {"customerId": self.customer, "invoiceDate": "2026-03-31", "currencyCode": "EUR",
                 "salesInvoiceLines": [line]}  # fmt: skip
 
