@@ -139,10 +139,13 @@ def schemathesis_config(
     phases: Iterable[str] = PHASES,
     max_steps: int = 10,
     credentials: tuple[str, str] | None = None,
+    stateful_examples: int | None = None,
 ) -> Any:
     """The repository's ``schemathesis.toml`` with this run's budget laid over it, and another
     OAuth client's ``credentials`` (id, secret) in place of the sandbox's contract client (a CI
-    job testing its own tenant of a shared server)."""
+    job testing its own tenant of a shared server). ``stateful_examples`` is the number of
+    stateful scenarios when it differs from ``examples`` (chains several links deep need more
+    scenarios than one operation needs examples)."""
     import schemathesis
 
     data = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
@@ -156,6 +159,8 @@ def schemathesis_config(
     for name in PHASES:
         configured.setdefault(name, {})["enabled"] = name in wanted
     configured["stateful"]["max-steps"] = max_steps
+    if stateful_examples is not None:
+        configured["stateful"].setdefault("generation", {})["max-examples"] = stateful_examples
     if credentials is not None:
         for project in data.get("project", []):
             bearer = project.get("auth", {}).get("dynamic", {}).get("openapi", {})
@@ -176,22 +181,29 @@ def run_vendor(
     url: str | None = None,
     progress: Callable[[], None] | None = None,
     credentials: tuple[str, str] | None = None,
+    stateful_examples: int | None = None,
 ) -> VendorScore:
     """Run Schemathesis against one vendor's mock and score every operation: in process
     (``mock``, or a fresh ``fixture``) or, given ``url``, against a served spec such as
     ``http://127.0.0.1:8000/erp/openapi.json``. ``progress`` is called as each scenario
     (an operation's examples in one phase) finishes; ``credentials`` replace the contract
-    client's (see ``schemathesis_config``)."""
+    client's and ``stateful_examples`` sets the stateful phase's own budget (see
+    ``schemathesis_config``)."""
     import schemathesis
     from schemathesis.core.result import Ok
     from schemathesis.engine import events, from_schema
 
-    import contracts.hooks  # noqa: F401  (registers the form serializer)
+    import contracts.hooks  # noqa: F401  (registers the form serializer and the client hook)
 
     if vendor not in VENDORS:
         raise ValueError(f"unknown vendor {vendor!r}: use one of {', '.join(VENDORS)}")
     config = schemathesis_config(
-        examples=examples, seed=seed, phases=phases, max_steps=max_steps, credentials=credentials
+        examples=examples,
+        seed=seed,
+        phases=phases,
+        max_steps=max_steps,
+        credentials=credentials,
+        stateful_examples=stateful_examples,
     )
     if url is not None:
         schema = schemathesis.openapi.from_url(url, config=config)
