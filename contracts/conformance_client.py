@@ -13,12 +13,13 @@ mostly what no integration sends, so the chains the links describe break one ste
 
 This module registers one Schemathesis ``map_case`` hook that, for **positive cases of the
 stateful phase only**, sends what a client following the link would send: a GET with only the
-query parameters some link of the spec sets (the link's values; the filters a link never sets
-are dropped), a tax document an invoicing integration records (a ``SalesInvoice`` with a code,
-sold from a country the default tax profiles cover, amounts in whole cents) and ERP lines whose
-figures the ERP accepts. Every other phase, and the stateful phase's negative cases, still
-fuzz every parameter and body. ``contracts.conformance`` imports this module; a hand run loads
-it with ``SCHEMATHESIS_HOOKS=contracts.hooks`` (which imports it).
+query parameters some link of the spec sets (the link's values) and the required ones (the
+optional filters no link sets are dropped), a tax document an invoicing integration records
+(a ``SalesInvoice`` with a code, sold from a country the default tax profiles cover, amounts
+in whole cents) and ERP lines whose figures the ERP accepts. Every other phase, and the
+stateful phase's negative cases, still fuzz every parameter and body. ``contracts.conformance``
+imports this module; a hand run loads it with ``SCHEMATHESIS_HOOKS=contracts.hooks`` (which
+imports it).
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def as_a_client(case: Any) -> Any:
     operation = case.operation
     operation_id = operation.definition.raw.get("operationId", "")
     if operation.method.upper() == "GET" and case.query:
-        linked = _linked_query(operation.schema.raw_schema).get(operation_id, frozenset())
-        case.query = {k: v for k, v in case.query.items() if k in linked}
+        kept = _linked_query(operation.schema.raw_schema).get(operation_id, frozenset())
+        kept |= {p.name for p in operation.query if p.is_required}
+        case.query = {k: v for k, v in case.query.items() if k in kept}
     if operation_id in _TAX_DOCUMENTS and isinstance(case.body, dict):
         member = _TAX_DOCUMENTS[operation_id]
         document = case.body.get(member) if member is not None else case.body
@@ -73,15 +75,16 @@ def as_a_client(case: Any) -> Any:
     return case
 
 
-_LINKED: dict[int, dict[str, frozenset[str]]] = {}
+# id of a loaded spec -> (the spec, held so that its id is not reused; its links' parameters)
+_LINKED: dict[int, tuple[dict[str, Any], dict[str, frozenset[str]]]] = {}
 
 
 def _linked_query(raw: dict[str, Any]) -> dict[str, frozenset[str]]:
     """operationId -> the parameter names some link of the spec sets on it (read once per
     loaded spec)."""
     known = _LINKED.get(id(raw))
-    if known is not None:
-        return known
+    if known is not None and known[0] is raw:
+        return known[1]
     names: dict[str, set[str]] = {}
     for item in raw.get("paths", {}).values():
         for operation in item.values() if isinstance(item, dict) else []:
@@ -92,8 +95,9 @@ def _linked_query(raw: dict[str, Any]) -> dict[str, frozenset[str]]:
                 for link in links.values():
                     target = names.setdefault(link.get("operationId", ""), set())
                     target.update(p.rpartition(".")[2] for p in link.get("parameters", {}))
-    _LINKED[id(raw)] = {k: frozenset(v) for k, v in names.items()}
-    return _LINKED[id(raw)]
+    found = {k: frozenset(v) for k, v in names.items()}
+    _LINKED[id(raw)] = (raw, found)
+    return found
 
 
 def _tax_document(document: dict[str, Any]) -> None:
