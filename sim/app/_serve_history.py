@@ -76,12 +76,15 @@ class _Desk:
 
 def seed_history(mocks: Mapping[str, Mock], tenant: str, scenario: Scenario | None) -> None:
     """Give ``tenant`` the history described in the module docstring."""
-    client = "Sandbox Client AG"
+    client, country, currency = "Sandbox Client AG", "DE", "EUR"  # the sandbox's one company
     if scenario is not None and scenario.clients:
         client = scenario.clients[0].name or scenario.clients[0].id
+    if scenario is not None and scenario.legal_entities:  # the first company is the first entity
+        country = scenario.legal_entities[0].country
+        currency = scenario.legal_entities[0].currency
     _clm(mocks["clm"], tenant, client)
     _psa(mocks["psa"], tenant, client)
-    _erp(mocks["erp"], tenant, client)
+    _erp(mocks["erp"], tenant, client, country, currency)
     _payments(mocks["payments"], tenant, client)
     for mock in (mocks["clm"], mocks["psa"], mocks["erp"], mocks["payments"]):
         mock.auth.revoke_tokens(tenant)  # the history client's: no token outlives seeding
@@ -161,16 +164,17 @@ def _psa(mock: Mock, tenant: str, client: str) -> None:
     desk.call("POST", f"{PSA}/invoices", {"invoice": invoice})
 
 
-def _erp(mock: Mock, tenant: str, client: str) -> None:
+def _erp(mock: Mock, tenant: str, client: str, country: str, currency: str) -> None:
+    """The documents of a domestic client of the first company, in the company's currency
+    (the scenario's first legal entity's, which an ERP company answer does not carry)."""
     desk = _Desk(mock, tenant)
     today = mock.clock().date()
     company = desk.call("GET", f"{ERP}/companies")["value"][0]
     at = f"{ERP}/companies({company['id']})"
-    currency = company["currencyCode"]
     customer = desk.call(
         "POST",
         f"{at}/customers",
-        {"displayName": client, "country": company["countryCode"], "currencyCode": currency},
+        {"displayName": client, "country": country, "currencyCode": currency},
     )
     invoice = desk.call(
         "POST",
