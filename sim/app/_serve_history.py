@@ -10,8 +10,11 @@ tenant one of each (``seed_history``), named after the tenant's scenario when it
 - CLM: a statement of work launched and executed (a contract record, one rate card version);
 - PSA: an active workspace with a rate card version, a milestone completed, accepted and
   invoiced, and a second accepted milestone not invoiced yet;
-- ERP (the tenant's first company): a customer, an invoice posted (``Open``), an unposted
-  payment of part of it in the cash journal, and a draft credit memo correcting it;
+- ERP (the tenant's first company): a customer, an invoice posted (``Open``), the client's
+  transfer of its full amount entered in the cash journal, then a goodwill credit memo posted
+  against the invoice, so the transfer exceeds what the invoice still owes and the journal
+  does not post until it is corrected (the entered payment stays in the journal for a client
+  to read, and posting it is Business Central's refusal, not a success that empties it);
 - payments: a customer who paid a card payment intent (the card payment happens at Stripe's
   checkout, not over this API), so the event log holds ``payment_intent.succeeded``.
 
@@ -192,7 +195,7 @@ def _erp(mock: Mock, tenant: str, client: str, country: str, currency: str) -> N
     payment = {
         "customerId": customer["id"],
         "appliesToInvoiceId": invoice["id"],
-        "amount": 1000,
+        "amount": invoice["totalAmountIncludingTax"],
         "externalDocumentNumber": "TRANSFER-HISTORY-1",
     }
     desk.call("POST", f"{at}/customerPaymentJournals({journal['id']})/customerPayments", payment)
@@ -203,7 +206,11 @@ def _erp(mock: Mock, tenant: str, client: str, country: str, currency: str) -> N
         "currencyCode": currency,
         "salesCreditMemoLines": [_line("Goodwill", 1)],
     }
-    desk.call("POST", f"{at}/salesCreditMemos", memo)
+    made = desk.call("POST", f"{at}/salesCreditMemos", memo)
+    # the goodwill credit is posted after the client's transfer of the full amount was entered:
+    # the transfer now exceeds what the invoice owes, so the journal does not post (BC's
+    # refusal) until someone corrects it, and the entered payment stays readable in it
+    desk.call("POST", f"{at}/salesCreditMemos({made['id']})/Microsoft.NAV.post")
 
 
 def _payments(mock: Mock, tenant: str, client: str) -> None:
