@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 
 import schemathesis
 
+import contracts.conformance_client  # noqa: F401  (the stateful phase's client-like requests)
+
 __all__ = ["stripe_form"]
 
 

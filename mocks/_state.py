@@ -211,7 +211,9 @@ class Tables:
         ``where`` = (indexed field, value)), in insertion order, touching only those."""
         table = self.table(tenant, kind)
         if where is None:
-            rows = list(islice(table.values(), start, start + size))
+            # a page past the end is empty (islice refuses a stop beyond sys.maxsize)
+            end = min(start + size, len(table))
+            rows = list(islice(table.values(), start, end)) if start < end else []
         else:
             rows = [table[k] for k in table.keys_where(*where)[start : start + size]]
         self.scanned += len(rows)

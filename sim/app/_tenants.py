@@ -10,8 +10,11 @@ tenant (the scenario's, with the documented sandbox client) is always there and 
 older ``POST /_admin/reset`` resets.
 
 A tenant may be seeded from another scenario (``{"scenario": "<library name or path>"}``): its
-companies, roles, consultants and accounts. The tax engine's rule book is the server's, built
-from the server's scenario at start (a sandbox simplification, in the README).
+companies, roles, consultants and accounts; ``{"history": true}`` adds the records only a
+vendor's own UI makes (an executed contract, accepted milestones, posted documents:
+``sim.app._serve_history``), for a CI job that follows every link of the specs. The tax
+engine's rule book is the server's, built from the server's scenario at start (a sandbox
+simplification, in the README).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mocks import Call, Mock, Problem, Reply, VendorApp
+from sim.app._serve_history import seed_history
 from sim.scenario.format import Scenario
 
 __all__ = ["TENANTS", "TenantAdmin", "seed", "wipe"]
@@ -70,6 +74,7 @@ class _Tenant:
     client_id: str
     scenario: Scenario | None
     source: str | None  # what the caller asked to seed from, echoed in listings
+    history: bool = False  # seeded with the records only the vendors' UIs make
 
 
 class TenantAdmin:
@@ -90,22 +95,30 @@ class TenantAdmin:
 
     def _create(self, call: Call) -> Reply:
         body = call.json() if call.content.strip() else {}
-        if not isinstance(body, dict) or set(body) - {"scenario"}:
+        if not isinstance(body, dict) or set(body) - {"scenario", "history"}:
             raise Problem(
                 422,
                 "Unprocessable Entity",
-                'the body is {} or {"scenario": "<library name or path>"}',
-                errors=[{"field": "scenario", "message": "the only member"}],
+                'the body is {} or {"scenario": "<library name or path>", "history": true}',
+                errors=[{"field": "scenario", "message": "the members are scenario and history"}],
+            )
+        history = body.get("history", False)
+        if not isinstance(history, bool):
+            raise Problem(
+                422,
+                "Unprocessable Entity",
+                "history must be true or false",
+                errors=[{"field": "history", "message": "expected a boolean"}],
             )
         source = body.get("scenario")
         scenario = self._default if source is None else _scenario(source)
-        tenant = _Tenant(f"t-{secrets.token_hex(8)}", "", scenario, source)
+        tenant = _Tenant(f"t-{secrets.token_hex(8)}", "", scenario, source, history)
         tenant.client_id = f"q2c-{tenant.id}"
         secret = secrets.token_urlsafe(32)
         mocks = self._mocks()
         for mock in mocks.values():
             mock.auth.register(tenant.client_id, secret, tenant.id)
-        seed(mocks, tenant.id, scenario)
+        self._seed(mocks, tenant)
         self._tenants[tenant.id] = tenant
         answer = {**_view(tenant, mocks), "client_secret": secret}
         return Reply(
@@ -134,8 +147,14 @@ class TenantAdmin:
         tenant = self._found(call)
         mocks = self._mocks()
         wipe(mocks, tenant.id)
-        seed(mocks, tenant.id, tenant.scenario)
+        self._seed(mocks, tenant)
         return Reply(204)
+
+    @staticmethod
+    def _seed(mocks: Mapping[str, Mock], tenant: _Tenant) -> None:
+        seed(mocks, tenant.id, tenant.scenario)
+        if tenant.history:
+            seed_history(mocks, tenant.id, tenant.scenario)
 
     def _delete(self, call: Call) -> Reply:
         tenant = self._found(call)
@@ -152,6 +171,7 @@ def _view(tenant: _Tenant, mocks: Mapping[str, Mock]) -> dict[str, Any]:
         "id": tenant.id,
         "client_id": tenant.client_id,
         "scenario": tenant.source,
+        "history": tenant.history,
         "token_paths": {
             vendor: f"/{vendor}{mock.auth.token_path}" for vendor, mock in mocks.items()
         },
