@@ -39,8 +39,11 @@ class Collection:
     def _mark_collected(self, work: str, psa_id: str) -> None:
         key = f"{work}:{psa_id}"
         if key not in self.state.collected:
-            self.state.collected[key] = None
+            # counted before the key is stored: a (restarted) core's first count is taken from
+            # the store, and must not include the key it is about to add once more (counted
+            # twice, one submission whose webhook was dropped would hide behind it for good)
             counts = self._collected_counts()
+            self.state.collected[key] = None
             counts[work] = counts.get(work, 0) + 1
 
     def collected_count(self, work: str) -> int:

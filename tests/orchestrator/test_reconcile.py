@@ -5,6 +5,7 @@ started (less a margin), and what a run leaves open is looked at again until it 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from orchestrator.reference import ReferenceCore
@@ -141,3 +142,50 @@ def test_payments_are_read_from_the_event_log_after_one_full_listing() -> None:
     runtime.at += timedelta(days=31)  # Stripe keeps events 30 days: every intent again
     run_flow(core.reconciliation.reconcile())
     assert payments.intents_listed == 2 and len(payments.windows) == 3
+
+
+class _Timesheets(_Psa):
+    """Approved submissions 1..``approved`` (no time on them); other PSA listings empty."""
+
+    page_size = 200
+
+    def __init__(self, approved: int) -> None:
+        self.approved = approved
+
+    def count(self, kind: str, params: Any) -> Flow[int]:
+        return self.approved if kind == "timesheet_submissions" else 0
+        yield
+
+    def page_of_ids(self, kind: str, params: Any, number: int) -> Flow[tuple[list[str], int]]:
+        assert kind == "timesheet_submissions" and number == 1
+        return [str(i) for i in range(1, self.approved + 1)], self.approved
+        yield
+
+    def submitted_time(self, submission_id: str) -> Flow[list[Any]]:
+        return []
+        yield
+
+
+def test_a_restarted_core_collecting_before_it_counts_still_finds_a_dropped_webhook(
+    tmp_path: Path,
+) -> None:
+    """The 300-consultant firm-year (seed 1) leaked a submission this way: after the crash,
+    the new core collected one submission before anything asked its count, counted it twice
+    (once from the store, once as added), and the next dropped webhook hid behind that one
+    for good (the PSA's count equalled the core's)."""
+    store = str(tmp_path / "core.db")
+    first = ReferenceCore(_Clock(), "t1", {"retries": "false", "store": store})
+    first.ctx.psa = _Timesheets(approved=2)  # type: ignore[assignment]
+    for submission in ("1", "2"):
+        run_flow(first.collection.collect_time(submission))
+    first.store.flush()
+    first.store.close()  # crashed; restarted on the same store
+    runtime = _Clock()
+    core = ReferenceCore(runtime, "t1", {"retries": "false", "store": store})
+    psa = _Timesheets(approved=4)  # 3 came by webhook; 4's webhook was dropped
+    ctx: Any = core.ctx
+    ctx.crm, ctx.psa, ctx.clm, ctx.payments = _Crm(), psa, _Clm(), _Payments()
+    run_flow(core.collection.collect_time("3"))  # before the first reconciliation
+    assert core.collection.collected_count("timesheet") == 3
+    run_flow(core.reconciliation.reconcile())
+    assert _reconciled(runtime) == ["reconcile:timesheet:4"]
