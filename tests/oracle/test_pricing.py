@@ -7,250 +7,39 @@ verdicts. The docstrings show the arithmetic to the cent; the test asserts exact
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Any, Literal
 
 import pytest
 
 from sim.oracle import (
-    OracleReport,
-    check,
-    check_ledger,
-    check_tax,
     expected_expense_amount,
     expected_time_amount,
 )
-from sim.record.truth import ExpenseTruth, GroundTruth, MilestoneTruth, TimeTruth
+from sim.record.truth import MilestoneTruth
 from sim.scenario.format import (
-    ClientSpec,
-    ContractSpec,
-    ContractVersionSpec,
     ExpensePolicySpec,
-    LegalEntitySpec,
-    Period,
-    Scenario,
-    StaffingSpec,
-    TaxSpec,
 )
-from sim.scenario.rules import cross_check
-
-D = Decimal
-APPROVED = datetime(2025, 1, 31, 17, 0, tzinfo=UTC)
-
-# ---------------------------------------------------------------------------------------------
-# A tiny firm: a German, an Indian (Maharashtra) and a Japanese entity, and their clients.
-
-ENTITIES = [
-    LegalEntitySpec(id="DE01", name="Firm GmbH", country="DE", currency="EUR", locale="de_DE"),
-    LegalEntitySpec(
-        id="IN01", name="Firm Pvt", country="IN", currency="INR", locale="en_IN", region="MH"
-    ),
-    LegalEntitySpec(id="JP01", name="Firm KK", country="JP", currency="JPY", locale="ja_JP"),
-]
-CLIENTS = [
-    ClientSpec(id="acme", country="DE", locale="de_DE", legal_entity="DE01"),
-    ClientSpec(id="gaul", country="FR", locale="fr_FR", legal_entity="DE01"),
-    ClientSpec(id="gaul-x", country="FR", locale="fr_FR", legal_entity="DE01", vat_id="malformed"),
-    ClientSpec(id="pune", country="IN", locale="en_IN", legal_entity="IN01", region="MH"),
-    ClientSpec(id="blr", country="IN", locale="en_IN", legal_entity="IN01", region="KA"),
-    ClientSpec(id="nihon", country="JP", locale="ja_JP", legal_entity="JP01"),
-]
-ENTITY_OF = {"acme": "DE01", "gaul": "DE01", "gaul-x": "DE01", "pune": "IN01", "blr": "IN01"}
-CURRENCY_OF: dict[str, Literal["EUR", "INR", "JPY"]] = {"DE01": "EUR", "IN01": "INR", "JP01": "JPY"}
-
-
-def _priced(rates: dict[str, str]) -> dict[str, Decimal]:
-    return {country: D(rate) for country, rate in rates.items()}
-
-
-def _contract(
-    rates: dict[str, str],
-    *,
-    id: str = "C1",
-    client: str = "acme",
-    rounding: str = "half_up",
-    changes: Iterable[tuple[date, date, dict[str, str]]] = (),
-    policy: ExpensePolicySpec | None = None,
-) -> ContractSpec:
-    """A contract whose one role (engineer) is priced per country by ``rates``; ``changes``
-    adds versions 2, 3, ... as (effective, signed, rates) change orders."""
-    entity = ENTITY_OF.get(client, "JP01")
-    versions = [
-        ContractVersionSpec(
-            number=1, effective=date(2025, 1, 1), rates={"engineer": _priced(rates)}
-        )
-    ]
-    for n, (effective, signed, new) in enumerate(changes, start=2):
-        versions.append(
-            ContractVersionSpec(
-                number=n, effective=effective, signed=signed, rates={"engineer": _priced(new)}
-            )
-        )
-    return ContractSpec(
-        id=id,
-        client=client,
-        legal_entity=entity,
-        currency=CURRENCY_OF[entity],
-        rounding=rounding,  # type: ignore[arg-type]
-        close_date=date(2024, 12, 20),
-        versions=versions,
-        staffing=[StaffingSpec(role="engineer", country=next(iter(rates)), count=1)],
-        expense_policy=policy,
-    )
-
-
-def _with_jp(tax: TaxSpec) -> TaxSpec:
-    """Every seller needs a tax rule (``sim.scenario.feasible``): the JP entity gets one at 0%,
-    which keeps these hand-worked JPY examples tax-free, as they were written."""
-    return tax.model_copy(update={"vat_rates": {"JP": D(0), **tax.vat_rates}})
-
-
-def _scenario(*contracts: ContractSpec, tax: TaxSpec | None = None) -> Scenario:
-    s = Scenario(
-        name="pricing",
-        period=Period(start=date(2025, 1, 1), end=date(2025, 6, 30)),
-        legal_entities=ENTITIES,
-        clients=CLIENTS,
-        roles=["engineer"],
-        contracts=list(contracts),
-        tax=_with_jp(tax or TaxSpec()),
-    )
-    assert cross_check(s) == []  # the hand-built scenario is a valid one
-    return s
-
-
-def _records(s: Scenario) -> dict[str, str]:
-    """SOW reference -> CLM record id; a line for version n names ``REC-<contract>/v<n>``."""
-    return {c.id: f"REC-{c.id}" for c in s.contracts}
-
-
-def _time(n: int, day: date, minutes: int, contract: str = "C1", country: str = "DE") -> TimeTruth:
-    return TimeTruth(
-        work_id=f"w{n}",
-        psa_id=str(n),
-        contract=contract,
-        consultant="ana",
-        role="engineer",
-        country=country,
-        work_date=day,
-        minutes=minutes,
-        billable=True,
-        logged_at=datetime.combine(day, datetime.min.time(), UTC),
-        approved_at=APPROVED,
-    )
-
-
-def _expense(
-    n: int, currency: str, amount_minor: int, receipt: bool = True, contract: str = "C1"
-) -> ExpenseTruth:
-    return ExpenseTruth(
-        work_id=f"x{n}",
-        psa_id=str(n),
-        contract=contract,
-        consultant="ana",
-        day=date(2025, 1, 14),
-        category="travel",
-        currency=currency,
-        amount_minor=amount_minor,
-        receipt=receipt,
-        approved_at=APPROVED,
-    )
-
-
-def _truth(*items: TimeTruth | MilestoneTruth | ExpenseTruth) -> GroundTruth:
-    truth = GroundTruth()
-    for item in items:
-        if isinstance(item, TimeTruth):
-            truth.time[item.work_id] = item
-            if item.psa_id:
-                truth.time_by_psa_id[item.psa_id] = item
-        elif isinstance(item, MilestoneTruth):
-            truth.milestones[f"{item.contract}:{item.milestone}"] = item
-        else:
-            truth.expenses[item.work_id] = item
-    return truth
-
-
-TIME, EXPENSE, MILESTONE = "psa:time_entry:", "psa:expense:", "psa:billing_milestone:"
-
-
-def _line(
-    amount: str, source: str, version: str = "REC-C1/v1", tax: str = "0", role: str = "charge"
-) -> dict[str, Any]:
-    return {
-        "lineType": "Resource",
-        "description": source,
-        "amountExcludingTax": D(amount),
-        "totalTaxAmount": D(tax),
-        "amountIncludingTax": D(amount) + D(tax),
-        "sourceItemIds": [source],
-        "contractVersionId": version,
-        "billingRole": role,
-    }
-
-
-def _invoice(number: int, posted: str, currency: str, *lines: dict[str, Any]) -> dict[str, Any]:
-    """A posted invoice as the ERP mock keeps it: totals summed from its lines."""
-    net = sum((x["amountExcludingTax"] for x in lines), D(0))
-    tax = sum((x["totalTaxAmount"] for x in lines), D(0))
-    return {
-        "id": f"inv-{number}",
-        "number": f"S-INV{number:06d}",
-        "status": "Open",
-        "currencyCode": currency,
-        "postedAt": f"{posted}T09:00:00+00:00",
-        "totalAmountExcludingTax": net,
-        "totalTaxAmount": tax,
-        "totalAmountIncludingTax": net + tax,
-        "remainingAmount": net + tax,
-        "paidAmount": D(0),
-        "creditedAmount": D(0),
-        "salesInvoiceLines": [{**x, "sequence": 10000 * (k + 1)} for k, x in enumerate(lines)],
-    }
-
-
-FX = {("INR", "EUR"): D("0.010893"), ("EUR", "JPY"): D("162.35")}
-
-
-def _rates(source: str, target: str, day: date) -> Decimal:
-    """The ERP's published rates, fixed for every day: 1 INR = 0.010893 EUR, 1 EUR = 162.35 JPY."""
-    return D(1) if source == target else FX[(source, target)]
-
-
-def _judge(
-    s: Scenario,
-    truth: GroundTruth,
-    invoices: list[dict[str, Any]],
-    exceptions: dict[str, str] | None = None,
-) -> OracleReport:
-    return check(s, truth, invoices, _records(s), rates=_rates, exceptions=exceptions)
-
-
-def _verdicts(report: OracleReport) -> dict[str, tuple[str, str]]:
-    return {i.source_id: (i.verdict, i.cause) for i in report.items}
-
-
-def _tax_check(
-    s: Scenario, truth: GroundTruth, invoices: list[dict[str, Any]]
-) -> tuple[OracleReport, list[tuple[str, str, str]]]:
-    """Judge the items, then the invoices' tax, with the tax engine having committed exactly
-    what the invoices carry (so only each invoice's own tax is under test)."""
-    report = _judge(s, truth, invoices)
-    committed: dict[str, Decimal] = {}
-    for inv in invoices:
-        code = inv["currencyCode"]
-        committed[code] = committed.get(code, D(0)) + D(inv["totalTaxAmount"])
-    check_tax(s, invoices, report, committed)
-    found = [(v.invariant, v.item, v.detail.split(":")[0]) for v in report.violations]
-    return report, found
-
+from tests.oracle.hand_books import (
+    APPROVED,
+    E1,
+    E2,
+    EXPENSE,
+    MILESTONE,
+    D,
+    _contract,
+    _expense,
+    _invoice,
+    _judge,
+    _line,
+    _scenario,
+    _tax_check,
+    _time,
+    _truth,
+    _verdicts,
+)
 
 # ---------------------------------------------------------------------------------------------
 # (a) Time, priced and rounded by the contract's rule.
-
-E1 = f"{TIME}1"
 
 
 def test_time_entry_priced_half_up() -> None:
@@ -322,7 +111,6 @@ def test_unbilled_time_entry_is_leaked() -> None:
 # (b) A rate change: the version in force on the work date prices the work.
 
 RATE_CHANGE = (date(2025, 3, 1), date(2025, 2, 20), {"DE": "101.20"})
-E2 = f"{TIME}2"
 
 
 def test_rate_change_prices_each_day_by_its_version() -> None:
@@ -578,168 +366,3 @@ def test_jpy_contract_rounds_to_whole_yen() -> None:
     for billed, cause in (("30862", "rounding"), ("30862.50", "amount")):
         wrong = _invoice(1, "2025-02-05", "JPY", _line(billed, E1), _line("15430", X1))
         assert _verdicts(_judge(s, truth, [wrong]))[E1] == ("misbilled", cause)
-
-
-# ---------------------------------------------------------------------------------------------
-# (h) Tax by jurisdiction.
-
-THREE = [f"{TIME}{n}" for n in (1, 2, 3)]
-
-
-def _three_lines_of_10_50(rounding: str, taxes: list[str]) -> tuple[OracleReport, list[Any]]:
-    """Three 15-minute entries at 42.00 EUR/h, each 0.25 x 42.00 = 10.50 EUR, one invoice."""
-    tax = TaxSpec(rounding={"DE": rounding})  # type: ignore[dict-item]
-    s = _scenario(_contract({"DE": "42.00"}), tax=tax)
-    truth = _truth(*(_time(n, date(2025, 1, 13 + n), 15) for n in (1, 2, 3)))
-    lines = [_line("10.50", src, tax=t) for src, t in zip(THREE, taxes, strict=True)]
-    return _tax_check(s, truth, [_invoice(1, "2025-02-05", "EUR", *lines)])
-
-
-def test_de_vat_line_rounding_vs_document_rounding() -> None:
-    """Three lines of 10.50 EUR at 19% VAT: 6.00 rounded per line, 5.99 per document.
-    Per line: 10.50 x 0.19 = 1.995 -> 2.00, three times: 6.00.
-    Per document: 31.50 x 0.19 = 5.985 -> 5.99 (e.g. spread 2.00 + 2.00 + 1.99).
-    Line rounding due and 6.00 billed: correct; document due and 5.99 billed: correct;
-    document due but 6.00 billed: tax_rounding on all three items;
-    line due but 2.00 + 2.00 + 1.99: tax_rounding on the third line's item only."""
-    report, found = _three_lines_of_10_50("line", ["2.00", "2.00", "2.00"])
-    assert found == []
-    assert set(_verdicts(report).values()) == {("correct", "")}
-    report, found = _three_lines_of_10_50("document", ["2.00", "2.00", "1.99"])
-    assert found == []
-
-    report, found = _three_lines_of_10_50("document", ["2.00", "2.00", "2.00"])
-    assert found == [("no_misbilling", "S-INV000001", "tax_rounding")]
-    assert _verdicts(report) == dict.fromkeys(THREE, ("misbilled", "tax_rounding"))
-
-    report, found = _three_lines_of_10_50("line", ["2.00", "2.00", "1.99"])
-    assert found == [("no_misbilling", "S-INV000001", "tax_rounding")]
-    assert _verdicts(report) == {
-        THREE[0]: ("correct", ""),
-        THREE[1]: ("correct", ""),
-        THREE[2]: ("misbilled", "tax_rounding"),
-    }
-
-
-def _gst(client: str, tax: str) -> tuple[OracleReport, list[Any]]:
-    """7.25 h (435 min) x 2,150.00 INR = 15,587.50 INR, sold by the Maharashtra entity."""
-    s = _scenario(_contract({"IN": "2150.00"}, client=client))
-    truth = _truth(_time(1, date(2025, 1, 14), 435, country="IN"))
-    invoice = _invoice(1, "2025-02-05", "INR", _line("15587.50", E1, tax=tax))
-    return _tax_check(s, truth, [invoice])
-
-
-def test_in_intra_state_cgst_plus_sgst() -> None:
-    """Within Maharashtra: CGST 9% + SGST 9%, each rounded: 2,805.76, not IGST's 2,805.75.
-    CGST 15,587.50 x 0.09 = 1,402.875 -> 1,402.88; SGST the same -> 1,402.88; sum 2,805.76.
-    Billed 2,805.75 (one 18% levy: 15,587.50 x 0.18 = 2,805.75): tax."""
-    report, found = _gst("pune", "2805.76")
-    assert found == []
-    assert _verdicts(report) == {E1: ("correct", "")}
-    report, found = _gst("pune", "2805.75")
-    assert found == [("no_misbilling", "S-INV000001", "tax")]
-    assert _verdicts(report) == {E1: ("misbilled", "tax")}
-
-
-def test_in_inter_state_igst() -> None:
-    """Maharashtra to Karnataka: IGST 18% in one levy, 2,805.75.
-    IGST 15,587.50 x 0.18 = 2,805.75. Billed 2,805.76 (CGST + SGST, each rounded): tax."""
-    report, found = _gst("blr", "2805.75")
-    assert found == []
-    assert _verdicts(report) == {E1: ("correct", "")}
-    report, found = _gst("blr", "2805.76")
-    assert found == [("no_misbilling", "S-INV000001", "tax")]
-    assert _verdicts(report) == {E1: ("misbilled", "tax")}
-
-
-def _de_to_fr(client: str, tax: str) -> tuple[OracleReport, list[Any]]:
-    """7.25 h x 48.50 EUR = 351.625 -> 351.63 EUR (half_up), sold by DE01 to a French client."""
-    s = _scenario(_contract({"DE": "48.50"}, client=client))
-    truth = _truth(_time(1, date(2025, 1, 14), 435))
-    return _tax_check(s, truth, [_invoice(1, "2025-02-05", "EUR", _line("351.63", E1, tax=tax))])
-
-
-def test_de_to_fr_reverse_charge() -> None:
-    """DE to FR with a valid VAT id is reverse charged: no tax; German VAT there is 'tax'.
-    Valid id: 0.00 due, 0.00 billed: correct. Billed 351.63 x 0.19 = 66.8097 -> 66.81: tax.
-    Malformed id: German VAT is due, 66.81: correct; 0.00 billed: untaxed."""
-    report, found = _de_to_fr("gaul", "0")
-    assert (found, _verdicts(report)) == ([], {E1: ("correct", "")})
-    report, found = _de_to_fr("gaul", "66.81")
-    assert found == [("no_misbilling", "S-INV000001", "tax")]
-    assert _verdicts(report) == {E1: ("misbilled", "tax")}
-
-    report, found = _de_to_fr("gaul-x", "66.81")
-    assert (found, _verdicts(report)) == ([], {E1: ("correct", "")})
-    report, found = _de_to_fr("gaul-x", "0")
-    assert found == [("no_misbilling", "S-INV000001", "untaxed")]
-    assert _verdicts(report) == {E1: ("misbilled", "untaxed")}
-
-
-# ---------------------------------------------------------------------------------------------
-# (i) The ledger.
-
-
-def _two_lines() -> dict[str, Any]:
-    """351.63 + 79.17 = 430.80 net; VAT 66.81 + 15.04 = 81.85; gross 512.65."""
-    return _invoice(
-        1,
-        "2025-02-05",
-        "EUR",
-        _line("351.63", E1, tax="66.81"),
-        _line("79.17", E2, tax="15.04"),
-    )
-
-
-def test_ledger_consistent_invoice_passes() -> None:
-    """An invoice whose totals are its lines' sums, nothing paid, breaks no ledger rule.
-    Net 351.63 + 79.17 = 430.80; tax 66.81 + 15.04 = 81.85; gross = remaining = 512.65."""
-    invoice = _two_lines()
-    assert invoice["totalAmountIncludingTax"] == invoice["remainingAmount"] == D("512.65")
-    report = OracleReport()
-    check_ledger([invoice], report)
-    assert report.violations == []
-
-
-def test_ledger_total_that_disagrees_with_its_lines() -> None:
-    """A net total other than the sum of the lines breaks 'invoice_totals'.
-    Lines 351.63 + 79.17 = 430.80; the header says 430.00."""
-    invoice = {**_two_lines(), "totalAmountExcludingTax": D("430.00")}
-    report = OracleReport()
-    check_ledger([invoice], report)
-    assert [(v.invariant, v.item) for v in report.violations] == [("invoice_totals", "S-INV000001")]
-    assert "lines give net 430.80" in report.violations[0].detail
-    assert "the invoice says 430.00" in report.violations[0].detail
-
-
-def test_ledger_remaining_is_gross_less_payments() -> None:
-    """A part payment lowers what remains by exactly the amount paid.
-    Gross 512.65, paid 200.00: remaining 512.65 - 200.00 = 312.65."""
-    invoice = {**_two_lines(), "remainingAmount": D("312.65")}
-    report = OracleReport()
-    check_ledger([invoice], report, applied={invoice["id"]: D("200.00")})
-    assert report.violations == []
-
-
-def test_ledger_remaining_that_disagrees_with_total() -> None:
-    """Nothing paid, yet remaining differs from the gross total: 'receivables'.
-    Gross 430.80 + 81.85 = 512.65, nothing paid; remaining says 502.65."""
-    invoice = {**_two_lines(), "remainingAmount": D("502.65")}
-    report = OracleReport()
-    check_ledger([invoice], report)
-    assert [(v.invariant, v.item) for v in report.violations] == [("receivables", "S-INV000001")]
-    assert "remaining 502.65 but invoiced - credited - paid = 512.65" in report.violations[0].detail
-
-
-def test_ledger_gross_total_that_disagrees_with_its_lines() -> None:
-    """A gross total (and what remains) inflated beyond net + tax breaks the ledger twice:
-    the header's totals and what the client is asked for.
-    Lines: net 430.80 + tax 81.85 = 512.65; the header says gross 513.65, remaining 513.65."""
-    invoice = {
-        **_two_lines(),
-        "totalAmountIncludingTax": D("513.65"),
-        "remainingAmount": D("513.65"),
-    }
-    report = OracleReport()
-    check_ledger([invoice], report)
-    assert [v.invariant for v in report.violations] == ["invoice_totals", "receivables"]
