@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "9caaf45db3c489f132406bd42c0851cb1ef7c4bb089998c8de626db59320e573",
-    "trace.jsonl": "0a9786a9ca29314a7b49456e14919881fe80bb8387611ddfd7ccf2a8908e6ebf",
+    "metrics.json": "d8c896d1ac1e5446be98b4406e568c653d5be9c140dc49bad65ca4b65f466256",
+    "trace.jsonl": "6ef190e4beb96290e12a396df44466e8269cb82a1b24cbccc212173219f5b654",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "e1741cf54cc7e5f701b4b81d1f4bd406f4ff2c6dc480d0ab87ec7a96401e179c"
+FLAGSHIP_SEED_7_TRACE = "640eeadf94e3abd19aae9dcdac79af91f961c2f2e68b004aad1d95a137dd17c9"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
