@@ -334,6 +334,7 @@ def shared_validator() -> ContractValidator:
 
 
 _UNREADABLE = object()
+_SEGMENT = re.compile(r"\[([^\[\]]*)\]")  # one [name] of a form key
 
 
 def _decode(kind: str, content: bytes) -> Any:
@@ -347,25 +348,28 @@ def _decode(kind: str, content: bytes) -> Any:
 
 
 def _form(text: str) -> dict[str, Any]:
-    """Stripe's form encoding: ``a[b]=v`` nests, ``a[]=v`` appends; a key used both ways
-    (``a=1&a[b]=2``) is unreadable, as Stripe refuses it (``ValueError``)."""
+    """Stripe's form encoding: ``a[b][c]=v`` nests (to any depth), ``a[]=v`` appends; a key used
+    both ways (``a=1&a[b]=2``) is unreadable, as Stripe refuses it (``ValueError``)."""
     out: dict[str, Any] = {}
     for key, value in parse_qsl(text, keep_blank_values=True):
-        head, _, rest = key.partition("[")
-        if not rest:
-            if isinstance(out.get(head), list | dict):
-                raise ValueError(f"{head} is given as a value and as a list or hash")
-            out[key] = value
-        elif rest == "]":
-            items = out.setdefault(head, [])
-            if not isinstance(items, list):
-                raise ValueError(f"{head} is given as a list and as a value or hash")
-            items.append(value)
+        head, bracket, rest = key.partition("[")
+        path = [head, *_SEGMENT.findall(bracket + rest)]
+        node = out
+        for depth, name in enumerate(path[:-1]):
+            if depth == len(path) - 2 and path[-1] == "":
+                items = node.setdefault(name, [])
+                if not isinstance(items, list):
+                    raise ValueError(f"{name} is given as a list and as a value or hash")
+                items.append(value)
+                break
+            child = node.setdefault(name, {})
+            if not isinstance(child, dict):
+                raise ValueError(f"{name} is given as a hash and as a value or list")
+            node = child
         else:
-            members = out.setdefault(head, {})
-            if not isinstance(members, dict):
-                raise ValueError(f"{head} is given as a hash and as a value or list")
-            members[rest.rstrip("]")] = value
+            if isinstance(node.get(path[-1]), list | dict):
+                raise ValueError(f"{path[-1]} is given as a value and as a list or hash")
+            node[path[-1]] = value
     return out
 
 

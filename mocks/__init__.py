@@ -61,6 +61,7 @@ from mocks.catalog import Mock, build
 from mocks.clm import AmendmentTerms, ClmMock, ExecutedTerms
 from mocks.crm import CrmMock
 from mocks.erp import ErpMock
+from mocks.payments import LIVEMODE as STRIPE_LIVEMODE
 from mocks.payments import PaymentsMock
 from mocks.psa import PsaMock
 from mocks.tax import TaxMock, TaxRules
@@ -71,6 +72,7 @@ __all__ = [
     "PER_EUR",
     "QUOTA_PRESETS",
     "SIGNING",
+    "STRIPE_LIVEMODE",
     "STRIPE_SIGNATURE",
     "STRIPE_TOLERANCE_S",
     "WEBHOOK_URL",

@@ -145,7 +145,7 @@ class _Verdict:
 class _State:
     rule: Rule
     rng: random.Random
-    windows: dict[tuple[str, int], deque[float]]
+    windows: dict[tuple[str, int, str], deque[float]]  # (tenant, window, endpoint or "")
     burst_left: int = 0
     until: datetime | None = None  # the rule stops firing here (a served scenario's heal)
 
@@ -272,7 +272,10 @@ class FaultyVendor:
         queued_s = 0.0
         for state in active:
             if isinstance(state.rule, QuotaRule):
-                verdict = self._over_quota(state, state.rule, tenant, request.method, now)
+                endpoint = request.method  # the route template only where a window needs it
+                if any(w.per_endpoint for w in state.rule.windows):
+                    endpoint = self.app.template(request.method, request.url.path)
+                verdict = self._over_quota(state, state.rule, tenant, endpoint, now)
                 if verdict.rejected is not None and verdict.queued_s:  # held while it waited
                     self._in_flight[tenant] += 1
                     return Arrival(verdict.rejected, fault=verdict.fault, tenant=tenant,
@@ -334,22 +337,24 @@ class FaultyVendor:
             arrival.tenant = None
 
     def _over_quota(
-        self, state: _State, rule: QuotaRule, tenant: str, method: str, now: datetime
+        self, state: _State, rule: QuotaRule, tenant: str, endpoint: str, now: datetime
     ) -> _Verdict:
         """A 429 if the call breaks a window or finds the vendor's processing slots and queue
         full; else count the call in, with the time it waits in the queue (past the slots)
-        and the usage headers the vendor sends on every answer (``_signals``)."""
+        and the usage headers the vendor sends on every answer (``_signals``). ``endpoint``:
+        the call's method and path template, the key of a ``per_endpoint`` window."""
         t = now.timestamp()
-        write = method not in ("GET", "HEAD")
+        write = endpoint.split(" ", 1)[0] not in ("GET", "HEAD")
         counted: list[deque[float]] = []
         usage: tuple[int, int] | None = None  # (calls made, limit) of the longest window
         longest = 0.0
         for index, window in enumerate(rule.windows):
             if window.applies_to == ("reads" if write else "writes"):
                 continue
-            calls = state.windows.get((tenant, index))
+            key = (tenant, index, endpoint if window.per_endpoint else "")
+            calls = state.windows.get(key)
             if calls is None:
-                calls = state.windows[(tenant, index)] = deque()
+                calls = state.windows[key] = deque()
             while calls and calls[0] <= t - window.window_s:
                 calls.popleft()
             others = _others(state, window)

@@ -36,6 +36,11 @@ class QuotaWindow(_Rule):
     limit: int = Field(ge=1)
     window_s: float = Field(gt=0)
     applies_to: Literal["all", "reads", "writes"] = "all"
+    per_endpoint: bool = Field(
+        default=False,
+        description="counted apart per operation (method and path template), as Stripe's "
+        "endpoint limits are",
+    )
     shared: float = Field(
         default=0, ge=0, lt=1,
         description="share of the limit other clients of the same user take, on average; "
@@ -125,7 +130,12 @@ def parse_rule(data: Any) -> Rule:
 def _preset(limits: Limits) -> QuotaRule:
     return QuotaRule(
         windows=[
-            QuotaWindow(limit=w.limit, window_s=w.seconds, applies_to=w.applies_to)
+            QuotaWindow(
+                limit=w.limit,
+                window_s=w.seconds,
+                applies_to=w.applies_to,
+                per_endpoint=w.per_endpoint,
+            )
             for w in limits.windows
         ],
         concurrency=limits.concurrency,

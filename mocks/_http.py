@@ -314,6 +314,16 @@ class VendorApp:
         """Every registered (method, path template) pair, in registration order."""
         return list(self._patterns)
 
+    def template(self, method: str, path: str) -> str:
+        """``"METHOD /path/{template}"`` of the route ``path`` matches (the path itself when
+        none does): what a vendor counts as one endpoint."""
+        for (route_method, pattern), (_, regex, _, _) in zip(
+            self._patterns, self._routes, strict=True
+        ):
+            if route_method == method and regex.fullmatch(path):
+                return f"{method} {pattern}"
+        return f"{method} {path}"
+
     def scopes(self) -> dict[tuple[str, str], str | None]:
         """The scope each (method, path template) needs (``None``: public)."""
         return dict(self._scopes)

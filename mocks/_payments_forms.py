@@ -35,10 +35,13 @@ from mocks._vendor_errors import first_field, is_oauth
 
 __all__ = [
     "BANK_TRANSFER",
+    "EU_COUNTRIES",
     "MAXIMUM_AMOUNT",
     "MINIMUM_AMOUNT",
     "CancelIn",
+    "ConfirmIn",
     "CustomerIn",
+    "FormBool",
     "FormInt",
     "PaymentIntentIn",
     "StripeProblem",
@@ -325,6 +328,28 @@ BANK_TRANSFER = {  # currencies a customer_balance intent can be funded in, by b
 }
 
 MethodType = Literal["card", "customer_balance"]
+TransferType = Literal[
+    "eu_bank_transfer", "gb_bank_transfer", "jp_bank_transfer", "mx_bank_transfer",
+    "us_bank_transfer",
+]  # fmt: skip
+# The countries an EU bank transfer's virtual IBAN can be in: "Permitted values include: BE,
+# DE, ES, FR, IE, or NL" (PaymentIntent create/confirm,
+# payment_method_options.customer_balance.bank_transfer.eu_bank_transfer.country, Stripe's API
+# reference as rendered by stripe-ruby's params docs, read 2026-12-07).
+EU_COUNTRIES = ("BE", "DE", "ES", "FR", "IE", "NL")
+EuCountry = Literal["BE", "DE", "ES", "FR", "IE", "NL"]
+
+
+def _form_bool(value: Any) -> Any:
+    if value in ("true", True):
+        return True
+    if value in ("false", False):
+        return False
+    raise PydanticCustomError("bool_parsing", "Invalid boolean: {value}", {"value": value})
+
+
+FormBool = Annotated[bool, BeforeValidator(_form_bool)]
+"""A boolean sent as form text: ``true`` or ``false``, as Stripe's libraries send it."""
 
 
 def _card() -> list[MethodType]:
@@ -343,12 +368,45 @@ class CustomerIn(_Form):
     balance: FormInt | None = None
 
 
+class EuBankTransferIn(_Form):
+    country: EuCountry
+
+
+class BankTransferIn(_Form):
+    type: TransferType | None = None
+    eu_bank_transfer: EuBankTransferIn | None = None
+
+
+class CustomerBalanceOptionsIn(_Form):
+    funding_type: Literal["bank_transfer"] | None = None
+    bank_transfer: BankTransferIn | None = None
+
+
+class PaymentMethodOptionsIn(_Form):
+    customer_balance: CustomerBalanceOptionsIn | None = None
+
+
+class PaymentMethodDataIn(_Form):
+    """Only ``customer_balance``: a card needs card details or a token, which the sandbox does
+    not take (its clients pay cards in process)."""
+
+    type: Literal["customer_balance"]
+
+
+class ConfirmIn(_Form):
+    payment_method_data: PaymentMethodDataIn | None = None
+    payment_method_options: PaymentMethodOptionsIn | None = None
+
+
 class PaymentIntentIn(_Form):
     amount: FormInt = Field(ge=1)
     currency: Currency
     customer: str | None = Field(default=None, min_length=1, max_length=5000)
     description: str | None = Field(default=None, max_length=1000)
     payment_method_types: list[MethodType] = Field(default_factory=_card, min_length=1)
+    confirm: FormBool = False
+    payment_method_data: PaymentMethodDataIn | None = None
+    payment_method_options: PaymentMethodOptionsIn | None = None
 
     @field_validator("payment_method_types")
     @classmethod

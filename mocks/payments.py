@@ -2,9 +2,16 @@
 
 Bodies are form-encoded with bracket notation, answers are JSON, amounts are integers in the
 currency's minor unit and currencies are lowercase ISO codes. Every POST honours Stripe's
-``Idempotency-Key``. The simulated firm's clients pay through ``fund`` (bank transfers to a
-``customer_balance`` intent may arrive in parts), ``fail`` and ``dispute``; each state change is
-stored as an event (``GET /v1/events``) and handed to the webhook sink.
+``Idempotency-Key``. A bank transfer follows Stripe's flow (``mocks._payments_confirm``):
+created, confirmed (``confirm=true`` or the confirm endpoint) to ``requires_action`` with the
+transfer instructions, then funded. The simulated firm's clients pay through ``fund`` (bank
+transfers to a confirmed ``customer_balance`` intent may arrive in parts), ``fail`` and
+``dispute``; creating or changing an object stores the events Stripe emits for it
+(``customer.created``, ``payment_intent.created``, ``payment_intent.requires_action``, ...;
+``GET /v1/events``) and hands each to the webhook sink.
+
+The account is in test mode (``LIVEMODE``): every object says ``livemode: false``, and whoever
+delivers the events retries them on Stripe's test-mode schedule (``sim.world.courier``).
 """
 
 from __future__ import annotations
@@ -25,10 +32,12 @@ from mocks._payments_api import (
     stripe_id,
     within,
 )
+from mocks._payments_confirm import check_options, options_of, require_confirmable
 from mocks._payments_forms import (
     BANK_TRANSFER,
     MINIMUM_AMOUNT,
     CancelIn,
+    ConfirmIn,
     CustomerIn,
     PaymentIntentIn,
     StripeProblem,
@@ -42,11 +51,11 @@ from mocks._payments_forms import (
 from mocks._payments_webhooks import StripeWebhookEndpoints
 from mocks._state import Clock, Tables, Webhook, WebhookSink
 
-__all__ = ["API_VERSION", "PaymentsMock"]
+__all__ = ["API_VERSION", "LIVEMODE", "PaymentsMock"]
 
 API_VERSION = "2024-06-20"
-CANCELABLE = ("requires_payment_method", "requires_action", "processing")
-FUNDABLE = ("requires_payment_method", "requires_action")
+LIVEMODE = False  # the mode the sandbox simulates: Stripe's test mode (a sandbox account)
+CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action", "processing")
 DISPUTE_REASONS = (
     "bank_cannot_process", "check_returned", "credit_not_processed", "customer_initiated",
     "debit_not_authorized", "duplicate", "fraudulent", "general", "incorrect_account_details",
@@ -56,7 +65,7 @@ DISPUTE_REASONS = (
 
 
 class PaymentsMock:
-    """Stripe accounts per tenant (``X-Tenant``), in test mode."""
+    """Stripe accounts per tenant (``X-Tenant``), in test mode (``LIVEMODE``)."""
 
     vendor = "payments"
 
@@ -94,6 +103,9 @@ class PaymentsMock:
             self._read_intent
         )
         app.route(
+            "POST", "/v1/payment_intents/{intent}/confirm", scope="payments:payment_intents.write"
+        )(keyed(self._confirm))
+        app.route(
             "POST", "/v1/payment_intents/{intent}/cancel", scope="payments:payment_intents.write"
         )(keyed(self._cancel))
         app.route("GET", "/v1/events", scope="payments:events.read")(self._list_events)
@@ -106,21 +118,23 @@ class PaymentsMock:
     def fund(self, tenant: str, intent_id: str, amount: int) -> dict[str, Any]:
         """A client pays ``amount`` (minor units) towards an intent; returns the intent.
 
-        A ``customer_balance`` intent may be funded in parts: each part short of the total
-        raises ``amount_received``, lowers ``amount_remaining`` and emits
-        ``payment_intent.partially_funded``; the part that completes it makes it
-        ``succeeded`` and emits ``payment_intent.succeeded``. A card intent is paid in full at
-        once. Paying more than what remains is refused with ``ValueError`` (nothing changes).
+        A ``customer_balance`` intent takes transfers once confirmed (``requires_action``),
+        and may be funded in parts: each part short of the total raises ``amount_received``,
+        lowers ``amount_remaining`` and emits ``payment_intent.partially_funded``; the part
+        that completes it makes it ``succeeded`` and emits ``payment_intent.succeeded``. A
+        card intent (``requires_payment_method``: the client confirms it with its card) is
+        paid in full at once. Paying more than what remains is refused with ``ValueError``
+        (nothing changes).
         """
         intent = self._helper_intent(tenant, intent_id)
-        if intent["status"] not in FUNDABLE:
+        bank = "customer_balance" in intent["payment_method_types"]
+        if intent["status"] != ("requires_action" if bank else "requires_payment_method"):
             raise ValueError(f"payment intent {intent_id} is {intent['status']}")
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             raise ValueError(f"amount must be a positive integer, not {amount!r}")
         remaining = intent["amount"] - intent["amount_received"]
         if amount > remaining:
             raise ValueError(f"{amount} exceeds the {remaining} that remains on {intent_id}")
-        bank = "customer_balance" in intent["payment_method_types"]
         if not bank and amount != remaining:
             raise ValueError("a card payment pays the whole amount at once")
         intent["amount_received"] += amount
@@ -143,7 +157,7 @@ class PaymentsMock:
         An intent that already received part of its amount cannot fail (``ValueError``).
         """
         intent = self._helper_intent(tenant, intent_id)
-        if intent["status"] not in (*FUNDABLE, "processing"):
+        if intent["status"] not in ("requires_payment_method", "requires_action", "processing"):
             raise ValueError(f"payment intent {intent_id} is {intent['status']}")
         if intent["amount_received"]:
             raise ValueError(f"payment intent {intent_id} is partially funded")
@@ -181,7 +195,7 @@ class PaymentsMock:
             "created": self._now(),
             "currency": intent["currency"],
             "is_charge_refundable": False,
-            "livemode": False,
+            "livemode": LIVEMODE,
             "metadata": {},
             "payment_intent": intent_id,
             "reason": reason,
@@ -247,15 +261,27 @@ class PaymentsMock:
             )
         return record
 
-    def _emit(self, tenant: str, kind: str, obj: dict[str, Any], key: str | None = None) -> None:
+    def _emit(
+        self,
+        tenant: str,
+        kind: str,
+        obj: dict[str, Any],
+        key: str | None = None,
+        previous: dict[str, Any] | None = None,
+    ) -> None:
+        """Store the event and hand it to the sink; ``previous``: the changed fields' old
+        values (``data.previous_attributes`` of an ``*.updated`` event)."""
         n = self.tables.next_number(tenant, "events")
+        data: dict[str, Any] = {"object": copy.deepcopy(obj)}
+        if previous is not None:
+            data["previous_attributes"] = copy.deepcopy(previous)
         event = {
             "id": stripe_id("evt", tenant, n, 24),
             "object": "event",
             "api_version": API_VERSION,
             "created": self._now(),
-            "data": {"object": copy.deepcopy(obj)},
-            "livemode": False,
+            "data": data,
+            "livemode": LIVEMODE,
             "pending_webhooks": 0,
             "request": {"id": None, "idempotency_key": key},
             "type": kind,
@@ -305,12 +331,14 @@ class PaymentsMock:
             "created": self._now(),
             "description": fields.description or None,
             "email": fields.email or None,
-            "livemode": False,
+            "livemode": LIVEMODE,
             "metadata": meta,
             "name": fields.name or None,
             "phone": fields.phone or None,
         }
-        return Reply(200, self._insert(call.tenant, "customers", customer))
+        self._insert(call.tenant, "customers", customer)
+        self._emit(call.tenant, "customer.created", customer, call.headers.get("idempotency-key"))
+        return Reply(200, customer)
 
     def _update_customer(self, call: Call) -> Reply:
         data = decode_form(call)
@@ -319,10 +347,15 @@ class PaymentsMock:
             metadata(meta)  # refuse a malformed param before execution
         fields = validate(CustomerIn, data)
         customer = self._find(call, "customers", call.params["customer"], "customer")
+        before = copy.deepcopy(customer)
         if meta is not None:
             customer["metadata"] = metadata(meta, customer["metadata"])
         for name, value in fields.model_dump(exclude_unset=True).items():
             customer[name] = (value or 0) if name == "balance" else (value or None)
+        previous = {name: value for name, value in before.items() if customer[name] != value}
+        if previous:  # Stripe emits customer.updated only for a change
+            key = call.headers.get("idempotency-key")
+            self._emit(call.tenant, "customer.updated", customer, key, previous)
         return Reply(200, customer)
 
     # -- HTTP: payment intents ---------------------------------------------------------------
@@ -351,9 +384,20 @@ class PaymentsMock:
         refusal = too_large(fields.amount)
         if refusal is not None:
             raise refusal
+        types: list[str] = list(fields.payment_method_types)
+        options = options_of(fields.payment_method_options)
+        check_options(types, options)
+        method = fields.payment_method_data.type if fields.payment_method_data else None
+        if method is not None and method not in types:
+            raise StripeProblem(
+                400,
+                f"The payment method type {method} is not in payment_method_types "
+                f"({', '.join(types)}).",
+                param="payment_method_data[type]",
+            )
         if fields.customer is not None:
             self._find(call, "customers", fields.customer, "customer")
-        bank = "customer_balance" in fields.payment_method_types
+        bank = "customer_balance" in types
         if bank and fields.customer is None:
             raise StripeProblem(
                 400,
@@ -398,16 +442,54 @@ class PaymentsMock:
             "description": fields.description or None,
             "last_payment_error": None,
             "latest_charge": None,
-            "livemode": False,
+            "livemode": LIVEMODE,
             "metadata": meta,
             "next_action": None,
             "payment_method": None,
-            "payment_method_types": fields.payment_method_types,
-            "status": "requires_action" if bank else "requires_payment_method",
+            "payment_method_options": options,
+            "payment_method_types": types,
+            "status": "requires_payment_method",
         }
-        if bank:
-            intent["next_action"] = self._instructions(intent)
-        return Reply(200, self._insert(call.tenant, "payment_intents", intent))
+        if fields.confirm:  # refused as a whole, before anything is created
+            require_confirmable(intent, method, options)
+        if method is not None:
+            intent.update(payment_method=self._payment_method(call.tenant, method),
+                          status="requires_confirmation")  # fmt: skip
+        key = call.headers.get("idempotency-key")
+        self._insert(call.tenant, "payment_intents", intent)
+        self._emit(call.tenant, "payment_intent.created", intent, key)
+        if fields.confirm:
+            self._confirmed(call.tenant, intent, key)
+        return Reply(200, intent)
+
+    def _confirm(self, call: Call) -> Reply:
+        fields = validate(ConfirmIn, decode_form(call))
+        intent = self._find(call, "payment_intents", call.params["intent"], "intent")
+        options = intent["payment_method_options"]
+        if fields.payment_method_options is not None:
+            options = options_of(fields.payment_method_options)
+            check_options(intent["payment_method_types"], options)
+        method: str | None = None
+        if fields.payment_method_data is not None:
+            method = fields.payment_method_data.type
+        elif intent["payment_method"] is not None:
+            method = "customer_balance"  # the only payment methods the sandbox attaches
+        require_confirmable(intent, method, options)
+        assert method is not None
+        if fields.payment_method_data is not None or intent["payment_method"] is None:
+            intent["payment_method"] = self._payment_method(call.tenant, method)
+        intent["payment_method_options"] = options
+        self._confirmed(call.tenant, intent, call.headers.get("idempotency-key"))
+        return Reply(200, intent)
+
+    def _confirmed(self, tenant: str, intent: dict[str, Any], key: str | None) -> None:
+        """A confirmed customer-balance intent waits for the transfer (``requires_action``)."""
+        intent.update(status="requires_action", next_action=self._instructions(intent))
+        self._emit(tenant, "payment_intent.requires_action", intent, key)
+
+    def _payment_method(self, tenant: str, method: str) -> str:
+        """A new payment method's id (``pm_...``), as ``payment_method_data`` creates one."""
+        return stripe_id("pm", tenant, self.tables.next_number(tenant, "payment_methods"))
 
     def _cancel(self, call: Call) -> Reply:
         fields = validate(CancelIn, decode_form(call))

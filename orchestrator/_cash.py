@@ -47,7 +47,9 @@ class Cash:
             stripe_customer = yield from self.ctx.payments.ensure_customer(customer)
             self.state.stripe_customers[customer.id] = stripe_customer
         self.state.invoices[invoice["id"]] = (engagement, invoice["number"])
-        intents = yield from self.ctx.payments.request_payment(stripe_customer, invoice, currency)
+        intents = yield from self.ctx.payments.request_payment(
+            stripe_customer, invoice, currency, customer.country
+        )
         self.ctx.rt.record(
             "core.payment_requested", invoice=invoice["number"], intents=len(intents)
         )

@@ -16,11 +16,14 @@
 //                               end: tax from the engine, the ERP invoice (looked for first by
 //                               its reference), posted, tax committed, PSA marked, sent
 // It learns where the vendors are from POST /_sandbox/vendors and waits out a 429/503 on the
-// sandbox's clock (POST {clock}/sleep), so a vendor outage passes in simulated time.
+// sandbox's clock (POST {clock}/sleep), so a vendor outage passes in simulated time. It checks
+// every signed webhook with what that document's `webhooks` hands it (Stripe's endpoint secret,
+// Ironclad's public key) and answers 400 to one that does not verify: forged, altered or stale.
 //
 // Q2C_NODE_BUG=drop-first-entry breaks it on purpose (the first approved entry is never
 // billed): the oracle must name the leaked item.
 
+import crypto from "node:crypto";
 import http from "node:http";
 import { Num, parse, stringify } from "./exact-json.mjs";
 import { hours, minorUnits, subtract, timeAmount } from "./money.mjs";
@@ -305,12 +308,62 @@ function spawn(name, work) {
   });
 }
 
+// Stripe signs each delivery `Stripe-Signature: t=<unix s>,v1=<hex>`, an HMAC-SHA256 of
+// "<t>.<raw body>" keyed with the endpoint's secret (docs.stripe.com/webhooks#verify-manually):
+// compare in constant time, over the raw bytes (not re-serialised JSON), and refuse a `t` more
+// than the tolerance (Stripe's libraries: 300 s) from now, here the simulated now of the
+// request's Date header. Returns why it is refused, or null.
+function stripeProblem(header, raw, at) {
+  const keys = (sandbox.webhooks || {}).payments;
+  if (!keys || !keys.secret) return null; // not given a secret: nothing to check against
+  if (!header) return "no Stripe-Signature header";
+  let t = null;
+  const v1 = [];
+  for (const item of header.split(",")) {
+    const eq = item.indexOf("=");
+    const key = item.slice(0, eq).trim();
+    const value = item.slice(eq + 1).trim();
+    if (key === "t" && /^\d+$/.test(value)) t = Number(value);
+    else if (key === "v1") v1.push(value);
+  }
+  if (t === null || v1.length === 0) return "Stripe-Signature has no t= or no v1=";
+  const expected = crypto.createHmac("sha256", keys.secret).update(`${t}.`).update(raw).digest();
+  const matches = v1.some((hex) => {
+    const given = Buffer.from(hex, "hex");
+    return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+  });
+  if (!matches) return "no v1 signature matches the body";
+  const tolerance = keys.tolerance_s ?? 300;
+  if (!at || Math.abs(at.getTime() / 1000 - t) > tolerance) return `t=${t} is outside ${tolerance} s`;
+  return null;
+}
+
+// Ironclad signs with RSA-SHA256 over event id + raw body + nonce; the headers carry the event
+// id and {nonce, signAlgorithm, signature, encoding} (developer.ironcladapp.com/reference/
+// webhook-verification); the public key came in POST /_sandbox/vendors.
+function ironcladProblem(headers, raw) {
+  const key = ((sandbox.webhooks || {}).clm || {}).public_key;
+  if (!key) return null;
+  const eventId = headers["x-ironclad-webhook-event-id"];
+  const verification = headers["x-ironclad-webhook-verification"];
+  if (!eventId || !verification) return "no Ironclad signature headers";
+  let fields;
+  try {
+    fields = JSON.parse(verification);
+  } catch {
+    return "malformed X-Ironclad-Webhook-Verification";
+  }
+  const signed = Buffer.concat([Buffer.from(eventId), raw, Buffer.from(String(fields.nonce))]);
+  const ok = crypto.verify("sha256", signed, key, Buffer.from(String(fields.signature), "base64"));
+  return ok ? null : "the Ironclad signature does not verify";
+}
+
 function answer(res, status, body) {
   res.writeHead(status, { "content-type": "application/json" });
   res.end(body === undefined ? "" : JSON.stringify(body));
 }
 
-function route(method, path, body) {
+function route(method, path, body, headers = {}, raw = Buffer.alloc(0)) {
   if (method === "POST" && path === "/_sandbox/vendors") {
     sandbox = body;
     for (const k of Object.keys(tokens)) delete tokens[k];
@@ -333,6 +386,13 @@ function route(method, path, body) {
   const hook = /^\/webhooks\/(crm|clm|psa|payments)$/.exec(path);
   if (method === "POST" && hook) {
     const vendor = hook[1];
+    const at = headers.date ? new Date(headers.date) : null;
+    const problem = vendor === "payments" ? stripeProblem(headers["stripe-signature"], raw, at)
+      : vendor === "clm" ? ironcladProblem(headers, raw) : null;
+    if (problem) {
+      console.error(`refused a ${vendor} webhook: ${problem}`);
+      return [400, { title: "Bad Request", detail: `${vendor} webhook signature: ${problem}` }];
+    }
     if (vendor === "crm") {
       for (const note of body.Notification) {
         if (seen.has(`crm:${note.Id}`)) continue;
@@ -366,9 +426,10 @@ http.createServer((req, res) => {
   req.on("end", () => {
     try {
       observe(req.headers);
-      const text = Buffer.concat(chunks).toString("utf8");
+      const raw = Buffer.concat(chunks);
+      const text = raw.toString("utf8");
       const [status, body] = route(req.method, new URL(req.url, "http://x").pathname,
-        text ? parse(text) : {});
+        text ? parse(text) : {}, req.headers, raw);
       answer(res, status, body);
     } catch (error) {
       answer(res, 400, { title: "Bad Request", detail: String(error) });

@@ -1,6 +1,14 @@
 """Stripe adapter: a customer per ERP customer, and a payment intent that asks the client to
 pay an invoice by bank transfer (or card where Stripe offers no bank transfer), idempotently.
 
+A bank transfer is requested as Stripe's guide does it
+(https://docs.stripe.com/payments/bank-transfers/accept-a-payment, read 2026-12-07): one
+request creates and confirms (``confirm=true``) a ``customer_balance`` intent funded by
+``bank_transfer`` of the currency's type; Stripe answers ``requires_action`` with the transfer
+instructions, which the client pays. An EU transfer names the country of the virtual IBAN: the
+client's own where Stripe offers one (``EU_COUNTRIES``), so it pays a domestic account, else
+Germany (any SEPA account takes a SEPA transfer: our choice).
+
 Stripe takes one payment of at most eight digits of the minor unit (99,999,999: 999,999.99 USD
 or INR; https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts, consulted
 2026-12-07) and at least its minimum charge. An invoice outside those bounds is not split into
@@ -25,7 +33,14 @@ MIN_MINOR = {
     "AUD": 50, "CAD": 50, "CHF": 50, "DKK": 250, "EUR": 50, "GBP": 30, "INR": 50, "JPY": 50,
     "MXN": 1000, "NOK": 300, "PLN": 200, "SEK": 300, "SGD": 50, "USD": 50,
 }  # fmt: skip
-BANK_TRANSFER_CURRENCIES = ("EUR", "GBP", "USD", "JPY", "MXN")
+# the bank transfer type per currency Stripe takes bank transfers in
+BANK_TRANSFER = {
+    "EUR": "eu_bank_transfer", "GBP": "gb_bank_transfer", "JPY": "jp_bank_transfer",
+    "MXN": "mx_bank_transfer", "USD": "us_bank_transfer",
+}  # fmt: skip
+BANK_TRANSFER_CURRENCIES = tuple(BANK_TRANSFER)
+EU_COUNTRIES = ("BE", "DE", "ES", "FR", "IE", "NL")  # where Stripe offers EU virtual IBANs
+EU_DEFAULT_COUNTRY = "DE"
 
 Settlement = Literal["nothing", "stripe", "bank_transfer"]
 
@@ -48,6 +63,22 @@ def total_minor(invoice: dict[str, Any], currency: str) -> int:
     return int(Decimal(invoice["totalAmountIncludingTax"]).scaleb(minor_unit(currency)))
 
 
+def bank_transfer(currency: str, country: str) -> list[tuple[str, str]]:
+    """The parameters that create and confirm a bank-transfer intent in ``currency``."""
+    options = "payment_method_options[customer_balance]"
+    kind = BANK_TRANSFER[currency]
+    form = [
+        ("payment_method_types[]", "customer_balance"),
+        ("payment_method_data[type]", "customer_balance"),
+        (f"{options}[funding_type]", "bank_transfer"),
+        (f"{options}[bank_transfer][type]", kind),
+    ]
+    if kind == "eu_bank_transfer":
+        where = country if country in EU_COUNTRIES else EU_DEFAULT_COUNTRY
+        form.append((f"{options}[bank_transfer][eu_bank_transfer][country]", where))
+    return [*form, ("confirm", "true")]
+
+
 class PaymentsAdapter:
     def __init__(self, runtime: Runtime, tenant: str) -> None:
         self._rt = runtime
@@ -66,30 +97,28 @@ class PaymentsAdapter:
         return str(created["id"])
 
     def request_payment(
-        self, stripe_customer: str, invoice: dict[str, Any], currency: str
+        self, stripe_customer: str, invoice: dict[str, Any], currency: str, country: str = ""
     ) -> Flow[list[str]]:
         """One payment intent for a posted ERP invoice's gross amount, when ``settlement``
-        says ``stripe``; its id, in a list (none when nothing is owed)."""
+        says ``stripe``, confirmed at once when it is a bank transfer (``country``: the
+        client's, for an EU transfer's IBAN); its id, in a list (none when nothing is owed)."""
         amount = total_minor(invoice, currency)
         plan = settlement(amount, currency)
         if plan == "nothing":
             return []
         if plan != "stripe":
             raise ValueError(f"invoice {invoice['number']} cannot be paid in one Stripe payment")
-        method = "customer_balance" if currency in BANK_TRANSFER_CURRENCIES else "card"
-        intent = yield from self._post(
-            "/v1/payment_intents",
-            [
-                ("amount", str(amount)),
-                ("currency", currency.lower()),
-                ("customer", stripe_customer),
-                ("payment_method_types[]", method),
-                ("description", f"Invoice {invoice['number']} (1/1)"),
-                ("metadata[invoice_id]", invoice["id"]),
-                ("metadata[invoice_number]", invoice["number"]),
-            ],
-            key=f"pi:{invoice['id']}:1",
-        )
+        form = [
+            ("amount", str(amount)),
+            ("currency", currency.lower()),
+            ("customer", stripe_customer),
+            ("description", f"Invoice {invoice['number']} (1/1)"),
+            ("metadata[invoice_id]", invoice["id"]),
+            ("metadata[invoice_number]", invoice["number"]),
+        ]
+        form += bank_transfer(currency, country) if currency in BANK_TRANSFER else [
+            ("payment_method_types[]", "card")]  # fmt: skip
+        intent = yield from self._post("/v1/payment_intents", form, key=f"pi:{invoice['id']}:1")
         return [str(intent["id"])]
 
     def events_between(self, after: int, upto: int) -> Flow[list[dict[str, Any]]]:

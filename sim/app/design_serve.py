@@ -12,10 +12,12 @@ Where the vendors are:
   ``--tenant``, ``--client-id`` and ``--client-secret`` (default: ``q2c serve``'s sandbox
   client);
 - or ``POST /_sandbox/vendors`` ``{"vendors": {role: base URL}, "tenant", "client_id",
-  "client_secret", "clock": URL?, "options": {...}}``, which ``q2c run --integration`` sends
-  before its run: the design is built afresh with them (a new run, a new core) and, given a
-  ``clock``, reads the sandbox's simulated time and sleeps on it
-  (``sim.app._design_runtime``).
+  "client_secret", "clock": URL?, "webhooks": {...}?, "options": {...}}``, which ``q2c run
+  --integration`` sends before its run: the design is built afresh with them (a new run, a new
+  core) and, given a ``clock``, reads the sandbox's simulated time and sleeps on it
+  (``sim.app._design_runtime``); given ``webhooks``, the Stripe secret and Ironclad's public
+  key become the design's ``webhook_secret_payments`` and ``webhook_key_clm`` options (unless
+  set), so it verifies the signed webhooks.
 
 Until it knows its vendors every endpoint but ``/_sandbox/vendors`` answers 503. This is not
 simulated code: wall clock, real threads. Bind 127.0.0.1 unless you mean to expose it.
@@ -34,10 +36,16 @@ import simplejson
 from contracts import VENDORS
 from mocks import Problem, Reply, to_response
 from sim.app._design_runtime import SerialRuntime
+from sim.world.signing import OPTION_CLM_KEY, OPTION_PAYMENTS_SECRET
 
 __all__ = ["DesignServer", "serve_design"]
 
 _JSON = {"content-type": "application/json"}
+# what verifies a vendor's webhooks in ``POST /_sandbox/vendors`` ``webhooks``, as a design option
+_VERIFY_WITH = (
+    ("payments", "secret", OPTION_PAYMENTS_SECRET),
+    ("clm", "public_key", OPTION_CLM_KEY),
+)
 
 
 class DesignServer:
@@ -68,6 +76,12 @@ class DesignServer:
         for key in ("client_id", "client_secret"):
             if document.get(key):
                 options[key] = str(document[key])
+        hooks = document.get("webhooks")
+        if isinstance(hooks, Mapping):
+            for vendor, field, option in _VERIFY_WITH:
+                given = hooks.get(vendor)
+                if isinstance(given, Mapping) and given.get(field):
+                    options.setdefault(option, str(given[field]))
         clock = document.get("clock")
         runtime = SerialRuntime({str(k): str(v) for k, v in vendors.items()},
                                 None if clock is None else str(clock))  # fmt: skip

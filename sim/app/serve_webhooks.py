@@ -55,7 +55,6 @@ from sim.world.courier import REDELIVERY, RetrySchedule
 
 __all__ = ["SCHEDULES", "EndpointSource", "Outbox"]
 
-HOUR = 3600.0
 SCHEDULES: dict[str, RetrySchedule] = {
     # Salesforce outbound messages: the simulation's schedule (sim.world.courier), sourced there.
     "crm": REDELIVERY["crm"],
@@ -64,13 +63,9 @@ SCHEDULES: dict[str, RetrySchedule] = {
     "clm": REDELIVERY["clm"],
     # Kantata publishes none: the simulation's choice (sim.world.courier), said so there.
     "psa": REDELIVERY["psa"],
-    # Stripe in test mode (the served account is test mode, livemode false): "in a sandbox,
-    # Stripe retries three times over a few hours" (https://docs.stripe.com/webhooks, read
-    # 2026-12-07); intervals unpublished: ours are an hour apart (live mode would be 3 days).
-    "payments": RetrySchedule(
-        first_s=HOUR, factor=1.0, cap_s=HOUR, horizon_s=4 * HOUR, max_retries=3,
-        source="Stripe test mode: 3 retries over a few hours (hourly: our choice)",
-    ),
+    # Stripe in the mode the mock simulates (test mode): the simulation's schedule, sourced
+    # there (sim.world.courier.STRIPE_REDELIVERY).
+    "payments": REDELIVERY["payments"],
 }  # fmt: skip
 
 TIMEOUT_S = 10.0  # how long a receiver may take to answer (our choice: vendors publish none)

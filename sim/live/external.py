@@ -6,7 +6,10 @@ The world calls its core through the ``Core`` protocol (``handle(request) -> res
 ``POST {URL}/reconciliations``, reads of ``GET {URL}/status`` and ``GET {URL}/exceptions``, as
 ``contracts/design.yaml`` describes them) with the simulated time in a ``Date`` header, giving
 up the world lock while it waits, because the integration may call the vendors back before
-it answers.
+it answers. A webhook carries its vendor's signature headers (``SIGNATURE_HEADERS``: Stripe's
+``Stripe-Signature``, Ironclad's event id and verification), made by the world's courier as for
+an in-process design (``sim.world.signing``): the integration verifies them with the secret and
+key it was handed in ``POST /_sandbox/vendors`` (``sim.live.runner``).
 
 It enters the world as a design factory (``sim.live.external:build``, loaded as any
 ``module:function`` design), so the world needs no hook of its own: the run binds the
@@ -28,16 +31,19 @@ from typing import Any
 
 import httpx
 
+from mocks import IRONCLAD_EVENT_ID, IRONCLAD_VERIFICATION, STRIPE_SIGNATURE
 from sim.live.clock import LiveClock, WorldLock
 from sim.live.served import http_date
 from sim.world.courier import CoreRefused
 from sim.world.design_guard import UNREACHABLE
 
-__all__ = ["FACTORY", "IntegrationDown", "Link", "bound", "build", "register"]
+__all__ = ["FACTORY", "SIGNATURE_HEADERS", "IntegrationDown", "Link", "bound", "build", "register"]
 
 FACTORY = "sim.live.external:build"
 _LINK: contextvars.ContextVar[Link] = contextvars.ContextVar("q2c_live_link")
 GONE_AFTER = 20  # refused calls in a row after which the integration counts as gone
+# the headers a vendor signs a webhook with, passed on as the courier made them
+SIGNATURE_HEADERS = (STRIPE_SIGNATURE, IRONCLAD_EVENT_ID, IRONCLAD_VERIFICATION)
 
 
 class IntegrationDown(RuntimeError):
@@ -96,6 +102,9 @@ class ExternalCore:
             "content-type": request.headers.get("content-type", "application/json"),
             "date": http_date(clock.now()),
         }
+        for name in SIGNATURE_HEADERS:
+            if name in request.headers:
+                headers[name] = request.headers[name]
         kind = path.split("/")[1] if path.count("/") else path
         # a read (status, exceptions) sets no work going: it does not keep the clock busy
         acts = request.method != "GET"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts import VENDORS
+from mocks import SIGNING, STRIPE_TOLERANCE_S
 from sim.firm.actors import start_firm
 from sim.firm.clients import start_clients
 from sim.firm.expenses import start_expenses
@@ -38,9 +39,17 @@ from sim.scenario.format import Scenario
 from sim.scenario.periods import billing_periods
 from sim.world.books import close_books, run_facts
 from sim.world.design_guard import DesignFailure
+from sim.world.signing import WebhookSigner
 from sim.world.world import CORE_CLIENT, World
 
-__all__ = ["DETERMINISM", "IntegrationFailed", "LiveRun", "live_command", "run_live"]
+__all__ = [
+    "DETERMINISM",
+    "IntegrationFailed",
+    "LiveRun",
+    "live_command",
+    "run_live",
+    "webhook_keys",
+]
 
 DETERMINISM = (
     "external integration on a wall-paced test clock: the trace is not byte-identical from run "
@@ -135,15 +144,35 @@ def run_live(
 
 def _registration(world: World, base: str, options: dict[str, str]) -> dict[str, Any]:
     """``POST {URL}/_sandbox/vendors``: the vendors' base URLs, the integration's OAuth client
-    at every vendor (the world registers it as an administrator would), its tenant, the clock
-    and the run's design options."""
+    at every vendor (the world registers it as an administrator would), its tenant, the clock,
+    how each vendor signs its webhooks with what the integration needs to verify them
+    (``webhooks``), and the run's design options."""
     return {
         "tenant": world.tenant,
         "client_id": CORE_CLIENT,
         "client_secret": world.core_options["client_secret"],
         "vendors": {v: f"{base}/{v}" for v in VENDORS},
         "clock": f"{base}/_clock",
+        "webhooks": webhook_keys(world.signer),
         "options": dict(sorted(options.items())),
+    }
+
+
+def webhook_keys(signer: WebhookSigner) -> dict[str, dict[str, Any]]:
+    """Per vendor, how its webhooks are signed and what verifies them, as each vendor hands it
+    to the registrant: Stripe the endpoint's ``whsec_`` secret (and its libraries' 300 s
+    tolerance on ``t``), Ironclad its public verification key (PEM); Salesforce and Kantata
+    sign nothing. The signatures themselves are the courier's (``sim.world.signing``), made
+    with these very keys, so an integration verifies exactly what an in-process design does."""
+    return {
+        "crm": {"signing": SIGNING["crm"]},
+        "clm": {"signing": SIGNING["clm"], "public_key": signer.ironclad_key.public_pem},
+        "psa": {"signing": SIGNING["psa"]},
+        "payments": {
+            "signing": SIGNING["payments"],
+            "secret": signer.stripe_secret,
+            "tolerance_s": STRIPE_TOLERANCE_S,
+        },
     }
 
 

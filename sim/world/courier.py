@@ -37,7 +37,7 @@ import httpx
 import simplejson
 import simpy
 
-from mocks import Webhook
+from mocks import STRIPE_LIVEMODE, Webhook
 from sim.record.trace import Trace
 from sim.scenario.faults import WebhookChaosSpec, WebhookVendor
 from sim.seeds import stream
@@ -46,6 +46,7 @@ from sim.world.signing import WebhookSigner
 __all__ = [
     "DELIVERY_TIMEOUT_S",
     "REDELIVERY",
+    "STRIPE_REDELIVERY",
     "WEBHOOK_DELAY_S",
     "CoreRefused",
     "Courier",
@@ -92,6 +93,21 @@ class RetrySchedule:
 
 
 HOUR = 3600.0
+# Stripe retries per mode: "In live mode, Stripe attempts to deliver a given event to your
+# webhook endpoint for up to 3 days with an exponential back off. In sandboxes, Stripe retries
+# three times over a few hours" (https://docs.stripe.com/webhooks, "Retry behavior", read
+# 2026-12-07). Neither mode's intervals are published (the Dashboard shows the next attempt).
+# Ours: live, 5 min doubling, capped at 12 h, for 72 h; test, an hour apart, three times.
+STRIPE_REDELIVERY: dict[str, RetrySchedule] = {
+    "live": RetrySchedule(
+        first_s=5 * 60.0, factor=2.0, cap_s=12 * HOUR, horizon_s=72 * HOUR,
+        source="Stripe live mode: exponential backoff for up to 3 days (5 min doubling: ours)",
+    ),
+    "test": RetrySchedule(
+        first_s=HOUR, factor=1.0, cap_s=HOUR, horizon_s=4 * HOUR, max_retries=3,
+        source="Stripe test mode: 3 retries over a few hours (hourly: ours)",
+    ),
+}  # fmt: skip
 REDELIVERY: dict[str, RetrySchedule] = {
     # Salesforce outbound messages: retried with growing intervals capped at 2 h, dropped from
     # the queue once 24 h old (Salesforce publishes the cap and the age, not the first wait).
@@ -121,12 +137,8 @@ REDELIVERY: dict[str, RetrySchedule] = {
         first_s=60.0, factor=2.0, cap_s=HOUR, horizon_s=24 * HOUR,
         source="our choice (Kantata publishes none): 1 min doubling, capped 1 h, for 24 h",
     ),
-    # Stripe: exponential backoff for up to 3 days in live mode (intervals unpublished; the
-    # Dashboard shows the next attempt). We start at 5 min, double, cap at 12 h.
-    "payments": RetrySchedule(
-        first_s=5 * 60.0, factor=2.0, cap_s=12 * HOUR, horizon_s=72 * HOUR,
-        source="Stripe: exponential backoff for up to 3 days",
-    ),
+    # Stripe, in the mode the payments mock simulates (``mocks.STRIPE_LIVEMODE``: test mode).
+    "payments": STRIPE_REDELIVERY["live" if STRIPE_LIVEMODE else "test"],
 }  # fmt: skip
 _DEFAULT_SCHEDULE = REDELIVERY["psa"]
 

@@ -161,8 +161,14 @@ def test_the_admin_api_takes_a_vendor_preset_by_name(served: str, erp: dict[str,
     unknown preset is a 422 naming the field and the presets there are."""
     xero = _add(served, "erp", {"kind": "quota", "preset": "xero"})
     assert xero["windows"] == [
-        {"limit": 60, "window_s": 60.0, "applies_to": "all", "shared": 0.0},
-        {"limit": 1000, "window_s": 86400.0, "applies_to": "all", "shared": 0.0},
+        {"limit": 60, "window_s": 60.0, "applies_to": "all", "per_endpoint": False, "shared": 0.0},
+        {
+            "limit": 1000,
+            "window_s": 86400.0,
+            "applies_to": "all",
+            "per_endpoint": False,
+            "shared": 0.0,
+        },
     ]
     assert xero["concurrency"] == 5
     httpx.delete(f"{served}/_admin/faults/erp/{xero['id']}", headers=ADMIN)

@@ -69,6 +69,19 @@ def test_form_bodies_are_read_as_stripe_encodes_them() -> None:
     assert v.check_request("payments", "POST", "/v1/payment_intents", form, good) == []
     bad = v.check_request("payments", "POST", "/v1/payment_intents", form, b"amount=x&currency=eur")
     assert any("amount" in f for f in bad)
+    # a bank transfer as Stripe's guide creates it: options nested three deep, a boolean
+    options = "payment_method_options[customer_balance]"
+    fields = [
+        "amount=1200", "currency=eur", "customer=cus_1", "payment_method_types[]=customer_balance",
+        "payment_method_data[type]=customer_balance", f"{options}[funding_type]=bank_transfer",
+        f"{options}[bank_transfer][type]=eu_bank_transfer",
+        f"{options}[bank_transfer][eu_bank_transfer][country]=NL", "confirm=true",
+    ]  # fmt: skip
+    transfer = "&".join(fields).encode()
+    path = "/v1/payment_intents"
+    assert v.check_request("payments", "POST", path, form, transfer) == []
+    wrong = transfer.replace(b"=NL", b"=IT")
+    assert any("country" in f for f in v.check_request("payments", "POST", path, form, wrong))
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,12 @@ from orchestrator._resilience import QUOTAS, Quota
 from sim.scenario.faults import QUOTA_PRESETS as SCENARIO_PRESETS
 from sim.scenario.faults import VENDOR_QUOTA_PRESET
 
-# (limit, window_s, applies_to) per window, the cap on calls processed at once and the queue
-# behind it, per preset.
+# (limit, window_s, applies_to) per window (a fourth item True: counted per endpoint), the
+# cap on calls processed at once and the queue behind it, per preset.
 PUBLISHED = {
     "business_central": ([(6000, 300, "all")], 5, 95),
-    "stripe_test": ([(25, 1, "all")], None, None),
-    "stripe_live": ([(100, 1, "all")], None, None),
+    "stripe_test": ([(25, 1, "all"), (25, 1, "all", True)], None, None),
+    "stripe_live": ([(100, 1, "all"), (25, 1, "all", True)], None, None),
     "docusign": ([(3000, 3600, "all"), (500, 30, "all")], None, None),
     "salesforce": ([(100_000, 86_400, "all")], None, None),
     "xero": ([(60, 60, "all"), (1000, 86_400, "all")], 5, None),
@@ -28,7 +28,10 @@ PUBLISHED = {
 def test_the_fault_layer_enforces_each_preset_as_published() -> None:
     enforced = {
         name: (
-            [(w.limit, w.window_s, w.applies_to) for w in rule.windows],
+            [
+                (w.limit, w.window_s, w.applies_to, *((True,) if w.per_endpoint else ()))
+                for w in rule.windows
+            ],
             rule.concurrency,
             rule.queue,
         )

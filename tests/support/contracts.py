@@ -164,6 +164,8 @@ class Contract:
             return {k: self._typed(props.get(k, fallback), v) for k, v in value.items()}
         if isinstance(value, str) and "integer" in kinds and re.fullmatch(r"-?[0-9]+", value):
             return int(value)
+        if value in ("true", "false") and "boolean" in kinds:
+            return value == "true"
         return value
 
     def webhook_schema(self, event: str) -> str:

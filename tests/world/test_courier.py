@@ -12,12 +12,18 @@ import httpx
 import pytest
 import simpy
 
-from mocks import Webhook
+from mocks import STRIPE_LIVEMODE, Webhook
 from sim.record.trace import Trace
 from sim.runner import run
 from sim.scenario.faults import FaultsSpec, WebhookChaosSpec
 from sim.scenario.format import Scenario
-from sim.world.courier import REDELIVERY, WEBHOOK_DELAY_S, CoreRefused, Courier
+from sim.world.courier import (
+    REDELIVERY,
+    STRIPE_REDELIVERY,
+    WEBHOOK_DELAY_S,
+    CoreRefused,
+    Courier,
+)
 
 EPOCH = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = 3600.0
@@ -97,13 +103,13 @@ def test_ironclad_retries_ten_times_over_13_6_hours() -> None:
 
 @pytest.mark.parametrize(
     ("vendor", "horizon_h", "cap_h"),
-    [("payments", 72, 12), ("crm", 24, 2), ("psa", 24, 1)],
+    [("crm", 24, 2), ("psa", 24, 1)],
 )
 def test_backoff_grows_stays_under_its_cap_and_ends_within_the_horizon(
     vendor: str, horizon_h: float, cap_h: float
 ) -> None:
-    """Stripe (3 days), Salesforce (24 h, capped at 2 h), PSA (our 24 h, 1 h cap): waits never
-    shrink, never pass the cap, and the last try falls within the horizon."""
+    """Salesforce (24 h, capped at 2 h), PSA (our 24 h, 1 h cap): waits never shrink, never pass
+    the cap, and the last try falls within the horizon."""
     env, core, courier, _ = _courier(answers=[503] * 500)
     courier(_hook(vendor, 1))
     env.run()
@@ -115,12 +121,33 @@ def test_backoff_grows_stays_under_its_cap_and_ends_within_the_horizon(
     assert courier.metrics()[vendor]["gave_up"] == 1
 
 
+def test_stripe_retries_on_the_schedule_of_the_mode_the_sandbox_simulates() -> None:
+    """The payments mock is a test-mode account (livemode false), so Stripe's test-mode
+    schedule: three retries over a few hours (an hour apart), then it gives up. Live mode's
+    schedule (3 days, exponential) stays declared beside it."""
+    assert STRIPE_LIVEMODE is False
+    assert REDELIVERY["payments"] == STRIPE_REDELIVERY["test"]
+    env, core, courier, _ = _courier(answers=[503] * 10)
+    courier(_hook("payments", 1))
+    env.run()
+    assert _gaps([t for t, _ in core.got]) == [HOUR, HOUR, HOUR]
+    assert courier.metrics()["payments"]["gave_up"] == 1
+    live = STRIPE_REDELIVERY["live"]
+    waits, since = [], 0.0
+    while (wait := live.wait(len(waits) + 1, since)) is not None:
+        waits.append(wait)
+        since += wait
+    assert waits == sorted(waits) and max(waits) == 12 * HOUR
+    assert since <= 72 * HOUR < since + 12 * HOUR
+
+
 def test_a_refused_delivery_is_tried_again_until_the_core_answers() -> None:
-    """Stripe after two refusals (core down): 5 min, then 10 min later, accepted on the third."""
+    """Stripe after two refusals (core down): an hour later, then another, accepted on the
+    third."""
     env, core, courier, _ = _courier(answers=["refused", "refused", 202])
     courier(_hook("payments", 1))
     env.run()
-    assert [t for t, _ in core.got] == [2.0, 2.0 + 300, 2.0 + 300 + 600]
+    assert [t for t, _ in core.got] == [2.0, 2.0 + HOUR, 2.0 + 2 * HOUR]
     counts = courier.metrics()["payments"]
     assert (counts["delivered"], counts["redelivered"], counts["gave_up"]) == (1, 2, 0)
     assert REDELIVERY["payments"].source.startswith("Stripe")
