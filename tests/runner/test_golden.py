@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "7297271cb8fcec6dc6d45f27563a45d4042e6c97ebaef419ae4149e851ea0f55",
-    "trace.jsonl": "e217fcdc5e16a3f21ffb181981de8a6b1e54f39caf9f7aaec6751e27ab1371d2",
+    "metrics.json": "c43cd84341281f5d52ea8f789c698d55f3caa40b08d3f9375a6adae29bac47a0",
+    "trace.jsonl": "7a1c200d8556a878d7b28b4c03fbfe3f4d88bc73046e75e712bc1ddcf11a2aff",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "f9fc0c63e917df1dfd6801ea4048f5623e779cbd7605b1565f1fa95cf47da685"
+FLAGSHIP_SEED_7_TRACE = "eb9302b6443cacdf5730c995df1ffcb6e31ff16a1699131f572d270921aba722"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
