@@ -81,3 +81,58 @@ def test_adjustments_queue_the_difference_less_what_is_already_queued() -> None:
             (k for k, _ in expected), queued, strict=True))  # fmt: skip
     again = ledger.adjustments(engagements[0], date(2026, 3, 2), "v3")
     assert again == []  # queued once per version
+
+
+def _history(others: int) -> tuple[BillingLedger, Any, list[int]]:
+    """One engagement with 20 billed items, and ``others`` more engagements' billed history
+    (each with an adjustment and a reissue queued): ``priced`` counts the items priced."""
+    priced = [0]
+
+    def pricer(hours: Decimal, source: str) -> Any:
+        def price(contract: Any) -> InvoiceLine:
+            priced[0] += 1
+            return _line(hours, contract.rate, source)
+
+        return price
+
+    ledger = BillingLedger()
+    ours = SimpleNamespace(contract=SimpleNamespace(rate=Decimal(100)))
+    others_ = [SimpleNamespace(contract=SimpleNamespace(rate=Decimal(100))) for _ in range(5)]
+    for n in range(20 + others):
+        engagement = ours if n < 20 else others_[n % 5]
+        key = f"psa:time_entry:{n}"
+        item = Item(key, engagement, date(2026, 1, 31), "time_entry", str(n),
+                    pricer(Decimal(1), key))  # fmt: skip
+        item.billed = Decimal(100)
+        item.charged.append(_line(Decimal(1), Decimal(100), key))
+        ledger.billed[key] = item
+        if n >= 20:
+            for kind in ("adjustment", "reissue"):
+                ledger.pending[f"{kind}:{key}@v2"] = Item(
+                    f"{kind}:{key}@v2", engagement, date(2026, 2, 1), kind, str(n),
+                    pricer(Decimal(1), key))  # fmt: skip
+    ours.contract.rate = Decimal(110)
+    priced[0] = 0
+    return ledger, ours, priced
+
+
+def test_a_change_order_costs_its_own_items_not_the_others_history(monkeypatch: Any) -> None:
+    """Issue 14: a change order prices its engagement's items once each and walks neither
+    the billed nor the pending map, however much history other engagements have."""
+    walks = [0]
+    for kind in (type(BillingLedger().billed), type(BillingLedger().pending)):
+        walk = kind.__iter__
+
+        def counted(self: Any, walk: Any = walk) -> Any:
+            walks[0] += 1
+            return walk(self)
+
+        monkeypatch.setattr(kind, "__iter__", counted)
+    costs = []
+    for others in (0, 3000):
+        ledger, ours, priced = _history(others)
+        walks[0] = 0
+        assert len(ledger.repriced(ours)) == 20
+        assert len(ledger.adjustments(ours, date(2026, 3, 1), "v3")) == 20
+        costs.append((priced[0], walks[0]))
+    assert costs == [(40, 0), (40, 0)]  # 20 items priced by each call; no map walked
