@@ -3,12 +3,15 @@ and amounts a hand computation from the ledger below gives, each adjustment queu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from orchestrator._ledger import BillingLedger, Item
+from orchestrator._store import Store
 from orchestrator.model import InvoiceLine
 
 
@@ -136,3 +139,66 @@ def test_a_change_order_costs_its_own_items_not_the_others_history(monkeypatch: 
         assert len(ledger.adjustments(ours, date(2026, 3, 1), "v3")) == 20
         costs.append((priced[0], walks[0]))
     assert costs == [(40, 0), (40, 0)]  # 20 items priced by each call; no map walked
+
+
+@dataclass
+class _Contract:
+    rate: Decimal
+
+
+@dataclass
+class _Engagement:
+    """A stand-in for the core's engagement: shared by key in the store, as ``State`` does."""
+
+    name: str
+    contract: _Contract
+
+
+@dataclass
+class _Hours:
+    """A picklable pricer: ``hours`` at the contract's rate."""
+
+    hours: Decimal
+    source: str
+
+    def __call__(self, contract: Any) -> InvoiceLine:
+        return _line(self.hours, contract.rate, self.source)
+
+
+def _durable(path: Path, engagements: dict[str, _Engagement]) -> tuple[BillingLedger, Store]:
+    store = Store(str(path))
+    store.share(_Engagement, lambda e: e.name, lambda key: engagements[key])
+    return BillingLedger(store), store
+
+
+def test_the_indexes_come_back_with_a_restarted_core(tmp_path: Path) -> None:
+    """The indexes are derived: a core restarted on the same file finds the same items to
+    reprice and the adjustments already queued, for its new engagement objects."""
+    before = {n: _Engagement(n, _Contract(Decimal(100))) for n in "ab"}
+    ledger, store = _durable(tmp_path / "core.db", before)
+    for n in range(10):
+        engagement = before["ab"[n % 2]]
+        key = f"psa:time_entry:{n}"
+        item = Item(key, engagement, date(2026, 1, 31), "time_entry", str(n),
+                    _Hours(Decimal(n + 1), key))  # fmt: skip
+        item.billed = item.line().amount
+        item.charged.append(item.line())
+        ledger.billed[key] = item
+    ledger.pending["adjustment:psa:time_entry:0@v2"] = Item(
+        "adjustment:psa:time_entry:0@v2", before["a"], date(2026, 2, 1), "adjustment", "0",
+        _Hours(Decimal(1), "psa:time_entry:0"))  # fmt: skip
+    ledger.pending["reissue:psa:time_entry:2@v2"] = Item(
+        "reissue:psa:time_entry:2@v2", before["a"], date(2026, 2, 1), "reissue", "2",
+        _Hours(Decimal(3), "psa:time_entry:2"))  # fmt: skip
+    store.close()
+    after = {n: _Engagement(n, _Contract(Decimal(110))) for n in "ab"}  # the change order
+    again, store = _durable(tmp_path / "core.db", after)
+    assert [i.key for i in again.repriced(after["a"])] == [
+        f"psa:time_entry:{n}" for n in (0, 4, 6, 8)]  # fmt: skip
+    assert again.repriced(before["a"]) == []  # the old objects are gone with the old core
+    queued = again.adjustments(after["a"], date(2026, 3, 1), "v3")
+    assert _keys(queued) == [  # item 0's queued adjustment (1 x 110) is taken off its 10
+        (f"adjustment:psa:time_entry:{n}@v3", Decimal(10 * (n + 1)) - (110 if n == 0 else 0))
+        for n in range(0, 10, 2)
+    ]
+    store.close()
