@@ -77,10 +77,21 @@ class _BilledItems(DurableMap):
 
     def __setitem__(self, key: Any, value: Any) -> None:
         old = self.get(key)
-        if old is not None and (old.kind, old.engagement) != (value.kind, value.engagement):
-            self._unindex(key, old)  # filed elsewhere: out of the old group
         super().__setitem__(key, value)
-        self._index(key, value)
+        if old is None or (old.kind == value.kind and old.engagement is value.engagement):
+            self._index(key, value)
+            return
+        # an item re-filed under another engagement or kind keeps its place in the map: its
+        # new group is rebuilt in the map's order (a scan, but the core never re-files: a
+        # billed key is set once, then changed in place)
+        self._unindex(key, old)
+        if value.kind == "time_entry":
+            group = id(value.engagement)
+            self._time[group] = {
+                k: i
+                for k, i in self.items()
+                if i.kind == "time_entry" and id(i.engagement) == group
+            }
 
     def __delitem__(self, key: Any) -> None:
         self._unindex(key, self[key])

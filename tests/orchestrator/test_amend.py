@@ -3,6 +3,7 @@ and amounts a hand computation from the ledger below gives, each adjustment queu
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -202,3 +203,34 @@ def test_the_indexes_come_back_with_a_restarted_core(tmp_path: Path) -> None:
         for n in range(0, 10, 2)
     ]
     store.close()
+
+
+def test_the_indexes_list_what_a_scan_of_the_maps_would() -> None:
+    """Sets, re-sets (another engagement, another kind), deletes in a seeded mix: each index
+    lists what a scan of its map lists, in the map's order (the traces depend on the order)."""
+    rng = random.Random(14)
+    ledger = BillingLedger()
+    engagements = [SimpleNamespace(contract=SimpleNamespace(rate=Decimal(100))) for _ in "abc"]
+    kinds = ("time_entry", "billing_milestone")
+    for _ in range(3000):
+        n, engagement = rng.randrange(60), rng.choice(engagements)
+        billed, queued = f"psa:time_entry:{n}", f"{rng.choice(('adjustment', 'reissue'))}:" \
+            f"psa:time_entry:{n}@v{rng.randrange(3)}"  # fmt: skip
+        for space, key, kind in ((ledger.billed, billed, rng.choice(kinds)),
+                                 (ledger.pending, queued, queued.split(":")[0])):  # fmt: skip
+            if key in space and rng.random() < 0.3:
+                del space[key]
+            else:
+                space[key] = Item(key, engagement, date(2026, 1, 1), kind, str(n),
+                                  _pricer(Decimal(1), key))  # fmt: skip
+    for engagement in engagements:
+        assert ledger.billed.time_items(engagement) == [
+            i for i in ledger.billed.values()
+            if i.engagement is engagement and i.kind == "time_entry"
+        ]  # fmt: skip
+    for n in range(60):
+        for kind in ("adjustment", "reissue"):
+            assert ledger.pending.queued(kind, f"psa:time_entry:{n}") == [
+                i for k, i in ledger.pending.items()
+                if k.startswith(f"{kind}:psa:time_entry:{n}@")
+            ]  # fmt: skip
