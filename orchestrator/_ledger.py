@@ -4,6 +4,12 @@ has been billed so far, so that a retroactive change order can be settled by dif
 Items are priced when they are invoiced, not when they are approved: a change order signed in
 between then simply applies. Items already billed are repriced when the contract changes, and
 the difference becomes an adjustment line on the next invoice.
+
+A change order costs what it touches (issue 14): billed time items are indexed by engagement
+and queued reissues/adjustments by their source item, so repricing one contract never walks
+the billed history of the others. Both indexes are derived: the maps keep them in step with
+every write (the core's flows and tests write ``pending``/``billed`` directly) and rebuild them
+from the records a restarted core loads, so they are never stored.
 """
 
 from __future__ import annotations
@@ -49,14 +55,102 @@ class Item:
         return self.price(self.engagement.contract)
 
 
+class _BilledItems(DurableMap):
+    """Billed items, with the time items of each engagement in the map's own order. An
+    engagement is shared by identity (every item points at the one object ``State`` holds,
+    on load too), so the index keys it by ``id`` and a lookup still checks ``is``."""
+
+    def __init__(self, store: Store, space: str) -> None:
+        super().__init__(store, space)
+        self._time: dict[int, dict[str, Item]] = {}
+        for key, item in self.items():
+            self._index(key, item)
+
+    def _index(self, key: str, item: Item) -> None:
+        if item.kind == "time_entry":  # a re-set key keeps its place, as in the map itself
+            self._time.setdefault(id(item.engagement), {})[key] = item
+
+    def _unindex(self, key: str, item: Item) -> None:
+        bucket = self._time.get(id(item.engagement))
+        if bucket is not None and bucket.pop(key, None) is not None and not bucket:
+            del self._time[id(item.engagement)]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        old = self.get(key)
+        super().__setitem__(key, value)
+        if old is None or (old.kind == value.kind and old.engagement is value.engagement):
+            self._index(key, value)
+            return
+        # an item re-filed under another engagement or kind keeps its place in the map: its
+        # new group is rebuilt in the map's order (a scan, but the core never re-files: a
+        # billed key is set once, then changed in place)
+        self._unindex(key, old)
+        if value.kind == "time_entry":
+            group = id(value.engagement)
+            self._time[group] = {
+                k: i
+                for k, i in self.items()
+                if i.kind == "time_entry" and id(i.engagement) == group
+            }
+
+    def __delitem__(self, key: Any) -> None:
+        self._unindex(key, self[key])
+        super().__delitem__(key)
+
+    def time_items(self, engagement: Any) -> list[Item]:
+        """``engagement``'s billed time items, in the order ``values()`` lists them."""
+        bucket = self._time.get(id(engagement), {})
+        return [item for item in bucket.values() if item.engagement is engagement]
+
+
+class _PendingItems(DurableMap):
+    """Pending items, with the queued ``<kind>:<source>@<version>`` ones (reissues,
+    adjustments) indexed by kind and source key, each group in the map's own order."""
+
+    def __init__(self, store: Store, space: str) -> None:
+        super().__init__(store, space)
+        self._queued: dict[tuple[str, str], dict[str, Item]] = {}
+        for key, item in self.items():
+            self._index(key, item)
+
+    @staticmethod
+    def _group(key: Any) -> tuple[str, str] | None:
+        if not isinstance(key, str) or ":" not in key:
+            return None
+        kind, _, rest = key.partition(":")
+        return kind, rest.split("@", 1)[0]
+
+    def _index(self, key: str, item: Item) -> None:
+        group = self._group(key)
+        if group is not None:  # a re-set key keeps its place, as in the map itself
+            self._queued.setdefault(group, {})[key] = item
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._index(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        group = self._group(key)
+        if group is None:
+            return
+        bucket = self._queued.get(group)
+        if bucket is not None and bucket.pop(key, None) is not None and not bucket:
+            del self._queued[group]
+
+    def queued(self, kind: str, source: str) -> list[Item]:
+        """The pending ``kind`` items queued for ``source``, in the map's own order."""
+        return list(self._queued.get((kind, source), {}).values())
+
+
 class BillingLedger:
     """Pending and billed items, written through to the core's store (``touch`` marks an item
     changed in place)."""
 
     def __init__(self, store: Store | None = None) -> None:
         store = store or Store(None)
-        self.pending = DurableMap(store, "pending")
-        self.billed = DurableMap(store, "billed")
+        self.pending = _PendingItems(store, "pending")
+        self.billed = _BilledItems(store, "billed")
 
     def knows(self, key: str) -> bool:
         return key in self.pending or key in self.billed
@@ -93,16 +187,13 @@ class BillingLedger:
 
     def repriced(self, engagement: Any) -> list[Item]:
         """Billed time items of ``engagement`` whose price the contract now sets otherwise, and
-        that are not already waiting to be reissued (one pass over the pending items: asked
-        per billed item, a scan of them made change orders quadratic)."""
-        reissuing = self._queued_for("reissue")
+        that are not already waiting to be reissued (both looked up in the indexes: the cost
+        is the engagement's own items, not the ledger's history)."""
         return [
             item
-            for item in self.billed.values()
-            if item.engagement is engagement
-            and item.kind == "time_entry"
-            and item.charged
-            and item.key not in reissuing
+            for item in self.billed.time_items(engagement)
+            if item.charged
+            and not self.pending.queued("reissue", item.key)
             and item.line().amount != item.billed
         ]
 
@@ -119,16 +210,12 @@ class BillingLedger:
     def adjustments(self, engagement: Any, today: date, version_id: str) -> list[Item]:
         """Reprice every billed time item of ``engagement``; queue the differences (the
         adjustments already queued summed once per source)."""
-        queued_by_source = {
-            source: sum((a.line().amount for a in items), Decimal(0))
-            for source, items in self._queued_for("adjustment").items()
-        }
         queued = []
-        for item in list(self.billed.values()):
-            if item.engagement is not engagement or item.kind != "time_entry":
-                continue
+        for item in self.billed.time_items(engagement):
             repriced = item.line()
-            delta = repriced.amount - item.billed - queued_by_source.get(item.key, Decimal(0))
+            already = self.pending.queued("adjustment", item.key)
+            delta = repriced.amount - item.billed - sum((a.line().amount for a in already),
+                                                        Decimal(0))  # fmt: skip
             key = f"adjustment:{item.key}@{version_id}"
             if delta == 0 or self.knows(key):
                 continue
@@ -145,12 +232,3 @@ class BillingLedger:
             self.pending[key] = adjustment
             queued.append(adjustment)
         return queued
-
-    def _queued_for(self, kind: str) -> dict[str, list[Item]]:
-        """Pending ``kind`` items ("<kind>:<source>@<version>") by source key, in one pass."""
-        by_source: dict[str, list[Item]] = {}
-        for key, item in self.pending.items():
-            if key.startswith(f"{kind}:"):
-                source = key.removeprefix(f"{kind}:").split("@", 1)[0]
-                by_source.setdefault(source, []).append(item)
-        return by_source
