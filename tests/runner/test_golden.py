@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "7297271cb8fcec6dc6d45f27563a45d4042e6c97ebaef419ae4149e851ea0f55",
-    "trace.jsonl": "e217fcdc5e16a3f21ffb181981de8a6b1e54f39caf9f7aaec6751e27ab1371d2",
+    "metrics.json": "708a91c77b018ed2cc27415a5410d1b6c32caa191b8d0ae68b9621b4271ff685",
+    "trace.jsonl": "91e1683e3a39b321174197a467919332972f0358b4eea591d3ff97dc5316073b",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "f9fc0c63e917df1dfd6801ea4048f5623e779cbd7605b1565f1fa95cf47da685"
+FLAGSHIP_SEED_7_TRACE = "645319c93715856965711f332e106f05217523bf4540615eb3b26fcc085ec8f4"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
