@@ -14,8 +14,10 @@ __all__ = [
     "BillingMilestoneIn",
     "ExternalReferenceIn",
     "InvoiceIn",
+    "RateCardIn",
     "RateCardRoleIn",
-    "RateCardVersionIn",
+    "RateCardSetIn",
+    "RateCardSetVersionIn",
     "TimeEntryPatch",
     "WorkspaceIn",
     "WorkspacePatch",
@@ -73,22 +75,42 @@ class WorkspacePatch(_Strict):
     due_date: IsoDate | None = None
     status: Literal["Not Started", "In Planning", "In Progress", "Completed"] | None = None
     price_in_cents: WholeNumber | None = Field(default=None, ge=0)
+    rate_card_id: RecordId | None = None
 
-    check = field_validator("title", "status")(not_null)
+    check = field_validator("title", "status", "rate_card_id")(not_null)
+
+
+class RateCardSetIn(_Strict):
+    """``POST /rate_card_sets``: a custom set (developer.kantata.com, "Rate Card Sets (Group of
+    Rate Cards)", consulted 2026-12-07; the sandbox takes its title only)."""
+
+    title: str = Field(min_length=1, max_length=255)
+
+
+class RateCardIn(_Strict):
+    """``POST /rate_cards``: one card per currency of a set (developer.kantata.com, "Rate Cards
+    (Multiple Currencies)", consulted 2026-12-07)."""
+
+    rate_card_set_id: RecordId
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class RateCardSetVersionIn(_Strict):
+    """``POST /rate_card_set_versions`` body ``{rate_card_set_id, effective_date}``
+    (developer.kantata.com, "Creating a new Rate Card Set Version", consulted 2026-12-07)."""
+
+    rate_card_set_id: RecordId
+    effective_date: IsoDate
 
 
 class RateCardRoleIn(_Strict):
-    role_id: str
-    location: str = Field(pattern=r"^[A-Z]{2}$")
-    rate_in_cents: WholeNumber = Field(gt=0)
+    """``POST /rate_card_roles`` body ``{rate_card_version_id, role_id, rate}``, the rate in
+    cents per hour (developer.kantata.com, "Creating a new Rate Card Role", consulted
+    2026-12-07). Kantata keeps no location on it: a rate by country needs a role per country."""
 
-
-class RateCardVersionIn(_Strict):
-    workspace_id: RecordId
-    version_number: WholeNumber = Field(ge=1)
-    effective_date: IsoDate
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    rate_card_roles: list[RateCardRoleIn] = Field(min_length=1)
+    rate_card_version_id: RecordId
+    role_id: RecordId
+    rate: WholeNumber = Field(ge=0)
 
 
 class BillingMilestoneIn(_Strict):

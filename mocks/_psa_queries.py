@@ -16,6 +16,7 @@ __all__ = [
     "INCLUDES",
     "INDEXED_FILTERS",
     "INDEXES",
+    "RATE_FILTERS",
     "READ_SCOPES",
     "SIDE_LOADS",
     "UPDATED",
@@ -33,13 +34,19 @@ INCLUDES = {  # include name -> (collection, foreign key on the result)
     "workspace": ("workspaces", "workspace_id"),
     "external_references": ("external_references", "external_reference_ids"),
     "workspaces": ("workspaces", "workspace_ids"),  # an invoice's (Kantata's name there)
+    "rate_card": ("rate_cards", "rate_card_id"),
+    "rate_card_roles": ("rate_card_roles", "rate_card_role_ids"),
+    "rate_card_set_version": ("rate_card_set_versions", "rate_card_set_version_id"),
+    "rate_card_versions": ("rate_card_versions", "rate_card_version_ids"),
 }
 # The include names each listing takes: those of INCLUDES that Kantata offers on it
 # (vendor-specs kantata/*.yml, each endpoint's ``include`` parameter, read 2026-12-07): time
 # entries and expenses side-load user, role and workspace; timesheet submissions user and
 # workspace; billing milestones workspace and external_references; invoices workspaces and
-# external_references; rate card versions none (Kantata's own there, e.g. rate_card_roles, are
-# not served). Workspaces (plus external_references), users, roles and expense reports keep all
+# external_references; rate card versions their card, roles and set version (mavenlink-rate-card-
+# versions-api-openapi.yml); the rate card writes answer with their card versions where Kantata
+# offers them (developer.kantata.com rate card pages, consulted 2026-12-07).
+# Workspaces (plus external_references), users, roles and expense reports keep all
 # three (documentation only, not measured).
 _ALL = ("user", "role", "workspace")
 SIDE_LOADS: dict[str, tuple[str, ...]] = {
@@ -47,7 +54,11 @@ SIDE_LOADS: dict[str, tuple[str, ...]] = {
     "expenses": _ALL,
     "timesheet_submissions": ("user", "workspace"),
     "billing_milestones": ("workspace", "external_references"),
-    "rate_card_versions": (),
+    "rate_card_versions": ("rate_card", "rate_card_roles", "rate_card_set_version"),
+    "rate_card_sets": (),
+    "rate_cards": ("rate_card_versions",),
+    "rate_card_set_versions": ("rate_card_versions",),
+    "rate_card_roles": (),
     "invoices": ("workspaces", "external_references"),
     "workspaces": (*_ALL, "external_references"),
     "users": _ALL,
@@ -62,6 +73,7 @@ READ_SCOPES = {  # collection -> the OAuth scope that reads it
     "expense_reports": "psa:expenses.read",
     "billing_milestones": "psa:milestones.read",
     "rate_card_versions": "psa:rates.read",
+    "rate_cards": "psa:rates.read",
     "invoices": "psa:invoices.read",
     "users": "psa:people.read",
     "roles": "psa:people.read",
@@ -72,7 +84,7 @@ READ_SCOPES = {  # collection -> the OAuth scope that reads it
 INDEXES: dict[str, tuple[str, ...]] = {
     "time_entries": ("workspace_id", "user_id"),
     "billing_milestones": ("workspace_id", "state"),
-    "rate_card_versions": ("workspace_id",),
+    "rate_card_versions": ("rate_card_id", "rate_card_set_version_id"),
     "expenses": ("workspace_id", "user_id"),
     "timesheet_submissions": ("status",),
     "expense_reports": ("status",),
@@ -86,7 +98,10 @@ INDEXES: dict[str, tuple[str, ...]] = {
 # filter a listing does not know.
 UPDATED = ("updated_after", "updated_before")
 UPDATED_KINDS = ("timesheet_submissions", "expenses")
-INDEXED_FILTERS = ("workspace_id", "user_id", "status", "state")
+# A rate card version's filters (mavenlink-rate-card-versions-api-openapi.yml, GET
+# /rate_card_versions ``rate_card_id``, ``rate_card_set_version_id``; read 2026-12-07).
+RATE_FILTERS = ("rate_card_id", "rate_card_set_version_id")
+INDEXED_FILTERS = ("workspace_id", "user_id", "status", "state", *RATE_FILTERS)
 FILTERS = (*INDEXED_FILTERS, "active_submission_id", "approved",
             "uninvoiced", "invoiced", "date_performed_between", *UPDATED)  # fmt: skip
 BETWEEN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}:[0-9]{4}-[0-9]{2}-[0-9]{2}")

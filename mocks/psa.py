@@ -1,5 +1,5 @@
 """PSA mock mirroring Kantata OX: workspaces, time entries, timesheet submissions, billing
-milestones, rate card versions and invoices, in Kantata's side-loaded JSON.
+milestones, rate cards (``mocks._psa_rates``) and invoices, in Kantata's side-loaded JSON.
 
 A time entry is editable until it is on an active timesheet submission (``active_submission_id``,
 pending or approved) or invoiced (``is_invoiced``); rejecting the submission frees it again, as
@@ -20,7 +20,6 @@ from mocks._psa_expenses import ExpensesMixin
 from mocks._psa_models import (
     BillingMilestoneIn,
     InvoiceIn,
-    RateCardVersionIn,
     TimeEntryPatch,
     WorkspaceIn,
     WorkspacePatch,
@@ -30,6 +29,7 @@ from mocks._psa_queries import (
     INCLUDES,
     INDEXED_FILTERS,
     INDEXES,
+    RATE_FILTERS,
     READ_SCOPES,
     SIDE_LOADS,
     UPDATED,
@@ -40,6 +40,7 @@ from mocks._psa_queries import (
     truthy,
     updated_within,
 )
+from mocks._psa_rates import RatesMixin
 from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, plain
 
 __all__ = ["PsaMock"]
@@ -63,7 +64,7 @@ def workspace_status(message: str) -> dict[str, str]:
     return {"color": color, "key": key, "message": message}
 
 
-class PsaMock(ExpensesMixin):
+class PsaMock(ExpensesMixin, RatesMixin):
     """A Kantata account per tenant."""
 
     vendor = "psa"
@@ -94,13 +95,20 @@ class PsaMock(ExpensesMixin):
         ):
             app.route("GET", f"{API}/{kind}", scope=READ_SCOPES[kind])(self._lister(kind))
             app.route("GET", f"{API}/{kind}/{{id}}", scope=READ_SCOPES[kind])(self._reader(kind))
+        app.route("GET", API + "/rate_cards/{id}", scope="psa:rates.read")(
+            self._reader("rate_cards")
+        )
         app.route("POST", API + "/workspaces", scope="psa:workspaces.write")(self._create_workspace)
         app.route("PUT", API + "/workspaces/{id}", scope="psa:workspaces.write")(
             self._update_workspace
         )
-        app.route("POST", API + "/rate_card_versions", scope="psa:rates.write")(
-            self._create_rate_card_version
-        )
+        for kind, create in (
+            ("rate_card_sets", self._create_rate_card_set),
+            ("rate_cards", self._create_rate_card),
+            ("rate_card_set_versions", self._create_rate_card_set_version),
+            ("rate_card_roles", self._create_rate_card_role),
+        ):
+            app.route("POST", f"{API}/{kind}", scope="psa:rates.write")(create)
         app.route("POST", API + "/billing_milestones", scope="psa:milestones.write")(
             self._create_milestone
         )
@@ -443,7 +451,9 @@ class PsaMock(ExpensesMixin):
         return self.tables.all(tenant, kind)
 
     def _matches(self, tenant: str, q: dict[str, str], row: dict[str, Any], kind: str) -> bool:
-        for name in ("workspace_id", "active_submission_id", "user_id", "state"):
+        for name in ("workspace_id", "active_submission_id", "user_id", "state", *RATE_FILTERS):
+            if name in RATE_FILTERS and kind != "rate_card_versions":
+                continue  # a filter the listing does not know is ignored
             if name not in q or str(row.get(name)) == q[name]:
                 continue
             if name != "workspace_id" or q[name] not in row.get("workspace_ids", ()):
@@ -475,6 +485,7 @@ class PsaMock(ExpensesMixin):
         given, status = data.pop("external_reference"), data.pop("status")
         workspace = self._new(call.tenant, "workspaces", {
             **data, "status": workspace_status(status), "external_reference_ids": [],
+            "rate_card_id": None,
         })  # fmt: skip
         self._refer(call.tenant, "workspaces", workspace, given)
         if status == "In Progress":
@@ -489,19 +500,19 @@ class PsaMock(ExpensesMixin):
             if patch["status"] == "In Progress":
                 self.activations.setdefault((call.tenant, workspace["id"]), now)
             patch["status"] = workspace_status(patch["status"])
+        if "rate_card_id" in patch:
+            card_id = str(patch["rate_card_id"])  # an integer on the workspace, as Kantata's
+            card = self.tables.get(call.tenant, "rate_cards", card_id, "rate card")
+            if card["currency"] != workspace["currency"]:
+                raise Problem(
+                    422,
+                    "Unprocessable Entity",
+                    f"rate_card_id names a {card['currency']} rate card, the workspace "
+                    f"bills in {workspace['currency']}",
+                    errors=[{"field": "rate_card_id", "message": "currency differs"}],
+                )
         workspace.update(patch, updated_at=now)
         return Reply(200, self._envelope(call, "workspaces", [workspace]))
-
-    def _create_rate_card_version(self, call: Call) -> Reply:
-        data = call.parse(RateCardVersionIn, "rate_card_version")
-        workspace_id = str(data.workspace_id)
-        self.tables.get(call.tenant, "workspaces", workspace_id, "workspace")
-        for line in data.rate_card_roles:
-            self.tables.get(call.tenant, "roles", line.role_id, "role")
-        version = self._new(
-            call.tenant, "rate_card_versions", {**plain(data), "workspace_id": workspace_id}
-        )
-        return Reply(201, self._envelope(call, "rate_card_versions", [version]))
 
     def _create_milestone(self, call: Call) -> Reply:
         data = call.parse(BillingMilestoneIn, "billing_milestone")

@@ -80,18 +80,28 @@ class Contracting:
         )
 
     def sync_terms(self, engagement: Engagement) -> Flow[None]:
-        """Push rate card versions and milestones the PSA does not have yet."""
-        roles = yield from self.ctx.psa.roles()
-        cards, milestones = yield from self.ctx.psa.terms_in_psa(engagement.project.id)
-        engagement.versions_in_psa.update(dict.fromkeys(sorted(cards)))
-        engagement.milestones_in_psa.update(dict.fromkeys(sorted(milestones)))
-        for version in engagement.contract.versions:
-            if version.number not in engagement.versions_in_psa:
-                yield from self.ctx.psa.add_rate_card(
-                    engagement.project.id, version.rate_card, roles
-                )
+        """Push rate card versions and milestones the PSA does not have yet: the contract's rate
+        card set and card (once), a set version per contract version's effective date, and
+        the rates the card's version there lacks."""
+        psa, workspace_id = self.ctx.psa, engagement.project.id
+        missing = [v for v in engagement.contract.versions
+                   if v.number not in engagement.versions_in_psa]  # fmt: skip
+        if missing:
+            roles = yield from psa.roles()
+            rates = yield from psa.rates_in_psa(workspace_id)
+            if rates.card_id is None:
+                rates = yield from psa.add_rate_card(workspace_id, engagement.contract)
+            for version in missing:
+                day = version.rate_card.effective_from
+                card_version, rated = rates.dated.get(day.isoformat(), (None, set()))
+                if card_version is None:
+                    card_version = yield from psa.add_rate_card_version(rates, day)
+                yield from psa.add_rates(card_version, version.rate_card, roles, rated)
+                rates.dated[day.isoformat()] = (card_version, set(roles.values()))
                 engagement.versions_in_psa[version.number] = None
                 self.state.save(engagement)
+        milestones = yield from psa.milestones_in_psa(workspace_id)
+        engagement.milestones_in_psa.update(dict.fromkeys(sorted(milestones)))
         budgets = [v.budget for v in engagement.contract.versions if v.budget is not None]
         if budgets and budgets[-1] != engagement.budget_in_psa:
             yield from self.ctx.psa.set_budget(engagement.project.id, budgets[-1])

@@ -182,12 +182,27 @@ async function onContract(recordId) {
       service_model: "Contract", service_model_ref: props.sowReference } } } });
   const workspaceId = String(created.results[0].id);
   const roles = Object.fromEntries((await psaAll("/roles", {})).rows.map((r) => [r.name, r.id]));
+  // Kantata rate cards: a set of the contract's own, its card in the contract currency (the
+  // workspace bills by it), a dated set version per contract version (Kantata makes the card's
+  // version there), and each rate in cents per hour on the role of its role and country
+  // ("<role> (<country>)": a rate card role has no location).
+  const set = await call("psa", "POST", "/rate_card_sets",
+    { body: { rate_card_set: { title: props.sowReference } } });
+  const setId = Number(set.results[0].id);
+  const card = await call("psa", "POST", "/rate_cards",
+    { body: { rate_card: { rate_card_set_id: setId, currency: props.contractCurrency } } });
+  const cardId = String(card.results[0].id);
+  await call("psa", "PUT", `/workspaces/${workspaceId}`,
+    { body: { workspace: { rate_card_id: Number(cardId) } } });
   for (const v of versions) {
-    const lines = v.rates.map((line) => ({ role_id: roles[line.role], location: line.country,
-      rate_in_cents: new Num(minorUnits(line.hourlyRate, 2)) }));
-    await call("psa", "POST", "/rate_card_versions", { body: { rate_card_version: {
-      workspace_id: Number(workspaceId), version_number: v.number, effective_date: v.effective,
-      currency: props.contractCurrency, rate_card_roles: lines } } });
+    const made = await call("psa", "POST", "/rate_card_set_versions", { query: { include: "rate_card_versions" },
+      body: { rate_card_set_version: { rate_card_set_id: setId, effective_date: v.effective } } });
+    const cardVersion = Object.values(made.rate_card_versions).find((x) => String(x.rate_card_id) === cardId);
+    for (const line of v.rates) {
+      await call("psa", "POST", "/rate_card_roles", { body: { rate_card_role: {
+        rate_card_version_id: Number(cardVersion.id), role_id: Number(roles[`${line.role} (${line.country})`]),
+        rate: new Num(minorUnits(line.hourlyRate, 2)) } } });
+    }
   }
   await call("psa", "PUT", `/workspaces/${workspaceId}`, { body: { workspace: { status: "In Progress" } } });
   contracts.set(workspaceId, { workspaceId, recordId: record.id, reference: props.sowReference, company,
@@ -215,7 +230,7 @@ async function onTimesheet(submissionId) {
       continue;
     }
     const user = side.users[row.user_id];
-    const role = side.roles[row.role_id].name;
+    const role = side.roles[row.role_id].name.replace(/ \([A-Z]{2}\)$/, ""); // "<role> (<country>)"
     const version = contract.versions.filter((v) => v.effective <= row.date_performed).at(-1);
     const rate = version?.rates.find((r) => r.role === role && r.country === user.country);
     if (!rate) {

@@ -4,6 +4,7 @@ milestones in. Kantata pages at most 200 records and side-loads related records 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -39,6 +40,29 @@ def _our_key(record: Mapping[str, Any], side: Mapping[str, Any]) -> str | None:
         if ref is not None and ref.get("service_name") == SERVICE:
             return str(ref["service_model_ref"])
     return None
+
+
+@dataclass(frozen=True)
+class RatesInPsa:
+    """A workspace's rate card in Kantata: the card, its set, and per effective date (ISO) the
+    card's version id and the role ids rated on it."""
+
+    card_id: str | None
+    set_id: str | None
+    dated: dict[str, tuple[str, set[str]]]
+
+
+def kantata_role(role: str, country: str) -> str:
+    """The Kantata role a rate by role and country is kept on: Kantata has no location on a
+    rate card role (developer.kantata.com, "Rate Card Role (Rate for a Role)", consulted
+    2026-12-07), so the firm keeps one role per role and country, named "<role> (<country>)"."""
+    return f"{role} ({country})"
+
+
+def our_role(kantata_name: str) -> str:
+    """Our role name from a Kantata role's: "<role> (<country>)" without its country."""
+    head, sep, tail = kantata_name.rpartition(" (")
+    return head if sep and tail.endswith(")") and len(tail) == 3 else kantata_name
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -110,41 +134,91 @@ class PsaAdapter:
         )
         return str(body["results"][0]["id"])
 
-    def add_rate_card(
-        self, workspace_id: str, card: RateCardVersion, role_ids: Mapping[str, str]
-    ) -> Flow[None]:
-        lines = [
-            {
-                "role_id": role_ids[role],
-                "location": country,
-                "rate_in_cents": to_minor(rate, card.currency),
-            }
-            for role, by_country in sorted(card.rates.items())
-            for country, rate in sorted(by_country.items())
-        ]
-        yield from self._call(
-            "POST",
+    def rates_in_psa(self, workspace_id: str) -> Flow[RatesInPsa]:
+        """The workspace's rate card (``rate_card_id``) and, per effective date, the version
+        it has there and the roles already rated on it (so that a retried or resumed set-up
+        adds only what is missing)."""
+        body = yield from self._call("GET", f"/workspaces/{workspace_id}")
+        card_id = body["workspaces"][workspace_id].get("rate_card_id")
+        if card_id is None:
+            return RatesInPsa(None, None, {})
+        card = yield from self._call("GET", f"/rate_cards/{card_id}")
+        set_id = str(card["rate_cards"][str(card_id)]["rate_card_set_id"])
+        rows, side = yield from self._all(
             "/rate_card_versions",
+            {"rate_card_id": str(card_id), "include": "rate_card_set_version,rate_card_roles"},
+        )
+        dated = {}
+        for row in rows:
+            day = side["rate_card_set_versions"][row["rate_card_set_version_id"]]["effective_date"]
+            rated = side.get("rate_card_roles", {})
+            dated[day] = (
+                str(row["id"]),
+                {str(rated[i]["role_id"]) for i in row["rate_card_role_ids"]},
+            )
+        return RatesInPsa(str(card_id), set_id, dated)
+
+    def add_rate_card(self, workspace_id: str, contract: Contract) -> Flow[RatesInPsa]:
+        """A rate card set of the contract's own, its card in the contract currency, and the
+        workspace pointed at that card (Kantata: a workspace bills by one rate card)."""
+        made = yield from self._call(
+            "POST", "/rate_card_sets", {"rate_card_set": {"title": contract.reference}}
+        )
+        set_id = str(made["results"][0]["id"])
+        made = yield from self._call(
+            "POST",
+            "/rate_cards",
+            {"rate_card": {"rate_card_set_id": int(set_id), "currency": contract.currency}},
+        )
+        card_id = str(made["results"][0]["id"])
+        yield from self._call(
+            "PUT", f"/workspaces/{workspace_id}", {"workspace": {"rate_card_id": int(card_id)}}
+        )
+        return RatesInPsa(card_id, set_id, {})
+
+    def add_rate_card_version(self, rates: RatesInPsa, effective: date) -> Flow[str]:
+        """A set version from ``effective``: Kantata makes the card's version in it."""
+        made = yield from self._call(
+            "POST",
+            "/rate_card_set_versions",
             {
-                "rate_card_version": {
-                    "workspace_id": int(workspace_id),
-                    "version_number": card.version,
-                    "effective_date": card.effective_from.isoformat(),
-                    "currency": card.currency,
-                    "rate_card_roles": lines,
+                "rate_card_set_version": {
+                    "rate_card_set_id": int(str(rates.set_id)),
+                    "effective_date": effective.isoformat(),
                 }
             },
+            params={"include": "rate_card_versions"},
         )
+        versions = made["rate_card_versions"].values()
+        return next(str(v["id"]) for v in versions if str(v["rate_card_id"]) == rates.card_id)
 
-    def terms_in_psa(self, workspace_id: str) -> Flow[tuple[set[int], set[str]]]:
-        """The rate card version numbers and milestone references the workspace already has
-        (so that a retried or resumed set-up never adds them twice)."""
-        cards, _ = yield from self._all("/rate_card_versions", {"workspace_id": workspace_id})
+    def add_rates(
+        self,
+        card_version_id: str,
+        card: RateCardVersion,
+        role_ids: Mapping[str, str],
+        rated: set[str],
+    ) -> Flow[None]:
+        """Each rate of ``card`` the card version lacks, in cents per hour, on the role of its
+        role and country (Kantata keeps no location on a rate card role)."""
+        for role, by_country in sorted(card.rates.items()):
+            for country, rate in sorted(by_country.items()):
+                role_id = role_ids[kantata_role(role, country)]
+                if role_id in rated:
+                    continue
+                body = {
+                    "rate_card_version_id": int(card_version_id),
+                    "role_id": int(role_id),
+                    "rate": to_minor(rate, card.currency),
+                }
+                yield from self._call("POST", "/rate_card_roles", {"rate_card_role": body})
+
+    def milestones_in_psa(self, workspace_id: str) -> Flow[set[str]]:
+        """The milestone references the workspace already has."""
         milestones, side = yield from self._all(
             "/billing_milestones", {"workspace_id": workspace_id, "include": "external_references"}
         )
-        return ({int(c["version_number"]) for c in cards},
-                {str(_our_key(m, side)) for m in milestones})  # fmt: skip
+        return {str(_our_key(m, side)) for m in milestones}
 
     def add_milestone(self, workspace_id: str, milestone: Milestone) -> Flow[None]:
         yield from self._call(
@@ -190,7 +264,7 @@ class PsaAdapter:
             resource = Resource(
                 id=user["id"],
                 name=user["full_name"],
-                role=role["name"],
+                role=our_role(role["name"]),
                 country=user["country"],
                 # Kantata only says a user is External, not whose: the classification stands in
                 subcontractor_vendor=None if user["classification"] == "Internal" else "External",

@@ -27,6 +27,7 @@ from typing import Any
 
 from mocks import Call, Mock, Problem, Reply, VendorApp
 from sim.app._serve_history import seed_history
+from sim.firm.workforce import kantata_roles
 from sim.scenario.format import Scenario
 
 __all__ = ["TENANTS", "TenantAdmin", "seed", "wipe"]
@@ -51,12 +52,12 @@ def seed(mocks: Mapping[str, Mock], tenant: str, scenario: Scenario | None) -> N
         erp.add_company(
             tenant, entity.id, entity.country, entity.currency, entity.name, entity.region
         )
-    roles = {name: psa.add_role(tenant, name) for name in scenario.roles}
+    roles = {pair: psa.add_role(tenant, name) for pair, name in kantata_roles(scenario).items()}
     for contract in scenario.contracts:
         for k, staff in enumerate(contract.staffing):
             email = f"{contract.id.lower()}.{k}@firm.example"
             name = f"{staff.role} {staff.country} {contract.id} {k}"
-            psa.add_user(tenant, name, email, roles[staff.role], staff.country)
+            psa.add_user(tenant, name, email, roles[staff.role, staff.country], staff.country)
     for client in scenario.clients:
         crm.create(tenant, "Account", {"Name": client.name or client.id})
 

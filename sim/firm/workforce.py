@@ -14,6 +14,7 @@ from typing import Any
 
 from sim.record.truth import TimeTruth
 from sim.scenario.calendar import at
+from sim.scenario.format import Scenario
 from sim.seeds import stream
 from sim.world.world import World
 
@@ -57,11 +58,23 @@ class Consultant:
     held: list[tuple[date, str, str]] = field(default_factory=list)
 
 
+def kantata_roles(s: Scenario) -> dict[tuple[str, str], str]:
+    """The Kantata roles the firm keeps, one per role and country it staffs or sells, named
+    "<role> (<country>)": Kantata has no location on a rate card role (developer.kantata.com,
+    "Rate Card Role (Rate for a Role)", consulted 2026-12-07), so a rate by country is the rate
+    of a role of that country (the integration names them the same way)."""
+    pairs = {(st.role, st.country) for c in s.contracts for st in c.staffing}
+    pairs |= {(role, country) for c in s.contracts for v in c.versions
+              for role, by_country in v.rates.items() for country in by_country}  # fmt: skip
+    return {pair: f"{pair[0]} ({pair[1]})" for pair in sorted(pairs)}
+
+
 def hire(world: World) -> list[Consultant]:
     """Create the PSA roles and users the scenario staffs, named by Faker per country."""
     s = world.scenario
     locales = {**DEFAULT_LOCALES, **{e.country: e.locale for e in s.legal_entities}}
-    role_ids = {role: world.psa.add_role(world.tenant, role) for role in s.roles}
+    role_ids = {pair: world.psa.add_role(world.tenant, name)
+                for pair, name in kantata_roles(s).items()}  # fmt: skip
     people = []
     for contract in s.contracts:
         for k, staff in enumerate(contract.staffing):
@@ -70,7 +83,7 @@ def hire(world: World) -> list[Consultant]:
                 name = fake.name()
                 email = f"{contract.id.lower()}.{k}.{n}@firm.example"
                 psa_id = world.psa.add_user(
-                    world.tenant, name, email, role_ids[staff.role], staff.country,
+                    world.tenant, name, email, role_ids[staff.role, staff.country], staff.country,
                     staff.subcontractor,
                 )  # fmt: skip
                 start, end = s.staffing_window(contract, staff)

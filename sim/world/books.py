@@ -33,7 +33,7 @@ def close_books(world: World) -> Books:
         tax_documents=world.tax.transactions(tenant),
         clm_records=list(world.clm.tables.all(tenant, "record")),
         psa_workspaces=world.psa.workspaces_for_books(tenant),
-        psa_rate_card_versions=list(world.psa.tables.all(tenant, "rate_card_versions")),
+        psa_rate_card_versions=world.psa.rate_card_versions_for_books(tenant),
         exceptions=open_exceptions(log),
         exception_log=log,
         fx_rates={**_expense_rates(world), **_month_end_rates(world)},

@@ -248,25 +248,57 @@ def test_psa_conforms() -> None:
         assert updated.json()["workspaces"][ws]["due_date"] == "2024-06-30"
         assert http.get(f"{api}/workspaces/{ws}").json()["workspaces"][ws]["title"] == "Acme SOW-1"
 
-        rates = http.post(
-            f"{api}/rate_card_versions",
-            json={
-                "rate_card_version": {
-                    "workspace_id": ws,
-                    "version_number": 1,
-                    "effective_date": "2024-01-01",
-                    "currency": "EUR",
-                    "rate_card_roles": [
-                        {"role_id": ids["role"], "location": "DE", "rate_in_cents": 12000}
-                    ],
-                }
-            },
+        made_set = http.post(f"{api}/rate_card_sets", json={"rate_card_set": {"title": "SOW-1"}})
+        set_id = made_set.json()["results"][0]["id"]
+        card = http.post(
+            f"{api}/rate_cards", json={"rate_card": {"rate_card_set_id": set_id, "currency": "EUR"}}
         )
-        assert rates.status_code == 201
-        rates_id = rates.json()["results"][0]["id"]
-        assert http.get(f"{api}/rate_card_versions/{rates_id}").status_code == 200
-        listed_rates = http.get(f"{api}/rate_card_versions", params={"workspace_id": ws}).json()
+        card_id = card.json()["results"][0]["id"]
+        assert card.status_code == 201
+        same = {"rate_card": {"rate_card_set_id": set_id, "currency": "EUR"}}
+        assert http.post(f"{api}/rate_cards", json=same).status_code == 422  # one per currency
+        dated = {
+            "rate_card_set_version": {"rate_card_set_id": set_id, "effective_date": "2024-01-01"}
+        }
+        version = http.post(
+            f"{api}/rate_card_set_versions", json=dated, params={"include": "rate_card_versions"}
+        )
+        assert version.status_code == 201
+        (card_version,) = version.json()["rate_card_versions"].values()
+        assert card_version["rate_card_id"] == card_id
+        assert http.post(f"{api}/rate_card_set_versions", json=dated).status_code == 422
+        rated = {"rate_card_version_id": card_version["id"], "role_id": ids["role"], "rate": 12000}
+        role = http.post(f"{api}/rate_card_roles", json={"rate_card_role": rated})
+        assert role.status_code == 201
+        assert (
+            http.post(f"{api}/rate_card_roles", json={"rate_card_role": rated}).status_code == 422
+        )
+        usd = http.post(
+            f"{api}/rate_cards", json={"rate_card": {**same["rate_card"], "currency": "USD"}}
+        )
+        usd_id = usd.json()["results"][0]["id"]
+        assert usd.status_code == 201  # a card added later gets a version in each set version
+        assert len(http.get(f"{api}/rate_cards/{usd_id}").json()["rate_cards"][usd_id]
+                   ["rate_card_version_ids"]) == 1  # fmt: skip
+        wrong = http.put(f"{api}/workspaces/{ws}", json={"workspace": {"rate_card_id": usd_id}})
+        assert wrong.status_code == 422  # the workspace bills in EUR
+        pointed = http.put(f"{api}/workspaces/{ws}", json={"workspace": {"rate_card_id": card_id}})
+        assert pointed.json()["workspaces"][ws]["rate_card_id"] == int(card_id)
+        assert http.get(f"{api}/rate_card_versions/{card_version['id']}").status_code == 200
+        listed_rates = http.get(
+            f"{api}/rate_card_versions",
+            params={"rate_card_id": card_id, "include": "rate_card_roles,rate_card_set_version"},
+        ).json()
         assert listed_rates["count"] == 1
+        (rate,) = listed_rates["rate_card_roles"].values()
+        assert (rate["role_id"], rate["rate"]) == (ids["role"], 12000)
+        assert psa.rate_card_versions_for_books("default") == [
+            {
+                "id": card_version["id"], "workspace_id": ws, "version_number": 1,
+                "effective_date": "2024-01-01", "currency": "EUR",
+                "rate_card_roles": [{"role_id": ids["role"], "rate": 12000}],
+            }
+        ]  # fmt: skip
 
         milestone = http.post(
             f"{api}/billing_milestones",

@@ -85,7 +85,7 @@ def test_reference_core_bills_a_cycle_in_real_time_over_sockets(served: Served) 
 
 def _cycle(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> None:
     served.erp.add_company(TENANT, "DE01", "DE", "EUR", "Live GmbH")
-    role = served.psa.add_role(TENANT, "engineer")
+    role = served.psa.add_role(TENANT, "engineer (DE)")  # Kantata: a role per role and country
     user = served.psa.add_user(TENANT, "Ada Lovelace", "ada@firm.example", role, "DE")
 
     account = served.crm.create(TENANT, "Account", {"Name": "Rheinwerk AG", "BillingCountry": "DE"})

@@ -59,8 +59,9 @@ def test_change_orders_reach_the_psa(honest: RunResult) -> None:
     """Every version's rate card and the raised budget (1.45 million euros) are in the PSA."""
     (workspace,) = honest.world.psa.tables.all(honest.world.tenant, "workspaces")
     assert workspace["price_in_cents"] == 145_000_000
-    cards = honest.world.psa.tables.all(honest.world.tenant, "rate_card_versions")
-    assert sorted(c["version_number"] for c in cards) == [1, 2, 3]
+    cards = honest.world.psa.rate_card_versions_for_books(honest.world.tenant)
+    assert [(c["version_number"], c["effective_date"]) for c in cards] == [
+        (1, "2026-01-01"), (2, "2026-03-01"), (3, "2026-06-01")]  # fmt: skip
 
 
 def test_forward_change_order_prices_new_work_and_adds_its_milestone(honest: RunResult) -> None:

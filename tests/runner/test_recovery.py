@@ -196,19 +196,23 @@ def test_a_tax_commit_that_fails_after_posting_is_finished_later(small: Scenario
 
 
 def test_a_crash_mid_set_up_adds_no_rate_card_or_milestone_twice(small: Scenario) -> None:
-    """The core dies right after the PSA stored a contract's first rate card: the restarted
-    core finds the workspace, the card and the milestones already there and adds none twice."""
+    """The core dies right after the PSA stored the first rate of a contract's first rate card
+    version: the restarted core finds the workspace, the card, its dated version and the rate
+    already there, adds the missing rates and no version or milestone twice."""
     faulty = _with_faults(
         small,
         {"crash": {"after_call": {"vendor": "psa", "method": "POST",
-                                  "path_prefix": "/api/v1/rate_card_versions", "nth": 1},
+                                  "path_prefix": "/api/v1/rate_card_roles", "nth": 1},
                    "downtime_minutes": 30}},
     )  # fmt: skip
     result = run(faulty, seed=1)
     assert len(result.metrics["crashes"]) == 1
     psa, tenant = result.world.psa, result.world.tenant
-    cards = Counter((c["workspace_id"], c["version_number"])
-                    for c in psa.tables.all(tenant, "rate_card_versions"))  # fmt: skip
+    books = psa.rate_card_versions_for_books(tenant)
+    cards = Counter((c["workspace_id"], c["effective_date"]) for c in books)
+    for c in books:  # every rate once: no role rated twice on a version
+        roles = [r["role_id"] for r in c["rate_card_roles"]]
+        assert roles and len(roles) == len(set(roles))
     milestones = Counter((m["workspace_id"], psa.reference_of(tenant, m))
                          for m in psa.tables.all(tenant, "billing_milestones"))  # fmt: skip
     assert max(cards.values()) == 1 and max(milestones.values()) == 1
