@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/global-engineering-msa.yaml
 SEED ?= 7
 
-.PHONY: demo notebook test bench bench-serve contract swarm soak wheel-check lint format typecheck clean
+.PHONY: demo notebook test bench bench-serve contract served swarm soak wheel-check lint format typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,12 @@ BENCH_SERVE_ARGS ?=
 bench-serve: $(STAMP)  ## q2c serve vs Prism (from npm) on contracts/erp.yaml: req/s, p99 (wrk)
 	$(BIN)/python tests/benchmarks/serve_vs_prism.py $(BENCH_SERVE_ARGS)
 
-contract: $(STAMP)  ## the full Schemathesis contract suite (>= 100 examples per operation)
+contract: $(STAMP)  ## the full Schemathesis contract suite (>= 100 examples per operation), then served
 	$(BIN)/python -m pytest -m contract tests/contracts/test_schemathesis_mocks.py
+	$(MAKE) served
+
+served: $(STAMP)  ## two tenants of one q2c serve, one Schemathesis run each, every vendor (CI runs it)
+	$(BIN)/python -m pytest -m contract tests/contracts/test_served_tenants.py
 
 FAULT_SCENARIOS := month-end-erp-outage rate-limit-storm webhook-chaos lost-responses tax-engine-outage crash-restart
 SOAK_SEEDS ?= 500

@@ -378,10 +378,17 @@ class ErpBase:
             return {k: v for k, v in record.items() if k in shown and k not in INTERNAL}
         return {k: v for k, v in record.items() if k not in hidden and k not in INTERNAL}
 
-    def _lister(self, kind: str, parent: tuple[str, str, str] | None = None) -> Handler:
+    def _lister(
+        self,
+        kind: str,
+        parent: tuple[str, str, str] | None = None,
+        navigation: tuple[str, str, str] | None = None,
+    ) -> Handler:
         """A paged OData list of the company's ``kind`` records (``mocks._erp_odata``); with
         ``parent`` = (parent kind, path parameter, foreign key) only those of one parent
-        record (a journal's payments)."""
+        record (a journal's payments). ``navigation`` = (navigation property, child kind,
+        the child's foreign key): ``$expand=<property>`` includes each record's children
+        (a journal's payments, read from the foreign key's index: a page costs its children)."""
 
         def list_records(call: Call) -> Reply:
             path = f"{API}/companies({call.params['company_id']})"
@@ -409,6 +416,11 @@ class ErpBase:
                 size = min(page, limit or page)
                 chunk = rows[start : start + size]
             body: dict[str, Any] = {"value": [self._view(call, r, query.select) for r in chunk]}
+            if navigation is not None and call.query.get("$expand") == navigation[0]:
+                name, child, key = navigation
+                for record, shown in zip(chunk, body["value"], strict=True):
+                    children = self.tables.where(call.tenant, child, key, record["id"])
+                    shown[name] = [self._view(call, c) for c in children]
             if chunk and start + len(chunk) < total and (limit is None or limit > len(chunk)):
                 kept = ("$filter", "$select", "$orderby", "$expand")
                 link = {k: call.query[k] for k in kept if k in call.query}

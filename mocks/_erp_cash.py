@@ -73,8 +73,13 @@ class CashMixin(ErpBase):
 
     def _cash_routes(self) -> None:
         app = self.app
+        # $expand=customerPayments: each journal with its payments (BC's navigation property,
+        # in its v1.0 spec's $expand enum for this list; the mock ignores `account`)
         app.route("GET", JOURNALS, scope="erp:payments.read")(
-            self._lister("customerPaymentJournals")
+            self._lister(
+                "customerPaymentJournals",
+                navigation=("customerPayments", "customerPayments", "journalId"),
+            )
         )
         payments = self._lister(
             "customerPayments", parent=("customerPaymentJournals", "journal_id", "journalId")

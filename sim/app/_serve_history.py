@@ -133,7 +133,12 @@ def _psa(mock: Mock, tenant: str, client: str) -> None:
         "title": f"{client} - statement of work",
         "currency": "EUR",
         "status": "In Progress",
-        "external_reference": "SOW-HISTORY-1",
+        # Kantata's external reference: the firm's own key under its integration's name
+        "external_reference": {
+            "service_name": "q2c",
+            "service_model": "statement_of_work",
+            "service_model_ref": "SOW-HISTORY-1",
+        },
     }
     made = desk.call("POST", f"{PSA}/workspaces", {"workspace": workspace})
     workspace_id = made["results"][0]["id"]

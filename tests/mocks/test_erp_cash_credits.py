@@ -257,3 +257,18 @@ def test_erp_cash_and_credits_of_another_tenant_are_not_found() -> None:
     )
     assert other.get(f"{journal_path}/customerPayments").json()["value"] == []
     assert world.erp.payments("globex") == world.erp.credit_memos("globex") == []
+
+
+def test_journals_expand_their_payments_on_request() -> None:
+    """``$expand=customerPayments`` lists each journal with its payments (BC's navigation
+    property), which a client reads one by one; without it a journal carries none."""
+    world = ErpWorld()
+    invoice = world.posted_invoice()
+    paid = world.pay(invoice, "500.00").json()
+    journals = f"{world.co}/customerPaymentJournals"
+    expanded = world.http.get(journals, params={"$expand": "customerPayments"}).json()["value"]
+    assert [p["id"] for p in expanded[0]["customerPayments"]] == [paid["id"]]
+    read = world.http.get(f"{world.journal}/customerPayments({paid['id']})").json()
+    assert expanded[0]["customerPayments"][0] == read
+    plain = world.http.get(journals).json()["value"]
+    assert "customerPayments" not in plain[0]

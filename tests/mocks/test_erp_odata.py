@@ -307,3 +307,14 @@ def test_a_bad_prefer_or_page_value_is_not_a_500(books: Books) -> None:
     for headers in ({"Prefer": "odata.maxpagesize=0"}, {"Prefer": "odata.maxpagesize=x"}):
         answer = books.http.get(f"{books.co}/salesInvoices", headers=headers)
         assert answer.status_code == 200 and len(answer.json()["value"]) == 5
+
+
+def test_a_filter_past_its_declared_length_is_a_400() -> None:
+    """``$filter`` is at most 2,048 characters (the sandbox's limit, declared as its
+    ``maxLength``; Business Central publishes none): one more is BC's 400 ``BadRequest``,
+    even when it would parse; at the limit it is read."""
+    books = Books(invoices=1)
+    padded = "number eq '" + "x" * (2048 - len("number eq ''")) + "'"
+    assert len(padded) == 2048 and books.numbers({"$filter": padded}) == []
+    longer = books.http.get(f"{books.co}/salesInvoices", params={"$filter": padded[:-1] + "x'"})
+    assert "too long" in bc_error(longer, 400, "BadRequest")
