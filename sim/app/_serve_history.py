@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 
 from contracts.specs import load
-from mocks import Mock
+from mocks import ExecutedTerms, Mock
 from sim.scenario.format import Scenario
 
 __all__ = ["HistoryError", "seed_history"]
@@ -94,8 +94,6 @@ def seed_history(mocks: Mapping[str, Mock], tenant: str, scenario: Scenario | No
 
 
 def _clm(mock: Mock, tenant: str, client: str) -> None:
-    from mocks.clm import ExecutedTerms
-
     desk = _Desk(mock, tenant)
     launch = {
         "template": "statementOfWork",
@@ -142,14 +140,30 @@ def _psa(mock: Mock, tenant: str, client: str) -> None:
     }
     made = desk.call("POST", f"{PSA}/workspaces", {"workspace": workspace})
     workspace_id = made["results"][0]["id"]
-    rates = {
-        "workspace_id": workspace_id,
-        "version_number": 1,
-        "effective_date": today,
-        "currency": "EUR",
-        "rate_card_roles": [{"role_id": roles[0]["id"], "location": "DE", "rate_in_cents": 12000}],
+    # Kantata's rate cards: a set, its EUR card (the workspace bills by it), a dated set version
+    # (which makes the card's version) and the role's rate on it, in cents per hour
+    card_set = desk.call("POST", f"{PSA}/rate_card_sets", {"rate_card_set": {"title": client}})
+    set_id = card_set["results"][0]["id"]
+    card = desk.call(
+        "POST",
+        f"{PSA}/rate_cards",
+        {"rate_card": {"rate_card_set_id": int(set_id), "currency": "EUR"}},
+    )
+    card_id = card["results"][0]["id"]
+    desk.call(
+        "PUT", f"{PSA}/workspaces/{workspace_id}", {"workspace": {"rate_card_id": int(card_id)}}
+    )
+    dated = {"rate_card_set_version": {"rate_card_set_id": int(set_id), "effective_date": today}}
+    made_version = desk.call(
+        "POST", f"{PSA}/rate_card_set_versions?include=rate_card_versions", dated
+    )
+    card_version = next(iter(made_version["rate_card_versions"]))
+    rate = {
+        "rate_card_version_id": int(card_version),
+        "role_id": int(roles[0]["id"]),
+        "rate": 12000,
     }
-    desk.call("POST", f"{PSA}/rate_card_versions", {"rate_card_version": rates})
+    desk.call("POST", f"{PSA}/rate_card_roles", {"rate_card_role": rate})
     accepted = []
     for title in ("Kick-off", "Design review"):
         milestone = {
