@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "c43cd84341281f5d52ea8f789c698d55f3caa40b08d3f9375a6adae29bac47a0",
-    "trace.jsonl": "7a1c200d8556a878d7b28b4c03fbfe3f4d88bc73046e75e712bc1ddcf11a2aff",
+    "metrics.json": "2d2c7fa61b2fab3bcdb54aaf0245f77c45a2bf4b25a2d0cc6279715f6101b64b",
+    "trace.jsonl": "1048c18b1edcbc6565edaad3676f5d5f00d7f5fc38e7c518087082c2c04054c2",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "eb9302b6443cacdf5730c995df1ffcb6e31ff16a1699131f572d270921aba722"
+FLAGSHIP_SEED_7_TRACE = "fd05b2f2db9b97271a8f177a9be8ec94df85e1711949c7e6b3a75279bfeb81c2"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
