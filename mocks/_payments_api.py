@@ -29,6 +29,7 @@ from mocks._state import Clock, Tables
 __all__ = [
     "CREATED",
     "KEY_TTL",
+    "LIVEMODE",
     "MAX_KEY_LENGTH",
     "Order",
     "created_bounds",
@@ -40,6 +41,7 @@ __all__ = [
     "within",
 ]
 
+LIVEMODE = False  # the mode the sandbox simulates: Stripe's test mode (a sandbox account)
 KEY_TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 _LIMIT = re.compile(r"^[0-9]{1,3}$")

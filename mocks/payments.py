@@ -1,4 +1,5 @@
-"""Payments mock mirroring Stripe's API: customers, payment intents and events.
+"""Payments mock mirroring Stripe's API: customers (``mocks._payments_customers``), payment
+intents and events.
 
 Bodies are form-encoded with bracket notation, answers are JSON, amounts are integers in the
 currency's minor unit and currencies are lowercase ISO codes. Every POST honours Stripe's
@@ -6,9 +7,9 @@ currency's minor unit and currencies are lowercase ISO codes. Every POST honours
 created, confirmed (``confirm=true`` or the confirm endpoint) to ``requires_action`` with the
 transfer instructions, then funded. The simulated firm's clients pay through ``fund`` (bank
 transfers to a confirmed ``customer_balance`` intent may arrive in parts), ``fail`` and
-``dispute``; creating or changing an object stores the events Stripe emits for it
-(``customer.created``, ``payment_intent.created``, ``payment_intent.requires_action``, ...;
-``GET /v1/events``) and hands each to the webhook sink.
+``dispute`` (``mocks._payments_payers``); creating or changing an object stores the events
+Stripe emits for it (``customer.created``, ``payment_intent.created``,
+``payment_intent.requires_action``, ...; ``GET /v1/events``) and hands each to the webhook sink.
 
 The account is in test mode (``LIVEMODE``): every object says ``livemode: false``, and whoever
 delivers the events retries them on Stripe's test-mode schedule (``sim.world.courier``).
@@ -24,6 +25,7 @@ from mocks._auth import secure
 from mocks._http import Call, Reply, VendorApp
 from mocks._payments_api import (
     CREATED,
+    LIVEMODE,
     Order,
     created_bounds,
     idempotent,
@@ -33,12 +35,12 @@ from mocks._payments_api import (
     within,
 )
 from mocks._payments_confirm import check_options, options_of, require_confirmable
+from mocks._payments_customers import CustomersMixin
 from mocks._payments_forms import (
     BANK_TRANSFER,
     MINIMUM_AMOUNT,
     CancelIn,
     ConfirmIn,
-    CustomerIn,
     PaymentIntentIn,
     StripeProblem,
     as_list,
@@ -48,23 +50,17 @@ from mocks._payments_forms import (
     too_large,
     validate,
 )
+from mocks._payments_payers import PayersMixin
 from mocks._payments_webhooks import StripeWebhookEndpoints
 from mocks._state import Clock, Tables, Webhook, WebhookSink
 
 __all__ = ["API_VERSION", "LIVEMODE", "PaymentsMock"]
 
 API_VERSION = "2024-06-20"
-LIVEMODE = False  # the mode the sandbox simulates: Stripe's test mode (a sandbox account)
 CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action", "processing")
-DISPUTE_REASONS = (
-    "bank_cannot_process", "check_returned", "credit_not_processed", "customer_initiated",
-    "debit_not_authorized", "duplicate", "fraudulent", "general", "incorrect_account_details",
-    "insufficient_funds", "product_not_received", "product_unacceptable",
-    "subscription_canceled", "unrecognized",
-)  # fmt: skip
 
 
-class PaymentsMock:
+class PaymentsMock(CustomersMixin, PayersMixin):
     """Stripe accounts per tenant (``X-Tenant``), in test mode (``LIVEMODE``)."""
 
     vendor = "payments"
@@ -112,99 +108,6 @@ class PaymentsMock:
         app.route("GET", "/v1/events/{id}", scope="payments:events.read")(self._read_event)
         self.webhook_endpoints = StripeWebhookEndpoints(app, self.tables, clock, keyed)
         self.auth = secure(self.app, clock, enforce=enforce_auth)
-
-    # -- the firm's clients pay (in process) -------------------------------------------------
-
-    def fund(self, tenant: str, intent_id: str, amount: int) -> dict[str, Any]:
-        """A client pays ``amount`` (minor units) towards an intent; returns the intent.
-
-        A ``customer_balance`` intent takes transfers once confirmed (``requires_action``),
-        and may be funded in parts: each part short of the total raises ``amount_received``,
-        lowers ``amount_remaining`` and emits ``payment_intent.partially_funded``; the part
-        that completes it makes it ``succeeded`` and emits ``payment_intent.succeeded``. A
-        card intent (``requires_payment_method``: the client confirms it with its card) is
-        paid in full at once. Paying more than what remains is refused with ``ValueError``
-        (nothing changes).
-        """
-        intent = self._helper_intent(tenant, intent_id)
-        bank = "customer_balance" in intent["payment_method_types"]
-        if intent["status"] != ("requires_action" if bank else "requires_payment_method"):
-            raise ValueError(f"payment intent {intent_id} is {intent['status']}")
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-            raise ValueError(f"amount must be a positive integer, not {amount!r}")
-        remaining = intent["amount"] - intent["amount_received"]
-        if amount > remaining:
-            raise ValueError(f"{amount} exceeds the {remaining} that remains on {intent_id}")
-        if not bank and amount != remaining:
-            raise ValueError("a card payment pays the whole amount at once")
-        intent["amount_received"] += amount
-        intent["last_payment_error"] = None
-        if amount < remaining:
-            intent["status"] = "requires_action"
-            intent["next_action"] = self._instructions(intent)
-            self._emit(tenant, "payment_intent.partially_funded", intent)
-        else:
-            n = self.tables.next_number(tenant, "charges")
-            intent.update(
-                status="succeeded", next_action=None, latest_charge=stripe_id("ch", tenant, n)
-            )
-            self._emit(tenant, "payment_intent.succeeded", intent)
-        return copy.deepcopy(intent)
-
-    def fail(self, tenant: str, intent_id: str, reason: str = "card_declined") -> dict[str, Any]:
-        """A payment attempt fails: back to ``requires_payment_method`` with the error recorded.
-
-        An intent that already received part of its amount cannot fail (``ValueError``).
-        """
-        intent = self._helper_intent(tenant, intent_id)
-        if intent["status"] not in ("requires_payment_method", "requires_action", "processing"):
-            raise ValueError(f"payment intent {intent_id} is {intent['status']}")
-        if intent["amount_received"]:
-            raise ValueError(f"payment intent {intent_id} is partially funded")
-        card = "customer_balance" not in intent["payment_method_types"]
-        intent.update(
-            status="requires_payment_method",
-            next_action=None,
-            last_payment_error={
-                "type": "card_error" if card else "invalid_request_error",
-                "code": reason,
-                "message": f"The payment failed: {reason}.",
-            },
-        )
-        self._emit(tenant, "payment_intent.payment_failed", intent)
-        return copy.deepcopy(intent)
-
-    def dispute(self, tenant: str, intent_id: str, amount: int, reason: str) -> dict[str, Any]:
-        """The client disputes ``amount`` of a succeeded intent; returns the dispute."""
-        intent = self._helper_intent(tenant, intent_id)
-        if intent["status"] != "succeeded":
-            raise ValueError(f"payment intent {intent_id} is {intent['status']}, not succeeded")
-        if reason not in DISPUTE_REASONS:
-            raise ValueError(f"unknown dispute reason {reason!r}")
-        disputed = self._disputed.get((tenant, intent_id), 0)
-        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-            raise ValueError(f"amount must be a positive integer, not {amount!r}")
-        if disputed + amount > intent["amount_received"]:
-            raise ValueError(f"{amount} exceeds the undisputed amount of {intent_id}")
-        n = self.tables.next_number(tenant, "disputes")
-        dispute = {
-            "id": stripe_id("dp", tenant, n),
-            "object": "dispute",
-            "amount": amount,
-            "charge": intent["latest_charge"],
-            "created": self._now(),
-            "currency": intent["currency"],
-            "is_charge_refundable": False,
-            "livemode": LIVEMODE,
-            "metadata": {},
-            "payment_intent": intent_id,
-            "reason": reason,
-            "status": "needs_response",
-        }
-        self._insert(tenant, "disputes", dispute)
-        self._disputed[(tenant, intent_id)] = disputed + amount
-        self._emit(tenant, "charge.dispute.created", dispute)
-        return copy.deepcopy(dispute)
 
     # -- inspection --------------------------------------------------------------------------
 
@@ -304,59 +207,6 @@ class PaymentsMock:
                 "type": BANK_TRANSFER[intent["currency"]],
             },
         }
-
-    # -- HTTP: customers ---------------------------------------------------------------------
-
-    def _list_customers(self, call: Call) -> Reply:
-        email = call.query.get("email")
-        table = self.tables.table(call.tenant, "customers")
-        order = self._order(call.tenant, "customers")
-        return list_page(
-            call, table, order, "/v1/customers", ("email",), lambda r: email in (None, r["email"])
-        )
-
-    def _read_customer(self, call: Call) -> Reply:
-        only(call, ())
-        return Reply(200, self._find(call, "customers", call.params["customer"], "customer"))
-
-    def _create_customer(self, call: Call) -> Reply:
-        data = decode_form(call)
-        meta = metadata(data.pop("metadata", {}))
-        fields = validate(CustomerIn, data)
-        n = self.tables.next_number(call.tenant, "customers")
-        customer = {
-            "id": stripe_id("cus", call.tenant, n),
-            "object": "customer",
-            "balance": fields.balance or 0,
-            "created": self._now(),
-            "description": fields.description or None,
-            "email": fields.email or None,
-            "livemode": LIVEMODE,
-            "metadata": meta,
-            "name": fields.name or None,
-            "phone": fields.phone or None,
-        }
-        self._insert(call.tenant, "customers", customer)
-        self._emit(call.tenant, "customer.created", customer, call.headers.get("idempotency-key"))
-        return Reply(200, customer)
-
-    def _update_customer(self, call: Call) -> Reply:
-        data = decode_form(call)
-        meta = data.pop("metadata", None)
-        if meta is not None:
-            metadata(meta)  # refuse a malformed param before execution
-        fields = validate(CustomerIn, data)
-        customer = self._find(call, "customers", call.params["customer"], "customer")
-        before = copy.deepcopy(customer)
-        if meta is not None:
-            customer["metadata"] = metadata(meta, customer["metadata"])
-        for name, value in fields.model_dump(exclude_unset=True).items():
-            customer[name] = (value or 0) if name == "balance" else (value or None)
-        previous = {name: value for name, value in before.items() if customer[name] != value}
-        if previous:  # Stripe emits customer.updated only for a change
-            key = call.headers.get("idempotency-key")
-            self._emit(call.tenant, "customer.updated", customer, key, previous)
-        return Reply(200, customer)
 
     # -- HTTP: payment intents ---------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """PSA mock mirroring Kantata OX: workspaces, time entries, timesheet submissions, billing
-milestones, rate cards (``mocks._psa_rates``) and invoices, in Kantata's side-loaded JSON.
+milestones and invoices (``mocks._psa_billing``), expenses (``mocks._psa_expenses``) and rate
+cards (``mocks._psa_rates``), in Kantata's side-loaded JSON; listings in ``mocks._psa_listings``.
 
 A time entry is editable until it is on an active timesheet submission (``active_submission_id``,
 pending or approved) or invoiced (``is_invoiced``); rejecting the submission frees it again, as
@@ -15,38 +16,18 @@ from typing import Any
 from mocks._auth import secure
 from mocks._changes import ChangeLog
 from mocks._http import Call, Problem, Reply, VendorApp
+from mocks._psa_billing import BillingMixin
 from mocks._psa_errors import as_kantata, kantata_error
 from mocks._psa_expenses import ExpensesMixin
-from mocks._psa_models import (
-    BillingMilestoneIn,
-    InvoiceIn,
-    TimeEntryPatch,
-    WorkspaceIn,
-    WorkspacePatch,
-)
-from mocks._psa_queries import (
-    FILTERS,
-    INCLUDES,
-    INDEXED_FILTERS,
-    INDEXES,
-    RATE_FILTERS,
-    READ_SCOPES,
-    SIDE_LOADS,
-    UPDATED,
-    UPDATED_KINDS,
-    check_filters,
-    moment_param,
-    repeats,
-    truthy,
-    updated_within,
-)
+from mocks._psa_listings import ListingsMixin
+from mocks._psa_models import TimeEntryPatch, WorkspaceIn, WorkspacePatch
+from mocks._psa_queries import INCLUDES, INDEXES, READ_SCOPES, SIDE_LOADS, UPDATED_KINDS
 from mocks._psa_rates import RatesMixin
 from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, plain
 
 __all__ = ["PsaMock"]
 
 API = "/api/v1"
-MAX_PER_PAGE = 200
 # A workspace's status as Kantata serves it, an object (vendor-specs kantata/*.yml, schema
 # Workspace ``status``: ``color``, ``key``, ``message``, e.g. 'red', '501', 'Cancelled'; read
 # 2026-12-07). Kantata's per-status keys and colours are account settings it does not publish:
@@ -64,7 +45,7 @@ def workspace_status(message: str) -> dict[str, str]:
     return {"color": color, "key": key, "message": message}
 
 
-class PsaMock(ExpensesMixin, RatesMixin):
+class PsaMock(ListingsMixin, BillingMixin, ExpensesMixin, RatesMixin):
     """A Kantata account per tenant."""
 
     vendor = "psa"
@@ -293,23 +274,6 @@ class PsaMock(ExpensesMixin, RatesMixin):
         if approve:
             self._notify(tenant, "timesheet_submission.approved", submission_id, now)
 
-    def complete_milestone(self, tenant: str, milestone_id: str) -> None:
-        milestone = self.tables.get(tenant, "billing_milestones", milestone_id)
-        if milestone["state"] != "planned":
-            raise ValueError(f"milestone {milestone_id} is {milestone['state']}, not planned")
-        now = iso(self.clock())
-        milestone.update(state="completed", completed_at=now, updated_at=now)
-        self._changed(tenant, "billing_milestones", milestone)
-
-    def accept_milestone(self, tenant: str, milestone_id: str) -> None:
-        milestone = self.tables.get(tenant, "billing_milestones", milestone_id)
-        if milestone["state"] != "completed":
-            raise ValueError(f"milestone {milestone_id} is {milestone['state']}, not completed")
-        now = iso(self.clock())
-        milestone.update(state="accepted", accepted_at=now, updated_at=now)
-        self._changed(tenant, "billing_milestones", milestone)
-        self._notify(tenant, "billing_milestone.accepted", milestone_id, now)
-
     def _notify(self, tenant: str, event: str, subject_id: str, at: str) -> None:
         if self.sink is None:
             return
@@ -330,25 +294,7 @@ class PsaMock(ExpensesMixin, RatesMixin):
             )
         )
 
-    # -- HTTP: reads -------------------------------------------------------------------------
-
-    @staticmethod
-    def _query(call: Call, kind: str) -> dict[str, str]:
-        """The listing's filters in the mock's field names, from Kantata's parameter names:
-        time entries of a submission by ``with_timesheet_id``, expenses of a report by
-        ``with_expense_report_id``, submissions by ``statuses`` (a comma-separated list; a bare
-        ``status`` is no filter there, as in Kantata: vendor-specs
-        kantata/mavenlink-{time-entries,expenses,timesheet-submissions}-api-openapi.yml, read
-        2026-12-07)."""
-        q = dict(call.query)
-        for name in ("active_submission_id", "status" if kind == "timesheet_submissions" else ""):
-            q.pop(name, None)  # our field names are no filters
-        renames = {"time_entries": ("with_timesheet_id", "active_submission_id"),
-                   "expenses": ("with_expense_report_id", "active_submission_id"),
-                   "timesheet_submissions": ("statuses", "status")}  # fmt: skip
-        if kind in renames and renames[kind][0] in q:
-            q[renames[kind][1]] = q.pop(renames[kind][0])
-        return q
+    # -- HTTP: Kantata's side-loaded envelope (listings in mocks._psa_listings) --------------
 
     def _envelope(
         self,
@@ -384,99 +330,6 @@ class PsaMock(ExpensesMixin, RatesMixin):
                     if ref is not None and ref not in side:
                         side[ref] = self.tables.get(call.tenant, collection, ref)
         return body
-
-    def _lister(self, kind: str) -> Any:
-        def list_records(call: Call) -> Reply:
-            check_filters(call)
-            number = call.int_query("page", 1, low=1)
-            size = call.int_query("per_page", 20, low=1, high=MAX_PER_PAGE)
-            q, table = self._query(call, kind), self.tables.table(call.tenant, kind)
-            given = [name for name in FILTERS if name in q
-                     and (kind in UPDATED_KINDS or name not in UPDATED)]  # fmt: skip
-            one = len(given) == 1 and table.indexed(given[0]) and "," not in q[given[0]]
-            if not given or one:
-                where = (given[0], q[given[0]]) if given else None  # a page of an index
-                total = self.tables.count(call.tenant, kind, where)
-                chunk = self.tables.window(call.tenant, kind, (number - 1) * size, size, where)
-            else:
-                rows = [r for r in self._candidates(call.tenant, q, kind)
-                        if self._matches(call.tenant, q, r, kind)]  # fmt: skip
-                total, start = len(rows), (number - 1) * size
-                chunk = rows[start : start + size]
-            count = max(1, -(-total // size))
-            meta = {
-                "count": total,
-                "page_count": count,
-                "page_number": number,
-                "page_size": size,
-            }
-            return Reply(200, self._envelope(call, kind, chunk, total, meta))
-
-        return list_records
-
-    def _reader(self, kind: str) -> Any:
-        def read(call: Call) -> Reply:
-            label = kind.replace("_", " ").removesuffix("s").replace("entrie", "entry")
-            record = self.tables.get(call.tenant, kind, call.params["id"], label)
-            return Reply(200, self._envelope(call, kind, [record]))
-
-        return read
-
-    def _candidates(self, tenant: str, q: dict[str, str], kind: str) -> Any:
-        """Rows worth filtering: a submission's own entries when filtering by submission (the
-        common integration query), so it costs the submission's size, not the account's."""
-        submission_id = q.get("active_submission_id")
-        if kind == "time_entries" and submission_id is not None:
-            submission = self.tables.table(tenant, "timesheet_submissions").get(submission_id)
-            entries = self.tables.table(tenant, "time_entries")
-            return [entries[i] for i in submission["time_entry_ids"]] if submission else []
-        if kind == "expenses" and submission_id is not None:
-            report = self.tables.table(tenant, "expense_reports").get(submission_id)
-            expenses = self.tables.table(tenant, "expenses")
-            return [expenses[i] for i in report["expense_ids"]] if report else []
-        if kind == "invoices" and "workspace_id" in q:  # a workspace's invoices, not the year's
-            invoices = self.tables.table(tenant, "invoices")
-            return [invoices[i] for i in self.invoices_of.get((tenant, q["workspace_id"]), [])]
-        after = moment_param("updated_after", q.get("updated_after"))
-        if after is not None and kind in UPDATED_KINDS:  # the night's changes, not the year's
-            before = moment_param("updated_before", q.get("updated_before"))
-            rows = self.tables.table(tenant, kind)
-            keys = self.changes.changed(tenant, kind, after, before)
-            self.tables.scanned += len(keys)
-            return [rows[k] for k in keys]
-        table = self.tables.table(tenant, kind)
-        for name in INDEXED_FILTERS:
-            if name in q and table.indexed(name) and "," not in q[name]:
-                return self.tables.where(tenant, kind, name, q[name])
-        return self.tables.all(tenant, kind)
-
-    def _matches(self, tenant: str, q: dict[str, str], row: dict[str, Any], kind: str) -> bool:
-        for name in ("workspace_id", "active_submission_id", "user_id", "state", *RATE_FILTERS):
-            if name in RATE_FILTERS and kind != "rate_card_versions":
-                continue  # a filter the listing does not know is ignored
-            if name not in q or str(row.get(name)) == q[name]:
-                continue
-            if name != "workspace_id" or q[name] not in row.get("workspace_ids", ()):
-                return False  # (an invoice names its workspaces in workspace_ids)
-        status = row.get("status")
-        status = status["message"] if isinstance(status, dict) else status  # a workspace's
-        if "status" in q and str(status) not in q["status"].split(","):
-            return False
-        approved = truthy("approved", q.get("approved"))
-        if approved is not None and self.approved(tenant, kind, row) != approved:
-            return False
-        invoiced = row.get("is_invoiced") or row.get("invoice_id") is not None
-        if truthy("uninvoiced", q.get("uninvoiced")) and invoiced:
-            return False
-        if truthy("invoiced", q.get("invoiced")) and not invoiced:
-            return False
-        if kind in UPDATED_KINDS and not updated_within(q, str(row["updated_at"])):
-            return False
-        if "date_performed_between" in q:
-            start, _, end = q["date_performed_between"].partition(":")
-            if not start <= str(row.get("date_performed")) <= end:
-                return False
-        return True
 
     # -- HTTP: writes ------------------------------------------------------------------------
 
@@ -514,28 +367,6 @@ class PsaMock(ExpensesMixin, RatesMixin):
         workspace.update(patch, updated_at=now)
         return Reply(200, self._envelope(call, "workspaces", [workspace]))
 
-    def _create_milestone(self, call: Call) -> Reply:
-        data = call.parse(BillingMilestoneIn, "billing_milestone")
-        workspace_id = str(data.workspace_id)
-        self.tables.get(call.tenant, "workspaces", workspace_id, "workspace")
-        fields = plain(data)
-        given = fields.pop("external_reference")
-        milestone = self._new(
-            call.tenant,
-            "billing_milestones",
-            {
-                **fields,
-                "workspace_id": workspace_id,
-                "external_reference_ids": [],
-                "state": "planned",
-                "completed_at": None,
-                "accepted_at": None,
-                "invoice_id": None,
-            },
-        )
-        self._refer(call.tenant, "billing_milestones", milestone, given)
-        return Reply(201, self._envelope(call, "billing_milestones", [milestone]))
-
     def _update_time_entry(self, call: Call) -> Reply:
         entry = self.tables.get(call.tenant, "time_entries", call.params["id"], "time entry")
         patch = plain(call.parse(TimeEntryPatch, "time_entry"), exclude_unset=True)
@@ -550,64 +381,6 @@ class PsaMock(ExpensesMixin, RatesMixin):
         self._touched(call.tenant, "time_entries", entry)
         return Reply(200, self._envelope(call, "time_entries", [entry]))
 
-    def _create_invoice(self, call: Call) -> Reply:
-        """Record an invoice and mark its entries and milestones INVOICED, all or nothing."""
-        data = call.parse(InvoiceIn, "invoice")
-        tenant, workspace_id = call.tenant, str(data.workspace_id)
-        self.tables.get(tenant, "workspaces", workspace_id, "workspace")
-        entries = [
-            self.tables.get(tenant, "time_entries", i, "time entry") for i in data.time_entry_ids
-        ]
-        milestones = [
-            self.tables.get(tenant, "billing_milestones", i, "billing milestone")
-            for i in data.billing_milestone_ids
-        ]
-        expenses = [self.tables.get(tenant, "expenses", i, "expense") for i in data.expense_ids]
-        errors = [
-            {"field": f"invoice.{name}[{k}]", "message": "listed twice"}
-            for name, ids in (
-                ("time_entry_ids", data.time_entry_ids),
-                ("expense_ids", data.expense_ids),
-                ("billing_milestone_ids", data.billing_milestone_ids),
-            )
-            for k in repeats(ids)
-        ]
-        errors += [
-            {"field": f"invoice.time_entry_ids[{k}]", "message": why}
-            for k, e in enumerate(entries)
-            for why in self._uninvoiceable(tenant, "time_entries", e, data)
-        ]
-        errors += [
-            {"field": f"invoice.expense_ids[{k}]", "message": why}
-            for k, e in enumerate(expenses)
-            for why in self._uninvoiceable(tenant, "expenses", e, data)
-        ]
-        errors += [
-            {"field": f"invoice.billing_milestone_ids[{k}]", "message": why}
-            for k, m in enumerate(milestones)
-            for why in (["already invoiced"] if m["invoice_id"] else [])
-            + ([] if m["state"] == "accepted" else ["not accepted"])
-        ]
-        if errors:
-            raise Problem(
-                422, "Unprocessable Entity", "some items cannot be invoiced", errors=errors
-            )
-        fields = plain(data)
-        given = fields.pop("external_reference")
-        del fields["workspace_id"]
-        invoice = self._new(tenant, "invoices", {
-            **fields, "workspace_ids": [workspace_id], "external_reference_ids": [],
-        })  # fmt: skip
-        self._refer(tenant, "invoices", invoice, given)
-        self.invoices_of.setdefault((tenant, workspace_id), []).append(invoice["id"])
-        for entry in entries:
-            entry.update(invoice_id=invoice["id"], is_invoiced=True)
-        for expense in expenses:
-            expense.update(is_invoiced=True)  # Kantata's expense names no invoice
-        for milestone in milestones:
-            milestone.update(invoice_id=invoice["id"])
-        return Reply(201, self._envelope(call, "invoices", [invoice]))
-
     def approved(self, tenant: str, kind: str, row: dict[str, Any]) -> bool:
         """A time entry's own ``approved``; an expense is approved when its report is (Kantata's
         expense has no such field; its ``approved`` filter means "on an approved report")."""
@@ -616,15 +389,3 @@ class PsaMock(ExpensesMixin, RatesMixin):
         report = row["active_submission_id"]
         found = report and self.tables.table(tenant, "expense_reports").get(report)
         return bool(found) and found["status"] == "approved"
-
-    def _uninvoiceable(
-        self, tenant: str, kind: str, entry: dict[str, Any], data: InvoiceIn
-    ) -> list[str]:
-        reasons = []
-        if entry["is_invoiced"]:
-            reasons.append("already invoiced")
-        if not self.approved(tenant, kind, entry):
-            reasons.append("not approved")
-        if entry["workspace_id"] != str(data.workspace_id):
-            reasons.append("belongs to another workspace")
-        return reasons
