@@ -25,7 +25,7 @@ from mocks._auth import secure
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso
 from mocks._tax_errors import AvaTaxError, as_avatax, avatax_error
-from mocks._tax_lines import TaxedLines
+from mocks._tax_lines import Answers, TaxedLines, answer
 from mocks._tax_rules import LineIn, RuleError, TaxRules, compute, source
 
 __all__ = ["TaxMock", "TaxRules"]
@@ -132,12 +132,6 @@ def _conflict(code: str, detail: str, error: str) -> AvaTaxError:
     return avatax_error(400, error, f"transaction {code!r}: {detail}", "code")
 
 
-def _answer(record: dict[str, Any]) -> dict[str, Any]:
-    """A stored (or estimated) transaction as AvaTax answers it: its lines' rows made from the
-    columns it keeps (``mocks._tax_lines``), in the same place among its fields."""
-    return {**record, "lines": record["lines"].rows()}
-
-
 class TaxMock:
     """An AvaTax account per tenant, taxing with its own copy of ``rules``."""
 
@@ -168,13 +162,14 @@ class TaxMock:
 
     # -- inspection by the simulator ------------------------------------------------------
 
-    def transactions(self, tenant: str) -> list[dict[str, Any]]:
-        """The current revision of every stored transaction, in order of first creation."""
-        return [_answer(d) for d in self.tables.all(tenant, "documents")]
+    def transactions(self, tenant: str) -> Answers:
+        """The current revision of every stored transaction, in order of first creation,
+        each made into AvaTax's answer when it is read (``mocks._tax_lines.Answers``)."""
+        return Answers(list(self.tables.all(tenant, "documents")))
 
     def revisions(self, tenant: str) -> list[dict[str, Any]]:
         """Every stored revision, adjusted ones included, in order of creation."""
-        return [_answer(r) for r in self.tables.all(tenant, "transactions")]
+        return [answer(r) for r in self.tables.all(tenant, "transactions")]
 
     def estimate(self, tenant: str, model: dict[str, Any]) -> dict[str, Any]:
         """A ``SalesOrder`` estimate (never stored) of ``model``, a CreateTransactionModel, in
@@ -186,18 +181,18 @@ class TaxMock:
         tx = CreateTransactionIn.model_validate({**model, "type": "SalesOrder"})
         if tx.code is None:
             raise _invalid("code", "the connector names the document it estimates")
-        return _answer(self._calculate(tx, ""))
+        return answer(self._calculate(tx, ""))
 
     # -- HTTP -----------------------------------------------------------------------------
 
     def _create(self, call: Call) -> Reply:
         body = self._transact(call.tenant, call.parse(CreateTransactionIn), "", None)
-        return Reply(200, _answer(body))
+        return Reply(200, answer(body))
 
     def _create_or_adjust(self, call: Call) -> Reply:
         data = call.parse(CreateOrAdjustIn)
         tx = data.createTransactionModel
-        return Reply(200, _answer(self._transact(call.tenant, tx, "createTransactionModel.", data)))
+        return Reply(200, answer(self._transact(call.tenant, tx, "createTransactionModel.", data)))
 
     def _transact(
         self, tenant: str, tx: CreateTransactionIn, prefix: str, adjust: CreateOrAdjustIn | None
@@ -340,7 +335,7 @@ class TaxMock:
         return record
 
     def _read(self, call: Call) -> Reply:
-        return Reply(200, _answer(self._document(call)))
+        return Reply(200, answer(self._document(call)))
 
     def _list(self, call: Call) -> Reply:
         if "$filter" in call.query:
@@ -356,7 +351,7 @@ class TaxMock:
         where = ("companyCode", company)
         total = self.tables.count(call.tenant, "documents", where)
         rows = self.tables.window(call.tenant, "documents", skip, top, where)
-        body: dict[str, Any] = {"@recordsetCount": total, "value": [_answer(r) for r in rows]}
+        body: dict[str, Any] = {"@recordsetCount": total, "value": [answer(r) for r in rows]}
         if skip + top < total:
             query = urlencode({"$top": top, "$skip": skip + top}, safe="$")
             body["@nextLink"] = f"{API}/companies/{quote(company, safe='')}/transactions?{query}"
@@ -372,7 +367,7 @@ class TaxMock:
             )
         if record["status"] == "Saved":
             record.update(status="Committed", modifiedDate=iso(self.clock()))
-        return Reply(200, _answer(record))
+        return Reply(200, answer(record))
 
     def _void(self, call: Call) -> Reply:
         reason = call.parse(VoidIn).code
@@ -385,4 +380,4 @@ class TaxMock:
             )
         if record["status"] != "Cancelled":
             record.update(status="Cancelled", modifiedDate=iso(self.clock()))
-        return Reply(200, _answer(record))
+        return Reply(200, answer(record))
