@@ -3,6 +3,7 @@ date, the rate for the consultant's role and country, the contract's rounding ru
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -57,7 +58,7 @@ def _price_hours(
     # minutes x rate / 60, divided last: hours like 8/60 have no exact decimal, and rounding
     # a rounded product breaks half-cent cases; the quantity shown is rounded for display only
     exact = Decimal(minutes) * rate / MINUTES_PER_HOUR
-    hours = (Decimal(minutes) / MINUTES_PER_HOUR).quantize(HOURS_SHOWN)
+    hours = _hours_shown(minutes)
     return InvoiceLine(
         description=f"{day} {name}, {role} ({country})",
         quantity=hours,
@@ -118,6 +119,13 @@ def price_milestone(psa_id: str, milestone: Milestone, contract: Contract) -> In
         source_ids=(source_id("billing_milestone", psa_id),),
         contract_version_id=version.id,
     )
+
+
+@functools.cache
+def _hours_shown(minutes: int) -> Decimal:
+    """The hours a line shows for ``minutes``: one shared Decimal per duration (a billed line
+    keeps it for the run; a firm logs a few dozen distinct durations)."""
+    return (Decimal(minutes) / MINUTES_PER_HOUR).quantize(HOURS_SHOWN)
 
 
 class TimePrice:
