@@ -40,7 +40,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -286,10 +286,14 @@ class LineIn:
 
 def compute(
     rules: TaxRules, sourcing: Sourcing, lines: Sequence[LineIn], quantum: Decimal
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Taxed lines (``tax``, ``taxableAmount``, ``exemptAmount``, ``details``) and the summary."""
+) -> tuple[list[bool], tuple[list[Decimal], ...]]:
+    """Whether each line is charged, and each levy's tax on each line (per levy, per line),
+    rounded at the jurisdiction's level. ``mocks._tax_lines`` makes AvaTax's line, detail
+    and summary rows of them."""
     charged = [sourcing.charged and ln.tax_code not in rules.non_taxable_codes for ln in lines]
     level = rules.rounding.get(sourcing.jurisdiction, rules.default_rounding)
+    # a line not charged is taxed 0 at the minor unit, whatever the rounding: one shared zero
+    zero = Decimal(0).quantize(quantum)
     taxes: list[list[Decimal]] = []  # per levy, per line
     for levy in sourcing.levies:
         exact = [
@@ -298,56 +302,8 @@ def compute(
         if level == "document":
             taxes.append(_allocate(exact, quantum))
         else:
-            taxes.append([e.quantize(quantum, ROUND_HALF_UP) for e in exact])
-    zero = Decimal(0).quantize(quantum)
-    out: list[dict[str, Any]] = []
-    for k, (line, c) in enumerate(zip(lines, charged, strict=True)):
-        taxable, exempt = (line.amount, zero) if c else (zero, line.amount)
-        details = [
-            {
-                "country": levy.country,
-                "region": levy.region,
-                "jurisType": levy.juris_type,
-                "jurisdictionType": "Country" if levy.juris_type == "CNT" else "State",
-                "jurisCode": levy.juris_code,
-                "jurisName": levy.juris_name,
-                "taxName": levy.tax_name,
-                "rate": levy.rate if c else Decimal(0),
-                "tax": taxes[j][k],
-                "taxableAmount": taxable,
-                "nonTaxableAmount": exempt,
-                "reportingTax": taxes[j][k],
-            }
-            for j, levy in enumerate(sourcing.levies)
-        ]
-        tax = sum((per_line[k] for per_line in taxes), zero)
-        out.append(
-            {"tax": tax, "taxableAmount": taxable, "exemptAmount": exempt, "details": details}
-        )
-    return out, _summary(out)
-
-
-def _summary(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for line in lines:
-        for d in line["details"]:
-            key = (d["country"], d["region"], d["jurisCode"], d["taxName"], d["rate"])
-            row = rows.setdefault(
-                key,
-                {
-                    "country": d["country"],
-                    "region": d["region"],
-                    "jurisType": d["jurisdictionType"],
-                    "jurisCode": d["jurisCode"],
-                    "jurisName": d["jurisName"],
-                    "taxName": d["taxName"],
-                    "rate": d["rate"],
-                    "taxable": Decimal(0),
-                    "nonTaxable": Decimal(0),
-                    "tax": Decimal(0),
-                },
-            )
-            row["taxable"] += d["taxableAmount"]
-            row["nonTaxable"] += d["nonTaxableAmount"]
-            row["tax"] += d["tax"]
-    return list(rows.values())
+            taxes.append(
+                [e.quantize(quantum, ROUND_HALF_UP) if c else zero
+                 for e, c in zip(exact, charged, strict=True)]
+            )  # fmt: skip
+    return charged, tuple(taxes)

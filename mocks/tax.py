@@ -25,6 +25,7 @@ from mocks._auth import secure
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso
 from mocks._tax_errors import AvaTaxError, as_avatax, avatax_error
+from mocks._tax_lines import Answers, TaxedLines, answer
 from mocks._tax_rules import LineIn, RuleError, TaxRules, compute, source
 
 __all__ = ["TaxMock", "TaxRules"]
@@ -161,13 +162,14 @@ class TaxMock:
 
     # -- inspection by the simulator ------------------------------------------------------
 
-    def transactions(self, tenant: str) -> list[dict[str, Any]]:
-        """The current revision of every stored transaction, in order of first creation."""
-        return list(self.tables.all(tenant, "documents"))
+    def transactions(self, tenant: str) -> Answers:
+        """The current revision of every stored transaction, in order of first creation,
+        each made into AvaTax's answer when it is read (``mocks._tax_lines.Answers``)."""
+        return Answers(list(self.tables.all(tenant, "documents")))
 
     def revisions(self, tenant: str) -> list[dict[str, Any]]:
         """Every stored revision, adjusted ones included, in order of creation."""
-        return list(self.tables.all(tenant, "transactions"))
+        return [answer(r) for r in self.tables.all(tenant, "transactions")]
 
     def estimate(self, tenant: str, model: dict[str, Any]) -> dict[str, Any]:
         """A ``SalesOrder`` estimate (never stored) of ``model``, a CreateTransactionModel, in
@@ -179,17 +181,18 @@ class TaxMock:
         tx = CreateTransactionIn.model_validate({**model, "type": "SalesOrder"})
         if tx.code is None:
             raise _invalid("code", "the connector names the document it estimates")
-        return self._calculate(tx, "")
+        return answer(self._calculate(tx, ""))
 
     # -- HTTP -----------------------------------------------------------------------------
 
     def _create(self, call: Call) -> Reply:
-        return Reply(200, self._transact(call.tenant, call.parse(CreateTransactionIn), "", None))
+        body = self._transact(call.tenant, call.parse(CreateTransactionIn), "", None)
+        return Reply(200, answer(body))
 
     def _create_or_adjust(self, call: Call) -> Reply:
         data = call.parse(CreateOrAdjustIn)
         tx = data.createTransactionModel
-        return Reply(200, self._transact(call.tenant, tx, "createTransactionModel.", data))
+        return Reply(200, answer(self._transact(call.tenant, tx, "createTransactionModel.", data)))
 
     def _transact(
         self, tenant: str, tx: CreateTransactionIn, prefix: str, adjust: CreateOrAdjustIn | None
@@ -284,20 +287,17 @@ class TaxMock:
             LineIn(n, line.amount.quantize(quantum), line.taxCode)
             for n, line in zip(numbers, tx.lines, strict=True)
         ]
-        taxed, summary = compute(self.rules, sourcing, items, quantum)
-        lines = [
-            {
-                "lineNumber": item.number,
-                "quantity": line.quantity,
-                "lineAmount": item.amount,
-                **{k: v for k, v in result.items() if k != "details"},
-                "taxCode": line.taxCode,
-                "description": line.description,
-                "details": result["details"],
-            }
-            for item, line, result in zip(items, tx.lines, taxed, strict=True)
-        ]
         zero = Decimal(0).quantize(quantum)
+        lines = TaxedLines.of(
+            sourcing.levies,
+            zero,
+            numbers,
+            [line.quantity for line in tx.lines],
+            ([i.amount for i in items], [i.tax_code for i in items],
+             [line.description for line in tx.lines]),
+            compute(self.rules, sourcing, items, quantum),
+        )  # fmt: skip
+        pairs = list(zip(lines.amounts, lines.charged, strict=True))
         return {
             "id": 0,
             "code": tx.code,
@@ -309,16 +309,16 @@ class TaxMock:
             "currencyCode": tx.currencyCode,
             "businessIdentificationNo": tx.businessIdentificationNo,
             "purchaseOrderNo": tx.purchaseOrderNo,
-            "totalAmount": sum((ln["lineAmount"] for ln in lines), zero),
-            "totalTax": sum((ln["tax"] for ln in lines), zero),
-            "totalTaxable": sum((ln["taxableAmount"] for ln in lines), zero),
-            "totalExempt": sum((ln["exemptAmount"] for ln in lines), zero),
+            "totalAmount": sum(lines.amounts, zero),
+            "totalTax": sum(lines.line_taxes(), zero),
+            "totalTaxable": sum((a if c else zero for a, c in pairs), zero),
+            "totalExempt": sum((zero if c else a for a, c in pairs), zero),
             "version": 1,
             "adjustmentReason": "NotAdjusted",
             "adjustmentDescription": None,
             "modifiedDate": iso(self.clock()),
             "lines": lines,
-            "summary": summary,
+            "summary": lines.summary(),
             "messages": list(sourcing.messages),
         }
 
@@ -335,7 +335,7 @@ class TaxMock:
         return record
 
     def _read(self, call: Call) -> Reply:
-        return Reply(200, self._document(call))
+        return Reply(200, answer(self._document(call)))
 
     def _list(self, call: Call) -> Reply:
         if "$filter" in call.query:
@@ -351,7 +351,7 @@ class TaxMock:
         where = ("companyCode", company)
         total = self.tables.count(call.tenant, "documents", where)
         rows = self.tables.window(call.tenant, "documents", skip, top, where)
-        body: dict[str, Any] = {"@recordsetCount": total, "value": rows}
+        body: dict[str, Any] = {"@recordsetCount": total, "value": [answer(r) for r in rows]}
         if skip + top < total:
             query = urlencode({"$top": top, "$skip": skip + top}, safe="$")
             body["@nextLink"] = f"{API}/companies/{quote(company, safe='')}/transactions?{query}"
@@ -367,7 +367,7 @@ class TaxMock:
             )
         if record["status"] == "Saved":
             record.update(status="Committed", modifiedDate=iso(self.clock()))
-        return Reply(200, record)
+        return Reply(200, answer(record))
 
     def _void(self, call: Call) -> Reply:
         reason = call.parse(VoidIn).code
@@ -380,4 +380,4 @@ class TaxMock:
             )
         if record["status"] != "Cancelled":
             record.update(status="Cancelled", modifiedDate=iso(self.clock()))
-        return Reply(200, record)
+        return Reply(200, answer(record))

@@ -201,7 +201,8 @@ def _field_names(thing: Any) -> list[str]:
     if isinstance(fields, dict):
         state = ["__dict__", "__pydantic_extra__", "__pydantic_fields_set__"]
         return [*fields, *state, "__pydantic_private__"]
-    return []
+    slots = thing.__dict__.get("__slots__", ())  # a plain slotted class: its slots' names
+    return [slots] if isinstance(slots, str) else list(slots)
 
 
 def _encode(key: Any) -> str:

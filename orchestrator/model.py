@@ -7,9 +7,10 @@ Adapters translate vendor payloads into these models at the edge, so process flo
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,7 +35,39 @@ __all__ = [
 
 
 class _Model(BaseModel):
+    """Frozen models whose copies share their field-name sets.
+
+    pydantic gives every instance its own ``__pydantic_fields_set__`` (which fields were
+    given), and ``model_copy`` a copy of it: for a taxed invoice line kept by the ledger for
+    the whole run, that set (~470 bytes) weighed more than the line's values (issue 14). The
+    sets are read only (a frozen model refuses ``setattr``, and ``model_copy`` copies the set
+    before it adds to it), so copies and unpickled models share one set per distinct set of
+    names (``_shared_names``)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copied = super().model_copy(update=update, deep=deep)
+        object.__setattr__(copied, "__pydantic_fields_set__",
+                           _shared_names(copied.__pydantic_fields_set__))  # fmt: skip
+        return copied
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        object.__setattr__(self, "__pydantic_fields_set__",
+                           _shared_names(self.__pydantic_fields_set__))  # fmt: skip
+
+
+# one set per distinct set of field names given (a few dozen at most: bounded by the models)
+_NAMES: dict[frozenset[str], set[str]] = {}
+
+
+def _shared_names(names: set[str]) -> set[str]:
+    key = frozenset(names)
+    shared = _NAMES.get(key)
+    if shared is None:
+        shared = _NAMES[key] = set(key)
+    return shared
 
 
 class LegalEntity(_Model):

@@ -3,8 +3,12 @@ date, the rate for the consultant's role and country, the contract's rounding ru
 
 from __future__ import annotations
 
+import functools
+import sys
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from orchestrator.model import Contract, Expense, InvoiceLine, Milestone, Resource, TimeEntry
 from orchestrator.money import round_amount
@@ -36,27 +40,31 @@ def source_id(kind: str, psa_id: str) -> str:
 
 
 def price_time(entry: TimeEntry, resource: Resource, contract: Contract) -> InvoiceLine:
-    version = contract.version_on(entry.work_date)
+    return _price_hours(entry.id, entry.work_date, entry.minutes, resource.name, resource.role,
+                        resource.country, contract)  # fmt: skip
+
+
+def _price_hours(
+    entry_id: str, day: date, minutes: int, name: str, role: str, country: str, contract: Contract
+) -> InvoiceLine:
+    version = contract.version_on(day)
     if version is None:
-        raise PricingError(
-            f"no contract version of {contract.reference} in force on {entry.work_date}"
-        )
-    rate = version.rate_card.rate(resource.role, resource.country)
+        raise PricingError(f"no contract version of {contract.reference} in force on {day}")
+    rate = version.rate_card.rate(role, country)
     if rate is None:
         raise PricingError(
-            f"{contract.reference} v{version.number} has no rate for "
-            f"{resource.role} in {resource.country}"
+            f"{contract.reference} v{version.number} has no rate for {role} in {country}"
         )
     # minutes x rate / 60, divided last: hours like 8/60 have no exact decimal, and rounding
     # a rounded product breaks half-cent cases; the quantity shown is rounded for display only
-    exact = Decimal(entry.minutes) * rate / MINUTES_PER_HOUR
-    hours = (Decimal(entry.minutes) / MINUTES_PER_HOUR).quantize(HOURS_SHOWN)
+    exact = Decimal(minutes) * rate / MINUTES_PER_HOUR
+    hours = _hours_shown(minutes)
     return InvoiceLine(
-        description=f"{entry.work_date} {resource.name}, {resource.role} ({resource.country})",
+        description=f"{day} {name}, {role} ({country})",
         quantity=hours,
         unit_price=rate,
         amount=round_amount(exact, contract.currency, contract.rounding),
-        source_ids=(source_id("time_entry", entry.id),),
+        source_ids=(source_id("time_entry", entry_id),),
         contract_version_id=version.id,
     )
 
@@ -113,16 +121,57 @@ def price_milestone(psa_id: str, milestone: Milestone, contract: Contract) -> In
     )
 
 
-@dataclass(frozen=True, slots=True)
+@functools.cache
+def _hours_shown(minutes: int) -> Decimal:
+    """The hours a line shows for ``minutes``: one shared Decimal per duration (a billed line
+    keeps it for the run; a firm logs a few dozen distinct durations)."""
+    return (Decimal(minutes) / MINUTES_PER_HOUR).quantize(HOURS_SHOWN)
+
+
 class TimePrice:
     """Prices one time entry on whatever contract version applies when it is invoiced (plain
-    data rather than a closure, so the core's durable store can keep it)."""
+    data rather than a closure, so the core's durable store can keep it).
 
-    entry: TimeEntry
-    resource: Resource
+    A pending or billed item keeps one of these for the whole run, so it keeps only what
+    pricing reads, in slots: the entry's id, day and minutes, and who worked it (name, role,
+    country: interned, so the firm's few hundred distinct values are shared by every item),
+    not the ``TimeEntry`` and ``Resource`` models the PSA adapter built (two pydantic
+    objects with their dicts and field sets: ~2 KB an item, the core's largest retainer in
+    issue 14's profile). ``TimePrice(entry, resource)`` still takes the models."""
+
+    __slots__ = ("country", "day", "entry_id", "minutes", "name", "role")
+
+    def __init__(self, entry: TimeEntry, resource: Resource) -> None:
+        self.entry_id = entry.id
+        self.day = entry.work_date
+        self.minutes = entry.minutes
+        self.name = sys.intern(resource.name)
+        self.role = sys.intern(resource.role)
+        self.country = sys.intern(resource.country)
+
+    def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
+        """Unpickled (a restarted core's ledger): who worked it interned again."""
+        for slot, value in state[1].items():
+            shared = slot in ("name", "role", "country")
+            object.__setattr__(self, slot, sys.intern(value) if shared else value)
 
     def __call__(self, contract: Contract) -> InvoiceLine:
-        return price_time(self.entry, self.resource, contract)
+        return _price_hours(self.entry_id, self.day, self.minutes, self.name, self.role,
+                            self.country, contract)  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TimePrice):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"TimePrice({self.entry_id!r}, {self.day}, {self.minutes}, {self.name!r})"
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ books, carried into ``metrics.json`` unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
@@ -33,7 +34,8 @@ class Books:
     invoices: list[Record] = field(default_factory=list)  # ERP salesInvoices with lines
     credit_memos: list[Record] = field(default_factory=list)  # ERP salesCreditMemos
     payments: list[Record] = field(default_factory=list)  # ERP customer payments
-    tax_documents: list[Record] = field(default_factory=list)  # tax engine transactions
+    # tax engine transactions (from a live run, a sequence that makes each when it is read)
+    tax_documents: Sequence[Record] = field(default_factory=list)
     clm_records: list[Record] = field(default_factory=list)  # CLM contract records
     psa_workspaces: list[Record] = field(default_factory=list)
     psa_rate_card_versions: list[Record] = field(default_factory=list)

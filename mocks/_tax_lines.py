@@ -1,0 +1,194 @@
+"""A taxed document's lines as the tax engine mock keeps them: columns, made into AvaTax's
+line and detail rows when a document is read.
+
+AvaTax answers every line of a transaction with its amounts and a detail row per taxing
+jurisdiction (twelve fields, most of them the jurisdiction's: the same for every line of a
+document). Kept as dicts, a stored line weighed about 1.3 KB, the tax mock's whole share of a
+run's memory (issue 14's profile: ~28 MB of 23,400 lines). A document keeps instead what its
+lines do not share, one list per field (the amounts, the tax per levy, whether each line is
+charged, the request's quantity, tax code and description), and its levies once; the rows
+are rebuilt on each read, the same values in the same order, so an answer's bytes do not
+change. Line numbers are kept only when the request gave numbers other than 1, 2, 3...
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, overload
+
+from mocks._tax_rules import Levy
+
+__all__ = ["Answers", "TaxedLines", "answer"]
+
+
+@dataclass(frozen=True, slots=True)
+class TaxedLines:
+    """The lines of one taxed document (``rows`` makes AvaTax's line rows of them)."""
+
+    levies: tuple[Levy, ...]
+    zero: Decimal  # 0 at the currency's minor unit
+    numbers: tuple[str, ...] | None  # None: "1", "2", ... in order
+    quantities: list[Decimal]
+    amounts: list[Decimal]  # whole minor units
+    tax_codes: list[str | None]
+    descriptions: list[str | None]
+    charged: list[bool]
+    taxes: tuple[list[Decimal], ...]  # per levy, per line
+
+    @classmethod
+    def of(
+        cls,
+        levies: tuple[Levy, ...],
+        zero: Decimal,
+        numbers: Sequence[str],
+        quantities: Sequence[Decimal],
+        columns: tuple[list[Decimal], list[str | None], list[str | None]],
+        taxed: tuple[list[bool], tuple[list[Decimal], ...]],
+    ) -> TaxedLines:
+        """``columns``: amounts, tax codes, descriptions; ``taxed``: what ``compute`` gave.
+        Equal quantities (the same text) are kept once."""
+        plain = all(n == str(k) for k, n in enumerate(numbers, start=1))
+        shared: dict[str, Decimal] = {}
+        kept = [shared.setdefault(str(q), q) for q in quantities]
+        amounts, codes, descriptions = columns
+        charged, taxes = taxed
+        return cls(levies, zero, None if plain else tuple(numbers), kept, amounts, codes,
+                   descriptions, charged, taxes)  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.amounts)
+
+    def number(self, k: int) -> str:
+        return str(k + 1) if self.numbers is None else self.numbers[k]
+
+    def line_taxes(self) -> list[Decimal]:
+        """Each line's tax: its levies' taxes, summed."""
+        zero = self.zero
+        return [sum((per_line[k] for per_line in self.taxes), zero) for k in range(len(self))]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """AvaTax's line rows, each with its detail rows."""
+        zero, levies, taxes = self.zero, self.levies, self.taxes
+        out: list[dict[str, Any]] = []
+        for k, (amount, c, tax) in enumerate(
+            zip(self.amounts, self.charged, self.line_taxes(), strict=True)
+        ):
+            taxable, exempt = (amount, zero) if c else (zero, amount)
+            details = [
+                {
+                    "country": levy.country,
+                    "region": levy.region,
+                    "jurisType": levy.juris_type,
+                    "jurisdictionType": _JURISDICTION_TYPES[levy.juris_type],
+                    "jurisCode": levy.juris_code,
+                    "jurisName": levy.juris_name,
+                    "taxName": levy.tax_name,
+                    "rate": levy.rate if c else Decimal(0),
+                    "tax": taxes[j][k],
+                    "taxableAmount": taxable,
+                    "nonTaxableAmount": exempt,
+                    "reportingTax": taxes[j][k],
+                }
+                for j, levy in enumerate(levies)
+            ]
+            out.append(
+                {
+                    "lineNumber": self.number(k),
+                    "quantity": self.quantities[k],
+                    "lineAmount": amount,
+                    "tax": tax,
+                    "taxableAmount": taxable,
+                    "exemptAmount": exempt,
+                    "taxCode": self.tax_codes[k],
+                    "description": self.descriptions[k],
+                    "details": details,
+                }
+            )
+        return out
+
+    def summary(self) -> list[dict[str, Any]]:
+        """AvaTax's summary: one row per jurisdiction, tax name and rate, in the order the
+        lines' detail rows first name them."""
+        rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+        zero = self.zero
+        for k, (amount, c) in enumerate(zip(self.amounts, self.charged, strict=True)):
+            taxable, exempt = (amount, zero) if c else (zero, amount)
+            for j, levy in enumerate(self.levies):
+                rate = levy.rate if c else Decimal(0)
+                key = (levy.country, levy.region, levy.juris_code, levy.tax_name, rate)
+                row = rows.get(key)
+                if row is None:
+                    row = rows[key] = {
+                        "country": levy.country,
+                        "region": levy.region,
+                        "jurisType": _JURISDICTION_TYPES[levy.juris_type],
+                        "jurisCode": levy.juris_code,
+                        "jurisName": levy.juris_name,
+                        "taxName": levy.tax_name,
+                        "rate": rate,
+                        "taxable": Decimal(0),
+                        "nonTaxable": Decimal(0),
+                        "tax": Decimal(0),
+                    }
+                row["taxable"] += taxable
+                row["nonTaxable"] += exempt
+                row["tax"] += self.taxes[j][k]
+        return list(rows.values())
+
+
+_JURISDICTION_TYPES = {"CNT": "Country", "STA": "State"}
+
+
+def answer(record: dict[str, Any]) -> dict[str, Any]:
+    """A stored (or estimated) transaction as AvaTax answers it: its lines' rows made from the
+    columns it keeps, in the same place among its fields."""
+    return {**record, "lines": record["lines"].rows()}
+
+
+class Answers(Sequence[dict[str, Any]]):
+    """Stored transactions as AvaTax answers them, each made when it is read: what the
+    simulator's books get (``TaxMock.transactions``). The books of a big run read every
+    document once or twice (the oracle's tax totals, the run folder's file); made all at
+    once, the answers would weigh again what the columns saved, at the run's peak. Equal to
+    any sequence of the same answers; a deep copy or a pickle is a plain list of them."""
+
+    __slots__ = ("_records",)
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self._records = records
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [answer(r) for r in self._records[index]]
+        return answer(self._records[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(answer, self._records)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists: unhashable as they are
+
+    def __repr__(self) -> str:
+        return f"Answers({list(self)!r})"
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> list[dict[str, Any]]:
+        return copy.deepcopy(list(self), memo)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (list, (list(self),))
