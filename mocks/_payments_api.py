@@ -32,6 +32,7 @@ __all__ = [
     "LIVEMODE",
     "MAX_KEY_LENGTH",
     "Order",
+    "StripeObjects",
     "created_bounds",
     "fingerprint",
     "idempotent",
@@ -224,3 +225,28 @@ def within(created: int, bounds: dict[str, int]) -> bool:
         and ("lt" not in bounds or created < bounds["lt"])
         and ("lte" not in bounds or created <= bounds["lte"])
     )
+
+
+class StripeObjects:
+    """What the payments mock's rooms (customers, payers) use of the mock that holds them:
+    its tables, its clock in Unix seconds, storing an object and emitting Stripe's event for
+    it. ``mocks.payments.PaymentsMock`` defines each; declared once here so the rooms type-check
+    on their own."""
+
+    tables: Any
+
+    def _now(self) -> int:
+        raise NotImplementedError
+
+    def _insert(self, tenant: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _emit(
+        self,
+        tenant: str,
+        kind: str,
+        obj: dict[str, Any],
+        key: str | None = None,
+        previous: dict[str, Any] | None = None,
+    ) -> None:
+        raise NotImplementedError

@@ -13,37 +13,19 @@ import copy
 from typing import Any
 
 from mocks._http import Call, Reply
-from mocks._payments_api import LIVEMODE, Order, list_page, only, stripe_id
+from mocks._payments_api import LIVEMODE, Order, StripeObjects, list_page, only, stripe_id
 from mocks._payments_forms import CustomerIn, decode_form, metadata, validate
 
 __all__ = ["CustomersMixin"]
 
 
-class CustomersMixin:
+class CustomersMixin(StripeObjects):
     """The ``/v1/customers`` handlers (``mocks.payments`` registers the routes)."""
-
-    tables: Any
 
     def _order(self, tenant: str, kind: str) -> Order:
         raise NotImplementedError
 
     def _find(self, call: Call, kind: str, record_id: str, param: str) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _now(self) -> int:
-        raise NotImplementedError
-
-    def _insert(self, tenant: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _emit(
-        self,
-        tenant: str,
-        kind: str,
-        obj: dict[str, Any],
-        key: str | None = None,
-        previous: dict[str, Any] | None = None,
-    ) -> None:
         raise NotImplementedError
 
     def _list_customers(self, call: Call) -> Reply:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from mocks._payments_api import LIVEMODE, stripe_id
+from mocks._payments_api import LIVEMODE, StripeObjects, stripe_id
 
 __all__ = ["DISPUTE_REASONS", "PayersMixin"]
 
@@ -26,7 +26,7 @@ DISPUTE_REASONS = (
 )  # fmt: skip
 
 
-class PayersMixin:
+class PayersMixin(StripeObjects):
     """``fund``, ``fail`` and ``dispute``: the simulated clients' side of a payment."""
 
     tables: Any
@@ -36,22 +36,6 @@ class PayersMixin:
         raise NotImplementedError
 
     def _instructions(self, intent: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _now(self) -> int:
-        raise NotImplementedError
-
-    def _insert(self, tenant: str, kind: str, record: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _emit(
-        self,
-        tenant: str,
-        kind: str,
-        obj: dict[str, Any],
-        key: str | None = None,
-        previous: dict[str, Any] | None = None,
-    ) -> None:
         raise NotImplementedError
 
     def fund(self, tenant: str, intent_id: str, amount: int) -> dict[str, Any]:
