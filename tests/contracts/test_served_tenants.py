@@ -35,6 +35,12 @@ ADMIN = {"authorization": "Bearer admin"}
 # journal payment read, four links deep, was drawn too rarely until the journal list linked
 # to it through ``$expand=customerPayments``, three links deep.)
 UNREACHED: dict[str, set[str]] = {vendor: set() for vendor in VENDORS}
+# Not yet every time: the credit memo lines read (a memo needs a posted invoice of a customer in
+# the memo's currency first) was missed by one tenant of two in one fresh-clone CI run of two
+# (2026-12-07, 100 scenarios of 20 steps); reached in the other. The gap is open.
+UNREACHED["erp"] = {
+    "GET /api/v2.0/companies({company_id})/salesCreditMemos({id})/salesCreditMemoLines"
+}
 
 # The stateful phase's budget per vendor, (scenarios, steps per scenario), also in the bounded
 # run, over the specs' own links only (``inferred_links=False``). A chain from a list to a
