@@ -54,25 +54,28 @@ _RATE_FILTER = re.compile(
 
 
 class CustomerIn(Strict):
+    """BC's customer create body; text lengths are its Customer table's (ID 18, cited in
+    contracts/erp.yaml: a longer value is BC's 400)."""
+
     displayName: str = Field(min_length=1, max_length=100)
     type: Literal["Company", "Person"] = "Company"
-    addressLine1: str | None = None
-    city: str | None = None
+    addressLine1: str | None = Field(default=None, max_length=100)
+    city: str | None = Field(default=None, max_length=30)
     state: str | None = Field(default=None, max_length=30)
-    postalCode: str | None = None
+    postalCode: str | None = Field(default=None, max_length=20)
     country: str = Field(pattern=r"^[A-Z]{2}$")
-    email: str | None = None
-    taxRegistrationNumber: str | None = None
+    email: str | None = Field(default=None, max_length=80)
+    taxRegistrationNumber: str | None = Field(default=None, max_length=20)
     currencyCode: str = currency_field()
 
 
 class CustomerPatch(Strict):
     displayName: str | None = Field(default=None, min_length=1, max_length=100)
-    addressLine1: str | None = None
-    city: str | None = None
+    addressLine1: str | None = Field(default=None, max_length=100)
+    city: str | None = Field(default=None, max_length=30)
     state: str | None = Field(default=None, max_length=30)
-    email: str | None = None
-    taxRegistrationNumber: str | None = None
+    email: str | None = Field(default=None, max_length=80)
+    taxRegistrationNumber: str | None = Field(default=None, max_length=20)
 
     check = field_validator("displayName")(not_null)
 

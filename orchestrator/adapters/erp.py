@@ -31,6 +31,11 @@ CREATE_ATTEMPTS = 3
 # Statuses after which the write may have happened: a lost answer (the resilience layer's
 # unknown outcome is a 504) or a server error mid-write. A 503 or 429 proves BC did nothing.
 _MAYBE_WRITTEN = frozenset({500, 502, 504})
+# Business Central's Customer table holds shorter address texts than Salesforce's account
+# (BillingStreet 255, BillingCity 40): a careful integration cuts them to BC's lengths (the
+# ERP spec's CustomerCreate cites them) rather than have the customer refused. The tax ID is
+# sent whole: a VAT number cut short is a wrong one, and BC's 400 says so.
+_CUSTOMER_TEXT = {"addressLine1": 100, "city": 30, "state": 30, "postalCode": 20}
 # How often an update that lost the race (a stale If-Match) is re-read and re-applied.
 UPDATE_ATTEMPTS = 3
 # BC's code for a stale If-Match: answered 409 by BC (412 accepted too, as a proxy may say it).
@@ -190,7 +195,7 @@ class ErpAdapter:
                 ("postalCode", deal.postal_code),
             ):
                 if value:
-                    customer[key] = value
+                    customer[key] = value[: _CUSTOMER_TEXT[key]]
             if contract.customer_tax_id:
                 customer["taxRegistrationNumber"] = contract.customer_tax_id
             record = yield from self._create_once(path, customer, "displayName", name)

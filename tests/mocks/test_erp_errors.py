@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from contracts.specs import load
 from tests.mocks.test_behaviour import ErpWorld
 from tests.support.contracts import bc_error, problem
 
@@ -40,6 +41,22 @@ def test_routing_errors_in_bcs_words(world: ErpWorld) -> None:
             "Application_StringExceededLength",
             "displayName",
         ),
+        *(
+            (
+                {"displayName": "x", "country": "DE", "currencyCode": "EUR", field: "x" * (n + 1)},
+                "Application_StringExceededLength",
+                field,
+            )
+            # BC's Customer table lengths (contracts/erp.yaml cites them)
+            for field, n in [
+                ("addressLine1", 100),
+                ("city", 30),
+                ("state", 30),
+                ("postalCode", 20),
+                ("email", 80),
+                ("taxRegistrationNumber", 20),
+            ]
+        ),
         (
             {"displayName": "x", "currencyCode": "EUR"},
             "BadRequest_RequiredParamNotProvided",
@@ -65,6 +82,18 @@ def test_a_refused_body_is_400_with_bcs_code_naming_the_field(
     with _raw(world) as http:
         answer = http.post(f"{world.co}/customers", json=body)
     assert named in bc_error(answer, 400, code)
+
+
+def test_texts_at_bcs_lengths_are_taken(world: ErpWorld) -> None:
+    """The longest values BC's Customer table holds are accepted, and the spec says the same."""
+    longest = {"addressLine1": 100, "city": 30, "state": 30, "postalCode": 20, "email": 80,
+               "taxRegistrationNumber": 20}  # fmt: skip
+    body = {"displayName": "x", "country": "DE", "currencyCode": "EUR"}
+    body |= {field: "x" * n for field, n in longest.items()}
+    with _raw(world) as http:
+        assert http.post(f"{world.co}/customers", json=body).status_code == 201
+    declared = load("erp")["components"]["schemas"]["CustomerCreate"]["properties"]
+    assert {field: declared[field]["maxLength"] for field in longest} == longest
 
 
 def test_media_type_and_json_errors_in_bcs_words(world: ErpWorld) -> None:

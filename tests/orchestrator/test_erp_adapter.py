@@ -211,6 +211,26 @@ def test_two_contracts_of_one_client_set_up_at_once_make_one_customer() -> None:
     assert [c.id for c in made] == ["cust-1", "cust-1"]
 
 
+def test_a_salesforce_address_is_cut_to_bcs_lengths() -> None:
+    """Salesforce holds a 40-character city and a 255-character street; BC's Customer table 30
+    and 100: the customer is made with the texts cut, not refused."""
+    bc = _InterleavedBC()
+    adapter = ErpAdapter(cast(Any, bc), "t")
+    entity = SimpleNamespace(erp_company_id="c1", id="DE01")
+    contract = SimpleNamespace(customer_name="Client GmbH", customer_country="DE",
+                               currency="EUR", customer_tax_id="DE123456789")  # fmt: skip
+    deal = SimpleNamespace(street="S" * 255, city="C" * 40, postal_code="P" * 25, region="R" * 40)
+    flow = adapter.ensure_customer(*cast(Any, (entity, contract, deal)))
+    with pytest.raises(StopIteration):
+        while True:
+            next(flow)
+    (made,) = bc.customers
+    assert (made["addressLine1"], made["city"], made["postalCode"], made["state"]) == (
+        "S" * 100, "C" * 30, "P" * 20, "R" * 30,
+    )  # fmt: skip
+    assert made["taxRegistrationNumber"] == "DE123456789"
+
+
 def _priced(quantity: str, price: str, amount: str, **extra: object) -> InvoiceLine:
     return InvoiceLine(description="2026-03-02 Ada, Engineer (DE)", quantity=Decimal(quantity),
                        unit_price=Decimal(price), amount=Decimal(amount),
