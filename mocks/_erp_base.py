@@ -1,5 +1,6 @@
 """What every Business Central document of the ERP mock shares: company scoping, OData-style
-lists, line pricing, and applying cash and credits to an invoice.
+lists, storing a new document with its lines, and applying cash and credits to an invoice.
+What BC computes on the lines (amounts, discounts, totals) is ``mocks._erp_lines``'s.
 
 The ERP mock's resources (``mocks.erp``, ``mocks._erp_cash``, ``mocks._erp_credits``) are
 mixins over ``ErpBase``. An invoice's ``remainingAmount`` is kept equal to
@@ -11,16 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Any
 from urllib.parse import quote, urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.currencies import MINOR_UNITS
 from mocks._erp_changes import ErpTables
-from mocks._erp_errors import business_rule
+from mocks._erp_errors import refused
 from mocks._erp_etags import INTERNAL, etag, tagged, touch
+from mocks._erp_lines import LineIn, document_totals, line_nets, line_records
 from mocks._erp_odata import (
     Query,
     bad_token,
@@ -37,21 +38,7 @@ from mocks._erp_tax import TaxConnector, line_taxes
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso, plain
 
-__all__ = [
-    "ACCOUNTS",
-    "API",
-    "CO",
-    "MINOR_UNITS",
-    "ErpBase",
-    "LineIn",
-    "Strict",
-    "currency_field",
-    "line_amount",
-    "line_records",
-    "priced_lines",
-    "quantum",
-    "refused",
-]
+__all__ = ["API", "CO", "INDEXES", "ErpBase", "Strict", "currency_field"]
 
 API = "/api/v2.0"
 CO = API + "/companies({company_id})"
@@ -81,144 +68,6 @@ class Strict(BaseModel):
 
 def currency_field() -> Any:
     return Field(pattern=r"^[A-Z]{3}$")
-
-
-# The revenue accounts of every company's chart (G/L accounts a line of type ``Account`` names
-# by ``lineObjectNumber``), set up with the company by the simulated firm like its ``CASH``
-# journal. Numbers and names are the sandbox's own chart, not BC's demo company's.
-ACCOUNTS = {
-    "40100": "Income, services",
-    "40200": "Income, reimbursed expenses",
-    "40300": "Income, service credits",
-}
-# Line properties Business Central computes: a client that sends one gets BC's 400 "Control
-# '<name>' is read-only" (apideck.com, "Business Central gotchas", consulted 2026-12-07; the
-# v2.0 salesInvoiceLine page marks them computed: learn.microsoft.com/dynamics365/
-# business-central/dev-itpro/api-reference/v2.0/resources/dynamics_salesinvoiceline).
-READ_ONLY_LINE_FIELDS = (
-    "id",
-    "documentId",
-    "amountExcludingTax",
-    "amountIncludingTax",
-    "taxPercent",
-    "netAmount",
-    "netTaxAmount",
-    "netAmountIncludingTax",
-    "totalTaxAmount",
-)
-
-
-class LineIn(Strict):
-    """A sales document line as BC v2.0 takes it (invoices and credit memos share the model):
-    what is sold (``lineType`` and ``lineObjectNumber``), ``description``, ``quantity``,
-    ``unitPrice``, an optional line discount and ``taxCode``; BC computes every amount from
-    them, the tax through its AvaTax connector (``mocks._erp_tax``)."""
-
-    lineType: Literal["Account", "Comment"]
-    lineObjectNumber: str | None = Field(default=None, max_length=20)
-    description: str = Field(max_length=100)  # Sales Line "Description": Text[100]
-    quantity: Decimal = Decimal(0)
-    unitPrice: Decimal = Decimal(0)
-    discountAmount: Decimal = Field(default=Decimal(0), ge=0)
-    taxCode: str | None = Field(default=None, max_length=20)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _computed_fields_are_read_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for name in READ_ONLY_LINE_FIELDS:
-                if name in data:
-                    raise ValueError(f"Control '{name}' is read-only")
-        return data
-
-    @model_validator(mode="after")
-    def _what_is_sold(self) -> LineIn:
-        if self.lineType == "Comment":
-            if self.quantity or self.unitPrice or self.discountAmount:
-                raise ValueError("a Comment line carries no quantity, price or amount")
-            return self
-        if self.lineObjectNumber not in ACCOUNTS:
-            raise ValueError(
-                f"lineObjectNumber {self.lineObjectNumber!r} is not a G/L account of this "
-                f"company ({', '.join(ACCOUNTS)})"
-            )
-        if self.quantity <= 0:
-            raise ValueError("quantity must be greater than 0 on an Account line")
-        return self
-
-
-def refused(detail: str, field: str, message: str) -> Problem:
-    """A write Business Central's logic refuses: 400 ``Application_DialogException`` whose
-    message names the field (``mocks._erp_errors``)."""
-    return business_rule(f"{detail} ({field}: {message})")
-
-
-def quantum(currency: str) -> Decimal:
-    """The currency's minor unit (0.01 for EUR), or BC's 400 naming ``currencyCode``. Every ISO
-    4217 currency in use is set up (``MINOR_UNITS``: ISO minor units, from Babel)."""
-    minor = MINOR_UNITS.get(currency)
-    if minor is None:
-        raise refused(f"currency {currency} is not set up", "currencyCode", "unknown currency")
-    return Decimal(1).scaleb(-minor)
-
-
-def line_amount(line: LineIn, unit: Decimal) -> Decimal:
-    """BC's line amount: ``quantity x unitPrice`` rounded to the currency's Amount Rounding
-    Precision (``unit``; BC's Currency table, default 0.01: Microsoft Learn, "Set up
-    currencies", consulted 2026-12-07), halves away from zero (AL ``Round``, direction '='),
-    less the line's ``discountAmount`` (a currency amount)."""
-    gross = (line.quantity * line.unitPrice).quantize(unit, rounding=ROUND_HALF_UP)
-    return gross - line.discountAmount
-
-
-def priced_lines(lines: list[LineIn], currency: str, field: str) -> Decimal:
-    """A document's net total as BC computes it, or a refusal (BC's 400) naming each line whose
-    figures BC cannot take (a discount above the line's value or finer than the currency,
-    figures beyond Decimal's range)."""
-    unit = quantum(currency)
-    minor = MINOR_UNITS[currency]
-    errors = []
-    net = Decimal(0)
-    for k, line in enumerate(lines):
-        try:
-            amount = line_amount(line, unit)
-            whole_discount = line.discountAmount == line.discountAmount.quantize(unit)
-        except ArithmeticError:  # beyond Decimal's context (values like 1e30 or 1e999999)
-            errors.append({"field": f"{field}[{k}]", "message": "amounts out of range"})
-            continue
-        if not whole_discount or line.discountAmount > abs(amount + line.discountAmount):
-            errors.append(
-                {
-                    "field": f"{field}[{k}].discountAmount",
-                    "message": f"must have at most {minor} decimals and not exceed the line",
-                }
-            )
-        net += amount
-    if errors:
-        raise Problem(422, "Unprocessable Entity", "inconsistent line amounts", errors=errors)
-    return net
-
-
-def line_records(
-    lines: list[LineIn], document_id: str, nets: list[Decimal], taxes: list[Decimal]
-) -> list[dict[str, Any]]:
-    """The stored lines of a document, numbered 10000, 20000, ..., with the amounts BC
-    computed (``nets``) and the tax its connector wrote (``taxes``)."""
-    records = []
-    for k, (line, net, tax) in enumerate(zip(lines, nets, taxes, strict=True)):
-        line_id = guid(f"{document_id}:line", k + 1)
-        record = {
-            "@odata.etag": etag(line_id),
-            "id": line_id,
-            "documentId": document_id,
-            "sequence": 10000 * (k + 1),
-            **plain(line),
-            "amountExcludingTax": net,
-            "totalTaxAmount": tax,
-            "amountIncludingTax": net + tax,
-        }
-        records.append(record)
-    return records
 
 
 class ErpBase:
@@ -302,8 +151,7 @@ class ErpBase:
         """A new draft sales document (invoice or credit memo) with its lines priced and taxed
         as BC does (its AvaTax connector asked for the tax: ``mocks._erp_tax``), stored."""
         lines: list[LineIn] = getattr(data, lines_field)
-        unit = quantum(data.currencyCode)
-        nets = [line_amount(line, unit) for line in lines]
+        nets = line_nets(lines, data.currencyCode)
         n = self.tables.next_number(call.tenant, kind)
         number = f"{number_prefix}{n:06d}"
         taxes = line_taxes(
@@ -311,7 +159,7 @@ class ErpBase:
             customer, [(net, line.taxCode) for net, line in zip(nets, lines, strict=True)],
             -1 if kind == "salesCreditMemos" else 1,
         )  # fmt: skip
-        net, tax = sum(nets, Decimal(0)), sum(taxes, Decimal(0))
+        totals = document_totals(nets, taxes)
         document_id = guid(f"{call.tenant}:{kind.removesuffix('s')}", n)
         document = {
             "@odata.etag": etag(document_id),
@@ -324,15 +172,13 @@ class ErpBase:
             "customerName": customer["displayName"],
             **extra,
             "status": "Draft",
-            "totalAmountExcludingTax": net,
-            "totalTaxAmount": tax,
-            "totalAmountIncludingTax": net + tax,
+            **totals,
             "postedAt": None,
             "lastModifiedDateTime": iso(self.clock()),
             lines_field: line_records(lines, document_id, nets, taxes),
         }
         if "remainingAmount" in extra:
-            document["remainingAmount"] = net + tax
+            document["remainingAmount"] = totals["totalAmountIncludingTax"]
         return self.tables.insert(call.tenant, kind, document)
 
     def _customers_invoice(

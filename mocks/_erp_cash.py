@@ -31,15 +31,11 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from mocks._erp_base import (
-    CO,
-    MINOR_UNITS,
-    ErpBase,
-    Strict,
-    quantum,
-    refused,
-)
+from contracts.currencies import MINOR_UNITS
+from mocks._erp_base import CO, ErpBase, Strict
+from mocks._erp_errors import refused
 from mocks._erp_etags import check_if_match, etag, tagged, touch
+from mocks._erp_lines import quantum
 from mocks._http import Call, IsoDate, Problem, Reply, not_null
 from mocks._state import guid, iso, plain
 

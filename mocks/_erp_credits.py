@@ -13,16 +13,10 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from mocks._erp_base import (
-    CO,
-    ErpBase,
-    LineIn,
-    Strict,
-    currency_field,
-    priced_lines,
-    refused,
-)
+from mocks._erp_base import CO, ErpBase, Strict, currency_field
+from mocks._erp_errors import refused
 from mocks._erp_etags import check_if_match, tagged, touch
+from mocks._erp_lines import LineIn, priced_lines
 from mocks._http import Call, IsoDate, Reply, not_null
 from mocks._state import iso
 

@@ -47,6 +47,7 @@ __all__ = [
     "BcError",
     "as_bc",
     "business_rule",
+    "refused",
 ]
 
 BAD_REQUEST = "BadRequest"
@@ -99,6 +100,12 @@ def business_rule(message: str) -> BcError:
     payment larger than what the invoice owes): 400 ``Application_DialogException``, the
     message naming the field."""
     return BcError(400, DIALOG, message)
+
+
+def refused(detail: str, field: str, message: str) -> BcError:
+    """A business-rule refusal (``business_rule``) whose message ends naming the field and
+    why: ``"<detail> (<field>: <message>)"``."""
+    return business_rule(f"{detail} ({field}: {message})")
 
 
 def as_bc(problem: Problem) -> Problem:

@@ -7,7 +7,7 @@ Like Business Central, it offers no server-side idempotency: an ``Idempotency-Ke
 ignored as BC ignores any header it does not know, and a POST sent twice makes two documents. A
 client de-duplicates by looking up its own business key first (``$filter=externalDocumentNumber
 eq '...'`` or ``customerPurchaseOrderReference``, BC's "Your Reference", both indexed here so
-the look-up costs a page). Lines are written as BC v2.0 takes them (``mocks._erp_base.LineIn``:
+the look-up costs a page). Lines are written as BC v2.0 takes them (``mocks._erp_lines.LineIn``:
 G/L account, description, quantity, unit price, discount, tax code) and BC computes their
 amounts, and their tax through its AvaTax connector (``mocks._erp_tax``); what a line bills is
 the client's to say in its description (BC has no field for it). An invoice's
@@ -25,22 +25,14 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from mocks._auth import secure
-from mocks._erp_base import (
-    API,
-    CO,
-    INDEXES,
-    LineIn,
-    Strict,
-    currency_field,
-    priced_lines,
-    refused,
-)
+from mocks._erp_base import API, CO, INDEXES, Strict, currency_field
 from mocks._erp_batch import mount_batch
 from mocks._erp_cash import CashMixin
 from mocks._erp_changes import ErpTables
 from mocks._erp_credits import CreditMemosMixin
-from mocks._erp_errors import as_bc
+from mocks._erp_errors import as_bc, refused
 from mocks._erp_etags import check_if_match, etag, tagged, touch
+from mocks._erp_lines import LineIn, priced_lines
 from mocks._exchange_rates import daily_rate
 from mocks._http import Call, IsoDate, Problem, Reply, VendorApp, not_null
 from mocks._state import Clock, guid, iso, plain

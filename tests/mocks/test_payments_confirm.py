@@ -8,14 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.mocks.test_payments import World, _error, bank_transfer
+from tests.support.payments import World, _error, bank_transfer
 
 OPTIONS = "payment_method_options[customer_balance]"
-
-
-@pytest.fixture
-def world() -> World:
-    return World()
 
 
 def _post(world: World, path: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.mocks.test_payments import World
 from tests.support.contracts import Contract
+from tests.support.payments import World
 from tests.support.vendor_errors import CASES, DECLARED, refusals
 
 EXPECTED = {

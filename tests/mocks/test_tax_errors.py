@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from mocks._tax_errors import HELP, NUMBERS
-from tests.mocks.test_tax import CREATE, World, _doc
 from tests.support.contracts import Contract, avatax_error
+from tests.support.tax import CREATE, World, _doc
 from tests.support.vendor_errors import CASES, DECLARED, refusals
 
 REAL = Path(__file__).resolve().parents[3] / "shared" / "vendor-specs" / "avatax.yaml"

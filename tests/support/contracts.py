@@ -29,7 +29,7 @@ CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 CONTRACTED = VENDORS
 # The vendors tests/mocks/test_conform.py checks route by route. The tax and payments mocks'
 # conformance (routes equal the spec's operations, every response validated) is in
-# tests/mocks/test_tax.py and tests/mocks/test_payments.py; fold them in once
+# tests/mocks/test_tax_documents.py and tests/mocks/test_payments_objects.py; fold them in once
 # tests/mocks/test_conform.py builds a TaxMock and a PaymentsMock too.
 CONFORMED = tuple(v for v in VENDORS if v not in ("tax", "payments"))
 METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
