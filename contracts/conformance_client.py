@@ -104,6 +104,7 @@ def _tax_document(document: dict[str, Any]) -> None:
     """A ``SalesInvoice`` as an invoicing integration records it: coded, in euros, sold from
     a seller the default profiles cover to a buyer in the same country, cent amounts."""
     document["type"] = "SalesInvoice"
+    document["companyCode"] = document.get("companyCode") or "DEFAULT"  # the links name it
     customer = str(document.get("customerCode") or "C")
     document["code"] = document.get("code") or f"INV-{customer[:40]}"
     country, region = _SELLERS[len(customer) % len(_SELLERS)]

@@ -145,7 +145,9 @@ _JURISDICTION_TYPES = {"CNT": "Country", "STA": "State"}
 def answer(record: dict[str, Any]) -> dict[str, Any]:
     """A stored (or estimated) transaction as AvaTax answers it: its lines' rows made from the
     columns it keeps, in the same place among its fields."""
-    return {**record, "lines": record["lines"].rows()}
+    answered = {**record, "lines": record["lines"].rows()}
+    answered.pop("companyCode", None)  # where it is filed: AvaTax answers the companyId
+    return answered
 
 
 class Answers(Sequence[dict[str, Any]]):

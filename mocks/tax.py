@@ -78,12 +78,24 @@ class AddressIn(_Strict):
 
 
 class AddressesIn(_Strict):
-    shipFrom: AddressIn
-    shipTo: AddressIn
+    """Where the goods or services go from and to: ``shipFrom`` and ``shipTo``, or
+    ``singleLocation`` where both are one place (AvaTax's AddressesModel; a role given beside
+    it is taken for that role). Other roles and line-level addresses are not modelled."""
+
+    shipFrom: AddressIn | None = None
+    shipTo: AddressIn | None = None
+    singleLocation: AddressIn | None = None
+
+    def roles(self) -> tuple[AddressIn, AddressIn] | None:
+        """(ship-from, ship-to), or None when a role has no address."""
+        ship_from = self.shipFrom or self.singleLocation
+        ship_to = self.shipTo or self.singleLocation
+        return None if ship_from is None or ship_to is None else (ship_from, ship_to)
 
 
 class LineItemIn(_Strict):
     number: str | None = Field(default=None, min_length=1, max_length=50)
+    itemCode: str | None = Field(default=None, max_length=50)  # kept, not mapped to a tax code
     quantity: Number = Field(default=Decimal(1), ge=0)
     amount: Number
     taxCode: str | None = Field(default=None, max_length=25)
@@ -99,6 +111,7 @@ class CreateTransactionIn(_Strict):
     currencyCode: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     businessIdentificationNo: str | None = Field(default=None, max_length=25)
     purchaseOrderNo: str | None = Field(default=None, max_length=50)
+    description: str | None = Field(default=None, max_length=2048)
     addresses: AddressesIn
     lines: list[LineItemIn] = Field(min_length=1, max_length=MAX_LINES)
     commit: StrictBool = False
@@ -119,6 +132,7 @@ class VoidIn(_Strict):
 
 
 _CANCELLED = "TransactionAlreadyCancelled"
+_COMPANY = "companyCode"  # the company a stored document is filed under (paths name it)
 _COMMITTED = "DocumentCodeConflict"
 
 
@@ -142,7 +156,7 @@ class TaxMock:
     ) -> None:
         self.clock = clock
         self.rules = (rules or TaxRules.default()).model_copy(deep=True)
-        self.tables = Tables({"documents": ("companyCode",)})  # a page per company, not a scan
+        self.tables = Tables({"documents": (_COMPANY,)})  # a page per company, not a scan
         self.app = VendorApp("tax")
         self.app.refine = as_avatax  # every error in AvaTax's words
         app = self.app
@@ -176,12 +190,11 @@ class TaxMock:
         process: how the ERP's AvaTax connector asks for a document's tax
         (``mocks._erp_tax``). Raises ``pydantic.ValidationError`` or ``AvaTaxError`` where an
         HTTP call would be refused. ``tenant`` is the AvaTax account; an estimate reads no
-        stored document of it."""
-        del tenant  # an estimate touches no stored document
+        stored document of it (its company gets an id on first use, as by HTTP)."""
         tx = CreateTransactionIn.model_validate({**model, "type": "SalesOrder"})
         if tx.code is None:
             raise _invalid("code", "the connector names the document it estimates")
-        return answer(self._calculate(tx, ""))
+        return answer(self._calculate(tx, "", self._company_id(tenant, tx.companyCode)))
 
     # -- HTTP -----------------------------------------------------------------------------
 
@@ -197,7 +210,7 @@ class TaxMock:
     def _transact(
         self, tenant: str, tx: CreateTransactionIn, prefix: str, adjust: CreateOrAdjustIn | None
     ) -> dict[str, Any]:
-        body = self._calculate(tx, prefix)
+        body = self._calculate(tx, prefix, self._company_id(tenant, tx.companyCode))
         if tx.type == "SalesOrder":
             code = tx.code or guid(
                 f"{tenant}:estimate", self.tables.next_number(tenant, "estimates")
@@ -235,11 +248,23 @@ class TaxMock:
             adjustmentReason=reason or "NotAdjusted",
             adjustmentDescription=description,
         )
+        body[_COMPANY] = tx.companyCode  # the index's key, never answered
         self.tables.table(tenant, "transactions")[str(n)] = body
         docs[key] = body
         return body
 
-    def _calculate(self, tx: CreateTransactionIn, prefix: str) -> dict[str, Any]:
+    def _company_id(self, tenant: str, company_code: str) -> int:
+        """AvaTax's numeric id of the company ``company_code`` names (documents answer with
+        ``companyId``; paths take the code). Companies are not set up here: a code gets the
+        next id of its account when first used."""
+        companies = self.tables.table(tenant, "companies")
+        company = companies.get(company_code)
+        if company is None:
+            company = companies[company_code] = {"id": self.tables.next_number(tenant, "company")}
+        found: int = company["id"]
+        return found
+
+    def _calculate(self, tx: CreateTransactionIn, prefix: str, company_id: int) -> dict[str, Any]:
         """The taxed document as an estimate (id 0, ``Temporary``); a 422 when untaxable."""
         if tx.type == "SalesInvoice" and tx.code is None:
             raise _invalid(
@@ -273,7 +298,14 @@ class TaxMock:
                 400, codes[0], f"invalid fields: {fields}", [e["field"] for e in errors],
                 messages=[f"{e['field']}: {e['message']}" for e in errors], codes=codes,
             )  # fmt: skip
-        ship_from, ship_to = tx.addresses.shipFrom, tx.addresses.shipTo
+        roles = tx.addresses.roles()
+        if roles is None:
+            raise _invalid(
+                prefix + "addresses",
+                "an address for shipFrom and shipTo (or a singleLocation) is required",
+                "ValueRequiredError",
+            )
+        ship_from, ship_to = roles
         try:
             sourcing = source(
                 self.rules,
@@ -301,7 +333,7 @@ class TaxMock:
         return {
             "id": 0,
             "code": tx.code,
-            "companyCode": tx.companyCode,
+            "companyId": company_id,
             "date": tx.date.isoformat(),
             "status": "Temporary",
             "type": tx.type,
@@ -309,6 +341,7 @@ class TaxMock:
             "currencyCode": tx.currencyCode,
             "businessIdentificationNo": tx.businessIdentificationNo,
             "purchaseOrderNo": tx.purchaseOrderNo,
+            "description": tx.description,
             "totalAmount": sum(lines.amounts, zero),
             "totalTax": sum(lines.line_taxes(), zero),
             "totalTaxable": sum((a if c else zero for a, c in pairs), zero),
@@ -348,7 +381,7 @@ class TaxMock:
         top = call.int_query("$top", MAX_TOP, low=1, high=MAX_TOP)
         skip = call.int_query("$skip", 0, low=0)
         company = call.params["companyCode"]
-        where = ("companyCode", company)
+        where = (_COMPANY, company)
         total = self.tables.count(call.tenant, "documents", where)
         rows = self.tables.window(call.tenant, "documents", skip, top, where)
         body: dict[str, Any] = {"@recordsetCount": total, "value": [answer(r) for r in rows]}

@@ -194,3 +194,38 @@ def test_same_requests_give_identical_answers() -> None:
         bodies.append(w.adjust(_doc("43.21"), adjustmentReason="Other").content)
         answers.append(bodies)
     assert answers[0] == answers[1]
+
+
+# -- AvaTax's own request shapes and document fields ----------------------------------------
+
+
+def test_a_single_location_is_both_ship_from_and_ship_to() -> None:
+    """AvaTax's ``singleLocation`` taxes as a supply from and to that place (German VAT here);
+    ``itemCode`` and a document ``description`` are taken, as AvaTax takes them."""
+    w = World()
+    body = _doc("100.00", description="March services")
+    body["addresses"] = {"singleLocation": {"city": "Berlin", "country": "DE"}}
+    body["lines"][0]["itemCode"] = "CONSULTING"
+    taxed = w.create(body)
+    assert (taxed["totalTax"], taxed["description"]) == (D("19.00"), "March services")
+    assert taxed == _ok(w.get("INV-1"))
+
+
+def test_a_document_without_both_roles_is_refused() -> None:
+    """Only a ship-from (no ship-to, no single location): AvaTax's 400, naming the addresses."""
+    body = _doc("100.00")
+    del body["addresses"]["shipTo"]
+    refused = World().post(CREATE, body)
+    assert "addresses" in _problem(refused, 400, "ValueRequiredError")["message"]
+
+
+def test_documents_answer_the_companys_numeric_id_never_its_code() -> None:
+    """AvaTax's TransactionModel has ``companyId``, not ``companyCode``: one id per company of
+    the account, the same on every document and read of it."""
+    w = World()
+    first, second = w.create(_doc("1.00")), w.create(_doc("2.00", code="INV-2"))
+    other = w.create(_doc("3.00", code="INV-3", companyCode="ACME-UK"))
+    assert "companyCode" not in first
+    assert first["companyId"] == second["companyId"] == _ok(w.get("INV-2"))["companyId"]
+    assert other["companyId"] != first["companyId"]
+    assert all("companyCode" not in doc for doc in w.mock.transactions("default"))
