@@ -1,10 +1,21 @@
-"""Kantata billing milestones and invoices, for the PSA mock.
+"""Kantata billing milestones, their tasks (stories) and invoices, for the PSA mock.
 
-A milestone goes planned, completed, accepted (the PSA's own UI moves it; acceptance fires
-``billing_milestone.accepted``); an invoice created over HTTP marks its time entries, expenses
-and accepted milestones invoiced, all or nothing: one item that cannot be invoiced (already
-invoiced, not approved or accepted, of another workspace, listed twice) refuses the whole
-invoice with a 422 naming each item.
+Kantata's billing milestone has no state of its own and no client acceptance: it is
+invoiceable by its ``billing_type``, ``fixed_date`` from its ``date_to_invoice``, or
+``upon_completion`` once the task (``story_id``, a Kantata story) it is tied to is completed
+(vendor-specs kantata/mavenlink-billing-milestones-api-openapi.yml, ``BillingMilestone``
+``billing_type``, ``date_to_invoice``, ``story_id`` and ``Story`` ``state``: ``not started``,
+``started``, ``needs info``, ``completed``; developer.kantata.com/tag/Billing-Milestones and
+developer.kantata.com/kantata/specification/Stories; both consulted 2026-12-07). Who completes
+the task, and why (the client accepted the deliverable), is the firm's business, not
+Kantata's: the simulated project manager completes it in Kantata's own UI
+(``complete_story``), and each of the task's milestones becomes invoiceable then.
+
+An invoice created over HTTP marks its time entries, expenses and milestones invoiced, all or
+nothing: one item that cannot be invoiced (already invoiced, not approved, a milestone not yet
+invoiceable, of another workspace, listed twice) refuses the whole invoice with Kantata's 422
+validation errors, one per item. Kantata publishes no wording for a milestone invoiced before
+its date or its task: the message is the sandbox's.
 
 Its own room because invoicing is the one PSA write that spans three kinds of record at once,
 and its refusals are what keeps a billable item from being invoiced twice or lost; the rest of
@@ -13,18 +24,22 @@ the PSA's writes stay in ``mocks.psa``.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from mocks._http import Call, Problem, Reply
-from mocks._psa_models import BillingMilestoneIn, InvoiceIn
+from mocks._psa_errors import KantataError
+from mocks._psa_models import BillingMilestoneIn, InvoiceIn, StoryIn
 from mocks._psa_queries import repeats
 from mocks._state import iso, plain
 
 __all__ = ["BillingMixin"]
 
+COMPLETED = "completed"  # a story's finished ``state`` (Kantata's ``Story.state``)
+
 
 class BillingMixin:
-    """Milestone states (in process) and milestone and invoice creation over HTTP."""
+    """Tasks (stories), milestones and invoices: created over HTTP, tasks completed in process."""
 
     tables: Any
     clock: Any
@@ -48,39 +63,65 @@ class BillingMixin:
     def approved(self, tenant: str, kind: str, row: dict[str, Any]) -> bool:
         raise NotImplementedError
 
-    def complete_milestone(self, tenant: str, milestone_id: str) -> None:
-        milestone = self.tables.get(tenant, "billing_milestones", milestone_id)
-        if milestone["state"] != "planned":
-            raise ValueError(f"milestone {milestone_id} is {milestone['state']}, not planned")
+    def complete_story(self, tenant: str, story_id: str) -> None:
+        """The project manager marks a task completed in Kantata's UI: each of its billing
+        milestones (``upon_completion``) becomes invoiceable now, and says so."""
+        story = self.tables.get(tenant, "stories", story_id, "story")
+        if story["state"] == COMPLETED:
+            raise ValueError(f"story {story_id} is already completed")
         now = iso(self.clock())
-        milestone.update(state="completed", completed_at=now, updated_at=now)
-        self._changed(tenant, "billing_milestones", milestone)
+        story.update(state=COMPLETED, status=COMPLETED, updated_at=now)
+        for milestone in self.tables.where(tenant, "billing_milestones", "story_id", story_id):
+            if milestone["billing_type"] == "upon_completion" and milestone["invoice_id"] is None:
+                self._notify(tenant, "billing_milestone.invoiceable", milestone["id"], now)
 
-    def accept_milestone(self, tenant: str, milestone_id: str) -> None:
-        milestone = self.tables.get(tenant, "billing_milestones", milestone_id)
-        if milestone["state"] != "completed":
-            raise ValueError(f"milestone {milestone_id} is {milestone['state']}, not completed")
-        now = iso(self.clock())
-        milestone.update(state="accepted", accepted_at=now, updated_at=now)
-        self._changed(tenant, "billing_milestones", milestone)
-        self._notify(tenant, "billing_milestone.accepted", milestone_id, now)
+    def invoiceable(self, tenant: str, milestone: dict[str, Any]) -> bool:
+        """Whether Kantata would put ``milestone`` on an invoice now (invoiced or not)."""
+        if milestone["billing_type"] == "upon_completion":
+            story = self.tables.table(tenant, "stories").get(str(milestone["story_id"]))
+            return story is not None and story["state"] == COMPLETED
+        due = milestone["date_to_invoice"]
+        return due is not None and date.fromisoformat(due) <= self.clock().date()
+
+    def _create_story(self, call: Call) -> Reply:
+        data = plain(call.parse(StoryIn, "story"))
+        workspace_id = str(data.pop("workspace_id"))
+        self.tables.get(call.tenant, "workspaces", workspace_id, "workspace")
+        story = self._new(call.tenant, "stories", {
+            **data, "workspace_id": workspace_id, "state": "not started",
+            "status": "not started",
+        })  # fmt: skip
+        return Reply(201, self._envelope(call, "stories", [story]))
 
     def _create_milestone(self, call: Call) -> Reply:
         data = call.parse(BillingMilestoneIn, "billing_milestone")
         workspace_id = str(data.workspace_id)
-        self.tables.get(call.tenant, "workspaces", workspace_id, "workspace")
+        workspace = self.tables.get(call.tenant, "workspaces", workspace_id, "workspace")
         fields = plain(data)
         given = fields.pop("external_reference")
+        errors = []
+        if data.billing_type == "fixed_date" and data.date_to_invoice is None:
+            errors.append(("date_to_invoice", "is required for a fixed_date milestone"))
+        if data.billing_type == "upon_completion" and data.story_id is None:
+            errors.append(("story_id", "is required when billing_type is upon_completion"))
+        if data.story_id is not None:
+            story = self.tables.get(call.tenant, "stories", str(data.story_id), "story")
+            fields["story_id"] = story["id"]
+            if story["workspace_id"] != workspace_id:
+                errors.append(("story_id", "names a task of another workspace"))
+        if errors:
+            raise KantataError(422, [
+                {"type": "validation", "message": f"{name} {why}",
+                 "field": f"billing_milestone.{name}"} for name, why in errors
+            ])  # fmt: skip
         milestone = self._new(
             call.tenant,
             "billing_milestones",
             {
                 **fields,
                 "workspace_id": workspace_id,
+                "currency": workspace["currency"],
                 "external_reference_ids": [],
-                "state": "planned",
-                "completed_at": None,
-                "accepted_at": None,
                 "invoice_id": None,
             },
         )
@@ -123,7 +164,8 @@ class BillingMixin:
             {"field": f"invoice.billing_milestone_ids[{k}]", "message": why}
             for k, m in enumerate(milestones)
             for why in (["already invoiced"] if m["invoice_id"] else [])
-            + ([] if m["state"] == "accepted" else ["not accepted"])
+            + ([] if self.invoiceable(tenant, m) else ["not invoiceable yet"])
+            + ([] if m["workspace_id"] == workspace_id else ["belongs to another workspace"])
         ]
         if errors:
             raise Problem(

@@ -18,6 +18,7 @@ __all__ = [
     "RateCardRoleIn",
     "RateCardSetIn",
     "RateCardSetVersionIn",
+    "StoryIn",
     "TimeEntryPatch",
     "WorkspaceIn",
     "WorkspacePatch",
@@ -113,14 +114,36 @@ class RateCardRoleIn(_Strict):
     rate: WholeNumber = Field(ge=0)
 
 
+class StoryIn(_Strict):
+    """``POST /stories``: a task in a workspace (developer.kantata.com, "Creating a new Story",
+    https://developer.kantata.com/kantata/specification/Stories, consulted 2026-12-07; Story
+    fields as in vendor-specs kantata/mavenlink-billing-milestones-api-openapi.yml, schema
+    ``Story``). The sandbox takes the few fields a billing milestone's task needs; a story
+    starts ``not started`` and is completed in Kantata's own UI (the simulated firm)."""
+
+    workspace_id: RecordId
+    title: str = Field(min_length=1, max_length=255)
+    story_type: Literal["task", "deliverable", "milestone", "issue"] = "task"
+    due_date: IsoDate | None = None
+    description: str | None = None
+
+
 class BillingMilestoneIn(_Strict):
+    """``POST /billing_milestones`` (vendor-specs kantata/mavenlink-billing-milestones-api-
+    openapi.yml, read 2026-12-07): ``billing_type`` is ``fixed_date`` (invoiceable from
+    ``date_to_invoice``) or ``upon_completion`` (invoiceable once its ``story_id``'s task is
+    completed; ``story_id`` is then required). Kantata documents no default type: the
+    sandbox takes ``fixed_date`` when it is left out, and wants a ``date_to_invoice`` for it."""
+
     workspace_id: RecordId
     title: str = Field(min_length=1)
     amount_in_cents: WholeNumber = Field(gt=0)
-    date_to_invoice: IsoDate
+    billing_type: Literal["fixed_date", "upon_completion"] = "fixed_date"
+    date_to_invoice: IsoDate | None = None
+    story_id: RecordId | None = None
     external_reference: ExternalReferenceIn | None = None
 
-    check = field_validator("external_reference")(not_null)
+    check = field_validator("external_reference", "billing_type")(not_null)
 
 
 class TimeEntryPatch(_Strict):

@@ -16,6 +16,7 @@ __all__ = [
     "INCLUDES",
     "INDEXED_FILTERS",
     "INDEXES",
+    "ONLY",
     "RATE_FILTERS",
     "READ_SCOPES",
     "SIDE_LOADS",
@@ -38,11 +39,13 @@ INCLUDES = {  # include name -> (collection, foreign key on the result)
     "rate_card_roles": ("rate_card_roles", "rate_card_role_ids"),
     "rate_card_set_version": ("rate_card_set_versions", "rate_card_set_version_id"),
     "rate_card_versions": ("rate_card_versions", "rate_card_version_ids"),
+    "story": ("stories", "story_id"),  # a billing milestone's task
 }
 # The include names each listing takes: those of INCLUDES that Kantata offers on it
 # (vendor-specs kantata/*.yml, each endpoint's ``include`` parameter, read 2026-12-07): time
 # entries and expenses side-load user, role and workspace; timesheet submissions user and
-# workspace; billing milestones workspace and external_references; invoices workspaces and
+# workspace; billing milestones workspace, external_references and story (its task); stories
+# their workspace; invoices workspaces and
 # external_references; rate card versions their card, roles and set version (mavenlink-rate-card-
 # versions-api-openapi.yml); the rate card writes answer with their card versions where Kantata
 # offers them (developer.kantata.com rate card pages, consulted 2026-12-07).
@@ -53,7 +56,8 @@ SIDE_LOADS: dict[str, tuple[str, ...]] = {
     "time_entries": _ALL,
     "expenses": _ALL,
     "timesheet_submissions": ("user", "workspace"),
-    "billing_milestones": ("workspace", "external_references"),
+    "billing_milestones": ("workspace", "external_references", "story"),
+    "stories": ("workspace",),
     "rate_card_versions": ("rate_card", "rate_card_roles", "rate_card_set_version"),
     "rate_card_sets": (),
     "rate_cards": ("rate_card_versions",),
@@ -72,6 +76,7 @@ READ_SCOPES = {  # collection -> the OAuth scope that reads it
     "expenses": "psa:expenses.read",
     "expense_reports": "psa:expenses.read",
     "billing_milestones": "psa:milestones.read",
+    "stories": "psa:milestones.read",  # the sandbox's scopes: a milestone's task with it
     "rate_card_versions": "psa:rates.read",
     "rate_cards": "psa:rates.read",
     "invoices": "psa:invoices.read",
@@ -79,11 +84,12 @@ READ_SCOPES = {  # collection -> the OAuth scope that reads it
     "roles": "psa:people.read",
 }
 # The fields lists find records by: a workspace's or user's records, and the daily count of
-# finished work (approved submissions and reports, accepted milestones). status and state change:
-# every change goes through ``_changed`` so the index follows.
+# finished work (approved submissions and reports); a story's billing milestones. status
+# changes: every change goes through ``_changed`` so the index follows.
 INDEXES: dict[str, tuple[str, ...]] = {
     "time_entries": ("workspace_id", "user_id"),
-    "billing_milestones": ("workspace_id", "state"),
+    "billing_milestones": ("workspace_id", "story_id"),
+    "stories": ("workspace_id",),
     "rate_card_versions": ("rate_card_id", "rate_card_set_version_id"),
     "expenses": ("workspace_id", "user_id"),
     "timesheet_submissions": ("status",),
@@ -101,8 +107,12 @@ UPDATED_KINDS = ("timesheet_submissions", "expenses")
 # A rate card version's filters (mavenlink-rate-card-versions-api-openapi.yml, GET
 # /rate_card_versions ``rate_card_id``, ``rate_card_set_version_id``; read 2026-12-07).
 RATE_FILTERS = ("rate_card_id", "rate_card_set_version_id")
-INDEXED_FILTERS = ("workspace_id", "user_id", "status", "state", *RATE_FILTERS)
-FILTERS = (*INDEXED_FILTERS, "active_submission_id", "approved",
+INDEXED_FILTERS = ("workspace_id", "user_id", "status", *RATE_FILTERS)
+# ``only``: records by id, a comma-separated list (Kantata's on every listing, e.g. vendor-specs
+# kantata/mavenlink-billing-milestones-api-openapi.yml GET /billing_milestones ``only``, read
+# 2026-12-07): a listing of the few records a client names costs those records.
+ONLY = re.compile(r"[1-9][0-9]*(,[1-9][0-9]*)*")
+FILTERS = (*INDEXED_FILTERS, "only", "active_submission_id", "approved",
             "uninvoiced", "invoiced", "date_performed_between", *UPDATED)  # fmt: skip
 BETWEEN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}:[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -114,6 +124,14 @@ def check_filters(call: Call) -> None:
     truthy("invoiced", call.query.get("invoiced"))
     for name in UPDATED:
         moment_param(name, call.query.get(name))
+    only = call.query.get("only")
+    if only is not None and ONLY.fullmatch(only) is None:
+        raise Problem(
+            400,
+            "Bad Request",
+            "only must be record ids separated by commas",
+            errors=[{"field": "only", "message": "expected ids separated by commas"}],
+        )
     between = call.query.get("date_performed_between")
     if between is not None and BETWEEN.fullmatch(between) is None:
         raise Problem(

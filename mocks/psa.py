@@ -1,11 +1,13 @@
-"""PSA mock mirroring Kantata OX: workspaces, time entries, timesheet submissions, billing
-milestones and invoices (``mocks._psa_billing``), expenses (``mocks._psa_expenses``) and rate
-cards (``mocks._psa_rates``), in Kantata's side-loaded JSON; listings in ``mocks._psa_listings``.
+"""PSA mock mirroring Kantata OX: workspaces, time entries, timesheet submissions, stories
+(tasks), billing milestones and invoices (``mocks._psa_billing``), expenses
+(``mocks._psa_expenses``) and rate cards (``mocks._psa_rates``), in Kantata's side-loaded JSON;
+listings in ``mocks._psa_listings``.
 
 A time entry is editable until it is on an active timesheet submission (``active_submission_id``,
 pending or approved) or invoiced (``is_invoiced``); rejecting the submission frees it again, as
-in Kantata. Approving a submission fires ``timesheet_submission.approved``; accepting a milestone
-fires ``billing_milestone.accepted``.
+in Kantata. Approving a submission fires ``timesheet_submission.approved``; completing a task
+fires ``billing_milestone.invoiceable`` for each of its ``upon_completion`` milestones (Kantata
+has no milestone acceptance: ``mocks._psa_billing`` says why and where from).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class PsaMock(ListingsMixin, BillingMixin, ExpensesMixin, RatesMixin):
             "time_entries",
             "timesheet_submissions",
             "billing_milestones",
+            "stories",
             "rate_card_versions",
             "invoices",
             "users",
@@ -93,6 +96,7 @@ class PsaMock(ListingsMixin, BillingMixin, ExpensesMixin, RatesMixin):
         app.route("POST", API + "/billing_milestones", scope="psa:milestones.write")(
             self._create_milestone
         )
+        app.route("POST", API + "/stories", scope="psa:milestones.write")(self._create_story)
         app.route("PUT", API + "/time_entries/{id}", scope="psa:time.write")(
             self._update_time_entry
         )

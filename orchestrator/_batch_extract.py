@@ -8,8 +8,9 @@ with each vendor's own incremental query where it has one.
   changed record that the core has not credited yet.
 - PSA: Kantata's ``updated_after``/``updated_before`` on timesheet submissions (approved) and
   on expenses (approved, grouped by their expense report). Kantata has no such filter on
-  billing milestones, so the extract pages through the accepted ones from the newest page
-  back until it has seen as many as Kantata counts (``FinishedListing``): a page or two a night.
+  billing milestones, nor a listing of the billable ones: the extract asks Kantata by id
+  (``only``, their tasks side-loaded) which of the milestones the core made and has not
+  collected are billable now: one call per 200 milestones waited on.
 - Stripe: ``GET /v1/events?created[gt]=&created[lte]=``, the payment events of the window.
 
 A change stamped after the window's end is left to the batch whose window holds it (Ironclad's
@@ -24,7 +25,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from orchestrator._batch_file import LINE_ORDER, Batch
-from orchestrator._watermark import FinishedListing
 from orchestrator.adapters.clm import ClmAdapter
 from orchestrator.adapters.crm import CrmAdapter
 from orchestrator.adapters.payments import PaymentsAdapter
@@ -51,13 +51,12 @@ class Extract:
         payments: PaymentsAdapter,
         versions_known: Callable[[str], int],
         breach_known: Callable[[str], bool],
-        milestone_collected: Callable[[str], bool],
+        milestones_waited: Callable[[], list[str]],
     ) -> None:
         self._crm, self._clm, self._psa, self._payments = crm, clm, psa, payments
         self._versions_known = versions_known
         self._breach_known = breach_known
-        self._milestone_collected = milestone_collected
-        self._milestones = FinishedListing()
+        self._milestones_waited = milestones_waited
 
     def lines(self, batch: Batch) -> Flow[list[dict[str, Any]]]:
         """Every change of ``batch``'s window, as file lines in load order."""
@@ -107,11 +106,9 @@ class Extract:
         return lines
 
     def _milestone_lines(self) -> Flow[list[dict[str, Any]]]:
-        accepted = {"state": "accepted"}
-        count = yield from self._psa.count("billing_milestones", accepted)
-        yield from self._milestones.catch_up(self._psa, "billing_milestones", accepted, count)
-        return [{"kind": "milestone", "id": i}
-                for i in self._milestones.uncollected(self._milestone_collected)]  # fmt: skip
+        waited = self._milestones_waited()
+        billable = (yield from self._psa.billable_milestones(waited)) if waited else []
+        return [{"kind": "milestone", "id": i} for i in billable]
 
     def _payment_lines(self, start: datetime, end: datetime) -> Flow[list[dict[str, Any]]]:
         first = int(start.timestamp()) - 1  # created[gt]: from ``start``'s second on

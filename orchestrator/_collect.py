@@ -1,9 +1,9 @@
-"""Collection flows: approved work, accepted milestones and approved expenses become
+"""Collection flows: approved work, billable milestones and approved expenses become
 billable items in the ledger, or exceptions with a reason when they cannot be billed."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from orchestrator._ledger import BillingLedger, Item
@@ -98,6 +98,12 @@ class Collection:
             item.needs_approval = (resource.id, f"{entry.work_date:%Y-%m}")
         self.state.ledger.add(item)
 
+    def milestones_waited(self) -> list[str]:
+        """The Kantata milestones the core made and has not collected: what the polling asks
+        Kantata about (a few per open contract, never the billed history)."""
+        collected = self.state.collected
+        return [i for i in self.state.milestones_waited if f"milestone:{i}" not in collected]
+
     def collect_milestone(self, psa_id: str) -> Flow[None]:
         record = yield from self.ctx.psa.milestone(psa_id)
         key = source_id("billing_milestone", psa_id)
@@ -107,20 +113,22 @@ class Collection:
                 "unknown_project", key, f"workspace {record['workspace_id']} unknown"
             )
             return
-        if record["state"] != "accepted" or self.state.ledger.knows(key):
-            return
+        billable_on = record["billable_on"]
+        if billable_on is None or self.state.ledger.knows(key):
+            return  # not billable yet (its task is open): Kantata says so when it is
         self._mark_collected("milestone", psa_id)
+        if psa_id in self.state.milestones_waited:
+            del self.state.milestones_waited[psa_id]
         by_id = {m.id: m for m in engagement.contract.milestones}
         milestone = by_id.get(record["external_reference"])
         if milestone is None:
             self.ctx.raise_exception("unpriced", key, "milestone is not in the contract")
             return
-        accepted = datetime.fromisoformat(record["accepted_at"]).date()
         self.state.ledger.add(
             Item(
                 key,
                 engagement,
-                accepted,
+                billable_on,
                 "billing_milestone",
                 psa_id,
                 MilestonePrice(psa_id, milestone),

@@ -101,7 +101,9 @@ class Contracting:
                 engagement.versions_in_psa[version.number] = None
                 self.state.save(engagement)
         milestones = yield from psa.milestones_in_psa(workspace_id)
-        engagement.milestones_in_psa.update(dict.fromkeys(sorted(milestones)))
+        for key, psa_id in sorted(milestones.items()):
+            engagement.milestones_in_psa[key] = psa_id
+            self._wait_for(psa_id)
         budgets = [v.budget for v in engagement.contract.versions if v.budget is not None]
         if budgets and budgets[-1] != engagement.budget_in_psa:
             yield from self.ctx.psa.set_budget(engagement.project.id, budgets[-1])
@@ -109,6 +111,13 @@ class Contracting:
             self.state.save(engagement)
         for milestone in engagement.contract.milestones:
             if milestone.id not in engagement.milestones_in_psa:
-                yield from self.ctx.psa.add_milestone(engagement.project.id, milestone)
-                engagement.milestones_in_psa[milestone.id] = None
+                psa_id = yield from self.ctx.psa.add_milestone(engagement.project.id, milestone)
+                engagement.milestones_in_psa[milestone.id] = psa_id
+                self._wait_for(psa_id)
                 self.state.save(engagement)
+
+    def _wait_for(self, psa_id: str) -> None:
+        """Note a Kantata milestone the core waits on to become billable (unless collected)."""
+        waited = self.state.milestones_waited
+        if psa_id not in waited and f"milestone:{psa_id}" not in self.state.collected:
+            waited[psa_id] = None

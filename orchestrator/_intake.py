@@ -27,7 +27,7 @@ Flows = Mapping[str, Callable[..., Flow[None]]]
 
 _PSA_EVENTS = {
     "timesheet_submission.approved": "timesheet",
-    "billing_milestone.accepted": "milestone",
+    "billing_milestone.invoiceable": "milestone",
     "expense_report.approved": "expenses",
 }
 

@@ -3,8 +3,10 @@ what is missing. Webhooks get lost; this job is the polling fallback that finds 
 
 - CRM won deals vs contracting launched; CLM executed records (and their versions) vs the
   engagements the core delivers, and their service-level breaches vs the credits granted;
-- PSA approved timesheets, approved expense reports and accepted milestones vs what the core
-  collected (counted first, in one cheap call each; listed only when the counts differ);
+- PSA approved timesheets and approved expense reports vs what the core collected (counted
+  first, in one cheap call each; listed only when the counts differ), and the billing
+  milestones the core waits on, asked by id whether Kantata says they are billable yet (their
+  task completed: Kantata has no listing of billable milestones to count);
 - payments received in Stripe vs cash applied in the ERP.
 
 A daily run costs the day's changes, not the account's history (issue 14: listing every
@@ -50,7 +52,6 @@ _EVENTS_KEPT = 29 * 86400
 _PSA_WORK = (
     ("timesheet_submissions", {"statuses": "approved"}, "timesheet"),
     ("expense_reports", {"status": "approved"}, "expenses"),
-    ("billing_milestones", {"state": "accepted"}, "milestone"),
 )
 
 
@@ -184,6 +185,10 @@ class Reconciliation:
             for psa_id in listing.uncollected(lambda i: f"{work}:{i}" in collected):  # noqa: B023
                 self._fix(f"reconcile:{work}:{psa_id}", work, (psa_id,),
                           f"{kind} finished in the PSA, never collected")  # fmt: skip
+        waited = self.collection.milestones_waited()
+        for psa_id in (yield from self.ctx.psa.billable_milestones(waited)) if waited else []:
+            self._fix(f"reconcile:milestone:{psa_id}", "milestone", (psa_id,),
+                      "billing milestone billable in the PSA, never collected")  # fmt: skip
 
     def _finished_listing(self, kind: str) -> FinishedListing:
         return self._listings.setdefault(kind, FinishedListing())

@@ -30,7 +30,7 @@ class Engagement:
     entity: LegalEntity
     customer: Customer
     versions_in_psa: dict[int, None] = field(default_factory=dict)
-    milestones_in_psa: dict[str, None] = field(default_factory=dict)
+    milestones_in_psa: dict[str, str | None] = field(default_factory=dict)  # -> Kantata id
     budget_in_psa: Money | None = None
 
 
@@ -115,6 +115,9 @@ class CoreState:
         self.outbox = DurableMap(store, "outbox")
         self.credit_note_dates = DurableMap(store, "credit_note_dates")
         self.collected = DurableMap(store, "collected")  # PSA submissions/reports/milestones
+        # Kantata billing milestones the core made and has not collected yet: the ones it asks
+        # Kantata about ("billable yet?"), by id, instead of listing every milestone
+        self.milestones_waited = DurableMap(store, "milestones_waited")
 
     def save(self, engagement: Engagement) -> None:
         """Write an engagement changed in place (one being set up is written when it is

@@ -1,6 +1,6 @@
 """What the reconciliation has already read of a PSA listing of finished work (approved
-timesheets, approved expense reports, accepted milestones), so that a day's check reads the
-newest page or two instead of the whole year.
+timesheets, approved expense reports), so that a day's check reads the newest page or two
+instead of the whole year.
 
 Why not a vendor watermark: Kantata offers ``updated_after`` on timesheet submissions and
 expenses (vendor-specs/kantata, ``GET /timesheet_submissions``: ``updated_after``,
@@ -8,9 +8,9 @@ expenses (vendor-specs/kantata, ``GET /timesheet_submissions``: ``updated_after`
 (``GET /billing_milestones`` filters by ``workspace_ids``, ``date_between``, ... only), and a
 clock-based watermark misses records whose ``updated_at`` trails the watermark's clock (a
 record written while the listing is read). A count needs no clock: a finished record stays
-finished (an approved submission or report is never re-opened, an accepted milestone stays
-accepted), so the listing only grows, and once the core has *seen* as many distinct ids as the
-PSA counts, it has seen them all, whatever order the listing is in.
+finished (an approved submission or report is never re-opened), so the listing only grows,
+and once the core has *seen* as many distinct ids as the PSA counts, it has seen them all,
+whatever order the listing is in.
 
 So: the core reads pages from the newest back, stopping as soon as it has seen ``count``
 distinct ids. New records land near the end of the listing (the PSA lists in creation order,

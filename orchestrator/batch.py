@@ -16,7 +16,7 @@ that finance's billing run the next morning bills what was approved up to the ev
    a won deal starts the SOW in the CLM, a new contract becomes an ERP customer (looked up by
    its number before it is created: Business Central has no idempotency keys) and an active
    PSA project with its rate cards, a change order reaches the PSA, approved time, expenses and
-   accepted milestones become priced billable items, Stripe payments are applied in the ERP. A
+   billable milestones become priced billable items, Stripe payments are applied in the ERP. A
    line loaded is counted in the batch's durable record, so a re-run resumes after it: loads
    are idempotent by batch id;
 5. runs the billing runs finance asked for since (``POST /billing-runs``) and finishes what
@@ -85,7 +85,7 @@ class BatchCore:
             ctx.crm, ctx.clm, ctx.psa, ctx.payments,
             versions_known=lambda record: _versions(state.engagements.get(record)),
             breach_known=lambda breach: state.ledger.knows(source_id_of_breach(breach)),
-            milestone_collected=lambda psa_id: f"milestone:{psa_id}" in state.collected,
+            milestones_waited=self.core.collection.milestones_waited,
         )  # fmt: skip
         if "epoch" not in self.meta:
             self.meta["epoch"] = self._rt.now()

@@ -1,5 +1,13 @@
-"""Kantata adapter: projects, rate cards and milestones out; approved time and accepted
-milestones in. Kantata pages at most 200 records and side-loads related records by key."""
+"""Kantata adapter: projects, rate cards and milestones out; approved time and invoiceable
+milestones in. Kantata pages at most 200 records and side-loads related records by key.
+
+A contract milestone goes to Kantata as a task (a story of type ``milestone``) and a billing
+milestone ``upon_completion`` of that task: Kantata bills a milestone on its date or when its
+task is completed, and has no client acceptance (vendor-specs kantata/mavenlink-billing-
+milestones-api-openapi.yml, ``billing_type``, ``story_id``; developer.kantata.com/tag/Billing-
+Milestones, consulted 2026-12-07). The firm's project manager completes the task when the
+client accepts the deliverable; the core reads the task's ``state`` to know the milestone is
+billable."""
 
 from __future__ import annotations
 
@@ -213,15 +221,31 @@ class PsaAdapter:
                 }
                 yield from self._call("POST", "/rate_card_roles", {"rate_card_role": body})
 
-    def milestones_in_psa(self, workspace_id: str) -> Flow[set[str]]:
-        """The milestone references the workspace already has."""
+    def milestones_in_psa(self, workspace_id: str) -> Flow[dict[str, str]]:
+        """The workspace's billing milestones of ours: our key -> Kantata's id."""
         milestones, side = yield from self._all(
             "/billing_milestones", {"workspace_id": workspace_id, "include": "external_references"}
         )
-        return {str(_our_key(m, side)) for m in milestones}
+        return {str(_our_key(m, side)): str(m["id"]) for m in milestones}
 
-    def add_milestone(self, workspace_id: str, milestone: Milestone) -> Flow[None]:
-        yield from self._call(
+    def add_milestone(self, workspace_id: str, milestone: Milestone) -> Flow[str]:
+        """The milestone's task, then its billing milestone, billed upon the task's completion;
+        Kantata's id of the billing milestone. A task whose milestone was never made (an answer
+        lost in between) stays an orphan task: it bills nothing."""
+        made = yield from self._call(
+            "POST",
+            "/stories",
+            {
+                "story": {
+                    "workspace_id": int(workspace_id),
+                    "title": milestone.title,
+                    "story_type": "milestone",
+                    "due_date": milestone.due.isoformat(),
+                }
+            },
+        )
+        story_id = str(made["results"][0]["id"])
+        body = yield from self._call(
             "POST",
             "/billing_milestones",
             {
@@ -229,11 +253,13 @@ class PsaAdapter:
                     "workspace_id": int(workspace_id),
                     "title": milestone.title,
                     "amount_in_cents": to_minor(milestone.amount.amount, milestone.amount.currency),
-                    "date_to_invoice": milestone.due.isoformat(),
+                    "billing_type": "upon_completion",
+                    "story_id": int(story_id),
                     "external_reference": _reference("Milestone", milestone.id),
                 }
             },
         )
+        return str(body["results"][0]["id"])
 
     def set_budget(self, workspace_id: str, budget: Money) -> Flow[None]:
         yield from self._call(
@@ -307,14 +333,47 @@ class PsaAdapter:
 
     def milestone(self, milestone_id: str) -> Flow[dict[str, Any]]:
         """The milestone record, with our key for it (its external reference's
-        ``service_model_ref``, the contract milestone's id) as ``external_reference``."""
+        ``service_model_ref``, the contract milestone's id) as ``external_reference`` and the
+        day it became billable as ``billable_on`` (None: not billable yet)."""
         body = yield from self._call(
             "GET",
             f"/billing_milestones/{milestone_id}",
-            params={"include": "external_references"},
+            params={"include": "external_references,story"},
         )
         record: dict[str, Any] = body["billing_milestones"][milestone_id]
-        return {**record, "external_reference": _our_key(record, body)}
+        return {
+            **record,
+            "external_reference": _our_key(record, body),
+            "billable_on": self._billable_on(record, body),
+        }
+
+    def billable_milestones(self, milestone_ids: list[str]) -> Flow[list[str]]:
+        """Which of ``milestone_ids`` Kantata says are billable now: Kantata's ``only``, 200 a
+        call, their tasks side-loaded (one call per 200 milestones waited on, not per day of
+        history)."""
+        billable: list[str] = []
+        for start in range(0, len(milestone_ids), self.page_size):
+            chunk = milestone_ids[start : start + self.page_size]
+            rows, side = yield from self._all(
+                "/billing_milestones", {"only": ",".join(chunk), "include": "story"}
+            )
+            billable += [str(m["id"]) for m in rows if self._billable_on(m, side) is not None]
+        return billable
+
+    def _billable_on(self, record: Mapping[str, Any], side: Mapping[str, Any]) -> date | None:
+        """When Kantata made the milestone billable: ``upon_completion``, when its task was
+        completed (the task's ``updated_at``: Kantata's story has no completion time, and the
+        firm leaves a completed milestone task alone); ``fixed_date``, its ``date_to_invoice``
+        once that day has come."""
+        if record["billing_type"] == "upon_completion":
+            story = side.get("stories", {}).get(str(record["story_id"]))
+            if story is None or story["state"] != "completed":
+                return None
+            return datetime.fromisoformat(story["updated_at"]).date()
+        due = record.get("date_to_invoice")
+        if due is None or date.fromisoformat(due) > self._rt.now().date():
+            return None
+        return date.fromisoformat(due)
 
     def record_invoice(
         self,

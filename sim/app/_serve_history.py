@@ -1,15 +1,16 @@
 """A served tenant's history: the records a firm has before its integration ever calls the API.
 
 Some records exist at a vendor only through its own UI: Ironclad completes a workflow into an
-executed contract record when the parties sign (no API call signs), a Kantata milestone is
-accepted by the client in Kantata (not over the API), and the ERP's cash journal already holds
-the day's payments. A CI job testing the API through every link of the specs needs such records
-to read, update, invoice and pay; ``POST /_admin/tenants`` with ``{"history": true}`` gives its
-tenant one of each (``seed_history``), named after the tenant's scenario when it has one:
+executed contract record when the parties sign (no API call signs), a Kantata milestone's
+task is completed in Kantata's UI (not over this API; Kantata has no client acceptance), and
+the ERP's cash journal already holds the day's payments. A CI job testing the API through
+every link of the specs needs such records to read, update, invoice and pay; ``POST
+/_admin/tenants`` with ``{"history": true}`` gives its tenant one of each (``seed_history``),
+named after the tenant's scenario when it has one:
 
 - CLM: a statement of work launched and executed (a contract record, one rate card version);
-- PSA: an active workspace with a rate card version, a milestone completed, accepted and
-  invoiced, and a second accepted milestone not invoiced yet;
+- PSA: an active workspace with a rate card version and two billing milestones billed upon
+  their tasks' completion, both tasks completed (billable), one milestone invoiced;
 - ERP (the tenant's first company): a customer, an invoice posted (``Open``), the client's
   transfer of its full amount entered in the cash journal, then a goodwill credit memo posted
   against the invoice, so the transfer exceeds what the invoice still owes and the journal
@@ -20,7 +21,7 @@ tenant one of each (``seed_history``), named after the tenant's scenario when it
 
 Records an API can make are made through that API (in process, as the tenant's own history
 client ``q2c-history-<tenant>``, so every check of the mock applies); only what no API call
-can do (signing, completing and accepting) uses the mocks' direct methods, as the simulated
+can do (signing, completing a task) uses the mocks' direct methods, as the simulated
 firm does. A write the mock refuses is a ``HistoryError`` naming the call: the sandbox's own
 data, not the caller's, so the admin API answers it as a 500 it should never see.
 
@@ -164,24 +165,25 @@ def _psa(mock: Mock, tenant: str, client: str) -> None:
         "rate": 12000,
     }
     desk.call("POST", f"{PSA}/rate_card_roles", {"rate_card_role": rate})
-    accepted = []
+    billable = []
     for title in ("Kick-off", "Design review"):
+        task = {"workspace_id": workspace_id, "title": title, "story_type": "milestone"}
+        story_id = desk.call("POST", f"{PSA}/stories", {"story": task})["results"][0]["id"]
         milestone = {
             "workspace_id": workspace_id,
             "title": title,
             "amount_in_cents": 500000,
-            "date_to_invoice": today,
+            "billing_type": "upon_completion",
+            "story_id": int(story_id),
         }
         made = desk.call("POST", f"{PSA}/billing_milestones", {"billing_milestone": milestone})
-        milestone_id = made["results"][0]["id"]
-        assert hasattr(mock, "complete_milestone") and hasattr(mock, "accept_milestone")
-        mock.complete_milestone(tenant, milestone_id)  # the PM, in Kantata
-        mock.accept_milestone(tenant, milestone_id)  # the client's sign-off, in Kantata
-        accepted.append(milestone_id)
+        assert hasattr(mock, "complete_story")
+        mock.complete_story(tenant, story_id)  # the PM, in Kantata, once the client signed off
+        billable.append(made["results"][0]["id"])
     invoice = {
         "workspace_id": workspace_id,
         "invoice_date": today,
-        "billing_milestone_ids": accepted[:1],
+        "billing_milestone_ids": billable[:1],
     }
     desk.call("POST", f"{PSA}/invoices", {"invoice": invoice})
 

@@ -11,7 +11,7 @@ older ``POST /_admin/reset`` resets.
 
 A tenant may be seeded from another scenario (``{"scenario": "<library name or path>"}``): its
 companies, roles, consultants and accounts; ``{"history": true}`` adds the records only a
-vendor's own UI makes (an executed contract, accepted milestones, posted documents:
+vendor's own UI makes (an executed contract, billable milestones, posted documents:
 ``sim.app._serve_history``), for a CI job that follows every link of the specs. The tax
 engine's rule book is the server's, built from the server's scenario at start (a sandbox
 simplification, in the README).

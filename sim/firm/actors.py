@@ -266,25 +266,27 @@ def _sign(world: World, workflow_id: str, contract: ContractSpec, day: date) -> 
 
 
 def _deliver_milestone(world: World, contract: ContractSpec, milestone: MilestoneSpec) -> Any:
-    """The PM delivers the milestone when due and the client accepts it after review. Both are
-    recorded in the PSA when the PSA knows the milestone; the acceptance is real either way (a
-    milestone missing from the PSA is still owed, and leaks if never billed)."""
+    """The PM delivers the milestone when due and the client accepts it after review; then
+    the PM marks the milestone's task completed in Kantata, which makes its billing milestone
+    billable (Kantata has no client acceptance: the acceptance is the firm's, the task's
+    completion Kantata's). The acceptance is real either way (a milestone missing from the
+    PSA is still owed, and leaks if never billed)."""
     rng = stream(world.seed, "milestone", contract.id, milestone.id)
     client = next(c for c in world.scenario.clients if c.id == contract.client)
     yield world.until(at(milestone.due, 16))
-    record = _psa_milestone(world, contract.id, milestone.id)
-    if record is not None:
-        world.psa.complete_milestone(world.tenant, record["id"])
     lag = world.scenario.behaviour.acceptance_lag_business_days
     accept_on = world.calendar.add_business_days(
         client.country, milestone.due, rng.randint(lag.min, lag.max)
     )
     yield world.until(at(accept_on, 11))
-    record = record or _psa_milestone(world, contract.id, milestone.id)
-    if record is not None and record["state"] == "planned":
-        world.psa.complete_milestone(world.tenant, record["id"])
-    if record is not None:
-        world.psa.accept_milestone(world.tenant, record["id"])
+    record = _psa_milestone(world, contract.id, milestone.id)
+    task = (
+        record
+        and record["story_id"]
+        and world.psa.tables.get(world.tenant, "stories", record["story_id"])
+    )  # a milestone billed on its date has no task; a task is completed once
+    if task and task["state"] != "completed":
+        world.psa.complete_story(world.tenant, task["id"])
     truth = MilestoneTruth(
         contract=contract.id,
         milestone=milestone.id,

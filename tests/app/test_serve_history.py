@@ -1,7 +1,7 @@
-"""`q2c serve` tenants with history: the records only the vendors' UIs make (an executed SOW, an
-accepted and invoiced milestone, posted ERP documents, a paid intent) exist when a CI job asks
-for them, through the tenant's own client, and survive the tenant's reset; without the flag a
-tenant starts as empty as before."""
+"""`q2c serve` tenants with history: the records only the vendors' UIs make (an executed SOW, a
+milestone made billable by its completed task and invoiced, posted ERP documents, a paid
+intent) exist when a CI job asks for them, through the tenant's own client, and survive the
+tenant's reset; without the flag a tenant starts as empty as before."""
 
 from __future__ import annotations
 
@@ -39,8 +39,11 @@ def test_history_holds_what_only_the_vendors_uis_make(http: Client) -> None:
     [record] = _records(http, made)
     assert record["properties"]["sowReference"]["value"] == "SOW-HISTORY-1"
 
-    milestones = _get(http, made, "psa", f"{PSA}/billing_milestones")["billing_milestones"]
-    assert sorted(m["state"] for m in milestones.values()) == ["accepted", "accepted"]
+    listed = _get(http, made, "psa", f"{PSA}/billing_milestones?include=story")
+    milestones = listed["billing_milestones"]
+    assert [m["billing_type"] for m in milestones.values()] == ["upon_completion"] * 2
+    tasks = [listed["stories"][m["story_id"]]["state"] for m in milestones.values()]
+    assert tasks == ["completed", "completed"]
     invoices = _get(http, made, "psa", f"{PSA}/invoices")["invoices"]
     [invoice] = invoices.values()
     assert [m["invoice_id"] for m in milestones.values()].count(invoice["id"]) == 1

@@ -142,8 +142,7 @@ def _cycle(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> Gr
                                  date(2026, 1, 12), 15, True,
                                  approved_at=datetime.now(UTC))  # fmt: skip
     (milestone,) = psa.tables.all("live", "billing_milestones")
-    psa.complete_milestone("live", milestone["id"])
-    psa.accept_milestone("live", milestone["id"])
+    psa.complete_story("live", milestone["story_id"])  # the PM, once the client accepted
     truth.milestones["m1"] = MilestoneTruth("LIVE-1", "M1", Decimal("1000.00"),
                                             datetime.now(UTC), milestone["id"])  # fmt: skip
     _deliver(core, runtime, served)

@@ -113,6 +113,12 @@ def test_psa_conforms() -> None:
             }
         ]  # fmt: skip
 
+        task = http.post(
+            f"{api}/stories",
+            json={"story": {"workspace_id": ws, "title": "Design", "story_type": "milestone"}},
+        )
+        assert task.status_code == 201
+        story = task.json()["results"][0]["id"]
         milestone = http.post(
             f"{api}/billing_milestones",
             json={
@@ -120,17 +126,21 @@ def test_psa_conforms() -> None:
                     "workspace_id": ws,
                     "title": "Design",
                     "amount_in_cents": 500000,
-                    "date_to_invoice": "2024-04-30",
+                    "billing_type": "upon_completion",
+                    "story_id": story,
                 }
             },
         )
         assert milestone.status_code == 201
         ms = milestone.json()["results"][0]["id"]
-        psa.complete_milestone("default", ms)
-        psa.accept_milestone("default", ms)
-        accepted = http.get(f"{api}/billing_milestones", params={"state": "accepted"}).json()
-        assert accepted["results"] == [{"key": "billing_milestones", "id": ms}]
-        assert http.get(f"{api}/billing_milestones/{ms}").json()["billing_milestones"][ms]["state"]
+        psa.complete_story("default", story)  # the PM, in Kantata's UI
+        billable = http.get(f"{api}/billing_milestones", params={"only": ms, "include": "story"})
+        assert billable.json()["stories"][story]["state"] == "completed"
+        assert http.get(f"{api}/stories", params={"workspace_id": ws}).json()["count"] == 1
+        assert http.get(f"{api}/stories/{story}").status_code == 200
+        assert http.get(f"{api}/billing_milestones/{ms}").json()["billing_milestones"][ms][
+            "story_id"
+        ]
 
         entries = [
             psa.log_time("default", ids["user"], ws, date(2024, 3, d), 480, f"day {d}")
@@ -271,7 +281,7 @@ def test_psa_conforms() -> None:
         assert http.post(f"{api}/billing_milestones", json=orphan).status_code == 404
     assert spec.covered() == spec.operations(public=False)
     assert [(w.event, w.body["subject_id"]) for w in events] == [
-        ("billing_milestone.accepted", ms),
+        ("billing_milestone.invoiceable", ms),
         ("timesheet_submission.approved", sub),
         ("expense_report.approved", report),
     ]

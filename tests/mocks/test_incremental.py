@@ -178,7 +178,7 @@ def test_kantata_updated_after_lists_submissions_approved_in_the_window() -> Non
 def test_kantata_has_no_updated_filter_on_billing_milestones() -> None:
     clock = Clock()
     psa, _ = _psa_with_submissions(clock, 1)
-    psa._new("t", "billing_milestones", {"workspace_id": "1", "state": "accepted"})
+    psa._new("t", "billing_milestones", {"workspace_id": "1", "story_id": None})
     clock.advance(days=1)
     later = {"updated_after": _iso(clock.now)}
     body = _client(psa.app).get("/api/v1/billing_milestones", params=later).json()

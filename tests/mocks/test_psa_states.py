@@ -122,27 +122,6 @@ def test_submitting_a_non_active_entry_is_refused() -> None:
     assert _state(world.entry(world.entries[1])) == "ACTIVE"
 
 
-def test_only_accepted_milestones_are_invoiced_once() -> None:
-    """A planned milestone is not invoiceable; an accepted one is, exactly once."""
-    world = PsaWorld()
-    body = {
-        "billing_milestone": {
-            "workspace_id": world.ws,
-            "title": "Go-live",
-            "amount_in_cents": 250000,
-            "date_to_invoice": "2024-03-31",
-        }
-    }
-    ms = world.http.post(f"{PSA}/billing_milestones", json=body).json()["results"][0]["id"]
-    assert _kantata(world.invoice([], [ms]), 422)["errors"] == [
-        {"field": "invoice.billing_milestone_ids[0]", "message": "not accepted"}
-    ]
-    world.psa.complete_milestone("default", ms)
-    world.psa.accept_milestone("default", ms)
-    assert world.invoice([], [ms]).status_code == 201
-    assert _kantata(world.invoice([], [ms]), 422)["errors"][0]["message"] == "already invoiced"
-
-
 def test_psa_pagination_limits_and_page_count() -> None:
     """per_page is capped at 200 and meta.page_count covers every entry exactly once."""
     world = PsaWorld()
@@ -164,30 +143,17 @@ def test_psa_pagination_limits_and_page_count() -> None:
 # -- PSA webhooks ---------------------------------------------------------------------------
 
 
-def test_psa_fires_approval_and_acceptance_events() -> None:
-    """Approving a timesheet and accepting a milestone each fire one event per subject."""
+def test_psa_fires_one_event_per_approved_submission() -> None:
+    """Approving a timesheet fires one event per submission, not per entry (milestones:
+    tests/mocks/test_psa_milestones.py)."""
     world = PsaWorld()
     submission = world.approve(world.entries[:2])
-    body = {
-        "billing_milestone": {
-            "workspace_id": world.ws,
-            "title": "Design",
-            "amount_in_cents": 100,
-            "date_to_invoice": "2024-03-31",
-        }
-    }
-    ms = world.http.post(f"{PSA}/billing_milestones", json=body).json()["results"][0]["id"]
-    world.psa.complete_milestone("default", ms)
-    world.psa.accept_milestone("default", ms)
     assert [(w.event, w.body["subject_id"]) for w in world.sink] == [
         ("timesheet_submission.approved", submission),
-        ("billing_milestone.accepted", ms),
     ]
     spec = Contract("psa")
     for webhook in world.sink:
         assert not spec.errors(spec.webhook_schema(webhook.event), _roundtrip(webhook.body))
-    with pytest.raises(ValueError, match="accepted, not planned"):
-        world.psa.complete_milestone("default", ms)
 
 
 # -- PSA expenses ----------------------------------------------------------------------------

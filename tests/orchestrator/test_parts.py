@@ -5,6 +5,7 @@ intake turns a part's failure into a dead letter and an open exception."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import httpx
@@ -28,12 +29,12 @@ class _BrokenCollection(Collection):
 
 class _UnknownWorkspacePsa(PsaAdapter):
     def milestone(self, milestone_id: str) -> Flow[dict[str, Any]]:
-        return {"workspace_id": "ws-nowhere", "state": "accepted"}
+        return {"workspace_id": "ws-nowhere", "billable_on": date(2026, 1, 5)}
         yield
 
 
-def _milestone_accepted(core: ReferenceCore, psa_id: str) -> httpx.Response:
-    body = {"id": f"evt-{psa_id}", "event_type": "billing_milestone.accepted",
+def _milestone_billable(core: ReferenceCore, psa_id: str) -> httpx.Response:
+    body = {"id": f"evt-{psa_id}", "event_type": "billing_milestone.invoiceable",
             "subject_id": psa_id}  # fmt: skip
     return core.handle(
         httpx.Request("POST", "http://core/webhooks/psa", content=json.dumps(body).encode())
@@ -62,8 +63,8 @@ def test_the_reference_composition_wires_one_context_and_the_parts_each_part_cal
 def test_a_replaced_part_failing_ends_in_the_dead_letter_and_exception_queues() -> None:
     runtime = StillRuntime()
     core = ReferenceCore(runtime, "t1", collection=_BrokenCollection)
-    assert _milestone_accepted(core, "m-7").status_code == 202
-    assert _milestone_accepted(core, "m-7").json() == {"accepted": 1}  # a duplicate: no flow
+    assert _milestone_billable(core, "m-7").status_code == 202
+    assert _milestone_billable(core, "m-7").json() == {"accepted": 1}  # a duplicate: no flow
     [(name, flow)] = runtime.spawned
     assert name == "milestone psa:evt-m-7"
     run_flow(flow)
@@ -79,7 +80,7 @@ def test_an_adapter_swapped_in_the_context_is_the_one_the_parts_call() -> None:
     runtime = StillRuntime()
     core = ReferenceCore(runtime, "t1")
     core.ctx.psa = _UnknownWorkspacePsa(core.ctx.rt, "t1")
-    _milestone_accepted(core, "m-8")
+    _milestone_billable(core, "m-8")
     run_flow(runtime.spawned[0][1])
     [exception] = _exceptions(core)
     assert (exception["reason"], exception["item"]) == (

@@ -134,11 +134,10 @@ def _cycle(core: ReferenceCore, runtime: WallClockRuntime, served: Served) -> No
     submission = served.psa.submit_timesheet(TENANT, user, [entry])
     served.psa.resolve_timesheet(TENANT, submission, approve=True)
     (milestone,) = served.psa.tables.all(TENANT, "billing_milestones")
-    served.psa.complete_milestone(TENANT, milestone["id"])
-    served.psa.accept_milestone(TENANT, milestone["id"])
+    served.psa.complete_story(TENANT, milestone["story_id"])  # the PM, once the client accepted
     _deliver(core, runtime, served)
 
-    today = datetime.now(UTC).date()  # the milestone was accepted just now, in real time
+    today = datetime.now(UTC).date()  # the milestone became billable just now, in real time
     body = f'{{"period": "{today:%Y-%m}", "invoiceDate": "{today.isoformat()}"}}'.encode()
     run = core.handle(httpx.Request("POST", "http://core/billing-runs", content=body))
     assert run.status_code == 202

@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "2d2c7fa61b2fab3bcdb54aaf0245f77c45a2bf4b25a2d0cc6279715f6101b64b",
-    "trace.jsonl": "1048c18b1edcbc6565edaad3676f5d5f00d7f5fc38e7c518087082c2c04054c2",
+    "metrics.json": "021adaec1193d5fccee4fe2f17895b43d7f13bba8d2815a92c5d674b6f92b62d",
+    "trace.jsonl": "d9ae705b7c0836ec569f71aa8a01b32b7bc011fa4ef5e8785bba4d2ad8407790",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "fd05b2f2db9b97271a8f177a9be8ec94df85e1711949c7e6b3a75279bfeb81c2"
+FLAGSHIP_SEED_7_TRACE = "26fc687b721a41ff36a9cf0087afbc4a1432f8b9a752540a91d2ba00a2582bb7"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
