@@ -152,19 +152,18 @@ def run_command(
         )
     command = command_line(str(scenario), seed, design, options)
     command += " --swarm-draw" if swarm_draw else ""
-    # what is alive now (modules, classes, compiled schemas, the scenario) lives as long as the
-    # process: kept out of every later collection's scan. The world is built after this, so a
-    # crashed core is still collected (sim.heap's reason not to freeze the world).
+    # what is alive now (modules, classes, compiled schemas, the scenario) is kept out of the
+    # collector's scans while the command runs; the world is built after this, so a crashed
+    # core is still collected (sim.heap's reason not to freeze the world). Writing the folder
+    # and the report allocates as a run does: young collections stay rare there too.
     gc.freeze()
-    try:
-        result = run_with_progress(spec, seed, design, options, call_budget)
-    except DesignFailure as failure:
-        raise typer.Exit(design_failed(failure, folder, command, scenario, json_out)) from None
-    # writing the folder and the report allocates as a run does (rows, JSON, chart artists):
-    # young collections made rarer there too (sim.heap); about a fifth of those phases' CPU
     heap = LeanHeap()
-    heap.tune()
     try:
+        try:
+            result = run_with_progress(spec, seed, design, options, call_budget)
+        except DesignFailure as failure:
+            raise typer.Exit(design_failed(failure, folder, command, scenario, json_out)) from None
+        heap.tune()
         write_run(result, folder, command, scenario)
         if report:
             from reports import build_report
@@ -172,6 +171,7 @@ def run_command(
             build_report(folder)
     finally:
         heap.release()
+        gc.unfreeze()  # a process that goes on (a test calling the CLI) collects them again
     if json_out:
         print_json(run_summary(result.metrics, folder, report))
     else:
