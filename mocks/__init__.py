@@ -40,7 +40,16 @@ from mocks._faults import (
     parse_rule,
     quota_rule,
 )
-from mocks._http import Call, Mount, Problem, Reply, VendorApp, invalid, to_response
+from mocks._http import (
+    Call,
+    LocalTransport,
+    Mount,
+    Problem,
+    Reply,
+    VendorApp,
+    invalid,
+    to_response,
+)
 from mocks._signatures import (
     IRONCLAD_EVENT_ID,
     IRONCLAD_VERIFICATION,
@@ -89,6 +98,7 @@ __all__ = [
     "FaultyVendor",
     "IroncladKey",
     "LatencyRule",
+    "LocalTransport",
     "LostResponseRule",
     "Mock",
     "Mount",

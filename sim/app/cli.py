@@ -11,6 +11,7 @@ engines they call print nothing.
 
 from __future__ import annotations
 
+import gc
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,6 +124,7 @@ def run_command(
     invariant holds; 1: one is violated; 2: bad input; 3: the design failed."""
     from sim.app.run_view import design_failed, run_summary, run_with_progress, show_summary
     from sim.app.terminal import print_json
+    from sim.heap import LeanHeap
     from sim.runner import command_line, write_run
     from sim.scenario import draw_scenario
     from sim.world.design_guard import DesignFailure
@@ -150,15 +152,26 @@ def run_command(
         )
     command = command_line(str(scenario), seed, design, options)
     command += " --swarm-draw" if swarm_draw else ""
+    # what is alive now (modules, classes, compiled schemas, the scenario) is kept out of the
+    # collector's scans while the command runs; the world is built after this, so a crashed
+    # core is still collected (sim.heap's reason not to freeze the world). Writing the folder
+    # and the report allocates as a run does: young collections stay rare there too.
+    gc.freeze()
+    heap = LeanHeap()
     try:
-        result = run_with_progress(spec, seed, design, options, call_budget)
-    except DesignFailure as failure:
-        raise typer.Exit(design_failed(failure, folder, command, scenario, json_out)) from None
-    write_run(result, folder, command, scenario)
-    if report:
-        from reports import build_report
+        try:
+            result = run_with_progress(spec, seed, design, options, call_budget)
+        except DesignFailure as failure:
+            raise typer.Exit(design_failed(failure, folder, command, scenario, json_out)) from None
+        heap.tune()
+        write_run(result, folder, command, scenario)
+        if report:
+            from reports import build_report
 
-        build_report(folder)
+            build_report(folder)
+    finally:
+        heap.release()
+        gc.unfreeze()  # a process that goes on (a test calling the CLI) collects them again
     if json_out:
         print_json(run_summary(result.metrics, folder, report))
     else:

@@ -1,7 +1,8 @@
 """The SimPy-backed runtime handed to the core: time skips, calls go in-process.
 
 A vendor call waits the vendor's latency in simulated time, then runs the mock's handler as a
-plain function call through its httpx transport. Every call is counted and traced; a flow that
+plain function call through its httpx transport (a mock's own transport takes the call without an
+``httpx.Request``: ``mocks._http.LocalTransport``). Every call is counted and traced; a flow that
 raises is traced as failed (its items will then show up as leakage in the oracle) rather than
 stopping the world.
 
@@ -24,7 +25,7 @@ import httpx
 import simpy
 
 from contracts.consumer import ContractValidator
-from mocks import FaultyVendor
+from mocks import FaultyVendor, LocalTransport
 from orchestrator.runtime import Flow
 from sim.record.trace import Trace
 from sim.scenario.faults import CrashAfterCall
@@ -180,11 +181,15 @@ class SimRuntime:
             return (yield from self._send_through(layer, vendor, method, path, content, params,
                                                   headers))  # fmt: skip
         yield self.env.timeout(self._latency.get(vendor, 0.0))
-        request = httpx.Request(
-            method, f"http://{vendor}.mock{path}", params=params, headers=headers, content=content
-        )
         self._check_request(vendor, method, path, headers, content)
-        response = self._transports[vendor].handle_request(request)
+        transport = self._transports[vendor]
+        if isinstance(transport, LocalTransport):  # a mock's own: no httpx.Request to build
+            host = f"{vendor}.mock"
+            response = transport.send_local(host, method, path, params, headers, content)
+        else:
+            request = httpx.Request(method, f"http://{vendor}.mock{path}", params=params,
+                                    headers=headers, content=content)  # fmt: skip
+            response = transport.handle_request(request)
         response.read()
         self._check_response(vendor, method, path, response)
         if self.crash_point is not None and self._crash_after(vendor, method, path):

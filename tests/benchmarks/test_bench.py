@@ -53,6 +53,20 @@ def test_mock_call_through_transport(benchmark: Any) -> None:
     assert benchmark(call) == 200
 
 
+def test_mock_call_lean(benchmark: Any) -> None:
+    """The same read as the simulator makes it now: ``LocalTransport.send_local``, no
+    ``httpx.Request`` built (compare with ``test_mock_call_through_transport``)."""
+    erp, url = _erp()
+    transport = erp.app.transport()
+    path = url.removeprefix("http://erp")
+
+    def call() -> int:
+        response = transport.send_local("erp", "GET", path, None, {"x-tenant": "t"}, None)
+        return response.status_code
+
+    assert benchmark(call) == 200
+
+
 def test_mock_call_through_client(benchmark: Any) -> None:
     """The same read through ``httpx.Client`` (what an integration's code would do)."""
     erp, url = _erp()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import simplejson
 
-from contracts.consumer import ContractValidator, shared_validator
+from contracts.consumer import _UNREADABLE, ContractValidator, _decode, shared_validator
 from sim.runner import RunResult, run
 from sim.scenario.format import Scenario
 
@@ -173,3 +173,29 @@ def test_a_form_using_one_key_two_ways_is_unreadable_not_a_crash(body: bytes) ->
     found = shared_validator().request_violations("payments", "POST", "/v1/customers", form, body)
     assert all(f.status is None or f.status == 422 for f in found)
     assert all(f.side == "request" for f in found)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"a":1,"b":[1.5,-0,"x\\u00e9"],"c":null}',
+        b'{"a":1,"a":2}',  # the last one wins, as simplejson reads it
+        b"-9223372036854775809",  # below a signed 64-bit integer: still an integer
+        b"18446744073709551616",  # beyond an unsigned one
+        b"1e400",  # simplejson reads infinity; orjson refuses it
+        b"[NaN]",  # neither reads it (simplejson 4: allow_nan off)
+        b'"\\ud800"',  # a lone surrogate: simplejson reads it
+        b'{"a": 1',  # not JSON at all
+        b"\xff",  # not UTF-8
+    ],
+)
+def test_a_body_is_read_as_simplejson_reads_it(content: bytes) -> None:
+    """The checker's fast reader (orjson where it agrees) reads what simplejson reads, type for
+    type; what simplejson refuses stays unreadable."""
+    try:
+        expected: object = simplejson.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        expected = _UNREADABLE
+    got = _decode("application/json", content)
+    assert repr(got) == repr(expected)
+    assert type(got) is type(expected)
