@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from contracts.currencies import MINOR_UNITS
 from mocks._erp_changes import ErpTables
 from mocks._erp_errors import business_rule
-from mocks._erp_etags import INTERNAL, etag, tagged, touch
+from mocks._erp_etags import INTERNAL, etag, listed, tagged, touch
+from mocks._erp_lines import StoredLines
 from mocks._erp_odata import (
     Query,
     bad_token,
@@ -201,24 +202,11 @@ def priced_lines(lines: list[LineIn], currency: str, field: str) -> Decimal:
 
 def line_records(
     lines: list[LineIn], document_id: str, nets: list[Decimal], taxes: list[Decimal]
-) -> list[dict[str, Any]]:
+) -> StoredLines:
     """The stored lines of a document, numbered 10000, 20000, ..., with the amounts BC
-    computed (``nets``) and the tax its connector wrote (``taxes``)."""
-    records = []
-    for k, (line, net, tax) in enumerate(zip(lines, nets, taxes, strict=True)):
-        line_id = guid(f"{document_id}:line", k + 1)
-        record = {
-            "@odata.etag": etag(line_id),
-            "id": line_id,
-            "documentId": document_id,
-            "sequence": 10000 * (k + 1),
-            **plain(line),
-            "amountExcludingTax": net,
-            "totalTaxAmount": tax,
-            "amountIncludingTax": net + tax,
-        }
-        records.append(record)
-    return records
+    computed (``nets``) and the tax its connector wrote (``taxes``): columns, made into
+    line records when read (``mocks._erp_lines``)."""
+    return StoredLines(document_id, [plain(line) for line in lines], nets, taxes)
 
 
 class ErpBase:
@@ -375,8 +363,8 @@ class ErpBase:
         hidden = [k for k in LINES if k in record and call.query.get("$expand") != k]
         if select is not None:
             shown = {"@odata.etag", *select, *(k for k in LINES if k not in hidden)}
-            return {k: v for k, v in record.items() if k in shown and k not in INTERNAL}
-        return {k: v for k, v in record.items() if k not in hidden and k not in INTERNAL}
+            return {k: listed(v) for k, v in record.items() if k in shown and k not in INTERNAL}
+        return {k: listed(v) for k, v in record.items() if k not in hidden and k not in INTERNAL}
 
     def _lister(
         self,
