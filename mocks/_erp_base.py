@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mocks._erp_changes import ErpTables
 from mocks._erp_errors import refused
-from mocks._erp_etags import INTERNAL, etag, tagged, touch
+from mocks._erp_etags import INTERNAL, etag, listed, tagged, touch
 from mocks._erp_lines import LineIn, document_totals, line_nets, line_records
 from mocks._erp_odata import (
     Query,
@@ -221,8 +221,8 @@ class ErpBase:
         hidden = [k for k in LINES if k in record and call.query.get("$expand") != k]
         if select is not None:
             shown = {"@odata.etag", *select, *(k for k in LINES if k not in hidden)}
-            return {k: v for k, v in record.items() if k in shown and k not in INTERNAL}
-        return {k: v for k, v in record.items() if k not in hidden and k not in INTERNAL}
+            return {k: listed(v) for k, v in record.items() if k in shown and k not in INTERNAL}
+        return {k: listed(v) for k, v in record.items() if k not in hidden and k not in INTERNAL}
 
     def _lister(
         self,

@@ -62,7 +62,8 @@ class CreditMemosMixin(ErpBase):
     # -- HTTP --------------------------------------------------------------------------------
 
     def _list_credit_memo_lines(self, call: Call) -> Reply:
-        return Reply(200, {"value": self._owned(call, "salesCreditMemos")["salesCreditMemoLines"]})
+        memo = self._owned(call, "salesCreditMemos")
+        return Reply(200, {"value": list(memo["salesCreditMemoLines"])})
 
     def _create_credit_memo(self, call: Call) -> Reply:
         return self._new_credit_memo(call)

@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from mocks._erp_changes import touched
 from mocks._erp_errors import ENTITY_CHANGED, INVALID_TOKEN, BcError
 from mocks._http import Call, Reply
 
-__all__ = ["INTERNAL", "check_if_match", "etag", "served", "tagged", "touch"]
+__all__ = ["INTERNAL", "check_if_match", "etag", "listed", "served", "tagged", "touch"]
 
 
 def touch(record: dict[str, Any], now: str) -> None:
@@ -29,8 +30,17 @@ INTERNAL = frozenset({"companyId", "paidAmount", "creditedAmount", "postedAt"})
 
 
 def served(record: dict[str, Any]) -> dict[str, Any]:
-    """The record as the API shows it: without the mock's internal fields."""
-    return {k: v for k, v in record.items() if k not in INTERNAL}
+    """The record as the API shows it: without the mock's internal fields, and its lines (kept
+    as columns, ``mocks._erp_line_columns``) as the list of line records they make."""
+    return {k: listed(v) for k, v in record.items() if k not in INTERNAL}
+
+
+def listed(value: Any) -> Any:
+    """A document's stored lines (a sequence other than a list) as a list; anything else as
+    it is."""
+    if value.__class__ in (str, list) or not isinstance(value, Sequence):
+        return value
+    return list(value)
 
 
 def tagged(status: int, record: dict[str, Any], body: Any = None) -> Reply:

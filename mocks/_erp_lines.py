@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.currencies import MINOR_UNITS
 from mocks._erp_errors import refused
-from mocks._erp_etags import etag
+from mocks._erp_line_columns import StoredLines
 from mocks._http import Problem
-from mocks._state import guid, plain
+from mocks._state import plain
 
 __all__ = [
     "ACCOUNTS",
@@ -164,21 +164,8 @@ def document_totals(nets: list[Decimal], taxes: list[Decimal]) -> dict[str, Deci
 
 def line_records(
     lines: list[LineIn], document_id: str, nets: list[Decimal], taxes: list[Decimal]
-) -> list[dict[str, Any]]:
+) -> StoredLines:
     """The stored lines of a document, numbered 10000, 20000, ..., with the amounts BC
-    computed (``nets``) and the tax its connector wrote (``taxes``)."""
-    records = []
-    for k, (line, net, tax) in enumerate(zip(lines, nets, taxes, strict=True)):
-        line_id = guid(f"{document_id}:line", k + 1)
-        record = {
-            "@odata.etag": etag(line_id),
-            "id": line_id,
-            "documentId": document_id,
-            "sequence": 10000 * (k + 1),
-            **plain(line),
-            "amountExcludingTax": net,
-            "totalTaxAmount": tax,
-            "amountIncludingTax": net + tax,
-        }
-        records.append(record)
-    return records
+    computed (``nets``) and the tax its connector wrote (``taxes``): columns, made into
+    line records when read (``mocks._erp_line_columns``)."""
+    return StoredLines(document_id, [plain(line) for line in lines], nets, taxes)

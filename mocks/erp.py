@@ -264,7 +264,7 @@ class ErpMock(CashMixin, CreditMemosMixin):
         return Reply(200, {"value": [row]})
 
     def _list_lines(self, call: Call) -> Reply:
-        return Reply(200, {"value": self._owned(call, "salesInvoices")["salesInvoiceLines"]})
+        return Reply(200, {"value": list(self._owned(call, "salesInvoices")["salesInvoiceLines"])})
 
     def _post_invoice(self, call: Call) -> Reply:
         """Draft -> Open; an invoice already posted (Open or Paid) is left alone. An

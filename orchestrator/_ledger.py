@@ -29,9 +29,10 @@ __all__ = ["BillingLedger", "Item"]
 Pricer = Callable[[Contract], InvoiceLine]
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
-    """One billable source item (or an adjustment to one), owned by an engagement."""
+    """One billable source item (or an adjustment to one), owned by an engagement. Slotted:
+    the ledger keeps one per item billed, to the end of a run (issue 14)."""
 
     key: str
     engagement: Any  # the core's engagement record: has .contract and .project

@@ -4,6 +4,7 @@ document once the invoice is posted."""
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -74,10 +75,11 @@ class TaxAdapter:
         for n, line in enumerate(invoice.lines, start=1):
             assessed = by_number[str(n)]
             names = sorted({d["taxName"] for d in assessed.get("details", []) if d.get("tax")})
+            # one string per tax code, not one per line: the outbox keeps every line (issue 14)
+            joined = "+".join(names)
+            tax_code = sys.intern(joined) if joined else None
             taxed.append(
-                line.model_copy(
-                    update={"tax": Decimal(assessed["tax"]), "tax_code": "+".join(names) or None}
-                )
+                line.model_copy(update={"tax": Decimal(assessed["tax"]), "tax_code": tax_code})
             )
         return tuple(taxed)
 

@@ -56,7 +56,7 @@ class Violation:
     detail: str
 
 
-@dataclass
+@dataclass(slots=True)  # one per billable item, all held until the run's files are written
 class ItemVerdict:
     source_id: str
     kind: str
@@ -84,7 +84,7 @@ class OracleReport:
         return sum(1 for i in self.items if i.verdict == verdict)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Billing:
     invoice: str
     currency: str

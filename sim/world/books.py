@@ -51,18 +51,19 @@ def traced(document: dict[str, Any], lines_field: str) -> dict[str, Any]:
     """A copy of an ERP document whose lines carry the audit trail their descriptions state,
     as the books record it for the oracle: ``sourceItemIds`` (the one item a line bills),
     ``contractVersionId`` and ``billingRole``. A line whose description names nothing
-    gets an empty trail (the oracle reports it untraced)."""
+    gets an empty trail (the oracle reports it untraced). The ERP mock makes a new record of
+    each line whenever its lines are read (``mocks._erp_line_columns``): those get their trail in
+    place, not copied again; a list's records (the live documents') are copied."""
+    stored = document.get(lines_field, [])
+    fresh = not isinstance(stored, list | tuple)  # see above: a list or tuple is stored as is
     lines = []
-    for line in document.get(lines_field, []):
+    for line in stored:
         found = _TRACE.match(str(line.get("description", "")))
-        lines.append(
-            {
-                **line,
-                "sourceItemIds": [found["source"]] if found else [],
-                "contractVersionId": found["version"] if found else "",
-                "billingRole": _ROLES[found["tag"] if found else None],
-            }
-        )
+        row = line if fresh else dict(line)
+        row["sourceItemIds"] = [found["source"]] if found else []
+        row["contractVersionId"] = found["version"] if found else ""
+        row["billingRole"] = _ROLES[found["tag"] if found else None]
+        lines.append(row)
     return {**document, lines_field: lines}
 
 

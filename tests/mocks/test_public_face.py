@@ -11,6 +11,7 @@ from tests.support.paths import ROOT
 TESTS_OF_INTERNALS = {
     "tests/mocks/test_auth.py": {"mocks._auth"},
     "tests/mocks/test_tax_errors.py": {"mocks._tax_errors"},  # its codes against AvaTax's own
+    "tests/mocks/test_erp_lines.py": {"mocks._erp_line_columns"},  # records made from columns
 }
 
 

@@ -12,6 +12,7 @@ from sim.runner import run
 from sim.scenario.format import Scenario
 from sim.world.books import traced
 from sim.world.world import World
+from tests.support.doctoring import open_lines
 
 SEED = 3
 
@@ -23,7 +24,10 @@ def _sources(line: dict[str, Any]) -> list[str]:
 
 
 def _posted(world: World) -> list[dict[str, Any]]:
-    return [i for i in world.erp.invoices(world.tenant) if i["status"] == "Open"]
+    posted = [i for i in world.erp.invoices(world.tenant) if i["status"] == "Open"]
+    for invoice in posted:
+        open_lines(invoice)
+    return posted
 
 
 def _time_line(world: World, want: Any) -> tuple[dict[str, Any], dict[str, Any], Any]:

@@ -15,6 +15,7 @@ from sim.runner import run
 from sim.scenario.format import ClientSpec, LegalEntitySpec, Scenario
 from sim.world.books import traced
 from sim.world.world import World
+from tests.support.doctoring import open_lines
 
 D = Decimal
 
@@ -125,7 +126,7 @@ def test_per_line_rounding_where_per_invoice_is_due_is_caught(small: Scenario) -
         for invoice in world.erp.invoices(world.tenant):
             if invoice["currencyCode"] != "GBP":
                 continue
-            lines = invoice["salesInvoiceLines"]
+            lines = open_lines(invoice)
             per_line = [
                 (Decimal(x["amountExcludingTax"]) * D("0.20")).quantize(D("0.01"), "ROUND_HALF_UP")
                 for x in lines
