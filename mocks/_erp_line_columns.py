@@ -13,12 +13,11 @@ are never changed once their document exists (BC's v2.0 lines are read here, not
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import Any, overload
+from typing import Any
 
 from mocks._erp_etags import etag
+from mocks._made_on_read import MadeOnRead
 from mocks._state import guid
 
 __all__ = ["StoredLines"]
@@ -35,7 +34,7 @@ _GIVEN = (
 )
 
 
-class StoredLines(Sequence[dict[str, Any]]):
+class StoredLines(MadeOnRead):
     """The lines of one document; each item is BC's line record, made when it is read. Equal
     to any sequence of the same records; a deep copy or a pickle is a plain list of them."""
 
@@ -70,7 +69,7 @@ class StoredLines(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return len(self._nets)
 
-    def record(self, k: int) -> dict[str, Any]:
+    def made(self, k: int) -> dict[str, Any]:
         """Line ``k`` (from 0) as BC stores it: numbered 10000, 20000, ..."""
         line_id = guid(f"{self._document_id}:line", k + 1)
         net, tax = self._nets[k], self._taxes[k]
@@ -86,34 +85,3 @@ class StoredLines(Sequence[dict[str, Any]]):
         row["totalTaxAmount"] = tax
         row["amountIncludingTax"] = net + tax
         return row
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [self.record(k) for k in range(len(self))[index]]
-        k = range(len(self))[index]  # negative indexes and IndexError, as a list's
-        return self.record(k)
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return map(self.record, range(len(self)))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # equal to lists: unhashable as they are
-
-    def __repr__(self) -> str:
-        return f"StoredLines({list(self)!r})"
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> list[dict[str, Any]]:
-        return copy.deepcopy(list(self), memo)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (list, (list(self),))

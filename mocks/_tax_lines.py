@@ -13,12 +13,12 @@ change. Line numbers are kept only when the request gave numbers other than 1, 2
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, overload
+from typing import Any
 
+from mocks._made_on_read import MadeOnRead
 from mocks._tax_rules import Levy
 
 __all__ = ["Answers", "TaxedLines", "answer"]
@@ -150,7 +150,7 @@ def answer(record: dict[str, Any]) -> dict[str, Any]:
     return answered
 
 
-class Answers(Sequence[dict[str, Any]]):
+class Answers(MadeOnRead):
     """Stored transactions as AvaTax answers them, each made when it is read: what the
     simulator's books get (``TaxMock.transactions``). The books of a big run read every
     document once or twice (the oracle's tax totals, the run folder's file); made all at
@@ -165,32 +165,5 @@ class Answers(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return len(self._records)
 
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [answer(r) for r in self._records[index]]
-        return answer(self._records[index])
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return map(answer, self._records)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # equal to lists: unhashable as they are
-
-    def __repr__(self) -> str:
-        return f"Answers({list(self)!r})"
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> list[dict[str, Any]]:
-        return copy.deepcopy(list(self), memo)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (list, (list(self),))
+    def made(self, k: int) -> dict[str, Any]:
+        return answer(self._records[k])
