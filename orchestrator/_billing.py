@@ -13,7 +13,6 @@ made: no item is billed twice or forgotten.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,6 +22,7 @@ from orchestrator._cash import Cash
 from orchestrator._credits import outside_vat, split_credits
 from orchestrator._holds import Holds
 from orchestrator._ledger import Item
+from orchestrator._outbox import Outgoing
 from orchestrator._state import Engagement
 from orchestrator._wire import ContractViolation, VendorError
 from orchestrator.adapters.tax import NON_TAXABLE
@@ -36,22 +36,6 @@ __all__ = ["Billing", "Outgoing", "period_end"]
 def period_end(period: str) -> date:
     year, month = (int(part) for part in period.split("-"))
     return date(year, month, calendar.monthrange(year, month)[1])
-
-
-@dataclass
-class Outgoing:
-    """An invoice the core has decided to issue: what it bills and how far it got."""
-
-    invoice: Invoice  # priced and taxed
-    items: tuple[str, ...]  # ledger keys, in line order
-    document: str  # the tax document code
-    contract_id: str  # the engagement's key
-    status: str = "decided"  # decided -> created -> posted (then removed)
-    erp_id: str = ""
-    number: str = ""
-    total: Decimal = Decimal(0)  # gross, as the ERP computed it
-    followed_up: tuple[str, ...] = ()  # follow-up steps done (not repeated after a restart)
-    memo: bool = False  # a credit note for service credits the month's charges cannot absorb
 
 
 class Billing:

@@ -12,6 +12,7 @@ from typing import Any
 from orchestrator import model
 from orchestrator._inbox import Envelope, Inbox
 from orchestrator._ledger import BillingLedger, Item
+from orchestrator._outbox import Outbox
 from orchestrator._store import DurableMap, Store
 from orchestrator.model import Contract, Customer, LegalEntity, Project
 from orchestrator.money import Money, RoundingRule
@@ -112,7 +113,7 @@ class CoreState:
         self.cash_applied = DurableMap(store, "cash_applied")  # confirmed by the ERP
         self.cash_claims: dict[str, int] = {}  # being applied now
         self.subcontractor_approved = DurableMap(store, "subcontractor_approved")
-        self.outbox = DurableMap(store, "outbox")
+        self.outbox = Outbox(store)  # invoices decided: body once, progress per step
         self.credit_note_dates = DurableMap(store, "credit_note_dates")
         self.collected = DurableMap(store, "collected")  # PSA submissions/reports/milestones
         # Kantata billing milestones the core made and has not collected yet: the ones it asks

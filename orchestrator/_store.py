@@ -23,8 +23,9 @@ store is read by the code that wrote it; changing the vocabulary makes older fil
 unreadable). A record of a class in the vocabulary is pickled in the pickler's "fast" mode
 (no memo of its own, so the reader's memo stays the vocabulary): such a record is a small tree
 of plain values, and an object it holds twice would come back as two equal copies. Any other
-record (an outgoing invoice: hundreds of lines repeating the same keys) is pickled as before,
-with its own memo, which the vocabulary's would only get in the way of.
+record (an outgoing invoice's body, see ``_outbox``: hundreds of lines repeating the same
+keys) is pickled as before, with its own memo, which the vocabulary's would only get in the
+way of.
 """
 
 from __future__ import annotations
