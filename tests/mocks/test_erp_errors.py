@@ -92,8 +92,13 @@ def test_texts_at_bcs_lengths_are_taken(world: ErpWorld) -> None:
     body |= {field: "x" * n for field, n in longest.items()}
     with _raw(world) as http:
         assert http.post(f"{world.co}/customers", json=body).status_code == 201
-    declared = load("erp")["components"]["schemas"]["CustomerCreate"]["properties"]
+    schemas = load("erp")["components"]["schemas"]
+    declared = schemas["CustomerCreate"]["properties"]
     assert {field: declared[field]["maxLength"] for field in longest} == longest
+    patchable = schemas["CustomerUpdate"]["properties"]
+    assert {f: patchable[f]["maxLength"] for f in longest if f in patchable} == {
+        f: n for f, n in longest.items() if f != "postalCode"
+    }
 
 
 def test_media_type_and_json_errors_in_bcs_words(world: ErpWorld) -> None:
