@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "2d2c7fa61b2fab3bcdb54aaf0245f77c45a2bf4b25a2d0cc6279715f6101b64b",
-    "trace.jsonl": "1048c18b1edcbc6565edaad3676f5d5f00d7f5fc38e7c518087082c2c04054c2",
+    "metrics.json": "e27ea06b0dc4cb0b50251804ab280b4f1dbc65c2bf6fd4e35e17e20ceda19e96",
+    "trace.jsonl": "211a7aa51aa4e7bc13efb850e35ce944145953686e3a5d6b61f36c81db0f7b2b",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "fd05b2f2db9b97271a8f177a9be8ec94df85e1711949c7e6b3a75279bfeb81c2"
+FLAGSHIP_SEED_7_TRACE = "16f09a6e55e80f30bcfae76b2e53933290eb7d2839dc0a0cd719c87cfeb5847c"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
