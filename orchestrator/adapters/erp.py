@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from orchestrator._wire import ContractViolation, VendorError, call
+from orchestrator.adapters._erp_cash import settle
 from orchestrator.adapters.crm import Deal
 from orchestrator.adapters.tax import NON_TAXABLE  # a tax group code in BC too
 from orchestrator.model import Contract, Customer, Invoice, InvoiceLine, LegalEntity
@@ -276,20 +277,12 @@ class ErpAdapter:
         paid: Decimal,
     ) -> Flow[None]:
         """Apply cash received to the invoice it pays: a line of the company's payment journal,
-        then the journal posted (BC applies payments only when it posts them).
-
-        ``amount`` arrived since the last payment applied; ``paid`` is what the client has
-        paid towards the invoice in all, this money included. A posted payment leaves the
-        journal (BC deletes posted lines), so after a lost answer or a crash the journal
-        cannot tell a payment never entered from one entered and posted: the invoice can.
-        Its ``totalAmountIncludingTax - remainingAmount`` is what BC has applied to it (this
-        core applies no credit memo to an invoice: its credits stay on account), so the
-        adapter enters only what BC lacks of ``paid``, after posting any line still waiting
-        for the invoice, and enters nothing when BC has it all. Applied again under the same
-        ``paid``, by a retry, a replayed event or the reconciliation job, it changes nothing;
-        a payment lost before it was entered is made up by the next one. One invoice's cash
-        is applied by one flow at a time: two would both see the same gap and fill it twice.
-        The naive design (``look_before_write`` off) enters ``amount`` and posts, blind."""
+        then the journal posted. ``amount`` arrived since the last payment applied; ``paid``
+        is what the client has paid towards the invoice in all. BC deletes posted lines, so
+        the invoice, not the journal, says what BC has: the adapter enters only what BC lacks
+        of ``paid`` (``_erp_cash.settle``), one flow per invoice at a time (two would fill
+        the same gap twice). The naive design (``look_before_write`` off) enters ``amount``
+        and posts, blind."""
         company = f"/companies({entity.erp_company_id})"
         journal = yield from self._journal(company)
         body: dict[str, Any] = {
@@ -310,7 +303,7 @@ class ErpAdapter:
         try:
             for attempt in range(1, CREATE_ATTEMPTS + 1):
                 try:
-                    yield from self._settle(company, journal, invoice_id, paid, body)
+                    yield from settle(self._call, company, journal, invoice_id, paid, body)
                     return
                 except VendorError as exc:
                     if (
@@ -330,34 +323,6 @@ class ErpAdapter:
             journal = f"{company}/customerPaymentJournals({journals['value'][0]['id']})"
             self._journals[company] = journal
         return journal
-
-    def _settle(
-        self, company: str, journal: str, invoice_id: str, paid: Decimal, body: dict[str, Any]
-    ) -> Flow[None]:
-        """One pass of ``apply_payment``: post the invoice's lines still in the journal (from
-        an answer lost after they were entered, or a crash before their post), then read
-        what BC has applied to the invoice and enter and post what it lacks of ``paid``."""
-        lines = yield from self._call(
-            "GET",
-            f"{journal}/customerPayments",
-            params={"$filter": f"appliesToInvoiceId eq {invoice_id}"},  # a GUID: unquoted
-        )
-        if lines["value"]:
-            yield from self._call("POST", f"{journal}/Microsoft.NAV.post")
-        invoice = yield from self._call("GET", f"{company}/salesInvoices({invoice_id})")
-        try:
-            applied = Decimal(invoice["totalAmountIncludingTax"]) - Decimal(
-                invoice["remainingAmount"]
-            )
-        except (KeyError, TypeError, ArithmeticError) as exc:
-            raise ContractViolation(
-                "erp", "GET", "salesInvoices", "no totalAmountIncludingTax or remainingAmount"
-            ) from exc
-        missing = paid - applied
-        if missing <= 0:
-            return  # BC has it all: posted before an answer was lost, or by an earlier pass
-        yield from self._call("POST", f"{journal}/customerPayments", {**body, "amount": missing})
-        yield from self._call("POST", f"{journal}/Microsoft.NAV.post")
 
     def send_invoice(self, entity: LegalEntity, invoice_id: str) -> Flow[None]:
         """E-mail a posted invoice to its customer, to be paid by bank transfer to the account
