@@ -4,24 +4,45 @@ Each company has one payment journal (code ``CASH``), set up with the company. A
 journal line that names the customer and the invoice it pays; it is checked when it is entered
 (customer and invoice of this company, the invoice Open and owed at least the amount, counting
 the journal lines not yet posted) and applied when its journal is posted: ``Microsoft.NAV.post``
-on the journal posts every unposted line at once, or none of them if one no longer fits. API
-v2.0 has no such action (it binds ``Microsoft.NAV.post`` to general journals only; an
-accountant posts a cash receipt journal in the client): the path is the sandbox's stand-in for
-that step, declared ``x-sandbox-only`` in erp.yaml. Posted lines stay listed (status
-``Posted``), unlike Business Central, which deletes them.
+on the journal posts every line at once, or none of them if one no longer fits. API v2.0 has
+no such action (it binds ``Microsoft.NAV.post`` to general journals only; an accountant posts
+a cash receipt journal in the client): the path is the sandbox's stand-in for that step,
+declared ``x-sandbox-only`` in erp.yaml.
+
+A ``customerPayment`` is a journal line and nothing else: API v2.0 gives it no status (its
+properties are the line's, from ``id`` and ``journalId`` to ``lastModifiedDateTime``), and
+posting the journal turns its lines into ledger entries (customer, G/L, bank) and deletes
+them, so a posted payment is no longer listed or readable in its journal. What BC keeps of
+it, the customer ledger entry of type Payment applied to the invoice's entry, is not in API
+v2.0 (only in the separate finance reports API); an integration sees a payment applied in the
+invoice's ``remainingAmount``, and its ``status`` ``Paid`` once nothing remains. The mock keeps
+its own record of each posted payment (``POSTED``), for the simulator's books only: never
+served, never read per call. Sources, consulted 2026-12-07: Microsoft Learn, API v2.0
+customerPayment resource type
+(https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_customerpayment)
+and salesInvoice resource type
+(https://learn.microsoft.com/dynamics365/business-central/dev-itpro/api-reference/v2.0/resources/dynamics_salesinvoice);
+the finance reports API's customerLedgerEntry
+(https://learn.microsoft.com/dynamics365/business-central/dev-itpro/administration/financereportsapi/resources/dynamics_customerledgerentry);
+Apideck's guide to BC journals ("when you post a journal, all lines in that batch are
+transferred into the General Ledger as permanent entries",
+https://developers.apideck.com/guides/journal-entries-expenses-mbc).
 
 A posted invoice is sent to its customer with ``Microsoft.NAV.send`` (Business Central's bound
 action on sales invoices, which e-mails the document); here the sent documents wait in the
 customer's inbox (``sent_invoices``), read by the simulated clients. A client may pay by bank
 transfer to the firm's own account, quoting the invoice number (``receive_transfer``): Business
 Central learns of it from the bank statement, and its payment reconciliation journal matches the
-statement line to the invoice by that document number and posts it. The sandbox does both at
-once when the money arrives (in BC they are an accountant's "Apply Automatically" and "Post"),
-and lists the posted payment among the customer payments, without a journal (``journalId``
-null), with ``documentNumber`` ``BNK...``.
+statement line to the invoice by that document number and posts it (Microsoft Learn, "Reconcile
+bank accounts and apply payments",
+https://learn.microsoft.com/dynamics365/business-central/receivables-apply-payments-auto-reconcile-bank-accounts,
+consulted 2026-12-07). The sandbox does both at once when the money arrives (in BC they are an
+accountant's "Apply Automatically" and "Post"); like any posted payment it is then in no
+journal and served nowhere, only applied to the invoice and kept in ``POSTED`` for the books.
 
-Unposted payments are indexed as they are entered and posted, so that entering or posting one
-looks at the payments still open, never at the history of every payment made.
+The journal's lines are the unposted payments only, indexed by journal and by invoice: entering
+one reads the lines still open on its invoice, posting reads the journal's own lines, never the
+history of every payment made.
 """
 
 from __future__ import annotations
@@ -43,7 +64,9 @@ __all__ = ["CashMixin"]
 
 JOURNALS = CO + "/customerPaymentJournals"
 JOURNAL = JOURNALS + "({journal_id})"
-DRAFTS = "customerPayments:drafts"  # unposted payments by id (an index, not a BC entity)
+PAYMENTS = "customerPayments"  # the journals' lines: unposted payments only, as in BC
+# posted payments (what BC keeps as customer ledger entries), for the books; never served
+POSTED = "customerPayments:posted"
 MAIL = "salesInvoices:sent"  # documents sent to customers, numbered "1", "2", ... in order
 
 
@@ -108,8 +131,13 @@ class CashMixin(ErpBase):
         self.tables.insert(tenant, "customerPaymentJournals", journal)
 
     def payments(self, tenant: str) -> list[dict[str, Any]]:
-        """Every customer payment of every journal and company, posted or not (for the oracle)."""
-        return list(self.tables.all(tenant, "customerPayments"))
+        """Every customer payment of every company, for the books: the posted ones (the mock's
+        own record, bank transfers included) in the order they were posted, then the journal
+        lines not posted yet. Each copy carries ``status`` (``Posted`` or ``Draft``): the
+        books' word for it, which Business Central's customerPayment does not have."""
+        posted = [{**p, "status": "Posted"} for p in self.tables.all(tenant, POSTED)]
+        lines = self.tables.all(tenant, PAYMENTS)
+        return posted + [{**p, "status": "Draft", "postedAt": None} for p in lines]
 
     def sent_invoices(self, tenant: str, seen: int) -> list[dict[str, Any]]:
         """The documents sent to customers after the first ``seen`` ones, oldest first: what
@@ -136,10 +164,10 @@ class CashMixin(ErpBase):
         owed = invoice["remainingAmount"] - self._pending(tenant, invoice_id)
         if amount > owed:
             raise ValueError(f"{amount} exceeds the {owed} invoice {invoice['number']} owes")
-        n = self.tables.next_number(tenant, "customerPayments")
+        n = self.tables.next_number(tenant, PAYMENTS)
         now = iso(self.clock())
         payment_id = guid(f"{tenant}:customerPayment", n)
-        payment = {
+        payment = {  # the payment reconciliation journal's line, as posted (in no cash journal)
             "@odata.etag": etag(payment_id),
             "id": payment_id,
             "journalId": None,
@@ -156,24 +184,18 @@ class CashMixin(ErpBase):
             "appliesToInvoiceNumber": invoice["number"],
             "description": f"Bank transfer {reference}"[:100],
             "comment": None,
-            "status": "Posted",
             "postedAt": now,
             "lastModifiedDateTime": now,
         }
-        self.tables.insert(tenant, "customerPayments", payment)
+        self.tables.insert(tenant, POSTED, payment)
         self.settle(invoice, now, paid=amount)
         return dict(payment)
 
     def _pending(self, tenant: str, invoice_id: str) -> Decimal:
-        """What unposted payments already entered will take off the invoice."""
-        return sum(
-            (
-                p["amount"]
-                for p in self.tables.all(tenant, DRAFTS)
-                if p["appliesToInvoiceId"] == invoice_id
-            ),
-            Decimal(0),
-        )
+        """What the journal lines entered for the invoice and not posted yet will take off it
+        (the lines of every journal of its company: an invoice's own index bucket)."""
+        lines = self.tables.where(tenant, PAYMENTS, "appliesToInvoiceId", invoice_id)
+        return sum((p["amount"] for p in lines), Decimal(0))
 
     # -- HTTP --------------------------------------------------------------------------------
 
@@ -206,8 +228,9 @@ class CashMixin(ErpBase):
         return Reply(204)
 
     def _read_payment(self, call: Call) -> Reply:
+        """A line of the journal; a posted payment is no line any more (404, as in BC)."""
         journal = self._owned(call, "customerPaymentJournals", "journal_id")
-        payment = self.tables.get(call.tenant, "customerPayments", call.params["id"], "payment")
+        payment = self.tables.get(call.tenant, PAYMENTS, call.params["id"], "payment")
         if payment["journalId"] != journal["id"]:
             raise Problem(
                 404, "Not Found", f"payment {payment['id']!r} is not in journal {journal['code']}"
@@ -260,8 +283,7 @@ class CashMixin(ErpBase):
                 "amount",
                 f"at most {owed}",
             )
-        n = self.tables.next_number(call.tenant, "customerPayments")
-        line = self.tables.next_number(call.tenant, f"customerPayments:{journal['id']}")
+        n = self.tables.next_number(call.tenant, PAYMENTS)
         now = iso(self.clock())
         payment_id = guid(f"{call.tenant}:customerPayment", n)
         payment = {
@@ -269,7 +291,7 @@ class CashMixin(ErpBase):
             "id": payment_id,
             "journalId": journal["id"],
             "journalDisplayName": journal["displayName"],
-            "lineNumber": 10000 * line,
+            "lineNumber": self._next_line(call.tenant, journal["id"]),
             "companyId": company["id"],
             **plain(data),
             "customerId": customer["id"],
@@ -278,20 +300,23 @@ class CashMixin(ErpBase):
             "documentNumber": data.documentNumber or f"PMT{n:06d}",
             "appliesToInvoiceId": invoice["id"],
             "appliesToInvoiceNumber": invoice["number"],
-            "status": "Draft",
-            "postedAt": None,
             "lastModifiedDateTime": now,
         }
-        self.tables.insert(call.tenant, DRAFTS, payment)
-        return tagged(201, self.tables.insert(call.tenant, "customerPayments", payment))
+        return tagged(201, self.tables.insert(call.tenant, PAYMENTS, payment))
+
+    def _next_line(self, tenant: str, journal_id: str) -> int:
+        """BC numbers a new line 10000 past the journal's last one (10000 in an empty
+        journal, as a journal is after posting): the last line of the journal's bucket."""
+        table = self.tables.table(tenant, PAYMENTS)
+        keys = table.keys_where("journalId", journal_id)
+        return int(table[keys[-1]]["lineNumber"]) + 10000 if keys else 10000
 
     def _post_journal(self, call: Call) -> Reply:
-        """Post every unposted payment of the journal, all or nothing."""
+        """Post every line of the journal, all or nothing: each is applied to its invoice and
+        leaves the journal (BC deletes posted lines), kept only in the mock's ``POSTED``."""
         journal = self._owned(call, "customerPaymentJournals", "journal_id")
         check_if_match(call, journal, required=False)
-        pending = [
-            p for p in self.tables.all(call.tenant, DRAFTS) if p["journalId"] == journal["id"]
-        ]
+        pending = list(self.tables.where(call.tenant, PAYMENTS, "journalId", journal["id"]))
         owed: dict[str, Decimal] = {}
         errors = []
         for payment in pending:
@@ -315,12 +340,13 @@ class CashMixin(ErpBase):
                 errors=errors,
             )
         now = iso(self.clock())
+        lines = self.tables.table(call.tenant, PAYMENTS)
         for payment in pending:
             invoice = self.tables.get(call.tenant, "salesInvoices", payment["appliesToInvoiceId"])
             self.settle(invoice, now, paid=payment["amount"])
-            payment.update(status="Posted", postedAt=now)
-            touch(payment, now)
-            del self.tables.table(call.tenant, DRAFTS)[payment["id"]]
+            del lines[payment["id"]]
+            payment["postedAt"] = now
+            self.tables.insert(call.tenant, POSTED, payment)
         if pending:
             touch(journal, now)
         return Reply(204)

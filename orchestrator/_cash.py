@@ -81,18 +81,20 @@ class Cash:
             return  # an older or repeated event: that money is applied or being applied
         currency = engagement.contract.currency
         amount = Decimal(received - applied).scaleb(-minor_unit(currency))
+        paid = Decimal(received).scaleb(-minor_unit(currency))  # one intent pays one invoice
         self.state.cash_claims[intent["id"]] = received  # claimed: a later event adds on
         try:
             yield from self.ctx.erp.apply_payment(
                 engagement.entity, engagement.customer.id, invoice_id, amount,
                 self.ctx.rt.now().date(), intent["id"], key=f"pay:{intent['id']}:{received}",
+                paid=paid,
             )  # fmt: skip
         except Exception:
             if self.state.cash_claims.get(intent["id"]) == received:
                 self.state.cash_claims[intent["id"]] = applied  # not applied: a retry will
             raise
         # written only once the ERP has it: a core that dies in between applies it again
-        # under the same key after restart, which the ERP answers with the first payment
+        # after restart, and the ERP's invoice shows it has the money (nothing is entered)
         self.state.cash_applied[intent["id"]] = max(
             self.state.cash_applied.get(intent["id"], 0), received
         )

@@ -4,10 +4,13 @@ payments created once each although BC has no idempotency keys.
 BC answers a POST sent twice with two documents, so every create is a look-before-write on a
 business key the core owns: the invoice's "Your Reference", ``customerPurchaseOrderReference``
 in API v2.0 (its ``externalDocumentNumber`` carries the customer's purchase order, as BC means
-it), the credit memo's and the payment's ``externalDocumentNumber``, the customer's
-``displayName``. The adapter lists with ``$filter=<key> eq '...'`` (an indexed look-up on the
-ERP) first, and again after an answer that may hide a write (a timeout, a 500, 502 or 504)
-before it posts again.
+it), the credit memo's ``externalDocumentNumber``, the customer's ``displayName``. The adapter
+lists with ``$filter=<key> eq '...'`` (an indexed look-up on the ERP) first, and again after an
+answer that may hide a write (a timeout, a 500, 502 or 504) before it posts again.
+
+A payment is looked for elsewhere: posting its journal deletes the journal line (BC keeps
+ledger entries, which API v2.0 does not serve), so the invoice it pays is what tells whether it
+was applied (``apply_payment``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from orchestrator._wire import ContractViolation, VendorError, call
+from orchestrator.adapters._erp_cash import settle
 from orchestrator.adapters.crm import Deal
 from orchestrator.adapters.tax import NON_TAXABLE  # a tax group code in BC too
 from orchestrator.model import Contract, Customer, Invoice, InvoiceLine, LegalEntity
@@ -74,6 +78,7 @@ class ErpAdapter:
         self._companies: dict[str, dict[str, Any]] = {}  # companyInformation by company id
         self._rates: dict[tuple[str, str, date], Decimal] = {}
         self._ensuring: dict[tuple[str, str], None] = {}  # customers being found or made now
+        self._paying: dict[str, None] = {}  # invoices whose cash is being applied now
 
     def _call(
         self,
@@ -268,30 +273,56 @@ class ErpAdapter:
         day: date,
         reference: str,
         key: str,
+        *,
+        paid: Decimal,
     ) -> Flow[None]:
-        """Record cash received against the invoice it pays and post it (BC posts journals)."""
-        journal = self._journals.get(entity.erp_company_id)
+        """Apply cash received to the invoice it pays: a line of the company's payment journal,
+        then the journal posted. ``amount`` arrived since the last payment applied; ``paid``
+        is what the client has paid towards the invoice in all. BC deletes posted lines, so
+        the invoice, not the journal, says what BC has: the adapter enters only what BC lacks
+        of ``paid`` (``_erp_cash.settle``), one flow per invoice at a time (two would fill
+        the same gap twice). The naive design (``look_before_write`` off) enters ``amount``
+        and posts, blind."""
+        company = f"/companies({entity.erp_company_id})"
+        journal = yield from self._journal(company)
+        body: dict[str, Any] = {
+            "customerId": customer_id,
+            "appliesToInvoiceId": invoice_id,
+            "amount": amount,
+            "postingDate": day.isoformat(),
+            "externalDocumentNumber": business_key("PAY", key),
+            "description": f"Payment {reference}"[:100],
+        }
+        if not self.look_before_write:
+            yield from self._call("POST", f"{journal}/customerPayments", body)
+            yield from self._call("POST", f"{journal}/Microsoft.NAV.post")
+            return
+        while invoice_id in self._paying:
+            yield from self._rt.sleep(CLAIM_WAIT_S)
+        self._paying[invoice_id] = None
+        try:
+            for attempt in range(1, CREATE_ATTEMPTS + 1):
+                try:
+                    yield from settle(self._call, company, journal, invoice_id, paid, body)
+                    return
+                except VendorError as exc:
+                    if (
+                        isinstance(exc, ContractViolation)
+                        or exc.status not in _MAYBE_WRITTEN
+                        or attempt >= CREATE_ATTEMPTS
+                    ):
+                        raise
+        finally:
+            del self._paying[invoice_id]
+
+    def _journal(self, company: str) -> Flow[str]:
+        """The path of the company's payment journal (read once: it is set up with it)."""
+        journal = self._journals.get(company)
         if journal is None:
-            path = f"/companies({entity.erp_company_id})/customerPaymentJournals"
-            journals = yield from self._call("GET", path)
-            journal = self._journals[entity.erp_company_id] = (
-                f"{path}({journals['value'][0]['id']})"
-            )
-        number = business_key("PAY", key)
-        yield from self._create_once(
-            f"{journal}/customerPayments",
-            {
-                "customerId": customer_id,
-                "appliesToInvoiceId": invoice_id,
-                "amount": amount,
-                "postingDate": day.isoformat(),
-                "externalDocumentNumber": number,
-                "description": f"Payment {reference}"[:100],
-            },
-            "externalDocumentNumber",
-            number,
-        )
-        yield from self._call("POST", f"{journal}/Microsoft.NAV.post")
+            journals = yield from self._call("GET", f"{company}/customerPaymentJournals")
+            journal = f"{company}/customerPaymentJournals({journals['value'][0]['id']})"
+            self._journals[company] = journal
+        return journal
 
     def send_invoice(self, entity: LegalEntity, invoice_id: str) -> Flow[None]:
         """E-mail a posted invoice to its customer, to be paid by bank transfer to the account

@@ -113,14 +113,18 @@ def test_erp_conforms() -> None:
         entered = http.post(pays, content=_json(pay), headers=keyed)
         assert entered.status_code == 201
         payment = entered.json()
-        assert payment["status"] == "Draft"
+        assert "status" not in payment  # BC's customerPayment has none
         assert payment["appliesToInvoiceNumber"] == invoice["number"]
         assert http.get(f"{pays}({payment['id']})").json() == payment
-        drafts = http.get(pays, params={"$filter": "status eq 'Draft'"}).json()
-        assert [p["id"] for p in drafts["value"]] == [payment["id"]]
+        lines = http.get(pays, params={"$filter": f"appliesToInvoiceId eq {invoice['id']}"})
+        assert lines.status_code == 200, lines.text
+        assert [p["id"] for p in lines.json()["value"]] == [payment["id"]]
         assert http.post(f"{journal}/Microsoft.NAV.post").status_code == 204
         paid = http.get(path).json()
         assert paid["remainingAmount"] == pytest.approx(1169.98)  # 1000 paid
+        # posted: the line left the journal (BC deletes it); the invoice says it was applied
+        assert http.get(pays).json()["value"] == []
+        assert http.get(f"{pays}({payment['id']})").status_code == 404
 
         memos = f"{co}/salesCreditMemos"
         memo_body = {

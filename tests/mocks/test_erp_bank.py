@@ -38,17 +38,20 @@ def test_a_posted_invoice_is_sent_to_the_customers_inbox() -> None:
 
 
 def test_a_bank_transfer_is_applied_to_the_invoice_it_quotes() -> None:
-    """Transfers post as customer payments of the invoice's company and settle it; one that
-    exceeds what is owed, or pays a settled invoice, is refused and changes nothing."""
+    """Transfers post as payments of the invoice's company and settle it; one that exceeds
+    what is owed, or pays a settled invoice, is refused and changes nothing. The payment
+    reconciliation journal posts it: no customer payment journal lists it, as in BC."""
     world = ErpWorld()
     invoice = world.posted_invoice()
     payment = world.erp.receive_transfer("default", invoice["id"], Decimal("1000.00"), "REF")
-    assert (payment["status"], payment["documentNumber"], payment["amount"]) == (
-        "Posted",
-        "BNK000001",
-        Decimal("1000.00"),
-    )
+    assert (payment["documentNumber"], payment["amount"]) == ("BNK000001", Decimal("1000.00"))
+    assert "status" not in payment
     assert world.read_invoice(invoice)["remainingAmount"] == 142.40
+    assert world.http.get(f"{world.journal}/customerPayments").json()["value"] == []
+    expanded = world.http.get(
+        f"{world.co}/customerPaymentJournals", params={"$expand": "customerPayments"}
+    ).json()["value"]
+    assert [j["customerPayments"] for j in expanded] == [[]]
     with pytest.raises(ValueError, match="exceeds"):
         world.erp.receive_transfer("default", invoice["id"], Decimal("142.41"), "REF")
     with pytest.raises(ValueError, match="EUR amount"):
