@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "021adaec1193d5fccee4fe2f17895b43d7f13bba8d2815a92c5d674b6f92b62d",
-    "trace.jsonl": "d9ae705b7c0836ec569f71aa8a01b32b7bc011fa4ef5e8785bba4d2ad8407790",
+    "metrics.json": "68dd0157e18a5110d3ec087992fe011540d1b1a3f3e0b25e0c7a9faac998d61d",
+    "trace.jsonl": "3e33b6e3ebe0a279bf317375fffa5c63206012bf4a77c1e4875452fa4ebb727f",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "26fc687b721a41ff36a9cf0087afbc4a1432f8b9a752540a91d2ba00a2582bb7"
+FLAGSHIP_SEED_7_TRACE = "53116913f07fdb3fe6c4ffa466dac5dcedeadb4d120c1f8ba072353b03aaf6f7"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
