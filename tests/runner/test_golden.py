@@ -15,9 +15,9 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "2d2c7fa61b2fab3bcdb54aaf0245f77c45a2bf4b25a2d0cc6279715f6101b64b",
-    "trace.jsonl": "1048c18b1edcbc6565edaad3676f5d5f00d7f5fc38e7c518087082c2c04054c2",
-    "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
+    "metrics.json": "4f38351e1df6fa03d4ea3e9365945c40f80e705f127a68fe8cedd6c7e6a0e056",
+    "trace.jsonl": "a709c8291a22c2932c28a05555e5108b2eb0c56d54cda3bee1484393c6404cd4",
+    "items.csv": "86fbc19616cf45a3a5f662eaf6cd57fafd18c199e64d12061e5b819e30cbcd3f",
 }
 FLAGSHIP_SEED_7_TRACE = "fd05b2f2db9b97271a8f177a9be8ec94df85e1711949c7e6b3a75279bfeb81c2"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
