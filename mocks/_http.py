@@ -5,13 +5,8 @@ over ``app.handle``): no event loop, no thread hop, the hot path stays a functio
 ``uvicorn`` serves the very same ``handle`` through ``app.asgi``. Errors are RFC 9457 problem
 documents, never a 500 for a bad request.
 
-The transport also takes a call without an ``httpx.Request`` (``LocalTransport.send_local``,
-the simulator's lean path): building one parses and checks its URL character by character in
-Python and re-encodes the query, about a quarter of an in-process call (issue 14's profile).
-It hands the handler what ``handle`` would read off that request (the same path, query,
-headers and body: tests/mocks/test_local_transport.py holds the two side by side); a call it
-cannot hand over as is (a path httpx would rewrite, query values that are not text) goes the
-way of a real request.
+The transport also takes a call without an ``httpx.Request`` (``mocks._local_transport``: the
+simulator's lean path). ``mocks._mount`` serves several apps behind one ASGI server.
 """
 
 from __future__ import annotations
@@ -23,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 from urllib.parse import quote, unquote
 
 import httpx
@@ -33,11 +28,12 @@ from pydantic import BaseModel, BeforeValidator, ValidationError
 from contracts.specs import SPEC_PATH, rendered
 from mocks._encode import json_bytes, loaded_response
 
+if TYPE_CHECKING:
+    from mocks._local_transport import LocalTransport
+
 __all__ = [
     "Call",
     "IsoDate",
-    "LocalTransport",
-    "Mount",
     "Problem",
     "Reply",
     "VendorApp",
@@ -398,6 +394,8 @@ class VendorApp:
         return to_response(reply)
 
     def transport(self) -> LocalTransport:
+        from mocks._local_transport import LocalTransport  # it wraps this app: imported late
+
         return LocalTransport(self)
 
     async def asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -439,65 +437,6 @@ class VendorApp:
         await send({"type": "http.response.body", "body": response.content})
 
 
-class LocalTransport(httpx.MockTransport):
-    """``httpx.MockTransport(app.handle)`` plus the lean path (see the module docstring)."""
-
-    def __init__(self, app: VendorApp) -> None:
-        super().__init__(app.handle)
-        self.app = app
-
-    def send_local(
-        self,
-        host: str,
-        method: str,
-        path: str,
-        params: Mapping[str, str] | None,
-        headers: Mapping[str, str] | None,
-        content: bytes | None,
-    ) -> httpx.Response:
-        """What ``handle_request(httpx.Request(method, f"http://{host}{path}", params=...,
-        headers=..., content=...))`` answers, without building that request."""
-        if not _PLAIN_PATH.fullmatch(path) or "/." in path or not _text_values(params):
-            request = httpx.Request(
-                method, f"http://{host}{path}", params=params, headers=headers, content=content
-            )
-            return self.app.handle(request)
-        query = _query(str(httpx.QueryParams(params)) if params else "")
-        call = Call(method, path, {}, query, _request_headers(host, method, headers, content),
-                    content or b"")  # fmt: skip
-        return to_response(self.app.dispatch(call))
-
-
-# A path httpx leaves as it is: RFC 3986 unreserved characters, sub-delims, ":", "@" and "/"
-# (nothing it would percent-encode or decode, no query or fragment); dot segments are ruled out
-# apart ("/." anywhere), as httpx would remove them.
-_PLAIN_PATH = re.compile(r"/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*")
-
-
-def _text_values(params: Mapping[str, str] | None) -> bool:
-    """True when every query value is text (httpx writes other values its own way)."""
-    return params is None or all(type(v) is str and type(k) is str for k, v in params.items())
-
-
-def _request_headers(
-    host: str, method: str, headers: Mapping[str, str] | None, content: bytes | None
-) -> httpx.Headers:
-    """The headers ``httpx.Request`` would carry: ``Host`` first, the caller's, then the body's
-    ``Content-Length`` (``0`` right after ``Host`` for a body-less POST, PUT or PATCH)."""
-    given = httpx.Headers(headers)
-    head: list[tuple[bytes, bytes]] = [] if "host" in given else [(b"Host", host.encode())]
-    tail: list[tuple[bytes, bytes]] = []
-    if content and "content-length" not in given:
-        tail.append((b"Content-Length", str(len(content)).encode()))
-    elif not content and method in ("POST", "PUT", "PATCH") and not _framed(given):
-        head.append((b"Content-Length", b"0"))
-    return httpx.Headers([*head, *given.raw, *tail])
-
-
-def _framed(headers: httpx.Headers) -> bool:
-    return "content-length" in headers or "transfer-encoding" in headers
-
-
 @functools.lru_cache(maxsize=1024)
 def _parsed_url(path: str, query: str) -> httpx.URL:
     return httpx.URL(f"http://mock{path}?{query}")
@@ -529,34 +468,3 @@ def to_response(reply: Reply) -> httpx.Response:
     headers.setdefault("content-type", "application/json")
     content = reply.body.content if isinstance(reply.body, _Raw) else json_bytes(reply.body)
     return loaded_response(reply.status, headers, content)  # hot path: see mocks/_encode.py
-
-
-class Mount:
-    """Several vendor apps behind one ASGI server, each under its own path prefix."""
-
-    def __init__(self, apps: Mapping[str, VendorApp]) -> None:
-        self.apps = {prefix.strip("/"): app for prefix, app in apps.items()}
-        # per mount: "/erp", "/erp/", the app (built once, not per request: the hot path)
-        self._mounts = [(f"/{p}", f"/{p}/", app) for p, app in self.apps.items()]
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            return await next(iter(self.apps.values())).asgi(scope, receive, send)
-        path = scope["path"]
-        for root, under, app in self._mounts:
-            if path == root or path.startswith(under):
-                inner = {
-                    **scope,
-                    "path": path[len(root) :] or "/",
-                    "root_path": scope.get("root_path", "") + root,
-                }
-                return await app.asgi(inner, receive, send)
-        response = to_response(Problem(404, "Not Found", f"no vendor mounted at {path}").reply())
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status_code,
-                "headers": [(k.encode(), v.encode()) for k, v in response.headers.items()],
-            }
-        )
-        await send({"type": "http.response.body", "body": response.content})

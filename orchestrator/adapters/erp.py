@@ -40,6 +40,18 @@ _MAYBE_WRITTEN = frozenset({500, 502, 504})
 # ERP spec's CustomerCreate cites them) rather than have the customer refused. The tax ID is
 # sent whole: a VAT number cut short is a wrong one, and BC's 400 says so.
 _CUSTOMER_TEXT = {"addressLine1": 100, "city": 30, "state": 30, "postalCode": 20}
+
+
+def _may_retry(exc: VendorError, attempt: int) -> bool:
+    """Whether a write that failed with ``exc`` on its ``attempt``-th try is looked for and
+    sent again: only when BC may have done it (a timeout, 500, 502, 504) and tries are left."""
+    return (
+        not isinstance(exc, ContractViolation)
+        and exc.status in _MAYBE_WRITTEN
+        and attempt < CREATE_ATTEMPTS
+    )
+
+
 # How often an update that lost the race (a stale If-Match) is re-read and re-applied.
 UPDATE_ATTEMPTS = 3
 # BC's code for a stale If-Match: answered 409 by BC (412 accepted too, as a proxy may say it).
@@ -125,11 +137,7 @@ class ErpAdapter:
                 created: dict[str, Any] = yield from self._call("POST", path, body)
                 return created
             except VendorError as exc:
-                if (
-                    isinstance(exc, ContractViolation)
-                    or exc.status not in _MAYBE_WRITTEN
-                    or attempt >= CREATE_ATTEMPTS
-                ):
+                if not _may_retry(exc, attempt):
                     raise
             found = yield from self._find(path, field, value)
         return found
@@ -306,11 +314,7 @@ class ErpAdapter:
                     yield from settle(self._call, company, journal, invoice_id, paid, body)
                     return
                 except VendorError as exc:
-                    if (
-                        isinstance(exc, ContractViolation)
-                        or exc.status not in _MAYBE_WRITTEN
-                        or attempt >= CREATE_ATTEMPTS
-                    ):
+                    if not _may_retry(exc, attempt):
                         raise
         finally:
             del self._paying[invoice_id]

@@ -1,10 +1,10 @@
 """The SimPy-backed runtime handed to the core: time skips, calls go in-process.
 
 A vendor call waits the vendor's latency in simulated time, then runs the mock's handler as a
-plain function call through its httpx transport (a mock's own transport takes the call without an
-``httpx.Request``: ``mocks._http.LocalTransport``). Every call is counted and traced; a flow that
-raises is traced as failed (its items will then show up as leakage in the oracle) rather than
-stopping the world.
+plain function call through its httpx transport (a mock's own transport takes the call
+without an ``httpx.Request``: ``mocks._local_transport.LocalTransport``). Every call is counted
+and traced; a flow that raises is traced as failed (its items will then show up as leakage in
+the oracle) rather than stopping the world.
 
 A vendor with a fault layer (``mocks.FaultyVendor``) is called through it instead: the
 latency is drawn per call and spent in two halves, the request's way there (the vendor handles
