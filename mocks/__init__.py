@@ -42,13 +42,13 @@ from mocks._faults import (
 )
 from mocks._http import (
     Call,
+    LocalTransport,
     Problem,
     Reply,
     VendorApp,
     invalid,
     to_response,
 )
-from mocks._local_transport import LocalTransport
 from mocks._mount import Mount
 from mocks._signatures import (
     IRONCLAD_EVENT_ID,

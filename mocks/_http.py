@@ -5,8 +5,9 @@ over ``app.handle``): no event loop, no thread hop, the hot path stays a functio
 ``uvicorn`` serves the very same ``handle`` through ``app.asgi``. Errors are RFC 9457 problem
 documents, never a 500 for a bad request.
 
-The transport also takes a call without an ``httpx.Request`` (``mocks._local_transport``: the
-simulator's lean path). ``mocks._mount`` serves several apps behind one ASGI server.
+The transport also takes a call without an ``httpx.Request`` (``LocalTransport.send_local``,
+the simulator's lean path, by the rules of ``mocks._request_head``). ``mocks._mount`` serves
+several apps behind one ASGI server.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 from urllib.parse import quote, unquote
 
 import httpx
@@ -27,13 +28,12 @@ from pydantic import BaseModel, BeforeValidator, ValidationError
 
 from contracts.specs import SPEC_PATH, rendered
 from mocks._encode import json_bytes, loaded_response
-
-if TYPE_CHECKING:
-    from mocks._local_transport import LocalTransport
+from mocks._request_head import PLAIN_PATH, request_headers, text_values
 
 __all__ = [
     "Call",
     "IsoDate",
+    "LocalTransport",
     "Problem",
     "Reply",
     "VendorApp",
@@ -394,8 +394,6 @@ class VendorApp:
         return to_response(reply)
 
     def transport(self) -> LocalTransport:
-        from mocks._local_transport import LocalTransport  # it wraps this app: imported late
-
         return LocalTransport(self)
 
     async def asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -435,6 +433,36 @@ class VendorApp:
             }
         )
         await send({"type": "http.response.body", "body": response.content})
+
+
+class LocalTransport(httpx.MockTransport):
+    """``httpx.MockTransport(app.handle)`` plus the lean path (see the module docstring and
+    ``mocks._request_head``)."""
+
+    def __init__(self, app: VendorApp) -> None:
+        super().__init__(app.handle)
+        self.app = app
+
+    def send_local(
+        self,
+        host: str,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str] | None,
+        content: bytes | None,
+    ) -> httpx.Response:
+        """What ``handle_request(httpx.Request(method, f"http://{host}{path}", params=...,
+        headers=..., content=...))`` answers, without building that request."""
+        if not PLAIN_PATH.fullmatch(path) or "/." in path or not text_values(params):
+            request = httpx.Request(
+                method, f"http://{host}{path}", params=params, headers=headers, content=content
+            )
+            return self.app.handle(request)
+        query = _query(str(httpx.QueryParams(params)) if params else "")
+        call = Call(method, path, {}, query, request_headers(host, method, headers, content),
+                    content or b"")  # fmt: skip
+        return to_response(self.app.dispatch(call))
 
 
 @functools.lru_cache(maxsize=1024)

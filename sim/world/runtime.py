@@ -2,7 +2,7 @@
 
 A vendor call waits the vendor's latency in simulated time, then runs the mock's handler as a
 plain function call through its httpx transport (a mock's own transport takes the call
-without an ``httpx.Request``: ``mocks._local_transport.LocalTransport``). Every call is counted
+without an ``httpx.Request``: ``mocks._http.LocalTransport``). Every call is counted
 and traced; a flow that raises is traced as failed (its items will then show up as leakage in
 the oracle) rather than stopping the world.
 
