@@ -357,11 +357,14 @@ def serve(
     # start (specs, mocks, tables) is frozen out of its scans and young collections are made
     # rarer, as a simulated run does (sim.heap); reference counting still frees every answer.
     gc.freeze()
-    LeanHeap().tune()
+    heap = LeanHeap()
+    heap.tune()
     try:
         uvicorn.Server(config).run()
     finally:
         sandbox.outbox.close()
+        heap.release()  # a process that goes on (a test serving in-process) is left as it was
+        gc.unfreeze()
 
 
 def _print_webhooks(sandbox: Sandbox, base: str, console: Any) -> None:
