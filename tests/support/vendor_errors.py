@@ -22,6 +22,21 @@ CASES = (
 # the cases on a known operation, which its spec must declare
 DECLARED = tuple(c for c in CASES if c not in ("unknown path", "wrong method"))
 
+# Bodies no vendor takes, whatever its fields: empty, cut short, not JSON, not UTF-8, nested past
+# any parser's depth, and JSON that is not an object. A mock must refuse each with a 4xx in its
+# vendor's shape, never a 500; a test adds wrong types in its own vendor's field names.
+GARBAGE = (
+    b"",
+    b"{",
+    b"not json",
+    b"\xff\xfe\x00",
+    b"[" * 100_000,
+    b"null",
+    b"[]",
+    b'"text"',
+    b"42",
+)
+
 
 class _Clock:
     def __init__(self) -> None:
