@@ -10,8 +10,8 @@ runtime so that a test drives one part on its own:
   hooks to lose an answer or crash the core after the mock handled a call (what a real network
   and process do to an integration, which no mock's own fault does on demand).
 
-One ``VirtualRuntime`` under the last two, so that the runtime protocol's ``send`` is written
-once for both: a subclass answers by ``answer``, not by a second ``send``."""
+``VirtualRuntime`` is under the other two, so that the runtime protocol's ``send`` is written
+once: a subclass answers by ``answer`` (or refuses by its script), not by a second ``send``."""
 
 from __future__ import annotations
 
@@ -28,40 +28,6 @@ __all__ = ["Crash", "MockRuntime", "Script", "StillRuntime", "VirtualRuntime"]
 Script = Callable[[int, str, str, dict[str, str]], httpx.Response | Exception]
 # one call as the runtime saw it: time, method, path, headers, body, query parameters
 Sent = tuple[float, str, str, dict[str, str], bytes, dict[str, str]]
-
-
-class StillRuntime:
-    """Time stands at 2026-03-02 09:00 UTC; nothing runs unless the test runs it."""
-
-    def __init__(self) -> None:
-        self.spawned: list[tuple[str, Flow[Any]]] = []
-        self.records: list[tuple[str, dict[str, Any]]] = []
-
-    def now(self) -> datetime:
-        return datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def sleep(self, seconds: float) -> Flow[None]:
-        return
-        yield
-
-    def spawn(self, flow: Flow[Any], name: str) -> None:
-        self.spawned.append((name, flow))
-
-    def send(
-        self,
-        vendor: str,
-        method: str,
-        path: str,
-        *,
-        content: bytes | None = None,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Flow[httpx.Response]:
-        raise AssertionError(f"no vendor call expected: {method} {vendor} {path}")
-        yield
-
-    def record(self, kind: str, **fields: Any) -> None:
-        self.records.append((kind, fields))
 
 
 class VirtualRuntime:
@@ -131,6 +97,22 @@ class VirtualRuntime:
         self.records.append((kind, fields))
 
 
+class StillRuntime(VirtualRuntime):
+    """Time stands at 2026-03-02 09:00 UTC (sleeping does not move it); nothing runs unless the
+    test runs it (spawned flows are kept in ``spawned``); any vendor call fails the test."""
+
+    def __init__(self) -> None:
+        super().__init__(_refused, start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+        self.spawned: list[tuple[str, Flow[Any]]] = []
+
+    def sleep(self, seconds: float) -> Flow[None]:
+        return
+        yield
+
+    def spawn(self, flow: Flow[Any], name: str) -> None:
+        self.spawned.append((name, flow))
+
+
 class Crash(BaseException):
     """The core's process dies (not an ``Exception``: nothing in the core catches it)."""
 
@@ -149,7 +131,7 @@ class MockRuntime(VirtualRuntime):
         start: datetime = datetime(2026, 1, 1, tzinfo=UTC),
         step: bool = False,
     ) -> None:
-        super().__init__(_unscripted, start=start, step=step)
+        super().__init__(_refused, start=start, step=step)
         self.vendor = vendor
         self.http = http
         self.lose: list[tuple[str, str]] = []
@@ -170,14 +152,12 @@ class MockRuntime(VirtualRuntime):
             if m == method and path.endswith(suffix):
                 del self.lose[i]
                 return httpx.ReadTimeout(f"answer lost after the {vendor} mock handled it")
-        if self.crash_after is not None and (method, True) == (
-            self.crash_after[0],
-            path.endswith(self.crash_after[1]),
-        ):
+        crash = self.crash_after
+        if crash is not None and method == crash[0] and path.endswith(crash[1]):
             self.crash_after = None
             return Crash()
         return response
 
 
-def _unscripted(n: int, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
-    raise AssertionError(f"a mock runtime answers by its mock, not a script: {method} {path}")
+def _refused(n: int, method: str, path: str, headers: dict[str, str]) -> httpx.Response:
+    raise AssertionError(f"no vendor call expected: {method} {path}")
