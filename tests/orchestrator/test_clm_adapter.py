@@ -12,15 +12,7 @@ from mocks import AmendmentTerms, ClmMock
 from orchestrator.adapters.clm import ClmAdapter
 from orchestrator.runtime import run_flow
 from tests.support.mock_worlds import NOW, _launch, _terms
-from tests.support.runtimes import MockRuntime
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support.runtimes import HandClock, MockRuntime
 
 
 def _change_order(number: int, milestone: str) -> AmendmentTerms:
@@ -33,9 +25,9 @@ def _change_order(number: int, milestone: str) -> AmendmentTerms:
     })  # fmt: skip
 
 
-def _world() -> tuple[_Clock, ClmMock, ClmAdapter, MockRuntime, str]:
+def _world() -> tuple[HandClock, ClmMock, ClmAdapter, MockRuntime, str]:
     """The CLM mock on its own clock, the adapter on a runtime it answers, and an executed SOW."""
-    clock = _Clock()
+    clock = HandClock(NOW)
     clm = ClmMock(clock)
     runtime = MockRuntime("clm", httpx.Client(transport=clm.app.transport(), base_url="http://clm"))
     sow = clm.execute("default", _launch(runtime.http), _terms())["id"]

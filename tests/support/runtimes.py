@@ -8,7 +8,9 @@ runtime so that a test drives one part on its own:
   (the resilience layer's tests script outages, 429s and lost answers call by call);
 - ``MockRuntime``: the virtual clock, every call answered by one vendor's mock in process, with
   hooks to lose an answer or crash the core after the mock handled a call (what a real network
-  and process do to an integration, which no mock's own fault does on demand).
+  and process do to an integration, which no mock's own fault does on demand);
+- ``HandClock``: a vendor mock's own clock, moved by hand, where the mock's time is not the
+  runtime's.
 
 ``VirtualRuntime`` is under the other two, so that the runtime protocol's ``send`` is written
 once: a subclass answers by ``answer`` (or refuses by its script), not by a second ``send``."""
@@ -23,7 +25,7 @@ import httpx
 
 from orchestrator.runtime import Flow, run_flow
 
-__all__ = ["Crash", "MockRuntime", "Script", "StillRuntime", "VirtualRuntime"]
+__all__ = ["Crash", "HandClock", "MockRuntime", "Script", "StillRuntime", "VirtualRuntime"]
 
 Script = Callable[[int, str, str, dict[str, str]], httpx.Response | Exception]
 # one call as the runtime saw it: time, method, path, headers, body, query parameters
@@ -111,6 +113,16 @@ class StillRuntime(VirtualRuntime):
 
     def spawn(self, flow: Flow[Any], name: str) -> None:
         self.spawned.append((name, flow))
+
+
+class HandClock:
+    """A clock the test moves by hand (``clock.now += timedelta(days=1)``)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 class Crash(BaseException):

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
 
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET, NOW, fixture
 from mocks import ErrorRule, FaultyVendor, OutageRule, QuotaRule, QuotaWindow
+from tests.support.runtimes import HandClock
 
 FAULTS = ("fault 429", "fault 503 outage", "fault 500", "fault 502", "fault 503", "fault 504")
 CASES = (
@@ -38,14 +39,6 @@ GARBAGE = (
 )
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def _path(template: str) -> str:
     return re.sub(r"\{\w+\}", "x", template)
 
@@ -53,7 +46,7 @@ def _path(template: str) -> str:
 def refusals(vendor: str, form: bool = False) -> dict[str, httpx.Response]:
     """One answer per case of ``CASES`` from a fresh, auth-enforcing mock of ``vendor``
     (``form``: the vendor takes form bodies, as Stripe does)."""
-    clock = _Clock()
+    clock = HandClock(NOW)
     mock = fixture(vendor, clock)
     app = mock.app
     scoped = [(m, t) for (m, t), scope in app.scopes().items() if scope is not None]
