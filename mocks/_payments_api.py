@@ -24,9 +24,10 @@ import simplejson
 
 from mocks._http import Call, Reply
 from mocks._payments_forms import StripeProblem
-from mocks._state import Clock, Tables
+from mocks._state import Clock, Tables, Webhook, WebhookSink
 
 __all__ = [
+    "API_VERSION",
     "CREATED",
     "KEY_TTL",
     "LIVEMODE",
@@ -42,6 +43,7 @@ __all__ = [
     "within",
 ]
 
+API_VERSION = "2024-06-20"
 LIVEMODE = False  # the mode the sandbox simulates: Stripe's test mode (a sandbox account)
 KEY_TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
@@ -228,12 +230,14 @@ def within(created: int, bounds: dict[str, int]) -> bool:
 
 
 class StripeObjects:
-    """What the payments mock's rooms (customers, payers) use of the mock that holds them:
-    its tables, its clock in Unix seconds, storing an object and emitting Stripe's event for
-    it. ``mocks.payments.PaymentsMock`` defines each; declared once here so the rooms type-check
-    on their own."""
+    """What the payments mock's rooms (customers, payers) share with the mock that holds them:
+    its tables, webhook sink and clock in Unix seconds, storing an object (``_now`` and
+    ``_insert``: ``mocks.payments.PaymentsMock`` defines both; declared here so the rooms
+    type-check on their own), and emitting Stripe's event for an object, which needs nothing
+    more and so is defined here, once, for the mock and its rooms alike."""
 
     tables: Any
+    sink: WebhookSink | None
 
     def _now(self) -> int:
         raise NotImplementedError
@@ -249,4 +253,23 @@ class StripeObjects:
         key: str | None = None,
         previous: dict[str, Any] | None = None,
     ) -> None:
-        raise NotImplementedError
+        """Store the event and hand it to the sink; ``previous``: the changed fields' old
+        values (``data.previous_attributes`` of an ``*.updated`` event)."""
+        n = self.tables.next_number(tenant, "events")
+        data: dict[str, Any] = {"object": copy.deepcopy(obj)}
+        if previous is not None:
+            data["previous_attributes"] = copy.deepcopy(previous)
+        event = {
+            "id": stripe_id("evt", tenant, n, 24),
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": self._now(),
+            "data": data,
+            "livemode": LIVEMODE,
+            "pending_webhooks": 0,
+            "request": {"id": None, "idempotency_key": key},
+            "type": kind,
+        }
+        self._insert(tenant, "events", event)
+        if self.sink is not None:
+            self.sink(Webhook("payments", tenant, kind, copy.deepcopy(event)))

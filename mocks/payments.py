@@ -24,6 +24,7 @@ from typing import Any
 from mocks._auth import secure
 from mocks._http import Call, Reply, VendorApp
 from mocks._payments_api import (
+    API_VERSION,
     CREATED,
     LIVEMODE,
     Order,
@@ -52,11 +53,10 @@ from mocks._payments_forms import (
 )
 from mocks._payments_payers import PayersMixin
 from mocks._payments_webhooks import StripeWebhookEndpoints
-from mocks._state import Clock, Tables, Webhook, WebhookSink
+from mocks._state import Clock, Tables, WebhookSink
 
 __all__ = ["API_VERSION", "LIVEMODE", "PaymentsMock"]
 
-API_VERSION = "2024-06-20"
 CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action", "processing")
 
 
@@ -163,35 +163,6 @@ class PaymentsMock(CustomersMixin, PayersMixin):
                 executed=True,
             )
         return record
-
-    def _emit(
-        self,
-        tenant: str,
-        kind: str,
-        obj: dict[str, Any],
-        key: str | None = None,
-        previous: dict[str, Any] | None = None,
-    ) -> None:
-        """Store the event and hand it to the sink; ``previous``: the changed fields' old
-        values (``data.previous_attributes`` of an ``*.updated`` event)."""
-        n = self.tables.next_number(tenant, "events")
-        data: dict[str, Any] = {"object": copy.deepcopy(obj)}
-        if previous is not None:
-            data["previous_attributes"] = copy.deepcopy(previous)
-        event = {
-            "id": stripe_id("evt", tenant, n, 24),
-            "object": "event",
-            "api_version": API_VERSION,
-            "created": self._now(),
-            "data": data,
-            "livemode": LIVEMODE,
-            "pending_webhooks": 0,
-            "request": {"id": None, "idempotency_key": key},
-            "type": kind,
-        }
-        self._insert(tenant, "events", event)
-        if self.sink is not None:
-            self.sink(Webhook("payments", tenant, kind, copy.deepcopy(event)))
 
     def _keyed(self, handler: Any) -> Any:
         return idempotent(self.tables, lambda: self.clock(), handler)

@@ -4,46 +4,15 @@ with the versions and milestones of its amendment records folded in, whichever w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import httpx
 
 from mocks import AmendmentTerms, ClmMock
 from orchestrator.adapters.clm import ClmAdapter
-from orchestrator.runtime import Flow, run_flow
-from tests.orchestrator.test_resilience import VirtualRuntime
+from orchestrator.runtime import run_flow
 from tests.support.mock_worlds import NOW, _launch, _terms
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class _OnMock(VirtualRuntime):
-    """Every call answered by the CLM mock in process."""
-
-    def __init__(self, clm: ClmMock) -> None:
-        super().__init__(lambda *_: None)
-        self.http = httpx.Client(transport=clm.app.transport(), base_url="http://clm")
-
-    def send(
-        self,
-        vendor: str,
-        method: str,
-        path: str,
-        *,
-        content: bytes | None = None,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Flow[httpx.Response]:
-        self.sent.append((self.t, method, path, dict(headers or {}), content or b""))
-        return self.http.request(method, path, content=content, params=params, headers=headers)
-        yield
+from tests.support.runtimes import HandClock, MockRuntime
 
 
 def _change_order(number: int, milestone: str) -> AmendmentTerms:
@@ -56,10 +25,11 @@ def _change_order(number: int, milestone: str) -> AmendmentTerms:
     })  # fmt: skip
 
 
-def _world() -> tuple[_Clock, ClmMock, ClmAdapter, _OnMock, str]:
-    clock = _Clock()
+def _world() -> tuple[HandClock, ClmMock, ClmAdapter, MockRuntime, str]:
+    """The CLM mock on its own clock, the adapter on a runtime it answers, and an executed SOW."""
+    clock = HandClock(NOW)
     clm = ClmMock(clock)
-    runtime = _OnMock(clm)
+    runtime = MockRuntime("clm", httpx.Client(transport=clm.app.transport(), base_url="http://clm"))
     sow = clm.execute("default", _launch(runtime.http), _terms())["id"]
     return clock, clm, ClmAdapter(runtime, "default"), runtime, str(sow)
 

@@ -25,7 +25,7 @@ from orchestrator.adapters.tax import NON_TAXABLE
 from orchestrator.model import InvoiceLine
 from orchestrator.runtime import Flow, run_flow
 from sim.world.books import traced
-from tests.orchestrator.test_resilience import VirtualRuntime
+from tests.support.runtimes import VirtualRuntime
 
 PATH = "/companies(c1)/salesCreditMemos"
 MEMO = {"id": "m1", "number": "CM-1", "externalDocumentNumber": "CM-x"}
@@ -131,7 +131,7 @@ def test_a_stale_etag_is_read_again_and_the_change_re_applied() -> None:
     flow = adapter.update_customer("c1", "c", lambda current: {"email": "b@x"})
     assert run_flow(flow) == done
     assert _calls(inner) == ["GET", "PATCH", "GET", "PATCH"]
-    assert [headers.get("if-match") for _, m, _, headers, _ in inner.sent if m == "PATCH"] == [
+    assert [headers.get("if-match") for _, m, _, headers, *_ in inner.sent if m == "PATCH"] == [
         'W/"1"',
         'W/"2"',
     ]

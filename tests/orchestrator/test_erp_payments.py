@@ -5,83 +5,30 @@ line is left in the journal to block the next posting."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any, cast
 
-import httpx
 import pytest
 
 from orchestrator._resilience import ResilientRuntime
 from orchestrator._wire import VendorError
 from orchestrator.adapters.erp import ErpAdapter
 from orchestrator.runtime import Flow, run_flow
-from tests.orchestrator.test_resilience import VirtualRuntime
 from tests.support.mock_worlds import ErpWorld
+from tests.support.runtimes import Crash, MockRuntime
 
 GROSS = Decimal("1142.40")  # ErpWorld's posted invoice: 960.00 + 19% VAT
 
 
-class Crash(BaseException):
-    """The core's process dies (not an ``Exception``: nothing in the core catches it)."""
-
-
-class _OnErp(VirtualRuntime):
-    """Every call answered by the ERP mock in process. ``lose`` names calls (method, path
-    suffix) whose answer is lost once after the mock handled them; ``crash_after`` one after
-    which the core dies; ``step`` makes each call yield first, so flows driven in turn
-    interleave at every call as concurrent flows do."""
-
-    def __init__(self, world: ErpWorld, *, step: bool = False) -> None:
-        super().__init__(lambda *_: None)
-        self.world = world
-        self.lose: list[tuple[str, str]] = []
-        self.crash_after: tuple[str, str] | None = None
-        self.step = step
-
-    def sleep(self, seconds: float) -> Flow[None]:
-        self.t += seconds
-        if self.step:
-            yield None
-
-    def send(
-        self,
-        vendor: str,
-        method: str,
-        path: str,
-        *,
-        content: bytes | None = None,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Flow[httpx.Response]:
-        if self.step:
-            yield None
-        self.sent.append((self.t, method, path, dict(headers or {}), content or b""))
-        response = self.world.http.request(
-            method, path, content=content, params=params, headers=headers
-        )
-        self.t += 0.1
-        for i, (m, suffix) in enumerate(self.lose):
-            if m == method and path.endswith(suffix):
-                del self.lose[i]
-                raise httpx.ReadTimeout("answer lost after the ERP handled it")
-        if self.crash_after is not None and (method, True) == (
-            self.crash_after[0],
-            path.endswith(self.crash_after[1]),
-        ):
-            self.crash_after = None
-            raise Crash
-        return response
-
-
-def _setup(*, step: bool = False) -> tuple[ErpWorld, _OnErp, dict[str, Any]]:
+def _setup(*, step: bool = False) -> tuple[ErpWorld, MockRuntime, dict[str, Any]]:
+    """The ERP world, a runtime whose calls its mock answers, and a posted invoice."""
     world = ErpWorld()
-    return world, _OnErp(world, step=step), world.posted_invoice()
+    return world, MockRuntime("erp", world.http, step=step), world.posted_invoice()
 
 
-def _adapter(runtime: _OnErp) -> ErpAdapter:
+def _adapter(runtime: MockRuntime) -> ErpAdapter:
     """A fresh adapter: what a core restarted after a crash has (nothing in memory)."""
     return ErpAdapter(ResilientRuntime(runtime, quotas={}), "default")
 

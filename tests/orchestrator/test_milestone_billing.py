@@ -5,48 +5,20 @@ waits on, and bills the milestone on the day its task was completed."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
-
-import httpx
 
 from mocks import PsaMock
 from orchestrator.model import Milestone
 from orchestrator.money import Money
 from orchestrator.reference import ReferenceCore
-from orchestrator.runtime import Flow, run_flow
+from orchestrator.runtime import run_flow
 from tests.support.contracts import Contract
-from tests.support.runtimes import StillRuntime
+from tests.support.runtimes import MockRuntime
 
 TENANT = "t1"
-
-
-class _KantataRuntime(StillRuntime):
-    """The still runtime, its PSA calls answered by an in-process Kantata mock and each answer
-    held against the PSA spec; the mock's clock is the runtime's."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.psa = PsaMock(self.now)
-        self.http = Contract("psa").client(self.psa.app, TENANT)
-        self.calls: list[tuple[str, str, dict[str, str]]] = []
-
-    def send(
-        self,
-        vendor: str,
-        method: str,
-        path: str,
-        *,
-        content: bytes | None = None,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Flow[httpx.Response]:
-        assert vendor == "psa", vendor
-        self.calls.append((method, path, dict(params or {})))
-        return self.http.request(method, path, content=content, params=params, headers=headers)
-        yield
+MONDAY_9AM = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # after the milestone is due
 
 
 @dataclass
@@ -61,9 +33,12 @@ class _Engagement:
     contract: _Terms
 
 
-def _core() -> tuple[ReferenceCore, _KantataRuntime, str, str]:
-    """A core, a Kantata workspace it delivers, and a milestone of its contract in Kantata."""
-    runtime = _KantataRuntime()
+def _core() -> tuple[ReferenceCore, MockRuntime, PsaMock, str, str]:
+    """A core, its PSA calls answered by an in-process Kantata mock (each answer held against
+    the PSA spec; the mock's clock is the runtime's), a Kantata workspace it delivers, and a
+    milestone of its contract in Kantata."""
+    psa = PsaMock(lambda: runtime.now())
+    runtime = MockRuntime("psa", Contract("psa").client(psa.app, TENANT), start=MONDAY_9AM)
     core = ReferenceCore(runtime, TENANT, {"retries": "false"})
     made = runtime.http.post("/api/v1/workspaces", json={"workspace": {
         "title": "Acme", "currency": "EUR"}}).json()  # fmt: skip
@@ -73,11 +48,11 @@ def _core() -> tuple[ReferenceCore, _KantataRuntime, str, str]:
     core.state.by_workspace[workspace] = _Engagement(_Terms([milestone]))  # type: ignore[assignment]
     psa_id = run_flow(core.ctx.psa.add_milestone(workspace, milestone))
     core.state.milestones_waited[psa_id] = None
-    return core, runtime, workspace, psa_id
+    return core, runtime, psa, workspace, psa_id
 
 
 def test_the_core_makes_a_task_and_a_milestone_billed_upon_its_completion() -> None:
-    core, runtime, workspace, psa_id = _core()
+    core, runtime, _, workspace, psa_id = _core()
     body = runtime.http.get(f"/api/v1/billing_milestones/{psa_id}", params={"include": "story"})
     record = body.json()["billing_milestones"][psa_id]
     task = body.json()["stories"][record["story_id"]]
@@ -90,15 +65,15 @@ def test_the_core_makes_a_task_and_a_milestone_billed_upon_its_completion() -> N
 
 
 def test_an_open_task_bills_nothing_a_completed_one_bills_on_its_day() -> None:
-    core, runtime, _, psa_id = _core()
+    core, runtime, psa, _, psa_id = _core()
     key = f"psa:billing_milestone:{psa_id}"
     run_flow(core.collection.collect_milestone(psa_id))
     assert not core.state.ledger.knows(key)
     assert run_flow(core.ctx.psa.billable_milestones([psa_id])) == []
     assert core.collection.milestones_waited() == [psa_id]
 
-    story = runtime.psa.tables.get(TENANT, "billing_milestones", psa_id)["story_id"]
-    runtime.psa.complete_story(TENANT, story)  # the PM, once the client accepted
+    story = psa.tables.get(TENANT, "billing_milestones", psa_id)["story_id"]
+    psa.complete_story(TENANT, story)  # the PM, once the client accepted
     assert run_flow(core.ctx.psa.billable_milestones([psa_id])) == [psa_id]
     run_flow(core.collection.collect_milestone(psa_id))
     item = core.state.ledger.pending[key]
@@ -109,12 +84,16 @@ def test_an_open_task_bills_nothing_a_completed_one_bills_on_its_day() -> None:
 def test_the_daily_poll_asks_kantata_about_the_waited_milestones_by_id() -> None:
     """A lost notification is found by asking Kantata about the few milestones waited on (one
     call with ``only``), never by listing every milestone of the account."""
-    core, runtime, _, psa_id = _core()
-    story = runtime.psa.tables.get(TENANT, "billing_milestones", psa_id)["story_id"]
-    runtime.psa.complete_story(TENANT, story)
-    runtime.calls.clear()
+    core, runtime, psa, _, psa_id = _core()
+    story = psa.tables.get(TENANT, "billing_milestones", psa_id)["story_id"]
+    psa.complete_story(TENANT, story)
+    before = len(runtime.sent)
     run_flow(core.reconciliation._reconcile_psa())
-    milestone_reads = [c for c in runtime.calls if c[1].endswith("/billing_milestones")]
+    milestone_reads = [
+        (method, path, params)
+        for _, method, path, _, _, params in runtime.sent[before:]
+        if path.endswith("/billing_milestones")
+    ]
     assert milestone_reads == [("GET", "/api/v1/billing_milestones",
                                 {"only": psa_id, "include": "story", "page": "1",
                                  "per_page": "200"})]  # fmt: skip

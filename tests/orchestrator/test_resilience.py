@@ -3,8 +3,6 @@ keys, circuits and pacing, on a scripted vendor and a virtual clock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -17,52 +15,8 @@ from orchestrator._resilience import (
     RetryPolicy,
     VendorUnavailable,
 )
-from orchestrator.runtime import Flow, run_flow
-
-Script = Callable[[int, str, str, dict[str, str]], httpx.Response | Exception]
-
-
-class VirtualRuntime:
-    """Blocking runtime on a virtual clock: sleeping moves time, sending runs a script."""
-
-    def __init__(self, script: Script) -> None:
-        self.t = 0.0
-        self.script = script
-        self.sent: list[tuple[float, str, str, dict[str, str], bytes]] = []
-        self.records: list[tuple[str, dict[str, Any]]] = []
-
-    def now(self) -> datetime:
-        return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=self.t)
-
-    def sleep(self, seconds: float) -> Flow[None]:
-        self.t += seconds
-        return
-        yield
-
-    def spawn(self, flow: Flow[Any], name: str) -> None:
-        run_flow(flow)
-
-    def send(
-        self,
-        vendor: str,
-        method: str,
-        path: str,
-        *,
-        content: bytes | None = None,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Flow[httpx.Response]:
-        sent = dict(headers or {})
-        self.sent.append((self.t, method, path, sent, content or b""))
-        outcome = self.script(len(self.sent), method, path, sent)
-        self.t += 0.1
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-        yield
-
-    def record(self, kind: str, **fields: Any) -> None:
-        self.records.append((kind, fields))
+from orchestrator.runtime import run_flow
+from tests.support.runtimes import Script, VirtualRuntime
 
 
 def _answers(*outcomes: httpx.Response | Exception) -> Script:

@@ -14,7 +14,7 @@ from orchestrator._tokens import SCOPES, TOKEN_PATHS, TokenRuntime
 from orchestrator.runtime import run_flow
 from sim.runner import run
 from sim.scenario.format import Scenario
-from tests.orchestrator.test_resilience import VirtualRuntime
+from tests.support.runtimes import VirtualRuntime
 
 
 def _vendor(expires_in: int = 3600, first_call: int = 200) -> VirtualRuntime:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
 
 from contracts.conformance import CLIENT_ID, CLIENT_SECRET, NOW, fixture
 from mocks import ErrorRule, FaultyVendor, OutageRule, QuotaRule, QuotaWindow
+from tests.support.runtimes import HandClock
 
 FAULTS = ("fault 429", "fault 503 outage", "fault 500", "fault 502", "fault 503", "fault 504")
 CASES = (
@@ -22,13 +23,20 @@ CASES = (
 # the cases on a known operation, which its spec must declare
 DECLARED = tuple(c for c in CASES if c not in ("unknown path", "wrong method"))
 
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
+# Bodies no vendor takes, whatever its fields: empty, cut short, not JSON, not UTF-8, nested past
+# any parser's depth, and JSON that is not an object. A mock must refuse each with a 4xx in its
+# vendor's shape, never a 500; a test adds wrong types in its own vendor's field names.
+GARBAGE = (
+    b"",
+    b"{",
+    b"not json",
+    b"\xff\xfe\x00",
+    b"[" * 100_000,
+    b"null",
+    b"[]",
+    b'"text"',
+    b"42",
+)
 
 
 def _path(template: str) -> str:
@@ -38,7 +46,7 @@ def _path(template: str) -> str:
 def refusals(vendor: str, form: bool = False) -> dict[str, httpx.Response]:
     """One answer per case of ``CASES`` from a fresh, auth-enforcing mock of ``vendor``
     (``form``: the vendor takes form bodies, as Stripe does)."""
-    clock = _Clock()
+    clock = HandClock(NOW)
     mock = fixture(vendor, clock)
     app = mock.app
     scoped = [(m, t) for (m, t), scope in app.scopes().items() if scope is not None]
