@@ -31,17 +31,15 @@ import contextvars
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from contracts.consumer import ContractValidator, Violation, shared_validator
 from contracts.specs import SPEC_PATH
-from mocks import Call, Problem, to_response
+from mocks import Call, Problem, served_path, to_response
 
 __all__ = ["NO_TENANT", "TrafficChecker"]
 
 NO_TENANT = "(no tenant)"  # a request whose token the server never admitted
 MAX_FINDINGS = 1000  # distinct findings kept per tenant; more are counted, not kept
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # as mocks._http encodes a served path
 MAX_CHECKED_BODY = 8 * 1024 * 1024  # bodies beyond this are not decoded for checking
 
 Scope = MutableMapping[str, Any]
@@ -362,7 +360,7 @@ def _bearer(header: str) -> str:
 def _path(scope: Scope) -> str:
     """The path as the mock routes it: decoded by the server, encoded again as
     ``VendorApp.asgi`` does (RFC 3986 pchar kept as is)."""
-    return quote(str(scope["path"]), safe=_PATH_SAFE)
+    return served_path(str(scope["path"]))
 
 
 def _headers(pairs: Any) -> dict[str, str]:

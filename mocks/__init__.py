@@ -16,7 +16,8 @@ but the specs in ``contracts/`` (the vendor registry, ``contracts.VENDORS``, is 
   latency, schema drift), ``parse_rule`` for JSON-shaped rules and ``quota_rule`` for a
   vendor's published limits (``QUOTA_PRESETS``, from ``contracts.limits``) with overrides;
 - HTTP plumbing for whoever serves or calls the mocks: ``VendorApp``, ``Mount``, ``Call``,
-  ``Reply``, ``Problem``, ``invalid`` and ``to_response``;
+  ``Reply``, ``Problem``, ``invalid``, ``to_response`` and ``served_path`` (a served request's
+  path as the mocks route it);
 - the ERP's published exchange rates (``PER_EUR``, units per euro at the series' mid-point),
   at which the simulated consultants' expenses are converted.
 
@@ -50,6 +51,7 @@ from mocks._http import (
     to_response,
 )
 from mocks._mount import Mount
+from mocks._served_head import served_path
 from mocks._signatures import (
     IRONCLAD_EVENT_ID,
     IRONCLAD_VERIFICATION,
@@ -123,6 +125,7 @@ __all__ = [
     "ironclad_headers",
     "parse_rule",
     "quota_rule",
+    "served_path",
     "stripe_header",
     "stripe_secret",
     "to_response",

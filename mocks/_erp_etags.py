@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from mocks._erp_changes import touched
@@ -38,9 +39,14 @@ def served(record: dict[str, Any]) -> dict[str, Any]:
 def listed(value: Any) -> Any:
     """A document's stored lines (a sequence other than a list) as a list; anything else as
     it is."""
-    if value.__class__ in (str, list) or not isinstance(value, Sequence):
+    if value.__class__ in _NOT_LINES or not isinstance(value, Sequence):
         return value
     return list(value)
+
+
+# a record's values that are never stored lines (checked by class first: ``served`` asks of
+# every field of every record it serves, and an ABC check is slow)
+_NOT_LINES = frozenset({str, list, int, bool, float, type(None), Decimal, dict})
 
 
 def tagged(status: int, record: dict[str, Any], body: Any = None) -> Reply:

@@ -433,6 +433,13 @@ class FaultyVendor:
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
+    def served(self) -> VendorApp | None:
+        """With no rule installed this layer adds nothing to a call (``arrive`` hands it on as
+        it is: no latency, no slot, no draw), so the vendor answers a served call from its
+        scope itself (``VendorApp.asgi``'s path without httpx objects); with any rule, even one
+        healed or past its end, every call comes through ``handle``."""
+        return None if self._rules else self.app
+
     async def asgi(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """The faulty vendor as an ASGI app: ``VendorApp.asgi`` reads the request and calls
         ``self.handle``; the answer waits here for its latency (``asyncio.sleep``, so other

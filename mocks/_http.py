@@ -2,8 +2,10 @@
 
 The simulator calls a mock in-process through ``app.transport()`` (an ``httpx.MockTransport``
 over ``app.handle``): no event loop, no thread hop, the hot path stays a function call.
-``uvicorn`` serves the very same ``handle`` through ``app.asgi``. Errors are RFC 9457 problem
-documents, never a 500 for a bad request.
+``uvicorn`` serves the very same handler through ``app.asgi`` (straight from the ASGI scope to
+``dispatch`` where nothing in front needs httpx objects, by the rules of ``mocks._served_head``;
+through ``handle`` otherwise). Errors are RFC 9457 problem documents, never a 500 for a bad
+request.
 
 The transport also takes a call without an ``httpx.Request`` (``LocalTransport.send_local``,
 the simulator's lean path, by the rules of ``mocks._request_head``). ``mocks._mount`` serves
@@ -13,22 +15,28 @@ several apps behind one ASGI server.
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Protocol, TypeVar
-from urllib.parse import quote, unquote
+from typing import Any, Protocol, TypeVar
+from urllib.parse import unquote
 
 import httpx
 import simplejson
-from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from contracts.specs import SPEC_PATH, rendered
 from mocks._encode import json_bytes, loaded_response
+from mocks._fields import IsoDate, WholeNumber, not_null
 from mocks._request_head import PLAIN_PATH, request_headers, text_values
+from mocks._served_head import (
+    answer_headers,
+    served_headers,
+    served_path,
+    served_target,
+    served_url,
+)
 
 __all__ = [
     "Call",
@@ -222,39 +230,6 @@ def invalid(exc: ValidationError, prefix: tuple[str, ...] = ()) -> Problem:
     return Problem(422, "Unprocessable Entity", f"invalid fields: {fields}", errors=errors)
 
 
-def _iso_text(value: Any) -> Any:
-    if not isinstance(value, str | date):  # a date object comes from in-process callers
-        raise ValueError("must be a date written YYYY-MM-DD")
-    return value
-
-
-def _whole(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError("must be a whole JSON number")
-    if isinstance(value, int):
-        return value
-    if not math.isfinite(value) or value != int(value):
-        raise ValueError("must be a whole number")
-    return int(value)
-
-
-# A JSON date is text: pydantic alone would also read 0 as 1970-01-01.
-IsoDate = Annotated[date, BeforeValidator(_iso_text)]
-# JSON Schema's integer: 5 and 5.0 alike, but neither true nor 5.5.
-WholeNumber = Annotated[int, BeforeValidator(_whole)]
-
-
-def not_null(value: Any) -> Any:
-    """A pydantic field validator for PATCH models: a required field may be left out, not nulled.
-
-    Use as ``check = field_validator("a", "b")(not_null)``; defaults are not validated, so an
-    omitted field still passes.
-    """
-    if value is None:
-        raise ValueError("this field cannot be null")
-    return value
-
-
 Handler = Callable[[Call], Reply]
 
 
@@ -272,9 +247,6 @@ class Gate(Protocol):
         """The OAuth client a valid bearer token was issued to (a fault layer in front of the
         gate keys its quotas on it), else None."""
         ...
-
-
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"  # RFC 3986 pchar without percent-encoding
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -409,30 +381,40 @@ class VendorApp:
             chunks.append(message.get("body", b""))
             if not message.get("more_body"):
                 break
+        body = b"".join(chunks)
         query = scope.get("query_string", b"").decode("latin-1")
-        # the decoded path may hold any character a client percent-encoded: encode it again
-        path = quote(scope["path"], safe=_PATH_SAFE)
-        request = httpx.Request(
-            scope["method"],
-            _served_url(path, query),
-            headers=list(scope["headers"]),  # bytes as they came: any octet a client sent
-            # hot path (make bench-serve): the body as a stream skips httpx's client-side
-            # encoding (a Host and a Content-Length the client already sent); read() keeps it
-            stream=httpx.ByteStream(b"".join(chunks)),
-            extensions={"root_path": scope.get("root_path", "")},
-        )
-        request.read()
-        response = self.handle(request)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status_code,
-                # raw: bytes already, no decode and encode again (hot path); a Reply's headers
-                # are a dict, so no name comes twice to be merged as items() would
-                "headers": [(k.lower(), v) for k, v in response.headers.raw],
-            }
-        )
-        await send({"type": "http.response.body", "body": response.content})
+        path = served_path(scope["path"])
+        app = self.served()
+        headers = None if app is None else served_headers(scope["headers"])
+        if app is not None and headers is not None:
+            # hot path (make bench-serve): no httpx objects (mocks._served_head)
+            target, raw_query = served_target(path, query)
+            call = Call(scope["method"], target, {}, _query(raw_query), headers, body,
+                        scope.get("root_path", ""))  # fmt: skip
+            status, lines, content = _answer(app.dispatch(call))
+        else:
+            request = httpx.Request(
+                scope["method"],
+                served_url(path, query),
+                headers=list(scope["headers"]),  # bytes as they came: any octet a client sent
+                # the body as a stream skips httpx's client-side encoding (a Host and a
+                # Content-Length the client already sent); read() keeps it
+                stream=httpx.ByteStream(body),
+                extensions={"root_path": scope.get("root_path", "")},
+            )
+            request.read()
+            response = self.handle(request)
+            # raw: bytes already; a Reply's headers are a dict, so no name comes twice
+            status, content = response.status_code, response.content
+            lines = [(k.lower(), v) for k, v in response.headers.raw]
+        await send({"type": "http.response.start", "status": status, "headers": lines})
+        await send({"type": "http.response.body", "body": content})
+
+    def served(self) -> VendorApp | None:
+        """Who answers a served request from its ASGI scope, without the httpx round trip
+        (``asgi``): this app itself. A layer in front that must see an ``httpx.Request``
+        answers None (``FaultyVendor.served``)."""
+        return self
 
 
 class LocalTransport(httpx.MockTransport):
@@ -465,26 +447,22 @@ class LocalTransport(httpx.MockTransport):
         return to_response(self.app.dispatch(call))
 
 
-@functools.lru_cache(maxsize=1024)
-def _parsed_url(path: str, query: str) -> httpx.URL:
-    return httpx.URL(f"http://mock{path}?{query}")
-
-
-def _served_url(path: str, query: str) -> httpx.URL:
-    """A served request's URL. Hot path (make bench-serve): httpx checks a URL character by
-    character in Python, about a third of a request's time in the app, so the URLs clients
-    repeat (a collection they post to, a record they poll) are parsed once; long ones are not
-    kept (the cache stays under a few MB). httpx.URL is immutable, so sharing one is safe."""
-    if len(path) + len(query) > 2048:
-        return httpx.URL(f"http://mock{path}?{query}")
-    return _parsed_url(path, query)
-
-
 @dataclass(frozen=True, slots=True)
 class _Raw:
     """A JSON body already encoded (the published spec), sent as is."""
 
     content: bytes
+
+
+def _answer(reply: Reply) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """What ``to_response(reply)`` hands a server (status, header lines, body), without the
+    ``httpx.Response`` (``mocks._served_head``)."""
+    headers = dict(reply.headers)
+    if reply.body is None:
+        return reply.status, answer_headers(headers, None), b""
+    headers.setdefault("content-type", "application/json")
+    content = reply.body.content if isinstance(reply.body, _Raw) else json_bytes(reply.body)
+    return reply.status, answer_headers(headers, content), content
 
 
 def to_response(reply: Reply) -> httpx.Response:

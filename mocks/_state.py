@@ -10,6 +10,8 @@ from bisect import insort
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
+from hashlib import sha1
 from itertools import islice
 from typing import Any
 
@@ -33,9 +35,18 @@ class Webhook:
 WebhookSink = Callable[[Webhook], None]
 
 
+_URL_NAMESPACE = uuid.NAMESPACE_URL.bytes
+
+
 def guid(namespace: str, n: int) -> str:
-    """A GUID-shaped id, deterministic in (namespace, n)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"q2c:{namespace}:{n}"))
+    """A GUID-shaped id, deterministic in (namespace, n): ``uuid.uuid5(NAMESPACE_URL,
+    f"q2c:{namespace}:{n}")``, computed without building a ``UUID`` object (every stored
+    record and line takes one, so it is on the hot path of a run and of ``q2c serve``)."""
+    digest = bytearray(sha1(_URL_NAMESPACE + f"q2c:{namespace}:{n}".encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def iso(moment: datetime) -> str:
@@ -239,7 +250,14 @@ def plain(model: Any, **dump: Any) -> dict[str, Any]:
     return {k: _plain(v) for k, v in model.model_dump(**dump).items()}
 
 
+# values a model dump holds that are JSON-ready as they are (checked by class first: a dumped
+# record is mostly these, and ``_plain`` runs on every field of every stored record)
+_READY = frozenset({str, int, bool, float, type(None), Decimal})
+
+
 def _plain(value: Any) -> Any:
+    if value.__class__ in _READY:
+        return value
     if isinstance(value, datetime):
         return iso(value)
     if hasattr(value, "isoformat"):

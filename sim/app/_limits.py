@@ -4,10 +4,12 @@
 request target over ``MAX_TARGET`` is a 414, header lines over ``MAX_HEADERS`` a 431, a body
 over the body limit a 413 decided before the body is read past it (a declared
 ``Content-Length`` is refused unread; a chunked body is cut off at the limit). Before any of
-the body is read the request's credentials are checked (``precheck``): an unauthenticated
-100 MB upload is a 401 without one byte of it read. Answers to a request whose body is left
-unread say ``Connection: close``, so the server does not have to drain the upload. An
-exception escaping a mock is a 500 problem document, not uvicorn's plain text.
+a body over ``PRECHECKED`` bytes (or a chunked one) is read the request's credentials are
+checked (``precheck``): an unauthenticated 100 MB upload is a 401 without one byte of it read.
+A smaller body has most likely come in with its head, and the vendor refuses it just the same
+(its own auth check comes before it parses the body), so it is not checked twice. Answers to
+a request whose body is left unread say ``Connection: close``, so the server does not have to
+drain the upload. An exception escaping a mock is a 500 problem document, not uvicorn's plain text.
 
 Below the app, the HTTP parser bounds the head before the app sees it, so a multi-megabyte
 head is never buffered whole. ``ProblemHttpToolsProtocol`` (what ``q2c serve`` runs: httptools
@@ -54,6 +56,7 @@ __all__ = [
 MAX_TARGET = 16 * 1024  # path + query, octets (RFC 9110 §4.1: at least 8,000 supported)
 MAX_HEADERS = 32 * 1024  # every header line together, octets
 MAX_BODY = 10 * 1024 * 1024  # default of `q2c serve --max-body`
+PRECHECKED = 64 * 1024  # bodies over this (or chunked) have their credentials checked unread
 H11_HEAD = 256 * 1024  # h11's bound on a whole head: above the two limits, so they answer first
 
 Precheck = Callable[[dict[str, Any]], Problem | None]
@@ -91,7 +94,7 @@ class Limits:
         head = sum(len(name) + len(value) + 4 for name, value in scope["headers"])
         if head > MAX_HEADERS:
             return await answer(send, _too_many_headers(head), close=unread)
-        if unread:
+        if chunked or (declared or 0) > PRECHECKED:
             problem = self.precheck(scope)
             if problem is not None:
                 return await answer(send, problem, close=True)
