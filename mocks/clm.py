@@ -295,7 +295,7 @@ class ClmMock:
         }
         _pending(workflow)
         self.tables.insert(call.tenant, "workflow", workflow)
-        return Reply(201, workflow)
+        return Reply(200, workflow)  # Create a Workflow Synchronously answers 200, not 201
 
     def _listing(self, call: Call, kind: str) -> Reply:
         number = call.int_query("page", 0, low=0)
