@@ -131,12 +131,15 @@ class ClmMock:
         self.app = VendorApp("clm")
         self.app.refine = as_ironclad  # Ironclad's {code, message, param}, its statuses
         app = self.app
-        app.route("POST", API + "/workflows", scope="clm:workflows.write")(self._launch)
-        app.route("GET", API + "/workflows", scope="clm:workflows.read")(self._list_workflows)
-        app.route("GET", API + "/workflows/{id}", scope="clm:workflows.read")(self._read_workflow)
-        app.route("GET", API + "/records", scope="clm:records.read")(self._list_records)
-        app.route("GET", API + "/records/{id}", scope="clm:records.read")(self._read_record)
-        app.route("PATCH", API + "/records/{id}", scope="clm:records.write")(self._update_record)
+        # Ironclad's own scope names, as each operation's reference page gives them
+        launch, read_flows = "public.workflows.createWorkflows", "public.workflows.readWorkflows"
+        read_records, update = "public.records.readRecords", "public.records.updateRecords"
+        app.route("POST", API + "/workflows", scope=launch)(self._launch)
+        app.route("GET", API + "/workflows", scope=read_flows)(self._list_workflows)
+        app.route("GET", API + "/workflows/{id}", scope=read_flows)(self._read_workflow)
+        app.route("GET", API + "/records", scope=read_records)(self._list_records)
+        app.route("GET", API + "/records/{id}", scope=read_records)(self._read_record)
+        app.route("PATCH", API + "/records/{id}", scope=update)(self._update_record)
         self.auth = secure(self.app, clock, enforce=enforce_auth)
 
     # -- direct use by the simulated legal team --------------------------------------------
