@@ -23,6 +23,12 @@ how much rests on documentation rather than on the spec file. Two ways to cite i
   whose resource pages on Microsoft Learn add fields (``lineObjectNumber``, a customer's flat
   address, a payment's ``journalId``) and deep insert of document lines.
 
+A member the vendor has no counterpart for at all, kept because the sandbox needs it (the
+executed SOW's rate card tables on an Ironclad record: no record property type holds a table),
+is marked on its property with ``x-sandbox-only: <why>``; it and everything under it is counted
+apart (``fields_sandbox_only``), never in the share, and listed with its reason, so the share
+says how faithful the rest is and the table says how much the sandbox adds.
+
 Simplifications, stated: fields are compared by path and JSON type only (not format, enum or
 required; a documented field's type is not checked); a name of ours matches a key of a map the
 real schema declares (``additionalProperties``: Ironclad's record ``properties``); a field
@@ -85,8 +91,10 @@ class OperationFidelity:
     fields: int = 0
     fields_matched: int = 0
     fields_documented: int = 0  # of ``fields_matched``: found in the vendor's docs, not its spec
+    fields_sandbox_only: int = 0  # marked ``x-sandbox-only``: outside ``fields``
     mismatches: list[str] = field(default_factory=list)
     documented: list[str] = field(default_factory=list)
+    sandbox_only: list[str] = field(default_factory=list)
     examples: int = 0
     examples_accepted: int = 0
     example_errors: list[str] = field(default_factory=list)
@@ -114,6 +122,10 @@ class ContractFidelity:
     @property
     def fields_documented(self) -> int:
         return sum(op.fields_documented for op in self.operations)
+
+    @property
+    def fields_sandbox_only(self) -> int:
+        return sum(op.fields_sandbox_only for op in self.operations)
 
     @property
     def share(self) -> float | None:
@@ -205,27 +217,42 @@ def _fields(
 
 
 def _citations(
-    schema: Any, document: Mapping[str, Any], prefix: str = "", depth: int = 0
+    schema: Any,
+    document: Mapping[str, Any],
+    prefix: str = "",
+    depth: int = 0,
+    mark: str = "x-documented",
 ) -> Iterator[tuple[str, str]]:
-    """(path, url) of every property of ours that cites the vendor's documentation with
-    ``x-documented`` (read beside its ``$ref``, before the reference is followed)."""
+    """(path, text) of every property of ours that carries ``mark``: ``x-documented`` cites
+    the vendor's documentation (a URL), ``x-sandbox-only`` says why the vendor has no such
+    member (read beside its ``$ref``, before the reference is followed)."""
     schema = _follow(schema, document)
     if not isinstance(schema, dict) or depth > _MAX_DEPTH:
         return
     for key in ("allOf", "oneOf", "anyOf"):
         for branch in schema.get(key) or ():
-            yield from _citations(branch, document, prefix, depth + 1)
+            yield from _citations(branch, document, prefix, depth + 1, mark)
     for name, sub in (schema.get("properties") or {}).items():
         here = f"{prefix}{name}"
-        if isinstance(sub, dict) and isinstance(sub.get("x-documented"), str):
-            yield here, sub["x-documented"]
-        yield from _citations(sub, document, here + ".", depth + 1)
+        if isinstance(sub, dict) and isinstance(sub.get(mark), str):
+            yield here, sub[mark]
+        yield from _citations(sub, document, here + ".", depth + 1, mark)
     if isinstance(schema.get("items"), dict):
         yield from _citations(
-            schema["items"], document, prefix.removesuffix(".") + "[].", depth + 1
+            schema["items"], document, prefix.removesuffix(".") + "[].", depth + 1, mark
         )
     if isinstance(schema.get("additionalProperties"), dict):
-        yield from _citations(schema["additionalProperties"], document, prefix + "*.", depth + 1)
+        yield from _citations(
+            schema["additionalProperties"], document, prefix + "*.", depth + 1, mark
+        )
+
+
+def _sandbox_root(path: str, marked: Mapping[str, str]) -> str | None:
+    """The marked path ``path`` is or lies under (``versions`` for ``versions[].number``)."""
+    for root in marked:
+        if path == root or path.startswith((root + ".", root + "[]")):
+            return root
+    return None
 
 
 def _compatible(ours: set[str], theirs: set[str]) -> bool:
@@ -326,7 +353,14 @@ def _compare(
         their_media = their_slots.get(slot)
         their_fields = _merged(_fields(their_media.get("schema"), real)) if their_media else {}
         cited = dict(_citations(media.get("schema"), document))
+        marked = dict(_citations(media.get("schema"), document, mark="x-sandbox-only"))
         for path, types in dict(_fields(media.get("schema"), document)).items():
+            root = _sandbox_root(path, marked)
+            if root is not None:
+                op.fields_sandbox_only += 1
+                if path == root:
+                    op.sandbox_only.append(f"{slot} {path}: sandbox-only: {marked[root]}")
+                continue
             op.fields += 1
             found = _counterpart(path, their_fields)
             doc = cited.get(path)

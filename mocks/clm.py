@@ -131,12 +131,15 @@ class ClmMock:
         self.app = VendorApp("clm")
         self.app.refine = as_ironclad  # Ironclad's {code, message, param}, its statuses
         app = self.app
-        app.route("POST", API + "/workflows", scope="clm:workflows.write")(self._launch)
-        app.route("GET", API + "/workflows", scope="clm:workflows.read")(self._list_workflows)
-        app.route("GET", API + "/workflows/{id}", scope="clm:workflows.read")(self._read_workflow)
-        app.route("GET", API + "/records", scope="clm:records.read")(self._list_records)
-        app.route("GET", API + "/records/{id}", scope="clm:records.read")(self._read_record)
-        app.route("PATCH", API + "/records/{id}", scope="clm:records.write")(self._update_record)
+        # Ironclad's own scope names, as each operation's reference page gives them
+        launch, read_flows = "public.workflows.createWorkflows", "public.workflows.readWorkflows"
+        read_records, update = "public.records.readRecords", "public.records.updateRecords"
+        app.route("POST", API + "/workflows", scope=launch)(self._launch)
+        app.route("GET", API + "/workflows", scope=read_flows)(self._list_workflows)
+        app.route("GET", API + "/workflows/{id}", scope=read_flows)(self._read_workflow)
+        app.route("GET", API + "/records", scope=read_records)(self._list_records)
+        app.route("GET", API + "/records/{id}", scope=read_records)(self._read_record)
+        app.route("PATCH", API + "/records/{id}", scope=update)(self._update_record)
         self.auth = secure(self.app, clock, enforce=enforce_auth)
 
     # -- direct use by the simulated legal team --------------------------------------------
@@ -156,29 +159,25 @@ class ClmMock:
         record = {
             **_record_head(tenant, n, "statementOfWork", workflow_id, now),
             "name": f"SOW {terms.sowReference} - {attrs['counterpartyName']}",
-            "properties": {
-                "counterpartyName": {"type": "string", "value": attrs["counterpartyName"]},
-                "counterpartyCountry": {"type": "string", "value": data["counterpartyCountry"]},
-                "counterpartyTaxId": {"type": "string", "value": data["counterpartyTaxId"]},
-                "opportunityId": {"type": "string", "value": attrs["opportunityId"]},
-                "legalEntity": {"type": "string", "value": data["legalEntity"]},
-                "contractCurrency": {"type": "string", "value": data["contractCurrency"]},
-                "roundingRule": {"type": "string", "value": data["roundingRule"]},
-                "billingModel": {"type": "string", "value": data["billingModel"]},
-                "sowReference": {"type": "string", "value": data["sowReference"]},
-                "agreementDate": {"type": "date", "value": now.date().isoformat()},
-                "purchaseOrderRequired": {
-                    "type": "boolean",
-                    "value": data["purchaseOrderRequired"],
-                },
-                "purchaseOrderNumber": {"type": "string", "value": None},
-                "paymentTermsDays": {"type": "number", "value": data["paymentTermsDays"]},
-                "retroSettlement": {"type": "string", "value": data["retroSettlement"]},
-            },
+            "properties": _properties(
+                counterpartyName=_text(attrs["counterpartyName"]),
+                counterpartyCountry=_text(data["counterpartyCountry"]),
+                counterpartyTaxId=_text(data["counterpartyTaxId"]),
+                opportunityId=_text(attrs["opportunityId"]),
+                legalEntity=_text(data["legalEntity"]),
+                contractCurrency=_text(data["contractCurrency"]),
+                roundingRule=_text(data["roundingRule"]),
+                billingModel=_text(data["billingModel"]),
+                sowReference=_text(data["sowReference"]),
+                agreementDate=_day(now),
+                purchaseOrderRequired={"type": "boolean", "value": data["purchaseOrderRequired"]},
+                paymentTermsDays={"type": "number", "value": data["paymentTermsDays"]},
+                retroSettlement=_text(data["retroSettlement"]),
+                **_expense_properties(terms.expensePolicy, terms.contractCurrency),
+                **_sla_properties(terms.serviceLevel, terms.contractCurrency),
+            ),
             "versions": [{**v, "executedAt": iso(now)} for v in data["versions"]],
             "milestones": data["milestones"],
-            "expensePolicy": _set_only(data["expensePolicy"]),
-            "serviceLevel": _set_only(data["serviceLevel"]),
             "breaches": [],
         }
         self.tables.insert(tenant, "record", record)
@@ -211,7 +210,7 @@ class ClmMock:
             "title": f"Amendment - {parent['name']}",
             "template": "amendment",
             "status": "active",
-            "step": "review",
+            "step": "Review",
             "attributes": {
                 "parentRecord": {"recordId": record_id, "readableId": parent["ironcladId"]}
             },
@@ -227,7 +226,7 @@ class ClmMock:
             "properties": {
                 "counterpartyName": dict(props["counterpartyName"]),
                 "sowReference": dict(props["sowReference"]),
-                "agreementDate": {"type": "date", "value": now.date().isoformat()},
+                "agreementDate": _day(now),
             },
             "parentId": record_id,
             "parentLinkType": "amendment",
@@ -248,7 +247,7 @@ class ClmMock:
     def set_purchase_order(self, tenant: str, record_id: str, number: str) -> None:
         """Record the client's PO on the contract (as the contract manager does on receipt)."""
         record = self.tables.get(tenant, "record", record_id, "record")
-        record["properties"]["purchaseOrderNumber"]["value"] = number
+        record["properties"]["purchaseOrderNumber"] = _text(number)
         record["lastUpdated"] = iso(self.clock())
         self.changes.note(tenant, "record", record_id, self.clock())
 
@@ -293,13 +292,13 @@ class ClmMock:
             "title": f"SOW - {launch.attributes.counterpartyName}",
             "template": launch.template,
             "status": "active",
-            "step": "review",
+            "step": "Review",
             "attributes": plain(launch.attributes, exclude_none=True),
             "created": iso(self.clock()),
         }
         _pending(workflow)
         self.tables.insert(call.tenant, "workflow", workflow)
-        return Reply(201, workflow)
+        return Reply(200, workflow)  # Create a Workflow Synchronously answers 200, not 201
 
     def _listing(self, call: Call, kind: str) -> Reply:
         number = call.int_query("page", 0, low=0)
@@ -401,11 +400,57 @@ def _complete(workflow: dict[str, Any], record_id: str, now: datetime) -> None:
     """Signed: the workflow is completed and archived, and names the record it became in
     ``recordIds`` (Ironclad's list; one record here)."""
     workflow.update(
-        status="completed", step="archive", isComplete=True, lastUpdated=iso(now),
+        status="completed", step="Archive", isComplete=True, lastUpdated=iso(now),
         recordIds=[record_id],
     )  # fmt: skip
 
 
-def _set_only(terms: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Optional record properties appear on the record only when the SOW sets them."""
-    return None if terms is None else {k: v for k, v in terms.items() if v is not None}
+def _properties(**properties: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Record properties keyed by name, an unset one (None) left out as Ironclad leaves it."""
+    return {name: prop for name, prop in properties.items() if prop is not None}
+
+
+def _text(value: str | None) -> dict[str, Any] | None:
+    """A ``string`` record property, None (left out) when unset."""
+    return None if value is None else {"type": "string", "value": value}
+
+
+def _day(moment: datetime) -> dict[str, Any]:
+    """A ``date`` record property: Ironclad's date values are ISO 8601 date-times
+    (RecordPropertyDate, e.g. ``1992-10-04T09:31:00Z``); a day is sent at midnight UTC."""
+    return {"type": "date", "value": f"{moment.date().isoformat()}T00:00:00Z"}
+
+
+def _money(amount: Decimal, currency: str) -> dict[str, Any]:
+    """A ``monetary_amount`` record property (RecordPropertyMonetaryAmount)."""
+    return {"type": "monetary_amount", "value": {"amount": amount, "currency": currency}}
+
+
+def _expense_properties(
+    policy: ExpensePolicyTerms | None, currency: str
+) -> dict[str, dict[str, Any] | None]:
+    """The expense terms as record properties (none when the SOW bills no expenses); an
+    Ironclad array property has at least one element, so no categories is no property."""
+    if policy is None:
+        return {}
+    categories = list(policy.billableCategories)
+    return {
+        "expenseMarkupPercent": {"type": "number", "value": policy.markupPercent},
+        "expenseBillableCategories": {"type": "array", "value": categories} if categories else None,
+        "expenseReceiptRequiredAbove": _money(policy.receiptRequiredAbove, currency),
+        "expenseConversion": _text(policy.conversion),
+        "expenseRounding": _text(policy.rounding),
+    }
+
+
+def _sla_properties(
+    level: ServiceLevelTerms | None, currency: str
+) -> dict[str, dict[str, Any] | None]:
+    """The SLA terms as record properties (none when the SOW has no SLA)."""
+    if level is None:
+        return {}
+    return {
+        "slaCreditPerBreach": _money(level.creditPerBreach, currency),
+        "slaMonthlyCap": _money(level.monthlyCap, currency),
+        "slaVatTreatment": _text(level.vatTreatment),
+    }

@@ -35,7 +35,10 @@ TOKEN_PATHS = {
 # reads back only what it checks.
 SCOPES: dict[str, tuple[str, ...]] = {
     "crm": ("crm:records.read",),
-    "clm": ("clm:records.read", "clm:workflows.read", "clm:workflows.write"),
+    "clm": (  # Ironclad's own scope names
+        "public.records.readRecords", "public.workflows.readWorkflows",
+        "public.workflows.createWorkflows",
+    ),
     "psa": (
         "psa:workspaces.read", "psa:workspaces.write", "psa:rates.read", "psa:rates.write",
         "psa:milestones.read",

@@ -32,7 +32,7 @@ const TOKEN_PATHS = { crm: "/services/oauth2/token", clm: "/oauth/token", psa: "
   erp: "/oauth2/v2.0/token", tax: "/connect/token" };
 const SCOPES = {
   crm: "crm:records.read",
-  clm: "clm:records.read clm:workflows.read clm:workflows.write",
+  clm: "public.records.readRecords public.workflows.readWorkflows public.workflows.createWorkflows",
   psa: "psa:workspaces.read psa:workspaces.write psa:rates.read psa:rates.write " +
     "psa:people.read psa:time.read psa:invoices.read psa:invoices.write",
   erp: "erp:companies.read erp:customers.read erp:customers.write erp:invoices.read " +

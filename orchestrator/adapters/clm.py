@@ -5,6 +5,11 @@ child (``parentId`` and ``parentLinkType: amendment`` on the amendment, ``childI
 SOW record). The core sees one contract per SOW: this adapter folds each SOW record's
 amendments into it (their rate card versions and milestones after its own), so a contract's
 id is always the SOW record's and its versions are every signed version.
+
+The SOW's scalar terms are Ironclad record properties keyed by name (``{type, value}``; an
+unset one is absent; money is a ``monetary_amount`` ``{amount, currency}``); the tables no
+Ironclad property type holds (rate card versions, milestones, SLA breaches) are the
+sandbox's own record members (``contracts/clm.yaml``, ``x-sandbox-only``).
 """
 
 from __future__ import annotations
@@ -193,15 +198,14 @@ def contract_from_record(record: dict[str, Any]) -> Contract:
         )
         for m in record["milestones"]
     )
-    policy = record.get("expensePolicy")
     expense_policy = None
-    if policy is not None:
+    if "expenseMarkupPercent" in props:  # the SOW bills expenses
         expense_policy = ExpensePolicy(
-            markup_percent=Decimal(policy["markupPercent"]),
-            billable_categories=tuple(policy["billableCategories"]),
-            receipt_required_above=Decimal(policy["receiptRequiredAbove"]),
-            conversion=policy.get("conversion", "convert_then_markup"),
-            rounding=policy.get("rounding", "once"),
+            markup_percent=Decimal(props["expenseMarkupPercent"]),
+            billable_categories=tuple(props.get("expenseBillableCategories", ())),
+            receipt_required_above=_amount(props["expenseReceiptRequiredAbove"], currency),
+            conversion=props.get("expenseConversion", "convert_then_markup"),
+            rounding=props.get("expenseRounding", "once"),
         )
     return Contract(
         id=record["id"],
@@ -221,10 +225,18 @@ def contract_from_record(record: dict[str, Any]) -> Contract:
         payment_terms_days=int(props.get("paymentTermsDays", 30)),
         retro_settlement=props.get("retroSettlement", "adjustment_lines"),
         service_level=None
-        if record.get("serviceLevel") is None
+        if "slaCreditPerBreach" not in props  # the SOW has no SLA
         else ServiceLevel(
-            credit_per_breach=Decimal(record["serviceLevel"]["creditPerBreach"]),
-            monthly_cap=Decimal(record["serviceLevel"]["monthlyCap"]),
-            vat_treatment=record["serviceLevel"].get("vatTreatment", "price_reduction"),
+            credit_per_breach=_amount(props["slaCreditPerBreach"], currency),
+            monthly_cap=_amount(props["slaMonthlyCap"], currency),
+            vat_treatment=props.get("slaVatTreatment", "price_reduction"),
         ),
     )
+
+
+def _amount(value: dict[str, Any], currency: str) -> Decimal:
+    """A ``monetary_amount`` property's amount, which must be in the contract's currency: a
+    term in another currency would be priced wrong, so it is refused rather than read."""
+    if value["currency"] != currency:
+        raise ValueError(f"a {value['currency']} term on a {currency} contract")
+    return Decimal(value["amount"])

@@ -21,7 +21,8 @@ __all__ = ["fidelity_markdown", "fidelity_summary", "present_fidelity"]
 GOAL = 0.95  # the goal for the share of declared fields found in the real schema
 _HEADERS = (
     "contract", "vendor", "operations", "in real spec", "documented only", "sandbox-only",
-    "not found", "fields matching", "of them documented only", "share", "real examples accepted",
+    "not found", "fields matching", "of them documented only", "share",
+    "sandbox-only fields", "real examples accepted",
 )  # fmt: skip
 
 
@@ -53,6 +54,7 @@ def _row(contract: ContractFidelity) -> list[str]:
         f"{contract.fields_matched}/{contract.fields}",
         str(contract.fields_documented),
         "-" if share is None else f"{100 * share:.1f}%",
+        str(contract.fields_sandbox_only),
         _examples(contract),
     ]
 
@@ -85,6 +87,7 @@ def fidelity_summary(table: list[ContractFidelity], specs: Path) -> dict[str, An
                 "fields_matched": c.fields_matched,
                 "fields_documented": c.fields_documented,
                 "share": None if c.share is None else round(c.share, 4),
+                "fields_sandbox_only": c.fields_sandbox_only,
                 "examples": c.examples,
                 "examples_accepted": c.examples_accepted,
                 "by_operation": {
@@ -98,6 +101,8 @@ def fidelity_summary(table: list[ContractFidelity], specs: Path) -> dict[str, An
                         "fields_documented": op.fields_documented,
                         "mismatches": op.mismatches,
                         "documented": op.documented,
+                        "fields_sandbox_only": op.fields_sandbox_only,
+                        "sandbox_only": op.sandbox_only,
                         "examples": op.examples,
                         "examples_accepted": op.examples_accepted,
                         "example_errors": op.example_errors,
@@ -134,7 +139,8 @@ def _show(table: list[ContractFidelity], details: bool) -> None:
                     highlight=False, soft_wrap=True,
                 )  # fmt: skip
             if details:
-                for line in [*op.mismatches, *op.documented] if op.status == "mirrored" else ():
+                found = [*op.mismatches, *op.documented, *op.sandbox_only]
+                for line in found if op.status == "mirrored" else ():
                     console.print(
                         f"{contract.contract} {escape(op.operation_id)}: {escape(line)}",
                         highlight=False, soft_wrap=True,
@@ -148,6 +154,8 @@ def _show(table: list[ContractFidelity], details: bool) -> None:
         f"Fields: declared request and success-response properties found in the real schema "
         f"under the same path with a compatible JSON type, or that the vendor's documentation "
         f"shows where its spec file lacks them (cited in our spec, counted apart: 'by docs'; "
-        f"goal {GOAL:.0%}); --details lists the others and the citations, --json everything.",
+        f"goal {GOAL:.0%}); members marked x-sandbox-only (no counterpart at the vendor, the "
+        f"reason given) are counted apart, never in the share; --details lists the others, the "
+        f"citations and the reasons, --json everything.",
         highlight=False,
     )

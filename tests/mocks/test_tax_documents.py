@@ -229,3 +229,16 @@ def test_documents_answer_the_companys_numeric_id_never_its_code() -> None:
     assert first["companyId"] == second["companyId"] == _ok(w.get("INV-2"))["companyId"]
     assert other["companyId"] != first["companyId"]
     assert all("companyCode" not in doc for doc in w.mock.transactions("default"))
+
+
+def test_a_document_without_a_code_gets_a_guid_it_is_found_by() -> None:
+    """AvaTax assigns a GUID to a document sent without a code (CreateTransactionModel's
+    ``code``, consulted 2026-12-07): the mock mints one, the same on every run, stores the
+    document under it, and mints another for the next one."""
+    w = World()
+    first = w.create(_doc("100.00", code=None))
+    assert first["status"] == "Saved"
+    assert len(first["code"]) == 36 and first["code"].count("-") == 4
+    assert _ok(w.get(first["code"]))["totalTax"] == D("19.00")
+    assert w.create(_doc("50.00", code=None))["code"] != first["code"]
+    assert World().create(_doc("100.00", code=None))["code"] == first["code"]

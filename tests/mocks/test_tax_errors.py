@@ -53,7 +53,7 @@ def test_every_refusal_is_avataxs(answers: dict[str, httpx.Response], case: str)
     [
         ({"type": "Invoice"}, "InvalidEnumValue", "type"),
         ({"customerCode": None}, "JsonFormatError", "customerCode"),
-        ({"code": None}, "ValueRequiredError", "code"),
+        ({"addresses": {}}, "ValueRequiredError", "addresses"),
         ({"currencyCode": "XXX"}, "InvalidParameterValue", "currencyCode"),
         ({"colour": "red"}, "ModelStateInvalid", "colour"),
     ],

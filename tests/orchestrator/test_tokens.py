@@ -86,7 +86,7 @@ def test_the_core_asks_for_no_scope_it_does_not_use() -> None:
         if vendor != "erp":  # the ERP's scopes are all used: reads back every document kind
             assert set(SCOPES[vendor]) < offered, f"{vendor}: the core asks for everything"
     asked = {s for scopes in SCOPES.values() for s in scopes}
-    assert not asked & {"crm:records.write", "psa:time.write", "clm:records.write"}
+    assert not asked & {"crm:records.write", "psa:time.write", "public.records.updateRecords"}
 
 
 def test_the_form_names_the_client_and_the_scopes() -> None:

@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "68dd0157e18a5110d3ec087992fe011540d1b1a3f3e0b25e0c7a9faac998d61d",
-    "trace.jsonl": "3e33b6e3ebe0a279bf317375fffa5c63206012bf4a77c1e4875452fa4ebb727f",
+    "metrics.json": "3f2db407a8d7d3c2ff7876996f6edb4c86f619f339dbb58cbe68f91551ca4d92",
+    "trace.jsonl": "fa030b71bb629da5ef225db82bf240de64805324f90e9a86645c9aed477a567a",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "53116913f07fdb3fe6c4ffa466dac5dcedeadb4d120c1f8ba072353b03aaf6f7"
+FLAGSHIP_SEED_7_TRACE = "f270b76c83ea0bdf6b06d73a6d0cda52587f2b691ae3be24c9b01a8629132d02"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
