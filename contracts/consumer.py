@@ -340,8 +340,15 @@ _SEGMENT = re.compile(r"\[([^\[\]]*)\]")  # one [name] of a form key
 
 # 19 digits in a row: a number orjson might read as a float where simplejson keeps an integer
 # (below -2**63 or from 2**64); such a body (or one with a long digit string anywhere) is left
-# to simplejson.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# to simplejson. Found by turning every digit into "0" and looking for 19 zeros in a row: two
+# passes in C at memory speed, where the regex ``[0-9]{19}`` took ten times as long (0.6 s of
+# the flagship run's 23 MB of checked bodies; it restarts at every digit of every number).
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_LONG_DIGITS = b"0" * 19
+
+
+def _long_digits(content: bytes) -> bool:
+    return _LONG_DIGITS in content.translate(_DIGITS_AS_ZERO)
 
 
 def _decode(kind: str, content: bytes) -> Any:
@@ -353,7 +360,7 @@ def _decode(kind: str, content: bytes) -> Any:
     try:
         if kind == "application/x-www-form-urlencoded":
             return _form(content.decode())
-        if isinstance(content, bytes) and _LONG_DIGITS.search(content) is None:
+        if isinstance(content, bytes) and not _long_digits(content):
             try:
                 return orjson.loads(content)
             except orjson.JSONDecodeError:
