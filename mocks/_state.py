@@ -11,6 +11,7 @@ from bisect import insort
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 
@@ -250,7 +251,12 @@ def plain(model: Any, **dump: Any) -> dict[str, Any]:
     return {k: _plain(v) for k, v in model.model_dump(**dump).items()}
 
 
+_SCALARS = frozenset({str, int, bool, float, Decimal, type(None)})  # JSON-ready as they are
+
+
 def _plain(value: Any) -> Any:
+    if value.__class__ in _SCALARS:  # most values: no isinstance chain, no failing hasattr
+        return value
     if isinstance(value, datetime):
         return iso(value)
     if hasattr(value, "isoformat"):
