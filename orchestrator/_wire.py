@@ -87,9 +87,13 @@ def call(
     params: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
     form: list[tuple[str, str]] | None = None,
+    read: bool = True,
 ) -> Flow[Any]:
     """One request with a JSON body (or a form, for vendors that take one); returns the
-    decoded JSON answer or raises ``VendorError``."""
+    decoded JSON answer or raises ``VendorError``. With ``read=False`` a successful answer is
+    not decoded (``None``): for a caller that uses nothing of it, such as AvaTax's commit,
+    which echoes the whole transaction (a line per billed item; 5.6 MB over the flagship
+    run's 32 invoices). An error answer is still decoded into ``VendorError``."""
     all_headers = {"x-tenant": tenant, "accept": "application/json", **(headers or {})}
     content = None
     if body is not None:
@@ -103,4 +107,4 @@ def call(
     )
     if response.status_code >= 400:
         raise VendorError(vendor, method, path, response.status_code, decode(response.content))
-    return decode(response.content)
+    return decode(response.content) if read else None

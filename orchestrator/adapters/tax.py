@@ -87,4 +87,5 @@ class TaxAdapter:
         yield from call(
             self._rt, "tax", self._tenant, "POST",
             f"{API}/companies/{entity.id}/transactions/{code}/commit", body={"commit": True},
+            read=False,  # the committed transaction, echoed: nothing the core needs from it
         )  # fmt: skip

@@ -199,3 +199,27 @@ def test_a_body_is_read_as_simplejson_reads_it(content: bytes) -> None:
     got = _decode("application/json", content)
     assert repr(got) == repr(expected)
     assert type(got) is type(expected)
+
+
+def test_a_slot_compiles_with_the_components_it_reaches() -> None:
+    """Each slot's validator is rooted among the components its schema reaches, through chains
+    of references; anything but a plain ``#/components/...`` reference keeps them all."""
+    from contracts.consumer import _referenced
+
+    components = {
+        "schemas": {
+            "Invoice": {
+                "type": "object",
+                "properties": {"lines": {"$ref": "#/components/schemas/Lines"}},
+            },
+            "Lines": {"type": "array", "items": {"$ref": "#/components/schemas/Line"}},
+            "Line": {"type": "object", "required": ["amount"]},
+            "Unused": {"type": "string"},
+        },
+        "responses": {"Gone": {"description": "gone"}},
+    }
+    kept = _referenced({"$ref": "#/components/schemas/Invoice"}, components)
+    assert sorted(kept["schemas"]) == ["Invoice", "Line", "Lines"]
+    assert "responses" not in kept
+    assert _referenced({"$ref": "#/components/schemas/Nowhere"}, components) is components
+    assert _referenced({"$ref": "other.yaml#/Line"}, components) is components

@@ -35,6 +35,7 @@ SAME = [
     {"neg": Decimal("-0.00"), "long": Decimal("12345678901234567890.123456789")},
     {"text": "".join(chr(i) for i in range(128)), "none": None, "flags": [True, False]},
     {"accented": "Müller & Søn — 東京", "emoji": "\U0001f4b6"},
+    {"Zoë\x7f": ["\U0001f4b6é\x7f\u2028", Decimal("1.10"), "ascii"], "lone": "\ud800"},
     {"ints": [0, -1, 2**63 - 1, 2**70], "tuple": (1, 2), "float": 1.5},
     {1: "int key"},
     collections.namedtuple("Pair", "a b")(1, 2),

@@ -12,7 +12,7 @@ TESTS_OF_INTERNALS = {
     "tests/mocks/test_auth.py": {"mocks._auth"},
     "tests/mocks/test_tax_errors.py": {"mocks._tax_errors"},  # its codes against AvaTax's own
     "tests/mocks/test_erp_lines.py": {"mocks._erp_line_columns"},  # records made from columns
-    "tests/mocks/test_guid.py": {"mocks._state"},  # record ids as uuid5 made them
+    "tests/mocks/test_ids.py": {"mocks._state"},  # ids computed by hand, against uuid.uuid5
     "tests/mocks/test_served_head.py": {"mocks._served_head"},  # its rules against httpx's
 }
 
