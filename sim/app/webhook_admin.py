@@ -4,10 +4,11 @@ A vendor with a registration API of its own is registered there (Stripe:
 ``POST /payments/v1/webhook_endpoints``, answering the ``whsec_`` secret once); the admin API
 refuses it so that an integration learns the vendor's way. The others are registered here:
 
-- ``POST /_admin/webhooks/{vendor}`` ``{"url", "events"?, "tenant"?}`` (``crm``, ``clm``,
-  ``psa``): 201 with the endpoint and how it is signed; for the CLM the answer carries the
-  Ironclad verification key (PEM), which is what Ironclad's ``GET /webhooks/verification-key``
-  gives its users (the sandbox's CLM does not mirror Ironclad's own webhook API yet);
+- ``POST /_admin/webhooks/{vendor}`` ``{"url", "events"?, "tenant"?}`` (``crm``, ``clm``;
+  not ``psa``: Kantata pushes no webhooks, an integration polls its Subscribed Events): 201
+  with the endpoint and how it is signed; for the CLM the answer carries the Ironclad
+  verification key (PEM), which is what Ironclad's ``GET /webhooks/verification-key`` gives
+  its users (the sandbox's CLM does not mirror Ironclad's own webhook API yet);
 - ``GET /_admin/webhooks``: every endpoint of every vendor (Stripe's with their secrets: the
   operator sees what Stripe's Dashboard reveals), the retry schedules and their sources;
 - ``DELETE /_admin/webhooks/{vendor}/{id}``;
@@ -106,10 +107,12 @@ class WebhookAdmin:
     def _vendor(self, call: Call) -> str:
         vendor = call.params["vendor"]
         if vendor not in WEBHOOK_VENDORS:
+            feed = (" (Kantata's changes are pulled: GET /psa/api/v1/subscribed_events)"
+                    if vendor == "psa" else "")  # fmt: skip
             raise Problem(
                 404,
                 "Not Found",
-                f"{vendor!r} sends no webhooks: use one of {', '.join(WEBHOOK_VENDORS)}",
+                f"{vendor!r} sends no webhooks{feed}: use one of {', '.join(WEBHOOK_VENDORS)}",
                 errors=[{"field": "vendor", "message": "not a webhook vendor"}],
             )
         return vendor
