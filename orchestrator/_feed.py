@@ -3,16 +3,20 @@
 Kantata pushes no webhooks; its change feed is Subscribed Events (``GET /subscribed_events``,
 developer.kantata.com/tag/Events, consulted 2026-12-07), a pull feed that keeps up to 9 days,
 in which events "may take some time to appear", "may sometimes be duplicated" and are "not
-guaranteed to appear in the exact order the changes were completed". So, every ``every``
-(default 60 simulated minutes, option ``feed_minutes``) the poller:
+guaranteed to appear in the exact order the changes were completed". So the poller reads it
+every ``every`` (default 60 simulated minutes, option ``feed_minutes``) while reads bring new
+events, and backs off after quiet ones, doubling its wait up to ``idle`` (default 8 hours,
+option ``feed_idle_minutes``); it makes no call before the core has a project in the PSA
+(nothing on the feed can concern it). Each read:
 
 1. reads every event of the types it needs created after its watermark less ``overlap``
    (default 30 minutes, option ``feed_overlap_minutes``): an event stamped before the watermark
    that appeared after the last read is read now, as long as it was no later than the overlap;
 2. skips the ids it has read already (the overlap reads them twice) and hands each approval
    (a submission or expense report whose side-loaded subject is approved, a task completed:
-   its flow asks which of the milestones the core waits on are billable now) to the intake as inbox work keyed by subject and change moment,
-   so that two copies of one change (duplicates with their own ids) are one piece of work;
+   its flow asks which of the milestones the core waits on are billable now) to the intake
+   as inbox work keyed by subject and change moment, so that two copies of one change
+   (duplicates with their own ids) are one piece of work;
 3. moves the watermark to the moment the read began.
 
 The subject is then read as before (``Collection``). What the feed never shows (an event lost,
@@ -33,7 +37,14 @@ from orchestrator._intake import Intake
 from orchestrator.context import CoreContext
 from orchestrator.runtime import Flow
 
-__all__ = ["DEFAULT_EVERY", "DEFAULT_OVERLAP", "FEED_WORK", "RETENTION", "FeedPoller"]
+__all__ = [
+    "DEFAULT_EVERY",
+    "DEFAULT_IDLE",
+    "DEFAULT_OVERLAP",
+    "FEED_WORK",
+    "RETENTION",
+    "FeedPoller",
+]
 
 # Kantata event type -> (inbox work, the subject status that makes it work; None: the flow
 # decides). A completed task (story) makes its ``upon_completion`` milestones invoiceable
@@ -46,6 +57,7 @@ FEED_WORK: dict[str, tuple[str, str | None]] = {
 RETENTION = timedelta(days=9)  # "Up to 9 days" (developer.kantata.com/tag/Events)
 DEFAULT_EVERY = timedelta(minutes=60)  # approvals are billed monthly: an hour is soon enough
 DEFAULT_OVERLAP = timedelta(minutes=30)  # Kantata: events appear "within a few minutes"
+DEFAULT_IDLE = timedelta(hours=8)  # the longest wait after quiet reads: three reads a quiet day
 
 
 class FeedPoller:
@@ -60,12 +72,17 @@ class FeedPoller:
         *,
         every: timedelta = DEFAULT_EVERY,
         overlap: timedelta = DEFAULT_OVERLAP,
+        idle: timedelta = DEFAULT_IDLE,
     ) -> None:
         self.ctx = ctx
         self.intake = intake
         self.full_read = full_read
         self.every = every
         self.overlap = overlap
+        self.idle = idle
+        self.last_new = 0  # events the last read saw for the first time
+        # whether anything on the feed can concern the core: a project of its own in the PSA
+        self.concerned: Callable[[], bool] = lambda: len(ctx.state.engagements) > 0
         self.watermark: datetime | None = None  # when the last successful read began
         self._seen: dict[str, datetime] = {}  # event id -> created_at, while re-readable
         self.polls = 0
@@ -74,16 +91,32 @@ class FeedPoller:
         self._restarted = bool(len(state.engagements) or len(state.collected))
 
     def run(self) -> Flow[None]:
-        """Poll every ``every``, for ever; a failed poll is in the exception queue until one
-        succeeds (its watermark did not move: nothing is skipped)."""
+        """Poll for ever, at a cadence that follows the feed (see ``next_wait``); a failed
+        poll is in the exception queue until one succeeds (its watermark did not move:
+        nothing is skipped)."""
+        wait = self.every
         while True:
-            yield from self.ctx.rt.sleep(self.every.total_seconds())
+            yield from self.ctx.rt.sleep(wait.total_seconds())
+            if not self.concerned():
+                wait = self.every  # no project of ours in the PSA yet: nothing to read
+                continue
             try:
                 yield from self.poll()
             except Exception as exc:
                 self.ctx.raise_exception("feed_failed", "psa", f"{type(exc).__name__}: {exc}")
+                wait = self.every
             else:
                 self.ctx.resolve_exception("feed_failed", "psa")
+                wait = self.next_wait(wait)
+
+    def next_wait(self, wait: timedelta) -> timedelta:
+        """After a read that brought new events, ``every`` again (approvals come in bursts:
+        a manager approves a week's timesheets at once); after a quiet one, twice the last
+        wait, up to ``idle``. So a quiet night or weekend costs a few reads, not one an hour,
+        and reads follow the firm's activity, which the core cannot see otherwise."""
+        if self.last_new:
+            return self.every
+        return min(max(wait, self.every) * 2, max(self.idle, self.every))
 
     def poll(self) -> Flow[int]:
         """One read of the feed; returns how many approvals it handed to the intake."""
@@ -100,11 +133,13 @@ class FeedPoller:
             else:
                 since = oldest  # a fresh core: everything the feed still has
         rows, side = yield from self.ctx.psa.subscribed_events(since, tuple(FEED_WORK))
-        handed = 0
+        handed = new = 0
         for event in rows:
             if self._note(event):
+                new += 1
                 handed += self._hand(event, side)
         self.polls += 1
+        self.last_new = new
         self.watermark, self._restarted = started, False
         self._forget(started - self.overlap)
         return handed

@@ -18,7 +18,7 @@ from orchestrator._billing import Billing, period_end
 from orchestrator._cash import Cash
 from orchestrator._collect import Collection
 from orchestrator._contracting import Contracting
-from orchestrator._feed import DEFAULT_EVERY, DEFAULT_OVERLAP, FeedPoller
+from orchestrator._feed import DEFAULT_EVERY, DEFAULT_IDLE, DEFAULT_OVERLAP, FeedPoller
 from orchestrator._holds import Holds
 from orchestrator._intake import Intake, unverified
 from orchestrator._intake import json_response as _json
@@ -101,6 +101,7 @@ class ReferenceCore:
         self.feed = FeedPoller(
             self.ctx, self.intake, self.reconciliation.reconcile_psa, every=every,
             overlap=_minutes(self.options, "feed_overlap_minutes", DEFAULT_OVERLAP),
+            idle=_minutes(self.options, "feed_idle_minutes", DEFAULT_IDLE),
         )  # fmt: skip
         if every > timedelta(0):
             self.resilience.spawn(self.feed.run(), "psa feed")
@@ -195,7 +196,9 @@ OPTIONS = {  # what --option KEY=VALUE may set on this design, and what it means
     "engine's 15,000, or 1,000 on an account that kept AvaTax's default; Business Central's "
     "20,000-entity page)",
     "feed_minutes": "N: poll Kantata's change feed (Subscribed Events) every N simulated minutes "
-    "(default 60; 0: never on a schedule)",
+    "while it brings new events (default 60; 0: never on a schedule)",
+    "feed_idle_minutes": "N: after quiet reads the wait doubles, up to N simulated minutes "
+    "(default 480)",
     "feed_overlap_minutes": "N: each poll reads back N minutes before the last one began, for "
     "events that appear late (default 30)",
     "store": "PATH: the SQLite file of the core's durable state (default: in memory)",
@@ -223,7 +226,7 @@ def option_problems(options: dict[str, str]) -> list[str]:
         value = options.get(name)
         if value is not None and value.strip().lower() not in _TRUE + _FALSE:
             problems.append(f"option {name}={value!r}: expected true or false")
-    for name in ("feed_minutes", "feed_overlap_minutes"):
+    for name in ("feed_minutes", "feed_overlap_minutes", "feed_idle_minutes"):
         value = options.get(name)
         if value is not None and _number(value) is None:
             problems.append(f"option {name}={value!r}: expected a number of minutes, 0 or more")

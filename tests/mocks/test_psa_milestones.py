@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.contracts import Contract
-from tests.support.mock_worlds import PSA, PsaWorld, _kantata, _roundtrip
+from tests.support.mock_worlds import PSA, PsaWorld, _kantata
 
 
 def _task(world: PsaWorld, **fields: Any) -> str:

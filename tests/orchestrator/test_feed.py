@@ -37,6 +37,7 @@ class _Feed:
         self.runtime = runtime
         self.events: list[dict[str, Any]] = []
         self.status: dict[str, str] = {}
+        self.stories: dict[str, str] = {}
         self.reads: list[datetime] = []
         self.counts = 0
         self.fail = False
@@ -59,7 +60,8 @@ class _Feed:
         rows = [e for e in self.events if e["seen_from"] <= now
                 and datetime.fromisoformat(e["created_at"]) > after]  # fmt: skip
         subjects = {s: {"id": s, "status": v} for s, v in self.status.items()}
-        return rows, {"timesheet_submissions": subjects}
+        stories = {s: {"id": s, "status": v} for s, v in self.stories.items()}
+        return rows, {"timesheet_submissions": subjects, "stories": stories}
         yield
 
     def _approved(self) -> list[str]:
@@ -82,6 +84,7 @@ def _core(store: str | None = None) -> tuple[ReferenceCore, _Clock, _Feed]:
     feed = _Feed(runtime)
     ctx: Any = core.ctx
     ctx.psa = feed
+    core.feed.concerned = lambda: True  # as if the core had a project in the PSA
     return core, runtime, feed
 
 
@@ -157,3 +160,53 @@ def test_a_restarted_core_reads_the_records_once_its_watermark_is_lost(tmp_path:
     run_flow(core.feed.poll())
     assert core.feed.full_reads == 1 and feed.counts == 2  # no milestone waited on: none asked
     assert feed.reads == [runtime.at - DEFAULT_OVERLAP]
+
+
+def _waits(core: ReferenceCore, runtime: _Clock, steps: int) -> list[float]:
+    """The poller's first ``steps`` waits, in minutes, its clock moved by each."""
+    flow = core.feed.run()
+    waits = []
+    for _ in range(steps):
+        _, seconds = next(flow)
+        waits.append(seconds / 60)
+        runtime.at += timedelta(seconds=seconds)
+    return waits
+
+
+def test_quiet_reads_back_off_to_the_idle_wait_and_new_events_bring_the_hour_back() -> None:
+    core, runtime, feed = _core()
+    assert _waits(core, runtime, 6) == [60, 120, 240, 480, 480, 480]  # five quiet reads
+    assert len(feed.reads) == 5
+    feed.status = {"7": "approved"}
+    feed.add("1", "7", runtime.at - timedelta(minutes=1))
+    flow = core.feed.run()
+    next(flow)
+    assert next(flow) == ("sleep", 3600)  # the read found an approval: an hour again
+    assert _accepted(core) and core.feed.last_new == 1
+
+
+def test_no_read_before_the_core_has_a_project_in_the_psa() -> None:
+    """Nothing on the feed concerns a core with no engagement: it waits an hour at a time
+    without a call (the real check: the core's engagements, none in a fresh core)."""
+    core, runtime, feed = _core()
+    core.feed.concerned = ReferenceCore(StillRuntime(), "t2").feed.concerned  # no engagement
+    assert _waits(core, runtime, 4) == [60, 60, 60, 60]
+    assert feed.reads == []
+
+
+def test_a_completed_task_asks_which_waited_milestones_are_billable() -> None:
+    """Kantata's milestones do not change when their task is completed: the task's
+    ``story:updated`` (its subject completed) is the work; an open task's update is none."""
+    core, runtime, feed = _core()
+    at = runtime.at - timedelta(minutes=2)
+    for event_id, story in (("1", "31"), ("2", "32")):
+        feed.events.append({
+            "id": event_id, "event_type": "story:updated", "subject_id": int(story),
+            "subject_changed_at": at.isoformat(), "created_at": at.isoformat(),
+            "seen_from": at, "subject_ref": {"key": "stories", "id": story},
+        })  # fmt: skip
+    feed.stories = {"31": "completed", "32": "started"}
+    assert run_flow(core.feed.poll()) == 1
+    assert _accepted(core) == [f"psa:story:updated:31:{at.isoformat()}"]
+    [(name, _)] = [s for s in runtime.spawned if s[0] != "psa feed"]
+    assert name == f"milestones_due psa:story:updated:31:{at.isoformat()}"

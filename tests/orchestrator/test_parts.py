@@ -4,7 +4,6 @@ intake turns a part's failure into a dead letter and an open exception."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
