@@ -13,7 +13,8 @@ refuses it so that an integration learns the vendor's way. The others are regist
   operator sees what Stripe's Dashboard reveals), the retry schedules and their sources;
 - ``DELETE /_admin/webhooks/{vendor}/{id}``;
 - ``PUT``/``DELETE /_admin/webhooks/{vendor}/chaos`` and ``GET /_admin/webhooks/chaos``: the
-  scenario's webhook chaos model (``duplicate``, ``reorder``, ``max_delay_s``, ``drop``);
+  scenario's webhook chaos model (``duplicate``, ``reorder``, ``max_delay_s``, ``drop``); for
+  ``psa`` it acts on the Subscribed Events feed (a duplicate event, a late one, none);
 - ``GET /_admin/webhooks/deliveries?tenant=&after=``: the tenant's delivery log (event, URL,
   attempt, status, next retry), oldest first, from after a sequence number.
 
@@ -104,8 +105,12 @@ class WebhookAdmin:
         admin.route("DELETE", ADMIN + "/{vendor}/chaos")(guard(self._chaos_clear))
         admin.route("DELETE", ADMIN + "/{vendor}/{endpoint_id}")(guard(self._remove))
 
-    def _vendor(self, call: Call) -> str:
+    def _vendor(self, call: Call, *, feed_too: bool = False) -> str:
+        """The path's vendor if it sends webhooks (``feed_too``: or is the PSA, whose chaos
+        acts on its Subscribed Events feed instead of deliveries)."""
         vendor = call.params["vendor"]
+        if feed_too and vendor == "psa":
+            return vendor
         if vendor not in WEBHOOK_VENDORS:
             feed = (" (Kantata's changes are pulled: GET /psa/api/v1/subscribed_events)"
                     if vendor == "psa" else "")  # fmt: skip
@@ -156,7 +161,7 @@ class WebhookAdmin:
         return Reply(200, self.outbox.chaos_view())
 
     def _chaos_set(self, call: Call) -> Reply:
-        vendor = self._vendor(call)
+        vendor = self._vendor(call, feed_too=True)
         try:
             chaos = WebhookChaosSpec.model_validate(call.json())
         except ValidationError as exc:
@@ -165,7 +170,7 @@ class WebhookAdmin:
         return Reply(200, {"vendor": vendor, **chaos.model_dump(mode="json")})
 
     def _chaos_clear(self, call: Call) -> Reply:
-        self.outbox.chaos.pop(self._vendor(call), None)
+        self.outbox.chaos.pop(self._vendor(call, feed_too=True), None)
         return Reply(204)
 
     def _deliveries(self, call: Call) -> Reply:
