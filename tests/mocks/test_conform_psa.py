@@ -279,8 +279,9 @@ def test_psa_conforms() -> None:
         types = http.get(f"{api}/subscribed_events/event_types").json()
         assert "story:updated" in types["subscribed_event_types"]
         changes = "timesheet_submission:updated,expense_report:updated,story:updated"
-        feed = http.get(f"{api}/subscribed_events",
-                        params={"event_types": changes, "include": "subject"}).json()
+        feed = http.get(
+            f"{api}/subscribed_events", params={"event_types": changes, "include": "subject"}
+        ).json()
         events = [feed["subscribed_events"][r["id"]] for r in feed["results"]]
         assert [(e["event_type"], str(e["subject_id"])) for e in events] == [
             ("story:updated", story),

@@ -87,8 +87,9 @@ def test_completing_a_task_feeds_one_story_event_and_makes_its_milestones_invoic
     before = len(world.feed())
     world.psa.complete_story("default", task)
     assert world.feed()[before:] == [("story:updated", task)]
-    body = world.http.get(f"{PSA}/subscribed_events",
-                          params={"event_types": "story:updated", "include": "subject"}).json()
+    body = world.http.get(
+        f"{PSA}/subscribed_events", params={"event_types": "story:updated", "include": "subject"}
+    ).json()
     [event] = body["subscribed_events"].values()
     assert event["subject_ref"] == {"key": "stories", "id": task}
     assert body["stories"][task]["state"] == "completed"
