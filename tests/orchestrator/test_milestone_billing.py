@@ -113,7 +113,7 @@ def test_the_daily_poll_asks_kantata_about_the_waited_milestones_by_id() -> None
     story = runtime.psa.tables.get(TENANT, "billing_milestones", psa_id)["story_id"]
     runtime.psa.complete_story(TENANT, story)
     runtime.calls.clear()
-    run_flow(core.reconciliation._reconcile_psa())
+    run_flow(core.reconciliation.reconcile_psa())
     milestone_reads = [c for c in runtime.calls if c[1].endswith("/billing_milestones")]
     assert milestone_reads == [("GET", "/api/v1/billing_milestones",
                                 {"only": psa_id, "include": "story", "page": "1",
