@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "68dd0157e18a5110d3ec087992fe011540d1b1a3f3e0b25e0c7a9faac998d61d",
-    "trace.jsonl": "3e33b6e3ebe0a279bf317375fffa5c63206012bf4a77c1e4875452fa4ebb727f",
+    "metrics.json": "21f8d6178cb5009f6fe68f2536ef9d960abc150f37cd2b47d2173c9ba9470cc0",
+    "trace.jsonl": "c486102ed3f339223a3a0bbb1b9c3a04cd5b6fa2a2c2272261ada999345bc0fd",
     "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
 }
-FLAGSHIP_SEED_7_TRACE = "53116913f07fdb3fe6c4ffa466dac5dcedeadb4d120c1f8ba072353b03aaf6f7"
+FLAGSHIP_SEED_7_TRACE = "5dc99346db1c22e93a2f6674cf9727bbce22c2d5bf24f599681251e1762689dd"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
