@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "21f8d6178cb5009f6fe68f2536ef9d960abc150f37cd2b47d2173c9ba9470cc0",
-    "trace.jsonl": "c486102ed3f339223a3a0bbb1b9c3a04cd5b6fa2a2c2272261ada999345bc0fd",
-    "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
+    "metrics.json": "fd4d29df373c4cd2ff1c77036d40c0c3c6481ada8c8df928aee1584c105c08cd",
+    "trace.jsonl": "bbad46eb29dcf3e11232b8c24335549a988f03befe56154336b4fb3eecabc4a4",
+    "items.csv": "86fbc19616cf45a3a5f662eaf6cd57fafd18c199e64d12061e5b819e30cbcd3f",
 }
-FLAGSHIP_SEED_7_TRACE = "5dc99346db1c22e93a2f6674cf9727bbce22c2d5bf24f599681251e1762689dd"
+FLAGSHIP_SEED_7_TRACE = "a7463bb3b500bb9e669020b12c6b6caadec83b02a8061fa9351efeb243668782"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
