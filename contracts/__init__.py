@@ -9,6 +9,6 @@ against the mocks. This package imports neither the simulator nor the core, and 
 the registry, so the command line's ``contracts.diff`` loads little more than itself.
 """
 
-from contracts.specs import VENDORS, WEBHOOK_VENDORS
+from contracts.specs import FEED_VENDORS, VENDORS, WEBHOOK_VENDORS
 
-__all__ = ["VENDORS", "WEBHOOK_VENDORS"]
+__all__ = ["FEED_VENDORS", "VENDORS", "WEBHOOK_VENDORS"]

@@ -18,6 +18,7 @@ import yaml
 
 __all__ = [
     "CONTRACTS",
+    "FEED_VENDORS",
     "PROTOCOLS",
     "SPEC_PATH",
     "VENDORS",
@@ -32,8 +33,12 @@ SPEC_PATH = "/openapi.json"
 # the core's consumer checks and the scenario format (``vendors:``, ``faults:``) share, in the
 # order of the quote-to-cash path.
 VENDORS = ("crm", "clm", "psa", "erp", "tax", "payments")
-# Those that send webhooks (the ERP and the tax engine only answer calls).
-WEBHOOK_VENDORS = ("crm", "clm", "psa", "payments")
+# Those that send webhooks (the ERP and the tax engine only answer calls; Kantata, the PSA,
+# pushes none: its change feed, Subscribed Events, is pulled).
+WEBHOOK_VENDORS = ("crm", "clm", "payments")
+# Those whose changes come as a feed the integration polls; a scenario's webhook chaos
+# (``faults.webhooks``) acts on it (``sim.world.courier.Courier.feed``).
+FEED_VENDORS = ("psa",)
 # Specs of the sandbox's own protocols, beside the vendors' (mirroring no vendor):
 # ``design.yaml``, the experience endpoints every design under test serves.
 PROTOCOLS = ("design",)

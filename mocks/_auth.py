@@ -40,6 +40,11 @@ TOKEN_PATHS = {
     "payments": "/oauth/token",
 }
 TOKEN_TTL_S = 3600
+# Per vendor where it differs. "Kantata OX OAuth access tokens do not expire"
+# (developer.kantata.com/kantata/specification/section/security, consulted 2026-12-07): the
+# sandbox's PSA token says so with ten years, longer than any run, so an integration that
+# reads Kantata's change feed every few hours does not fetch a token for every read.
+TOKEN_TTL_BY_VENDOR_S = {"psa": 10 * 365 * 86400}
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -143,12 +148,13 @@ class Authority:
             f"{self.salt}{client.secret}:{client.client_id}:{self._minted}".encode()
         )
         token = f"{self.vendor}.{digest.hexdigest()[:40]}"
-        expires = self.clock() + timedelta(seconds=TOKEN_TTL_S)
+        ttl = TOKEN_TTL_BY_VENDOR_S.get(self.vendor, TOKEN_TTL_S)
+        expires = self.clock() + timedelta(seconds=ttl)
         self._tokens[token] = _Grant(client.tenant, scopes, expires, client.client_id)
         body = {
             "access_token": token,
             "token_type": "Bearer",
-            "expires_in": TOKEN_TTL_S,
+            "expires_in": ttl,
             "scope": " ".join(scopes),
         }
         return Reply(200, body, {"cache-control": "no-store", "pragma": "no-cache"})

@@ -65,15 +65,15 @@ class BillingMixin:
 
     def complete_story(self, tenant: str, story_id: str) -> None:
         """The project manager marks a task completed in Kantata's UI: each of its billing
-        milestones (``upon_completion``) becomes invoiceable now, and says so."""
+        milestones (``upon_completion``) becomes invoiceable now. The change Kantata tracks is
+        the task's (a ``story:updated`` Subscribed Event): the milestones themselves do not
+        change, so they generate none."""
         story = self.tables.get(tenant, "stories", story_id, "story")
         if story["state"] == COMPLETED:
             raise ValueError(f"story {story_id} is already completed")
         now = iso(self.clock())
         story.update(state=COMPLETED, status=COMPLETED, updated_at=now)
-        for milestone in self.tables.where(tenant, "billing_milestones", "story_id", story_id):
-            if milestone["billing_type"] == "upon_completion" and milestone["invoice_id"] is None:
-                self._notify(tenant, "billing_milestone.invoiceable", milestone["id"], now)
+        self._notify(tenant, "story.completed", story_id, now)
 
     def invoiceable(self, tenant: str, milestone: dict[str, Any]) -> bool:
         """Whether Kantata would put ``milestone`` on an invoice now (invoiced or not)."""

@@ -2,9 +2,9 @@
 
 An expense is recorded in the currency it was paid in (``currency`` + ``amount_in_cents`` in
 that currency's minor unit), with or without a receipt. Consultants group expenses into an
-expense report; approving the report approves its expenses and fires
-``expense_report.approved``. Converting into the contract's currency is not the PSA's job here:
-the ERP publishes the rates.
+expense report; approving the report approves its expenses; making, approving and rejecting a
+report are Subscribed Events (``mocks._psa_events``). Converting into the contract's currency
+is not the PSA's job here: the ERP publishes the rates.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ class ExpensesMixin:
         })  # fmt: skip
         for expense in expenses:
             expense.update(active_submission_id=report["id"])
+        self._notify(tenant, "expense_report.created", report["id"], report["created_at"])
         return str(report["id"])
 
     def resolve_expense_report(self, tenant: str, report_id: str, approve: bool) -> None:
@@ -87,5 +88,5 @@ class ExpensesMixin:
             else:
                 expense.update(active_submission_id=None, updated_at=now)
             self._touched(tenant, "expenses", expense)
-        if approve:
-            self._notify(tenant, "expense_report.approved", report_id, now)
+        decision = "approved" if approve else "rejected"
+        self._notify(tenant, f"expense_report.{decision}", report_id, now)

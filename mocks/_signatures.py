@@ -65,7 +65,6 @@ SIGNING = {
     "payments": "stripe-v1 (HMAC-SHA256 over 't.body', Stripe-Signature header)",
     "clm": "ironclad (RSA-SHA256 over event id + body + nonce; public key shown)",
     "crm": "none (Salesforce outbound messages are not signed)",
-    "psa": "none (Kantata publishes no webhook signature)",
 }
 
 

@@ -30,7 +30,7 @@ def build(vendor: str, clock: Clock, sink: WebhookSink | None = None, **options:
     if vendor == "clm":
         return ClmMock(clock, sink, **options)
     if vendor == "psa":
-        return PsaMock(clock, sink, **options)
+        return PsaMock(clock, **options)  # Kantata pushes no webhooks: a pull feed
     if vendor == "erp":
         return ErpMock(clock, **options)
     if vendor == "tax":

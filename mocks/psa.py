@@ -5,9 +5,12 @@ listings in ``mocks._psa_listings``.
 
 A time entry is editable until it is on an active timesheet submission (``active_submission_id``,
 pending or approved) or invoiced (``is_invoiced``); rejecting the submission frees it again, as
-in Kantata. Approving a submission fires ``timesheet_submission.approved``; completing a task
-fires ``billing_milestone.invoiceable`` for each of its ``upon_completion`` milestones (Kantata
-has no milestone acceptance: ``mocks._psa_billing`` says why and where from).
+in Kantata. Completing a task makes each of its
+``upon_completion`` milestones invoiceable (Kantata has no milestone acceptance:
+``mocks._psa_billing`` says why and where from). Like Kantata, the PSA pushes no webhooks: the
+changes it tracks (a submission or expense report made, approved or rejected, a milestone made
+invoiceable) become Subscribed Events, the pull feed of ``mocks._psa_events``, that an
+integration polls.
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from mocks._changes import ChangeLog
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._psa_billing import BillingMixin
 from mocks._psa_errors import as_kantata, kantata_error
+from mocks._psa_events import Appearance, EventsMixin, SubscribedEvents, on_time
 from mocks._psa_expenses import ExpensesMixin
 from mocks._psa_listings import ListingsMixin
 from mocks._psa_models import TimeEntryPatch, WorkspaceIn, WorkspacePatch
 from mocks._psa_queries import INCLUDES, INDEXES, READ_SCOPES, SIDE_LOADS, UPDATED_KINDS
 from mocks._psa_rates import RatesMixin
-from mocks._state import Clock, Tables, Webhook, WebhookSink, iso, plain
+from mocks._state import Clock, Tables, iso, plain
 
 __all__ = ["PsaMock"]
 
@@ -47,16 +51,17 @@ def workspace_status(message: str) -> dict[str, str]:
     return {"color": color, "key": key, "message": message}
 
 
-class PsaMock(ListingsMixin, BillingMixin, ExpensesMixin, RatesMixin):
-    """A Kantata account per tenant."""
+class PsaMock(EventsMixin, ListingsMixin, BillingMixin, ExpensesMixin, RatesMixin):
+    """A Kantata account per tenant. ``appearance`` decides when each Subscribed Event copy
+    can be read (the world's chaos; by default every event once, on time)."""
 
     vendor = "psa"
 
     def __init__(
-        self, clock: Clock, sink: WebhookSink | None = None, *, enforce_auth: bool = False
+        self, clock: Clock, *, appearance: Appearance = on_time, enforce_auth: bool = False
     ) -> None:
         self.clock = clock
-        self.sink = sink
+        self.events = SubscribedEvents(appearance)
         self.tables = Tables(INDEXES)
         self.changes = ChangeLog()  # what "updated_after" reads
         self.activations: dict[tuple[str, str], str] = {}  # (tenant, workspace) -> In Progress at
@@ -101,6 +106,11 @@ class PsaMock(ListingsMixin, BillingMixin, ExpensesMixin, RatesMixin):
             self._update_time_entry
         )
         app.route("POST", API + "/invoices", scope="psa:invoices.write")(self._create_invoice)
+        # Kantata's change feed: account administrators only (the events scope stands in)
+        app.route("GET", API + "/subscribed_events", scope="psa:events.read")(self._list_events)
+        app.route("GET", API + "/subscribed_events/event_types", scope="psa:events.read")(
+            self._list_event_types
+        )
         self.auth = secure(self.app, clock, enforce=enforce_auth)
 
     # -- direct use by the simulated firm (the PSA's own UI) --------------------------------
@@ -251,6 +261,8 @@ class PsaMock(ListingsMixin, BillingMixin, ExpensesMixin, RatesMixin):
         )
         for entry in entries:
             entry.update(active_submission_id=submission["id"])
+        self._notify(tenant, "timesheet_submission.created", submission["id"],
+                     submission["created_at"])  # fmt: skip
         return submission["id"]
 
     def resolve_timesheet(
@@ -275,28 +287,8 @@ class PsaMock(ListingsMixin, BillingMixin, ExpensesMixin, RatesMixin):
             else:
                 entry.update(active_submission_id=None, updated_at=now)
             self._touched(tenant, "time_entries", entry)
-        if approve:
-            self._notify(tenant, "timesheet_submission.approved", submission_id, now)
-
-    def _notify(self, tenant: str, event: str, subject_id: str, at: str) -> None:
-        if self.sink is None:
-            return
-        n = self.tables.next_number(tenant, "event")
-        subject_type = event.split(".")[0]
-        self.sink(
-            Webhook(
-                "psa",
-                tenant,
-                event,
-                {
-                    "id": str(n),
-                    "event_type": event,
-                    "subject_type": subject_type,
-                    "subject_id": subject_id,
-                    "occurred_at": at,
-                },
-            )
-        )
+        decision = "approved" if approve else "rejected"
+        self._notify(tenant, f"timesheet_submission.{decision}", submission_id, now)
 
     # -- HTTP: Kantata's side-loaded envelope (listings in mocks._psa_listings) --------------
 

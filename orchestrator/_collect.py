@@ -104,6 +104,15 @@ class Collection:
         collected = self.state.collected
         return [i for i in self.state.milestones_waited if f"milestone:{i}" not in collected]
 
+    def collect_due_milestones(self, story_id: str) -> Flow[None]:
+        """A task (``story_id``) was completed: Kantata's milestones have no event of their own
+        when their task's completion makes them invoiceable, so ask which of the milestones
+        the core waits on are billable now (one call per 200 waited on) and collect those."""
+        waited = self.milestones_waited()
+        due = (yield from self.ctx.psa.billable_milestones(waited)) if waited else []
+        for psa_id in due:
+            yield from self.collect_milestone(psa_id)
+
     def collect_milestone(self, psa_id: str) -> Flow[None]:
         record = yield from self.ctx.psa.milestone(psa_id)
         key = source_id("billing_milestone", psa_id)

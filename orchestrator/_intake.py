@@ -25,15 +25,10 @@ __all__ = ["Event", "Intake", "json_response", "unverified", "webhook_events"]
 Event = tuple[str, str, tuple[Any, ...]]  # (event id, work name, the flow's arguments)
 Flows = Mapping[str, Callable[..., Flow[None]]]
 
-_PSA_EVENTS = {
-    "timesheet_submission.approved": "timesheet",
-    "billing_milestone.invoiceable": "milestone",
-    "expense_report.approved": "expenses",
-}
-
 
 def webhook_events(vendor: str, body: Any) -> list[Event] | None:
-    """The work a vendor's webhook asks for (None: no receiver for that vendor). Work names:
+    """The work a vendor's webhook asks for (None: no receiver for that vendor; the PSA sends
+    none: its changes are polled, ``orchestrator._feed``). Work names:
     deal, contract_workflow (a completed CLM workflow: its record is read from the CLM),
     breach, timesheet, milestone, expenses, payment_event (contract_record: the reconciliation's
     record-level work)."""
@@ -49,11 +44,6 @@ def webhook_events(vendor: str, body: Any) -> list[Event] | None:
         elif payload["event"] == "obligation_breached":
             record, breach = payload["recordId"], payload["breachId"]
             events.append((f"clm:breach:{breach}", "breach", (record, breach)))
-    elif vendor == "psa":
-        subject = str(body["subject_id"])
-        work = _PSA_EVENTS.get(body["event_type"])
-        if work is not None:
-            events.append((f"psa:{body['id']}", work, (subject,)))
     elif vendor == "payments":
         events.append((f"payments:{body['id']}", "payment_event", (body,)))
     else:

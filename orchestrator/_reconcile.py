@@ -1,5 +1,7 @@
 """Reconciliation: compare what the vendors say happened with what the core knows, and re-drive
-what is missing. Webhooks get lost; this job is the polling fallback that finds the work anyway.
+what is missing. Webhooks get lost and a change feed may never show an event (Kantata's
+Subscribed Events, polled by ``orchestrator._feed``); this job is the fallback that finds the
+work anyway.
 
 - CRM won deals vs contracting launched; CLM executed records (and their versions) vs the
   engagements the core delivers, and their service-level breaches vs the credits granted;
@@ -99,7 +101,7 @@ class Reconciliation:
         steps = (
             ("deals", self._reconcile_deals),
             ("contracts", self._reconcile_contracts),
-            ("psa", self._reconcile_psa),
+            ("psa", self.reconcile_psa),
             ("payments", self._reconcile_payments),
         )
         for name, step in steps:
@@ -172,9 +174,10 @@ class Reconciliation:
                       "service level breach in the CLM, never credited")  # fmt: skip
         return settled
 
-    def _reconcile_psa(self) -> Flow[None]:
+    def reconcile_psa(self) -> Flow[None]:
         """Counted first (one cheap call each); listed only when the PSA finished more than
-        the core collected, and then from the newest page back, only as far as needed."""
+        the core collected, and then from the newest page back, only as far as needed. Also
+        the feed poller's full read, when its watermark is older than the feed keeps."""
         for kind, finished, work in _PSA_WORK:
             count = yield from self.ctx.psa.count(kind, finished)
             if count <= self.collection.collected_count(work):

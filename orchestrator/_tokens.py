@@ -44,6 +44,7 @@ SCOPES: dict[str, tuple[str, ...]] = {
         "psa:milestones.read",
         "psa:milestones.write", "psa:people.read", "psa:time.read", "psa:expenses.read",
         "psa:invoices.read", "psa:invoices.write",
+        "psa:events.read",  # Subscribed Events, the change feed the core polls
     ),
     "erp": (
         "erp:companies.read", "erp:customers.read", "erp:customers.write", "erp:currencies.read",

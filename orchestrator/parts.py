@@ -12,6 +12,8 @@ given the other parts they call in their constructors:
     billing = Billing(ctx, holds, cash)
     intake = Intake(ctx, {"deal": contracting.quote_to_contract, ...})  # work name -> flow
     reconciliation = Reconciliation(ctx, intake, collection, billing, cash)
+    feed = FeedPoller(ctx, intake, reconciliation.reconcile_psa)  # the PSA pushes no webhooks
+    ctx.rt.spawn(feed.run(), "psa feed")
 
 ``ReferenceCore`` is that composition plus its HTTP endpoints; to change one part, subclass it
 and pass the class: ``ReferenceCore(runtime, tenant, options, holds=MyHolds)``. Vendor
@@ -29,6 +31,7 @@ from orchestrator._billing import Billing, period_end
 from orchestrator._cash import Cash
 from orchestrator._collect import Collection
 from orchestrator._contracting import Contracting
+from orchestrator._feed import FeedPoller
 from orchestrator._holds import Holds
 from orchestrator._inbox import Envelope
 from orchestrator._intake import Intake, json_response, unverified, webhook_events
@@ -50,6 +53,7 @@ __all__ = [
     "CoreState",
     "Engagement",
     "Envelope",
+    "FeedPoller",
     "Holds",
     "Intake",
     "Reconciliation",

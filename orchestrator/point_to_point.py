@@ -17,6 +17,11 @@ What a hand-rolled script or a simple iPaaS recipe does, done competently:
   first (Business Central has no idempotency key, and a recipe that posts an invoice per
   billing run does not search the ERP before it writes), and no idempotency keys are derived
   from the business data (Stripe's are the SDK's, per request: not sent here either).
+- *The PSA polled the recipe way*: Kantata pushes no webhooks, so a scheduled recipe reads its
+  Subscribed Events every ``feed_minutes`` (default 60) from the moment the previous poll
+  began, no overlap, and processes each approval inline, one after the other; an event that
+  appears late (stamped before that moment) is never read, one whose processing fails is
+  logged and left, and a restarted design polls from its start.
 - *No reconciliation*: ``POST /reconciliations`` answers 404. Work whose webhook never arrived,
   or whose vendor stopped redelivering, is never found.
 - *Billing* on finance's trigger (acknowledged at once, run in the background as an iPaaS
@@ -33,11 +38,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import httpx
 
+from orchestrator._feed import FEED_WORK
 from orchestrator._tokens import TokenRuntime
 from orchestrator._wire import decode
 from orchestrator.parts import (
@@ -174,12 +180,17 @@ class PointToPointCore:
             "breach": self.collection.collect_breach,
             "timesheet": self.collection.collect_time,
             "milestone": self.collection.collect_milestone,
+            "milestones_due": self.collection.collect_due_milestones,
             "expenses": self.collection.collect_expenses,
             "payment_event": self.cash.on_payment_event,
             "billing_run": self.billing.billing_run,
         }
         self._setting_up = False  # a contract being set up (see _one_contract_at_a_time)
         self.verifier = WebhookVerifier(self.options, runtime.now)  # vendors' signatures
+        minutes = float(self.options.get("feed_minutes", "60"))
+        self._polled_from: datetime = runtime.now()
+        if minutes > 0:
+            self.ctx.rt.spawn(self._poll_feed(minutes * 60), "psa feed recipe")
 
     # -- experience endpoints ----------------------------------------------------------------
 
@@ -229,6 +240,30 @@ class PointToPointCore:
             self.ctx.resolve_exception("webhook_failed", subject)
         return json_response(200, {"processed": len(events), "vendor": vendor})
 
+    def _poll_feed(self, every_s: float) -> Flow[None]:
+        """The scheduled recipe: every ``every_s`` the approvals created since the last poll
+        began, processed inline; a failure is logged and the recipe moves on."""
+        while True:
+            yield from self.ctx.rt.sleep(every_s)
+            started = self.ctx.rt.now()
+            try:
+                rows, side = yield from self.ctx.psa.subscribed_events(
+                    self._polled_from, tuple(FEED_WORK)
+                )
+            except Exception as exc:
+                detail = f"{type(exc).__name__}: {exc}"
+                self.ctx.raise_exception("webhook_failed", "psa feed", detail)
+                continue  # the same window next time
+            self._polled_from = started
+            for event in rows:
+                work, wanted = FEED_WORK[str(event["event_type"])]
+                ref = event.get("subject_ref")
+                subject = None if ref is None else side.get(ref["key"], {}).get(ref["id"])
+                if wanted is not None and (subject is None or subject.get("status") != wanted):
+                    continue
+                args = (str(event["subject_id"]),)
+                yield from self._inline("psa", [(f"psa:{event['id']}", work, args)])
+
     def _workflow_completed(self, workflow_id: str) -> Flow[None]:
         """Ironclad names the workflow only: read its record, then set the contract up."""
         record_id = yield from self.ctx.clm.workflow_record(workflow_id)
@@ -265,6 +300,8 @@ class PointToPointCore:
 
 
 OPTIONS = {  # what --option KEY=VALUE may set on this design
+    "feed_minutes": "N: the recipe polls Kantata's Subscribed Events every N simulated minutes "
+    "(default 60; 0: never)",
     "store": "ignored: this design keeps nothing durable (the simulator sets it for crashes)",
     "client_id": "the design's OAuth client id at every vendor (the simulator sets it)",
     "client_secret": "its secret",
@@ -276,8 +313,17 @@ OPTIONS = {  # what --option KEY=VALUE may set on this design
 
 def option_problems(options: dict[str, str]) -> list[str]:
     """What is wrong with ``options`` for this design (empty: nothing)."""
-    return [f"unknown option {k!r} (known: {', '.join(OPTIONS)})"
-            for k in options if k not in OPTIONS]  # fmt: skip
+    problems = [f"unknown option {k!r} (known: {', '.join(OPTIONS)})"
+                for k in options if k not in OPTIONS]  # fmt: skip
+    raw = options.get("feed_minutes")
+    if raw is not None:
+        try:
+            ok = float(raw) >= 0
+        except ValueError:
+            ok = False
+        if not ok:
+            problems.append(f"option feed_minutes={raw!r}: expected a number of minutes, 0 or more")
+    return problems
 
 
 def _problem(status: int, detail: str) -> httpx.Response:

@@ -1,13 +1,14 @@
 """The reference design: event-driven, API-led, one invoice per contract per billing period.
 
 Webhooks are acknowledged at once and handled in spawned flows, so a slow vendor never makes
-another vendor's webhook time out. Every invoice-impacting write carries an idempotency key.
+another vendor's webhook time out; the PSA, which pushes none, is polled (``orchestrator._feed``).
+Every invoice-impacting write carries an idempotency key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from orchestrator._billing import Billing, period_end
 from orchestrator._cash import Cash
 from orchestrator._collect import Collection
 from orchestrator._contracting import Contracting
+from orchestrator._feed import DEFAULT_EVERY, DEFAULT_IDLE, DEFAULT_OVERLAP, FeedPoller
 from orchestrator._holds import Holds
 from orchestrator._intake import Intake, unverified
 from orchestrator._intake import json_response as _json
@@ -94,6 +96,15 @@ class ReferenceCore:
             self.cash,
             reconciling=_flag(self.options, "reconciliation"),
         )
+        # Kantata pushes no webhooks: approvals come from polling its change feed
+        every = _minutes(self.options, "feed_minutes", DEFAULT_EVERY)
+        self.feed = FeedPoller(
+            self.ctx, self.intake, self.reconciliation.reconcile_psa, every=every,
+            overlap=_minutes(self.options, "feed_overlap_minutes", DEFAULT_OVERLAP),
+            idle=_minutes(self.options, "feed_idle_minutes", DEFAULT_IDLE),
+        )  # fmt: skip
+        if every > timedelta(0):
+            self.resilience.spawn(self.feed.run(), "psa feed")
         if self.state.inbox.unfinished() or len(self.state.outbox):
             self.resilience.spawn(self.intake.resume(self.billing.finish_outbox), "resume")
 
@@ -106,6 +117,7 @@ class ReferenceCore:
             "breach": self.collection.collect_breach,
             "timesheet": self.collection.collect_time,
             "milestone": self.collection.collect_milestone,
+            "milestones_due": self.collection.collect_due_milestones,
             "expenses": self.collection.collect_expenses,
             "payment_event": self.cash.on_payment_event,
             "billing_run": self.billing.billing_run,
@@ -183,6 +195,12 @@ OPTIONS = {  # what --option KEY=VALUE may set on this design, and what it means
     "max_invoice_lines": "N: at most N lines per invoice, below the vendors' own caps (the tax "
     "engine's 15,000, or 1,000 on an account that kept AvaTax's default; Business Central's "
     "20,000-entity page)",
+    "feed_minutes": "N: poll Kantata's change feed (Subscribed Events) every N simulated minutes "
+    "while it brings new events (default 60; 0: never on a schedule)",
+    "feed_idle_minutes": "N: after quiet reads the wait doubles, up to N simulated minutes "
+    "(default 480)",
+    "feed_overlap_minutes": "N: each poll reads back N minutes before the last one began, for "
+    "events that appear late (default 30)",
     "store": "PATH: the SQLite file of the core's durable state (default: in memory)",
     "client_id": "the core's OAuth client id at every vendor (the simulator sets it)",
     "client_secret": "its secret",
@@ -208,10 +226,27 @@ def option_problems(options: dict[str, str]) -> list[str]:
         value = options.get(name)
         if value is not None and value.strip().lower() not in _TRUE + _FALSE:
             problems.append(f"option {name}={value!r}: expected true or false")
+    for name in ("feed_minutes", "feed_overlap_minutes", "feed_idle_minutes"):
+        value = options.get(name)
+        if value is not None and _number(value) is None:
+            problems.append(f"option {name}={value!r}: expected a number of minutes, 0 or more")
     cap = options.get("max_invoice_lines")
     if cap is not None and not (cap.strip().isdigit() and int(cap) >= 1):
         problems.append(f"option max_invoice_lines={cap!r}: expected a whole number of at least 1")
     return problems
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value >= 0 and value == value and value != float("inf") else None
+
+
+def _minutes(options: dict[str, str], name: str, default: timedelta) -> timedelta:
+    value = _number(options[name]) if name in options else None
+    return default if value is None else timedelta(minutes=value)
 
 
 def build(runtime: Runtime, tenant: str, options: dict[str, str] | None = None) -> ReferenceCore:

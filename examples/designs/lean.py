@@ -29,6 +29,7 @@ from orchestrator.parts import (
     Contracting,
     CoreContext,
     CoreState,
+    FeedPoller,
     Holds,
     Intake,
     ResilientRuntime,
@@ -66,10 +67,16 @@ class Lean:
             "breach": collection.collect_breach,
             "timesheet": collection.collect_time,
             "milestone": collection.collect_milestone,
+            "milestones_due": collection.collect_due_milestones,
             "expenses": collection.collect_expenses,
             "payment_event": cash.on_payment_event,
             "billing_run": self.billing.billing_run,
         })  # fmt: skip
+        # The PSA pushes no webhooks (Kantata's change feed is pulled): a flow polls it, with no
+        # full read of the PSA's records to fall back on (no reconciliation here) when its
+        # watermark is older than the 9 days the feed keeps.
+        self.feed = FeedPoller(ctx, self.intake, self._no_full_read)
+        self.rt.spawn(self.feed.run(), "psa feed")
         # A design restarted after a crash finishes what its predecessor accepted.
         if self.state.inbox.unfinished() or len(self.state.outbox):
             self.rt.spawn(self.intake.resume(self.billing.finish_outbox), "resume")
@@ -94,6 +101,11 @@ class Lean:
             self.store.flush()
         problem = {"title": "Not Found", "status": 404, "detail": path}  # /reconciliations too
         return json_response(404, problem, problem=True)
+
+    def _no_full_read(self) -> Any:
+        """What the feed forgot stays undone: the reference counts the PSA's records here."""
+        return
+        yield
 
     def _billing_run(self, run: dict[str, Any]) -> httpx.Response:
         """Accepted once per period, day and entities (finance may send it again)."""

@@ -11,7 +11,11 @@
 //   CLM workflow_completed   -> read the workflow's record, create the ERP customer, the PSA workspace and
 //                               its rate cards, activate the workspace
 //   PSA timesheet approved   -> read the entries, price each one (minutes x rate / 60, rounded
-//                               once by the contract's rule), keep it pending
+//                               once by the contract's rule), keep it pending. Kantata pushes
+//                               no webhooks: the approvals come from polling its change feed,
+//                               Subscribed Events, at most hourly in simulated time (when the
+//                               sandbox calls, and always before a billing run), from the last
+//                               read less 30 minutes (events appear late), skipping seen ids
 //   POST /billing-runs       -> per contract, one invoice of everything due by the period's
 //                               end: tax from the engine, the ERP invoice (looked for first by
 //                               its reference), posted, tax committed, PSA marked, sent
@@ -34,7 +38,7 @@ const SCOPES = {
   crm: "crm:records.read",
   clm: "public.records.readRecords public.workflows.readWorkflows public.workflows.createWorkflows",
   psa: "psa:workspaces.read psa:workspaces.write psa:rates.read psa:rates.write " +
-    "psa:people.read psa:time.read psa:invoices.read psa:invoices.write",
+    "psa:people.read psa:time.read psa:invoices.read psa:invoices.write psa:events.read",
   erp: "erp:companies.read erp:customers.read erp:customers.write erp:invoices.read " +
     "erp:invoices.write",
   tax: "tax:transactions.write",
@@ -66,6 +70,11 @@ function hold(reason, item, detail, items) {
     at: (now || new Date(0)).toISOString(), ...(items ? { items } : {}) });
 }
 let billing = Promise.resolve();
+const FEED_EVERY_MS = 3600 * 1000; // simulated time between two reads of the PSA's feed
+const FEED_OVERLAP_MS = 30 * 60 * 1000; // read back this far: events may appear late
+let feedMark = null; // the simulated moment the last successful feed read began
+let feedPolled = null; // when the last read was started
+let feed = Promise.resolve(); // one read at a time
 
 class VendorError extends Error {
   constructor(vendor, method, path, status, body) {
@@ -135,6 +144,33 @@ async function psaAll(path, query) {
 }
 
 // -- the flows ------------------------------------------------------------------------------
+
+// Kantata's Subscribed Events (GET /api/v1/subscribed_events): approvals as
+// timesheet_submission:updated events, possibly duplicated (another id, same change) or late.
+function pollFeed() {
+  feedPolled = now;
+  feed = feed.then(readFeed).catch((error) => hold("feed_failed", "psa feed", error));
+  return feed;
+}
+
+async function readFeed() {
+  const started = now;
+  const query = { event_types: "timesheet_submission:updated", include: "subject" };
+  if (feedMark) query.created_after = new Date(feedMark.getTime() - FEED_OVERLAP_MS).toISOString();
+  const { rows, side } = await psaAll("/subscribed_events", query);
+  for (const event of rows) {
+    const change = `psa:${event.subject_id}:${event.subject_changed_at}`;
+    if (seen.has(`psa:${event.id}`) || seen.has(change)) continue;
+    seen.add(`psa:${event.id}`);
+    const ref = event.subject_ref;
+    const subject = ref && (side[ref.key] || {})[ref.id];
+    if (!subject || subject.status !== "approved") continue; // made or rejected: nothing to bill
+    seen.add(change);
+    await onTimesheet(String(event.subject_id))
+      .catch((error) => hold("flow_failed", `timesheet ${event.subject_id}`, error));
+  }
+  if (started) feedMark = started;
+}
 
 async function onDeal(opportunityId) {
   const opportunity = await call("crm", "GET", `/sobjects/Opportunity/${opportunityId}`);
@@ -385,6 +421,7 @@ function route(method, path, body, headers = {}, raw = Buffer.alloc(0)) {
     return [200, { design: "node-example" }];
   }
   if (!sandbox) return [503, { title: "no vendors yet: POST /_sandbox/vendors" }];
+  if (now && (!feedPolled || now - feedPolled >= FEED_EVERY_MS)) pollFeed();
   if (method === "GET" && path === "/status") {
     return [200, { pending_items: pending.size, billed_items: billed.size, exceptions }];
   }
@@ -395,10 +432,11 @@ function route(method, path, body, headers = {}, raw = Buffer.alloc(0)) {
     if (!/^\d{4}-\d{2}$/.test(period || "") || !/^\d{4}-\d{2}-\d{2}$/.test(invoiceDate || "")) {
       return [400, { title: "period YYYY-MM and invoiceDate YYYY-MM-DD required" }];
     }
-    billing = billing.then(() => billingRun(period, invoiceDate)).catch((e) => console.error(e));
+    billing = billing.then(() => pollFeed()).then(() => billingRun(period, invoiceDate))
+      .catch((e) => console.error(e));
     return [202, { accepted: true, period }];
   }
-  const hook = /^\/webhooks\/(crm|clm|psa|payments)$/.exec(path);
+  const hook = /^\/webhooks\/(crm|clm|payments)$/.exec(path);
   if (method === "POST" && hook) {
     const vendor = hook[1];
     const at = headers.date ? new Date(headers.date) : null;
@@ -421,12 +459,6 @@ function route(method, path, body, headers = {}, raw = Buffer.alloc(0)) {
         seen.add(id);
         spawn(`contract ${workflowId}`, async () =>
           onContract((await call("clm", "GET", `/workflows/${workflowId}`)).recordIds[0]));
-      }
-    } else if (vendor === "psa" && body.event_type === "timesheet_submission.approved") {
-      const id = `psa:${body.id}`;
-      if (!seen.has(id)) {
-        seen.add(id);
-        spawn(`timesheet ${body.subject_id}`, () => onTimesheet(String(body.subject_id)));
       }
     }
     return [202, { accepted: true }];

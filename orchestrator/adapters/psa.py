@@ -432,3 +432,17 @@ class PsaAdapter:
             "GET", f"/{kind}", params={**params, "page": str(number), "per_page": PER_PAGE}
         )
         return [str(ref["id"]) for ref in body["results"]], int(body["meta"]["count"])
+
+    def subscribed_events(
+        self, after: datetime, event_types: tuple[str, ...]
+    ) -> Flow[tuple[list[dict[str, Any]], dict[str, Any]]]:
+        """Kantata's Subscribed Events of ``event_types`` created after ``after``, oldest
+        first, every page, with their subjects side-loaded (``include=subject``): the change
+        feed (Kantata pushes no webhooks)."""
+        return (
+            yield from self._all(
+                "/subscribed_events",
+                {"created_after": after.isoformat(), "event_types": ",".join(event_types),
+                 "include": "subject"},
+            )
+        )  # fmt: skip

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mocks import Call, Mock, Problem, Reply, VendorApp
+from mocks import Call, Mock, Problem, PsaMock, Reply, VendorApp
 from sim.app._serve_history import seed_history
 from sim.firm.workforce import kantata_roles
 from sim.scenario.format import Scenario
@@ -66,6 +66,8 @@ def wipe(mocks: Mapping[str, Mock], tenant: str) -> None:
     """Forget every record and issued token of ``tenant`` (its clients stay registered)."""
     for mock in mocks.values():
         mock.tables.drop(tenant)
+        if isinstance(mock, PsaMock):
+            mock.events.drop(tenant)  # its Subscribed Events too
         mock.auth.revoke_tokens(tenant)
 
 

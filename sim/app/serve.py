@@ -100,6 +100,7 @@ class Sandbox:
     def __post_init__(self) -> None:
         self.tenant = self.scenario.tenant if self.scenario is not None else DEFAULT_TENANT
         self.outbox = Outbox(self.seed, retry_scale=self.webhook_retry_scale)
+        self._feed_rng = random.Random(derive_seed(self.seed, "serve", "feed", "psa"))
         if self.scenario is not None:
             self.outbox.chaos.update(self.scenario.faults.webhooks)
         events = {v: tuple(sorted(load(v).get("webhooks", {}))) for v in WEBHOOK_VENDORS}
@@ -134,6 +135,7 @@ class Sandbox:
             from sim.world.world import tax_rules
 
             options["tax"]["rules"] = tax_rules(self.scenario)
+        options["psa"]["appearance"] = self._feed_appearance  # Kantata's feed: no webhooks
         self.mocks = {
             vendor: build(
                 vendor, self.clock, self.outbox.sink, enforce_auth=True, **options[vendor]
@@ -149,6 +151,20 @@ class Sandbox:
             self.traffic.guard(vendor, mock.app)
         seed(self.mocks, self.tenant, self.scenario)
         self._register_webhooks()
+
+    def _feed_appearance(self, tenant: str, event_type: str) -> list[float]:
+        """The scenario's webhook chaos for the PSA, on its Subscribed Events (as the
+        simulation's courier draws it, ``sim.world.courier.Courier.feed``): a duplicate event,
+        one that appears up to ``max_delay_s`` late, or none."""
+        chaos = self.outbox.chaos.get("psa")
+        if chaos is None:
+            return [0.0]
+        rng = self._feed_rng
+        copies = 2 if rng.random() < chaos.duplicate else 1
+        late = [round(rng.uniform(0.0, chaos.max_delay_s), 3)
+                if chaos.max_delay_s > 0 and rng.random() < chaos.reorder else 0.0
+                for _ in range(copies)]  # fmt: skip
+        return [d for d in late if rng.random() >= chaos.drop]
 
     def _register_webhooks(self) -> None:
         """Stripe's endpoints live in its mock (random secrets here); ``--webhooks-to``."""
@@ -373,7 +389,7 @@ def _print_webhooks(sandbox: Sandbox, base: str, console: Any) -> None:
     note = "" if scale == 1 else f" (retry waits scaled by {scale:g}: NOT the vendors' pace)"
     console.print(
         f"  webhooks: Stripe's POST {base}/payments/v1/webhook_endpoints, others "
-        f"POST {base}{ADMIN}/webhooks/{{crm,clm,psa}}; log GET {base}{ADMIN}/webhooks/deliveries"
+        f"POST {base}{ADMIN}/webhooks/{{crm,clm}}; log GET {base}{ADMIN}/webhooks/deliveries"
         + note,
         highlight=False,
         soft_wrap=True,

@@ -61,8 +61,6 @@ SCHEDULES: dict[str, RetrySchedule] = {
     # Ironclad: the simulation's schedule (sim.world.courier), sourced there: up to 10 retries
     # over 13.6 h (developer.ironcladapp.com/reference/webhooks, updated 2026-08-26).
     "clm": REDELIVERY["clm"],
-    # Kantata publishes none: the simulation's choice (sim.world.courier), said so there.
-    "psa": REDELIVERY["psa"],
     # Stripe in the mode the mock simulates (test mode): the simulation's schedule, sourced
     # there (sim.world.courier.STRIPE_REDELIVERY).
     "payments": REDELIVERY["payments"],
@@ -312,7 +310,7 @@ class Outbox:
 def _event_id(webhook: Webhook) -> str:
     """The id a receiver deduplicates on, the same for every copy and attempt of one event."""
     body: Mapping[str, Any] = webhook.body
-    if webhook.vendor in ("payments", "psa"):
+    if webhook.vendor == "payments":
         return str(body["id"])
     if webhook.vendor == "crm":
         return str(body["Notification"][0]["Id"])

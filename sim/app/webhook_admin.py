@@ -4,15 +4,17 @@ A vendor with a registration API of its own is registered there (Stripe:
 ``POST /payments/v1/webhook_endpoints``, answering the ``whsec_`` secret once); the admin API
 refuses it so that an integration learns the vendor's way. The others are registered here:
 
-- ``POST /_admin/webhooks/{vendor}`` ``{"url", "events"?, "tenant"?}`` (``crm``, ``clm``,
-  ``psa``): 201 with the endpoint and how it is signed; for the CLM the answer carries the
-  Ironclad verification key (PEM), which is what Ironclad's ``GET /webhooks/verification-key``
-  gives its users (the sandbox's CLM does not mirror Ironclad's own webhook API yet);
+- ``POST /_admin/webhooks/{vendor}`` ``{"url", "events"?, "tenant"?}`` (``crm``, ``clm``;
+  not ``psa``: Kantata pushes no webhooks, an integration polls its Subscribed Events): 201
+  with the endpoint and how it is signed; for the CLM the answer carries the Ironclad
+  verification key (PEM), which is what Ironclad's ``GET /webhooks/verification-key`` gives
+  its users (the sandbox's CLM does not mirror Ironclad's own webhook API yet);
 - ``GET /_admin/webhooks``: every endpoint of every vendor (Stripe's with their secrets: the
   operator sees what Stripe's Dashboard reveals), the retry schedules and their sources;
 - ``DELETE /_admin/webhooks/{vendor}/{id}``;
 - ``PUT``/``DELETE /_admin/webhooks/{vendor}/chaos`` and ``GET /_admin/webhooks/chaos``: the
-  scenario's webhook chaos model (``duplicate``, ``reorder``, ``max_delay_s``, ``drop``);
+  scenario's webhook chaos model (``duplicate``, ``reorder``, ``max_delay_s``, ``drop``); for
+  ``psa`` it acts on the Subscribed Events feed (a duplicate event, a late one, none);
 - ``GET /_admin/webhooks/deliveries?tenant=&after=``: the tenant's delivery log (event, URL,
   attempt, status, next retry), oldest first, from after a sequence number.
 
@@ -103,13 +105,19 @@ class WebhookAdmin:
         admin.route("DELETE", ADMIN + "/{vendor}/chaos")(guard(self._chaos_clear))
         admin.route("DELETE", ADMIN + "/{vendor}/{endpoint_id}")(guard(self._remove))
 
-    def _vendor(self, call: Call) -> str:
+    def _vendor(self, call: Call, *, feed_too: bool = False) -> str:
+        """The path's vendor if it sends webhooks (``feed_too``: or is the PSA, whose chaos
+        acts on its Subscribed Events feed instead of deliveries)."""
         vendor = call.params["vendor"]
+        if feed_too and vendor == "psa":
+            return vendor
         if vendor not in WEBHOOK_VENDORS:
+            feed = (" (Kantata's changes are pulled: GET /psa/api/v1/subscribed_events)"
+                    if vendor == "psa" else "")  # fmt: skip
             raise Problem(
                 404,
                 "Not Found",
-                f"{vendor!r} sends no webhooks: use one of {', '.join(WEBHOOK_VENDORS)}",
+                f"{vendor!r} sends no webhooks{feed}: use one of {', '.join(WEBHOOK_VENDORS)}",
                 errors=[{"field": "vendor", "message": "not a webhook vendor"}],
             )
         return vendor
@@ -153,7 +161,7 @@ class WebhookAdmin:
         return Reply(200, self.outbox.chaos_view())
 
     def _chaos_set(self, call: Call) -> Reply:
-        vendor = self._vendor(call)
+        vendor = self._vendor(call, feed_too=True)
         try:
             chaos = WebhookChaosSpec.model_validate(call.json())
         except ValidationError as exc:
@@ -162,7 +170,7 @@ class WebhookAdmin:
         return Reply(200, {"vendor": vendor, **chaos.model_dump(mode="json")})
 
     def _chaos_clear(self, call: Call) -> Reply:
-        self.outbox.chaos.pop(self._vendor(call), None)
+        self.outbox.chaos.pop(self._vendor(call, feed_too=True), None)
         return Reply(204)
 
     def _deliveries(self, call: Call) -> Reply:

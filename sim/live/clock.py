@@ -10,6 +10,8 @@ instead, the way Temporal's time-skipping test server watches a workflow:
   retries and backoffs see time pass and can wait out an outage;
 - **quiet**: otherwise the clock skips straight to the world's next event (a webhook, a
   timesheet, a billing run, or a timer the integration asked for with ``POST /_clock/sleep``);
+  an integration that asks to sleep with none of its requests in flight is quiet after a
+  grace of ``SLEEP_GRACE_S`` (20 ms), not ``quiet_s``: it said it waits on the clock;
 - **frozen** (``POST /_admin/clock/freeze``): the clock stands still until a test moves it with
   ``POST /_admin/clock/advance``, which processes every event up to the new time before it
   answers (Stripe's test clocks; Stripe advances asynchronously, we answer once it is done), or
@@ -23,7 +25,8 @@ answers; during that call simulated time stands still.
 
 Limits: the pace is measured on a shared, noisy wall clock, so where the integration's calls fall
 in simulated time varies from run to run (no byte-identical trace); a request that takes longer
-than ``quiet_s`` to begin after the previous one ended may find the clock has skipped ahead.
+than ``quiet_s`` to begin after the previous one ended (20 ms when another of its flows has
+just gone to sleep) may find the clock has skipped ahead.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import simpy
 __all__ = ["BudgetExceeded", "ClockSettings", "LiveClock", "WorldLock"]
 
 TICK_S = 0.01  # wall seconds between two paced advances of the simulated clock
+SLEEP_GRACE_S = 0.02  # wall seconds a sleeping integration with nothing in flight is busy on
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,21 @@ class LiveClock:
     def touch(self) -> None:
         with self._activity:
             self.last_active = time.monotonic()
+
+    def sleeping(self) -> None:
+        """The integration asked to sleep (``POST /_clock/sleep``): with none of its requests
+        in flight it is waiting on the clock, so it counts as quiet after ``SLEEP_GRACE_S``
+        rather than the whole ``quiet_s``. A design that polls a vendor on a schedule (the
+        reference core reads Kantata's change feed) otherwise spends ``quiet_s`` of wall time
+        paced at every read, and a run of months spends minutes doing nothing; the grace
+        still lets another flow of the integration that was between two calls send its next
+        one before the clock skips."""
+        with self._activity:
+            if self.in_flight == 0:
+                grace = min(SLEEP_GRACE_S, self.settings.quiet_s)
+                self.last_active = min(
+                    self.last_active, time.monotonic() - self.settings.quiet_s + grace
+                )
 
     def busy(self) -> bool:
         with self._activity:

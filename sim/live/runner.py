@@ -161,13 +161,13 @@ def _registration(world: World, base: str, options: dict[str, str]) -> dict[str,
 def webhook_keys(signer: WebhookSigner) -> dict[str, dict[str, Any]]:
     """Per vendor, how its webhooks are signed and what verifies them, as each vendor hands it
     to the registrant: Stripe the endpoint's ``whsec_`` secret (and its libraries' 300 s
-    tolerance on ``t``), Ironclad its public verification key (PEM); Salesforce and Kantata
-    sign nothing. The signatures themselves are the courier's (``sim.world.signing``), made
-    with these very keys, so an integration verifies exactly what an in-process design does."""
+    tolerance on ``t``), Ironclad its public verification key (PEM); Salesforce signs nothing
+    (Kantata sends no webhooks at all: its change feed is polled). The signatures themselves are
+    the courier's (``sim.world.signing``), made with these very keys, so an integration verifies
+    exactly what an in-process design does."""
     return {
         "crm": {"signing": SIGNING["crm"]},
         "clm": {"signing": SIGNING["clm"], "public_key": signer.ironclad_key.public_pem},
-        "psa": {"signing": SIGNING["psa"]},
         "payments": {
             "signing": SIGNING["payments"],
             "secret": signer.stripe_secret,

@@ -184,6 +184,7 @@ class LiveVendors:
                 timer = self.world.env.timeout(delay)
                 self.timers += 1
                 timer.callbacks.append(lambda _event: self._wake(woken))
+                self.clock.sleeping()
             else:
                 woken.set()
         woken.wait(SLEEP_POLL_S)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from contracts.limits import PRESETS
-from contracts.specs import VENDORS, WEBHOOK_VENDORS
+from contracts.specs import FEED_VENDORS, VENDORS, WEBHOOK_VENDORS
 
 __all__ = [
     "QUOTA_PRESETS",
@@ -42,7 +42,9 @@ if TYPE_CHECKING:
     WebhookVendor = str
 else:
     Vendor = Literal[VENDORS]
-    WebhookVendor = Literal[WEBHOOK_VENDORS]
+    # webhook chaos: on the webhooks of those that push, on the feed of the PSA (Kantata's
+    # Subscribed Events: a duplicate event, a late one, or one never generated)
+    WebhookVendor = Literal[tuple(v for v in VENDORS if v in WEBHOOK_VENDORS + FEED_VENDORS)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 
 # Named quota presets (a scenario picks one with ``quota: {preset: NAME}``): the vendors'

@@ -12,6 +12,15 @@ do in production, each notification drawn on its own from a seeded stream:
   notifications overtake it;
 - *drop*: the copy is never sent; the core can only find the work by polling or reconciliation.
 
+*The PSA pushes no webhooks* (Kantata offers a pull feed, Subscribed Events: ``mocks._psa_events``),
+so its chaos acts on the feed instead, drawn the same way from the same stream (``feed``):
+*duplicate* files a second event (its own id) for the change; *reorder* holds a copy back up to
+``max_delay_s``: it appears late and out of order, stamped with its on-time ``created_at``, so a
+reader whose ``created_after`` moved past the stamp misses it unless it reads with an overlap;
+*drop* means the event is never generated: no read of the feed ever shows it, and only a full
+read of the records (the reference core's daily reconciliation) finds that work. The counts
+keep the webhook names (``delivered`` is copies filed in the feed).
+
 No chaos from ``faults.heal`` on (a vendor's retries of a failed delivery go on: that is how it
 works, not a fault). With no webhook chaos configured nothing is drawn and nothing is traced
 beyond the deliveries themselves, so the trace is what it was before the courier existed.
@@ -131,26 +140,24 @@ REDELIVERY: dict[str, RetrySchedule] = {
         source="Ironclad: up to 10 retries over 13.6 h, exponential (48 s doubling: ours)",
         gone_disables=True, disable_after=(100, 7 * 24 * HOUR),
     ),
-    # Kantata OX publishes no retry schedule; ours is a common webhook-service one: first retry
-    # after a minute, doubling, at most an hour apart, abandoned after 24 h. Our choice.
-    "psa": RetrySchedule(
-        first_s=60.0, factor=2.0, cap_s=HOUR, horizon_s=24 * HOUR,
-        source="our choice (Kantata publishes none): 1 min doubling, capped 1 h, for 24 h",
-    ),
     # Stripe, in the mode the payments mock simulates (``mocks.STRIPE_LIVEMODE``: test mode).
     "payments": STRIPE_REDELIVERY["live" if STRIPE_LIVEMODE else "test"],
 }  # fmt: skip
-_DEFAULT_SCHEDULE = REDELIVERY["psa"]
+# A vendor without a published schedule (the sandbox's own test senders): first retry after a
+# minute, doubling, at most an hour apart, abandoned after 24 h. Our choice. (The PSA sends no
+# webhooks: Kantata's change feed is pulled, see ``feed``.)
+_DEFAULT_SCHEDULE = RetrySchedule(
+    first_s=60.0, factor=2.0, cap_s=HOUR, horizon_s=24 * HOUR,
+    source="our choice (no published schedule): 1 min doubling, capped 1 h, for 24 h",
+)  # fmt: skip
 
 DELIVERY_TIMEOUT_S: dict[str, float] = {
     # Salesforce: "The timeout for an outbound message is 60 seconds" (Salesforce Help,
     # Outbound Message Considerations, platform.workflow_om_considerations, read 2026-12-07).
     "crm": 60.0,
     # Ironclad publishes its retries (up to 10 over 13.6 h, developer.ironcladapp.com/reference/
-    # webhooks) but no response timeout; Kantata OX publishes no webhook timeout either (its
-    # documented change feed is Subscribed Events). Ours: 10 s, as ``q2c serve`` delivers.
+    # webhooks) but no response timeout. Ours: 10 s, as ``q2c serve`` delivers.
     "clm": 10.0,
-    "psa": 10.0,
     # Stripe publishes no number: a delivery "Timed out" when the server "took too long"
     # (support.stripe.com/questions/webhooks-how-to-investigate-and-fix-timed-out) and the
     # endpoint must answer "prior to any complex logic that could cause a timeout"
@@ -304,6 +311,37 @@ class Courier:
                 delay += round(rng.uniform(0.0, chaos.max_delay_s), 3)
                 counts.delayed += 1
             self._env.process(self._deliver(webhook, delay, counts, event_id, copy))
+
+    def feed(self, vendor: str) -> Callable[[str, str], list[float]]:
+        """The chaos of ``vendor``'s pull feed (see the module docstring), as the mock's
+        ``Appearance``: the seconds each copy of an event appears late (none: never made)."""
+
+        def appearance(tenant: str, event_type: str) -> list[float]:
+            counts = self.counts.setdefault(vendor, WebhookCounts())
+            chaos = self._chaos.get(vendor)
+            if chaos is None or self._now() >= self._heal_at:
+                counts.delivered += 1
+                return [0.0]
+            rng = self._rngs[vendor]
+            copies = 2 if rng.random() < chaos.duplicate else 1
+            if copies == 2:
+                counts.duplicated += 1
+                self._trace.write("feed.duplicated", vendor=vendor, event=event_type)
+            delays: list[float] = []
+            for _ in range(copies):
+                if rng.random() < chaos.drop:
+                    counts.dropped += 1
+                    self._trace.write("feed.dropped", vendor=vendor, event=event_type)
+                    continue
+                delay = 0.0
+                if chaos.max_delay_s > 0 and rng.random() < chaos.reorder:
+                    delay = round(rng.uniform(0.0, chaos.max_delay_s), 3)
+                    counts.delayed += 1
+                counts.delivered += 1
+                delays.append(delay)
+            return delays
+
+        return appearance
 
     def _deliver(
         self,

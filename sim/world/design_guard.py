@@ -57,7 +57,7 @@ answer is not the design's, so it is not judged as one; the proxy counts the ref
 class DesignFailure(Exception):
     """The design under test failed: it raised, answered in a wrong shape or never answered.
 
-    ``call`` is what the simulator asked (``POST /webhooks/psa``, ``factory``, ``import``),
+    ``call`` is what the simulator asked (``POST /webhooks/crm``, ``factory``, ``import``),
     ``at`` the simulated moment (ISO 8601, None before the clock starts), ``kind`` one of
     ``raised``, ``wrong shape``, ``no answer``; ``details`` the traceback or the violations.
     Pickles by its arguments only (a swarm's worker sends it back to the parent)."""

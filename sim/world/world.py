@@ -2,9 +2,11 @@
 wired on one SimPy clock.
 
 Webhooks go from a mock to the core through the courier (``sim.world.courier``): at least once, on
-each vendor's retry schedule, with the scenario's webhook chaos. The core itself may crash
-(``faults.crash``): its flows die, the world's calls to it are refused for the downtime, then
-the world builds a fresh core with the same factory, which resumes from its durable store.
+each vendor's retry schedule, with the scenario's webhook chaos. The PSA pushes none (Kantata's
+change feed is pulled): the courier's chaos for it acts on the feed the design polls. The core
+itself may crash (``faults.crash``): its flows die, the world's calls to it are refused for
+the downtime, then the world builds a fresh core with the same factory, which resumes from its
+durable store.
 """
 
 from __future__ import annotations
@@ -99,7 +101,8 @@ class World:
         )  # fmt: skip
         self.crm = CrmMock(self.now, self.courier)
         self.clm = ClmMock(self.now, self.courier)
-        self.psa = PsaMock(self.now, self.courier)
+        # Kantata pushes no webhooks: the PSA's chaos acts on its pull feed (Subscribed Events)
+        self.psa = PsaMock(self.now, appearance=self.courier.feed("psa"))
         self.erp = ErpMock(self.now)
         for entity in s.legal_entities:  # the firm's ERP is set up before the run
             self.erp.add_company(

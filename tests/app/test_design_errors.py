@@ -42,23 +42,23 @@ def _start() -> str:
 
 def test_a_design_that_raises_in_handle_exits_3_with_its_traceback(tmp_path: Path) -> None:
     design = _design(tmp_path, "raising", """
-        if request.url.path == "/webhooks/psa":
+        if request.url.path == "/webhooks/crm":
             raise KeyError("subject_id")
     """)  # fmt: skip
     out = tmp_path / "run"
     code, stdout, stderr = invoke("run", str(SMALL), "--design", design, "--out", str(out))
     assert code == 3, stdout + stderr
     said = words(stderr)
-    assert f"design '{design}' failed on POST /webhooks/psa at " in said
+    assert f"design '{design}' failed on POST /webhooks/crm at " in said
     assert "(simulated): raised: KeyError: 'subject_id'" in said
     assert f"Details and traceback: {out / 'design-error.txt'}" in said
     assert "Reproduce with: q2c run" in said and "--design" in said
     text = (out / "design-error.txt").read_text()
     assert "Traceback (most recent call last)" in text
     assert 'raising.py", line' in text and 'raise KeyError("subject_id")' in text
-    assert "The request: POST /webhooks/psa" in text and '"event_type"' in text
+    assert "The request: POST /webhooks/crm" in text and "Notification" in text
     error = json.loads((out / "design-error.json").read_text())
-    assert error["call"] == "POST /webhooks/psa" and error["exit_code"] == 3
+    assert error["call"] == "POST /webhooks/crm" and error["exit_code"] == 3
     assert error["kind"] == "raised" and error["design"] == design
     at = datetime.fromisoformat(error["at"])
     # the folder holds what the run did up to the failure, and nothing that judges it
@@ -169,7 +169,7 @@ def test_a_swarm_whose_design_fails_exits_3_and_names_the_seeds(tmp_path: Path) 
     """`q2c swarm` says what `q2c run` says: a design that fails is exit 3 (not 1, no verdict),
     and swarm.json marks the seeds it failed on; a design that only violates stays exit 1."""
     design = _design(tmp_path, "raising", """
-        if request.url.path == "/webhooks/psa":
+        if request.url.path == "/webhooks/crm":
             raise KeyError("subject_id")
     """)  # fmt: skip
     out = tmp_path / "swarm"

@@ -297,7 +297,7 @@ def test_a_dropped_or_refused_delivery_is_retried_on_the_vendors_schedule_scaled
     with Receiver(answers=lambda n: 500 if n == 1 else 200) as receiver:
         served = _served(webhooks_to=receiver.url("/all"), webhook_retry_scale=0.001)
         with served as (sandbox, http):
-            assert set(sandbox.registered_to) == {"crm", "clm", "psa", "payments"}
+            assert set(sandbox.registered_to) == {"crm", "clm", "payments"}  # Kantata: none
             assert sandbox.registered_to["payments"]["secret"].startswith("whsec_")
             http.put("/_admin/webhooks/crm/chaos", json={"drop": 1.0}, headers=ADMIN)
             crm = _token(http, "crm", "/services/oauth2/token")
@@ -324,26 +324,34 @@ def test_a_dropped_or_refused_delivery_is_retried_on_the_vendors_schedule_scaled
 
 def test_the_admin_api_registers_only_what_the_vendor_would_not_register_itself() -> None:
     """Stripe registers through its own API (409 here), an unknown or silent vendor is a
-    404, a bad URL or event a 422; chaos takes the scenario's model and nothing else."""
+    404 (the PSA too: Kantata pushes no webhooks, its feed is pulled), a bad URL or event a
+    422; chaos takes the scenario's model and nothing else (the PSA's acts on its feed)."""
     with _served() as (sandbox, http):
         url = {"url": "http://127.0.0.1:9/hook"}
         assert http.post("/_admin/webhooks/payments", json=url, headers=ADMIN).status_code == 409
         assert http.post("/_admin/webhooks/erp", json=url, headers=ADMIN).status_code == 404
         assert http.post("/_admin/webhooks/crm", json=url).status_code == 401
-        bad = http.post("/_admin/webhooks/psa", json={"url": "ftp://x"}, headers=ADMIN)
+        psa = http.post("/_admin/webhooks/psa", json=url, headers=ADMIN)
+        assert psa.status_code == 404 and "subscribed_events" in psa.json()["detail"]
+        bad = http.post("/_admin/webhooks/crm", json={"url": "ftp://x"}, headers=ADMIN)
         assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "url")
-        odd = http.post("/_admin/webhooks/psa", json={**url, "events": ["nope"]}, headers=ADMIN)
+        odd = http.post("/_admin/webhooks/crm", json={**url, "events": ["nope"]}, headers=ADMIN)
         assert (odd.status_code, odd.json()["errors"][0]["field"]) == (422, "events.0")
         chaos = http.put("/_admin/webhooks/psa/chaos", json={"drop": 2}, headers=ADMIN)
         assert chaos.status_code == 422
-        made = http.post("/_admin/webhooks/psa", json=url, headers=ADMIN).json()
+        feed = http.put("/_admin/webhooks/psa/chaos", json={"duplicate": 1.0}, headers=ADMIN)
+        assert feed.status_code == 200
+        assert http.get("/_admin/webhooks/chaos", headers=ADMIN).json()["psa"]["duplicate"] == 1.0
+        assert http.delete("/_admin/webhooks/psa/chaos", headers=ADMIN).status_code == 204
+        made = http.post("/_admin/webhooks/crm", json=url, headers=ADMIN).json()
         listed = http.get("/_admin/webhooks", headers=ADMIN).json()
         assert [e["id"] for e in listed["endpoints"]] == [made["id"]]
         assert "Ironclad" in listed["schedules"]["clm"]["source"]
-        gone = http.delete(f"/_admin/webhooks/psa/{made['id']}", headers=ADMIN)
+        assert "psa" not in listed["schedules"]
+        gone = http.delete(f"/_admin/webhooks/crm/{made['id']}", headers=ADMIN)
         assert gone.status_code == 204
         assert http.post("/_admin/reset", headers=ADMIN).status_code == 204
-        assert sandbox.webhooks.registered["psa"].count("sandbox") == 0
+        assert sandbox.webhooks.registered["crm"].count("sandbox") == 0
 
 
 def test_a_stuck_receiver_never_holds_up_the_request_that_caused_the_event() -> None:

@@ -118,3 +118,21 @@ def test_the_world_lock_is_given_up_only_by_its_holder() -> None:
             helper.start()
             helper.join(5)
         assert taken == [True]  # the other thread got it while this one waited
+
+
+def test_an_integration_that_goes_to_sleep_is_quiet_after_the_grace_not_quiet_s() -> None:
+    """``POST /_clock/sleep`` with nothing in flight: quiet after 20 ms; a request still in
+    flight keeps it busy (another flow of the integration is working)."""
+    clock = _clock(quiet_s=5.0)
+    clock.begin()
+    clock.end()
+    assert clock.busy()  # within quiet_s of its last request
+    clock.begin()
+    clock.sleeping()  # one flow sleeps while another's request is in flight
+    clock.end()
+    assert clock.busy()
+    clock.sleeping()
+    time.sleep(0.05)
+    assert not clock.busy()  # would be busy for 5 s without the sleep
+    clock.touch()  # its timer fired: busy again for quiet_s
+    assert clock.busy()

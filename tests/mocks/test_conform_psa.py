@@ -1,22 +1,19 @@
 """The PSA mock's conformance sequence (Kantata OX): workspaces, rate cards, milestones, time,
-expenses and invoices, side-loaded and paged, and the webhooks approvals send; every answer
+expenses and invoices, side-loaded and paged, and the change feed (Subscribed Events) approvals
+and completed tasks feed, as Kantata pushes no webhooks; every answer
 checked against contracts/psa.yaml (see ``test_conform``)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-import simplejson
-
-from mocks import Webhook
 from tests.support.conform import _psa_world
 from tests.support.contracts import Contract
 
 
 def test_psa_conforms() -> None:
     """PSA: workspaces, rates, milestones, time, expenses and invoices, side-loaded and paged."""
-    events: list[Webhook] = []
-    psa, ids = _psa_world(events)
+    psa, ids = _psa_world()
     spec = Contract("psa")
     api = "/api/v1"
     with spec.client(psa.app) as http:
@@ -279,13 +276,20 @@ def test_psa_conforms() -> None:
             }
         }
         assert http.post(f"{api}/billing_milestones", json=orphan).status_code == 404
+        types = http.get(f"{api}/subscribed_events/event_types").json()
+        assert "story:updated" in types["subscribed_event_types"]
+        changes = "timesheet_submission:updated,expense_report:updated,story:updated"
+        feed = http.get(
+            f"{api}/subscribed_events", params={"event_types": changes, "include": "subject"}
+        ).json()
+        events = [feed["subscribed_events"][r["id"]] for r in feed["results"]]
+        assert [(e["event_type"], str(e["subject_id"])) for e in events] == [
+            ("story:updated", story),
+            ("timesheet_submission:updated", sub),
+            ("expense_report:updated", report),
+        ]
+        assert [feed[e["subject_ref"]["key"]][str(e["subject_id"])]["status"]
+                for e in events] == ["completed", "approved", "approved"]  # fmt: skip
+        bad = {"event_types": "invoice:paid"}
+        assert http.get(f"{api}/subscribed_events", params=bad).status_code == 400
     assert spec.covered() == spec.operations(public=False)
-    assert [(w.event, w.body["subject_id"]) for w in events] == [
-        ("billing_milestone.invoiceable", ms),
-        ("timesheet_submission.approved", sub),
-        ("expense_report.approved", report),
-    ]
-    assert {w.event for w in events} == set(spec.spec["webhooks"])
-    for webhook in events:
-        body = simplejson.loads(simplejson.dumps(webhook.body))
-        assert not spec.errors(spec.webhook_schema(webhook.event), body), webhook.event

@@ -39,7 +39,8 @@ def _core() -> tuple[ReferenceCore, MockRuntime, PsaMock, str, str]:
     milestone of its contract in Kantata."""
     psa = PsaMock(lambda: runtime.now())
     runtime = MockRuntime("psa", Contract("psa").client(psa.app, TENANT), start=MONDAY_9AM)
-    core = ReferenceCore(runtime, TENANT, {"retries": "false"})
+    # no feed poller: these tests drive the milestone reads themselves (its own: test_feed.py)
+    core = ReferenceCore(runtime, TENANT, {"retries": "false", "feed_minutes": "0"})
     made = runtime.http.post("/api/v1/workspaces", json={"workspace": {
         "title": "Acme", "currency": "EUR"}}).json()  # fmt: skip
     workspace = made["results"][0]["id"]
@@ -88,7 +89,7 @@ def test_the_daily_poll_asks_kantata_about_the_waited_milestones_by_id() -> None
     story = psa.tables.get(TENANT, "billing_milestones", psa_id)["story_id"]
     psa.complete_story(TENANT, story)
     before = len(runtime.sent)
-    run_flow(core.reconciliation._reconcile_psa())
+    run_flow(core.reconciliation.reconcile_psa())
     milestone_reads = [
         (method, path, params)
         for _, method, path, _, _, params in runtime.sent[before:]

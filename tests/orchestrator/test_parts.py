@@ -4,7 +4,6 @@ intake turns a part's failure into a dead letter and an open exception."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -33,12 +32,12 @@ class _UnknownWorkspacePsa(PsaAdapter):
         yield
 
 
-def _milestone_billable(core: ReferenceCore, psa_id: str) -> httpx.Response:
-    body = {"id": f"evt-{psa_id}", "event_type": "billing_milestone.invoiceable",
-            "subject_id": psa_id}  # fmt: skip
-    return core.handle(
-        httpx.Request("POST", "http://core/webhooks/psa", content=json.dumps(body).encode())
-    )
+NO_FEED = {"feed_minutes": "0"}  # the PSA's feed is not polled on a schedule: nothing spawned
+
+
+def _milestone_billable(core: ReferenceCore, psa_id: str) -> None:
+    """The milestone's acceptance, as the feed poller hands it to the intake."""
+    core.intake.accept(f"psa:evt-{psa_id}", "milestone", (psa_id,))
 
 
 def _exceptions(core: ReferenceCore) -> list[dict[str, Any]]:
@@ -62,9 +61,9 @@ def test_the_reference_composition_wires_one_context_and_the_parts_each_part_cal
 
 def test_a_replaced_part_failing_ends_in_the_dead_letter_and_exception_queues() -> None:
     runtime = StillRuntime()
-    core = ReferenceCore(runtime, "t1", collection=_BrokenCollection)
-    assert _milestone_billable(core, "m-7").status_code == 202
-    assert _milestone_billable(core, "m-7").json() == {"accepted": 1}  # a duplicate: no flow
+    core = ReferenceCore(runtime, "t1", NO_FEED, collection=_BrokenCollection)
+    _milestone_billable(core, "m-7")
+    _milestone_billable(core, "m-7")  # a duplicate: no flow
     [(name, flow)] = runtime.spawned
     assert name == "milestone psa:evt-m-7"
     run_flow(flow)
@@ -78,7 +77,7 @@ def test_a_replaced_part_failing_ends_in_the_dead_letter_and_exception_queues() 
 
 def test_an_adapter_swapped_in_the_context_is_the_one_the_parts_call() -> None:
     runtime = StillRuntime()
-    core = ReferenceCore(runtime, "t1")
+    core = ReferenceCore(runtime, "t1", NO_FEED)
     core.ctx.psa = _UnknownWorkspacePsa(core.ctx.rt, "t1")
     _milestone_billable(core, "m-8")
     run_flow(runtime.spawned[0][1])

@@ -30,7 +30,8 @@ def _key() -> IroncladKey:
 
 
 def _options(key: IroncladKey | None = None) -> dict[str, str]:
-    return {"webhook_secret_payments": SECRET, "webhook_key_clm": (key or _key()).public_pem}
+    return {"webhook_secret_payments": SECRET, "webhook_key_clm": (key or _key()).public_pem,
+            "feed_minutes": "0"}  # fmt: skip
 
 
 def _verifier() -> WebhookVerifier:

@@ -29,13 +29,19 @@ def timed() -> tuple[RunResult, float]:
 
 def test_the_milestone_runs_with_every_invariant_in_seconds(timed: tuple[RunResult, float]) -> None:
     """Every invariant holds, every item is billed correctly, and the run costs a few dozen
-    API calls (an INR 10^10 milestone took 35,437 calls and 102 s of CPU before) and well
+    API calls beside the PSA feed's reads (an INR 10^10 milestone took 35,437 calls and 102 s
+    of CPU before) and well
     under a minute of CPU (about 3 s on the project's machines)."""
     result, cpu = timed
     metrics = result.metrics
     assert result.ok, metrics["invariants"]["violations"][:5]
     assert metrics["items"]["correct"] == metrics["items"]["billable"] > 0
-    assert sum(metrics["api_calls"].values()) < 200, metrics["api_calls"]
+    # Kantata pushes no webhooks: the core polls its change feed, at most three reads a quiet
+    # day, whatever the amounts
+    reads = result.world.core.feed.polls
+    scenario = load_scenario(FILE)
+    assert 0 < reads <= 4 * (scenario.ends - scenario.starts).days
+    assert sum(metrics["api_calls"].values()) - reads < 200, metrics["api_calls"]
     assert cpu < 60, f"{cpu:.1f} s of CPU"
 
 

@@ -104,9 +104,10 @@ def test_lost_responses_make_duplicates_the_oracle_names() -> None:
 
 
 def test_webhook_chaos_leaks_what_was_dropped() -> None:
-    """Dropped webhooks are never redelivered and nothing reconciles: their items leak (and
-    the oracle says they were never invoiced); duplicates of the same approval are absorbed
-    by the in-memory lookup, so nothing is billed twice."""
+    """Dropped webhooks are never redelivered, the PSA's feed never shows a dropped event nor
+    one that appears after the recipe's window moved on, and nothing reconciles: their items
+    leak (and the oracle says they were never invoiced); duplicates of the same approval are
+    absorbed by the in-memory lookup, so nothing is billed twice."""
     result = run(_library("webhook-chaos"), 1, DESIGN)
     verdicts = _verdicts(result)
     assert verdicts[("leaked", "never_invoiced")] > 0
@@ -131,8 +132,11 @@ def test_the_design_is_built_in_and_takes_only_its_options() -> None:
     assert load_design(DESIGN).__module__ == "orchestrator.point_to_point"
     assert option_problems({"store": "x.sqlite3"}) == []
     assert option_problems({"retries": "false"}) == [
-        "unknown option 'retries' (known: store, client_id, client_secret, "
+        "unknown option 'retries' (known: feed_minutes, store, client_id, client_secret, "
         "webhook_secret_payments, webhook_key_clm)"
+    ]
+    assert option_problems({"feed_minutes": "soon"}) == [
+        "option feed_minutes='soon': expected a number of minutes, 0 or more"
     ]
 
 
@@ -165,7 +169,7 @@ def test_contracts_executed_together_are_set_up_one_after_the_other(
     """Two contracts of one client executed at the same moment: the second waits for the
     first (else both would look the client up, find nothing and create two ERP customers)."""
     env = simpy.Environment()
-    core = build(_Clock(env), "t", {})
+    core = build(_Clock(env), "t", {"feed_minutes": "0"})  # no feed recipe: env.run() ends
     spans: dict[str, list[float]] = {}
 
     def set_up(record_id: str) -> Generator[Any, Any, None]:

@@ -7,7 +7,9 @@ rate, no milestone): the conformance sequences assert on these.
 
 from __future__ import annotations
 
-from mocks import ExecutedTerms, PsaMock, Webhook
+from datetime import timedelta
+
+from mocks import ExecutedTerms, PsaMock
 from tests.support.mock_worlds import clock
 
 
@@ -33,8 +35,9 @@ def _terms() -> ExecutedTerms:
     )
 
 
-def _psa_world(events: list[Webhook] | None = None) -> tuple[PsaMock, dict[str, str]]:
-    psa = PsaMock(clock, (lambda _: None) if events is None else events.append)
+def _psa_world() -> tuple[PsaMock, dict[str, str]]:
+    psa = PsaMock(clock)
+    psa.events.lag = timedelta(0)  # the clock stands still: its change feed is readable at once
     role = psa.add_role("default", "Engineer")
     user = psa.add_user("default", "Ada Lovelace", "ada@example.com", role, "DE")
     return psa, {"role": role, "user": user}

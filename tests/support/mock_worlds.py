@@ -1,9 +1,10 @@
 """The vendor mocks set up as the behaviour tests need them: a clock, one tenant's CRM, CLM,
-PSA and ERP worlds with their webhook sinks, and the small requests every test repeats."""
+PSA and ERP worlds with their webhook sinks (the PSA's change feed instead: Kantata pushes no
+webhooks), and the small requests every test repeats."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -91,8 +92,8 @@ class PsaWorld:
     """A PSA account with one engineer, one workspace and three ACTIVE time entries."""
 
     def __init__(self) -> None:
-        self.sink: list[Webhook] = []
-        self.psa = PsaMock(clock, self.sink.append)
+        self.psa = PsaMock(clock)
+        self.psa.events.lag = timedelta(0)  # the clock stands still: events readable at once
         self.http = Contract("psa").client(self.psa.app)
         self.role = self.psa.add_role("default", "Engineer")
         self.user = self.psa.add_user("default", "Ada", "ada@example.com", self.role, "DE")
@@ -106,6 +107,13 @@ class PsaWorld:
     def entry(self, entry_id: str) -> dict[str, Any]:
         body = self.http.get(f"{PSA}/time_entries/{entry_id}").json()
         return dict(body["time_entries"][entry_id])
+
+    def feed(self) -> list[tuple[str, str]]:
+        """(event type, subject id) of every Subscribed Event, read over HTTP (spec-checked)."""
+        body = self.http.get(f"{PSA}/subscribed_events", params={"per_page": 200}).json()
+        events = body["subscribed_events"]
+        return [(events[r["id"]]["event_type"], str(events[r["id"]]["subject_id"]))
+                for r in body["results"]]  # fmt: skip
 
     def edit(self, entry_id: str, **fields: Any) -> httpx.Response:
         return self.http.put(f"{PSA}/time_entries/{entry_id}", json={"time_entry": fields})

@@ -200,14 +200,20 @@ def test_no_chaos_from_the_healing_moment_on() -> None:
 
 
 def test_a_run_with_webhook_chaos_counts_what_it_did(small: Scenario) -> None:
-    """In a whole run the chaos fires and metrics.json says how often, per vendor."""
+    """In a whole run the chaos fires and metrics.json says how often, per vendor: on the
+    CLM's webhooks, and on the PSA's pull feed (Kantata pushes no webhooks)."""
     chaos = {"duplicate": 0.3, "drop": 0.2, "reorder": 0.3, "max_delay_s": 3600}
-    faults = FaultsSpec.model_validate({"webhooks": {"psa": chaos}})
+    faults = FaultsSpec.model_validate({"webhooks": {"psa": chaos, "clm": chaos}})
     result = run(small.model_copy(update={"faults": faults}), 3)
     webhooks = result.metrics["webhooks"]
     psa = webhooks["psa"]
     assert psa["duplicated"] > 0 and psa["dropped"] > 0 and psa["delayed"] > 0
+    assert webhooks["clm"]["delivered"] > 0
     assert webhooks["crm"]["duplicated"] == webhooks["crm"]["dropped"] == 0
     trace = result.world.trace
-    assert trace.kinds["webhook.dropped"] == sum(w["dropped"] for w in webhooks.values())
+    assert trace.kinds["feed.dropped"] == webhooks["psa"]["dropped"]  # events never made
+    assert trace.kinds["webhook.dropped"] == sum(
+        w["dropped"] for v, w in webhooks.items() if v != "psa"
+    )
     assert result.metrics["resilience"]["reconciliations_triggered"] > 0
+    assert result.metrics["invariants"]["violations"] == []

@@ -85,18 +85,18 @@ def test_an_inline_answer_in_time_is_one_delivery_acknowledged_when_the_work_is_
 
 
 def test_processing_longer_than_the_timeout_is_redelivered_and_done_twice() -> None:
-    """Kantata (10 s, ours): 30 s of work times out; the vendor retries a minute after the
+    """Ironclad (10 s, ours): 30 s of work times out; the vendor retries 48 s after the
     failure while the first processing finishes on its own; the retry is processed again."""
     env, core, courier, trace = _courier([30.0, 1.0])
-    courier(Webhook("psa", "t", "event", {"id": "psa-1"}))
+    courier(Webhook("clm", "t", "event", {"id": "clm-1"}))
     env.run()
     first_try = WEBHOOK_DELAY_S
-    hung_up = first_try + DELIVERY_TIMEOUT_S["psa"]
-    retry = hung_up + REDELIVERY["psa"].first_s
+    hung_up = first_try + DELIVERY_TIMEOUT_S["clm"]
+    retry = hung_up + REDELIVERY["clm"].first_s
     assert core.started == [first_try, retry]
     assert core.finished == [first_try + 30.0, retry + 1.0]  # both ran to their end
     assert _statuses(trace) == ["timeout", 200]
-    counts = courier.metrics()["psa"]
+    counts = courier.metrics()["clm"]
     assert (counts["timed_out"], counts["redelivered"], counts["delivered"]) == (1, 1, 1)
 
 

@@ -54,7 +54,7 @@ def test_a_good_answer_passes_and_attributes_reach_the_design() -> None:
         ("/exceptions", httpx.Response(200, json={"exceptions": {}}), "is not of type"),
         ("/exceptions", httpx.Response(500, text="boom"), "answered 500"),
         ("/status", httpx.Response(200, json=[]), "is not of type"),
-        ("/webhooks/psa", {"status": 200}, "handle() returned dict, not an httpx.Response"),
+        ("/webhooks/crm", {"status": 200}, "handle() returned dict, not an httpx.Response"),
     ],
 )
 def test_a_wrong_shape_is_the_designs_failure(path: str, answer: Any, problem: str) -> None:
