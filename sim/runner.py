@@ -161,6 +161,8 @@ def run(
             world.close()
         trace, files = world.trace, _batch_files(world)
         kept = world if keep_world else None
+        if kept is None:
+            trace.detach()  # its clock is the world's
         del world, people
         if kept is None:
             gc.collect()  # the world is a web of cycles (clock, processes, core, mocks)
