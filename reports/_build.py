@@ -16,7 +16,7 @@ from reports import _sections as sections
 from reports._live import live_section
 from reports._run import Run, read_run
 from reports._verdict import broken, verdict
-from reports.register import register_rows, summary, write_register
+from reports.register import write_register
 
 REPORT_FILE = "report.html"
 PDF_FILE = "report.pdf"
@@ -57,9 +57,7 @@ def build_pdf(run_dir: Path) -> Path:
 def report_context(run: Run) -> dict[str, Any]:
     """Every section of the report as plain values: one source for the HTML and the PDF.
     Writes the invoice register into the run folder on the way (it summarises it)."""
-    rows = register_rows(run.path) if run.has_books else []
-    if rows or run.has_books:
-        write_register(run.path, rows)
+    register = write_register(run.path) if run.has_books else None  # the lines, streamed
     judged = verdict(run.section("invariants"))
     groups = risk.violation_groups(run)
     return {
@@ -89,11 +87,11 @@ def report_context(run: Run) -> dict[str, Any]:
         "resilience": ops.resilience_figures(run),
         "faults_fired": run.section("faults_fired"),
         "live": live_section(run),
-        "register": _register_summary(rows),
+        "register": _register_summary(register or []),
     }
 
 
-def _register_summary(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+def _register_summary(totals: list[dict[str, Any]]) -> list[dict[str, str]]:
     from reports._money import money
 
     return [
@@ -109,7 +107,7 @@ def _register_summary(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
             "paid": money(s["paid"], s["currency"]),
             "remaining": money(s["remaining"], s["currency"]),
         }
-        for s in summary(rows)
+        for s in totals
     ]
 
 

@@ -73,17 +73,17 @@ def tax(run: Run) -> list[dict[str, Any]]:
     """Per currency: tax on posted invoices (less credit notes) against tax the engine holds as
     committed; a difference means tax was billed but not reported, or reported but not billed."""
     billed: dict[str, Decimal] = {}
-    for invoice in run.book("invoices"):
+    for invoice in run.records("invoices"):
         if invoice.get("status") != "Draft":
             cur = str(invoice.get("currencyCode"))
             billed[cur] = billed.get(cur, _ZERO) + dec(invoice.get("totalTaxAmount"))
-    for memo in run.book("credit_memos"):
+    for memo in run.records("credit_memos"):
         if memo.get("status") != "Draft":
             cur = str(memo.get("currencyCode"))
             billed[cur] = billed.get(cur, _ZERO) - dec(memo.get("totalTaxAmount"))
     committed: dict[str, Decimal] = {}
     uncommitted: dict[str, int] = {}
-    for doc in run.book("tax"):
+    for doc in run.records("tax"):
         cur = str(doc.get("currencyCode"))
         if doc.get("status") == "Committed":
             sign = -1 if "Return" in str(doc.get("type", "")) else 1

@@ -7,6 +7,7 @@ run folder shows what it can and says what is missing, rather than failing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,33 @@ def read_book(run_dir: Path, name: str) -> Any:
     """One of the vendors' books by short name (`invoices`, `payments`, ...)."""
     default: Any = {} if name == "exceptions" else []
     return read_json(run_dir / "books" / BOOKS[name], default)
+
+
+def iter_book(run_dir: Path, name: str) -> Iterator[Any]:
+    """The records of a list book (`invoices`, `tax`, ...) one at a time, none when the file
+    is absent. The simulator writes one record per line (`sim.record.books`), so a big run's
+    books (hundreds of megabytes) are read a line at a time and never held whole; a file laid
+    out otherwise (a hand-made folder) is read whole, as `read_book` does."""
+    path = run_dir / "books" / BOOKS[name]
+    if not path.is_file():
+        return
+    done = 0  # records yielded line by line, before any fall back to reading it whole
+    with path.open(encoding="utf-8") as handle:
+        if handle.readline().strip() == "[":
+            for line in handle:
+                text = line.strip().removesuffix(",")
+                if text == "]":
+                    return
+                try:
+                    record = _DECODER.decode(text)
+                except ValueError:
+                    break  # not one record per line: read whole below
+                yield record
+                done += 1
+    book = read_json(path, [])
+    if not isinstance(book, list):
+        raise RunFolderError(f"{path} must hold a JSON list, not {type(book).__name__}")
+    yield from book[done:]
 
 
 def dec(value: object) -> Decimal:

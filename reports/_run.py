@@ -5,13 +5,14 @@ or hand-made folders give a shorter report."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from reports._errors import RunFolderError
-from reports._files import business_question, read_book, read_json
+from reports._files import business_question, iter_book, read_book, read_json
 from reports._items import ItemSummary, read_items
 from reports._money import Converter
 from reports._trace import TraceDigest, read_trace
@@ -51,6 +52,13 @@ class Run:
         if name not in self._books:
             self._books[name] = read_book(self.path, name)
         return self._books[name]
+
+    def records(self, name: str) -> Iterator[Any]:
+        """The records of a list book one at a time, read afresh (never kept: the invoices and
+        tax documents of a big run are hundreds of megabytes)."""
+        if name in self._books:
+            return iter(self._books[name])
+        return iter_book(self.path, name)
 
     @property
     def has_books(self) -> bool:

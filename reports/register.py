@@ -12,6 +12,7 @@ net plus tax is the gross; the lines add up to the document's totals.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from reports._files import dec, read_book
+from reports._files import dec, iter_book, read_book
 from reports._money import minor_units
 
 PARQUET = "invoice-register.parquet"
@@ -81,24 +82,27 @@ class _Expense:
 
 def register_rows(run_dir: Path) -> list[dict[str, Any]]:
     """One row per line of every invoice and credit memo in the books, in document order."""
+    return list(iter_register_rows(run_dir))
+
+
+def iter_register_rows(run_dir: Path) -> Iterator[dict[str, Any]]:
+    """`register_rows` one row at a time, the documents read one at a time from the books."""
     run_dir = Path(run_dir)
-    payments = _payments(read_book(run_dir, "payments"))
+    payments = _payments(iter_book(run_dir, "payments"))
     expenses = _expenses(run_dir / "truth" / "expenses.parquet")
     rates = {
         (str(r["currency"]), str(r["local"]), str(r["date"])): dec(r["rate"])
         for r in read_book(run_dir, "fx_rates")
     }
-    rows: list[dict[str, Any]] = []
     for kind, book, lines_key in (
-        ("invoice", read_book(run_dir, "invoices"), "salesInvoiceLines"),
-        ("credit_memo", read_book(run_dir, "credit_memos"), "salesCreditMemoLines"),
+        ("invoice", "invoices", "salesInvoiceLines"),
+        ("credit_memo", "credit_memos", "salesCreditMemoLines"),
     ):
-        for doc in book:
+        for doc in iter_book(run_dir, book):
             applied = payments.get(str(doc.get("id")), []) if kind == "invoice" else []
             head = _head(kind, doc, applied)
             for line in doc.get(lines_key) or []:
-                rows.append({**head, **_line(line, head["currency"], expenses, rates)})
-    return rows
+                yield {**head, **_line(line, head["currency"], expenses, rates)}
 
 
 def _head(kind: str, doc: dict[str, Any], applied: list[dict[str, Any]]) -> dict[str, Any]:
@@ -161,7 +165,7 @@ def _line(
     }
 
 
-def _payments(book: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def _payments(book: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     by_invoice: dict[str, list[dict[str, Any]]] = {}
     for payment in book:
         if payment.get("status", "Posted") == "Posted" and payment.get("appliesToInvoiceId"):
@@ -185,51 +189,86 @@ def _expenses(path: Path) -> dict[str, _Expense]:
     return out
 
 
+BATCH = 8192  # register rows made into Arrow columns at a time
+ROW_GROUP = 131_072  # rows per Parquet row group (a smaller register is one, as before)
+
+
 def write_register(
-    run_dir: Path, rows: list[dict[str, Any]] | None = None
-) -> tuple[Path, Path] | None:
+    run_dir: Path, rows: Iterable[dict[str, Any]] | None = None
+) -> list[dict[str, Any]] | None:
     """Write the register (`rows`, else read from the books) as Parquet and CSV into the run
-    folder; None when the folder has no books."""
+    folder and return its `summary`; None when the folder has no books.
+
+    Rows are written as they come: a firm's year has a million lines, which held as dicts
+    (and again as one Arrow table) were the report's peak memory (issue 14). Parquet gets them
+    as Arrow columns a batch at a time, a row group every `ROW_GROUP` rows."""
     run_dir = Path(run_dir)
     if not (run_dir / "books").is_dir():
         return None
-    rows = register_rows(run_dir) if rows is None else rows
-    table = pa.Table.from_pylist(rows, schema=_SCHEMA)
-    parquet, text = run_dir / PARQUET, run_dir / CSV
-    pq.write_table(table, parquet, compression="zstd")
+    source = iter_register_rows(run_dir) if rows is None else iter(rows)
     names = [name for name, _, _ in COLUMNS]
-    with text.open("w", newline="", encoding="utf-8") as handle:
+    tally = _Tally()
+    parquet, text = run_dir / PARQUET, run_dir / CSV
+    with (
+        pq.ParquetWriter(parquet, _SCHEMA, compression="zstd") as columns,
+        text.open("w", newline="", encoding="utf-8") as handle,
+    ):
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(names)
-        for row in rows:
+        batch: list[dict[str, Any]] = []
+        held: list[pa.RecordBatch] = []
+        for row in source:
+            tally.add(row)
             writer.writerow(["" if row[n] is None else row[n] for n in names])
-    return parquet, text
+            batch.append(row)
+            if len(batch) == BATCH:
+                held.append(pa.RecordBatch.from_pylist(batch, schema=_SCHEMA))
+                batch = []
+                if len(held) * BATCH >= ROW_GROUP:
+                    columns.write_table(pa.Table.from_batches(held, _SCHEMA))
+                    held = []
+        held.append(pa.RecordBatch.from_pylist(batch, schema=_SCHEMA))
+        columns.write_table(pa.Table.from_batches(held, _SCHEMA))
+    return tally.summary()
 
 
-def summary(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def summary(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per currency and document type: documents, lines, net, tax, gross, paid, open."""
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    seen: set[str] = set()
+    tally = _Tally()
     for row in rows:
+        tally.add(row)
+    return tally.summary()
+
+
+class _Tally:
+    """`summary`, a row at a time (rows of one document come together, in document order)."""
+
+    def __init__(self) -> None:
+        self._out: dict[tuple[str, str], dict[str, Any]] = {}
+        self._seen: set[str] = set()
+
+    def add(self, row: dict[str, Any]) -> None:
         key = (str(row["currency"]), str(row["document_type"]))
-        entry = out.setdefault(
+        entry = self._out.setdefault(
             key,
             {"documents": 0, "lines": 0, "net": Decimal(0), "tax": Decimal(0),
              "gross": Decimal(0), "paid": Decimal(0), "remaining": Decimal(0), "drafts": 0},
         )  # fmt: skip
         doc = f"{row['document_type']}:{row['document_number']}"
-        first = doc not in seen
-        seen.add(doc)
+        first = doc not in self._seen
+        self._seen.add(doc)
         if row["status"] == "Draft":
             entry["drafts"] += int(first)
-            continue
+            return
         entry["lines"] += 1
         if not first:
-            continue
+            return
         entry["documents"] += 1
         entry["net"] += row["document_net"]
         entry["tax"] += row["document_tax"]
         entry["gross"] += row["document_gross"]
         entry["paid"] += row["payments_applied"] or Decimal(0)
         entry["remaining"] += row["remaining"] or Decimal(0)
-    return [{"currency": c, "type": t, **v} for (c, t), v in sorted(out.items())]
+
+    def summary(self) -> list[dict[str, Any]]:
+        return [{"currency": c, "type": t, **v} for (c, t), v in sorted(self._out.items())]

@@ -20,6 +20,7 @@ no ``metrics.json``, since a run the design did not finish cannot be judged.
 
 from __future__ import annotations
 
+import gc
 import json
 import shlex
 from collections.abc import Callable
@@ -34,10 +35,11 @@ from sim.firm.operations import resilience_metrics
 from sim.firm.workforce import Consultant, hire, start_workforce
 from sim.heap import LeanHeap
 from sim.judge import judge
-from sim.metrics import items_csv
+from sim.metrics import write_items_csv
 from sim.oracle import OracleReport
 from sim.record.books import BOOK_FILES, FACTS_FILE
 from sim.record.folder import BOOKS_DIR, SCENARIO_FILE, TRUTH_DIR, RunRecord, write_record
+from sim.record.trace import Trace
 from sim.record.truth_files import TRUTH_FILES, write_truth
 from sim.scenario.calendar import at
 from sim.scenario.format import Scenario
@@ -82,15 +84,35 @@ Progress = Callable[[int, int], None]  # (simulated days done, days in all)
 
 @dataclass
 class RunResult:
+    """A judged run. ``world`` is the world it ran in, kept for a caller that inspects it
+    (tests do) and None when ``run`` was told not to keep it (``keep_world=False``: the
+    command line, swarms and comparisons, which need only what the run folder gets); the
+    trace and a batch design's files are kept apart from it, for ``write_run``."""
+
     metrics: dict[str, Any]
     report: OracleReport
-    world: World
+    world: World | None
     record: RunRecord
     out: Path | None = None
+    trace: Trace | None = None
+    batch_files: dict[str, bytes] | None = None
+
+    def __post_init__(self) -> None:
+        if self.trace is None and self.world is not None:
+            self.trace = self.world.trace
+        if self.batch_files is None and self.world is not None:
+            self.batch_files = _batch_files(self.world)
 
     @property
     def ok(self) -> bool:
         return bool(self.metrics["invariants"]["ok"])
+
+
+def _batch_files(world: World) -> dict[str, bytes] | None:
+    """A batch design's batch files (``batch_files()``), the run folder's ``batches/``; None
+    for a design that keeps none."""
+    files = getattr(world.core, "batch_files", None)
+    return dict(files()) if callable(files) else None
 
 
 @dataclass
@@ -111,11 +133,16 @@ def run(
     progress: Progress | None = None,
     doctor: Callable[[World], None] | None = None,
     call_budget_s: float = CALL_BUDGET_S,
+    keep_world: bool = True,
 ) -> RunResult:
     """Simulate, close the books and judge them; ``doctor`` may tamper with the world before
     its books are closed (tests do). A failing design raises ``DesignFailure`` with its
     ``partial`` run attached (``write_failed_run`` writes it); ``call_budget_s`` is the
-    wall-clock time one call to the design may take (``sim.world.design_guard``)."""
+    wall-clock time one call to the design may take (``sim.world.design_guard``).
+
+    With ``keep_world=False`` the world (the mocks, the core, the SimPy clock) is let go once
+    its books are closed, before the oracle judges: of a big run's memory only the record,
+    the trace and a batch design's files are left (issue 14); ``RunResult.world`` is None."""
     try:
         world = World(scenario, seed, design, dict(options or {}), call_budget_s)
     except DesignFailure as failure:
@@ -125,13 +152,25 @@ def run(
     heap = LeanHeap()
     try:
         heap.tune()  # the world is built: young collections made rarer (sim.heap)
-        return _simulate(world, scenario, people, progress, doctor)
-    except DesignFailure as failure:
-        failure.partial = PartialRun(scenario, world, len(people))
-        raise
-    finally:  # the world's temporary store goes whatever happens
+        try:
+            record = _simulate(world, scenario, people, progress, doctor)
+        except DesignFailure as failure:
+            failure.partial = PartialRun(scenario, world, len(people))
+            raise
+        finally:  # the world's temporary store goes whatever happens
+            world.close()
+        trace, files = world.trace, _batch_files(world)
+        kept = world if keep_world else None
+        if kept is None:
+            trace.detach()  # its clock is the world's
+        del world, people
+        if kept is None:
+            gc.collect()  # the world is a web of cycles (clock, processes, core, mocks)
+        judgement = judge(record.scenario, record.truth, record.books, record.facts)
+        return RunResult(judgement.metrics, judgement.report, kept, record,
+                         trace=trace, batch_files=files)  # fmt: skip
+    finally:
         heap.release()
-        world.close()
 
 
 def _simulate(
@@ -140,9 +179,9 @@ def _simulate(
     people: list[Consultant],
     progress: Progress | None,
     doctor: Callable[[World], None] | None,
-) -> RunResult:
-    """The run itself; ``people`` is filled as soon as the firm has hired (a failure
-    report counts them)."""
+) -> RunRecord:
+    """The run itself, up to its record; ``people`` is filled as soon as the firm has hired
+    (a failure report counts them)."""
     people.extend(hire(world))
     ops = start_firm(world)
     start_workforce(world, people)
@@ -163,9 +202,7 @@ def _simulate(
     books = close_books(world)  # the core's exception queue is read first, as before
     facts = run_facts(world, len(people))
     facts.resilience = resilience_metrics(world, ops)
-    record = RunRecord(scenario, world.truth, books, facts)
-    judgement = judge(record.scenario, record.truth, record.books, record.facts)
-    return RunResult(judgement.metrics, judgement.report, world, record)
+    return RunRecord(scenario, world.truth, books, facts)
 
 
 def command_line(
@@ -216,14 +253,15 @@ def write_run(
         (out / name).unlink(missing_ok=True)
     write_record(result.record, out)
     (out / "metrics.json").write_text(metrics_json(result.metrics))
-    result.world.trace.save(out / "trace.jsonl")
-    (out / "items.csv").write_text(items_csv(result.report))
+    if result.trace is not None:
+        result.trace.save(out / "trace.jsonl")
+    with (out / "items.csv").open("w", encoding="utf-8", newline="") as items:
+        write_items_csv(result.report, items)
     (out / "command.txt").write_text(command + "\n")
     (out / ABOUT_FILE).write_text(about_json(scenario_file))
-    files = getattr(result.world.core, "batch_files", None)  # a batch design's batch files
-    if callable(files):
+    if result.batch_files is not None:  # a batch design's batch files
         (out / "batches").mkdir(exist_ok=True)
-        for name, content in sorted(files().items()):
+        for name, content in sorted(result.batch_files.items()):
             (out / "batches" / name).write_bytes(content)
     result.out = out
     return out

@@ -195,6 +195,8 @@ def _run(
             raise typer.Exit(design_failed(failure, folder, command, scenario, json_out)) from None
         heap.tune()
         write_run(result, folder, command, scenario)
+        metrics, ok = result.metrics, result.ok
+        del result  # the report reads the folder: the record and verdicts go first (issue 14)
         if report:
             from reports import build_report
 
@@ -203,10 +205,10 @@ def _run(
         heap.release()
         gc.unfreeze()  # a process that goes on (a test calling the CLI) collects them again
     if json_out:
-        print_json(run_summary(result.metrics, folder, report))
+        print_json(run_summary(metrics, folder, report))
     else:
-        show_summary(result.metrics, folder)
-    raise typer.Exit(0 if result.ok else 1)
+        show_summary(metrics, folder)
+    raise typer.Exit(0 if ok else 1)
 
 
 @app.command("swarm")
@@ -292,7 +294,7 @@ def judge_command(
     metrics.json and items.csv; exit 1 if an invariant is violated."""
     from sim.app.run_view import show_summary
     from sim.judge import judge
-    from sim.metrics import items_csv
+    from sim.metrics import write_items_csv
     from sim.record.folder import RecordError, read_record
     from sim.runner import metrics_json
 
@@ -307,13 +309,16 @@ def judge_command(
         raise bad_input(str(exc)) from None
     judgement = judge(record.scenario, record.truth, record.books, record.facts)
     (run_dir / "metrics.json").write_text(metrics_json(judgement.metrics))
-    (run_dir / "items.csv").write_text(items_csv(judgement.report))
+    with (run_dir / "items.csv").open("w", encoding="utf-8", newline="") as items:
+        write_items_csv(judgement.report, items)
+    metrics, ok = judgement.metrics, judgement.ok
+    del judgement, record  # the report reads the folder (issue 14)
     if report:
         from reports import build_report
 
         build_report(run_dir)
-    show_summary(judgement.metrics, run_dir)
-    raise typer.Exit(0 if judgement.ok else 1)
+    show_summary(metrics, run_dir)
+    raise typer.Exit(0 if ok else 1)
 
 
 @app.command("serve")

@@ -27,14 +27,17 @@ def run_with_progress(
     options: dict[str, str],
     call_budget_s: float = CALL_BUDGET_S,
 ) -> RunResult:
-    """``sim.runner.run`` with a transient progress bar on stderr."""
+    """``sim.runner.run`` with a transient progress bar on stderr; the world is not kept (the
+    run folder is written from the record, the trace and the batch files alone)."""
     with progress_bar("simulated days") as bar:
         task = bar.add_task(f"{spec.name} seed {seed}", total=None)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return run(spec, seed, design, options, progress, call_budget_s=call_budget_s)
+        return run(
+            spec, seed, design, options, progress, call_budget_s=call_budget_s, keep_world=False
+        )
 
 
 def design_failed(

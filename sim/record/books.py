@@ -14,12 +14,12 @@ books, carried into ``metrics.json`` unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import simplejson
 
@@ -97,17 +97,30 @@ BOOK_FILES = {
 }
 
 
-def _dump(value: Any) -> str:
-    """Compact JSON, one record per line: small, and still readable with ``head``."""
+def _one(value: Any) -> str:
+    return str(simplejson.dumps(value, use_decimal=True, ensure_ascii=False, separators=(",", ":")))
 
-    def one(v: Any) -> str:
-        return str(simplejson.dumps(v, use_decimal=True, ensure_ascii=False, separators=(",", ":")))
 
+def _dump(value: Any, out: TextIO) -> None:
+    """Compact JSON, one record per line: small, and still readable with ``head``. Written
+    record by record: a big run's books are hundreds of megabytes of text, and the tax
+    engine's documents are made as they are read (``Books.tax_documents``), so neither the
+    text nor the records are ever all in memory at once (issue 14)."""
+    rows: Iterator[str]
     if isinstance(value, dict):
-        rows = [f"{one(k)}:{one(v)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(rows) + "\n}\n" if rows else "{}\n"
-    rows = [one(v) for v in value]
-    return "[\n" + ",\n".join(rows) + "\n]\n" if rows else "[]\n"
+        opening, closing = "{", "}"
+        rows = (f"{_one(k)}:{_one(v)}" for k, v in value.items())
+    else:
+        opening, closing = "[", "]"
+        rows = map(_one, value)
+    first = next(rows, None)
+    if first is None:
+        out.write(f"{opening}{closing}\n")
+        return
+    out.write(f"{opening}\n{first}")
+    for row in rows:
+        out.write(f",\n{row}")
+    out.write(f"\n{closing}\n")
 
 
 def write_books(books: Books, folder: Path) -> None:
@@ -120,7 +133,8 @@ def write_books(books: Books, folder: Path) -> None:
                 {"currency": c, "local": local, "date": day.isoformat(), "rate": rate}
                 for (c, local, day), rate in value.items()
             ]
-        (folder / file).write_text(_dump(value), encoding="utf-8")
+        with (folder / file).open("w", encoding="utf-8") as out:
+            _dump(value, out)
 
 
 def read_books(folder: Path) -> Books:

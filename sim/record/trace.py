@@ -33,6 +33,10 @@ def _default(value: Any) -> str:
     return str(value)
 
 
+def _over() -> datetime:
+    raise RuntimeError("the run is over: its trace is closed to new lines")
+
+
 class Trace:
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self._clock = clock
@@ -55,6 +59,12 @@ class Trace:
             self._hash.update(line)
             self._count += 1
             self.kinds[kind] += 1
+
+    def detach(self) -> Trace:
+        """Forget the clock (a bound method of the world, which it would keep alive): the run
+        is over and nothing more is written. Returns the trace."""
+        self._clock = _over
+        return self
 
     def __len__(self) -> int:
         return self._count

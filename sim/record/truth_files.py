@@ -10,6 +10,7 @@ integers, booleans); amounts stay decimal text, never binary floats.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import types
 import typing
@@ -41,6 +42,9 @@ TABLES: dict[str, tuple[type, str]] = {
     "payments.parquet": (PaymentTruth, "payments"),
 }
 EVENTS = "events.json"
+CHUNK = 131_072
+"""Records made into Arrow columns (and a Parquet row group) at a time: a firm's year logs a
+million pieces of work, whose columns as Python lists were a transient peak (issue 14)."""
 TRUTH_FILES = (*TABLES, EVENTS)
 
 _ARROW = {
@@ -98,8 +102,12 @@ def write_truth(truth: GroundTruth, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, (cls, field) in TABLES.items():
         held = getattr(truth, field)
-        rows = list(held.values()) if isinstance(held, dict) else list(held)
-        pq.write_table(_table(cls, rows), folder / name)
+        rows = iter(held.values() if isinstance(held, dict) else held)
+        first = _table(cls, list(itertools.islice(rows, CHUNK)))
+        with pq.ParquetWriter(folder / name, first.schema) as out:
+            out.write_table(first)
+            while chunk := list(itertools.islice(rows, CHUNK)):
+                out.write_table(_table(cls, chunk))
     events = {
         "keys": {  # the dicts' keys, in the order the actors added them
             field: list(getattr(truth, field))

@@ -8,6 +8,7 @@ is judged from that data alone, in this process or later from the run folder.
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -61,7 +62,7 @@ def traced(document: dict[str, Any], lines_field: str) -> dict[str, Any]:
         found = _TRACE.match(str(line.get("description", "")))
         row = line if fresh else dict(line)
         row["sourceItemIds"] = [found["source"]] if found else []
-        row["contractVersionId"] = found["version"] if found else ""
+        row["contractVersionId"] = sys.intern(found["version"]) if found else ""  # a few, shared
         row["billingRole"] = _ROLES[found["tag"] if found else None]
         lines.append(row)
     return {**document, lines_field: lines}

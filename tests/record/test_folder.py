@@ -7,8 +7,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
+from sim.record import truth_files
 from sim.record.books import Books, read_books, write_books
 from sim.record.folder import RecordError, read_record, write_record
 from sim.record.truth_files import read_truth, write_truth
@@ -48,6 +50,30 @@ def test_ground_truth_round_trips_value_for_value_and_in_order(
     }
     moment = next(t.approved_at for t in back.time.values() if t.approved_at)
     assert moment.utcoffset() is not None  # instants stay UTC-aware
+
+
+def test_truth_written_a_chunk_at_a_time_reads_back_the_same(
+    small_run: RunResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    truth = small_run.record.truth
+    monkeypatch.setattr(truth_files, "CHUNK", 7)
+    write_truth(truth, tmp_path)
+    assert pq.ParquetFile(tmp_path / "time.parquet").num_row_groups == -(-len(truth.time) // 7)
+    back = read_truth(tmp_path)
+    assert list(back.time) == list(truth.time)
+    assert [_fields(r) for r in back.time.values()] == [_fields(r) for r in truth.time.values()]
+
+
+def test_books_are_written_one_record_per_line(tmp_path: Path) -> None:
+    """The layout the report reads a record at a time (``reports._files.iter_book``)."""
+    books = Books(invoices=[{"id": f"i{n}", "lines": [{"n": n}]} for n in range(3)])
+    write_books(books, tmp_path)
+    text = (tmp_path / "erp-sales-invoices.json").read_text(encoding="utf-8")
+    assert text.splitlines() == [
+        "[", *(f'{{"id":"i{n}","lines":[{{"n":{n}}}]}}' + ("," if n < 2 else "") for n in range(3)),
+        "]",
+    ]  # fmt: skip
+    assert (tmp_path / "erp-credit-memos.json").read_text(encoding="utf-8") == "[]\n"
 
 
 def test_books_keep_exact_decimals(tmp_path: Path) -> None:
