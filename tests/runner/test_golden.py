@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "3f2db407a8d7d3c2ff7876996f6edb4c86f619f339dbb58cbe68f91551ca4d92",
-    "trace.jsonl": "fa030b71bb629da5ef225db82bf240de64805324f90e9a86645c9aed477a567a",
-    "items.csv": "4f5643e2f191d8acd911b4ac05026aca97673ad4952b67288e8f1d40ca9b8925",
+    "metrics.json": "ec0271ca7c3c0debd582ee2ae52aa72d8d89cf59ad484cc4220fc14807f594e5",
+    "trace.jsonl": "6b6e5872ef0abe27421dd2d338dda05e63128c4b11085abe7aef5b2e581f85d0",
+    "items.csv": "86fbc19616cf45a3a5f662eaf6cd57fafd18c199e64d12061e5b819e30cbcd3f",
 }
-FLAGSHIP_SEED_7_TRACE = "f270b76c83ea0bdf6b06d73a6d0cda52587f2b691ae3be24c9b01a8629132d02"
+FLAGSHIP_SEED_7_TRACE = "fa44ab72132083d3cc68ab6d8e9d01350f3c4229cd7f26c14495d7b28dfbbfe7"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
