@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SCENARIO ?= scenarios/global-engineering-msa.yaml
 SEED ?= 7
 
-.PHONY: demo notebook test bench bench-serve contract served swarm soak wheel-check lint format typecheck clean
+.PHONY: demo notebook test bench bench-serve contract served live swarm soak wheel-check lint format typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,9 @@ contract: $(STAMP)  ## the full Schemathesis contract suite (>= 100 examples per
 
 served: $(STAMP)  ## two tenants of one q2c serve, one Schemathesis run each, every vendor (CI runs it)
 	$(BIN)/python -m pytest -m contract tests/contracts/test_served_tenants.py
+
+live: $(STAMP)  ## designs served over HTTP on the wall clock: external cores, the Node example, compare (CI runs it)
+	$(BIN)/python -m pytest -m live tests/live tests/app/test_compare_live.py
 
 FAULT_SCENARIOS := month-end-erp-outage rate-limit-storm webhook-chaos lost-responses tax-engine-outage crash-restart
 SOAK_SEEDS ?= 500

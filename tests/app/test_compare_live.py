@@ -26,6 +26,9 @@ from tests.live.served_design import ServedDesign, free_port
 from tests.support.cli import invoke, words
 from tests.support.paths import SMALL
 
+# minutes on the wall clock each: make live, run by .ci/run (not make test)
+pytestmark = pytest.mark.live
+
 SEEDS = (1, 2)
 
 

@@ -32,6 +32,7 @@ EXAMPLE = ROOT / "examples" / "node-integration"
 NODE = shutil.which("node")
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.live,  # make live, run by .ci/run (not make test)
     pytest.mark.skipif(NODE is None, reason="node is not installed: the example needs Node >= 18"),
 ]
 

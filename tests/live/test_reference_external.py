@@ -18,6 +18,9 @@ from sim.scenario.loader import load_scenario
 from tests.live.served_design import ServedDesign, free_port
 from tests.support.paths import ROOT
 
+# minutes on the wall clock each: make live, run by .ci/run (not make test)
+pytestmark = pytest.mark.live
+
 SCENARIO = ROOT / "scenarios" / "large-milestone-inr.yaml"  # 3 consultants, two months
 SETTINGS = ClockSettings(budget_s=300.0)
 # the fault scenarios' nightly reconciliations each keep the clock busy for a quiet period:
