@@ -12,17 +12,10 @@ from typing import Any
 from orchestrator._feed import DEFAULT_OVERLAP, RETENTION
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import Flow, run_flow
-from tests.support.runtimes import StillRuntime
+from tests.support.runtimes import HeldRuntime, StillRuntime
 
 
-class _Clock(StillRuntime):
-    def __init__(self) -> None:
-        super().__init__()
-        self.at = super().now()
-
-    def now(self) -> datetime:
-        return self.at
-
+class _Clock(HeldRuntime):
     def sleep(self, seconds: float) -> Flow[None]:
         yield ("sleep", seconds)  # the test steps the poller's loop by hand
 

@@ -10,18 +10,12 @@ from typing import Any
 
 from orchestrator.reference import ReferenceCore
 from orchestrator.runtime import Flow, run_flow
-from tests.support.runtimes import StillRuntime
+from tests.support.runtimes import HeldRuntime
 
 MARGIN = timedelta(minutes=10)
 
 
-class _Clock(StillRuntime):
-    def __init__(self) -> None:
-        super().__init__()
-        self.at = super().now()
-
-    def now(self) -> datetime:
-        return self.at
+_Clock = HeldRuntime
 
 
 class _Crm:

@@ -115,6 +115,17 @@ class StillRuntime(VirtualRuntime):
         self.spawned.append((name, flow))
 
 
+class HeldRuntime(StillRuntime):
+    """A ``StillRuntime`` whose time the test sets by hand (``runtime.at += timedelta(...)``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at = super().now()
+
+    def now(self) -> datetime:
+        return self.at
+
+
 class HandClock:
     """A clock the test moves by hand (``clock.now += timedelta(days=1)``)."""
 
