@@ -66,6 +66,14 @@ class ReadAhead:
                 done += 1
         return done
 
+    def read_ahead_submissions(self, submission_ids: Sequence[str]) -> Flow[int]:
+        """``read_ahead`` of submissions known by id only (the reconciliation's): their
+        records first, by ``only`` as well (vendor-specs kantata/mavenlink-timesheet-
+        submissions-api-openapi.yml, GET /timesheet_submissions ``only``, consulted
+        2026-12-07)."""
+        rows, _ = yield from self._by_ids("/timesheet_submissions", list(submission_ids), None)
+        return (yield from self.read_ahead(list(rows.values())))
+
     def read_ahead_expenses(self, reports: Sequence[Mapping[str, Any]]) -> Flow[int]:
         """``read_ahead`` for approved expense reports (``expense_ids``, ``resolved_at``):
         ``reported_expenses`` hands their expenses out without a call."""

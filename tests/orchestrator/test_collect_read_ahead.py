@@ -114,3 +114,18 @@ def test_expense_reports_are_read_ahead_too() -> None:
     assert run_flow(adapter.read_ahead_expenses(records)) == 1
     assert run_flow(adapter.reported_expenses(report)) == own_read
     assert len(runtime.sent) == calls + 1  # its expenses: one call, none to collect them
+
+
+def test_submissions_known_by_id_are_read_with_their_entries() -> None:
+    """The reconciliation's: submission ids only, their records and entries two calls."""
+    adapter, runtime, psa, workspace, users = _account()
+    ann = _approved_week(psa, workspace, users[0], [2, 3])
+    bob = _approved_week(psa, workspace, users[1], [4])
+    own_read = run_flow(adapter.submitted_time(bob))
+    calls = len(runtime.sent)
+    assert run_flow(adapter.read_ahead_submissions([ann, bob])) == 2
+    # the records, then their entries (in the order they were submitted)
+    assert [p["only"] for *_, p in runtime.sent[calls:]] == [f"{ann},{bob}", "2,1,3"]
+    assert run_flow(adapter.submitted_time(bob)) == own_read
+    assert len(run_flow(adapter.submitted_time(ann))) == 2
+    assert len(runtime.sent) == calls + 2
