@@ -55,13 +55,14 @@ class ReadAhead:
             "/time_entries", [str(i) for s in wanted for i in s["time_entry_ids"]], "user,role"
         )
         done = 0
+        people: dict[tuple[str, str], Resource] = {}
         for submission in wanted:
             ids = [str(i) for i in submission["time_entry_ids"]]
             if all(i in rows for i in ids):
                 approved_at = datetime.fromisoformat(
                     submission["current_resolution_created_at_date"]
                 )
-                entries = [time_of(rows[i], side, approved_at) for i in ids]
+                entries = [time_of(rows[i], side, approved_at, people) for i in ids]
                 self._read_ahead[str(submission["id"])] = entries
                 done += 1
         return done
@@ -115,24 +116,32 @@ class ReadAhead:
 
 
 def time_of(
-    row: Mapping[str, Any], side: Mapping[str, Any], approved_at: datetime
+    row: Mapping[str, Any],
+    side: Mapping[str, Any],
+    approved_at: datetime,
+    people: dict[tuple[str, str], Resource],
 ) -> tuple[TimeEntry, Resource]:
     """A Kantata time entry and its side-loaded user and role, as the core's entry and
-    resource."""
-    user = side["users"][row["user_id"]]
-    role = side["roles"][row["role_id"]]
-    resource = Resource(
-        id=user["id"],
-        name=user["full_name"],
-        role=our_role(role["name"]),
-        country=user["country"],
-        # Kantata only says a user is External, not whose: the classification stands in
-        subcontractor_vendor=None if user["classification"] == "Internal" else "External",
-    )
+    resource. ``people`` keeps the resources a read made already: one frozen ``Resource``
+    per consultant and role, shared by their entries (and by the ledger's items), instead
+    of one built and validated per entry."""
+    key = (str(row["user_id"]), str(row["role_id"]))
+    resource = people.get(key)
+    if resource is None:
+        user = side["users"][row["user_id"]]
+        role = side["roles"][row["role_id"]]
+        resource = people[key] = Resource(
+            id=user["id"],
+            name=user["full_name"],
+            role=our_role(role["name"]),
+            country=user["country"],
+            # Kantata only says a user is External, not whose: the classification stands in
+            subcontractor_vendor=None if user["classification"] == "Internal" else "External",
+        )
     entry = TimeEntry(
         id=row["id"],
         project_id=row["workspace_id"],
-        resource_id=user["id"],
+        resource_id=resource.id,
         work_date=date.fromisoformat(row["date_performed"]),
         minutes=row["time_in_minutes"],
         billable=row["billable"],

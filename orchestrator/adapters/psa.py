@@ -286,7 +286,8 @@ class PsaAdapter(ReadAhead):
             "/time_entries", {"with_timesheet_id": submission_id, "include": "user,role"}
         )
         approved_at = datetime.fromisoformat(submission["current_resolution_created_at_date"])
-        return [time_of(row, side, approved_at) for row in rows]
+        people: dict[tuple[str, str], Resource] = {}
+        return [time_of(row, side, approved_at, people) for row in rows]
 
     def reported_expenses(self, report_id: str) -> Flow[list[Expense]]:
         """The expenses of an approved expense report, in the currency each was paid in: those
