@@ -28,6 +28,11 @@ from mocks._psa_queries import (
 __all__ = ["ListingsMixin"]
 
 MAX_PER_PAGE = 200
+# the filters ``_matches`` tests a row against; a listing given none of them (records named
+# by ``only``) is its candidates as they are
+_ROW_FILTERS = ("workspace_id", "active_submission_id", "user_id", *RATE_FILTERS, "status",
+                "approved", "uninvoiced", "invoiced", *UPDATED,
+                "date_performed_between")  # fmt: skip
 
 
 class ListingsMixin:
@@ -82,8 +87,7 @@ class ListingsMixin:
                 total = self.tables.count(call.tenant, kind, where)
                 chunk = self.tables.window(call.tenant, kind, (number - 1) * size, size, where)
             else:
-                rows = [r for r in self._candidates(call.tenant, q, kind)
-                        if self._matches(call.tenant, q, r, kind)]  # fmt: skip
+                rows = self._filtered(call.tenant, q, kind)
                 total, start = len(rows), (number - 1) * size
                 chunk = rows[start : start + size]
             count = max(1, -(-total // size))
@@ -104,6 +108,14 @@ class ListingsMixin:
             return Reply(200, self._envelope(call, kind, [record]))
 
         return read
+
+    def _filtered(self, tenant: str, q: dict[str, str], kind: str) -> list[dict[str, Any]]:
+        """The candidates that pass the row filters; the candidates as they are when no row
+        filter is given (records named by ``only``: no row to test)."""
+        candidates = self._candidates(tenant, q, kind)
+        if not any(name in q for name in _ROW_FILTERS):
+            return list(candidates)
+        return [r for r in candidates if self._matches(tenant, q, r, kind)]
 
     def _candidates(self, tenant: str, q: dict[str, str], kind: str) -> Any:
         """Rows worth filtering: a submission's own entries when filtering by submission (the

@@ -16,7 +16,9 @@ option ``feed_idle_minutes``); it makes no call before the core has a project in
    (a submission or expense report whose side-loaded subject is approved, a task completed:
    its flow asks which of the milestones the core waits on are billable now) to the intake
    as inbox work keyed by subject and change moment, so that two copies of one change
-   (duplicates with their own ids) are one piece of work;
+   (duplicates with their own ids) are one piece of work; before it does, the approved
+   submissions' time entries and reports' expenses are read ahead together (``only``, 200 a
+   call: the side-loaded subjects name them), so their flows collect without a call;
 3. moves the watermark to the moment the read began.
 
 The subject is then read as before (``Collection``). What the feed never shows (an event lost,
@@ -133,16 +135,36 @@ class FeedPoller:
             else:
                 since = oldest  # a fresh core: everything the feed still has
         rows, side = yield from self.ctx.psa.subscribed_events(since, tuple(FEED_WORK))
-        handed = new = 0
+        new = 0
+        work: dict[str, tuple[str, str, dict[str, Any] | None]] = {}  # key -> work, subject
         for event in rows:
             if self._note(event):
                 new += 1
-                handed += self._hand(event, side)
+                found = self._work(event, side)
+                if found is not None:
+                    work.setdefault(found[0], found[1:])
+        yield from self._read_ahead(work)
+        for key, (name, subject, _) in work.items():
+            self.intake.accept(key, name, (subject,))
         self.polls += 1
         self.last_new = new
         self.watermark, self._restarted = started, False
         self._forget(started - self.overlap)
-        return handed
+        return len(work)
+
+    def _read_ahead(self, work: dict[str, tuple[str, str, dict[str, Any] | None]]) -> Flow[None]:
+        """The approved submissions' time entries, read together before their flows start
+        (a few calls for a manager's whole batch, not two per submission); a failed read
+        leaves each flow to read its own, as without it."""
+        psa = self.ctx.psa
+        for kind, read in (("timesheet", psa.read_ahead), ("expenses", psa.read_ahead_expenses)):
+            records = [r for name, _, r in work.values() if name == kind and r is not None]
+            if not records:
+                continue
+            try:
+                yield from read(records)
+            except Exception as exc:  # the flows read their own, as without it
+                self.ctx.rt.record("core.read_ahead_failed", work=kind, error=type(exc).__name__)
 
     def _note(self, event: dict[str, Any]) -> bool:
         """True the first time an event id is read."""
@@ -152,22 +174,26 @@ class FeedPoller:
         self._seen[event_id] = _moment(str(event["created_at"]))
         return True
 
-    def _hand(self, event: dict[str, Any], side: dict[str, Any]) -> int:
+    def _work(
+        self, event: dict[str, Any], side: dict[str, Any]
+    ) -> tuple[str, str, str, dict[str, Any] | None] | None:
+        """The inbox work an event asks for: (key, work, subject id, the side-loaded subject),
+        or None (collected already, not approved, or a copy of a change already accepted)."""
         work, wanted = FEED_WORK[str(event["event_type"])]
         subject = str(event["subject_id"])
         if f"{work}:{subject}" in self.ctx.state.collected:
-            return 0  # collected already (an earlier event of it)
+            return None  # collected already (an earlier event of it)
+        record = None
         if wanted is not None:
             ref = event.get("subject_ref")
             record = None if ref is None else side.get(ref["key"], {}).get(ref["id"])
             if record is None or record.get("status") != wanted:
-                return 0  # made, rejected, or gone: no billable work
+                return None  # made, rejected, or gone: no billable work
         key = f"psa:{event['event_type']}:{subject}:{event['subject_changed_at']}"
         known = self.ctx.state.inbox.get(key)
         if known is not None and known.status != "dead":
-            return 0  # another copy of the same change
-        self.intake.accept(key, work, (subject,))
-        return 1
+            return None  # another copy of the same change
+        return key, work, subject, record
 
     def _forget(self, before: datetime) -> None:
         """Drop the ids no later read can return (created before the next read's start)."""

@@ -118,15 +118,23 @@ class Reconciliation:
         """Re-drive a gap as inbox work; a gap that an earlier fix did not close (its project
         was not set up yet) is tried again under a numbered id, a few times at most. Looks up
         the few ids it may have used, never the whole inbox."""
+        attempt = self._next_try(event_id)
+        if attempt is None:
+            return
+        event_id = attempt
+        self.fixes += 1
+        self.ctx.rt.record("core.reconciled", event=event_id, work=work, why=why)
+        self.intake.accept(event_id, work, args)
+
+    def _next_try(self, event_id: str) -> str | None:
+        """The id a fix of ``event_id`` runs under now, or None: tried enough, or still at
+        it (a dead letter is replayed, not re-fixed)."""
         inbox = self.state.inbox
         tries = [event_id, *(f"{event_id}#{n}" for n in range(2, _MAX_FIXES + 1))]
         earlier = [e for e in (inbox.get(t) for t in tries) if e is not None]
         if len(earlier) == len(tries) or (earlier and earlier[-1].status != "done"):
-            return  # tried enough, or still at it (a dead letter is replayed, not re-fixed)
-        event_id = tries[len(earlier)]
-        self.fixes += 1
-        self.ctx.rt.record("core.reconciled", event=event_id, work=work, why=why)
-        self.intake.accept(event_id, work, args)
+            return None
+        return tries[len(earlier)]
 
     def _reconcile_deals(self) -> Flow[None]:
         for opportunity in (yield from self.ctx.crm.won_deals()):
@@ -185,13 +193,27 @@ class Reconciliation:
             listing = self._finished_listing(kind)
             yield from listing.catch_up(self.ctx.psa, kind, finished, count)
             collected = self.state.collected
-            for psa_id in listing.uncollected(lambda i: f"{work}:{i}" in collected):  # noqa: B023
+            missing = [i for i in listing.uncollected(lambda i: f"{work}:{i}" in collected)  # noqa: B023
+                       if self._next_try(f"reconcile:{work}:{i}") is not None]  # fmt: skip
+            if work == "timesheet" and missing:
+                yield from self._read_ahead(missing)
+            for psa_id in missing:
                 self._fix(f"reconcile:{work}:{psa_id}", work, (psa_id,),
                           f"{kind} finished in the PSA, never collected")  # fmt: skip
         waited = self.collection.milestones_waited()
         for psa_id in (yield from self.ctx.psa.billable_milestones(waited)) if waited else []:
             self._fix(f"reconcile:milestone:{psa_id}", "milestone", (psa_id,),
                       "billing milestone billable in the PSA, never collected")  # fmt: skip
+
+    def _read_ahead(self, submission_ids: list[str]) -> Flow[None]:
+        """The submissions about to be re-driven, and their time entries, read together (a
+        call per 200 of each) so that their flows collect without a call; a failed read
+        leaves each flow to read its own."""
+        try:
+            yield from self.ctx.psa.read_ahead_submissions(submission_ids)
+        except Exception as exc:
+            self.ctx.rt.record("core.read_ahead_failed", work="timesheet",
+                               error=type(exc).__name__)  # fmt: skip
 
     def _finished_listing(self, kind: str) -> FinishedListing:
         return self._listings.setdefault(kind, FinishedListing())

@@ -18,6 +18,8 @@ from decimal import Decimal
 from typing import Any
 
 from orchestrator._wire import call
+from orchestrator.adapters._psa_read_ahead import ReadAhead, expense_of, time_of
+from orchestrator.adapters._psa_read_ahead import our_role as our_role  # its old home
 from orchestrator.model import (
     Contract,
     Expense,
@@ -67,12 +69,6 @@ def kantata_role(role: str, country: str) -> str:
     return f"{role} ({country})"
 
 
-def our_role(kantata_name: str) -> str:
-    """Our role name from a Kantata role's: "<role> (<country>)" without its country."""
-    head, sep, tail = kantata_name.rpartition(" (")
-    return head if sep and tail.endswith(")") and len(tail) == 3 else kantata_name
-
-
 def to_minor(amount: Decimal, currency: str) -> int:
     """Kantata's ``*_in_cents``: the amount in the currency's minor unit, exactly."""
     scaled = amount.scaleb(minor_unit(currency))
@@ -81,12 +77,15 @@ def to_minor(amount: Decimal, currency: str) -> int:
     return int(scaled)
 
 
-class PsaAdapter:
+class PsaAdapter(ReadAhead):
     page_size = int(PER_PAGE)
 
     def __init__(self, runtime: Runtime, tenant: str) -> None:
         self._rt = runtime
         self._tenant = tenant
+        # approved submissions whose entries were read ahead (``read_ahead``), until collected:
+        # held in memory only (a restarted core reads them again), each handed out once
+        ReadAhead.__init__(self)
 
     def _call(
         self, method: str, path: str, body: Any = None, params: Mapping[str, str] | None = None
@@ -274,7 +273,11 @@ class PsaAdapter:
         )
 
     def submitted_time(self, submission_id: str) -> Flow[list[tuple[TimeEntry, Resource]]]:
-        """The time entries of an approved submission, with who worked them."""
+        """The time entries of an approved submission, with who worked them: those read ahead
+        if they were (no call), else the submission and its entries (two calls)."""
+        ahead = self._read_ahead.pop(submission_id, None)
+        if ahead is not None:
+            return ahead
         body = yield from self._call("GET", f"/timesheet_submissions/{submission_id}")
         submission = body["timesheet_submissions"][submission_id]
         if submission["status"] != "approved":
@@ -283,53 +286,22 @@ class PsaAdapter:
             "/time_entries", {"with_timesheet_id": submission_id, "include": "user,role"}
         )
         approved_at = datetime.fromisoformat(submission["current_resolution_created_at_date"])
-        result = []
-        for row in rows:
-            user = side["users"][row["user_id"]]
-            role = side["roles"][row["role_id"]]
-            resource = Resource(
-                id=user["id"],
-                name=user["full_name"],
-                role=our_role(role["name"]),
-                country=user["country"],
-                # Kantata only says a user is External, not whose: the classification stands in
-                subcontractor_vendor=None if user["classification"] == "Internal" else "External",
-            )
-            entry = TimeEntry(
-                id=row["id"],
-                project_id=row["workspace_id"],
-                resource_id=user["id"],
-                work_date=date.fromisoformat(row["date_performed"]),
-                minutes=row["time_in_minutes"],
-                billable=row["billable"],
-                approved_at=approved_at,
-            )
-            result.append((entry, resource))
-        return result
+        people: dict[tuple[str, str], Resource] = {}
+        return [time_of(row, side, approved_at, people) for row in rows]
 
     def reported_expenses(self, report_id: str) -> Flow[list[Expense]]:
-        """The expenses of an approved expense report, in the currency each was paid in."""
+        """The expenses of an approved expense report, in the currency each was paid in: those
+        read ahead if they were (no call), else the report and its expenses (two calls)."""
+        ahead = self._expenses_ahead.pop(report_id, None)
+        if ahead is not None:
+            return ahead
         body = yield from self._call("GET", f"/expense_reports/{report_id}")
         report = body["expense_reports"][report_id]
         if report["status"] != "approved":
             return []
         rows, _ = yield from self._all("/expenses", {"with_expense_report_id": report_id})
         approved_at = datetime.fromisoformat(report["resolved_at"])
-        return [
-            Expense(
-                id=row["id"],
-                project_id=row["workspace_id"],
-                resource_id=row["user_id"],
-                day=date.fromisoformat(row["date"]),
-                category=row["category"],
-                currency=row["currency"],
-                amount=Decimal(row["amount_in_cents"]).scaleb(-minor_unit(row["currency"])),
-                billable=row["is_billable"],
-                has_receipt=row["receipt_id"] is not None,
-                approved_at=approved_at,
-            )
-            for row in rows
-        ]
+        return [expense_of(row, approved_at) for row in rows]
 
     def milestone(self, milestone_id: str) -> Flow[dict[str, Any]]:
         """The milestone record, with our key for it (its external reference's

@@ -34,6 +34,8 @@ class _Feed:
         self.reads: list[datetime] = []
         self.counts = 0
         self.fail = False
+        self.fail_ahead = False
+        self.ahead: list[list[str]] = []  # the submissions of each read ahead
 
     def add(self, event_id: str, subject: str, changed: datetime, late: float = 0.0) -> None:
         self.events.append({
@@ -67,6 +69,17 @@ class _Feed:
 
     def page_of_ids(self, kind: str, params: Any, number: int) -> Flow[tuple[list[str], int]]:
         return self._approved(), len(self._approved())
+        yield
+
+    def read_ahead(self, submissions: list[dict[str, Any]]) -> Flow[int]:
+        if self.fail_ahead:
+            raise RuntimeError("429 Too Many Requests")
+        self.ahead.append([str(s["id"]) for s in submissions])
+        return len(submissions)
+        yield
+
+    def read_ahead_expenses(self, reports: list[dict[str, Any]]) -> Flow[int]:
+        return len(reports)
         yield
 
 
@@ -203,3 +216,24 @@ def test_a_completed_task_asks_which_waited_milestones_are_billable() -> None:
     assert _accepted(core) == [f"psa:story:updated:31:{at.isoformat()}"]
     [(name, _)] = [s for s in runtime.spawned if s[0] != "psa feed"]
     assert name == f"milestones_due psa:story:updated:31:{at.isoformat()}"
+
+
+def test_a_polls_approved_submissions_are_read_ahead_together_before_their_flows() -> None:
+    """One read ahead for the poll's approvals (each once, the rejected one not), before the
+    intake starts their flows; a failed read ahead still hands the work over."""
+    core, runtime, feed = _core()
+    start = runtime.at
+    feed.status = {"7": "approved", "8": "rejected", "9": "approved"}
+    feed.add("1", "7", start - timedelta(minutes=5))
+    feed.add("2", "7", start - timedelta(minutes=5))  # a duplicate: read ahead once
+    feed.add("3", "8", start - timedelta(minutes=4))
+    feed.add("4", "9", start - timedelta(minutes=3))
+    assert run_flow(core.feed.poll()) == 2
+    assert feed.ahead == [["7", "9"]]
+    assert len(_accepted(core)) == 2
+    feed.fail_ahead = True
+    feed.status["10"] = "approved"
+    feed.add("5", "10", runtime.at)
+    runtime.at += timedelta(minutes=10)
+    assert run_flow(core.feed.poll()) == 1
+    assert len(_accepted(core)) == 3 and feed.ahead == [["7", "9"]]

@@ -145,6 +145,12 @@ class _Timesheets(_Psa):
 
     def __init__(self, approved: int) -> None:
         self.approved = approved
+        self.ahead: list[list[str]] = []  # the submissions of each read ahead
+
+    def read_ahead_submissions(self, submission_ids: list[str]) -> Flow[int]:
+        self.ahead.append(list(submission_ids))
+        return 0
+        yield
 
     def count(self, kind: str, params: Any) -> Flow[int]:
         return self.approved if kind == "timesheet_submissions" else 0
@@ -183,3 +189,4 @@ def test_a_restarted_core_collecting_before_it_counts_still_finds_a_dropped_webh
     assert core.collection.collected_count("timesheet") == 3
     run_flow(core.reconciliation.reconcile())
     assert _reconciled(runtime) == ["reconcile:timesheet:4"]
+    assert psa.ahead == [["4"]]  # what is re-driven is read ahead, in one read

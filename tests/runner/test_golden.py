@@ -15,11 +15,11 @@ from sim.runner import run_scenario
 from tests.support.paths import SMALL
 
 SMALL_SEED_3 = {
-    "metrics.json": "ec0271ca7c3c0debd582ee2ae52aa72d8d89cf59ad484cc4220fc14807f594e5",
-    "trace.jsonl": "6b6e5872ef0abe27421dd2d338dda05e63128c4b11085abe7aef5b2e581f85d0",
+    "metrics.json": "fc7ba6c7cdf9cea1948c2daaf110d0d211a4b707ad078905be84051af37f4db6",
+    "trace.jsonl": "ab4dad29bf57d2c56733784f4bea697f39c96cdaf4d0a4d360c63908472b5882",
     "items.csv": "86fbc19616cf45a3a5f662eaf6cd57fafd18c199e64d12061e5b819e30cbcd3f",
 }
-FLAGSHIP_SEED_7_TRACE = "fa44ab72132083d3cc68ab6d8e9d01350f3c4229cd7f26c14495d7b28dfbbfe7"
+FLAGSHIP_SEED_7_TRACE = "d675ca293aaa082200990a72c6c5a2dba3418a9919b763df97fefdc6843cc452"
 """Checked by ``tests/runner/test_flagship.py``, which runs the flagship once for all its tests."""
 
 
