@@ -14,8 +14,8 @@ simplejson encodes the record as it always did:
   tuples, dataclasses, datetimes) goes to simplejson, which encodes or refuses it as before;
 - a float: orjson writes the same shortest digits as ``repr`` except under 1e-4, where it
   writes ``0.000015`` or ``1.6e-6`` where ``repr`` writes ``1.5e-05`` or ``1.6e-06``; a record
-  whose bytes show such a number (``_FLOAT_FORMS``, which may also match inside a string: that
-  record then goes to simplejson too, no harm done) is encoded by simplejson.
+  whose bytes show such a number (``_float_forms``, which may also see one inside a string:
+  that record then goes to simplejson too, no harm done) is encoded by simplejson.
 
 One difference is left: a float NaN or infinity, which orjson writes as ``null`` and simplejson
 as ``NaN``. No book holds a float (the mocks read bodies with ``use_decimal``), so the bytes of
@@ -38,9 +38,31 @@ _OPTIONS = (
     | orjson.OPT_PASSTHROUGH_DATETIME
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
-# A number token (first, or after ``:``, ``,`` or ``[``) in one of orjson's forms that
-# ``repr`` writes otherwise: a one-digit exponent, or a leading ``0.0000``.
-_FLOAT_FORMS = re.compile(rb"(?:^|[:,\[])-?(?:\d+(?:\.\d+)?e[-+]?\d(?!\d)|0\.0000)")
+# orjson's float forms that ``repr`` writes otherwise: a one-digit negative exponent
+# (``1.6e-6``) or a leading ``0.0000`` (``0.000015``); either only counts as the whole of a
+# number token, first in the record or after ``:``, ``,`` or ``[`` (an id such as
+# ``...c4e-5a...`` is no number). Each marker is found at memory speed and only its
+# surroundings are looked at: most records hold neither, and scanning 13 MB of books with one
+# regular expression took as long as simplejson.
+_EXPONENT = re.compile(rb"e-[0-9](?![0-9])")
+_MANTISSA_BEFORE = re.compile(rb"(?:^|[:,\[])-?[0-9]+(?:\.[0-9]+)?\Z")  # ends at the ``e``
+_SMALL = b"0.0000"
+_TOKEN_START = frozenset(b":,[-")
+
+
+def _float_forms(content: bytes) -> bool:
+    """Whether orjson may have written a float as ``repr`` does not (see above). It may answer
+    yes for text inside a string: that record then goes to simplejson, which is only slower."""
+    start = content.find(_SMALL)
+    while start != -1:
+        if start == 0 or content[start - 1] in _TOKEN_START:
+            return True
+        start = content.find(_SMALL, start + 1)
+    for found in _EXPONENT.finditer(content):
+        at = found.start()
+        if _MANTISSA_BEFORE.search(content, max(0, at - 40), at) is not None:
+            return True
+    return False
 
 
 def _fragment(value: Any) -> orjson.Fragment:
@@ -62,6 +84,6 @@ def record_bytes(value: Any) -> bytes:
         content = orjson.dumps(value, default=_fragment, option=_OPTIONS)
     except TypeError:
         return _simplejson(value)
-    if _FLOAT_FORMS.search(content) is not None:
+    if _float_forms(content):
         return _simplejson(value)
     return content

@@ -49,7 +49,6 @@ CHUNK = 131_072
 """Records made into Arrow columns (and a Parquet row group) at a time: a firm's year logs a
 million pieces of work, whose columns as Python lists were a transient peak (issue 14)."""
 TRUTH_FILES = (*TABLES, EVENTS)
-_PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATETIME  # dates and moments go to ``_json_value``
 _BLOCK = 8 << 20  # bytes of JSON lines Arrow's reader parses at a time (one chunk each)
 
 _ARROW = {
@@ -79,17 +78,9 @@ def _schema(cls: type) -> pa.Schema:
     return pa.schema([(name, _ARROW[kind]) for name, kind in _columns(cls)])
 
 
-_EPOCH = date(1970, 1, 1)
-
-
-def _json_value(value: Any) -> Any:
-    """orjson's hook for what Arrow's JSON reader wants otherwise: a date as days since the
-    epoch (it reads no date text), a moment as ISO 8601 text with its offset (it reads no
-    number as a timestamp), an amount as its exact decimal text."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return (value - _EPOCH).days
+def _decimal_text(value: Any) -> str:
+    """orjson's hook for the one type it does not write itself: an amount, as its exact
+    decimal text (the column is text: scale differs from amount to amount)."""
     if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} has no column type in the truth files")
@@ -98,23 +89,29 @@ def _json_value(value: Any) -> Any:
 def _table(cls: type, rows: list[Any]) -> pa.Table:
     """The records as one Arrow table, by way of Arrow's JSON reader: ``pa.array`` on Python
     lists imports pandas on its first call (0.25-0.3 s of every run's CPU, for nothing: no
-    pandas object is in sight), and the reader is faster than building the columns in Python.
-    The table is the one ``pa.array`` made of the same values (a date, a UTC moment, a null
-    each the same), so the Parquet bytes are unchanged (``tests/record/test_truth_files.py``)."""
+    pandas object is in sight). orjson writes each record (a dataclass: its fields in order,
+    moments as RFC 3339 text with their offset); the reader parses the moments into UTC
+    timestamps, and reads dates as text (it parses no date) cast to dates after. The table is
+    the one ``pa.array`` made of the same values (a date, a UTC moment, a null each the same),
+    so the Parquet bytes are unchanged (``tests/record/test_truth_files.py``)."""
     schema = _schema(cls)
     if not rows:
         return pa.Table.from_batches([], schema)
-    lines = b"\n".join(
-        [orjson.dumps(row, default=_json_value, option=_PASSTHROUGH) for row in rows]
-    )
+    dates = [i for i, field in enumerate(schema) if field.type == pa.date32()]
+    as_read = schema
+    for i in dates:
+        as_read = as_read.set(i, pa.field(schema.field(i).name, pa.string()))
+    lines = b"\n".join([orjson.dumps(row, default=_decimal_text) for row in rows])
     table = pa_json.read_json(
         io.BytesIO(lines),
         read_options=pa_json.ReadOptions(use_threads=False, block_size=_BLOCK),
         parse_options=pa_json.ParseOptions(
-            explicit_schema=schema, unexpected_field_behavior="error"
+            explicit_schema=as_read, unexpected_field_behavior="error"
         ),
-    )
-    return table.combine_chunks()
+    ).combine_chunks()
+    for i in dates:
+        table = table.set_column(i, schema.field(i), table.column(i).cast(pa.date32()))
+    return table
 
 
 def _rows(cls: type, table: pa.Table) -> list[Any]:
