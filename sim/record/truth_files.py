@@ -10,6 +10,7 @@ integers, booleans); amounts stay decimal text, never binary floats.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import itertools
 import json
@@ -18,12 +19,9 @@ import typing
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-import pyarrow as pa
-import pyarrow.json as pa_json
-import pyarrow.parquet as pq
 
 from sim.record.truth import (
     BreachTruth,
@@ -33,6 +31,9 @@ from sim.record.truth import (
     PaymentTruth,
     TimeTruth,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["TRUTH_FILES", "read_truth", "write_truth"]
 
@@ -51,14 +52,22 @@ million pieces of work, whose columns as Python lists were a transient peak (iss
 TRUTH_FILES = (*TABLES, EVENTS)
 _BLOCK = 8 << 20  # bytes of JSON lines Arrow's reader parses at a time (one chunk each)
 
-_ARROW = {
-    str: pa.string(),
-    int: pa.int64(),
-    bool: pa.bool_(),
-    date: pa.date32(),
-    datetime: pa.timestamp("us", tz="UTC"),
-    Decimal: pa.string(),  # exact decimal text: scale differs from amount to amount
-}
+
+@functools.cache
+def _arrow_types() -> dict[type, pa.DataType]:
+    """Each record field's Python type -> its column type. pyarrow (and numpy under it) is
+    imported when truth is first written or read, not with the simulator: a swarm's workers
+    run seeds and write no folder (0.2 s of every worker's start)."""
+    import pyarrow as pa
+
+    return {
+        str: pa.string(),
+        int: pa.int64(),
+        bool: pa.bool_(),
+        date: pa.date32(),
+        datetime: pa.timestamp("us", tz="UTC"),
+        Decimal: pa.string(),  # exact decimal text: scale differs from amount to amount
+    }
 
 
 def _base(annotation: Any) -> type:
@@ -75,7 +84,10 @@ def _columns(cls: type) -> list[tuple[str, type]]:
 
 
 def _schema(cls: type) -> pa.Schema:
-    return pa.schema([(name, _ARROW[kind]) for name, kind in _columns(cls)])
+    import pyarrow as pa
+
+    types = _arrow_types()
+    return pa.schema([(name, types[kind]) for name, kind in _columns(cls)])
 
 
 def _decimal_text(value: Any) -> str:
@@ -94,6 +106,9 @@ def _table(cls: type, rows: list[Any]) -> pa.Table:
     timestamps, and reads dates as text (it parses no date) cast to dates after. The table is
     the one ``pa.array`` made of the same values (a date, a UTC moment, a null each the same),
     so the Parquet bytes are unchanged (``tests/record/test_truth_files.py``)."""
+    import pyarrow as pa
+    import pyarrow.json as pa_json
+
     schema = _schema(cls)
     if not rows:
         return pa.Table.from_batches([], schema)
@@ -133,6 +148,8 @@ def _rows(cls: type, table: pa.Table) -> list[Any]:
 
 def write_truth(truth: GroundTruth, folder: Path) -> None:
     """Write ``truth`` into ``folder`` (created if need be)."""
+    import pyarrow.parquet as pq
+
     folder.mkdir(parents=True, exist_ok=True)
     for name, (cls, field) in TABLES.items():
         held = getattr(truth, field)
@@ -164,6 +181,8 @@ def write_truth(truth: GroundTruth, folder: Path) -> None:
 
 def read_truth(folder: Path) -> GroundTruth:
     """The ground truth ``write_truth`` wrote into ``folder``."""
+    import pyarrow.parquet as pq
+
     truth = GroundTruth()
     events = json.loads((folder / EVENTS).read_text(encoding="utf-8"))
     for name, (cls, field) in TABLES.items():

@@ -27,7 +27,7 @@ def _by_pa_array(cls: type, rows: list[object]) -> pa.Table:
                 else getattr(r, name)
                 for r in rows
             ],
-            truth_files._ARROW[kind],
+            truth_files._arrow_types()[kind],
         )
         for name, kind in columns
     })  # fmt: skip
@@ -71,7 +71,7 @@ def test_truth_tables_are_the_tables_pa_array_makes_byte_for_byte(tmp_path: Path
     assert (tmp_path / "new" / "time.parquet").read_bytes() == time_ref.read_bytes()
     assert pq.read_table(tmp_path / "new" / "expenses.parquet").num_rows == 0
     assert pq.read_table(tmp_path / "new" / "expenses.parquet").schema == pa.schema(
-        [(n, truth_files._ARROW[k]) for n, k in truth_files._columns(ExpenseTruth)]
+        [(n, truth_files._arrow_types()[k]) for n, k in truth_files._columns(ExpenseTruth)]
     )
     back = truth_files.read_truth(tmp_path / "new")
     assert back.time["w1"].approved_at == datetime(2026, 2, 6, 7, 0, tzinfo=UTC)
