@@ -3,6 +3,7 @@ bytes are those of the same columns built value by value with ``pa.array``."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -87,3 +88,15 @@ def test_writing_truth_imports_no_pandas(tmp_path: Path) -> None:
         "assert 'pandas' not in sys.modules, 'pandas was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_events_are_written_as_json_dumps_with_indent_one_writes_them() -> None:
+    cases = [
+        {},
+        {"keys": {"time": ["w1", "w2"], "empty": []}, "nested": [[], {}, [1, None, "x"]]},
+        {"opportunities": {"C-1": "M\u00fcller \u4e2d"}},  # json escapes what orjson writes raw
+        {"disputes": [["INV-1", 2**70]]},  # beyond what orjson writes
+        {"control": "\x7f\n\t\x01"},
+    ]
+    for events in cases:
+        assert truth_files._events_json(events) == json.dumps(events, indent=1).encode()
