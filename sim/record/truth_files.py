@@ -117,9 +117,13 @@ def _table(cls: type, rows: list[Any]) -> pa.Table:
     as_read = schema
     for i in dates:
         as_read = as_read.set(i, pa.field(schema.field(i).name, pa.string()))
-    lines = b"\n".join([orjson.dumps(row, default=_decimal_text) for row in rows])
+    lines = io.BytesIO()  # row by row: each of orjson's answers holds a spare kilobyte or so
+    for row in rows:
+        lines.write(orjson.dumps(row, default=_decimal_text))
+        lines.write(b"\n")
+    lines.seek(0)
     table = pa_json.read_json(
-        io.BytesIO(lines),
+        lines,
         read_options=pa_json.ReadOptions(use_threads=False, block_size=_BLOCK),
         parse_options=pa_json.ParseOptions(
             explicit_schema=as_read, unexpected_field_behavior="error"
