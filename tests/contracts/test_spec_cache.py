@@ -4,6 +4,7 @@ cached document is the parsed one, type for type, and a changed spec is never re
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("Q2C_CACHE_DIR", str(tmp_path / "cache"))
     specs.load.cache_clear()
     yield tmp_path / "cache" / "specs"

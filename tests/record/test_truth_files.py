@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -91,7 +92,7 @@ def test_writing_truth_imports_no_pandas(tmp_path: Path) -> None:
 
 
 def test_events_are_written_as_json_dumps_with_indent_one_writes_them() -> None:
-    cases = [
+    cases: list[dict[str, Any]] = [
         {},
         {"keys": {"time": ["w1", "w2"], "empty": []}, "nested": [[], {}, [1, None, "x"]]},
         {"opportunities": {"C-1": "M\u00fcller \u4e2d"}},  # json escapes what orjson writes raw
