@@ -87,3 +87,29 @@ def test_contracts_diff_imports_nothing_heavy(tmp_path: Path, what: str) -> None
     assert code == (1 if what == "real" else 2)
     assert "contracts.diff" in modules
     assert _heavy(modules) == []
+
+
+def test_a_run_without_report_imports_no_report_stack(tmp_path: Path) -> None:
+    """`q2c run --no-report` simulates, judges and writes the folder: no matplotlib or report
+    builder, and no pandas (the truth tables are built without ``pa.array``, which imports it
+    on its first call: 0.25-0.3 s of every run)."""
+    code, modules = _imports(
+        "run", str(ROOT / "tests" / "scenarios" / "small.yaml"), "--seed", "1", "--no-report",
+        "--json", "--out", str(tmp_path / "run"),
+    )  # fmt: skip
+    assert code == 0
+    assert {"sim.runner", "sim.record.truth_files", "pyarrow.parquet"} <= modules
+    unwanted = ("matplotlib", "pandas", "reports", "schemathesis", "jinja2")
+    assert sorted(m for m in modules if m.split(".")[0] in unwanted) == []
+
+
+def test_the_simulator_alone_imports_no_arrow() -> None:
+    """A swarm's worker runs seeds and writes no folder: importing the runner leaves pyarrow
+    and numpy (0.2 s) to the first run folder written."""
+    code = (
+        "import sys, sim.runner, sim.swarm\n"
+        "print(sorted(m for m in ('pyarrow', 'numpy', 'pandas') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)  # fmt: skip
+    assert done.stdout.strip() == "[]"
