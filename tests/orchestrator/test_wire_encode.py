@@ -77,3 +77,41 @@ def test_an_answer_not_read_is_not_decoded_but_an_error_still_is() -> None:
     with pytest.raises(VendorError) as refused:
         _run(call(_OneAnswer(400, b'{"error":{"code":"x"}}'), "tax", "t", "POST", "/x", read=False))  # type: ignore[arg-type]
     assert refused.value.problem == {"error": {"code": "x"}}
+
+
+_SIMPLEJSON = simplejson.JSONDecoder(parse_float=Decimal)
+
+
+def _typed(value: Any) -> Any:
+    """``value`` with every leaf's type beside it: 1 == 1.0 == Decimal(1), but not here."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    if isinstance(value, Decimal):
+        return ("Decimal", value.as_tuple())
+    return (type(value).__name__, value)
+
+
+@given(_BODY, st.sampled_from(["", " ", "\n", "\t "]))
+def test_decode_reads_what_simplejson_reads(body: Any, space: str) -> None:
+    """Whichever parser reads an answer, the values and their types are simplejson's with
+    ``Decimal`` numbers (orjson reads only answers without fractions or long numbers)."""
+    compact = encode(body)
+    spaced = simplejson.dumps(body, use_decimal=True, indent=space or None).encode()
+    for content in (compact, spaced, space.encode() + compact + space.encode()):
+        assert _typed(decode(content)) == _typed(_SIMPLEJSON.decode(content.decode()))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"big":18446744073709551616,"small":-9223372036854775809}',  # orjson: floats
+        b'\xef\xbb\xbf{"a":1}',  # a BOM: orjson refuses, simplejson reads
+        b'["\\ud800"]',  # a lone surrogate, likewise
+        b'{"n":[1,2.50],"e":1e5}',
+        b'{"note":"ratio:1.5","id":"1234567890123456789012"}',
+    ],
+)
+def test_decode_keeps_simplejsons_reading_where_orjson_differs(content: bytes) -> None:
+    assert _typed(decode(content)) == _typed(_SIMPLEJSON.decode(content))
