@@ -13,7 +13,6 @@ as before. Answers are still decoded by simplejson: orjson reads a number into a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -72,26 +71,9 @@ def encode(body: Any) -> bytes:
 # decoder keeps no state between documents)
 _DECODER = simplejson.JSONDecoder(parse_float=Decimal)
 
-# A number orjson would not read as simplejson does: one with a fraction or an exponent (a
-# float to orjson, a ``Decimal`` here) or of 19 digits or more (past 64 bits orjson makes it a
-# float). A number token follows "[", "," or ":" (or starts the document); the pattern also
-# matches such text inside a string, which only sends that answer the slow way.
-_NOT_FOR_ORJSON = re.compile(rb"(?:\A|[\[,:])[ \t\n\r]*-?[0-9]+[.eE]|[0-9]{19}")
-
 
 def decode(content: bytes) -> Any:
-    """The answer as simplejson reads it with ``Decimal`` numbers. An answer without a
-    fraction or a long number (Kantata's pages: minutes, cents, ids as strings) is read by
-    orjson, ~2.5x faster and, for such a document, the same values of the same types; any
-    other, or one orjson refuses (a BOM, a lone surrogate), by simplejson (issue 14)."""
-    if not content:
-        return None
-    if _NOT_FOR_ORJSON.search(content) is None:
-        try:
-            return orjson.loads(content)
-        except orjson.JSONDecodeError:
-            pass
-    return _DECODER.decode(content)  # type: ignore[arg-type]
+    return _DECODER.decode(content) if content else None  # type: ignore[arg-type]
 
 
 def call(
