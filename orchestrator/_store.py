@@ -76,6 +76,11 @@ class Store:
         self._writer_memo: Any = None  # the vocabulary as a pickler's memo (see ``learn``)
         self._reader: _Reader | None = None  # ... and as an unpickler's
         self._learned: dict[type, None] = {}  # the classes whose records use the vocabulary
+        # picklers against the vocabulary, made once (by "points at shared records"): setting
+        # a pickler's memo copies it, and that copy and a new pickler per record cost more
+        # than the pickling of a pending item itself (issue 14); fast mode never adds to the
+        # memo, so one pickler writes every record from the same vocabulary
+        self._picklers: dict[bool, tuple[io.BytesIO, pickle.Pickler]] = {}
         self.flushes = 0
 
     def learn(self, vocabulary: Iterable[Any]) -> None:
@@ -96,12 +101,14 @@ class Store:
         self._reader = _Reader(io.BytesIO(buffer.getvalue()), lambda key: self.resolve(key))
         self._reader.load()
         self._writer_memo = writer.memo
+        self._picklers.clear()
 
     def share(self, kind: type, key: Reference, resolve: Resolve) -> None:
         """Objects of ``kind`` inside other records are written as ``key(obj)`` and read back
         as ``resolve(key)``; a record that *is* one is written whole."""
         self._shared, self.resolve = kind, resolve
         self._dispatch = {kind: lambda obj: (_shared, (key(obj),))}
+        self._picklers.clear()
 
     @property
     def durable(self) -> bool:
@@ -131,7 +138,8 @@ class Store:
             self._pending.clear()
             with self._db:
                 self._db.execute("BEGIN")
-                self._db.executemany("DELETE FROM record WHERE space = ? AND key = ?", gone)
+                if gone:
+                    self._db.executemany("DELETE FROM record WHERE space = ? AND key = ?", gone)
                 self._db.executemany(
                     "INSERT OR REPLACE INTO record (space, key, value) VALUES (?, ?, ?)", rows
                 )
@@ -152,15 +160,35 @@ class Store:
             self._db.close()
 
     def _dump(self, value: Any) -> bytes:
+        pointing = self._shared is not None and type(value) is not self._shared
+        if self._writer_memo is not None and type(value) in self._learned:
+            return self._dump_worded(value, pointing)
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        if self._writer_memo is not None and type(value) in self._learned:
-            buffer.write(_WORDED)
-            pickler.memo = self._writer_memo  # a copy: the vocabulary, by place
-            pickler.fast = True  # memoize nothing more: the reader's memo stays the vocabulary
-        if self._shared is not None and type(value) is not self._shared:
+        if pointing:
             pickler.dispatch_table = self._dispatch
         pickler.dump(value)
+        return buffer.getvalue()
+
+    def _dump_worded(self, value: Any, pointing: bool) -> bytes:
+        made = self._picklers.get(pointing)
+        if made is None:
+            buffer = io.BytesIO()
+            pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+            pickler.memo = self._writer_memo  # a copy: the vocabulary, by place
+            pickler.fast = True  # memoize nothing more: the reader's memo stays the vocabulary
+            if pointing:
+                pickler.dispatch_table = self._dispatch
+            made = self._picklers[pointing] = (buffer, pickler)
+        buffer, pickler = made
+        buffer.seek(0)
+        buffer.truncate()
+        buffer.write(_WORDED)
+        try:
+            pickler.dump(value)
+        except BaseException:
+            del self._picklers[pointing]  # a pickle cut short: the next record starts afresh
+            raise
         return buffer.getvalue()
 
     def _load(self, blob: bytes) -> Any:

@@ -167,8 +167,14 @@ class Contract(_Model):
 
     def version_on(self, day: date) -> ContractVersion | None:
         """The version whose rate card is in force on ``day`` (latest effective date wins)."""
-        in_force = [v for v in self.versions if v.rate_card.effective_from <= day]
-        return max(in_force, key=lambda v: (v.rate_card.effective_from, v.number), default=None)
+        # one pass, no list or key function: asked twice per time entry (issue 14)
+        best: ContractVersion | None = None
+        best_key: tuple[date, int] | None = None
+        for version in self.versions:
+            effective = version.rate_card.effective_from
+            if effective <= day and (best_key is None or (effective, version.number) > best_key):
+                best, best_key = version, (effective, version.number)
+        return best
 
 
 class Resource(_Model):

@@ -29,9 +29,10 @@ class RoundingRule(StrEnum):
 
     @property
     def decimal_mode(self) -> str:
-        return {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}[
-            self.value
-        ]
+        return _DECIMAL_MODES[self.value]
+
+
+_DECIMAL_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
 
 
 def minor_unit(currency: str) -> int:
@@ -44,8 +45,17 @@ def minor_unit(currency: str) -> int:
 
 def round_amount(amount: Decimal, currency: str, rule: RoundingRule) -> Decimal:
     """Round ``amount`` to the minor unit of ``currency`` by ``rule``."""
-    quantum = Decimal(1).scaleb(-minor_unit(currency))
-    return amount.quantize(quantum, rounding=rule.decimal_mode)
+    how = _ROUNDING.get((currency, rule))
+    if how is None:  # once per currency and rule: every priced line rounds (issue 14)
+        how = _ROUNDING[(currency, rule)] = (
+            Decimal(1).scaleb(-minor_unit(currency)),
+            _DECIMAL_MODES[RoundingRule(rule).value],
+        )
+    return amount.quantize(how[0], rounding=how[1])
+
+
+# (currency, rule) -> (quantum, decimal mode): bounded by ISO 4217 times three rules
+_ROUNDING: dict[tuple[str, str], tuple[Decimal, str]] = {}
 
 
 def _known_currency(code: str) -> str:

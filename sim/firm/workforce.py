@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sim.record.truth import TimeTruth
@@ -114,14 +114,23 @@ def _workdays(world: World, people: list[Consultant]) -> Any:
     day = min(p.start for p in people)
     while day <= last:
         yield world.until(at(day, 17))
+        # the day's log is written in one instant, and logging time changes no workspace's
+        # status: each contract's workspace is looked up once a day (not per consultant, twice)
+        # and the clock read once (not per entry)
+        now = world.now()
+        workspaces: dict[str, str | None] = {}
         for person in people:
-            workspace = active_workspace(world, person.contract)
+            workspace = workspaces.get(person.contract, "")
+            if workspace == "":
+                workspace = workspaces[person.contract] = active_workspace(world, person.contract)
             if person.start <= day <= person.end and _works(world, person, day, rng):
-                _log_day(world, person, day, rng, corrections)
+                _log_day(world, person, day, rng, corrections, workspace, now)
+            if not person.held:
+                continue
             for held in [h for h in person.held if h[0] <= day]:
                 if workspace is not None:
                     person.held.remove(held)
-                    _log(world, person, workspace, world.truth.time[held[1]], held[2], late=True)
+                    _log(world, person, workspace, world.truth.time[held[1]], held[2], True, now)
         for due, entry_id, minutes in [c for c in corrections if c[0] <= day]:
             corrections.remove((due, entry_id, minutes))
             _correct(world, entry_id, minutes)
@@ -167,14 +176,21 @@ def work_id(psa_id: str, day: date, n: int) -> str:
 
 
 def _log_day(
-    world: World, person: Consultant, day: date, rng: Any, corrections: list[tuple[date, str, int]]
+    world: World,
+    person: Consultant,
+    day: date,
+    rng: Any,
+    corrections: list[tuple[date, str, int]],
+    workspace: str | None,
+    now: datetime,
 ) -> None:
+    """``person``'s work on ``day``, logged in ``workspace`` (the contract's, if active) at
+    ``now``."""
     b = world.scenario.behaviour
     quarters = rng.randint(b.quarter_hours_per_day.min, b.quarter_hours_per_day.max)
     pieces = min(rng.randint(b.entries_per_day.min, b.entries_per_day.max), quarters)
     cuts = sorted(rng.sample(range(1, quarters), pieces - 1)) if pieces > 1 else []
     bounds = [0, *cuts, quarters]
-    workspace = active_workspace(world, person.contract)
     for n, (a, z) in enumerate(itertools.pairwise(bounds)):
         work = TimeTruth(
             work_id=work_id(person.psa_id, day, n),
@@ -194,19 +210,25 @@ def _log_day(
             lag = rng.randint(b.late_entry_days.min, b.late_entry_days.max)
             person.held.append((day + timedelta(days=lag), work.work_id, task))
             continue
-        entry_id = _log(world, person, workspace, work, task, late=False)
+        entry_id = _log(world, person, workspace, work, task, False, now)
         if rng.random() < b.correction_rate:
             fixed = max(15, work.minutes + 15 * rng.choice((-2, -1, 1, 2)))
             corrections.append((day + timedelta(days=1), entry_id, fixed))
 
 
 def _log(
-    world: World, person: Consultant, workspace: str, work: TimeTruth, task: str, late: bool
+    world: World,
+    person: Consultant,
+    workspace: str,
+    work: TimeTruth,
+    task: str,
+    late: bool,
+    now: datetime,
 ) -> str:
     entry_id = world.psa.log_time(
         world.tenant, person.psa_id, workspace, work.work_date, work.minutes, task
     )
-    work.psa_id, work.logged_at, work.late = entry_id, world.now(), late
+    work.psa_id, work.logged_at, work.late = entry_id, now, late
     world.truth.time_by_psa_id[entry_id] = work
     person.unsubmitted.append(entry_id)
     return entry_id

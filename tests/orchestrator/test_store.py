@@ -3,10 +3,13 @@ at it as its key; on load they point at the one loaded engagement again."""
 
 from __future__ import annotations
 
+import pickle
 import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from orchestrator._store import DurableMap, Store
 
@@ -82,3 +85,23 @@ def test_a_record_outside_the_vocabulary_keeps_its_own_memo(tmp_path: Path) -> N
     assert blob.count(b"unitPrice") == 1  # memoized: written once
     assert store._load(blob) == outgoing and store._load(store._dump(item)) == item
     assert store._load(store._dump(date(2026, 1, 2))) == date(2026, 1, 2)
+
+
+def test_records_pickled_one_after_another_stand_alone(tmp_path: Path) -> None:
+    """The store writes every vocabulary record with the same pickler: each record's bytes
+    are its own (none carries the previous record's tail), each reads back alone, and a
+    record that cannot be pickled leaves the next one whole."""
+    store = Store(str(tmp_path / "core.db"))
+    store.learn([Shared, Pointing, date])
+    shared = DurableMap(store, "shared")
+    store.share(Shared, lambda s: s.id, lambda key: shared[key])
+    one = shared["c1"] = Shared("c1", ["rate v1"])
+    long = store._dump(Pointing("long name " * 20, one, [one] * 5))
+    short = store._dump(Pointing("p", one, []))
+    assert len(short) < len(long) and store._dump(Pointing("p", one, [])) == short
+    assert store._load(short) == Pointing("p", one, [])
+    unpicklable = Pointing("q", one, [lambda: None])  # type: ignore[list-item]
+    with pytest.raises((pickle.PicklingError, AttributeError)):
+        store._dump(unpicklable)
+    assert store._dump(Pointing("p", one, [])) == short
+    assert store._load(long) == Pointing("long name " * 20, one, [one] * 5)
