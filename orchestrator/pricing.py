@@ -178,8 +178,7 @@ class TimePrice:
 
     def __getstate__(self) -> tuple[None, dict[str, Any]]:
         """What a restarted core needs: the entry and who worked it, not a line in hand."""
-        return None, {"country": self.country, "day": self.day, "entry_id": self.entry_id,
-                      "minutes": self.minutes, "name": self.name, "role": self.role}  # fmt: skip
+        return None, {slot: getattr(self, slot) for slot in _PRICED_BY}
 
     def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
         """Unpickled (a restarted core's ledger): who worked it interned again."""
