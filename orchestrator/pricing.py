@@ -40,19 +40,8 @@ def source_id(kind: str, psa_id: str) -> str:
 
 
 def price_time(entry: TimeEntry, resource: Resource, contract: Contract) -> InvoiceLine:
-    global _last_priced
-    worked = (entry.id, entry.work_date, entry.minutes, resource.name, resource.role,
-              resource.country)  # fmt: skip
-    line = _price_hours(*worked, contract)
-    _last_priced = (worked, contract, line)
-    return line
-
-
-# The last time entry ``price_time`` priced: the core prices an entry when it collects it (to
-# raise "unpriced" at once) and makes its ``TimePrice`` right after, which takes the line over
-# for the invoice, so an entry billed on the contract it was collected on is priced once, not
-# twice (issue 14: pricing was a tenth of the core's own time). One entry, never a history.
-_last_priced: tuple[tuple[Any, ...], Contract, InvoiceLine] | None = None
+    return _price_hours(entry.id, entry.work_date, entry.minutes, resource.name, resource.role,
+                        resource.country, contract)  # fmt: skip
 
 
 def _price_hours(
@@ -150,49 +139,23 @@ class TimePrice:
     objects with their dicts and field sets: ~2 KB an item, the core's largest retainer in
     issue 14's profile). ``TimePrice(entry, resource)`` still takes the models."""
 
-    __slots__ = ("_line", "_on", "country", "day", "entry_id", "minutes", "name", "role")
+    __slots__ = ("country", "day", "entry_id", "minutes", "name", "role")
 
     def __init__(self, entry: TimeEntry, resource: Resource) -> None:
-        global _last_priced
         self.entry_id = entry.id
         self.day = entry.work_date
         self.minutes = entry.minutes
         self.name = sys.intern(resource.name)
         self.role = sys.intern(resource.role)
         self.country = sys.intern(resource.country)
-        # the line ``price_time`` just made for this very entry, kept until the first call
-        # (the invoice) if that call prices on the same contract; then dropped
-        self._line: InvoiceLine | None = None
-        self._on: Contract | None = None
-        last = _last_priced
-        if last is not None and last[0] == (
-            entry.id,
-            entry.work_date,
-            entry.minutes,
-            resource.name,
-            resource.role,
-            resource.country,
-        ):
-            _last_priced = None
-            self._on, self._line = last[1], last[2]
-
-    def __getstate__(self) -> tuple[None, dict[str, Any]]:
-        """What a restarted core needs: the entry and who worked it, not a line in hand."""
-        return None, {slot: getattr(self, slot) for slot in _PRICED_BY}
 
     def __setstate__(self, state: tuple[None, dict[str, Any]]) -> None:
         """Unpickled (a restarted core's ledger): who worked it interned again."""
         for slot, value in state[1].items():
             shared = slot in ("name", "role", "country")
             object.__setattr__(self, slot, sys.intern(value) if shared else value)
-        self._line = self._on = None
 
     def __call__(self, contract: Contract) -> InvoiceLine:
-        line = self._line
-        if line is not None:
-            on, self._line, self._on = self._on, None, None
-            if on is contract:  # a line is a function of the entry and the contract
-                return line
         return _price_hours(self.entry_id, self.day, self.minutes, self.name, self.role,
                             self.country, contract)  # fmt: skip
 
@@ -208,10 +171,7 @@ class TimePrice:
         return f"TimePrice({self.entry_id!r}, {self.day}, {self.minutes}, {self.name!r})"
 
     def _fields(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in _PRICED_BY)
-
-
-_PRICED_BY = ("country", "day", "entry_id", "minutes", "name", "role")  # what a TimePrice is
+        return tuple(getattr(self, name) for name in self.__slots__)
 
 
 @dataclass(frozen=True, slots=True)

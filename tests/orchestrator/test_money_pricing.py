@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -11,7 +10,7 @@ from pydantic import ValidationError
 
 from orchestrator.model import Contract, ContractVersion, RateCardVersion, Resource, TimeEntry
 from orchestrator.money import Money, RoundingRule, minor_unit, round_amount
-from orchestrator.pricing import PricingError, TimePrice, price_time
+from orchestrator.pricing import PricingError, price_time
 
 D = Decimal
 
@@ -135,36 +134,3 @@ def test_price_time_divides_last(
     line = price_time(_entry(date(2026, 2, 2), minutes), who, contract)
     assert line.amount == D(expected)
     assert abs(line.quantity * line.unit_price - line.amount) < D("0.01")
-
-
-def test_a_collected_entry_is_priced_once_on_the_contract_it_was_collected_on() -> None:
-    """The line ``price_time`` made for an entry is the one its ``TimePrice`` bills on the
-    same contract, once; on another contract, a second time, or unpickled (a restarted
-    core), the entry is priced again, to the same amount where the terms are the same."""
-    who = Resource(id="u", name="Asha", role="engineer", country="IN")
-    contract, entry = _contract(), _entry(date(2026, 2, 2), 45)
-    collected = price_time(entry, who, contract)
-    price = TimePrice(entry, who)
-    assert price(contract) is collected
-    again = price(contract)
-    assert again is not collected and again == collected
-    other = TimePrice(_entry(date(2026, 2, 2), 60), who)  # not the entry last priced
-    assert other(contract).amount == D("48.50")
-    price_time(entry, who, contract)
-    moved = TimePrice(entry, who)
-    changed = contract.model_copy(update={"rounding": RoundingRule.DOWN})
-    assert moved(changed) is not collected and moved(changed).amount == D("36.37")
-    price_time(entry, who, contract)
-    restored = pickle.loads(pickle.dumps(TimePrice(entry, who)))
-    assert restored == price and restored(contract) == collected
-    assert restored(contract) is not collected
-
-
-def test_version_on_takes_the_latest_in_force_and_the_highest_number_on_a_tie() -> None:
-    base = _contract()
-    tie = base.versions[1].model_copy(update={"id": "rec/v3", "number": 3})
-    contract = base.model_copy(update={"versions": (base.versions[0], tie, base.versions[1])})
-    assert contract.version_on(date(2025, 12, 31)) is None
-    assert contract.version_on(date(2026, 3, 31)) is base.versions[0]
-    version = contract.version_on(date(2026, 4, 1))
-    assert version is not None and version.id == "rec/v3"
