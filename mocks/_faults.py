@@ -29,7 +29,7 @@ token counts under its remote address, so neither a changed ``X-Tenant`` header 
 the token dodges a quota. Without enforcement (the simulator) the ``X-Tenant`` header names
 the tenant the mock acts in, and the caller is that tenant, as it always was.
 
-A quota rule answers as the mirrored vendor does (``_signals``, and the app's ``refine`` for
+A quota rule answers as the mirrored vendor does (``quota_signals``, and the app's ``refine`` for
 the body and status): a bare 429 for Business Central, Stripe, Kantata, AvaTax and Ironclad
 (none documents a Retry-After or rate-limit header), ``Sforce-Limit-Info`` on every
 Salesforce answer and 403 ``REQUEST_LIMIT_EXCEEDED`` past its allocation. A rule with a
@@ -51,7 +51,7 @@ import builtins
 import math
 import random
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,6 +60,7 @@ from typing import Any
 import httpx
 
 from contracts.specs import SPEC_PATH
+from mocks._faults_call import Inbound
 from mocks._faults_drift import drifts, from_mock, to_mock
 from mocks._faults_rules import (
     QUOTA_PRESETS,
@@ -73,8 +74,9 @@ from mocks._faults_rules import (
     SchemaDriftRule,
     parse_rule,
     quota_rule,
+    quota_signals,
 )
-from mocks._http import Problem, VendorApp, to_response
+from mocks._http import LocalTransport, Problem, VendorApp, to_response
 
 __all__ = [
     "QUOTA_PRESETS",
@@ -165,6 +167,7 @@ class FaultyVendor:
         self._rules: dict[str, _State] = {}
         self._next_id = 1
         self._in_flight: Counter[str] = Counter()
+        self._local = LocalTransport(app)  # the mock's lean path, for ``inbound`` calls
 
     def _problem(
         self, status: int, title: str, detail: str, headers: dict[str, str]
@@ -231,7 +234,7 @@ class FaultyVendor:
                 return drawn / 1000
         return None
 
-    def caller(self, request: httpx.Request, peer: str | None = None) -> str:
+    def caller(self, request: httpx.Request | Inbound, peer: str | None = None) -> str:
         """Whose allowance a call spends (see the module docstring): the OAuth client of its
         bearer token when the mock enforces OAuth, else its remote address ``peer``; the
         ``X-Tenant`` header's tenant when the mock does not enforce OAuth."""
@@ -243,15 +246,30 @@ class FaultyVendor:
             return f"peer:{peer or 'unknown'}"
         return request.headers.get("x-tenant", "default")
 
-    def arrive(self, request: httpx.Request, peer: str | None = None) -> Arrival:
+    def inbound(
+        self,
+        host: str,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> Inbound:
+        """The simulator's call ``httpx.Request(method, f"http://{host}{path}", params=...,
+        headers=..., content=...)`` for ``arrive``, without building that request where no
+        rule needs it (``mocks._faults_call``)."""
+        return Inbound(self._local, host, method, path, params, headers, content)
+
+    def arrive(self, request: httpx.Request | Inbound, peer: str | None = None) -> Arrival:
         """Decide and (unless refused or rejected) let the mock handle the request. A call
         admitted under a concurrency cap holds its slot until ``depart``. ``peer`` is the
         remote address of a served call (the quota key of a call without a valid token)."""
+        call = request if isinstance(request, Inbound) else Inbound.of(request, self._local)
         now = self.clock()
         active = self._active(now)
-        if not active or request.url.path == self.app.prefix + SPEC_PATH:
-            return Arrival(self.app.handle(request))  # the sandbox's spec is not the vendor's
-        tenant = self.caller(request, peer)
+        if not active or call.path == self.app.prefix + SPEC_PATH:
+            return Arrival(call.handle())  # the sandbox's spec is not the vendor's
+        tenant: str | None = None  # worked out when a quota asks (headers cost a little)
         for state in active:
             rule = state.rule
             if isinstance(rule, OutageRule) and rule.start <= now < rule.end:
@@ -272,9 +290,11 @@ class FaultyVendor:
         queued_s = 0.0
         for state in active:
             if isinstance(state.rule, QuotaRule):
-                endpoint = request.method  # the route template only where a window needs it
+                if tenant is None:
+                    tenant = self.caller(call, peer)
+                endpoint = call.method  # the route template only where a window needs it
                 if any(w.per_endpoint for w in state.rule.windows):
-                    endpoint = self.app.template(request.method, request.url.path)
+                    endpoint = self.app.template(call.method, call.path)
                 verdict = self._over_quota(state, state.rule, tenant, endpoint, now)
                 if verdict.rejected is not None and verdict.queued_s:  # held while it waited
                     self._in_flight[tenant] += 1
@@ -299,21 +319,21 @@ class FaultyVendor:
                     return Arrival(failed, fault="error")
             elif isinstance(rule, SchemaDriftRule) and now >= rule.start:
                 drift = rule
-        drifted = drift is not None and drifts(request.url.path)
-        if drifted:
-            rewritten = to_mock(request)
+        drifted = drift is not None and drifts(call.path)
+        if drifted:  # the translation works on httpx objects
+            rewritten = to_mock(call.request())
             if isinstance(rewritten, Problem):
                 self.fired["schema_drift"] += 1
                 return Arrival(
                     to_response(self.app.refine(rewritten).reply()), fault="schema_drift"
                 )
-            request = rewritten
+            call = Inbound.of(rewritten, self._local)
         if held is not None:
             self._in_flight[held] += 1
-        response = self.app.handle(request)
+        response = call.handle()
         fault = None
         if drifted:
-            response = from_mock(response, request)
+            response = from_mock(response, call.request())
             self.fired["schema_drift"] += 1
             fault = "schema_drift"
         if limits:
@@ -323,7 +343,7 @@ class FaultyVendor:
             rule = state.rule
             if (
                 isinstance(rule, LostResponseRule)
-                and request.method in rule.methods
+                and call.method in rule.methods
                 and state.rng.random() < rule.rate
             ):
                 self.fired["lost_response"] += 1
@@ -341,7 +361,7 @@ class FaultyVendor:
     ) -> _Verdict:
         """A 429 if the call breaks a window or finds the vendor's processing slots and queue
         full; else count the call in, with the time it waits in the queue (past the slots)
-        and the usage headers the vendor sends on every answer (``_signals``). ``endpoint``:
+        and the usage headers the vendor sends on every answer (``quota_signals``). ``endpoint``:
         the call's method and path template, the key of a ``per_endpoint`` window."""
         t = now.timestamp()
         write = endpoint.split(" ", 1)[0] not in ("GET", "HEAD")
@@ -360,7 +380,7 @@ class FaultyVendor:
             others = _others(state, window)
             if len(calls) + others >= window.limit:
                 self.fired["quota"] += 1
-                headers = _signals(self.name, (window.limit, window.limit))
+                headers = quota_signals(self.name, (window.limit, window.limit))
                 detail = f"more than {window.limit} calls in {window.window_s:g} s"
                 return _Verdict(self._throttled(detail, headers), "quota")
             counted.append(calls)
@@ -373,7 +393,9 @@ class FaultyVendor:
             if busy >= room:
                 self.fired["concurrency"] += 1
                 detail = f"more than {room} concurrent calls"
-                return _Verdict(self._throttled(detail, _signals(self.name, usage)), "concurrency")
+                return _Verdict(
+                    self._throttled(detail, quota_signals(self.name, usage)), "concurrency"
+                )
             if busy >= rule.concurrency:  # processed once the calls ahead of it are done
                 self.fired["queued"] += 1
                 ahead = busy - rule.concurrency + 1
@@ -386,7 +408,7 @@ class FaultyVendor:
             detail = f"waited {timeout:g} s in the queue without a processing slot"
             gone = self._problem(503, "Service Unavailable", detail, {})
             return _Verdict(gone, "queue_timeout", queued_s=timeout)
-        return _Verdict(None, None, _signals(self.name, usage), queued_s)
+        return _Verdict(None, None, quota_signals(self.name, usage), queued_s)
 
     def _throttled(self, detail: str, headers: dict[str, str]) -> httpx.Response:
         return self._problem(429, "Too Many Requests", detail, headers)
@@ -469,19 +491,3 @@ def _others(state: _State, window: QuotaWindow) -> int:
         return 0
     mean = window.shared * window.limit
     return max(0, round(state.rng.gauss(mean, math.sqrt(mean))))
-
-
-def _signals(vendor: str, usage: tuple[int, int] | None) -> dict[str, str]:
-    """The throttling headers the mirrored vendor itself sends, on its 429 and on the answers
-    a quota admitted, and no others. Business Central (its API limits pages), Stripe
-    (docs.stripe.com/rate-limits), Kantata (developer.kantata.com, "Rate Limits"), AvaTax and
-    Ironclad document a bare 429 with no rate-limit or Retry-After header, so a client paces
-    on its own budget.
-    Salesforce reports the org's usage on every answer, ``Sforce-Limit-Info:
-    api-usage=n/m`` (REST API Developer Guide, "Limit Info Header"; consulted 2026-12-07).
-    Xero's ``X-MinLimit-Remaining``/``X-DayLimit-Remaining``/``X-AppMinLimit-Remaining``,
-    ``Retry-After`` and ``X-Rate-Limit-Problem`` belong to no mock here: the ``xero``
-    preset only lends its numbers to vendors that publish none."""
-    if vendor == "crm" and usage is not None:
-        return {"sforce-limit-info": f"api-usage={usage[0]}/{usage[1]}"}
-    return {}

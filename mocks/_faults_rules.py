@@ -25,6 +25,7 @@ __all__ = [
     "SchemaDriftRule",
     "parse_rule",
     "quota_rule",
+    "quota_signals",
 ]
 
 
@@ -173,3 +174,19 @@ def quota_rule(
         queue=base.queue if concurrency is None else None,
         queue_timeout_s=base.queue_timeout_s if concurrency is None else None,
     )
+
+
+def quota_signals(vendor: str, usage: tuple[int, int] | None) -> dict[str, str]:
+    """The throttling headers the mirrored vendor itself sends, on its 429 and on the answers
+    a quota admitted, and no others. Business Central (its API limits pages), Stripe
+    (docs.stripe.com/rate-limits), Kantata (developer.kantata.com, "Rate Limits"), AvaTax and
+    Ironclad document a bare 429 with no rate-limit or Retry-After header, so a client paces
+    on its own budget.
+    Salesforce reports the org's usage on every answer, ``Sforce-Limit-Info:
+    api-usage=n/m`` (REST API Developer Guide, "Limit Info Header"; consulted 2026-12-07).
+    Xero's ``X-MinLimit-Remaining``/``X-DayLimit-Remaining``/``X-AppMinLimit-Remaining``,
+    ``Retry-After`` and ``X-Rate-Limit-Problem`` belong to no mock here: the ``xero``
+    preset only lends its numbers to vendors that publish none."""
+    if vendor == "crm" and usage is not None:
+        return {"sforce-limit-info": f"api-usage={usage[0]}/{usage[1]}"}
+    return {}

@@ -217,12 +217,11 @@ class SimRuntime:
         latency = self._latency.get(vendor, 0.0) if drawn is None else drawn
         there = min(latency, TIMEOUT_S) / 2
         yield self.env.timeout(there)  # the request half
-        request = httpx.Request(
-            method, f"http://{vendor}.mock{path}", params=params, headers=headers, content=content
-        )
+        # the call without an httpx.Request where no rule needs one (mocks._faults_call)
+        call = layer.inbound(f"{vendor}.mock", method, path, params, headers, content)
         self.calls[vendor] += 1
         self._check_request(vendor, method, path, headers, content)
-        arrival = layer.arrive(request)
+        arrival = layer.arrive(call)
         # the vendor has handled the request here (unless refused): the crash-after-call point
         try:
             if arrival.fault in ("outage", "refused"):
@@ -232,7 +231,7 @@ class SimRuntime:
                 self.counts["refused"][vendor] += 1
                 self._trace.write("api", vendor=vendor, method=method, path=path, status=None,
                                   fault="refused")  # fmt: skip
-                raise httpx.ConnectError(f"{vendor}: connection refused", request=request)
+                raise httpx.ConnectError(f"{vendor}: connection refused", request=call.request())
             response.read()
             if self.crash_point is not None and arrival.fault in _HANDLED:
                 self._crash_after(vendor, method, path)  # the flow dies in the wait below
@@ -244,7 +243,9 @@ class SimRuntime:
                 self.counts["timeouts"][vendor] += 1
                 self._trace.write("api", vendor=vendor, method=method, path=path,
                                   status=response.status_code, fault="timeout")  # fmt: skip
-                raise httpx.ReadTimeout(f"{vendor}: no answer in {TIMEOUT_S:g} s", request=request)
+                raise httpx.ReadTimeout(
+                    f"{vendor}: no answer in {TIMEOUT_S:g} s", request=call.request()
+                )
             yield self.env.timeout(latency - there)  # the response half
         finally:
             layer.depart(arrival)
