@@ -43,9 +43,6 @@ _METHODS = ("get", "post", "put", "patch", "delete")
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}")
 _MAX_ERRORS = 5  # per checked slot: enough to act on, bounded for a garbage body
 _EXAMPLE_CHARS = 200
-# verdicts kept (``response_violations``) on answers up to 512 bytes, 256 KiB of them (with
-# their paths): the faulty firm-100 run checks 6,542 answers, ~1,500 of them seen before
-_KEPT_BODY, _KEPT_BYTES = 512, 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +188,6 @@ class ContractValidator:
                                               components, params))  # fmt: skip
             self._ops[vendor] = ops
         self._routes: dict[tuple[str, str, str], _Operation | None] = {}
-        self._verdicts: dict[tuple[str, str, str, int, str, bytes], list[Violation]] = {}
-        self._verdict_bytes = 0
 
     def operation(self, vendor: str, method: str, path: str) -> _Operation | None:
         """The spec operation ``path`` belongs to; paths of one shape (ids aside) share one
@@ -312,36 +307,6 @@ class ContractValidator:
     # -- answers -------------------------------------------------------------------------
 
     def response_violations(
-        self,
-        vendor: str,
-        method: str,
-        path: str,
-        status: int,
-        headers: Mapping[str, str],
-        content: bytes,
-    ) -> list[Violation]:
-        """What the answer breaks. Clients get the same small answers again and again (a poll
-        with nothing new, an empty page), and a verdict follows from the call, status, media
-        type and body alone: one kept on a small answer is the very verdict a new check would
-        reach (exact, not sampled), without decoding and validating it again."""
-        if len(content) > _KEPT_BODY or not isinstance(content, bytes):
-            return self._response_violations(vendor, method, path, status, headers, content)
-        key = (vendor, method, path, status, headers.get("content-type", ""), content)
-        found = self._verdicts.get(key)
-        if found is None:
-            found = self._response_violations(vendor, method, path, status, headers, content)
-            self._keep(key, found)
-        return list(found)
-
-    def _keep(self, key: tuple[str, str, str, int, str, bytes], found: list[Violation]) -> None:
-        self._verdicts[key] = found
-        self._verdict_bytes += len(key[2]) + len(key[5])
-        while self._verdict_bytes > _KEPT_BYTES and self._verdicts:  # the oldest go first
-            oldest = next(iter(self._verdicts))
-            if self._verdicts.pop(oldest, None) is not None:
-                self._verdict_bytes -= len(oldest[2]) + len(oldest[5])
-
-    def _response_violations(
         self,
         vendor: str,
         method: str,
