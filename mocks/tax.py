@@ -188,13 +188,19 @@ class TaxMock:
     def estimate(self, tenant: str, model: dict[str, Any]) -> dict[str, Any]:
         """A ``SalesOrder`` estimate (never stored) of ``model``, a CreateTransactionModel, in
         process: how the ERP's AvaTax connector asks for a document's tax
-        (``mocks._erp_tax``). Raises ``pydantic.ValidationError`` or ``AvaTaxError`` where an
+        (``mocks._erp_tax``), which writes each line's tax and reads nothing else. So the
+        answer is AvaTax's with ``$include=LinesOnly`` (CreateTransaction's ``$include``:
+        "LinesOnly (omit details - reduces API response size)", AvaTax REST v2 reference,
+        ../shared/vendor-specs/avatax.yaml, consulted 2026-12-07): lines without their detail
+        rows, and no ``summary`` (issue 14: the rows nobody read were a third of an
+        estimate's cost). Raises ``pydantic.ValidationError`` or ``AvaTaxError`` where an
         HTTP call would be refused. ``tenant`` is the AvaTax account; an estimate reads no
         stored document of it (its company gets an id on first use, as by HTTP)."""
         tx = CreateTransactionIn.model_validate({**model, "type": "SalesOrder"})
         if tx.code is None:
             raise _invalid("code", "the connector names the document it estimates")
-        return answer(self._calculate(tx, "", self._company_id(tenant, tx.companyCode)))
+        estimated = self._calculate(tx, "", self._company_id(tenant, tx.companyCode), summary=False)
+        return {**estimated, "lines": estimated["lines"].rows(details=False)}
 
     # -- HTTP -----------------------------------------------------------------------------
 
@@ -270,8 +276,11 @@ class TaxMock:
         found: int = company["id"]
         return found
 
-    def _calculate(self, tx: CreateTransactionIn, prefix: str, company_id: int) -> dict[str, Any]:
-        """The taxed document as an estimate (id 0, ``Temporary``); a 422 when untaxable."""
+    def _calculate(
+        self, tx: CreateTransactionIn, prefix: str, company_id: int, *, summary: bool = True
+    ) -> dict[str, Any]:
+        """The taxed document as an estimate (id 0, ``Temporary``); a 422 when untaxable.
+        ``summary`` False: without its ``summary`` rows (``$include=LinesOnly``)."""
         minor = MINOR_UNITS.get(tx.currencyCode)
         if minor is None:
             raise _invalid(prefix + "currencyCode", f"currency {tx.currencyCode} is not set up")
@@ -351,7 +360,7 @@ class TaxMock:
             "adjustmentDescription": None,
             "modifiedDate": iso(self.clock()),
             "lines": lines,
-            "summary": lines.summary(),
+            **({"summary": lines.summary()} if summary else {}),
             "messages": list(sourcing.messages),
         }
 
