@@ -288,10 +288,12 @@ class TaxMock:
         errors: list[dict[str, str]] = []
         codes: list[str] = []  # AvaTax's code for each of ``errors``
         numbers: list[str] = []
+        amounts: list[Decimal] = []
         seen: set[str] = set()  # membership only, never iterated
         for k, line in enumerate(tx.lines):
             number = line.number or str(k + 1)
-            if line.amount != line.amount.quantize(quantum):
+            amounts.append(line.amount.quantize(quantum))  # the amount taxed, if it is valid
+            if line.amount != amounts[-1]:
                 message = f"more decimals than {tx.currencyCode} has ({minor})"
                 errors.append({"field": f"{prefix}lines.{k}.amount", "message": message})
                 codes.append("GetTaxError")
@@ -325,8 +327,8 @@ class TaxMock:
         except RuleError as exc:
             raise _invalid(prefix + exc.field, exc.message, "GetTaxError") from None
         items = [
-            LineIn(n, line.amount.quantize(quantum), line.taxCode)
-            for n, line in zip(numbers, tx.lines, strict=True)
+            LineIn(n, amount, line.taxCode)
+            for n, amount, line in zip(numbers, amounts, tx.lines, strict=True)
         ]
         zero = Decimal(0).quantize(quantum)
         lines = TaxedLines.of(
@@ -334,7 +336,7 @@ class TaxMock:
             zero,
             numbers,
             [line.quantity for line in tx.lines],
-            ([i.amount for i in items], [i.tax_code for i in items],
+            (amounts, [line.taxCode for line in tx.lines],
              [line.description for line in tx.lines]),
             compute(self.rules, sourcing, items, quantum),
         )  # fmt: skip
