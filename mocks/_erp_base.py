@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mocks._erp_changes import ErpTables
 from mocks._erp_errors import refused
 from mocks._erp_etags import INTERNAL, etag, listed, tagged, touch
-from mocks._erp_lines import LineIn, document_totals, line_nets, line_records
+from mocks._erp_lines import LineIn, document_totals, line_records
 from mocks._erp_odata import (
     Query,
     bad_token,
@@ -146,12 +146,13 @@ class ErpBase:
         data: Any,
         lines_field: str,
         day: date,
+        nets: list[Decimal],
         **extra: Any,
     ) -> dict[str, Any]:
-        """A new draft sales document (invoice or credit memo) with its lines priced and taxed
-        as BC does (its AvaTax connector asked for the tax: ``mocks._erp_tax``), stored."""
+        """A new draft sales document (invoice or credit memo) with its lines priced (``nets``:
+        ``priced_lines``, which the caller has checked them with) and taxed as BC does (its
+        AvaTax connector asked for the tax: ``mocks._erp_tax``), stored."""
         lines: list[LineIn] = getattr(data, lines_field)
-        nets = line_nets(lines, data.currencyCode)
         n = self.tables.next_number(call.tenant, kind)
         number = f"{number_prefix}{n:06d}"
         taxes = line_taxes(

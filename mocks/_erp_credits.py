@@ -9,6 +9,7 @@ memo applied in full is ``Paid``, one that names no invoice stays ``Open`` (unap
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from pydantic import Field, field_validator
@@ -87,7 +88,8 @@ class CreditMemosMixin(ErpBase):
                     "currencyCode",
                     "must be the invoice's currency",
                 )
-        net = priced_lines(data.salesCreditMemoLines, data.currencyCode, "salesCreditMemoLines")
+        nets = priced_lines(data.salesCreditMemoLines, data.currencyCode, "salesCreditMemoLines")
+        net = sum(nets, Decimal(0))
         if net < 0:
             raise refused(
                 f"the credit memo totals {net} before tax; it must be 0 or more",
@@ -96,7 +98,7 @@ class CreditMemosMixin(ErpBase):
             )
         memo = self._new_document(
             call, "salesCreditMemos", "S-CR", company, customer, data, "salesCreditMemoLines",
-            data.creditMemoDate, invoiceId=invoice["id"] if invoice else None,
+            data.creditMemoDate, nets, invoiceId=invoice["id"] if invoice else None,
             invoiceNumber=invoice["number"] if invoice else None,
         )  # fmt: skip
         return tagged(201, memo)

@@ -18,15 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.currencies import MINOR_UNITS
 from mocks._erp_errors import refused
-from mocks._erp_line_columns import StoredLines
+from mocks._erp_line_columns import GIVEN, StoredLines
 from mocks._http import Problem
-from mocks._state import plain
 
 __all__ = [
     "ACCOUNTS",
     "LineIn",
     "document_totals",
-    "line_nets",
     "line_records",
     "priced_lines",
     "quantum",
@@ -55,6 +53,7 @@ READ_ONLY_LINE_FIELDS = (
     "netAmountIncludingTax",
     "totalTaxAmount",
 )
+_READ_ONLY = frozenset(READ_ONLY_LINE_FIELDS)
 
 
 class LineIn(BaseModel):
@@ -78,8 +77,8 @@ class LineIn(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _computed_fields_are_read_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for name in READ_ONLY_LINE_FIELDS:
+        if isinstance(data, dict) and not _READ_ONLY.isdisjoint(data):  # one set test a line
+            for name in READ_ONLY_LINE_FIELDS:  # the first named, in this order
                 if name in data:
                     raise ValueError(f"Control '{name}' is read-only")
         return data
@@ -118,20 +117,15 @@ def line_amount(line: LineIn, unit: Decimal) -> Decimal:
     return gross - line.discountAmount
 
 
-def line_nets(lines: list[LineIn], currency: str) -> list[Decimal]:
-    """Each line's amount excluding tax, as BC computes it (``line_amount``) in ``currency``."""
-    unit = quantum(currency)
-    return [line_amount(line, unit) for line in lines]
-
-
-def priced_lines(lines: list[LineIn], currency: str, field: str) -> Decimal:
-    """A document's net total as BC computes it, or a refusal (BC's 400) naming each line whose
-    figures BC cannot take (a discount above the line's value or finer than the currency,
-    figures beyond Decimal's range)."""
+def priced_lines(lines: list[LineIn], currency: str, field: str) -> list[Decimal]:
+    """Each line's amount excluding tax as BC computes it (``line_amount``) in ``currency``,
+    or a refusal (BC's 400) naming each line whose figures BC cannot take (a discount above
+    the line's value or finer than the currency, figures beyond Decimal's range). The
+    document stores these very amounts (``line_records``): each line is priced once."""
     unit = quantum(currency)
     minor = MINOR_UNITS[currency]
     errors = []
-    net = Decimal(0)
+    nets = []
     for k, line in enumerate(lines):
         try:
             amount = line_amount(line, unit)
@@ -146,10 +140,10 @@ def priced_lines(lines: list[LineIn], currency: str, field: str) -> Decimal:
                     "message": f"must have at most {minor} decimals and not exceed the line",
                 }
             )
-        net += amount
+        nets.append(amount)
     if errors:
         raise Problem(422, "Unprocessable Entity", "inconsistent line amounts", errors=errors)
-    return net
+    return nets
 
 
 def document_totals(nets: list[Decimal], taxes: list[Decimal]) -> dict[str, Decimal]:
@@ -167,5 +161,11 @@ def line_records(
 ) -> StoredLines:
     """The stored lines of a document, numbered 10000, 20000, ..., with the amounts BC
     computed (``nets``) and the tax its connector wrote (``taxes``): columns, made into
-    line records when read (``mocks._erp_line_columns``)."""
-    return StoredLines(document_id, [plain(line) for line in lines], nets, taxes)
+    line records when read (``mocks._erp_line_columns``), read from the models' fields."""
+    return StoredLines.of(document_id, lines, nets, taxes)
+
+
+# the columns are read from ``LineIn``'s fields by name: a field added to one must be added to
+# the other, or a line would lose it silently
+if tuple(LineIn.model_fields) != GIVEN:
+    raise ImportError(f"LineIn's fields {tuple(LineIn.model_fields)} are not the stored {GIVEN}")

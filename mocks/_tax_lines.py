@@ -65,19 +65,21 @@ class TaxedLines:
         return str(k + 1) if self.numbers is None else self.numbers[k]
 
     def line_taxes(self) -> list[Decimal]:
-        """Each line's tax: its levies' taxes, summed."""
-        zero = self.zero
-        return [sum((per_line[k] for per_line in self.taxes), zero) for k in range(len(self))]
+        """Each line's tax: its levies' taxes, summed (in levy order, from ``zero``: the very
+        sums ``sum(..., zero)`` makes), a levy at a time rather than a line at a time."""
+        total = [self.zero] * len(self)
+        for per_line in self.taxes:
+            total = [t + tax for t, tax in zip(total, per_line, strict=True)]
+        return total
 
-    def rows(self) -> list[dict[str, Any]]:
-        """AvaTax's line rows, each with its detail rows."""
+    def rows(self, *, details: bool = True) -> list[dict[str, Any]]:
+        """AvaTax's line rows, each with its detail rows (``details`` False: without them, as
+        AvaTax answers ``$include=LinesOnly``). A levy's own fields are the same on every line:
+        made once per document, each detail row adding the line's figures to them."""
         zero, levies, taxes = self.zero, self.levies, self.taxes
-        out: list[dict[str, Any]] = []
-        for k, (amount, c, tax) in enumerate(
-            zip(self.amounts, self.charged, self.line_taxes(), strict=True)
-        ):
-            taxable, exempt = (amount, zero) if c else (zero, amount)
-            details = [
+        untaxed = Decimal(0)  # the rate of a line a levy does not charge
+        heads = [
+            (
                 {
                     "country": levy.country,
                     "region": levy.region,
@@ -86,27 +88,42 @@ class TaxedLines:
                     "jurisCode": levy.juris_code,
                     "jurisName": levy.juris_name,
                     "taxName": levy.tax_name,
-                    "rate": levy.rate if c else Decimal(0),
-                    "tax": taxes[j][k],
-                    "taxableAmount": taxable,
-                    "nonTaxableAmount": exempt,
-                    "reportingTax": taxes[j][k],
-                }
-                for j, levy in enumerate(levies)
-            ]
-            out.append(
-                {
-                    "lineNumber": self.number(k),
-                    "quantity": self.quantities[k],
-                    "lineAmount": amount,
-                    "tax": tax,
-                    "taxableAmount": taxable,
-                    "exemptAmount": exempt,
-                    "taxCode": self.tax_codes[k],
-                    "description": self.descriptions[k],
-                    "details": details,
-                }
+                },
+                levy.rate,
+                per_line,
             )
+            for levy, per_line in zip(levies, taxes, strict=True)
+        ]
+        numbers = self.numbers
+        out: list[dict[str, Any]] = []
+        for k, (amount, c, tax, quantity, code, description) in enumerate(
+            zip(self.amounts, self.charged, self.line_taxes(), self.quantities, self.tax_codes,
+                self.descriptions, strict=True)
+        ):  # fmt: skip
+            taxable, exempt = (amount, zero) if c else (zero, amount)
+            row: dict[str, Any] = {
+                "lineNumber": str(k + 1) if numbers is None else numbers[k],
+                "quantity": quantity,
+                "lineAmount": amount,
+                "tax": tax,
+                "taxableAmount": taxable,
+                "exemptAmount": exempt,
+                "taxCode": code,
+                "description": description,
+            }
+            if details:
+                row["details"] = [
+                    {
+                        **head,
+                        "rate": rate if c else untaxed,
+                        "tax": per_line[k],
+                        "taxableAmount": taxable,
+                        "nonTaxableAmount": exempt,
+                        "reportingTax": per_line[k],
+                    }
+                    for head, rate, per_line in heads
+                ]
+            out.append(row)
         return out
 
     def summary(self) -> list[dict[str, Any]]:

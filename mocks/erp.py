@@ -222,10 +222,10 @@ class ErpMock(CashMixin, CreditMemosMixin):
             raise refused(
                 "customer belongs to another company", "customerId", "not in this company"
             )
-        priced_lines(data.salesInvoiceLines, data.currencyCode, "salesInvoiceLines")
+        nets = priced_lines(data.salesInvoiceLines, data.currencyCode, "salesInvoiceLines")
         invoice = self._new_document(
             call, "salesInvoices", "S-INV", company, customer, data, "salesInvoiceLines",
-            data.invoiceDate, paidAmount=Decimal(0), creditedAmount=Decimal(0),
+            data.invoiceDate, nets, paidAmount=Decimal(0), creditedAmount=Decimal(0),
             remainingAmount=None,
         )  # fmt: skip
         return tagged(201, invoice)

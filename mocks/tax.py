@@ -188,13 +188,19 @@ class TaxMock:
     def estimate(self, tenant: str, model: dict[str, Any]) -> dict[str, Any]:
         """A ``SalesOrder`` estimate (never stored) of ``model``, a CreateTransactionModel, in
         process: how the ERP's AvaTax connector asks for a document's tax
-        (``mocks._erp_tax``). Raises ``pydantic.ValidationError`` or ``AvaTaxError`` where an
+        (``mocks._erp_tax``), which writes each line's tax and reads nothing else. So the
+        answer is AvaTax's with ``$include=LinesOnly`` (CreateTransaction's ``$include``:
+        "LinesOnly (omit details - reduces API response size)", AvaTax REST v2 reference,
+        ../shared/vendor-specs/avatax.yaml, consulted 2026-12-07): lines without their detail
+        rows, and no ``summary`` (issue 14: the rows nobody read were a third of an
+        estimate's cost). Raises ``pydantic.ValidationError`` or ``AvaTaxError`` where an
         HTTP call would be refused. ``tenant`` is the AvaTax account; an estimate reads no
         stored document of it (its company gets an id on first use, as by HTTP)."""
         tx = CreateTransactionIn.model_validate({**model, "type": "SalesOrder"})
         if tx.code is None:
             raise _invalid("code", "the connector names the document it estimates")
-        return answer(self._calculate(tx, "", self._company_id(tenant, tx.companyCode)))
+        estimated = self._calculate(tx, "", self._company_id(tenant, tx.companyCode), summary=False)
+        return {**estimated, "lines": estimated["lines"].rows(details=False)}
 
     # -- HTTP -----------------------------------------------------------------------------
 
@@ -270,8 +276,11 @@ class TaxMock:
         found: int = company["id"]
         return found
 
-    def _calculate(self, tx: CreateTransactionIn, prefix: str, company_id: int) -> dict[str, Any]:
-        """The taxed document as an estimate (id 0, ``Temporary``); a 422 when untaxable."""
+    def _calculate(
+        self, tx: CreateTransactionIn, prefix: str, company_id: int, *, summary: bool = True
+    ) -> dict[str, Any]:
+        """The taxed document as an estimate (id 0, ``Temporary``); a 422 when untaxable.
+        ``summary`` False: without its ``summary`` rows (``$include=LinesOnly``)."""
         minor = MINOR_UNITS.get(tx.currencyCode)
         if minor is None:
             raise _invalid(prefix + "currencyCode", f"currency {tx.currencyCode} is not set up")
@@ -279,10 +288,12 @@ class TaxMock:
         errors: list[dict[str, str]] = []
         codes: list[str] = []  # AvaTax's code for each of ``errors``
         numbers: list[str] = []
+        amounts: list[Decimal] = []
         seen: set[str] = set()  # membership only, never iterated
         for k, line in enumerate(tx.lines):
             number = line.number or str(k + 1)
-            if line.amount != line.amount.quantize(quantum):
+            amounts.append(line.amount.quantize(quantum))  # the amount taxed, if it is valid
+            if line.amount != amounts[-1]:
                 message = f"more decimals than {tx.currencyCode} has ({minor})"
                 errors.append({"field": f"{prefix}lines.{k}.amount", "message": message})
                 codes.append("GetTaxError")
@@ -316,8 +327,8 @@ class TaxMock:
         except RuleError as exc:
             raise _invalid(prefix + exc.field, exc.message, "GetTaxError") from None
         items = [
-            LineIn(n, line.amount.quantize(quantum), line.taxCode)
-            for n, line in zip(numbers, tx.lines, strict=True)
+            LineIn(n, amount, line.taxCode)
+            for n, amount, line in zip(numbers, amounts, tx.lines, strict=True)
         ]
         zero = Decimal(0).quantize(quantum)
         lines = TaxedLines.of(
@@ -325,7 +336,7 @@ class TaxMock:
             zero,
             numbers,
             [line.quantity for line in tx.lines],
-            ([i.amount for i in items], [i.tax_code for i in items],
+            (amounts, [line.taxCode for line in tx.lines],
              [line.description for line in tx.lines]),
             compute(self.rules, sourcing, items, quantum),
         )  # fmt: skip
@@ -351,7 +362,7 @@ class TaxMock:
             "adjustmentDescription": None,
             "modifiedDate": iso(self.clock()),
             "lines": lines,
-            "summary": lines.summary(),
+            **({"summary": lines.summary()} if summary else {}),
             "messages": list(sourcing.messages),
         }
 

@@ -104,6 +104,9 @@ class _BilledItems(DurableMap):
         return [item for item in bucket.values() if item.engagement is engagement]
 
 
+_QUEUED_KINDS = frozenset({"reissue", "adjustment"})  # the kinds ``queued`` is asked for
+
+
 class _PendingItems(DurableMap):
     """Pending items, with the queued ``<kind>:<source>@<version>`` ones (reissues,
     adjustments) indexed by kind and source key, each group in the map's own order."""
@@ -116,10 +119,13 @@ class _PendingItems(DurableMap):
 
     @staticmethod
     def _group(key: Any) -> tuple[str, str] | None:
-        if not isinstance(key, str) or ":" not in key:
+        """A queued item's (kind, source key); None for any other key, such as a PSA item's
+        ``psa:time_entry:<id>`` (indexed, each would be a group of one: a dict per pending
+        item that nobody asks for)."""
+        if not isinstance(key, str):
             return None
         kind, _, rest = key.partition(":")
-        return kind, rest.split("@", 1)[0]
+        return (kind, rest.split("@", 1)[0]) if kind in _QUEUED_KINDS else None
 
     def _index(self, key: str, item: Item) -> None:
         group = self._group(key)
@@ -140,7 +146,8 @@ class _PendingItems(DurableMap):
             del self._queued[group]
 
     def queued(self, kind: str, source: str) -> list[Item]:
-        """The pending ``kind`` items queued for ``source``, in the map's own order."""
+        """The pending ``kind`` items (a reissue or an adjustment) queued for ``source``, in
+        the map's own order."""
         return list(self._queued.get((kind, source), {}).values())
 
 

@@ -8,6 +8,7 @@ import hashlib
 import pickle
 import uuid
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -76,3 +77,21 @@ def test_a_line_with_properties_the_columns_do_not_know_is_refused() -> None:
     given = {**_given("x", "1", "1"), "extra": 1}
     with pytest.raises(ValueError, match="unexpected line properties"):
         StoredLines(DOC, [given], [Decimal(1)], [Decimal(0)])
+
+
+def test_lines_read_from_the_models_are_the_lines_of_their_properties() -> None:
+    """The ERP stores a document's lines straight from its models' attributes (``LineIn``'s,
+    one per property): the records are those of the same properties given as dicts, with
+    equal figures kept once (``1.0`` and ``1.00`` are equal but not the same text, so not
+    one value)."""
+    given = [
+        {**_given("[a@c/v1] x", "1.0", "100.00"), "taxCode": "NT"},
+        {**_given("[b@c/v1] y", "1.00", "100.00"), "discountAmount": Decimal("0.01")},
+    ]
+    nets, taxes = [Decimal("100.00"), Decimal("99.99")], [Decimal(0), Decimal("19.00")]
+    stored = StoredLines.of(DOC, [SimpleNamespace(**g) for g in given], nets, taxes)
+    assert list(stored) == list(StoredLines(DOC, given, nets, taxes)) and len(stored) == 2
+    a, b = stored
+    assert [str(a["quantity"]), str(b["quantity"])] == ["1.0", "1.00"]
+    assert a["unitPrice"] is b["unitPrice"] and a["taxCode"] == "NT" and b["taxCode"] is None
+    assert b["amountIncludingTax"] == Decimal("118.99")

@@ -9,7 +9,7 @@ from tests.support.contracts import Contract
 from tests.support.contracts import avatax_error as _problem
 from tests.support.contracts import avatax_fields as _fields
 from tests.support.mock_worlds import clock
-from tests.support.tax import CO, CREATE, D, World, _doc, _ok
+from tests.support.tax import CO, CREATE, D, World, _addr, _doc, _ok
 
 # -- routes and conformance -----------------------------------------------------------------
 
@@ -242,3 +242,26 @@ def test_a_document_without_a_code_gets_a_guid_it_is_found_by() -> None:
     assert _ok(w.get(first["code"]))["totalTax"] == D("19.00")
     assert w.create(_doc("50.00", code=None))["code"] != first["code"]
     assert World().create(_doc("100.00", code=None))["code"] == first["code"]
+
+
+def test_the_connectors_estimate_is_the_answer_with_its_lines_only() -> None:
+    """The ERP's AvaTax connector estimates in process and reads each line's tax only: it gets
+    AvaTax's answer as ``$include=LinesOnly`` gives it, the lines without their detail rows and
+    no summary, every other figure as the HTTP answer to the same request (two levies here:
+    CGST and SGST, so each line's tax is summed across them)."""
+    w = World()
+    body = _doc("100.01", "33.33", "0.05", seller=_addr("IN", "KA"), buyer=_addr("IN", "KA"),
+                type="SalesOrder", currencyCode="INR")  # fmt: skip
+    full = w.create(body)
+    estimate = w.mock.estimate("default", body)
+    assert [len(line["details"]) for line in full["lines"]] == [2, 2, 2]
+    assert [line["tax"] for line in full["lines"]] == [
+        sum((d["tax"] for d in line["details"]), D(0)) for line in full["lines"]
+    ]
+    assert estimate["lines"] == [
+        {k: v for k, v in line.items() if k != "details"} for line in full["lines"]
+    ]
+    assert "summary" in full and "summary" not in estimate
+    assert {k: v for k, v in estimate.items() if k != "lines"} == {
+        k: v for k, v in full.items() if k not in ("lines", "summary")
+    }
