@@ -31,6 +31,7 @@ vendors:
   tax:
     outages: [{start: 2026-04-01T00:00:00, end: 2026-04-15T00:00:00}]
 """
+SEED = 1
 KINDS = ("concurrency", "error", "latency_tail", "lost_response", "outage", "quota", "refused",
          "schema_drift")  # fmt: skip
 
@@ -42,7 +43,11 @@ def faulty(small: Scenario) -> Scenario:
 
 @pytest.fixture(scope="module")
 def faulty_run(faulty: Scenario) -> RunResult:
-    return run(faulty, seed=3)
+    # The PSA's concurrency cap of 1 bites only when two PSA calls overlap. Since the core
+    # reads approved entries ahead in its feed poll (one flow), few runs of the small firm
+    # overlap at all (seeds 1-5: only seed 1, once). Seed 1 is kept for that; the 30-seed
+    # swarms (make swarm) check that each kind fires across seeds of the library scenarios.
+    return run(faulty, seed=SEED)
 
 
 def test_every_fault_kind_fires_and_is_counted(faulty_run: RunResult) -> None:
@@ -68,7 +73,7 @@ def test_every_fault_kind_fires_and_is_counted(faulty_run: RunResult) -> None:
 
 def test_same_seed_same_trace_with_faults_on(faulty: Scenario, faulty_run: RunResult) -> None:
     """Faults draw from the run's seed only: a second run is byte-identical."""
-    again = run(faulty, seed=3)
+    again = run(faulty, seed=SEED)
     assert again.metrics["trace_sha256"] == faulty_run.metrics["trace_sha256"]
     assert again.metrics == faulty_run.metrics
 
