@@ -304,15 +304,16 @@ def _replication_moment(call: Call, name: str) -> datetime:
             f"MISSING_ARGUMENT: {name} is required",
             errors=[{"field": name, "message": "MISSING_ARGUMENT"}],
         )
-    try:
+    try:  # a moment at the calendar's edge may have no UTC form (0001-01-01T00:00+01:00)
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise Problem(
             400,
             "Bad Request",
             f"INVALID_REPLICATION_DATE: {name} must be an ISO 8601 date-time, got {raw!r}",
             errors=[{"field": name, "message": "INVALID_REPLICATION_DATE"}],
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+    return moment.replace(second=0, microsecond=0)

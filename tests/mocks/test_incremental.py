@@ -77,6 +77,11 @@ def test_salesforce_get_updated_lists_ids_changed_in_the_window() -> None:
         ({"start": "2025-11-01T00:00:00Z", "end": "2026-01-05T09:00:00Z"},
          "INVALID_REPLICATION_DATE"),
         ({"start": "yesterday", "end": "2026-01-05T09:00:00Z"}, "INVALID_REPLICATION_DATE"),
+        # no UTC form (found by Schemathesis: a 500 before)
+        ({"start": "0001-01-01T00:00:00+01:00", "end": "2026-01-05T09:00:00Z"},
+         "INVALID_REPLICATION_DATE"),
+        ({"start": "2026-01-05T09:00:00Z", "end": "9999-12-31T23:59:00-01:00"},
+         "INVALID_REPLICATION_DATE"),
     ],
 )  # fmt: skip
 def test_salesforce_get_updated_refuses_what_salesforce_refuses(
