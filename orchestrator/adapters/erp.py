@@ -18,13 +18,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from orchestrator._wire import ContractViolation, VendorError, call
 from orchestrator.adapters._erp_cash import settle
+from orchestrator.adapters._erp_line_body import description, line_body
 from orchestrator.adapters.crm import Deal
-from orchestrator.adapters.tax import NON_TAXABLE  # a tax group code in BC too
 from orchestrator.model import Contract, Customer, Invoice, InvoiceLine, LegalEntity
 from orchestrator.runtime import Flow, Runtime
 
@@ -262,7 +262,7 @@ class ErpAdapter:
             "customerPurchaseOrderReference": reference,
             "externalDocumentNumber": invoice.purchase_order,
             **({"dueDate": invoice.due_date.isoformat()} if invoice.due_date else {}),
-            "salesInvoiceLines": [_line(line) for line in invoice.lines],
+            "salesInvoiceLines": [line_body(line) for line in invoice.lines],
         }
         created = yield from self._create_once(
             f"/companies({company_id})/salesInvoices",
@@ -355,7 +355,7 @@ class ErpAdapter:
                 "creditMemoDate": day.isoformat(),
                 "currencyCode": entity.currency,
                 "externalDocumentNumber": number,
-                "salesCreditMemoLines": [_line(line) for line in lines],
+                "salesCreditMemoLines": [line_body(line) for line in lines],
             },
             "externalDocumentNumber",
             number,
@@ -392,12 +392,12 @@ class ErpAdapter:
         for n, (got, sent) in enumerate(zip(lines, invoice.lines, strict=False)):
             # BC's amount must be the contract's, and the tax BC's AvaTax connector wrote the
             # one the core assessed and records with the tax engine; the description is the
-            # one ``_line`` sent (made again alone: the rest of the line body is not compared)
+            # one ``line_body`` sent (made again alone: the rest of the line body is not compared)
             if not isinstance(got, dict):
                 problems.append(f"line {n}: description is not what was sent")
                 continue
             for name, want in (
-                ("description", _description(sent)),
+                ("description", description(sent)),
                 ("amountExcludingTax", sent.amount),
                 ("totalTaxAmount", sent.tax),
             ):
@@ -439,71 +439,3 @@ def invoice_reference(invoice: Invoice) -> str:
     digest = invoice.idempotency_key[-12:]
     room = max(YOUR_REFERENCE_LENGTH - len(invoice.period) - len(digest) - 2, 0)
     return f"{invoice.period} {invoice.contract_id[:room]} {digest}"
-
-
-# The firm's revenue accounts in every company's chart (set up with the company, as its
-# ``CASH`` journal is): what each kind of line is income of.
-REVENUE_ACCOUNTS = {"charge": "40100", "adjustment": "40100", "credit": "40300"}
-EXPENSE_ACCOUNT = "40200"
-DESCRIPTION_LENGTH = 100  # BC: Sales Line "Description" is Text[100]
-# How a line names what it bills, at the head of its description (BC has no field for it; see
-# ``trace``): "[<role tag><source item>@<contract version>] <text>".
-ROLE_TAGS = {"charge": "", "adjustment": "ADJ ", "credit": "CR "}
-
-
-def trace(line: InvoiceLine) -> str:
-    """The line's audit trail as its description begins: the one source item it bills and the
-    contract version it was priced from (with ``ADJ``/``CR`` for adjustments and service
-    credits). BC API v2.0 has no field for either and its standard pages take no extension
-    fields, so the reference goes where an invoice reader sees it, like a timesheet number."""
-    if len(line.source_ids) != 1:
-        raise ValueError(f"a BC line bills one item, not {len(line.source_ids)}")
-    return f"[{ROLE_TAGS[line.kind]}{line.source_ids[0]}@{line.contract_version_id}]"
-
-
-def bc_amount(quantity: Decimal, unit_price: Decimal, like: Decimal) -> Decimal:
-    """What BC makes of ``quantity x unitPrice``: rounded to the currency's precision
-    (``like``'s exponent), halves away from zero."""
-    return (quantity * unit_price).quantize(like, rounding=ROUND_HALF_UP)
-
-
-def _description(line: InvoiceLine) -> str:
-    """The line's description in BC: its audit trail (``trace``), then its own text, cut to
-    BC's length; a trail that leaves no room for the text is refused."""
-    head = trace(line)
-    if len(head) >= DESCRIPTION_LENGTH:
-        raise ValueError(f"line reference {head!r} does not fit BC's description")
-    return f"{head} {line.description}"[:DESCRIPTION_LENGTH]
-
-
-def _line(line: InvoiceLine) -> dict[str, Any]:
-    """An invoice or credit memo line as BC v2.0 takes it: a G/L account line whose amount BC
-    computes as ``quantity x unitPrice`` rounded half away from zero, less ``discountAmount``,
-    and whose tax BC's AvaTax connector computes (``taxCode`` ``NT``: none).
-    A contract that rounds otherwise (half even, down) bills a cent less than BC's rounding
-    on some lines: that cent goes in as a line discount, so BC's amount is the contract's and
-    the line still shows hours and rate. Where no discount can say it (a negative line, hours
-    with more decimals than BC keeps), the line bills quantity 1 at the amount."""
-    description = _description(line)
-    quantity, price, discount = line.quantity.normalize(), line.unit_price, Decimal(0)
-    if quantity > 0 and quantity == round(quantity, 5):
-        discount = bc_amount(quantity, price, line.amount) - line.amount
-    if not (quantity > 0 and quantity == round(quantity, 5)) or discount < 0:
-        quantity, price, discount = Decimal(1), line.amount, Decimal(0)
-    account = (
-        EXPENSE_ACCOUNT
-        if line.source_ids[0].startswith("psa:expense:")
-        else REVENUE_ACCOUNTS[line.kind]
-    )
-    body: dict[str, Any] = {
-        "lineType": "Account",
-        "lineObjectNumber": account,
-        "description": description,
-        "quantity": quantity,
-        "unitPrice": price,
-    }
-    if line.tax_code == NON_TAXABLE:  # BC's AvaTax connector then taxes nothing on the line
-        body["taxCode"] = NON_TAXABLE
-    if discount:
-        body["discountAmount"] = discount
-    return body

@@ -13,13 +13,12 @@ import pytest
 
 from orchestrator._resilience import ResilientRuntime
 from orchestrator._wire import VendorError
+from orchestrator.adapters._erp_line_body import line_body, trace
 from orchestrator.adapters.erp import (
     ErpAdapter,
-    _line,
     business_key,
     error_code,
     is_stale,
-    trace,
 )
 from orchestrator.adapters.tax import NON_TAXABLE
 from orchestrator.model import InvoiceLine
@@ -241,24 +240,27 @@ def _priced(quantity: str, price: str, amount: str, **extra: object) -> InvoiceL
 def test_a_line_is_sent_as_bc_takes_it_and_bc_gets_the_contracts_amount() -> None:
     """Quantity and rate as priced; where the contract rounds below BC (half even, down), the
     cent goes in as a line discount; the tax is BC's to compute (no amount, no tax sent)."""
-    line = _line(_priced("0.25", "48.50", "12.12"))  # 12.125: half even 12.12, BC 12.13
+    line = line_body(_priced("0.25", "48.50", "12.12"))  # 12.125: half even 12.12, BC 12.13
     assert line == {
         "lineType": "Account", "lineObjectNumber": "40100",
         "description": "[psa:time_entry:7@rec-1/v2] 2026-03-02 Ada, Engineer (DE)",
         "quantity": Decimal("0.25"), "unitPrice": Decimal("48.50"),
         "discountAmount": Decimal("0.01"),
     }  # fmt: skip
-    assert "discountAmount" not in _line(_priced("0.25", "48.50", "12.13"))  # half up: as BC
-    upward = _line(_priced("0.25", "48.50", "12.14"))  # no discount can add: quantity 1
+    assert "discountAmount" not in line_body(_priced("0.25", "48.50", "12.13"))  # half up: as BC
+    upward = line_body(_priced("0.25", "48.50", "12.14"))  # no discount can add: quantity 1
     assert (upward["quantity"], upward["unitPrice"]) == (Decimal(1), Decimal("12.14"))
-    credit = _line(_priced("1", "-50", "-50", kind="credit", tax_code=NON_TAXABLE))
+    credit = line_body(_priced("1", "-50", "-50", kind="credit", tax_code=NON_TAXABLE))
     assert credit["description"].startswith("[CR psa:time_entry:7@rec-1/v2] ")
     assert (credit["lineObjectNumber"], credit["taxCode"]) == ("40300", "NT")
 
 
 def test_the_books_read_back_what_a_line_bills() -> None:
     """The adapter's trail at the head of a description is what the books give the oracle."""
-    lines = [_line(_priced("1", "10", "10")), _line(_priced("1", "5", "5", kind="adjustment"))]
+    lines = [
+        line_body(_priced("1", "10", "10")),
+        line_body(_priced("1", "5", "5", kind="adjustment")),
+    ]
     lines.append({"description": "a line someone typed in BC"})
     document = traced({"salesInvoiceLines": lines}, "salesInvoiceLines")
     trail = [(x["sourceItemIds"], x["contractVersionId"], x["billingRole"])

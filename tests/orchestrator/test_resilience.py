@@ -194,7 +194,7 @@ def _invoice_and_echo() -> tuple[Any, dict[str, Any]]:
     from datetime import date
     from decimal import Decimal
 
-    from orchestrator.adapters.erp import _line
+    from orchestrator.adapters._erp_line_body import line_body
     from orchestrator.model import Invoice, InvoiceLine
 
     line = InvoiceLine(description="Engineer 7.5 h", quantity=Decimal("7.5"),
@@ -209,7 +209,7 @@ def _invoice_and_echo() -> tuple[Any, dict[str, Any]]:
         "totalAmountIncludingTax": Decimal("982.64"),
         "currencyCode": "EUR",
         "salesInvoiceLines": [
-            {**_line(line), "amountExcludingTax": line.amount, "totalTaxAmount": line.tax}
+            {**line_body(line), "amountExcludingTax": line.amount, "totalTaxAmount": line.tax}
         ],
     }  # fmt: skip  (BC adds the amount and the tax it computed)
     return invoice, created
