@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from mocks._made_on_read import MadeOnRead
+from mocks._tax_include import COMPLETE, Include, shown
 from mocks._tax_rules import Levy
 
 __all__ = ["Answers", "TaxedLines", "answer"]
@@ -159,10 +160,11 @@ class TaxedLines:
 _JURISDICTION_TYPES = {"CNT": "Country", "STA": "State"}
 
 
-def answer(record: dict[str, Any]) -> dict[str, Any]:
+def answer(record: dict[str, Any], include: Include = COMPLETE) -> dict[str, Any]:
     """A stored (or estimated) transaction as AvaTax answers it: its lines' rows made from the
-    columns it keeps, in the same place among its fields."""
-    answered = {**record, "lines": record["lines"].rows()}
+    columns it keeps, in the same place among its fields; only the parts ``include`` (AvaTax's
+    ``$include``, ``mocks._tax_include``) asks for."""
+    answered = shown({**record}, include)
     answered.pop("companyCode", None)  # where it is filed: AvaTax answers the companyId
     return answered
 

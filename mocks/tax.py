@@ -25,6 +25,7 @@ from mocks._auth import secure
 from mocks._http import Call, Problem, Reply, VendorApp
 from mocks._state import Clock, Tables, guid, iso
 from mocks._tax_errors import AvaTaxError, as_avatax, avatax_error
+from mocks._tax_include import LINES_ONLY, included, shown
 from mocks._tax_lines import Answers, TaxedLines, answer
 from mocks._tax_rules import LineIn, RuleError, TaxRules, compute, source
 
@@ -200,7 +201,7 @@ class TaxMock:
         if tx.code is None:
             raise _invalid("code", "the connector names the document it estimates")
         estimated = self._calculate(tx, "", self._company_id(tenant, tx.companyCode), summary=False)
-        return {**estimated, "lines": estimated["lines"].rows(details=False)}
+        return shown(estimated, LINES_ONLY)
 
     # -- HTTP -----------------------------------------------------------------------------
 
@@ -402,6 +403,9 @@ class TaxMock:
         return Reply(200, body)
 
     def _commit(self, call: Call) -> Reply:
+        """AvaTax's CommitTransaction; the answer carries what ``$include`` asks for (the whole
+        document without it), as ``mocks._tax_include`` reads it."""
+        include = included(call.query.get("$include"))
         if not call.parse(CommitIn).commit:
             raise _invalid("commit", "only true is supported (uncommit is not modelled)")
         record = self._document(call)
@@ -411,7 +415,7 @@ class TaxMock:
             )
         if record["status"] == "Saved":
             record.update(status="Committed", modifiedDate=iso(self.clock()))
-        return Reply(200, answer(record))
+        return Reply(200, answer(record, include))
 
     def _void(self, call: Call) -> Reply:
         reason = call.parse(VoidIn).code

@@ -84,8 +84,13 @@ class TaxAdapter:
         return tuple(taxed)
 
     def commit(self, entity: LegalEntity, code: str) -> Flow[None]:
+        """Commits the document. The core needs nothing of the answer, so it asks AvaTax's
+        ``$include=SummaryOnly`` ("omit lines and details - reduces API response size",
+        CommitTransaction, AvaTax REST v2 reference; consulted 2026-12-07): the engine sends
+        the document's totals and summary, not a line per billed item."""
         yield from call(
             self._rt, "tax", self._tenant, "POST",
             f"{API}/companies/{entity.id}/transactions/{code}/commit", body={"commit": True},
-            read=False,  # the committed transaction, echoed: nothing the core needs from it
+            params={"$include": "SummaryOnly"},
+            read=False,  # the committed transaction's totals: nothing the core needs from them
         )  # fmt: skip

@@ -34,10 +34,16 @@ def test_every_documented_avatax_example_is_accepted() -> None:
 
 
 def _closed(node: Any) -> Any:
-    """``node`` with every object schema that declares properties closed to others."""
+    """``node`` with every object schema that declares properties closed to others (an
+    ``allOf`` branch that only refines another schema, with no ``type``, is left open: closed,
+    it would refuse the members the schema it refines declares)."""
     if isinstance(node, dict):
         closed = {k: _closed(v) for k, v in node.items()}
-        if "properties" in closed and closed.get("additionalProperties") is not False:
+        if (
+            "properties" in closed
+            and closed.get("type") == "object"
+            and closed.get("additionalProperties") is not False
+        ):
             closed["additionalProperties"] = False
         return closed
     if isinstance(node, list):
@@ -61,7 +67,10 @@ def test_the_closing_is_real() -> None:
     assert list(validator.iter_errors(plain)) == []
     for where in (plain, plain["lines"][0], plain["lines"][0]["details"][0]):
         where["invented"] = 1
-    assert len(list(validator.iter_errors(plain))) == 3
+    # a line is checked both as ``TransactionLineAsIncluded`` and as ``TransactionLine``
+    # (which refines it), so the places refused are counted, not the errors
+    refused = {tuple(e.absolute_path) for e in validator.iter_errors(plain)}
+    assert refused == {(), ("lines", 0), ("lines", 0, "details", 0)}
 
 
 def _ok_json(answer: dict[str, Any]) -> dict[str, Any]:
