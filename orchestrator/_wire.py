@@ -91,9 +91,10 @@ def call(
 ) -> Flow[Any]:
     """One request with a JSON body (or a form, for vendors that take one); returns the
     decoded JSON answer or raises ``VendorError``. With ``read=False`` a successful answer is
-    not decoded (``None``): for a caller that uses nothing of it, such as AvaTax's commit,
-    which echoes the whole transaction (a line per billed item; 5.6 MB over the flagship
-    run's 32 invoices). An error answer is still decoded into ``VendorError``."""
+    not decoded (``None``): for a caller that uses nothing of it, such as AvaTax's commit
+    (asked for its summary only; without ``$include`` it echoes the whole transaction, 5.6 MB
+    over the flagship run's 32 invoices). An error answer is still decoded into
+    ``VendorError``."""
     all_headers = {"x-tenant": tenant, "accept": "application/json", **(headers or {})}
     content = None
     if body is not None:
