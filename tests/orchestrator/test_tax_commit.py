@@ -4,7 +4,6 @@ carries no line."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -13,32 +12,21 @@ import httpx
 from orchestrator.adapters.tax import TaxAdapter
 from orchestrator.model import LegalEntity
 from orchestrator.runtime import run_flow
-from tests.support.runtimes import VirtualRuntime
+from tests.support.runtimes import MockRuntime
 from tests.support.tax import World, _doc, _ok
 
 
-class _Engine(VirtualRuntime):
+class _Engine(MockRuntime):
     """Every call answered by a tax mock, through its spec-checking client; keeps the answers."""
 
     def __init__(self, world: World) -> None:
-        super().__init__(lambda *_: httpx.Response(500))
-        self.world = world
+        super().__init__("tax", world.http)
         self.answers: list[httpx.Response] = []
 
-    def answer(
-        self,
-        vendor: str,
-        method: str,
-        path: str,
-        headers: dict[str, str],
-        content: bytes | None,
-        params: Mapping[str, str] | None,
-    ) -> httpx.Response:
-        response = self.world.http.request(
-            method, path, content=content, params=dict(params or {}), headers=headers
-        )
-        response.read()
-        self.answers.append(response)
+    def answer(self, *call: Any) -> httpx.Response | BaseException:
+        response = super().answer(*call)
+        if isinstance(response, httpx.Response):
+            self.answers.append(response)
         return response
 
 
