@@ -14,6 +14,7 @@ from the records a restarted core loads, so they are never stored.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,10 +30,11 @@ __all__ = ["BillingLedger", "Item"]
 Pricer = Callable[[Contract], InvoiceLine]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, weakref_slot=True)
 class Item:
     """One billable source item (or an adjustment to one), owned by an engagement. Slotted:
-    the ledger keeps one per item billed, to the end of a run (issue 14)."""
+    the ledger keeps one per item billed, to the end of a run (issue 14); weakly referable:
+    the billed map's view of the items in use (``_BilledItems``)."""
 
     key: str
     engagement: Any  # the core's engagement record: has .contract and .project
@@ -59,26 +61,55 @@ class Item:
 class _BilledItems(DurableMap):
     """Billed items, with the time items of each engagement in the map's own order. An
     engagement is shared by identity (every item points at the one object ``State`` holds,
-    on load too), so the index keys it by ``id`` and a lookup still checks ``is``."""
+    on load too), so the index keys it by ``id`` and a lookup still checks ``is``.
+
+    Over a store with a file, a billed item lives there, not in RAM (issue 14: a faulty
+    firm-year bills ~a million items, ~1.5 KB each, read again only by a change order or the
+    invoice's own follow-ups). The map keeps the keys, in order; an item is read back from the
+    store when asked for. While anything holds an item it is the very object the map hands
+    out (``_live``, a weak map), so a flow that holds an item across a wait and changes it
+    (a credit note's items) changes the one copy there is, then ``touch``es it."""
 
     def __init__(self, store: Store, space: str) -> None:
         super().__init__(store, space)
-        self._time: dict[int, dict[str, Item]] = {}
-        for key, item in self.items():
+        self._time: dict[int, dict[str, None]] = {}
+        for key, item in self._data.items():
             self._index(key, item)
+        self._cold = store.durable
+        self._live: weakref.WeakValueDictionary[Any, Item] = weakref.WeakValueDictionary()
+        if self._cold:  # the loaded items were needed for the index only
+            self._data = dict.fromkeys(self._data)
 
     def _index(self, key: str, item: Item) -> None:
         if item.kind == "time_entry":  # a re-set key keeps its place, as in the map itself
-            self._time.setdefault(id(item.engagement), {})[key] = item
+            self._time.setdefault(id(item.engagement), {})[key] = None
 
     def _unindex(self, key: str, item: Item) -> None:
         bucket = self._time.get(id(item.engagement))
-        if bucket is not None and bucket.pop(key, None) is not None and not bucket:
-            del self._time[id(item.engagement)]
+        if bucket is not None and key in bucket:
+            del bucket[key]
+            if not bucket:
+                del self._time[id(item.engagement)]
+
+    def __getitem__(self, key: Any) -> Any:
+        if not self._cold:
+            return self._data[key]
+        if key not in self._data:
+            raise KeyError(key)
+        item = self._live.get(key)
+        if item is None:
+            item = self._live[key] = self._stored(key)
+        return item
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self[key] if key in self._data else default
 
     def __setitem__(self, key: Any, value: Any) -> None:
         old = self.get(key)
         super().__setitem__(key, value)
+        if self._cold:
+            self._data[key] = None
+            self._live[key] = value
         if old is None or (old.kind == value.kind and old.engagement is value.engagement):
             self._index(key, value)
             return
@@ -89,7 +120,7 @@ class _BilledItems(DurableMap):
         if value.kind == "time_entry":
             group = id(value.engagement)
             self._time[group] = {
-                k: i
+                k: None
                 for k, i in self.items()
                 if i.kind == "time_entry" and id(i.engagement) == group
             }
@@ -97,11 +128,12 @@ class _BilledItems(DurableMap):
     def __delitem__(self, key: Any) -> None:
         self._unindex(key, self[key])
         super().__delitem__(key)
+        self._live.pop(key, None)
 
     def time_items(self, engagement: Any) -> list[Item]:
         """``engagement``'s billed time items, in the order ``values()`` lists them."""
         bucket = self._time.get(id(engagement), {})
-        return [item for item in bucket.values() if item.engagement is engagement]
+        return [item for item in map(self.__getitem__, bucket) if item.engagement is engagement]
 
 
 _QUEUED_KINDS = frozenset({"reissue", "adjustment"})  # the kinds ``queued`` is asked for

@@ -145,6 +145,24 @@ class Store:
                 )
             self.flushes += 1
 
+    def read(self, space: str, key: str) -> Any:
+        """One record, as last put (buffered or written); ``KeyError`` if there is none. For
+        a map that keeps its values here rather than in RAM (``_ledger``'s billed items)."""
+        with self._lock:
+            value = self._pending.get((space, key), _ABSENT)
+            if value is self._deleted:
+                raise KeyError(key)
+            if value is not _ABSENT:
+                return value
+            if self._db is None:
+                raise KeyError(key)
+            row = self._db.execute(
+                "SELECT value FROM record WHERE space = ? AND key = ?", (space, key)
+            ).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return self._load(row[0])
+
     def load(self, space: str) -> dict[str, Any]:
         """Every record of ``space``, in key order."""
         if self._db is None:
@@ -201,6 +219,7 @@ class Store:
         return reader.load()
 
 
+_ABSENT = object()  # no buffered change (``read``)
 _WORDED = b"V"  # marks a pickle made against the vocabulary (a plain one starts with 0x80)
 
 
@@ -280,4 +299,8 @@ class DurableMap(MutableMapping[Any, Any]):
 
     def touch(self, key: Any) -> None:
         """Write ``key``'s value again (it was changed in place)."""
-        self._store.put(self._space, _encode(key), self._data[key])
+        self._store.put(self._space, _encode(key), self[key])
+
+    def _stored(self, key: Any) -> Any:
+        """``key``'s value as the store has it (for a map that does not keep it in RAM)."""
+        return self._store.read(self._space, _encode(key))
