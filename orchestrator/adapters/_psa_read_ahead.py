@@ -10,7 +10,7 @@ read ahead lives in memory only, each handed out once (a restarted core reads ag
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,20 +28,28 @@ def our_role(kantata_name: str) -> str:
     return head if sep and tail.endswith(")") and len(tail) == 3 else kantata_name
 
 
+Pages = Callable[[str, Mapping[str, str]], Flow[tuple[list[Any], dict[str, Any]]]]
+
+
 class ReadAhead:
-    """The read-ahead half of the PSA adapter (``PsaAdapter`` supplies ``_all`` and
-    ``page_size``)."""
+    """What the PSA adapter read ahead, until collected; ``pages`` reads every page of a
+    listing (the adapter's), ``page_size`` records at most a page."""
 
-    page_size: int
-
-    def __init__(self) -> None:
+    def __init__(self, pages: Pages, page_size: int) -> None:
+        self._pages = pages
+        self.page_size = page_size
         # approved submissions (reports) whose entries (expenses) were read ahead, until
         # collected: submission id -> what ``submitted_time`` returns
-        self._read_ahead: dict[str, list[tuple[TimeEntry, Resource]]] = {}
-        self._expenses_ahead: dict[str, list[Expense]] = {}
+        self._time: dict[str, list[tuple[TimeEntry, Resource]]] = {}
+        self._expenses: dict[str, list[Expense]] = {}
 
-    def _all(self, path: str, params: Mapping[str, str]) -> Flow[tuple[list[Any], dict[str, Any]]]:
-        raise NotImplementedError
+    def take_time(self, submission_id: str) -> list[tuple[TimeEntry, Resource]] | None:
+        """The entries read ahead for ``submission_id`` (handed out once), or None."""
+        return self._time.pop(submission_id, None)
+
+    def take_expenses(self, report_id: str) -> list[Expense] | None:
+        """The expenses read ahead for ``report_id`` (handed out once), or None."""
+        return self._expenses.pop(report_id, None)
 
     def read_ahead(self, submissions: Sequence[Mapping[str, Any]]) -> Flow[int]:
         """Read the time entries of approved ``submissions`` (their records as Kantata served
@@ -63,7 +71,7 @@ class ReadAhead:
                     submission["current_resolution_created_at_date"]
                 )
                 entries = [time_of(rows[i], side, approved_at, people) for i in ids]
-                self._read_ahead[str(submission["id"])] = entries
+                self._time[str(submission["id"])] = entries
                 done += 1
         return done
 
@@ -87,9 +95,7 @@ class ReadAhead:
             ids = [str(i) for i in report["expense_ids"]]
             if all(i in rows for i in ids):
                 approved_at = datetime.fromisoformat(report["resolved_at"])
-                self._expenses_ahead[str(report["id"])] = [
-                    expense_of(rows[i], approved_at) for i in ids
-                ]
+                self._expenses[str(report["id"])] = [expense_of(rows[i], approved_at) for i in ids]
                 done += 1
         return done
 
@@ -108,7 +114,7 @@ class ReadAhead:
             params = {"only": ",".join(ids[start : start + self.page_size])}
             if include is not None:
                 params["include"] = include
-            found, more = yield from self._all(path, params)
+            found, more = yield from self._pages(path, params)
             rows.update((str(row["id"]), row) for row in found)
             for name, records in more.items():
                 side.setdefault(name, {}).update(records)

@@ -11,7 +11,7 @@ billable."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -77,7 +77,7 @@ def to_minor(amount: Decimal, currency: str) -> int:
     return int(scaled)
 
 
-class PsaAdapter(ReadAhead):
+class PsaAdapter:
     page_size = int(PER_PAGE)
 
     def __init__(self, runtime: Runtime, tenant: str) -> None:
@@ -85,7 +85,17 @@ class PsaAdapter(ReadAhead):
         self._tenant = tenant
         # approved submissions whose entries were read ahead (``read_ahead``), until collected:
         # held in memory only (a restarted core reads them again), each handed out once
-        ReadAhead.__init__(self)
+        self._ahead = ReadAhead(self._all, self.page_size)
+
+    def read_ahead(self, submissions: Sequence[Mapping[str, Any]]) -> Flow[int]:
+        """See ``ReadAhead.read_ahead``: approved submissions' entries, a page a call."""
+        return self._ahead.read_ahead(submissions)
+
+    def read_ahead_submissions(self, submission_ids: Sequence[str]) -> Flow[int]:
+        return self._ahead.read_ahead_submissions(submission_ids)
+
+    def read_ahead_expenses(self, reports: Sequence[Mapping[str, Any]]) -> Flow[int]:
+        return self._ahead.read_ahead_expenses(reports)
 
     def _call(
         self, method: str, path: str, body: Any = None, params: Mapping[str, str] | None = None
@@ -275,7 +285,7 @@ class PsaAdapter(ReadAhead):
     def submitted_time(self, submission_id: str) -> Flow[list[tuple[TimeEntry, Resource]]]:
         """The time entries of an approved submission, with who worked them: those read ahead
         if they were (no call), else the submission and its entries (two calls)."""
-        ahead = self._read_ahead.pop(submission_id, None)
+        ahead = self._ahead.take_time(submission_id)
         if ahead is not None:
             return ahead
         body = yield from self._call("GET", f"/timesheet_submissions/{submission_id}")
@@ -292,7 +302,7 @@ class PsaAdapter(ReadAhead):
     def reported_expenses(self, report_id: str) -> Flow[list[Expense]]:
         """The expenses of an approved expense report, in the currency each was paid in: those
         read ahead if they were (no call), else the report and its expenses (two calls)."""
-        ahead = self._expenses_ahead.pop(report_id, None)
+        ahead = self._ahead.take_expenses(report_id)
         if ahead is not None:
             return ahead
         body = yield from self._call("GET", f"/expense_reports/{report_id}")
