@@ -14,6 +14,7 @@ from the records a restarted core loads, so they are never stored.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,6 +78,7 @@ class _BilledItems(DurableMap):
             self._index(key, item)
         self._cold = store.durable
         self._live: weakref.WeakValueDictionary[Any, Item] = weakref.WeakValueDictionary()
+        self._loading = threading.Lock()
         if self._cold:  # the loaded items were needed for the index only
             self._data = dict.fromkeys(self._data)
 
@@ -96,9 +98,10 @@ class _BilledItems(DurableMap):
             return self._data[key]
         if key not in self._data:
             raise KeyError(key)
-        item = self._live.get(key)
-        if item is None:
-            item = self._live[key] = self._stored(key)
+        with self._loading:  # two threads (the wall-clock runtime) must not load two copies
+            item = self._live.get(key)
+            if item is None:
+                item = self._live[key] = self._stored(key)
         return item
 
     def get(self, key: Any, default: Any = None) -> Any:
