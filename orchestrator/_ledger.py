@@ -117,16 +117,14 @@ class _BilledItems(DurableMap):
             self._index(key, value)
             return
         # an item re-filed under another engagement or kind keeps its place in the map: its
-        # new group is rebuilt in the map's order (a scan, but the core never re-files: a
-        # billed key is set once, then changed in place)
+        # new group (the indexed keys and this one) is put in the map's order by a scan of the
+        # keys, never of the items, which may be in the store's file (the core never re-files:
+        # a billed key is set once, then changed in place)
         self._unindex(key, old)
         if value.kind == "time_entry":
             group = id(value.engagement)
-            self._time[group] = {
-                k: None
-                for k, i in self.items()
-                if i.kind == "time_entry" and id(i.engagement) == group
-            }
+            members = self._time.get(group, {})
+            self._time[group] = {k: None for k in self._data if k == key or k in members}
 
     def __delitem__(self, key: Any) -> None:
         self._unindex(key, self[key])
